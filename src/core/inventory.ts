@@ -1,0 +1,92 @@
+import type { KubeObject, Resource, ResourceRef } from './types.js';
+
+/** Facts about the cluster that are not objects (version, nodes' configuration, scan date). */
+export interface ClusterFacts {
+  kubernetesVersion?: string;
+  /** ISO date the assessment is made for; controls that depend on time read this, not the clock. */
+  scanDate?: string;
+  [key: string]: unknown;
+}
+
+/** Builds the reference of a parsed object. */
+export function refOf(obj: KubeObject): ResourceRef {
+  const meta = obj.metadata ?? {};
+  const name = typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '';
+  const ref: ResourceRef = { apiVersion: obj.apiVersion, kind: obj.kind, name };
+  if (typeof meta.namespace === 'string' && meta.namespace !== '') ref.namespace = meta.namespace;
+  return ref;
+}
+
+/** Returns the API group of an apiVersion (`apps/v1` → `apps`, `v1` → ``). */
+export function apiGroupOf(apiVersion: string): string {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? '' : apiVersion.slice(0, i);
+}
+
+function key(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}\u0000${namespace ?? ''}\u0000${name}`;
+}
+
+/**
+ * An indexed set of objects plus cluster facts. Indexes by kind, namespace, identity and
+ * owner are built as objects are added, so lookups never scan the whole set.
+ */
+export class Inventory {
+  readonly resources: Resource[] = [];
+  facts: ClusterFacts = {};
+  private readonly byKindIndex = new Map<string, Resource[]>();
+  private readonly byNamespaceIndex = new Map<string, Resource[]>();
+  private readonly byKey = new Map<string, Resource>();
+  private readonly byOwnerIndex = new Map<string, Resource[]>();
+
+  /** Adds one object; a later object with the same kind, namespace and name replaces the index entry. */
+  add(resource: Resource): void {
+    this.resources.push(resource);
+    const { kind, namespace, name } = resource.ref;
+    push(this.byKindIndex, kind, resource);
+    push(this.byNamespaceIndex, namespace ?? '', resource);
+    this.byKey.set(key(kind, namespace, name), resource);
+    for (const owner of resource.object.metadata?.ownerReferences ?? []) {
+      push(this.byOwnerIndex, key(owner.kind, namespace, owner.name), resource);
+    }
+  }
+
+  /** All objects of one kind. */
+  byKind(kind: string): readonly Resource[] {
+    return this.byKindIndex.get(kind) ?? [];
+  }
+
+  /** All objects in one namespace (`''` for cluster-scoped ones). */
+  inNamespace(namespace: string): readonly Resource[] {
+    return this.byNamespaceIndex.get(namespace) ?? [];
+  }
+
+  /** The object with this kind, namespace and name, if present. */
+  get(kind: string, namespace: string | undefined, name: string): Resource | undefined {
+    return this.byKey.get(key(kind, namespace, name));
+  }
+
+  /** Objects whose ownerReferences name the given object. */
+  ownedBy(ref: ResourceRef): readonly Resource[] {
+    return this.byOwnerIndex.get(key(ref.kind, ref.namespace, ref.name)) ?? [];
+  }
+
+  /** Names of every namespace seen: declared Namespace objects and namespaces used by objects. */
+  namespaces(): string[] {
+    const names = new Set<string>();
+    for (const r of this.byKind('Namespace')) names.add(r.ref.name);
+    for (const ns of this.byNamespaceIndex.keys()) if (ns !== '') names.add(ns);
+    return [...names].sort();
+  }
+
+  /** Number of objects. */
+  get size(): number {
+    return this.resources.length;
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
+  const list = map.get(k);
+  if (list) list.push(v);
+  else map.set(k, [v]);
+}

@@ -1,0 +1,105 @@
+import type { KubeObject, ObjectMeta } from './types.js';
+import { formatFieldPath, getAtPath, type PathSegment } from './field-path.js';
+
+/**
+ * Where each workload kind keeps its pod template. Shared code reads this table and never
+ * branches on a kind itself; a new workload kind is one more row.
+ */
+export const POD_TEMPLATE_PATHS: Readonly<Record<string, readonly PathSegment[]>> = {
+  Pod: [],
+  PodTemplate: ['template'],
+  Deployment: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+};
+
+/** A loose view of a PodSpec: the fields controls read, unknown ones kept. */
+export interface PodSpecLike {
+  containers?: ContainerLike[];
+  initContainers?: ContainerLike[];
+  ephemeralContainers?: ContainerLike[];
+  volumes?: Record<string, unknown>[];
+  securityContext?: Record<string, unknown>;
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  hostUsers?: boolean;
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  os?: { name?: string };
+  [key: string]: unknown;
+}
+
+/** A loose view of a container. */
+export interface ContainerLike {
+  name?: string;
+  image?: string;
+  securityContext?: Record<string, unknown>;
+  resources?: { limits?: Record<string, unknown>; requests?: Record<string, unknown> };
+  ports?: Record<string, unknown>[];
+  env?: Record<string, unknown>[];
+  [key: string]: unknown;
+}
+
+/** The pod template of a workload, with the field paths of its metadata and spec. */
+export interface PodTemplate {
+  metadata: ObjectMeta;
+  spec: PodSpecLike;
+  /** Field path of the pod metadata, e.g. `spec.template.metadata` (`metadata` for a Pod). */
+  metadataPath: string;
+  /** Field path of the pod spec, e.g. `spec.template.spec` (`spec` for a Pod). */
+  specPath: string;
+}
+
+/** Container lists of a pod spec, in the order controls report them. */
+export const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/** Returns true when objects of this kind carry a pod template. */
+export function hasPodTemplate(kind: string): boolean {
+  return Object.hasOwn(POD_TEMPLATE_PATHS, kind);
+}
+
+/** Extracts the pod template of a workload object, or undefined for other kinds or a missing spec. */
+export function podTemplateOf(obj: KubeObject): PodTemplate | undefined {
+  if (!Object.hasOwn(POD_TEMPLATE_PATHS, obj.kind)) return undefined;
+  const base = POD_TEMPLATE_PATHS[obj.kind] ?? [];
+  const template = base.length === 0 ? obj : getAtPath(obj, base);
+  if (template === null || typeof template !== 'object') return undefined;
+  const t = template as { metadata?: unknown; spec?: unknown };
+  if (t.spec === null || typeof t.spec !== 'object') return undefined;
+  const metadata = t.metadata !== null && typeof t.metadata === 'object' ? (t.metadata as ObjectMeta) : {};
+  return {
+    metadata,
+    spec: t.spec as PodSpecLike,
+    metadataPath: formatFieldPath([...base, 'metadata']),
+    specPath: formatFieldPath([...base, 'spec']),
+  };
+}
+
+/** One container of a pod spec with its field path. */
+export interface ContainerEntry {
+  container: ContainerLike;
+  field: (typeof CONTAINER_FIELDS)[number];
+  index: number;
+  /** Full field path of the container, e.g. `spec.template.spec.containers[1]`. */
+  path: string;
+}
+
+/** Lists every container (init, regular, ephemeral) of a pod template with its path. */
+export function containersOf(pod: PodTemplate): ContainerEntry[] {
+  const out: ContainerEntry[] = [];
+  for (const field of CONTAINER_FIELDS) {
+    const list = pod.spec[field];
+    if (!Array.isArray(list)) continue;
+    list.forEach((container, index) => {
+      if (container !== null && typeof container === 'object') {
+        out.push({ container, field, index, path: `${pod.specPath}.${field}[${index}]` });
+      }
+    });
+  }
+  return out;
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Integration suites (real services) live under test/ and are named *.int.test.ts;
+// `npm run test:fast` excludes them through the FAST environment variable.
+const fast = process.env.PALISADE_FAST === '1';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: fast ? ['**/*.int.test.ts', 'node_modules/**'] : ['node_modules/**'],
+    testTimeout: 20_000,
+    typecheck: { enabled: false },
+  },
+});
