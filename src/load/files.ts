@@ -1,0 +1,154 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Inventory, type InputIssue } from '../core/index.js';
+import { parseManifests } from './manifests.js';
+
+/** Options for reading manifests from the file system and stdin. */
+export interface LoadFilesOptions {
+  /** Directory that reported file paths are relative to. */
+  cwd: string;
+  /** Reads standard input when a path is `-`. */
+  readStdin?: () => Promise<Buffer>;
+  /** Called after each file is read. */
+  onProgress?: (done: number, total: number, file: string) => void;
+}
+
+/** Everything read from the given paths. */
+export interface LoadFilesResult {
+  inventory: Inventory;
+  inputErrors: InputIssue[];
+  files: number;
+  documents: number;
+}
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+const SKIPPED_DIRECTORIES = new Set(['node_modules']);
+
+/**
+ * Reads manifests from files, directories (recursively: .yaml, .yml, .json) and `-` (stdin).
+ * Unreadable inputs become input errors with their path; the other inputs are still read.
+ */
+export async function loadFiles(paths: readonly string[], options: LoadFilesOptions): Promise<LoadFilesResult> {
+  const result: LoadFilesResult = { inventory: new Inventory(), inputErrors: [], files: 0, documents: 0 };
+  const files: string[] = [];
+  for (const p of paths) {
+    if (p === '-') {
+      files.push(p);
+      continue;
+    }
+    const abs = path.resolve(options.cwd, p);
+    let info;
+    try {
+      info = await stat(abs);
+    } catch (e) {
+      result.inputErrors.push({ file: p, message: `cannot read: ${errorMessage(e)}` });
+      continue;
+    }
+    if (info.isDirectory()) {
+      const found = await listManifests(abs);
+      if (found.length === 0) {
+        result.inputErrors.push({ file: p, message: 'no manifests found (looked for .yaml, .yml and .json files)' });
+      }
+      files.push(...found);
+    } else {
+      files.push(abs);
+    }
+  }
+
+  let done = 0;
+  for (const f of files) {
+    const display = f === '-' ? '<stdin>' : displayPath(options.cwd, f);
+    let bytes: Buffer;
+    try {
+      if (f === '-') {
+        if (!options.readStdin) throw new Error('standard input is not available');
+        bytes = await options.readStdin();
+      } else {
+        bytes = await readFile(f);
+      }
+    } catch (e) {
+      result.inputErrors.push({ file: display, message: `cannot read: ${errorMessage(e)}` });
+      continue;
+    }
+    const text = decodeUtf8(bytes);
+    if (!text.ok) {
+      result.inputErrors.push({ file: display, line: text.line, column: text.column, message: text.message });
+    } else {
+      const parsed = parseManifests(text.value, display);
+      for (const r of parsed.resources) result.inventory.add(r);
+      result.inputErrors.push(...parsed.issues);
+      result.documents += parsed.documents;
+    }
+    result.files++;
+    options.onProgress?.(++done, files.length, display);
+  }
+  return result;
+}
+
+/** Lists manifest files below a directory, sorted, skipping hidden folders and node_modules. */
+async function listManifests(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!e.name.startsWith('.') && !SKIPPED_DIRECTORIES.has(e.name)) out.push(...(await listManifests(full)));
+    } else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
+      out.push(full);
+    }
+  }
+  return out;
+}
+
+function displayPath(cwd: string, abs: string): string {
+  const rel = path.relative(cwd, abs);
+  const shown = rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
+  return shown.split(path.sep).join('/');
+}
+
+function errorMessage(e: unknown): string {
+  if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return 'no such file or directory';
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Decodes UTF-8 strictly, locating the first invalid byte. */
+export function decodeUtf8(
+  bytes: Uint8Array,
+): { ok: true; value: string } | { ok: false; line: number; column: number; message: string } {
+  try {
+    const value = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return { ok: true, value: value.startsWith('\ufeff') ? value.slice(1) : value };
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < bad; i++) {
+      if (bytes[i] === 10) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return {
+      ok: false,
+      line,
+      column: bad - lineStart + 1,
+      message: `not valid UTF-8 (byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')} at offset ${bad}); manifests must be UTF-8`,
+    };
+  }
+}
+
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i] ?? 0;
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) {
+      const cc = b[i + k];
+      if (cc === undefined || (cc & 0xc0) !== 0x80) return i;
+    }
+    i += n + 1;
+  }
+  return 0;
+}

@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifests } from './manifests.js';
+import { decodeUtf8 } from './files.js';
+
+const deployment = `# a comment
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.25
+        - name: sidecar
+          image: busybox
+          securityContext:
+            privileged: true
+`;
+
+function locate(text: string, path: string, doc = 0): { line: number; column: number } {
+  const parsed = parseManifests(text, 'f.yaml');
+  expect(parsed.issues).toEqual([]);
+  const r = parsed.resources[doc];
+  if (!r?.source) throw new Error('no resource');
+  return r.source.locate(path);
+}
+
+describe('parseManifests locations', () => {
+  it.each([
+    ['', 2, 1],
+    ['metadata.name', 5, 3],
+    ['spec.template.spec.containers[0]', 11, 11],
+    ['spec.template.spec.containers[0].image', 12, 11],
+    ['spec.template.spec.containers[1].securityContext.privileged', 16, 13],
+    // A path that goes past what exists resolves to the deepest known ancestor.
+    ['spec.template.spec.containers[1].securityContext.runAsUser', 15, 11],
+    ['spec.template.spec.containers[7].image', 10, 7],
+  ])('block style: %s -> %i:%i', (path, line, column) => {
+    expect(locate(deployment, path)).toEqual({ line, column });
+  });
+
+  const flow = `apiVersion: v1
+kind: Pod
+metadata: {name: p, labels: {app: web}}
+spec:
+  containers: [{name: a, image: "nginx:latest"}, {name: b, image: x, securityContext: {privileged: true}}]
+`;
+  it.each([
+    ['metadata.name', 3, 12],
+    ['metadata.labels.app', 3, 30],
+    ['spec.containers[0].image', 5, 26],
+    ['spec.containers[1]', 5, 50],
+    ['spec.containers[1].securityContext.privileged', 5, 88],
+  ])('flow style: %s -> %i:%i', (path, line, column) => {
+    expect(locate(flow, path)).toEqual({ line, column });
+  });
+
+  const multi = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: a}
+---
+# second
+apiVersion: v1
+kind: Pod
+metadata:
+  name: b
+spec:
+  containers:
+  - name: c
+    image: x
+...
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: c
+`;
+  it.each([
+    [0, 'metadata.name', 3, 12],
+    [1, 'metadata.name', 9, 3],
+    [1, 'spec.containers[0].image', 13, 5],
+    [2, 'metadata.name', 19, 3],
+  ])('multi-document: doc %i %s -> %i:%i', (doc, path, line, column) => {
+    expect(locate(multi, path, doc)).toEqual({ line, column });
+  });
+
+  it('keeps quoted keys with dots addressable', () => {
+    const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    app.kubernetes.io/name: web\n';
+    expect(locate(text, 'metadata.labels["app.kubernetes.io/name"]')).toEqual({ line: 6, column: 5 });
+  });
+
+  it('expands List items with their own paths', () => {
+    const text = `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: one}
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: two
+`;
+    const parsed = parseManifests(text, 'list.yaml');
+    expect(parsed.resources.map((r) => r.ref.name)).toEqual(['one', 'two']);
+    expect(parsed.resources[1]?.source?.locate('metadata.name')).toEqual({ line: 10, column: 5 });
+  });
+
+  it('resolves anchors, aliases and merge keys', () => {
+    const text = `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  labels: &l {app: web}
+  annotations: *l
+spec:
+  containers:
+  - &c
+    name: a
+    image: x
+  - <<: *c
+    name: b
+`;
+    const parsed = parseManifests(text, 'a.yaml');
+    expect(parsed.issues).toEqual([]);
+    const obj = parsed.resources[0]?.object as { spec: { containers: { name: string; image: string }[] } };
+    expect(obj.spec.containers[1]).toEqual({ name: 'b', image: 'x' });
+    expect(parsed.resources[0]?.source?.locate('spec.containers[1].name')).toEqual({ line: 13, column: 5 });
+  });
+});
+
+describe('parseManifests Helm output', () => {
+  const rendered = `---
+# Source: shop/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+---
+# Source: shop/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: "nginx:latest"
+---
+# Source: shop/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+`;
+  it('attributes objects to their template, counting lines within it', () => {
+    const parsed = parseManifests(rendered, '<stdin>');
+    expect(parsed.issues).toEqual([]);
+    const [svc, web, worker] = parsed.resources;
+    expect(svc?.source?.file).toBe('shop/templates/service.yaml');
+    expect(svc?.source?.locate('metadata.name')).toEqual({ line: 6, column: 3 });
+    expect(web?.source?.file).toBe('shop/templates/deployment.yaml');
+    expect(web?.source?.locate('spec.template.spec.containers[0].image')).toEqual({ line: 12, column: 11 });
+    // The second document of the same template continues that template's numbering.
+    expect(worker?.source?.locate('metadata.name')).toEqual({ line: 18, column: 3 });
+  });
+});
+
+describe('parseManifests bad input', () => {
+  it.each([
+    ['a syntax error', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n', 5, /invalid YAML/],
+    ['a scalar document', 'just a string\n', 1, /not a Kubernetes object.*found a string/],
+    ['a document without kind', 'apiVersion: v1\nmetadata: {name: x}\n', 1, /missing kind/],
+    ['a document without apiVersion and kind', 'metadata: {name: x}\n', 1, /missing apiVersion and kind/],
+  ])('reports %s with its line', (_name, text, line, message) => {
+    const parsed = parseManifests(text, 'bad.yaml');
+    expect(parsed.resources).toEqual([]);
+    expect(parsed.issues).toHaveLength(1);
+    expect(parsed.issues[0]).toMatchObject({ file: 'bad.yaml', line });
+    expect(parsed.issues[0]?.message).toMatch(message);
+  });
+
+  it('keeps the good documents of a file with one broken document', () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: [\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n';
+    const parsed = parseManifests(text, 'mixed.yaml');
+    expect(parsed.resources.map((r) => r.ref.name)).toEqual(['a', 'b']);
+    expect(parsed.issues).toHaveLength(1);
+    expect(parsed.issues[0]?.line).toBeGreaterThanOrEqual(5);
+  });
+
+  it('rejects an alias bomb instead of expanding it', () => {
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const cur = String.fromCharCode(97 + i);
+      levels.push(`${cur}: &${cur} [${Array.from({ length: 9 }, () => `*${prev}`).join(',')}]`);
+    }
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n${levels.map((l) => `  ${l}`).join('\n')}\n`;
+    const parsed = parseManifests(text, 'bomb.yaml');
+    expect(parsed.resources).toEqual([]);
+    expect(parsed.issues[0]?.message).toMatch(/aliases expand to more than/);
+  });
+
+  it('ignores empty documents and comment-only documents', () => {
+    const parsed = parseManifests('---\n# nothing\n---\n\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n', 'e.yaml');
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.resources).toHaveLength(1);
+  });
+});
+
+describe('decodeUtf8', () => {
+  it('locates the first invalid byte', () => {
+    const bytes = Buffer.concat([Buffer.from('apiVersion: v1\nkind: Pod\nmetadata: {name: '), Buffer.from([0xff, 0xfe]), Buffer.from('}\n')]);
+    const r = decodeUtf8(bytes);
+    expect(r).toMatchObject({ ok: false, line: 3, column: 18 });
+  });
+  it('accepts UTF-8 with a byte-order mark', () => {
+    expect(decodeUtf8(Buffer.from('\ufeffkind: x\n'))).toEqual({ ok: true, value: 'kind: x\n' });
+  });
+});
