@@ -11,7 +11,12 @@ export interface ClusterFacts {
 /** Builds the reference of a parsed object. */
 export function refOf(obj: KubeObject): ResourceRef {
   const meta = obj.metadata ?? {};
-  const name = typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '';
+  const name =
+    typeof meta.name === 'string'
+      ? meta.name
+      : typeof meta.generateName === 'string'
+        ? `${meta.generateName}*`
+        : '';
   const ref: ResourceRef = { apiVersion: obj.apiVersion, kind: obj.kind, name };
   if (typeof meta.namespace === 'string' && meta.namespace !== '') ref.namespace = meta.namespace;
   return ref;

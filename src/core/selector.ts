@@ -7,7 +7,8 @@ export interface LabelSelector {
 /** One requirement of a LabelSelector. */
 export interface LabelSelectorRequirement {
   key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | string;
+  /** `In`, `NotIn`, `Exists` or `DoesNotExist`; anything else matches nothing. */
+  operator: string;
   values?: string[] | null;
 }
 
@@ -15,7 +16,10 @@ export interface LabelSelectorRequirement {
  * Returns true when `labels` satisfy `selector` with metav1 semantics: an empty selector
  * matches everything; an unknown operator matches nothing.
  */
-export function matchesLabelSelector(selector: LabelSelector, labels: Readonly<Record<string, string>> | undefined): boolean {
+export function matchesLabelSelector(
+  selector: LabelSelector,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
   const l = labels ?? {};
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
     if (l[k] !== v) return false;

@@ -28,7 +28,10 @@ const SKIPPED_DIRECTORIES = new Set(['node_modules']);
  * Reads manifests from files, directories (recursively: .yaml, .yml, .json) and `-` (stdin).
  * Unreadable inputs become input errors with their path; the other inputs are still read.
  */
-export async function loadFiles(paths: readonly string[], options: LoadFilesOptions): Promise<LoadFilesResult> {
+export async function loadFiles(
+  paths: readonly string[],
+  options: LoadFilesOptions,
+): Promise<LoadFilesResult> {
   const result: LoadFilesResult = { inventory: new Inventory(), inputErrors: [], files: 0, documents: 0 };
   const files: string[] = [];
   for (const p of paths) {
@@ -47,7 +50,10 @@ export async function loadFiles(paths: readonly string[], options: LoadFilesOpti
     if (info.isDirectory()) {
       const found = await listManifests(abs);
       if (found.length === 0) {
-        result.inputErrors.push({ file: p, message: 'no manifests found (looked for .yaml, .yml and .json files)' });
+        result.inputErrors.push({
+          file: p,
+          message: 'no manifests found (looked for .yaml, .yml and .json files)',
+        });
       }
       files.push(...found);
     } else {
@@ -93,8 +99,12 @@ async function listManifests(dir: string): Promise<string[]> {
   for (const e of entries) {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) {
-      if (!e.name.startsWith('.') && !SKIPPED_DIRECTORIES.has(e.name)) out.push(...(await listManifests(full)));
-    } else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
+      if (!e.name.startsWith('.') && !SKIPPED_DIRECTORIES.has(e.name))
+        out.push(...(await listManifests(full)));
+    } else if (
+      (e.isFile() || e.isSymbolicLink()) &&
+      MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase())
+    ) {
       out.push(full);
     }
   }
@@ -142,7 +152,16 @@ function firstInvalidUtf8(b: Uint8Array): number {
   let i = 0;
   while (i < b.length) {
     const c = b[i] ?? 0;
-    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    const n =
+      c < 0x80
+        ? 0
+        : c >= 0xc2 && c <= 0xdf
+          ? 1
+          : c >= 0xe0 && c <= 0xef
+            ? 2
+            : c >= 0xf0 && c <= 0xf4
+              ? 3
+              : -1;
     if (n < 0) return i;
     for (let k = 1; k <= n; k++) {
       const cc = b[i + k];

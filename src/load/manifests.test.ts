@@ -88,7 +88,8 @@ metadata:
   });
 
   it('keeps quoted keys with dots addressable', () => {
-    const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    app.kubernetes.io/name: web\n';
+    const text =
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    app.kubernetes.io/name: web\n';
     expect(locate(text, 'metadata.labels["app.kubernetes.io/name"]')).toEqual({ line: 6, column: 5 });
   });
 
@@ -126,7 +127,9 @@ spec:
 `;
     const parsed = parseManifests(text, 'a.yaml');
     expect(parsed.issues).toEqual([]);
-    const obj = parsed.resources[0]?.object as { spec: { containers: { name: string; image: string }[] } };
+    const obj = parsed.resources[0]?.object as unknown as {
+      spec: { containers: { name: string; image: string }[] };
+    };
     expect(obj.spec.containers[1]).toEqual({ name: 'b', image: 'x' });
     expect(parsed.resources[0]?.source?.locate('spec.containers[1].name')).toEqual({ line: 13, column: 5 });
   });
@@ -186,7 +189,8 @@ describe('parseManifests bad input', () => {
   });
 
   it('keeps the good documents of a file with one broken document', () => {
-    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: [\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n';
+    const text =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: [\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n';
     const parsed = parseManifests(text, 'mixed.yaml');
     expect(parsed.resources.map((r) => r.ref.name)).toEqual(['a', 'b']);
     expect(parsed.issues).toHaveLength(1);
@@ -207,7 +211,10 @@ describe('parseManifests bad input', () => {
   });
 
   it('ignores empty documents and comment-only documents', () => {
-    const parsed = parseManifests('---\n# nothing\n---\n\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n', 'e.yaml');
+    const parsed = parseManifests(
+      '---\n# nothing\n---\n\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n',
+      'e.yaml',
+    );
     expect(parsed.issues).toEqual([]);
     expect(parsed.resources).toHaveLength(1);
   });
@@ -215,7 +222,11 @@ describe('parseManifests bad input', () => {
 
 describe('decodeUtf8', () => {
   it('locates the first invalid byte', () => {
-    const bytes = Buffer.concat([Buffer.from('apiVersion: v1\nkind: Pod\nmetadata: {name: '), Buffer.from([0xff, 0xfe]), Buffer.from('}\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from('apiVersion: v1\nkind: Pod\nmetadata: {name: '),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('}\n'),
+    ]);
     const r = decodeUtf8(bytes);
     expect(r).toMatchObject({ ok: false, line: 3, column: 18 });
   });

@@ -53,7 +53,11 @@ export function parseManifests(text: string, file: string): ParsedManifests {
 
     const parsed = parseDocument(text, chunk.start, chunk.end);
     if (!parsed.ok) {
-      out.issues.push({ file: sourceFile, ...at(parsed.error.offset), message: `invalid YAML: ${parsed.error.message}` });
+      out.issues.push({
+        file: sourceFile,
+        ...at(parsed.error.offset),
+        message: `invalid YAML: ${parsed.error.message}`,
+      });
       return;
     }
     const { doc } = parsed;
@@ -74,7 +78,11 @@ export function parseManifests(text: string, file: string): ParsedManifests {
       (obj.items as unknown[]).forEach((item, i) => {
         const itemProblem = objectProblem(item);
         if (itemProblem !== undefined) {
-          out.issues.push({ file: sourceFile, ...at(doc.offsetOf(['items', i])), message: `items[${i}]: ${itemProblem}` });
+          out.issues.push({
+            file: sourceFile,
+            ...at(doc.offsetOf(['items', i])),
+            message: `items[${i}]: ${itemProblem}`,
+          });
         } else {
           const o = item as KubeObject;
           out.resources.push({ object: o, ref: refOf(o), source: source(['items', i]) });
@@ -99,7 +107,10 @@ function objectProblem(value: unknown): string | undefined {
   const v = value as Record<string, unknown>;
   const missing = ['apiVersion', 'kind'].filter((k) => typeof v[k] !== 'string' || v[k] === '');
   if (missing.length > 0) return `not a Kubernetes object: missing ${missing.join(' and ')}`;
-  if (v.metadata !== undefined && (v.metadata === null || typeof v.metadata !== 'object' || Array.isArray(v.metadata))) {
+  if (
+    v.metadata !== undefined &&
+    (v.metadata === null || typeof v.metadata !== 'object' || Array.isArray(v.metadata))
+  ) {
     return 'metadata must be a mapping';
   }
   return undefined;

@@ -156,7 +156,10 @@ export function parseDocument(
   };
 
   const firstContent = firstContentOffset(source, 0);
-  return { ok: true, doc: { value, offset: start, offsetOf, leadingComments: source.slice(0, firstContent) } };
+  return {
+    ok: true,
+    doc: { value, offset: start, offsetOf, leadingComments: source.slice(0, firstContent) },
+  };
 }
 
 /** Skips blanks and comments from `i` to the first character of YAML content. */
