@@ -1,0 +1,94 @@
+import { Command, CommanderError, Option } from 'commander';
+import { InputError, UsageError } from '../core/index.js';
+import { processIO, type CliIO } from './io.js';
+import { palisadeVersion } from './version.js';
+
+const SCAN_HELP = `
+Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
+violated controls with the exact file:line:column of the offending field.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.
+
+Examples:
+  $ palisade scan ./deploy
+  $ palisade scan ./deploy --fail-on critical -o sarif=palisade.sarif -o table
+  $ helm template shop ./charts/shop | palisade scan -
+  $ palisade scan k8s/ -n shop -n payments -o json > report.json
+  $ palisade scan . -o html --output-file report.html --fail-on none`;
+
+const FORMATS = 'table, json, yaml, sarif, junit, html, csv';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Builds the command tree; actions import their implementation lazily. */
+export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const program = new Command('palisade')
+    .description('Kubernetes cluster security from commit to runtime.')
+    .version(palisadeVersion(), '-V, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  program
+    .command('scan')
+    .description('scan manifests for security weaknesses')
+    .argument('[paths...]', 'files or directories to scan; - reads standard input', [])
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').default('high').choices(['critical', 'high', 'medium', 'low', 'info', 'none']),
+    )
+    .option('-o, --output <format[=file]>', `output format, repeatable (${FORMATS}); FORMAT=FILE writes to a file`, collect, [])
+    .option('--output-file <file>', 'write the first -o format without a file to this file')
+    .option('-n, --namespace <namespace>', 'only report objects in this namespace (repeatable)', collect, [])
+    .option('-q, --quiet', 'no progress or status lines on stderr')
+    .option('--ignore-input-errors', 'report input errors but do not let them set exit code 2')
+    .addHelpText('after', SCAN_HELP)
+    .action(async (paths: string[], opts: Record<string, unknown>) => {
+      const { runScan } = await import('./commands/scan.js');
+      setExit(
+        await runScan(
+          paths,
+          {
+            failOn: String(opts.failOn),
+            output: opts.output as string[],
+            ...(typeof opts.outputFile === 'string' ? { outputFile: opts.outputFile } : {}),
+            namespace: opts.namespace as string[],
+            quiet: opts.quiet === true,
+            ignoreInputErrors: opts.ignoreInputErrors === true,
+          },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command('version')
+    .description('print the version of palisade and of the Node.js runtime')
+    .action(() => {
+      io.stdout.write(`palisade ${palisadeVersion()} (node ${process.version})\n`);
+      setExit(0);
+    });
+
+  return program;
+}
+
+/** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; every other commander error is a usage error.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UsageError || e instanceof InputError) {
+      io.stderr.write(`palisade: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
