@@ -1,4 +1,4 @@
-import type { Finding, InputIssue, Severity } from '../core/index.js';
+import type { Finding, InputIssue, ResourceRef, Severity } from '../core/index.js';
 
 /** Counts by severity, every severity present. */
 export type SeverityCounts = Record<Severity, number>;
@@ -21,6 +21,15 @@ export interface ReportControl {
   rationale: string;
   remediation: string;
   frameworks: { id: string; control: string }[];
+  /** Page that documents the control (SARIF `helpUri`, HTML link); optional. */
+  helpUri?: string;
+}
+
+/** The tool that produced a report; `informationUri` defaults to Palisade's home page. */
+export interface ReportTool {
+  name: string;
+  version: string;
+  informationUri?: string;
 }
 
 /**
@@ -42,8 +51,8 @@ export interface ScanReport {
   /** Controls that were evaluated, for renderers that list rules (SARIF, HTML, JUnit). */
   controls?: ReportControl[];
   /** Every evaluated resource, for renderers that list passes (JUnit). */
-  resources?: import('../core/index.js').ResourceRef[];
+  resources?: ResourceRef[];
   scores?: FrameworkScore[];
   /** Tool and run metadata. */
-  tool?: { name: string; version: string };
+  tool?: ReportTool;
 }

@@ -1,0 +1,168 @@
+import { SEVERITIES, formatRef } from '../core/index.js';
+import type { Finding, InputIssue, ResourceRef, SourceLocation, Suppression } from '../core/index.js';
+import type { FrameworkScore, ReportControl, ReportTool, ScanReport, SeverityCounts } from './model.js';
+
+/** Everything a scan produced, before it is shaped into a report. */
+export interface BuildReportInput {
+  resources: readonly ResourceRef[];
+  findings: readonly Finding[];
+  inputErrors: readonly InputIssue[];
+  controls: readonly ReportControl[];
+  scores?: readonly FrameworkScore[];
+  tool: ReportTool;
+}
+
+/** Returns a zero count for every severity. */
+export function emptySeverityCounts(): SeverityCounts {
+  return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+}
+
+/**
+ * Assembles the report every renderer reads: summary computed, findings and input errors
+ * sorted, and every object copied with a fixed key order so the JSON contract is byte-stable
+ * whatever order the producers built their objects in.
+ */
+export function buildReport(input: BuildReportInput): ScanReport {
+  const findings = sortFindings(input.findings.map(normalizeFinding));
+  const bySeverity = emptySeverityCounts();
+  let counted = 0;
+  let suppressed = 0;
+  for (const f of findings) {
+    // Excepted findings stay visible in every format but never count against the scan.
+    if (f.suppressed) {
+      suppressed++;
+      continue;
+    }
+    bySeverity[f.severity]++;
+    counted++;
+  }
+  const inputErrors = sortInputIssues(input.inputErrors.map(normalizeIssue));
+  const report: ScanReport = {
+    apiVersion: 'palisade.dev/v1',
+    kind: 'ScanReport',
+    summary: {
+      resources: input.resources.length,
+      findings: counted,
+      bySeverity,
+      inputErrors: inputErrors.length,
+      suppressed,
+    },
+    findings,
+    inputErrors,
+    controls: [...input.controls].map(normalizeControl).sort((a, b) => compareStrings(a.id, b.id)),
+    resources: input.resources.map(normalizeRef),
+    tool: normalizeTool(input.tool),
+  };
+  if (input.scores) report.scores = input.scores.map((s) => ({ ...s }));
+  return report;
+}
+
+/** Orders findings by file, line, column and control id; findings without a file come last. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  // Array.prototype.sort is stable, so equal keys keep the producers' order.
+  return [...findings].sort(compareFindings);
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareLocations(a.location, b.location) ||
+    compareStrings(a.controlId, b.controlId) ||
+    // Cluster findings have no file: order them by resource and field so output is deterministic.
+    compareStrings(formatRef(a.resource), formatRef(b.resource)) ||
+    compareStrings(a.fieldPath ?? '', b.fieldPath ?? '')
+  );
+}
+
+function compareLocations(a: SourceLocation | undefined, b: SourceLocation | undefined): number {
+  if (!a || !b) return a ? -1 : b ? 1 : 0;
+  return compareStrings(a.file, b.file) || a.line - b.line || a.column - b.column;
+}
+
+function sortInputIssues(issues: readonly InputIssue[]): InputIssue[] {
+  return [...issues].sort(
+    (a, b) =>
+      compareStrings(a.file, b.file) ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0) ||
+      compareStrings(a.message, b.message),
+  );
+}
+
+/** Compares by UTF-16 code units so the order never depends on the machine's locale. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Copies a resource reference with the contract's key order. */
+export function normalizeRef(ref: ResourceRef): ResourceRef {
+  if (ref.namespace !== undefined && ref.namespace !== '') {
+    return { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name };
+  }
+  return { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
+}
+
+function normalizeFinding(f: Finding): Finding {
+  // Built in contract order: the optional keys sit between the required ones.
+  const out: Finding = {
+    controlId: f.controlId,
+    title: f.title,
+    severity: f.severity,
+    message: f.message,
+    resource: normalizeRef(f.resource),
+    ...(f.location
+      ? { location: { file: f.location.file, line: f.location.line, column: f.location.column } }
+      : {}),
+    ...(f.fieldPath !== undefined ? { fieldPath: f.fieldPath } : {}),
+    remediation: f.remediation,
+    frameworks: f.frameworks.map((fw) => ({ id: fw.id, control: fw.control })),
+  };
+  if (f.suppressed) out.suppressed = normalizeSuppression(f.suppressed);
+  return out;
+}
+
+function normalizeSuppression(s: Suppression): Suppression {
+  const out: Suppression = { kind: s.kind, reason: s.reason };
+  if (s.owner !== undefined) out.owner = s.owner;
+  if (s.expires !== undefined) out.expires = s.expires;
+  return out;
+}
+
+function normalizeIssue(i: InputIssue): InputIssue {
+  return {
+    file: i.file,
+    ...(i.line !== undefined ? { line: i.line } : {}),
+    ...(i.column !== undefined ? { column: i.column } : {}),
+    message: i.message,
+  };
+}
+
+function normalizeControl(c: ReportControl): ReportControl {
+  const out: ReportControl = {
+    id: c.id,
+    title: c.title,
+    severity: c.severity,
+    rationale: c.rationale,
+    remediation: c.remediation,
+    frameworks: c.frameworks.map((fw) => ({ id: fw.id, control: fw.control })),
+  };
+  if (c.helpUri !== undefined) out.helpUri = c.helpUri;
+  return out;
+}
+
+function normalizeTool(t: ReportTool): ReportTool {
+  const out: ReportTool = { name: t.name, version: t.version };
+  if (t.informationUri !== undefined) out.informationUri = t.informationUri;
+  return out;
+}
+
+/**
+ * The exit code a scan should end with: 2 when an input could not be read (the gate cannot be
+ * trusted), 1 when an unsuppressed finding is at or above `failOn`, otherwise 0.
+ */
+export function exitCodeFor(report: ScanReport, failOn: (typeof SEVERITIES)[number] | 'none'): 0 | 1 | 2 {
+  if (report.summary.inputErrors > 0) return 2;
+  if (failOn === 'none') return 0;
+  const rank = SEVERITIES.indexOf(failOn);
+  const failing = SEVERITIES.slice(0, rank + 1).some((s) => report.summary.bySeverity[s] > 0);
+  return failing ? 1 : 0;
+}

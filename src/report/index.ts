@@ -1,0 +1,24 @@
+export type { FrameworkScore, ReportControl, ReportTool, ScanReport, SeverityCounts } from './model.js';
+export type { BuildReportInput } from './build.js';
+export { buildReport, emptySeverityCounts, exitCodeFor, normalizeRef, sortFindings } from './build.js';
+export type { OutputSpec, RenderOptions, ReportFormat } from './render.js';
+export { REPORT_FORMATS, isReportFormat, parseOutputSpecs, renderReport } from './render.js';
+export { renderJson, toContractObject } from './contract.js';
+export { renderYaml } from './yaml.js';
+export { CSV_COLUMNS, csvField, renderCsv } from './csv.js';
+export type { TableOptions } from './table.js';
+export { renderTable } from './table.js';
+export type { SarifOptions } from './sarif.js';
+export {
+  PALISADE_INFORMATION_URI,
+  SARIF_FINGERPRINT_KEY,
+  SARIF_SRCROOT,
+  artifactLocation,
+  findingFingerprint,
+  renderSarif,
+  sarifLevel,
+  toSarif,
+} from './sarif.js';
+export { JUNIT_INPUT_SUITE, JUNIT_PASS_NAME, renderJunit } from './junit.js';
+export { HTML_CLUSTER_SCOPE, renderHtml } from './html.js';
+export { escapeHtml, escapeXml } from './text.js';

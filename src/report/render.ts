@@ -1,0 +1,95 @@
+import { err, ok } from '../core/index.js';
+import type { Result } from '../core/index.js';
+import { renderJson } from './contract.js';
+import { renderCsv } from './csv.js';
+import { renderHtml } from './html.js';
+import { renderJunit } from './junit.js';
+import type { ScanReport } from './model.js';
+import { renderSarif } from './sarif.js';
+import { renderTable } from './table.js';
+import { renderYaml } from './yaml.js';
+
+/** Every report format, in the order help text lists them. */
+export const REPORT_FORMATS = ['table', 'json', 'yaml', 'sarif', 'junit', 'html', 'csv'] as const;
+
+/** A report format name. */
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Options every renderer may read; each ignores what it does not use. */
+export interface RenderOptions {
+  /** Colour the table with ANSI codes (the CLI sets it when stdout is a terminal). */
+  color?: boolean;
+  /** Directory scanned paths are relative to (SARIF artifact URIs). */
+  scanRoot?: string;
+}
+
+/** One `-o` value: a format and, optionally, the file to write it to (stdout when absent). */
+export interface OutputSpec {
+  format: ReportFormat;
+  file?: string;
+}
+
+/** Returns true when the string names a report format. */
+export function isReportFormat(s: string): s is ReportFormat {
+  return (REPORT_FORMATS as readonly string[]).includes(s);
+}
+
+/** Renders a report in one format. */
+export function renderReport(format: ReportFormat, report: ScanReport, options: RenderOptions = {}): string {
+  switch (format) {
+    case 'table':
+      return renderTable(report, options.color !== undefined ? { color: options.color } : {});
+    case 'json':
+      return renderJson(report);
+    case 'yaml':
+      return renderYaml(report);
+    case 'sarif':
+      return renderSarif(report, options.scanRoot !== undefined ? { scanRoot: options.scanRoot } : {});
+    case 'junit':
+      return renderJunit(report);
+    case 'html':
+      return renderHtml(report);
+    case 'csv':
+      return renderCsv(report);
+  }
+}
+
+/**
+ * Parses repeated `-o FORMAT` and `-o FORMAT=FILE` values. No value means one table on
+ * stdout. Every bad value is reported in one message, so a user fixes them all at once.
+ */
+export function parseOutputSpecs(values: readonly string[]): Result<OutputSpec[], string> {
+  if (values.length === 0) return ok([{ format: 'table' }]);
+  const specs: OutputSpec[] = [];
+  const problems: string[] = [];
+  const files = new Map<string, string>();
+  for (const raw of values) {
+    const eq = raw.indexOf('=');
+    const name = (eq === -1 ? raw : raw.slice(0, eq)).trim().toLowerCase();
+    const file = eq === -1 ? undefined : raw.slice(eq + 1).trim();
+    if (!isReportFormat(name)) {
+      problems.push(
+        name === ''
+          ? `output "${raw}" names no format; valid formats: ${REPORT_FORMATS.join(', ')}`
+          : `unknown output format "${name}"; valid formats: ${REPORT_FORMATS.join(', ')}`,
+      );
+      continue;
+    }
+    if (file === '') {
+      problems.push(`output "${raw}" has an empty file name; use ${name}=FILE or just ${name} for stdout`);
+      continue;
+    }
+    if (file !== undefined) {
+      const previous = files.get(file);
+      if (previous !== undefined) {
+        problems.push(`file "${file}" is the target of both ${previous} and ${name}`);
+        continue;
+      }
+      files.set(file, name);
+      specs.push({ format: name, file });
+    } else {
+      specs.push({ format: name });
+    }
+  }
+  return problems.length > 0 ? err(problems.join('\n')) : ok(specs);
+}
