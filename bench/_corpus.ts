@@ -1,7 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const IMAGES = ['nginx:1.25', 'nginx:latest', 'redis:7.4.1', 'registry.local/team/api', 'postgres:16.4@sha256:' + 'b'.repeat(64)];
+const IMAGES = [
+  'nginx:1.25',
+  'nginx:latest',
+  'redis:7.4.1',
+  'registry.local/team/api',
+  'postgres:16.4@sha256:' + 'b'.repeat(64),
+];
 
 function deployment(ns: string, i: number): string {
   return `apiVersion: apps/v1

@@ -60,8 +60,12 @@ export async function run(): Promise<string> {
     const baseMs = median(baseline);
     const perSecond = Math.round(resources / (fullMs / 1000));
     const ratio = fullMs / baseMs;
-    console.log(`corpus: ${resources} resources in ${files.length} files; ${findings} findings; JSON report ${(bytes / 1e6).toFixed(1)} MB`);
-    console.log(`full scan (median of ${ROUNDS}): ${fullMs.toFixed(0)} ms  -> ${perSecond} resources/s (target >= 10000)`);
+    console.log(
+      `corpus: ${resources} resources in ${files.length} files; ${findings} findings; JSON report ${(bytes / 1e6).toFixed(1)} MB`,
+    );
+    console.log(
+      `full scan (median of ${ROUNDS}): ${fullMs.toFixed(0)} ms  -> ${perSecond} resources/s (target >= 10000)`,
+    );
     console.log(`js-yaml loadAll baseline (median of ${ROUNDS}): ${baseMs.toFixed(0)} ms`);
     console.log(`ratio full/baseline: ${ratio.toFixed(2)} (target <= 3)`);
     return `bench scan: resources_per_s=${perSecond} ratio_to_parse=${ratio.toFixed(2)}`;

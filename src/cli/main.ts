@@ -28,7 +28,14 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .description('Kubernetes cluster security from commit to runtime.')
     .version(palisadeVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => {
+        io.stdout.write(s);
+      },
+      writeErr: (s) => {
+        io.stderr.write(s);
+      },
+    })
     .exitOverride();
 
   program
@@ -36,9 +43,16 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .description('scan manifests for security weaknesses')
     .argument('[paths...]', 'files or directories to scan; - reads standard input', [])
     .addOption(
-      new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').default('high').choices(['critical', 'high', 'medium', 'low', 'info', 'none']),
+      new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe')
+        .default('high')
+        .choices(['critical', 'high', 'medium', 'low', 'info', 'none']),
     )
-    .option('-o, --output <format[=file]>', `output format, repeatable (${FORMATS}); FORMAT=FILE writes to a file`, collect, [])
+    .option(
+      '-o, --output <format[=file]>',
+      `output format, repeatable (${FORMATS}); FORMAT=FILE writes to a file`,
+      collect,
+      [],
+    )
     .option('--output-file <file>', 'write the first -o format without a file to this file')
     .option('-n, --namespace <namespace>', 'only report objects in this namespace (repeatable)', collect, [])
     .option('-q, --quiet', 'no progress or status lines on stderr')

@@ -1,7 +1,10 @@
 import type { OutputStream } from './io.js';
 
 /** A one-line progress indicator on a terminal; silent when the stream is not a TTY. */
-export function progressReporter(stream: OutputStream, label: string): {
+export function progressReporter(
+  stream: OutputStream,
+  label: string,
+): {
   update(done: number, total: number): void;
   done(): void;
 } {

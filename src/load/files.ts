@@ -1,4 +1,6 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import { readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Inventory, type InputIssue } from '../core/index.js';
 import { parseManifests } from './manifests.js';
@@ -70,7 +72,8 @@ export async function loadFiles(
         if (!options.readStdin) throw new Error('standard input is not available');
         bytes = await options.readStdin();
       } else {
-        bytes = await readFile(f);
+        // Synchronous reads: one file at a time is faster than a promise per file here.
+        bytes = readFileSync(f);
       }
     } catch (e) {
       result.inputErrors.push({ file: display, message: `cannot read: ${errorMessage(e)}` });
@@ -126,10 +129,11 @@ function errorMessage(e: unknown): string {
 export function decodeUtf8(
   bytes: Uint8Array,
 ): { ok: true; value: string } | { ok: false; line: number; column: number; message: string } {
-  try {
-    const value = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  if (isUtf8(bytes)) {
+    const value = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     return { ok: true, value: value.startsWith('\ufeff') ? value.slice(1) : value };
-  } catch {
+  }
+  {
     const bad = firstInvalidUtf8(bytes);
     let line = 1;
     let lineStart = 0;

@@ -41,6 +41,8 @@ export const MAX_ALIAS_EXPANSION = 1_000_000;
 // The type definitions omit js-yaml's `types` export; the merge key (`<<`) type lives there.
 const MERGE_TYPE = (jsyaml as unknown as { types: { merge: jsyaml.Type } }).types.merge;
 // Core schema: no timestamps or binary, so dates and base64 stay the strings Kubernetes sees.
+const ANCHOR = /(^|[\s[{,:-])&[^\s,[\]{}]/;
+
 const SCHEMA = jsyaml.CORE_SCHEMA.extend({ implicit: [MERGE_TYPE] });
 
 /** Splits a YAML stream into documents at `---` and `...` markers at the start of a line. */
@@ -121,7 +123,8 @@ export function parseDocument(
     throw e;
   }
   if (value !== root) rootStart = 0;
-  if (value !== null && typeof value === 'object' && /[&*]/.test(source)) {
+  // Aliases need an anchor in the same document; without one there is nothing to expand.
+  if (value !== null && typeof value === 'object' && ANCHOR.test(source)) {
     const size = expandedSize(value, MAX_ALIAS_EXPANSION);
     if (size > MAX_ALIAS_EXPANSION) {
       return {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { isSeverity, severityAtLeast, UsageError, type Severity } from '../../core/index.js';
 import { CATALOG, evaluateControls } from '../../controls/index.js';
 import { loadFiles } from '../../load/index.js';
-import { buildReport, parseOutputSpecs, renderReport, type OutputFormat } from '../../report/index.js';
+import { buildReport, parseOutputSpecs, renderReport, type ReportFormat } from '../../report/index.js';
 import { useColor, type CliIO } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { palisadeVersion } from '../version.js';
@@ -21,22 +21,30 @@ export interface ScanOptions {
 export async function runScan(paths: string[], options: ScanOptions, io: CliIO): Promise<number> {
   const failOn = options.failOn;
   if (failOn !== 'none' && !isSeverity(failOn)) {
-    throw new UsageError(`--fail-on must be one of critical, high, medium, low, info or none (got "${failOn}")`);
+    throw new UsageError(
+      `--fail-on must be one of critical, high, medium, low, info or none (got "${failOn}")`,
+    );
   }
   const specs = parseOutputSpecs(options.output.length > 0 ? options.output : ['table']);
   if (!specs.ok) throw new UsageError(specs.error);
-  const outputs: { format: OutputFormat; file?: string }[] = specs.value.map((s) => ({ ...s }));
+  const outputs: { format: ReportFormat; file?: string }[] = specs.value.map((s) => ({ ...s }));
   if (options.outputFile !== undefined) {
     const target = outputs.find((o) => o.file === undefined);
-    if (!target) throw new UsageError('--output-file given but every -o already names its file (use -o FORMAT=FILE)');
+    if (!target)
+      throw new UsageError('--output-file given but every -o already names its file (use -o FORMAT=FILE)');
     target.file = options.outputFile;
   }
 
-  const progress = progressReporter(options.quiet ? { write: () => undefined } : io.stderr, 'Reading manifests');
+  const progress = progressReporter(
+    options.quiet ? { write: () => undefined } : io.stderr,
+    'Reading manifests',
+  );
   const loaded = await loadFiles(paths.length > 0 ? paths : ['.'], {
     cwd: io.cwd,
     readStdin: () => io.readStdin(),
-    onProgress: (done, total) => progress.update(done, total),
+    onProgress: (done, total) => {
+      progress.update(done, total);
+    },
   });
   progress.done();
 
@@ -78,7 +86,8 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
   }
 
   if (report.inputErrors.length > 0 && !options.ignoreInputErrors) return 2;
-  const threshold: Severity | undefined = failOn === 'none' ? undefined : (failOn as Severity);
-  if (threshold && report.findings.some((f) => !f.suppressed && severityAtLeast(f.severity, threshold))) return 1;
+  const threshold: Severity | undefined = failOn === 'none' ? undefined : failOn;
+  if (threshold && report.findings.some((f) => !f.suppressed && severityAtLeast(f.severity, threshold)))
+    return 1;
   return 0;
 }

@@ -1,0 +1,128 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../main.js';
+import { memoryIO } from '../io.js';
+
+interface Expected {
+  args: string[];
+  stdin?: string;
+  exitCode: number;
+  findings: { controlId: string; file: string; line: number; column?: number }[];
+  inputErrors: { file: string; line?: number }[];
+}
+
+interface JsonReport {
+  apiVersion: string;
+  kind: string;
+  summary: { resources: number; findings: number; inputErrors: number; bySeverity: Record<string, number> };
+  findings: {
+    controlId: string;
+    resource: { namespace?: string };
+    location?: { file: string; line: number; column: number };
+  }[];
+  inputErrors: { file: string; line?: number; message: string }[];
+}
+
+const TESTDATA = path.join(import.meta.dirname, '../testdata/scan');
+const cases = readdirSync(TESTDATA).sort();
+
+describe('palisade scan golden cases', () => {
+  it.each(cases)('%s', async (name) => {
+    const dir = path.join(TESTDATA, name);
+    const expected = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
+    const io = memoryIO({
+      cwd: dir,
+      ...(expected.stdin !== undefined
+        ? { stdin: readFileSync(path.join(dir, expected.stdin), 'utf8') }
+        : {}),
+    });
+    const code = await main(expected.args, io);
+    const report = JSON.parse(io.out()) as JsonReport;
+    expect(report.apiVersion).toBe('palisade.dev/v1');
+    expect(report.kind).toBe('ScanReport');
+    expect(
+      report.findings.map((f) => ({
+        controlId: f.controlId,
+        file: f.location?.file,
+        line: f.location?.line,
+        ...(expected.findings.some((e) => e.column !== undefined) ? { column: f.location?.column } : {}),
+      })),
+    ).toEqual(expected.findings);
+    expect(
+      report.inputErrors.map((e) => ({ file: e.file, ...(e.line !== undefined ? { line: e.line } : {}) })),
+    ).toEqual(expected.inputErrors);
+    expect(report.summary.inputErrors).toBe(expected.inputErrors.length);
+    expect(code).toBe(expected.exitCode);
+  });
+});
+
+describe('palisade scan exit codes and outputs', () => {
+  const demo = path.resolve(import.meta.dirname, '../../../examples/demo-cluster');
+
+  it.each([
+    [['--fail-on', 'critical'], 1],
+    [['--fail-on', 'none'], 0],
+    [['--fail-on', 'high'], 1],
+  ])('demo cluster with %j exits %i', async (flags, exitCode) => {
+    const io = memoryIO({ cwd: demo });
+    expect(await main(['scan', '.', '-o', 'json', ...flags], io)).toBe(exitCode);
+  });
+
+  it('writes several formats at once', async () => {
+    const io = memoryIO({ cwd: demo });
+    const code = await main(
+      ['scan', '.', '-o', 'sarif=out/report.sarif', '-o', 'csv', '--output-file', 'r.csv', '-o', 'json'],
+      io,
+    );
+    expect(code).toBe(1);
+    const sarif = JSON.parse(io.files.get(path.join(demo, 'out/report.sarif')) ?? '{}') as {
+      version?: string;
+    };
+    expect(sarif.version).toBe('2.1.0');
+    expect(io.files.get(path.join(demo, 'r.csv'))?.split('\n')[0]).toMatch(/controlId|control/i);
+    expect((JSON.parse(io.out()) as JsonReport).summary.resources).toBeGreaterThan(50);
+  });
+
+  it('filters by namespace', async () => {
+    const io = memoryIO({ cwd: demo });
+    await main(['scan', '.', '-o', 'json', '-n', 'ops'], io);
+    const report = JSON.parse(io.out()) as JsonReport;
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(new Set(report.findings.map((f) => f.resource.namespace))).toEqual(new Set(['ops']));
+  });
+
+  it.each([
+    [['scan', '.', '--fail-on', 'severe'], /fail-on/],
+    [['scan', '.', '-o', 'pdf'], /pdf/],
+    [['scan', '--no-such-flag'], /unknown option/],
+  ])('usage error %j exits 2', async (args, message) => {
+    const io = memoryIO({ cwd: demo });
+    expect(await main(args, io)).toBe(2);
+    expect(io.err()).toMatch(message);
+  });
+
+  it('reports a missing path as an input error and exits 2', async () => {
+    const io = memoryIO({ cwd: demo });
+    expect(await main(['scan', 'does-not-exist', '-o', 'json'], io)).toBe(2);
+    expect((JSON.parse(io.out()) as JsonReport).inputErrors[0]?.message).toMatch(/no such file/);
+  });
+
+  it('--ignore-input-errors lets findings decide the exit code', async () => {
+    const io = memoryIO({ cwd: path.join(TESTDATA, 'broken-among-good') });
+    expect(await main(['scan', 'input', '-o', 'json', '--ignore-input-errors'], io)).toBe(1);
+  });
+
+  it('prints help with examples', async () => {
+    const io = memoryIO({ cwd: demo });
+    expect(await main(['scan', '--help'], io)).toBe(0);
+    expect(io.out()).toMatch(/Examples:/);
+    expect(io.out()).toMatch(/--fail-on/);
+  });
+
+  it('prints the version', async () => {
+    const io = memoryIO({ cwd: demo });
+    expect(await main(['version'], io)).toBe(0);
+    expect(io.out()).toMatch(/^palisade \d+\.\d+\.\d+/);
+  });
+});
