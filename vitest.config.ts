@@ -9,6 +9,7 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: fast ? ['**/*.int.test.ts', 'node_modules/**'] : ['node_modules/**'],
     testTimeout: 20_000,
+    reporters: ['default', './test/summary-reporter.ts'],
     typecheck: { enabled: false },
   },
 });
