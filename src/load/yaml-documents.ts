@@ -6,7 +6,7 @@ import { parseFieldPath, type PathSegment } from '../core/index.js';
  *
  * js-yaml builds plain objects quickly; its parse listener reports where every node
  * starts. We keep, for each mapping and sequence, the start offsets of its keys, values
- * and items in a WeakMap, and turn a field path into a line and column only when a finding
+ * and items in a Map, and turn a field path into a line and column only when a finding
  * asks for one. See docs/decisions/yaml-loader.md for the measurements behind this choice.
  */
 
@@ -76,7 +76,9 @@ export function parseDocument(
   end: number,
 ): { ok: true; doc: ParsedDocument } | { ok: false; error: DocumentError } {
   const source = text.slice(start, end);
-  const positions = new WeakMap<object, NodePositions>();
+  // A Map, not a WeakMap: entries live exactly as long as the document, and WeakMaps with
+  // hundreds of thousands of entries make garbage collection far slower.
+  const positions = new Map<object, NodePositions>();
   const openStarts: number[] = [];
   const openBases: number[] = [];
   const doneStarts: number[] = [];
