@@ -1,4 +1,5 @@
-import type { Reporter, RunnerTestFile, RunnerTask } from 'vitest';
+import type { RunnerTestFile, RunnerTask } from 'vitest';
+import type { Reporter } from 'vitest/reporters';
 
 /**
  * Prints one plain closing line, `N passed, N failed, N skipped`, after vitest's own

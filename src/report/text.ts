@@ -2,8 +2,8 @@ import type { InputIssue, SourceLocation } from '../core/index.js';
 
 // XML 1.0 forbids most C0 controls, lone surrogates and U+FFFE/U+FFFF even as character
 // references, so they are replaced rather than escaped.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const XML_INVALID =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Escapes text for XML element content and attribute values (both quote styles). */
