@@ -50,7 +50,7 @@ export const allowPrivilegeEscalation: PssCheck = {
     { id: 'mitre-attack', control: 'T1068' },
   ],
   versions: [
-    { minVersion: 8, check: allowPrivilegeEscalation1Dot8 },
-    { minVersion: 25, check: allowPrivilegeEscalation1Dot25 },
+    { minVersion: 8, check: allowPrivilegeEscalation1Dot8, change: 'allowPrivilegeEscalation must be false' },
+    { minVersion: 25, check: allowPrivilegeEscalation1Dot25, change: 'Windows pods exempt' },
   ],
 };

@@ -91,5 +91,11 @@ export const appArmorProfile: PssCheck = {
     { id: 'cis-1.10', control: '5.7.3' },
     { id: 'nsa-cisa-1.2', control: 'Pod security: hardening container environments' },
   ],
-  versions: [{ minVersion: 0, check: appArmorProfile1Dot0 }],
+  versions: [
+    {
+      minVersion: 0,
+      check: appArmorProfile1Dot0,
+      change: 'AppArmor annotations and appArmorProfile.type: RuntimeDefault, Localhost or unset',
+    },
+  ],
 };

@@ -78,5 +78,7 @@ export const capabilitiesBaseline: PssCheck = {
     { id: 'nsa-cisa-1.2', control: 'Pod security: non-root and unprivileged containers' },
     { id: 'mitre-attack', control: 'T1611' },
   ],
-  versions: [{ minVersion: 0, check: capabilitiesBaseline1Dot0 }],
+  versions: [
+    { minVersion: 0, check: capabilitiesBaseline1Dot0, change: 'capabilities.add only from the default set' },
+  ],
 };

@@ -79,7 +79,17 @@ export const capabilitiesRestricted: PssCheck = {
     { id: 'mitre-attack', control: 'T1611' },
   ],
   versions: [
-    { minVersion: 22, check: capabilitiesRestricted1Dot22, overrides: ['capabilities_baseline'] },
-    { minVersion: 25, check: capabilitiesRestricted1Dot25, overrides: ['capabilities_baseline'] },
+    {
+      minVersion: 22,
+      check: capabilitiesRestricted1Dot22,
+      change: 'drop ALL; add only NET_BIND_SERVICE',
+      overrides: ['capabilities_baseline'],
+    },
+    {
+      minVersion: 25,
+      check: capabilitiesRestricted1Dot25,
+      change: 'Windows pods exempt',
+      overrides: ['capabilities_baseline'],
+    },
   ],
 };

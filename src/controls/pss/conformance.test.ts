@@ -12,7 +12,7 @@ import { Inventory } from '../../core/index.js';
 import { parseManifests } from '../../load/index.js';
 import { evaluateControls } from '../engine.js';
 import { PSS_CHECK_IDS, pssControls, type PssLevel } from './index.js';
-import { resolveChecks } from './registry.js';
+import { PSS_CHECKS, resolveChecks } from './registry.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const oracle = path.resolve(repoRoot, '../shared/oracles/pss');
@@ -119,6 +119,32 @@ describe.skipIf(!present)('pss conformance with upstream fixtures', () => {
     );
     expect(fixtures.length).toBeGreaterThan(0);
     expect(disagreements).toEqual([]);
+  });
+});
+
+const registryTsv = path.join(oracle, 'pss-checks.tsv');
+
+describe.skipIf(!existsSync(registryTsv))('pss check registry against the oracle', () => {
+  it('declares the levels, revision versions and overrides upstream registers', () => {
+    const rows = readFileSync(registryTsv, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('#') && !l.startsWith('check_id\t'))
+      .map((l) => l.split('\t'));
+    const upstream = rows.map(([id, level, versions, overrides]) => ({
+      id,
+      level,
+      versions: (versions ?? '').split(',').map((v) => Number(v.replace(/^1\./, ''))),
+      overrides: overrides === '-' || overrides === undefined ? [] : overrides.split(','),
+    }));
+    const ours = PSS_CHECKS.map((c) => ({
+      id: c.id,
+      level: c.level,
+      versions: c.versions.map((v) => v.minVersion),
+      overrides: [...new Set(c.versions.flatMap((v) => v.overrides ?? []))],
+    }));
+    const byId = (a: { id: string | undefined }, b: { id: string | undefined }): number =>
+      (a.id ?? '') < (b.id ?? '') ? -1 : 1;
+    expect(ours.sort(byId)).toEqual(upstream.sort(byId));
   });
 });
 

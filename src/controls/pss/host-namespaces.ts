@@ -37,5 +37,5 @@ export const hostNamespaces: PssCheck = {
     { id: 'nsa-cisa-1.2', control: 'Pod security: host namespaces' },
     { id: 'mitre-attack', control: 'T1611' },
   ],
-  versions: [{ minVersion: 0, check: hostNamespaces1Dot0 }],
+  versions: [{ minVersion: 0, check: hostNamespaces1Dot0, change: 'no hostNetwork, hostPID or hostIPC' }],
 };

@@ -46,5 +46,5 @@ export const hostPathVolumes: PssCheck = {
     { id: 'nsa-cisa-1.2', control: 'Pod security: host file system' },
     { id: 'mitre-attack', control: 'T1611' },
   ],
-  versions: [{ minVersion: 0, check: hostPathVolumes1Dot0 }],
+  versions: [{ minVersion: 0, check: hostPathVolumes1Dot0, change: 'no hostPath volumes' }],
 };

@@ -52,5 +52,5 @@ export const hostPorts: PssCheck = {
     { id: 'cis-1.10', control: '5.2.13' },
     { id: 'nsa-cisa-1.2', control: 'Network separation and hardening' },
   ],
-  versions: [{ minVersion: 0, check: hostPorts1Dot0 }],
+  versions: [{ minVersion: 0, check: hostPorts1Dot0, change: 'no hostPort' }],
 };

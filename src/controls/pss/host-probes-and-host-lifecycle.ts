@@ -67,5 +67,11 @@ export const hostProbesAndHostLifecycle: PssCheck = {
     "A probe or lifecycle handler with a host makes the kubelet connect to that address on the pod's behalf, which can reach services the pod itself may not.",
   remediation: 'Remove the host field from httpGet and tcpSocket probes and lifecycle handlers.',
   refs: [{ id: 'nsa-cisa-1.2', control: 'Network separation and hardening' }],
-  versions: [{ minVersion: 34, check: hostProbesAndHostLifecycle1Dot34 }],
+  versions: [
+    {
+      minVersion: 34,
+      check: hostProbesAndHostLifecycle1Dot34,
+      change: 'no host in probe or lifecycle httpGet/tcpSocket',
+    },
+  ],
 };

@@ -33,5 +33,5 @@ export const privileged: PssCheck = {
     { id: 'nsa-cisa-1.2', control: 'Pod security: non-root and unprivileged containers' },
     { id: 'mitre-attack', control: 'T1611' },
   ],
-  versions: [{ minVersion: 0, check: privileged1Dot0 }],
+  versions: [{ minVersion: 0, check: privileged1Dot0, change: 'no privileged containers' }],
 };

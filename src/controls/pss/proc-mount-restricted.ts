@@ -22,5 +22,12 @@ export const procMountRestricted: PssCheck = {
     { id: 'nsa-cisa-1.2', control: 'Pod security: hardening container environments' },
     { id: 'mitre-attack', control: 'T1611' },
   ],
-  versions: [{ minVersion: 35, check: procMountUnconditional, overrides: ['procMount'] }],
+  versions: [
+    {
+      minVersion: 35,
+      check: procMountUnconditional,
+      change: 'procMount Default or unset, even with hostUsers: false',
+      overrides: ['procMount'],
+    },
+  ],
 };

@@ -29,7 +29,7 @@ export const procMount: PssCheck = {
     { id: 'mitre-attack', control: 'T1611' },
   ],
   versions: [
-    { minVersion: 0, check: procMountUnconditional },
-    { minVersion: 35, check: procMount1Dot35 },
+    { minVersion: 0, check: procMountUnconditional, change: 'procMount Default or unset' },
+    { minVersion: 35, check: procMount1Dot35, change: 'any procMount for pods with hostUsers: false' },
   ],
 };

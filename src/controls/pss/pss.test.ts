@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Inventory, POD_TEMPLATE_PATHS } from '../../core/index.js';
 import { parseManifests } from '../../load/index.js';
 import { evaluateControls } from '../engine.js';
 import { PSS_CHECK_IDS, parsePssFramework, pssControls, type PssLevel } from './index.js';
+import { renderPssVersionTable } from './registry.js';
 
 /** Lines marked `#!` in a manifest, in order: where the findings must point. */
 function markedLines(yaml: string): number[] {
@@ -955,5 +958,26 @@ describe('parsePssFramework', () => {
     } else {
       expect(result).toEqual({ ok: true, value: expected });
     }
+  });
+});
+
+describe('docs/pss.md', () => {
+  /** Table rows as trimmed cells, so Prettier's column padding does not matter. */
+  const cells = (table: string): string[][] =>
+    table
+      .split('\n')
+      .filter((l) => l.startsWith('|'))
+      .map((l) =>
+        l
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim().replace(/^-+$/, '---')),
+      );
+
+  it('shows the revision table of the declarations', () => {
+    const doc = readFileSync(path.resolve(import.meta.dirname, '../../../docs/pss.md'), 'utf8');
+    const m = /<!-- pss-version-table:start -->([\s\S]*)<!-- pss-version-table:end -->/.exec(doc);
+    expect(m?.[1], 'docs/pss.md has the table markers').toBeDefined();
+    expect(cells(m?.[1] ?? '')).toEqual(cells(renderPssVersionTable()));
   });
 });

@@ -84,3 +84,21 @@ export function resolveChecks(level: PssLevel, minor: number): ResolvedCheck[] {
   );
   return active.filter((a) => a.check.level === 'restricted' || !overridden.has(a.check.id));
 }
+
+/**
+ * The version history of every check as a Markdown table (one row per revision), the part of
+ * docs/pss.md a test keeps in step with these declarations.
+ */
+export function renderPssVersionTable(): string {
+  const rows = [
+    '| check | level | from | requires / changes | overrides |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const check of PSS_CHECKS) {
+    for (const r of check.versions) {
+      const overrides = (r.overrides ?? []).map((o) => `\`${o}\``).join(', ') || '—';
+      rows.push(`| \`${check.id}\` | ${check.level} | v1.${r.minVersion} | ${r.change} | ${overrides} |`);
+    }
+  }
+  return rows.join('\n');
+}

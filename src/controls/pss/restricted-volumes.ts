@@ -96,5 +96,13 @@ export const restrictedVolumes: PssCheck = {
     { id: 'nsa-cisa-1.2', control: 'Pod security: host file system' },
     { id: 'mitre-attack', control: 'T1611' },
   ],
-  versions: [{ minVersion: 0, check: restrictedVolumes1Dot0, overrides: ['hostPathVolumes'] }],
+  versions: [
+    {
+      minVersion: 0,
+      check: restrictedVolumes1Dot0,
+      change:
+        'only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret volumes',
+      overrides: ['hostPathVolumes'],
+    },
+  ],
 };

@@ -81,7 +81,11 @@ export const runAsNonRoot: PssCheck = {
     { id: 'mitre-attack', control: 'T1611' },
   ],
   versions: [
-    { minVersion: 0, check: runAsNonRoot1Dot0 },
-    { minVersion: 35, check: runAsNonRoot1Dot35 },
+    {
+      minVersion: 0,
+      check: runAsNonRoot1Dot0,
+      change: 'runAsNonRoot true on the pod or every container; never false',
+    },
+    { minVersion: 35, check: runAsNonRoot1Dot35, change: 'pods with hostUsers: false exempt' },
   ],
 };

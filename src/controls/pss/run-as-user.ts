@@ -50,7 +50,7 @@ export const runAsUser: PssCheck = {
     { id: 'mitre-attack', control: 'T1611' },
   ],
   versions: [
-    { minVersion: 23, check: runAsUser1Dot23 },
-    { minVersion: 35, check: runAsUser1Dot35 },
+    { minVersion: 23, check: runAsUser1Dot23, change: 'runAsUser never 0' },
+    { minVersion: 35, check: runAsUser1Dot35, change: 'pods with hostUsers: false exempt' },
   ],
 };

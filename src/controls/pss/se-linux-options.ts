@@ -94,7 +94,15 @@ export const seLinuxOptions: PssCheck = {
     { id: 'nsa-cisa-1.2', control: 'Pod security: hardening container environments' },
   ],
   versions: [
-    { minVersion: 0, check: seLinuxOptionsCheck(new Set(TYPES_1_0)) },
-    { minVersion: 31, check: seLinuxOptionsCheck(new Set(TYPES_1_31)) },
+    {
+      minVersion: 0,
+      check: seLinuxOptionsCheck(new Set(TYPES_1_0)),
+      change: 'type "", container_t, container_init_t or container_kvm_t; no user or role',
+    },
+    {
+      minVersion: 31,
+      check: seLinuxOptionsCheck(new Set(TYPES_1_31)),
+      change: 'type container_engine_t allowed too',
+    },
   ],
 };

@@ -102,7 +102,15 @@ export const seccompProfileBaseline: PssCheck = {
     { id: 'nsa-cisa-1.2', control: 'Pod security: hardening container environments' },
   ],
   versions: [
-    { minVersion: 0, check: seccompProfileBaseline1Dot0 },
-    { minVersion: 19, check: seccompProfileBaseline1Dot19 },
+    {
+      minVersion: 0,
+      check: seccompProfileBaseline1Dot0,
+      change: 'seccomp annotations: runtime/default, docker/default, localhost/* or unset',
+    },
+    {
+      minVersion: 19,
+      check: seccompProfileBaseline1Dot19,
+      change: 'seccompProfile.type: RuntimeDefault, Localhost or unset',
+    },
   ],
 };

@@ -89,7 +89,17 @@ export const seccompProfileRestricted: PssCheck = {
     { id: 'nsa-cisa-1.2', control: 'Pod security: hardening container environments' },
   ],
   versions: [
-    { minVersion: 19, check: seccompProfileRestricted1Dot19, overrides: ['seccompProfile_baseline'] },
-    { minVersion: 25, check: seccompProfileRestricted1Dot25, overrides: ['seccompProfile_baseline'] },
+    {
+      minVersion: 19,
+      check: seccompProfileRestricted1Dot19,
+      change: 'seccompProfile.type RuntimeDefault or Localhost on the pod or every container',
+      overrides: ['seccompProfile_baseline'],
+    },
+    {
+      minVersion: 25,
+      check: seccompProfileRestricted1Dot25,
+      change: 'Windows pods exempt',
+      overrides: ['seccompProfile_baseline'],
+    },
   ],
 };

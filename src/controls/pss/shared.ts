@@ -36,6 +36,8 @@ export type PssCheckFn = (pod: PssPod) => PssDenial | undefined;
 export interface PssCheckVersion {
   /** Policy minor (`v1.<minor>`) from which this revision applies. */
   minVersion: number;
+  /** What this revision requires, or what it changed from the previous one (for docs). */
+  change: string;
   check: PssCheckFn;
   /** Baseline check ids this restricted revision replaces while it is in force. */
   overrides?: readonly string[];

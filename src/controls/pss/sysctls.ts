@@ -59,10 +59,28 @@ export const sysctls: PssCheck = {
   remediation: 'Remove spec.securityContext.sysctls entries outside the safe set.',
   refs: [{ id: 'nsa-cisa-1.2', control: 'Pod security: hardening container environments' }],
   versions: [
-    { minVersion: 0, check: sysctlsCheck(ALLOWED_1_0) },
-    { minVersion: 27, check: sysctlsCheck(ALLOWED_1_27) },
-    { minVersion: 29, check: sysctlsCheck(ALLOWED_1_29) },
-    { minVersion: 32, check: sysctlsCheck(ALLOWED_1_32) },
-    { minVersion: 37, check: sysctlsCheck(ALLOWED_1_37) },
+    {
+      minVersion: 0,
+      check: sysctlsCheck(ALLOWED_1_0),
+      change:
+        'only kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, net.ipv4.ip_unprivileged_port_start',
+    },
+    {
+      minVersion: 27,
+      check: sysctlsCheck(ALLOWED_1_27),
+      change: 'net.ipv4.ip_local_reserved_ports allowed too',
+    },
+    {
+      minVersion: 29,
+      check: sysctlsCheck(ALLOWED_1_29),
+      change:
+        'net.ipv4.tcp_keepalive_time, tcp_fin_timeout, tcp_keepalive_intvl, tcp_keepalive_probes allowed too',
+    },
+    { minVersion: 32, check: sysctlsCheck(ALLOWED_1_32), change: 'net.ipv4.tcp_rmem, tcp_wmem allowed too' },
+    {
+      minVersion: 37,
+      check: sysctlsCheck(ALLOWED_1_37),
+      change: 'net.ipv4.tcp_slow_start_after_idle, tcp_notsent_lowat allowed too',
+    },
   ],
 };

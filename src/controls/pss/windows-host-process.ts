@@ -58,5 +58,5 @@ export const windowsHostProcess: PssCheck = {
     { id: 'nsa-cisa-1.2', control: 'Pod security: non-root and unprivileged containers' },
     { id: 'mitre-attack', control: 'T1611' },
   ],
-  versions: [{ minVersion: 0, check: windowsHostProcess1Dot0 }],
+  versions: [{ minVersion: 0, check: windowsHostProcess1Dot0, change: 'no windowsOptions.hostProcess' }],
 };
