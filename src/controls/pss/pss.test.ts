@@ -981,3 +981,44 @@ describe('docs/pss.md', () => {
     expect(cells(m?.[1] ?? '')).toEqual(cells(renderPssVersionTable()));
   });
 });
+
+describe('pss on malformed pods', () => {
+  it.each([
+    [
+      'lists that are not lists',
+      pod(`  containers: {name: app}\n  volumes: "none"\n  securityContext: {sysctls: 3}\n`),
+    ],
+    [
+      'fields of the wrong type',
+      pod(`  securityContext: []
+  containers:
+  - name: app
+    securityContext: "yes"
+    ports: [7, {hostPort: "80"}]
+  - null
+  - name: 12
+    securityContext:
+      capabilities: {add: NET_RAW, drop: ALL}
+      seLinuxOptions: {type: 5}
+      seccompProfile: {}
+  volumes: [null, 3, {name: v, nfs: null}]
+`),
+    ],
+  ])('evaluates %s without errors', (_name, yaml) => {
+    for (const level of ['baseline', 'restricted'] as const) {
+      for (const version of ['v1.0', 'v1.24', 'latest']) run(yaml, level, version);
+    }
+  });
+
+  it('reports what it can read of a malformed pod', () => {
+    const yaml = pod(`  containers:
+  - name: app
+    image: x
+    ports: [7, {hostPort: "80"}] #!
+`);
+    const findings = run(yaml, 'baseline', 'latest', 'hostPorts');
+    expect(findings.map((f) => [f.message, f.location?.line])).toEqual([
+      ['hostPort (container "app" uses hostPort 80)', markedLines(yaml)[0]],
+    ]);
+  });
+});
