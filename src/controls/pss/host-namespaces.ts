@@ -3,7 +3,7 @@
  *
  * Restricted fields: `spec.hostNetwork`, `spec.hostPID`, `spec.hostIPC`.
  * Allowed values: undefined or false.
- * Denial: `host namespaces (hostIPC=true, hostNetwork=true, hostPID=true)`, the names sorted.
+ * Denial: `host namespaces (hostNetwork=true, hostPID=true, hostIPC=true)`, in that order.
  */
 import { deny, type PssCheck, type PssCheckFn } from './shared.js';
 
@@ -14,10 +14,7 @@ const hostNamespaces1Dot0: PssCheckFn = (pod) => {
   if (bad.length === 0) return undefined;
   return deny(
     'host namespaces',
-    [...bad]
-      .sort()
-      .map((f) => `${f}=true`)
-      .join(', '),
+    bad.map((f) => `${f}=true`).join(', '),
     bad.map((f) => pod.specPath(f)),
   );
 };

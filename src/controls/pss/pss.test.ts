@@ -139,17 +139,17 @@ const cases: Case[] = [
   ],
   // hostNamespaces
   [
-    'hostPID and hostNetwork',
+    'all host namespaces',
     'hostNamespaces',
     'baseline',
     'latest',
     pod(`  hostNetwork: true #!
   hostPID: true #!
-  hostIPC: false
+  hostIPC: true #!
   containers:
   - {name: app, image: x}
 `),
-    'host namespaces (hostNetwork=true, hostPID=true)',
+    'host namespaces (hostNetwork=true, hostPID=true, hostIPC=true)',
   ],
   [
     'host namespaces false',
