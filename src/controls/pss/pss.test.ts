@@ -1022,3 +1022,72 @@ describe('pss on malformed pods', () => {
     ]);
   });
 });
+
+describe('pss messages in upstream wording', () => {
+  it.each<[name: string, checkId: string, level: PssLevel, yaml: string, message: string]>([
+    [
+      'several AppArmor annotations, sorted, plural reason',
+      'appArmorProfile',
+      'baseline',
+      pod(
+        `  containers:
+  - {name: a, image: x}
+`,
+        `  annotations:
+    container.apparmor.security.beta.kubernetes.io/f: unknown
+    container.apparmor.security.beta.kubernetes.io/: bogus
+    container.apparmor.security.beta.kubernetes.io/a: ""
+    container.apparmor.security.beta.kubernetes.io/b: runtime/default
+    container.apparmor.security.beta.kubernetes.io/c: localhost/
+    container.apparmor.security.beta.kubernetes.io/e: unconfined
+`,
+      ),
+      'forbidden AppArmor profiles (annotations must not set AppArmor profile type to "container.apparmor.security.beta.kubernetes.io/="bogus"", "container.apparmor.security.beta.kubernetes.io/e="unconfined"", "container.apparmor.security.beta.kubernetes.io/f="unknown"")',
+    ],
+    [
+      'capabilities added by several containers',
+      'capabilities_baseline',
+      'baseline',
+      pod(`  containers:
+  - name: a
+    image: x
+    securityContext: {capabilities: {add: [SYS_ADMIN, NET_RAW]}}
+  - name: b
+    image: x
+    securityContext: {capabilities: {add: [NET_RAW]}}
+`),
+      'non-default capabilities (containers "a", "b" must not include "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add)',
+    ],
+    [
+      'explicitly bad seccomp wins over missing ones',
+      'seccompProfile_restricted',
+      'restricted',
+      pod(`  containers:
+  - {name: a, image: x}
+  - name: b
+    image: x
+    securityContext: {seccompProfile: {type: Unconfined}}
+  - name: c
+    image: x
+    securityContext: {seccompProfile: {type: Bogus}}
+`),
+      'seccompProfile (containers "b", "c" must not set securityContext.seccompProfile.type to "Bogus", "Unconfined")',
+    ],
+    [
+      'hostProcess on the pod and a container',
+      'windowsHostProcess',
+      'baseline',
+      pod(`  securityContext: {windowsOptions: {hostProcess: true}}
+  containers:
+  - name: a
+    image: x
+    securityContext: {windowsOptions: {hostProcess: true}}
+`),
+      'hostProcess (pod and container "a" must not set securityContext.windowsOptions.hostProcess=true)',
+    ],
+  ])('%s', (_name, checkId, level, yaml, message) => {
+    const findings = run(yaml, level, 'latest', checkId);
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) expect(f.message).toBe(message);
+  });
+});
