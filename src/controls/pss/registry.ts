@@ -64,7 +64,7 @@ export interface ResolvedCheck {
 }
 
 /** The revision of a check in force at a policy minor, or undefined before the check existed. */
-export function revisionAt(check: PssCheck, minor: number): PssCheckVersion | undefined {
+function revisionAt(check: PssCheck, minor: number): PssCheckVersion | undefined {
   const v = effectiveMinor(minor);
   let found: PssCheckVersion | undefined;
   for (const r of check.versions) if (r.minVersion <= v) found = r;

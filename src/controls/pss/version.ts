@@ -5,7 +5,7 @@
  */
 
 /** Newest policy minor with a check revision (the sysctls allow-list of v1.37). */
-export const NEWEST_POLICY_MINOR = 37;
+const NEWEST_POLICY_MINOR = 37;
 
 const VERSION = /^v1\.(0|[1-9][0-9]*)$/;
 
@@ -21,9 +21,4 @@ export function parsePolicyVersion(version: string): number | undefined {
 /** The minor a policy version is evaluated at: newer versions are clamped to the newest revision. */
 export function effectiveMinor(minor: number): number {
   return Math.min(minor, NEWEST_POLICY_MINOR);
-}
-
-/** Formats a minor as a policy version, `v1.<minor>`. */
-export function formatPolicyVersion(minor: number): string {
-  return `v1.${minor}`;
 }
