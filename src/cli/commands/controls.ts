@@ -27,3 +27,13 @@ export function runControlsList(options: ControlsListOptions, io: CliIO): number
   io.stdout.write(text);
   return 0;
 }
+
+/** Path of the generated catalogue page, relative to the repository root. */
+export const CONTROLS_DOC = 'docs/controls.md';
+
+/** The content docs/controls.md must have: the Markdown of the whole default catalogue. */
+export function controlsDocText(): string {
+  const selection = selectFrameworks([]);
+  if (!selection.ok) throw new Error(selection.error);
+  return renderControlsMarkdown(selection.value.controls);
+}
