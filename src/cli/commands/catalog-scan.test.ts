@@ -127,6 +127,23 @@ describe('exceptions in palisade scan', () => {
     expect(run?.properties.scores?.length).toBe(3);
   });
 
+  it.each([
+    [
+      'table',
+      'expired, no longer applied: workload/no-host-path on ops/* (owner platform-team, expires 2026-01-31)',
+    ],
+    ['table', 'unused, matched nothing: rbac/no-wildcards on every resource (owner security)'],
+    [
+      'table',
+      'annotation ignored (needs --allow-annotation-exceptions): workload/image-tag on Deployment shop/web',
+    ],
+    ['html', '<li><strong>expired</strong> (no longer applied): workload/no-host-path on ops/*'],
+    ['html', '<li><strong>unused</strong> (matched nothing): rbac/no-wildcards on every resource'],
+  ])('lists expired, unused and ignored exceptions in the %s output', async (format, line) => {
+    const { out } = await scan(['-o', format, ...EXC, '--scan-date', '2026-12-01']);
+    expect(out).toContain(line);
+  });
+
   it('rejects an invalid exceptions file with every problem and its path (exit 2)', async () => {
     const { code, err } = await scan(['--exceptions', 'bad-exceptions.yaml']);
     expect(code).toBe(2);

@@ -8,7 +8,9 @@ import type { Control } from '../../core/index.js';
 import { cis, mitre, nsa } from '../support.js';
 import { policiesByNamespace, selectsPod, type PolicyView } from './policies.js';
 
-const cache = new WeakMap<object, Map<string, PolicyView[]>>();
+// Policies grouped once per inventory, not once per workload; the size guards against an
+// inventory that grew since (objects are only ever added).
+const cache = new WeakMap<object, { size: number; byNs: Map<string, PolicyView[]> }>();
 
 export const podSelectedByPolicy: Control = {
   id: 'network/pod-selected-by-policy',
@@ -23,11 +25,12 @@ export const podSelectedByPolicy: Control = {
   frameworks: [cis('5.3.2'), nsa('Network separation and hardening: network policies'), mitre('T1046')],
   check({ resource, pod, inventory }) {
     if (!pod) return [];
-    let byNs = cache.get(inventory);
-    if (!byNs) {
-      byNs = policiesByNamespace(inventory);
-      cache.set(inventory, byNs);
+    let entry = cache.get(inventory);
+    if (entry?.size !== inventory.size) {
+      entry = { size: inventory.size, byNs: policiesByNamespace(inventory) };
+      cache.set(inventory, entry);
     }
+    const byNs = entry.byNs;
     const policies = byNs.get(resource.ref.namespace ?? '') ?? [];
     if (policies.some((p) => selectsPod(p, pod.metadata.labels))) return [];
     return [
