@@ -147,8 +147,21 @@ describe('exceptions in palisade scan', () => {
   it('rejects an invalid exceptions file with every problem and its path (exit 2)', async () => {
     const { code, err } = await scan(['--exceptions', 'bad-exceptions.yaml']);
     expect(code).toBe(2);
-    expect(err).toContain('bad-exceptions.yaml: exceptions[0].reason: a reason is required');
-    expect(err).toContain('bad-exceptions.yaml: exceptions[0].expires: expires must be a date YYYY-MM-DD');
+    expect(err).toContain('bad-exceptions.yaml:5: exceptions[0].reason: a reason is required');
+    expect(err).toContain('bad-exceptions.yaml:7: exceptions[0].expires: expires must be a date YYYY-MM-DD');
+  });
+
+  it.each([
+    ['palisade.yaml', 0, ''],
+    [
+      'bad-config.yaml',
+      2,
+      'bad-config.yaml:4: kubernetesVersion: kubernetesVersion must look like v1.31 or v1.31.2',
+    ],
+  ])('reads the configuration %s', async (file, code, message) => {
+    const out = await scan(['--config', file, '--fail-on', 'none']);
+    expect(out.code).toBe(code);
+    expect(out.err).toContain(message);
   });
 
   it('rejects a missing exceptions file and a bad scan date (exit 2)', async () => {

@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { InputError, isSeverity, severityAtLeast, UsageError, type Severity } from '../../core/index.js';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import {
+  InputError,
+  isSeverity,
+  parseFieldPath,
+  severityAtLeast,
+  UsageError,
+  type Severity,
+} from '../../core/index.js';
 import {
   applyExceptions,
   CATALOG,
@@ -45,33 +52,57 @@ export interface ScanOptions {
   today?: () => string;
 }
 
-async function readYamlFile(io: CliIO, file: string, what: string): Promise<unknown> {
+/** A parsed YAML file plus a way to turn a field path into `file:line` for messages. */
+interface YamlFile {
+  value: unknown;
+  /** `file:line` of the deepest node on the path that exists (`file` alone when none does). */
+  where(fieldPath: string): string;
+}
+
+async function readYamlFile(io: CliIO, file: string, what: string): Promise<YamlFile> {
   let text: string;
   try {
     text = await readFile(path.resolve(io.cwd, file), 'utf8');
   } catch (e) {
     throw new InputError(`cannot read ${what} ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  try {
-    return parseYaml(text) as unknown;
-  } catch (e) {
-    throw new InputError(`${file}: not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    const line = first ? lines.linePos(first.pos[0]).line : undefined;
+    throw new InputError(`${file}${line ? `:${line}` : ''}: not valid YAML: ${first?.message ?? ''}`);
   }
+  return {
+    value: doc.toJS() as unknown,
+    where(fieldPath) {
+      const segments = parseFieldPath(fieldPath);
+      for (let n = segments.length; n > 0; n--) {
+        const node: unknown = doc.getIn(segments.slice(0, n), true);
+        if (isNode(node) && node.range) return `${file}:${lines.linePos(node.range[0]).line}`;
+      }
+      return file;
+    },
+  };
 }
 
 async function readConfig(io: CliIO, file: string | undefined): Promise<ScanConfig | undefined> {
   if (file === undefined) return undefined;
-  const parsed = parseScanConfig(await readYamlFile(io, file, 'configuration'));
+  const yaml = await readYamlFile(io, file, 'configuration');
+  const parsed = parseScanConfig(yaml.value);
   if (!parsed.ok)
-    throw new InputError(parsed.error.map((i) => `${file}: ${i.path}: ${i.message}`).join('\n'));
+    throw new InputError(
+      parsed.error.map((i) => `${yaml.where(i.path)}: ${i.path}: ${i.message}`).join('\n'),
+    );
   return parsed.value;
 }
 
 async function readExceptions(io: CliIO, file: string | undefined): Promise<ExceptionRule[]> {
   if (file === undefined) return [];
-  const { rules, issues } = parseExceptionList(await readYamlFile(io, file, 'exceptions file'));
+  const yaml = await readYamlFile(io, file, 'exceptions file');
+  const { rules, issues } = parseExceptionList(yaml.value);
   if (issues.length > 0)
-    throw new InputError(issues.map((i) => `${file}: ${i.path}: ${i.message}`).join('\n'));
+    throw new InputError(issues.map((i) => `${yaml.where(i.path)}: ${i.path}: ${i.message}`).join('\n'));
   return rules;
 }
 
