@@ -250,6 +250,12 @@ describe('configuration file', () => {
     expect(find(report, 'cluster/version-eol')?.resource).toMatchObject({ kind: 'Cluster', name: 'cluster' });
   });
 
+  it('warns about settings for a control that does not exist', async () => {
+    const io = memoryIO({ cwd: DIR });
+    await main(['scan', 'manifests.yaml', '-o', 'json', '--config', 'typo-config.yaml'], io);
+    expect(io.err()).toContain('settings for unknown control workload/allowed-registry');
+  });
+
   it('without it, allowed registries and end of life are not judged', async () => {
     const { report } = await scanJson(['--scan-date', '2026-12-01']);
     expect(find(report, 'workload/allowed-registries')).toBeUndefined();

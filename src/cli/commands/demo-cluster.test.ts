@@ -125,6 +125,16 @@ describe('examples/demo-cluster', () => {
     expect(checkout).toEqual([]);
   });
 
+  it("keeps a namespace's own findings when scanning only that namespace", async () => {
+    const io = memoryIO({ cwd: DEMO });
+    await main(['scan', '.', '-o', 'json', '-q', '--fail-on', 'none', '-n', 'ops'], io);
+    const { findings } = JSON.parse(io.out()) as JsonReport;
+    expect(
+      findings.filter((f) => f.resource.kind === 'Namespace').map((f) => `${f.controlId} ${f.resource.name}`),
+    ).toEqual(['network/default-deny-egress ops', 'network/default-deny-ingress ops']);
+    expect(findings.every((f) => f.resource.namespace === 'ops' || f.resource.name === 'ops')).toBe(true);
+  });
+
   it('scores every framework below 100', async () => {
     const { scores } = await report;
     expect(scores.map((s) => s.framework)).toEqual(['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack']);

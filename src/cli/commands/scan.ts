@@ -7,6 +7,7 @@ import {
   parseFieldPath,
   severityAtLeast,
   UsageError,
+  type ResourceRef,
   type Severity,
 } from '../../core/index.js';
 import {
@@ -160,10 +161,14 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
   const controls = selection.value.controls;
   const evaluation = evaluateControls(loaded.inventory, controls, { settings: config?.settings ?? {} });
   const namespaces = options.namespace?.length ? new Set(options.namespace) : undefined;
-  const inScope = (ns: string | undefined): boolean => !namespaces || namespaces.has(ns ?? '');
-  const resources = loaded.inventory.resources.filter((r) => inScope(r.ref.namespace));
+  // A Namespace object is in the scope of itself: `-n shop` keeps shop's own findings
+  // (e.g. its missing default-deny policy).
+  const scopeOf = (ref: ResourceRef): string | undefined =>
+    ref.kind === 'Namespace' && ref.apiVersion === 'v1' ? ref.name : ref.namespace;
+  const inScope = (ref: ResourceRef): boolean => !namespaces || namespaces.has(scopeOf(ref) ?? '');
+  const resources = loaded.inventory.resources.filter((r) => inScope(r.ref));
   const excepted = applyExceptions(
-    evaluation.findings.filter((f) => inScope(f.resource.namespace)),
+    evaluation.findings.filter((f) => inScope(f.resource)),
     resources,
     rules,
     { today: scanDate, allowAnnotations: options.allowAnnotationExceptions === true },
