@@ -34,10 +34,7 @@ const exceptionSchema = z
     resources: selectorSchema.optional(),
     reason: z.string().min(1, 'a reason is required'),
     owner: z.string().min(1, 'an owner is required'),
-    expires: z
-      .string()
-      .refine(isCalendarDate, 'expires must be a date YYYY-MM-DD')
-      .optional(),
+    expires: z.string().refine(isCalendarDate, 'expires must be a date YYYY-MM-DD').optional(),
   })
   .strict();
 

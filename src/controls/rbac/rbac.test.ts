@@ -69,6 +69,12 @@ const cases: ControlCase[] = [
   ],
   [
     'rbac/create-pods',
+    'create pods in the apps group (no such resource)',
+    role(['{apiGroups: [apps], resources: [pods], verbs: [create]}']),
+    [],
+  ],
+  [
+    'rbac/create-pods',
     'read pods',
     role(['{apiGroups: [""], resources: [pods], verbs: [get, list, watch]}']),
     [],
@@ -104,6 +110,12 @@ const cases: ControlCase[] = [
     'escalate roles',
     role(['{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [escalate]}']),
     [at(5, 0)],
+  ],
+  [
+    'rbac/bind-escalate-impersonate',
+    'bind on users is not a thing',
+    role(['{apiGroups: [""], resources: [users], verbs: [bind]}']),
+    [],
   ],
   [
     'rbac/bind-escalate-impersonate',

@@ -16,7 +16,7 @@
  */
 import type { Control, Severity } from '../../core/index.js';
 import { cis, mitre, nsa } from '../support.js';
-import { describeRule, isBuiltInRole, ruleViolations, rulesOf } from './rules.js';
+import { describeRule, isBuiltInRole, ruleViolations, rulesOf, type Grant } from './rules.js';
 
 const ROLE_KINDS = ['ClusterRole', 'Role'];
 const RBAC_NSA = nsa('Authentication and authorization: role-based access control');
@@ -29,7 +29,7 @@ interface RuleControlSpec {
   mitre: string;
   rationale: string;
   remediation: string;
-  want: { groups: readonly string[]; resources: readonly string[]; verbs: readonly string[] };
+  want: readonly Grant[];
   skipNamed?: boolean;
 }
 
@@ -73,16 +73,9 @@ export const noWildcards: Control = {
   },
 };
 
-const POD_CREATORS = [
-  'pods',
-  'deployments',
-  'replicasets',
-  'statefulsets',
-  'daemonsets',
-  'jobs',
-  'cronjobs',
-  'replicationcontrollers',
-];
+const READ = ['get', 'list', 'watch'];
+const ANY = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
+const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 
 export const RULE_CONTROLS: readonly Control[] = [
   noWildcards,
@@ -95,7 +88,7 @@ export const RULE_CONTROLS: readonly Control[] = [
     rationale:
       'Reading Secrets yields service-account tokens and credentials of everything in scope: escalation by another name.',
     remediation: 'Grant get on named Secrets (resourceNames) only, and never list or watch.',
-    want: { groups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+    want: [{ group: '', resources: ['secrets'], verbs: READ }],
     skipNamed: true,
   }),
   ruleControl({
@@ -108,7 +101,15 @@ export const RULE_CONTROLS: readonly Control[] = [
       'Whoever creates a pod chooses its service account, volumes and security context: every Secret and token of the namespace is theirs.',
     remediation:
       'Deploy through a pipeline identity; grant humans read access, and bind pod creation only where needed, with admission policies.',
-    want: { groups: ['', 'apps', 'batch'], resources: POD_CREATORS, verbs: ['create'] },
+    want: [
+      { group: '', resources: ['pods', 'replicationcontrollers'], verbs: ['create'] },
+      {
+        group: 'apps',
+        resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'],
+        verbs: ['create'],
+      },
+      { group: 'batch', resources: ['jobs', 'cronjobs'], verbs: ['create'] },
+    ],
   }),
   ruleControl({
     id: 'rbac/pods-exec-attach',
@@ -119,11 +120,9 @@ export const RULE_CONTROLS: readonly Control[] = [
     rationale: 'exec and attach run commands in a container with its identity and data.',
     remediation:
       'Remove pods/exec, pods/attach and pods/portforward from the role; use break-glass access for debugging.',
-    want: {
-      groups: [''],
-      resources: ['pods/exec', 'pods/attach', 'pods/portforward'],
-      verbs: ['create', 'get'],
-    },
+    want: [
+      { group: '', resources: ['pods/exec', 'pods/attach', 'pods/portforward'], verbs: ['create', 'get'] },
+    ],
   }),
   ruleControl({
     id: 'rbac/bind-escalate-impersonate',
@@ -134,11 +133,15 @@ export const RULE_CONTROLS: readonly Control[] = [
     rationale:
       'bind and escalate bypass RBAC’s own escalation check; impersonate acts as any user, group or service account.',
     remediation: 'Remove these verbs; grant them only to cluster administrators.',
-    want: {
-      groups: ['rbac.authorization.k8s.io', '', 'authentication.k8s.io'],
-      resources: ['roles', 'clusterroles', 'users', 'groups', 'serviceaccounts', 'uids', 'userextras/scopes'],
-      verbs: ['bind', 'escalate', 'impersonate'],
-    },
+    want: [
+      {
+        group: 'rbac.authorization.k8s.io',
+        resources: ['roles', 'clusterroles'],
+        verbs: ['bind', 'escalate'],
+      },
+      { group: '', resources: ['users', 'groups', 'serviceaccounts'], verbs: ['impersonate'] },
+      { group: 'authentication.k8s.io', resources: ['uids'], verbs: ['impersonate'] },
+    ],
   }),
   ruleControl({
     id: 'rbac/persistent-volumes',
@@ -148,7 +151,7 @@ export const RULE_CONTROLS: readonly Control[] = [
     mitre: 'T1611',
     rationale: 'A PersistentVolume can point at a host path and so expose the node filesystem.',
     remediation: 'Let users create PersistentVolumeClaims against StorageClasses instead.',
-    want: { groups: [''], resources: ['persistentvolumes'], verbs: ['create'] },
+    want: [{ group: '', resources: ['persistentvolumes'], verbs: ['create'] }],
   }),
   ruleControl({
     id: 'rbac/nodes-proxy',
@@ -159,11 +162,7 @@ export const RULE_CONTROLS: readonly Control[] = [
     rationale:
       'nodes/proxy reaches the kubelet API directly: exec in any pod of the node, outside audit logging and admission.',
     remediation: 'Remove nodes/proxy; scrape metrics through nodes/metrics or the metrics API.',
-    want: {
-      groups: [''],
-      resources: ['nodes/proxy'],
-      verbs: ['get', 'create', 'update', 'patch', 'delete', 'list', 'watch'],
-    },
+    want: [{ group: '', resources: ['nodes/proxy'], verbs: ANY }],
   }),
   ruleControl({
     id: 'rbac/csr-approval',
@@ -174,11 +173,13 @@ export const RULE_CONTROLS: readonly Control[] = [
     rationale:
       'Approving a CSR mints a client certificate: any identity, including system:masters, for its lifetime.',
     remediation: 'Leave CSR approval to the controller manager and cluster administrators.',
-    want: {
-      groups: ['certificates.k8s.io'],
-      resources: ['certificatesigningrequests/approval'],
-      verbs: ['update', 'patch'],
-    },
+    want: [
+      {
+        group: 'certificates.k8s.io',
+        resources: ['certificatesigningrequests/approval'],
+        verbs: ['update', 'patch'],
+      },
+    ],
   }),
   ruleControl({
     id: 'rbac/webhook-config',
@@ -189,11 +190,13 @@ export const RULE_CONTROLS: readonly Control[] = [
     rationale:
       'Whoever edits webhook configurations can switch off admission policy or intercept every object sent to the API.',
     remediation: 'Restrict admissionregistration.k8s.io write access to cluster administrators.',
-    want: {
-      groups: ['admissionregistration.k8s.io'],
-      resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'],
-      verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'],
-    },
+    want: [
+      {
+        group: 'admissionregistration.k8s.io',
+        resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'],
+        verbs: WRITE,
+      },
+    ],
   }),
   ruleControl({
     id: 'rbac/token-create',
@@ -203,6 +206,6 @@ export const RULE_CONTROLS: readonly Control[] = [
     mitre: 'T1528',
     rationale: 'serviceaccounts/token create issues a token for any service account in scope.',
     remediation: 'Remove serviceaccounts/token create; pods receive projected tokens without it.',
-    want: { groups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+    want: [{ group: '', resources: ['serviceaccounts/token'], verbs: ['create'] }],
   }),
 ];

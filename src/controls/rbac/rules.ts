@@ -48,15 +48,25 @@ export function resourceMatches(entry: string, resource: string): boolean {
   return entry === `*/${resource.slice(slash + 1)}`;
 }
 
-/** True when the rule grants any of `verbs` on any of `resources` in any of `groups`. */
-export function ruleGrants(
-  rule: PolicyRuleLike,
-  want: { groups: readonly string[]; resources: readonly string[]; verbs: readonly string[] },
-): boolean {
-  const group = rule.apiGroups.some((g) => g === '*' || want.groups.includes(g));
-  const verb = rule.verbs.some((v) => v === '*' || want.verbs.includes(v));
-  const res = rule.resources.some((r) => want.resources.some((w) => resourceMatches(r, w)));
-  return group && verb && res;
+/**
+ * An access a control looks for: any of `verbs` on any of `resources` of API group `group`.
+ * Resources are paired with their group so that, e.g., `apps` + `pods` (which does not exist)
+ * never counts as access to pods.
+ */
+export interface Grant {
+  group: string;
+  resources: readonly string[];
+  verbs: readonly string[];
+}
+
+/** True when the rule allows at least one verb on one resource of one of the grants. */
+export function ruleGrants(rule: PolicyRuleLike, grants: readonly Grant[]): boolean {
+  return grants.some(
+    (g) =>
+      rule.apiGroups.some((x) => x === '*' || x === g.group) &&
+      rule.verbs.some((v) => v === '*' || g.verbs.includes(v)) &&
+      rule.resources.some((r) => g.resources.some((w) => resourceMatches(r, w))),
+  );
 }
 
 /**
@@ -78,7 +88,7 @@ export function describeRule(resource: Resource, rule: PolicyRuleLike, index: nu
 /** Builds the violations of a rule-based control: one per matching rule. */
 export function ruleViolations(
   resource: Resource,
-  want: { groups: readonly string[]; resources: readonly string[]; verbs: readonly string[] },
+  want: readonly Grant[],
   options: { skipNamed?: boolean } = {},
 ): Violation[] {
   if (isBuiltInRole(resource)) return [];

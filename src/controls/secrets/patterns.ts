@@ -29,6 +29,9 @@ const PATTERNS: readonly Pattern[] = [
 const SECRET_KEY =
   /(secret|passw(or)?d|passwd|pwd|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)/i;
 
+/** Values that point at a secret rather than being one: URLs, absolute paths, placeholders. */
+const NOT_A_VALUE = /^(?:[a-z][a-z0-9+.-]*:\/\/|\/)|\$\{|\$\(|\{\{/i;
+
 /** Shannon entropy of a string, in bits per character. */
 export function shannonEntropy(s: string): number {
   if (s.length === 0) return 0;
@@ -49,7 +52,13 @@ export function shannonEntropy(s: string): number {
  */
 export function detectSecret(key: string, value: string): string | undefined {
   for (const p of PATTERNS) if (p.re.test(value)) return p.kind;
-  if (SECRET_KEY.test(key) && value.length >= 20 && !/\s/.test(value) && shannonEntropy(value) >= 3.5) {
+  if (
+    SECRET_KEY.test(key) &&
+    value.length >= 20 &&
+    !/\s/.test(value) &&
+    !NOT_A_VALUE.test(value) &&
+    shannonEntropy(value) >= 3.5
+  ) {
     return 'high-entropy value';
   }
   return undefined;

@@ -139,6 +139,9 @@ describe('detectSecret', () => {
     ['k', JWT, 'JSON Web Token'],
     ['api_key', 'q8Zr2LmX9vT4bN7cK1pW6yH3', 'high-entropy value'],
     ['description', 'q8Zr2LmX9vT4bN7cK1pW6yH3', undefined],
+    ['TOKEN_URL', 'https://auth.example.com/oauth2/v1/token', undefined],
+    ['PASSWORD_FILE', '/var/run/secrets/db/password-file', undefined],
+    ['API_KEY', '${API_KEY_FROM_VAULT_PLACEHOLDER}', undefined],
     ['password', 'changeme', undefined],
     ['token', 'aaaaaaaaaaaaaaaaaaaaaaaa', undefined],
   ])('%s=%s → %s', (key, value, expected) => {
