@@ -86,6 +86,15 @@ describe('selectFrameworks', () => {
     }
   });
 
+  it('maps every built-in control to an NSA/CISA section and a MITRE technique', () => {
+    const missing = CATALOG.filter(
+      (x) =>
+        !x.frameworks.some((f) => f.id === 'nsa-cisa-1.2') ||
+        !x.frameworks.some((f) => f.id === 'mitre-attack'),
+    );
+    expect(missing.map((x) => x.id)).toEqual([]);
+  });
+
   it('has unique control ids', () => {
     expect(new Set(CATALOG.map((x) => x.id)).size).toBe(CATALOG.length);
   });

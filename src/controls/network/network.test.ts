@@ -47,6 +47,25 @@ const cases: ControlCase[] = [
     [{ path: 'metadata.name', line: 4 }],
   ],
   ['network/default-deny-egress', 'deny both', docs(ns('shop'), denyAll), []],
+  [
+    'network/default-deny-egress',
+    'an empty egress list without policyTypes is ingress-only',
+    docs(ns('shop'), policy('deny', 'shop', 'podSelector: {}\negress: []')),
+    [{ path: 'metadata.name', line: 4 }],
+  ],
+  [
+    'network/default-deny-egress',
+    'empty policyTypes default from a non-empty egress list',
+    docs(
+      ns('shop'),
+      policy(
+        'deny',
+        'shop',
+        'podSelector: {}\npolicyTypes: []\ningress: []\negress: [{to: [{podSelector: {}}]}]',
+      ),
+    ),
+    [{ path: 'metadata.name', line: 4 }],
+  ],
 
   [
     'network/pod-selected-by-policy',

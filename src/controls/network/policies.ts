@@ -1,8 +1,8 @@
 /**
  * NetworkPolicy facts the network posture controls share, with the API's semantics
  * (networking.k8s.io/v1): a policy selects pods of its own namespace by `podSelector`
- * (empty selects all); its effective `policyTypes` are the field when set, otherwise
- * Ingress plus Egress when an `egress` section is present.
+ * (empty selects all); its effective `policyTypes` are the field when non-empty, otherwise
+ * Ingress, plus Egress when the `egress` list is non-empty (the API server's defaulting).
  */
 import { matchesLabelSelector, type Inventory, type LabelSelector, type Resource } from '../../core/index.js';
 import { isRecord } from '../support.js';
@@ -22,10 +22,13 @@ export function viewPolicy(resource: Resource): PolicyView {
   const podSelector = isRecord(spec.podSelector) ? (spec.podSelector as LabelSelector) : {};
   const ingress = Array.isArray(spec.ingress) ? (spec.ingress as unknown[]) : [];
   const egress = Array.isArray(spec.egress) ? (spec.egress as unknown[]) : [];
-  const declared = Array.isArray(spec.policyTypes) ? spec.policyTypes.map(String) : undefined;
+  // API defaulting (networking/v1 SetDefaults_NetworkPolicy): an empty or missing list means
+  // Ingress, plus Egress when the egress list is non-empty.
+  const declared =
+    Array.isArray(spec.policyTypes) && spec.policyTypes.length > 0 ? spec.policyTypes.map(String) : undefined;
   const types = declared
     ? { ingress: declared.includes('Ingress'), egress: declared.includes('Egress') }
-    : { ingress: true, egress: spec.egress !== undefined && spec.egress !== null };
+    : { ingress: true, egress: egress.length > 0 };
   return { resource, podSelector, types, ingress, egress };
 }
 
