@@ -58,7 +58,11 @@ export function renderControlsMarkdown(controls: readonly CatalogEntry[]): strin
     '',
     '<!-- Generated from the control declarations by `npm run docs:controls`; do not edit by hand. -->',
     '',
-    `${list.length} built-in controls. Pod Security Standards checks (\`--framework pss:<level>[@<version>]\`) are listed by \`palisade controls list --framework pss:restricted\`.`,
+    `${list.length} controls.${
+      list.some((c) => c.category === 'pss')
+        ? ''
+        : ' Pod Security Standards checks (`--framework pss:<level>[@<version>]`) are listed by `palisade controls list --framework pss:restricted`.'
+    }`,
     'Selection, scoring and exceptions are described in [frameworks.md](frameworks.md).',
     '',
     '| id | severity | title | ' + FRAMEWORKS.map((f) => f.name).join(' | ') + ' |',
