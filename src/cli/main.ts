@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError } from '../core/index.js';
 import { processIO, type CliIO } from './io.js';
+import { registerControlsCommand } from './commands/controls-command.js';
 import { palisadeVersion } from './version.js';
 
 const SCAN_HELP = `
@@ -14,7 +15,14 @@ Examples:
   $ palisade scan ./deploy --fail-on critical -o sarif=palisade.sarif -o table
   $ helm template shop ./charts/shop | palisade scan -
   $ palisade scan k8s/ -n shop -n payments -o json > report.json
-  $ palisade scan . -o html --output-file report.html --fail-on none`;
+  $ palisade scan . -o html --output-file report.html --fail-on none
+  $ palisade scan ./deploy --framework cis,nsa --config palisade.yaml
+  $ palisade scan ./deploy --framework pss:restricted@v1.29
+  $ palisade scan ./deploy --exceptions palisade-exceptions.yaml --scan-date 2026-12-01 -o sarif
+
+Frameworks (--framework, repeatable or comma-separated; default all): cis, nsa, mitre,
+pss:<baseline|restricted>[@<version>|@latest], all (every built-in control), none (no
+built-in control). Scores per framework appear in every output format.`;
 
 const FORMATS = 'table, json, yaml, sarif, junit, html, csv';
 
@@ -57,6 +65,22 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-n, --namespace <namespace>', 'only report objects in this namespace (repeatable)', collect, [])
     .option('-q, --quiet', 'no progress or status lines on stderr')
     .option('--ignore-input-errors', 'report input errors but do not let them set exit code 2')
+    .option(
+      '--framework <spec>',
+      'controls to run: cis, nsa, mitre, pss:<level>[@<version>], all, none (repeatable, comma-separated)',
+      collect,
+      [],
+    )
+    .option('--config <file>', 'palisade.dev/v1 Config file with per-control settings and kubernetesVersion')
+    .option('--exceptions <file>', 'palisade.dev/v1 ExceptionList of accepted risks')
+    .option(
+      '--allow-annotation-exceptions',
+      'honour palisade.dev/exception.<controlId> annotations on objects (off: anyone who edits a workload could exempt it)',
+    )
+    .option(
+      '--scan-date <date>',
+      'date (YYYY-MM-DD) exceptions and end-of-life dates are judged at; default today (UTC)',
+    )
     .addHelpText('after', SCAN_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runScan } = await import('./commands/scan.js');
@@ -70,11 +94,18 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
             namespace: opts.namespace as string[],
             quiet: opts.quiet === true,
             ignoreInputErrors: opts.ignoreInputErrors === true,
+            framework: opts.framework as string[],
+            ...(typeof opts.config === 'string' ? { config: opts.config } : {}),
+            ...(typeof opts.exceptions === 'string' ? { exceptions: opts.exceptions } : {}),
+            allowAnnotationExceptions: opts.allowAnnotationExceptions === true,
+            ...(typeof opts.scanDate === 'string' ? { scanDate: opts.scanDate } : {}),
           },
           io,
         ),
       );
     });
+
+  registerControlsCommand(program, io, setExit);
 
   program
     .command('version')

@@ -104,6 +104,17 @@ describe('applyExceptions', () => {
     expect(out.expired).toEqual([]);
   });
 
+  it('counts every matching exception as used, and takes the reason of the first', () => {
+    const broad: ExceptionRule = { ...base, reason: 'broad', controlId: 'workload/*' };
+    const narrow: ExceptionRule = { ...base, reason: 'narrow', controlId: 'workload/no-privileged' };
+    const out = applyExceptions(findings, [logShipper, web], [broad, narrow], {
+      today: '2026-11-22',
+      allowAnnotations: false,
+    });
+    expect(out.findings[0]?.suppressed?.reason).toBe('broad');
+    expect(out.unused).toEqual([]);
+  });
+
   it.each([
     [false, undefined, 1],
     [true, { kind: 'annotation', reason: 'vendor image, pinned upstream' }, 0],
@@ -142,6 +153,22 @@ describe('parseExceptionList', () => {
       'exceptions[0].reason',
       'exceptions[1].owner',
     ]);
+  });
+});
+
+describe('exception expiry dates', () => {
+  it.each([
+    ['2027-02-28', true],
+    ['2027-02-30', false],
+    ['2027-13-01', false],
+    ['27-01-01', false],
+  ])('%s valid: %s', (expires, valid) => {
+    const doc = {
+      apiVersion: 'palisade.dev/v1',
+      kind: 'ExceptionList',
+      exceptions: [{ controlId: 'x', reason: 'r', owner: 'o', expires }],
+    };
+    expect(parseExceptionList(doc).issues.length === 0).toBe(valid);
   });
 });
 

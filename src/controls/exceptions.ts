@@ -12,6 +12,13 @@
 import { z } from 'zod';
 import type { Finding, Resource, ResourceRef } from '../core/index.js';
 
+/** True for a `YYYY-MM-DD` string naming a real day (no 2026-02-30). */
+function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
 const selectorSchema = z
   .object({
     kind: z.string().min(1).optional(),
@@ -27,10 +34,7 @@ const exceptionSchema = z
     resources: selectorSchema.optional(),
     reason: z.string().min(1, 'a reason is required'),
     owner: z.string().min(1, 'an owner is required'),
-    expires: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expires must be a date YYYY-MM-DD')
-      .optional(),
+    expires: z.string().refine(isCalendarDate, 'expires must be a date YYYY-MM-DD').optional(),
   })
   .strict();
 
@@ -113,17 +117,23 @@ export function applyExceptions(
     if (f.suppressed) return f;
     const resource = byRef.get(refKey(f.resource));
     const labels = resource?.object.metadata?.labels ?? {};
+    // Every matching exception counts as used (none is reported unused because an earlier
+    // one covered the same finding); the first in file order gives the reason.
+    let first: ExceptionRule | undefined;
     for (const c of compiled) {
       if (c.match(f.controlId, f.resource, labels)) {
         c.used = true;
-        const suppressed: NonNullable<Finding['suppressed']> = {
-          kind: 'exception',
-          reason: c.rule.reason,
-          owner: c.rule.owner,
-        };
-        if (c.rule.expires !== undefined) suppressed.expires = c.rule.expires;
-        return { ...f, suppressed };
+        first ??= c.rule;
       }
+    }
+    if (first) {
+      const suppressed: NonNullable<Finding['suppressed']> = {
+        kind: 'exception',
+        reason: first.reason,
+        owner: first.owner,
+      };
+      if (first.expires !== undefined) suppressed.expires = first.expires;
+      return { ...f, suppressed };
     }
     const reason = resource?.object.metadata?.annotations?.[exceptionAnnotationKey(f.controlId)];
     if (typeof reason === 'string') {

@@ -1,6 +1,14 @@
 import { SEVERITIES, formatRef } from '../core/index.js';
 import type { Finding, InputIssue, ResourceRef, SourceLocation, Suppression } from '../core/index.js';
-import type { FrameworkScore, ReportControl, ReportTool, ScanReport, SeverityCounts } from './model.js';
+import type {
+  FrameworkScore,
+  ReportControl,
+  ReportException,
+  ReportExceptions,
+  ReportTool,
+  ScanReport,
+  SeverityCounts,
+} from './model.js';
 
 /** Everything a scan produced, before it is shaped into a report. */
 export interface BuildReportInput {
@@ -9,6 +17,8 @@ export interface BuildReportInput {
   inputErrors: readonly InputIssue[];
   controls: readonly ReportControl[];
   scores?: readonly FrameworkScore[];
+  exceptions?: ReportExceptions;
+  scanDate?: string;
   tool: ReportTool;
 }
 
@@ -53,7 +63,9 @@ export function buildReport(input: BuildReportInput): ScanReport {
     resources: input.resources.map(normalizeRef),
     tool: normalizeTool(input.tool),
   };
-  if (input.scores) report.scores = input.scores.map((s) => ({ ...s }));
+  if (input.scores) report.scores = input.scores.map(normalizeScore);
+  if (input.exceptions) report.exceptions = normalizeExceptions(input.exceptions);
+  if (input.scanDate !== undefined) report.scanDate = input.scanDate;
   return report;
 }
 
@@ -147,6 +159,58 @@ function normalizeControl(c: ReportControl): ReportControl {
   };
   if (c.helpUri !== undefined) out.helpUri = c.helpUri;
   return out;
+}
+
+function normalizeScore(s: FrameworkScore): FrameworkScore {
+  const out: FrameworkScore = {
+    framework: s.framework,
+    score: s.score,
+    passed: s.passed,
+    failed: s.failed,
+    applicable: s.applicable,
+  };
+  if (s.failedControls) out.failedControls = [...s.failedControls];
+  return out;
+}
+
+function normalizeException(x: ReportException): ReportException {
+  const out: ReportException = { controlId: x.controlId, reason: x.reason, owner: x.owner };
+  if (x.expires !== undefined) out.expires = x.expires;
+  if (x.resources) {
+    const r: NonNullable<ReportException['resources']> = {};
+    if (x.resources.kind !== undefined) r.kind = x.resources.kind;
+    if (x.resources.namespace !== undefined) r.namespace = x.resources.namespace;
+    if (x.resources.name !== undefined) r.name = x.resources.name;
+    if (x.resources.labels !== undefined) r.labels = { ...x.resources.labels };
+    out.resources = r;
+  }
+  return out;
+}
+
+function normalizeExceptions(x: ReportExceptions): ReportExceptions {
+  return {
+    expired: x.expired.map(normalizeException),
+    unused: x.unused.map(normalizeException),
+    ignoredAnnotations: x.ignoredAnnotations.map((a) => ({
+      resource: normalizeRef(a.resource),
+      controlId: a.controlId,
+    })),
+  };
+}
+
+/** Describes an exception in one line for renderers: `controlId on kind ns/name (owner, until date): reason`. */
+export function describeException(x: ReportException): string {
+  const sel = x.resources;
+  const target = sel
+    ? [
+        sel.kind,
+        sel.namespace !== undefined ? `${sel.namespace}/${sel.name ?? '*'}` : sel.name,
+        sel.labels ? JSON.stringify(sel.labels) : undefined,
+      ]
+        .filter((p) => p !== undefined)
+        .join(' ')
+    : 'every resource';
+  return `${x.controlId} on ${target} (owner ${x.owner}${x.expires !== undefined ? `, expires ${x.expires}` : ''}): ${x.reason}`;
 }
 
 function normalizeTool(t: ReportTool): ReportTool {

@@ -19,7 +19,9 @@ export function toContractObject(report: ScanReport): Record<string, unknown> {
     findings: report.findings,
     inputErrors: report.inputErrors,
   };
+  if (report.scanDate !== undefined) out['scanDate'] = report.scanDate;
   if (report.scores) out['scores'] = report.scores;
+  if (report.exceptions) out['exceptions'] = report.exceptions;
   if (report.controls) out['controls'] = report.controls;
   if (report.resources) out['resources'] = report.resources;
   if (report.tool) out['tool'] = report.tool;

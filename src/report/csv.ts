@@ -1,5 +1,5 @@
 import type { Finding } from '../core/index.js';
-import type { ScanReport } from './model.js';
+import type { FrameworkScore, ScanReport } from './model.js';
 
 /** Column names of the CSV format, in order. */
 export const CSV_COLUMNS = [
@@ -19,6 +19,7 @@ export const CSV_COLUMNS = [
   'frameworks',
   'suppressed',
   'suppressionReason',
+  'record',
 ] as const;
 
 /**
@@ -49,11 +50,34 @@ function row(f: Finding): string[] {
     f.frameworks.map((fw) => `${fw.id}:${fw.control}`).join(' '),
     f.suppressed ? 'true' : 'false',
     f.suppressed?.reason ?? '',
+    'finding',
   ];
 }
 
-/** Renders one header row and one row per finding, CRLF line endings as RFC 4180 says. */
+/** A compliance score as a CSV record: `record` is `score`, controlId the framework. */
+function scoreRow(s: FrameworkScore): string[] {
+  const cells: string[] = CSV_COLUMNS.map(() => '');
+  const set = (col: (typeof CSV_COLUMNS)[number], v: string): void => {
+    cells[CSV_COLUMNS.indexOf(col)] = v;
+  };
+  set('controlId', s.framework);
+  set('title', 'compliance score');
+  set('message', `${s.score}% (${s.passed} of ${s.applicable} applicable controls passed)`);
+  set('frameworks', (s.failedControls ?? []).join(' '));
+  set('record', 'score');
+  return cells;
+}
+
+/**
+ * Renders one header row, one row per finding (`record` = `finding`) and one per framework
+ * score (`record` = `score`, failed control ids in `frameworks`), CRLF line endings as
+ * RFC 4180 says.
+ */
 export function renderCsv(report: ScanReport): string {
-  const lines = [CSV_COLUMNS.join(','), ...report.findings.map((f) => row(f).map(csvField).join(','))];
+  const lines = [
+    CSV_COLUMNS.join(','),
+    ...report.findings.map((f) => row(f).map(csvField).join(',')),
+    ...(report.scores ?? []).map((s) => scoreRow(s).map(csvField).join(',')),
+  ];
   return `${lines.join('\r\n')}\r\n`;
 }

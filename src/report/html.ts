@@ -1,5 +1,6 @@
 import { SEVERITIES, formatRef } from '../core/index.js';
 import type { Finding } from '../core/index.js';
+import { describeException } from './build.js';
 import type { ScanReport } from './model.js';
 import { escapeHtml as e, formatPosition } from './text.js';
 
@@ -96,10 +97,27 @@ function scoresSection(report: ScanReport): string {
   const rows = report.scores
     .map(
       (s) =>
-        `<tr><td>${e(s.framework)}</td><td>${s.score}%</td><td>${s.passed}</td><td>${s.failed}</td><td>${s.applicable}</td></tr>`,
+        `<tr><td>${e(s.framework)}</td><td>${s.score}%</td><td>${s.passed}</td><td>${s.failed}</td><td>${s.applicable}</td><td>${e((s.failedControls ?? []).join(', '))}</td></tr>`,
     )
     .join('');
-  return `<section id="scores"><h2>Scores</h2><table><thead><tr><th>Framework</th><th>Score</th><th>Passed</th><th>Failed</th><th>Applicable</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  return `<section id="scores"><h2>Compliance scores</h2><table><thead><tr><th>Framework</th><th>Score</th><th>Passed</th><th>Failed</th><th>Applicable</th><th>Failed controls</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+function exceptionsSection(report: ScanReport): string {
+  const x = report.exceptions;
+  if (!x) return '';
+  const items = [
+    ...x.expired.map(
+      (i) => `<li><strong>expired</strong> (no longer applied): ${e(describeException(i))}</li>`,
+    ),
+    ...x.unused.map((i) => `<li><strong>unused</strong> (matched nothing): ${e(describeException(i))}</li>`),
+    ...x.ignoredAnnotations.map(
+      (a) =>
+        `<li><strong>annotation ignored</strong> (needs --allow-annotation-exceptions): ${e(`${a.controlId} on ${formatRef(a.resource)}`)}</li>`,
+    ),
+  ];
+  if (items.length === 0) return '';
+  return `<section id="exceptions"><h2>Exceptions</h2><ul>${items.join('')}</ul></section>`;
 }
 
 function findingsSection(report: ScanReport): string {
@@ -167,6 +185,7 @@ export function renderHtml(report: ScanReport): string {
     `<div class="meta">${e(tool)}</div>`,
     summarySection(report),
     scoresSection(report),
+    exceptionsSection(report),
     findingsSection(report),
     inputErrorsSection(report),
     controlsSection(report),

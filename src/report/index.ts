@@ -1,6 +1,21 @@
-export type { FrameworkScore, ReportControl, ReportTool, ScanReport, SeverityCounts } from './model.js';
+export type {
+  FrameworkScore,
+  ReportControl,
+  ReportException,
+  ReportExceptions,
+  ReportTool,
+  ScanReport,
+  SeverityCounts,
+} from './model.js';
 export type { BuildReportInput } from './build.js';
-export { buildReport, emptySeverityCounts, exitCodeFor, normalizeRef, sortFindings } from './build.js';
+export {
+  buildReport,
+  describeException,
+  emptySeverityCounts,
+  exitCodeFor,
+  normalizeRef,
+  sortFindings,
+} from './build.js';
 export type { OutputSpec, RenderOptions, ReportFormat } from './render.js';
 export { REPORT_FORMATS, isReportFormat, parseOutputSpecs, renderReport } from './render.js';
 export { renderJson, toContractObject } from './contract.js';
@@ -19,6 +34,6 @@ export {
   sarifLevel,
   toSarif,
 } from './sarif.js';
-export { JUNIT_INPUT_SUITE, JUNIT_PASS_NAME, renderJunit } from './junit.js';
+export { JUNIT_COMPLIANCE_SUITE, JUNIT_INPUT_SUITE, JUNIT_PASS_NAME, renderJunit } from './junit.js';
 export { HTML_CLUSTER_SCOPE, renderHtml } from './html.js';
 export { escapeHtml, escapeXml } from './text.js';

@@ -133,6 +133,33 @@ function renderCase(c: Case): string[] {
   return [`${open}>`, inner, '    </testcase>'];
 }
 
+/** Name of the suite that carries compliance scores as properties (it has no test cases). */
+export const JUNIT_COMPLIANCE_SUITE = 'compliance scores';
+
+/**
+ * Scores go in `<properties>` of a suite without cases, so CI dashboards show them without
+ * counting a second failure for findings the resource suites already report.
+ */
+function complianceSuite(report: ScanReport): string[] {
+  if (!report.scores || report.scores.length === 0) return [];
+  const lines = [
+    `  <testsuite${attr('name', JUNIT_COMPLIANCE_SUITE)} tests="0" failures="0" errors="0" skipped="0">`,
+    '    <properties>',
+  ];
+  for (const s of report.scores) {
+    const p = (key: string, value: string | number): string =>
+      `      <property${attr('name', `${s.framework}.${key}`)}${attr('value', value)}/>`;
+    lines.push(
+      p('score', s.score),
+      p('passed', s.passed),
+      p('failed', s.failed),
+      p('applicable', s.applicable),
+    );
+  }
+  lines.push('    </properties>', '  </testsuite>');
+  return lines;
+}
+
 /** Renders the report as JUnit XML: suites per resource, cases per control, input errors as errors. */
 export function renderJunit(report: ScanReport): string {
   const suites = resourceSuites(report);
@@ -140,6 +167,7 @@ export function renderJunit(report: ScanReport): string {
   if (inputs) suites.push(inputs);
   const all = suites.flatMap((s) => s.cases);
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="palisade" ${counts(all)}>`];
+  lines.push(...complianceSuite(report));
   for (const s of suites) {
     lines.push(`  <testsuite${attr('name', s.name)} ${counts(s.cases)}${attr('file', s.file)}>`);
     for (const c of s.cases) lines.push(...renderCase(c));

@@ -6,11 +6,42 @@ export type SeverityCounts = Record<Severity, number>;
 /** Compliance score of one framework (filled by the controls catalogue). */
 export interface FrameworkScore {
   framework: string;
-  /** 0–100, weighted by severity; see docs/scoring.md. */
+  /** 0–100, one decimal, weighted by severity; see docs/frameworks.md#scoring. */
   score: number;
+  /** Applicable controls without an unsuppressed finding. */
   passed: number;
   failed: number;
+  /** Controls that had something to evaluate (passed + failed). */
   applicable: number;
+  /** Ids of the failed controls, in catalogue order. */
+  failedControls?: string[];
+}
+
+/** An exception as reports show it (expired or unused). */
+export interface ReportException {
+  controlId: string;
+  reason: string;
+  owner: string;
+  // `| undefined`: exceptions arrive from a schema-validated file where absent keys read so.
+  expires?: string | undefined;
+  resources?:
+    | {
+        kind?: string | undefined;
+        namespace?: string | undefined;
+        name?: string | undefined;
+        labels?: Record<string, string> | undefined;
+      }
+    | undefined;
+}
+
+/** What happened to the exceptions of a run: they are reported, never silently ignored. */
+export interface ReportExceptions {
+  /** Past their expiry date: they no longer suppress anything. */
+  expired: ReportException[];
+  /** Matched no finding: stale or mistyped. */
+  unused: ReportException[];
+  /** `palisade.dev/exception.*` annotations present but not honoured (no --allow-annotation-exceptions). */
+  ignoredAnnotations: { resource: ResourceRef; controlId: string }[];
 }
 
 /** Metadata of a control that appears in the report (rules in SARIF, the HTML legend). */
@@ -53,6 +84,10 @@ export interface ScanReport {
   /** Every evaluated resource, for renderers that list passes (JUnit). */
   resources?: ResourceRef[];
   scores?: FrameworkScore[];
+  /** Expired, unused and ignored exceptions; present when the run had exceptions to apply. */
+  exceptions?: ReportExceptions;
+  /** The date the assessment is for (`YYYY-MM-DD`): exception expiry and version end of life use it. */
+  scanDate?: string;
   /** Tool and run metadata. */
   tool?: ReportTool;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { formatRef } from '../core/index.js';
 import type { Finding, InputIssue, ResourceRef, Severity } from '../core/index.js';
+import { describeException } from './build.js';
 import type { ReportControl, ScanReport } from './model.js';
 import { pascalCase } from './text.js';
 
@@ -229,6 +230,28 @@ function notification(issue: InputIssue, scanRoot: string | undefined): Record<s
   };
 }
 
+function exceptionNotifications(report: ScanReport): Record<string, unknown>[] {
+  const x = report.exceptions;
+  if (!x) return [];
+  const note = (id: string, text: string): Record<string, unknown> => ({
+    level: 'warning',
+    message: { text },
+    descriptor: { id },
+  });
+  return [
+    ...x.expired.map((e) =>
+      note('exception-expired', `expired exception no longer applied: ${describeException(e)}`),
+    ),
+    ...x.unused.map((e) => note('exception-unused', `exception matched no finding: ${describeException(e)}`)),
+    ...x.ignoredAnnotations.map((a) =>
+      note(
+        'exception-annotation-ignored',
+        `annotation exception for ${a.controlId} on ${formatRef(a.resource)} ignored (needs --allow-annotation-exceptions)`,
+      ),
+    ),
+  ];
+}
+
 function originalUriBaseIds(scanRoot: string | undefined): Record<string, unknown> | undefined {
   if (scanRoot === undefined) return undefined;
   const root = scanRoot.replace(/\\/g, '/');
@@ -258,13 +281,20 @@ export function toSarif(report: ScanReport, options: SarifOptions = {}): Record<
     );
   }
 
+  const configNotes = exceptionNotifications(report);
+  if (configNotes.length > 0) invocation['toolConfigurationNotifications'] = configNotes;
+
   const run: Record<string, unknown> = { tool: { driver }, invocations: [invocation] };
   const bases = originalUriBaseIds(options.scanRoot);
   if (bases) run['originalUriBaseIds'] = bases;
   run['results'] = report.findings.map((f) => sarifResult(f, index.get(f.controlId) ?? 0, options.scanRoot));
   // Columns come from the YAML parser, which counts JavaScript string positions.
   run['columnKind'] = 'utf16CodeUnits';
-  run['properties'] = { summary: report.summary };
+  const properties: Record<string, unknown> = { summary: report.summary };
+  if (report.scanDate !== undefined) properties['scanDate'] = report.scanDate;
+  if (report.scores) properties['scores'] = report.scores;
+  if (report.exceptions) properties['exceptions'] = report.exceptions;
+  run['properties'] = properties;
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

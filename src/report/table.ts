@@ -1,5 +1,6 @@
 import { SEVERITIES, formatRef } from '../core/index.js';
 import type { Finding, Severity } from '../core/index.js';
+import { describeException } from './build.js';
 import type { ScanReport } from './model.js';
 import { formatPosition, sanitizeTerminal } from './text.js';
 
@@ -97,9 +98,23 @@ export function renderTable(report: ScanReport, options: TableOptions = {}): str
     out.push(paint(BOLD, 'Scores'));
     for (const s of report.scores) {
       out.push(
-        `${INDENT}${sanitizeTerminal(s.framework).padEnd(16)} ${String(s.score).padStart(3)}%  (${s.passed} of ${s.applicable} passed)`,
+        `${INDENT}${sanitizeTerminal(s.framework).padEnd(24)} ${String(s.score).padStart(5)}%  (${s.passed} of ${s.applicable} applicable controls passed)`,
       );
     }
+    out.push('');
+  }
+
+  const x = report.exceptions;
+  if (x && (x.expired.length > 0 || x.unused.length > 0 || x.ignoredAnnotations.length > 0)) {
+    out.push(paint(BOLD, 'Exceptions'));
+    for (const e of x.expired)
+      out.push(`${INDENT}expired, no longer applied: ${sanitizeTerminal(describeException(e))}`);
+    for (const e of x.unused)
+      out.push(`${INDENT}unused, matched nothing: ${sanitizeTerminal(describeException(e))}`);
+    for (const a of x.ignoredAnnotations)
+      out.push(
+        `${INDENT}annotation ignored (needs --allow-annotation-exceptions): ${sanitizeTerminal(`${a.controlId} on ${formatRef(a.resource)}`)}`,
+      );
     out.push('');
   }
 

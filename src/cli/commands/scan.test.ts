@@ -18,7 +18,7 @@ interface JsonReport {
   summary: { resources: number; findings: number; inputErrors: number; bySeverity: Record<string, number> };
   findings: {
     controlId: string;
-    resource: { namespace?: string };
+    resource: { namespace?: string; name?: string };
     location?: { file: string; line: number; column: number };
   }[];
   inputErrors: { file: string; line?: number; message: string }[];
@@ -89,7 +89,10 @@ describe('palisade scan exit codes and outputs', () => {
     await main(['scan', '.', '-o', 'json', '-n', 'ops'], io);
     const report = JSON.parse(io.out()) as JsonReport;
     expect(report.findings.length).toBeGreaterThan(0);
-    expect(new Set(report.findings.map((f) => f.resource.namespace))).toEqual(new Set(['ops']));
+    // The Namespace ops itself is in scope too (its default-deny findings).
+    expect(
+      new Set(report.findings.map((f) => f.resource.namespace ?? `Namespace ${f.resource.name}`)),
+    ).toEqual(new Set(['ops', 'Namespace ops']));
   });
 
   it.each([

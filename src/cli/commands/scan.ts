@@ -1,6 +1,30 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isSeverity, severityAtLeast, UsageError, type Severity } from '../../core/index.js';
-import { CATALOG, evaluateControls } from '../../controls/index.js';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import {
+  InputError,
+  isSeverity,
+  parseFieldPath,
+  severityAtLeast,
+  UsageError,
+  type ResourceRef,
+  type Severity,
+} from '../../core/index.js';
+import {
+  applyExceptions,
+  CATALOG,
+  evaluateControls,
+  parseExceptionList,
+  type ExceptionRule,
+} from '../../controls/index.js';
+import {
+  applicableControls,
+  parseScanConfig,
+  scoreFrameworks,
+  selectFrameworks,
+  unknownSettingIds,
+  type ScanConfig,
+} from '../../frameworks/index.js';
 import { loadFiles } from '../../load/index.js';
 import { buildReport, parseOutputSpecs, renderReport, type ReportFormat } from '../../report/index.js';
 import { useColor, type CliIO } from '../io.js';
@@ -15,6 +39,76 @@ export interface ScanOptions {
   namespace?: string[];
   quiet?: boolean;
   ignoreInputErrors?: boolean;
+  /** `--framework` values (repeatable, comma-separated); empty means the default, `all`. */
+  framework?: string[];
+  /** `--exceptions FILE`: an ExceptionList document. */
+  exceptions?: string;
+  /** `--allow-annotation-exceptions`: honour `palisade.dev/exception.*` annotations. */
+  allowAnnotationExceptions?: boolean;
+  /** `--scan-date YYYY-MM-DD`: the date exceptions and end-of-life dates are judged at (default today, UTC). */
+  scanDate?: string;
+  /** `--config FILE`: a palisade.dev/v1 Config with per-control settings. */
+  config?: string;
+  /** Today's date for the default scan date; injected so tests do not read the clock. */
+  today?: () => string;
+}
+
+/** A parsed YAML file plus a way to turn a field path into `file:line` for messages. */
+interface YamlFile {
+  value: unknown;
+  /** `file:line` of the deepest node on the path that exists (`file` alone when none does). */
+  where(fieldPath: string): string;
+}
+
+async function readYamlFile(io: CliIO, file: string, what: string): Promise<YamlFile> {
+  let text: string;
+  try {
+    text = await readFile(path.resolve(io.cwd, file), 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read ${what} ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    const line = first ? lines.linePos(first.pos[0]).line : undefined;
+    throw new InputError(`${file}${line ? `:${line}` : ''}: not valid YAML: ${first?.message ?? ''}`);
+  }
+  return {
+    value: doc.toJS() as unknown,
+    where(fieldPath) {
+      const segments = parseFieldPath(fieldPath);
+      for (let n = segments.length; n > 0; n--) {
+        const node: unknown = doc.getIn(segments.slice(0, n), true);
+        if (isNode(node) && node.range) return `${file}:${lines.linePos(node.range[0]).line}`;
+      }
+      return file;
+    },
+  };
+}
+
+async function readConfig(io: CliIO, file: string | undefined): Promise<ScanConfig | undefined> {
+  if (file === undefined) return undefined;
+  const yaml = await readYamlFile(io, file, 'configuration');
+  const parsed = parseScanConfig(yaml.value);
+  if (!parsed.ok)
+    throw new InputError(
+      parsed.error.map((i) => `${yaml.where(i.path)}: ${i.path}: ${i.message}`).join('\n'),
+    );
+  return parsed.value;
+}
+
+async function readExceptions(io: CliIO, file: string | undefined): Promise<ExceptionRule[]> {
+  if (file === undefined) return [];
+  const yaml = await readYamlFile(io, file, 'exceptions file');
+  const { rules, issues } = parseExceptionList(yaml.value);
+  if (issues.length > 0)
+    throw new InputError(issues.map((i) => `${yaml.where(i.path)}: ${i.path}: ${i.message}`).join('\n'));
+  return rules;
+}
+
+function utcToday(): string {
+  return new Date().toISOString().slice(0, 10);
 }
 
 /** Runs `palisade scan` and returns the exit code: 0 clean, 1 findings at or above --fail-on, 2 input errors. */
@@ -35,6 +129,19 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
     target.file = options.outputFile;
   }
 
+  const selection = selectFrameworks(options.framework ?? []);
+  if (!selection.ok) throw new UsageError(selection.error);
+  const scanDate = options.scanDate ?? (options.today ?? utcToday)();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(scanDate) || Number.isNaN(Date.parse(scanDate)))
+    throw new UsageError(`--scan-date must be a date YYYY-MM-DD (got "${scanDate}")`);
+  const config = await readConfig(io, options.config);
+  const rules = await readExceptions(io, options.exceptions);
+  if (config && !options.quiet) {
+    const unknown = unknownSettingIds(config, new Set(CATALOG.map((c) => c.id)));
+    for (const id of unknown)
+      io.stderr.write(`palisade: warning: settings for unknown control ${id} in ${options.config ?? ''}\n`);
+  }
+
   const progress = progressReporter(
     options.quiet ? { write: () => undefined } : io.stderr,
     'Reading manifests',
@@ -48,11 +155,38 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
   });
   progress.done();
 
-  const evaluation = evaluateControls(loaded.inventory, CATALOG);
+  loaded.inventory.facts.scanDate = scanDate;
+  if (config?.kubernetesVersion !== undefined && loaded.inventory.facts.kubernetesVersion === undefined)
+    loaded.inventory.facts.kubernetesVersion = config.kubernetesVersion;
+  const controls = selection.value.controls;
+  const evaluation = evaluateControls(loaded.inventory, controls, { settings: config?.settings ?? {} });
   const namespaces = options.namespace?.length ? new Set(options.namespace) : undefined;
-  const inScope = (ns: string | undefined): boolean => !namespaces || namespaces.has(ns ?? '');
-  const resources = loaded.inventory.resources.filter((r) => inScope(r.ref.namespace));
-  const findings = evaluation.findings.filter((f) => inScope(f.resource.namespace));
+  // A Namespace object is in the scope of itself: `-n shop` keeps shop's own findings
+  // (e.g. its missing default-deny policy).
+  const scopeOf = (ref: ResourceRef): string | undefined =>
+    ref.kind === 'Namespace' && ref.apiVersion === 'v1' ? ref.name : ref.namespace;
+  const inScope = (ref: ResourceRef): boolean => !namespaces || namespaces.has(scopeOf(ref) ?? '');
+  const resources = loaded.inventory.resources.filter((r) => inScope(r.ref));
+  const excepted = applyExceptions(
+    evaluation.findings.filter((f) => inScope(f.resource)),
+    resources,
+    rules,
+    { today: scanDate, allowAnnotations: options.allowAnnotationExceptions === true },
+  );
+  const findings = excepted.findings;
+  const scores = scoreFrameworks(selection.value.sets, findings, applicableControls(resources, controls));
+  if (!options.quiet) {
+    for (const r of excepted.expired)
+      io.stderr.write(
+        `palisade: warning: exception for ${r.controlId} expired on ${r.expires ?? ''} and no longer applies\n`,
+      );
+    for (const r of excepted.unused)
+      io.stderr.write(`palisade: warning: exception for ${r.controlId} matched no finding\n`);
+    if (excepted.ignoredAnnotations.length > 0)
+      io.stderr.write(
+        `palisade: warning: ${excepted.ignoredAnnotations.length} exception annotation(s) ignored; pass --allow-annotation-exceptions to honour them\n`,
+      );
+  }
   const inputErrors = [
     ...loaded.inputErrors,
     ...evaluation.errors.map((e) => ({
@@ -64,7 +198,7 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
     resources: resources.map((r) => r.ref),
     findings,
     inputErrors,
-    controls: CATALOG.map((c) => ({
+    controls: controls.map((c) => ({
       id: c.id,
       title: c.title,
       severity: c.severity,
@@ -72,6 +206,17 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
       remediation: c.remediation,
       frameworks: [...c.frameworks],
     })),
+    scores,
+    scanDate,
+    ...(rules.length > 0 || excepted.ignoredAnnotations.length > 0
+      ? {
+          exceptions: {
+            expired: excepted.expired,
+            unused: excepted.unused,
+            ignoredAnnotations: excepted.ignoredAnnotations,
+          },
+        }
+      : {}),
     tool: { name: 'palisade', version: palisadeVersion() },
   });
 

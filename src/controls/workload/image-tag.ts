@@ -29,7 +29,7 @@ export const imageTag: Control = {
     'A mutable tag lets the running code change without a change to the manifest, defeating review, rollback and vulnerability tracking.',
   remediation: 'Pin the image to a version tag, or better to a digest (image@sha256:…).',
   frameworks: [
-    { id: 'nsa-cisa-1.2', control: 'Supply chain: image provenance' },
+    { id: 'nsa-cisa-1.2', control: 'Pod security: building secure container images' },
     { id: 'mitre-attack', control: 'T1525' },
   ],
   check({ pod }) {

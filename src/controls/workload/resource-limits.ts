@@ -20,7 +20,7 @@ export const resourceLimits: Control = {
   remediation:
     'Set resources.limits.cpu and resources.limits.memory (and matching requests) on every container.',
   frameworks: [
-    { id: 'nsa-cisa-1.2', control: 'Pod security: resource policies' },
+    { id: 'nsa-cisa-1.2', control: 'Network separation and hardening: resource policies' },
     { id: 'mitre-attack', control: 'T1499' },
   ],
   check({ pod }) {

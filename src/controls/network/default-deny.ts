@@ -1,0 +1,65 @@
+/**
+ * network/default-deny-ingress and network/default-deny-egress (CIS 5.3.2).
+ *
+ * Each namespace (declared, or used by an object) must have a NetworkPolicy that selects
+ * every pod (empty podSelector), has the direction in its effective policyTypes and allows
+ * nothing in that direction (no rules). Fails once per namespace without one; the finding
+ * points at the Namespace object when the inventory has it. `kube-system`, `kube-public`
+ * and `kube-node-lease` are skipped: they belong to the control plane.
+ */
+import type { Inventory, InventoryControl, Resource, Violation } from '../../core/index.js';
+import { cis, mitre, nsa } from '../support.js';
+import { isEmptySelector, policiesByNamespace } from './policies.js';
+
+const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
+
+/** The Namespace object of a namespace, or a reference-only stand-in when not in the inventory. */
+export function namespaceResource(inventory: Inventory, name: string): Resource {
+  return (
+    inventory.get('Namespace', undefined, name) ?? {
+      object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+      ref: { apiVersion: 'v1', kind: 'Namespace', name },
+    }
+  );
+}
+
+function defaultDeny(direction: 'ingress' | 'egress'): InventoryControl {
+  const Dir = direction === 'ingress' ? 'Ingress' : 'Egress';
+  return {
+    id: `network/default-deny-${direction}`,
+    title: `Namespaces must have a default-deny ${direction} NetworkPolicy`,
+    severity: 'medium',
+    category: 'network',
+    appliesTo: { inventory: true },
+    rationale:
+      direction === 'ingress'
+        ? 'Without a default deny every pod accepts connections from every other pod in the cluster: one compromise reaches everything.'
+        : 'Without a default deny every pod can reach every pod, the cloud metadata service and the internet: lateral movement and exfiltration.',
+    remediation: `Add a NetworkPolicy with podSelector: {} and policyTypes: [${Dir}] and no ${direction} rules, then allow the flows each workload needs.`,
+    frameworks: [
+      cis('5.3.2'),
+      nsa('Network separation and hardening: network policies'),
+      mitre(direction === 'ingress' ? 'T1046' : 'T1041'),
+    ],
+    checkInventory(inventory) {
+      const byNs = policiesByNamespace(inventory);
+      const out: Violation[] = [];
+      for (const ns of inventory.namespaces()) {
+        if (SYSTEM_NAMESPACES.includes(ns)) continue;
+        const ok = (byNs.get(ns) ?? []).some(
+          (p) => isEmptySelector(p.podSelector) && p.types[direction] && p[direction].length === 0,
+        );
+        if (!ok)
+          out.push({
+            message: `namespace ${ns} has no default-deny ${direction} NetworkPolicy`,
+            path: 'metadata.name',
+            resource: namespaceResource(inventory, ns),
+          });
+      }
+      return out;
+    },
+  };
+}
+
+export const defaultDenyIngress = defaultDeny('ingress');
+export const defaultDenyEgress = defaultDeny('egress');

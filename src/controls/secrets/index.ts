@@ -1,0 +1,16 @@
+import type { Control } from '../../core/index.js';
+import { noSecretInConfigMap } from './no-secret-in-configmap.js';
+import { noSecretInEnv } from './no-secret-in-env.js';
+import { noLegacyTokenSecret, opaqueCredentials } from './secret-types.js';
+import { secretsAsFiles } from './secrets-as-files.js';
+
+export { detectSecret, shannonEntropy } from './patterns.js';
+
+/** Secrets handling controls (CIS 5.4.x, NSA/CISA secrets). */
+export const SECRETS_CONTROLS: readonly Control[] = [
+  noSecretInEnv,
+  noSecretInConfigMap,
+  secretsAsFiles,
+  opaqueCredentials,
+  noLegacyTokenSecret,
+];

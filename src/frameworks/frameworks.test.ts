@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import type { CatalogEntry, Finding, Resource, Severity } from '../core/index.js';
+import { CATALOG } from '../controls/index.js';
+import {
+  FRAMEWORKS,
+  SEVERITY_WEIGHTS,
+  applicableControls,
+  scoreFrameworks,
+  selectFrameworks,
+} from './index.js';
+
+function control(
+  id: string,
+  severity: Severity,
+  frameworks: string[],
+  appliesTo: CatalogEntry['appliesTo'] = { podTemplate: true },
+): CatalogEntry {
+  return {
+    id,
+    title: id,
+    severity,
+    category: 'test',
+    appliesTo,
+    rationale: 'r',
+    remediation: 'f',
+    frameworks: frameworks.map((f) => ({ id: f, control: 'x' })),
+    check: () => [],
+  };
+}
+
+const a = control('t/a', 'critical', ['cis-1.10', 'mitre-attack']);
+const b = control('t/b', 'high', ['cis-1.10']);
+const c = control('t/c', 'low', ['nsa-cisa-1.2']);
+const unmapped = control('t/d', 'medium', []);
+const catalog = [a, b, c, unmapped];
+
+describe('selectFrameworks', () => {
+  it.each<[string[], string[], string[]]>([
+    [[], ['t/a', 't/b', 't/c', 't/d'], ['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack']],
+    [['all'], ['t/a', 't/b', 't/c', 't/d'], ['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack']],
+    [['cis'], ['t/a', 't/b'], ['cis-1.10']],
+    [['nsa,mitre'], ['t/c', 't/a'], ['nsa-cisa-1.2', 'mitre-attack']],
+    [
+      ['cis', 'mitre'],
+      ['t/a', 't/b'],
+      ['cis-1.10', 'mitre-attack'],
+    ],
+    [['CIS-1.10'], ['t/a', 't/b'], ['cis-1.10']],
+    [['none'], [], []],
+    [['pss:baseline'], [], ['pss:baseline@latest']],
+    [
+      ['pss:restricted@v1.29', 'cis'],
+      ['t/a', 't/b'],
+      ['pss:restricted@v1.29', 'cis-1.10'],
+    ],
+  ])('%j selects %j scored as %j', (values, ids, frameworks) => {
+    const sel = selectFrameworks(values, catalog);
+    if (!sel.ok) throw new Error(sel.error);
+    expect(sel.value.controls.map((x) => x.id)).toEqual(ids);
+    expect(sel.value.sets.map((s) => s.framework)).toEqual(frameworks);
+  });
+
+  it.each([
+    [['bogus'], 'unknown framework "bogus"'],
+    [['none', 'cis'], 'cannot be combined'],
+    [['pss:privileged'], 'invalid Pod Security framework'],
+    [[','], 'needs a value'],
+  ])('%j is a usage error', (values, message) => {
+    const sel = selectFrameworks(values, catalog);
+    expect(sel.ok).toBe(false);
+    if (!sel.ok) expect(sel.error).toContain(message);
+  });
+
+  it('maps every built-in control to at least one framework, and every CIS control to 5.x', () => {
+    const ids = new Set(FRAMEWORKS.map((f) => f.id));
+    for (const entry of CATALOG) {
+      expect(
+        entry.frameworks.some((f) => ids.has(f.id)),
+        entry.id,
+      ).toBe(true);
+      for (const f of entry.frameworks) {
+        expect(ids.has(f.id), `${entry.id} maps to unknown ${f.id}`).toBe(true);
+        if (f.id === 'cis-1.10') expect(f.control).toMatch(/^5\.\d+\.\d+$/);
+        if (f.id === 'mitre-attack') expect(f.control).toMatch(/^T\d{4}(\.\d{3})?$/);
+      }
+    }
+  });
+
+  it('maps every built-in control to an NSA/CISA section and a MITRE technique', () => {
+    const missing = CATALOG.filter(
+      (x) =>
+        !x.frameworks.some((f) => f.id === 'nsa-cisa-1.2') ||
+        !x.frameworks.some((f) => f.id === 'mitre-attack'),
+    );
+    expect(missing.map((x) => x.id)).toEqual([]);
+  });
+
+  it('has unique control ids', () => {
+    expect(new Set(CATALOG.map((x) => x.id)).size).toBe(CATALOG.length);
+  });
+});
+
+function finding(controlId: string, suppressed = false): Finding {
+  return {
+    controlId,
+    title: 't',
+    severity: 'high',
+    message: 'm',
+    resource: { apiVersion: 'v1', kind: 'Pod', name: 'p' },
+    remediation: 'r',
+    frameworks: [],
+    ...(suppressed ? { suppressed: { kind: 'exception' as const, reason: 'accepted' } } : {}),
+  };
+}
+
+describe('scoreFrameworks', () => {
+  const sets = [
+    { framework: 'cis-1.10', controls: [a, b] },
+    { framework: 'nsa-cisa-1.2', controls: [c] },
+  ];
+  const all = new Set(['t/a', 't/b', 't/c']);
+
+  it.each<
+    [
+      string,
+      Finding[],
+      ReadonlySet<string>,
+      { score: number; passed: number; failed: number; applicable: number }[],
+    ]
+  >([
+    [
+      'no findings',
+      [],
+      all,
+      [
+        { score: 100, passed: 2, failed: 0, applicable: 2 },
+        { score: 100, passed: 1, failed: 0, applicable: 1 },
+      ],
+    ],
+    // critical (10) failed, high (6) passed: 6 / 16 = 37.5 %
+    [
+      'critical fails',
+      [finding('t/a'), finding('t/a')],
+      all,
+      [
+        { score: 37.5, passed: 1, failed: 1, applicable: 2 },
+        { score: 100, passed: 1, failed: 0, applicable: 1 },
+      ],
+    ],
+    // high (6) failed, critical (10) passed: 10 / 16 = 62.5 %
+    [
+      'high fails',
+      [finding('t/b')],
+      all,
+      [
+        { score: 62.5, passed: 1, failed: 1, applicable: 2 },
+        { score: 100, passed: 1, failed: 0, applicable: 1 },
+      ],
+    ],
+    [
+      'a suppressed finding does not fail its control',
+      [finding('t/a', true)],
+      all,
+      [
+        { score: 100, passed: 2, failed: 0, applicable: 2 },
+        { score: 100, passed: 1, failed: 0, applicable: 1 },
+      ],
+    ],
+    [
+      'not applicable controls are left out',
+      [finding('t/c')],
+      new Set(['t/c']),
+      [
+        { score: 100, passed: 0, failed: 0, applicable: 0 },
+        { score: 0, passed: 0, failed: 1, applicable: 1 },
+      ],
+    ],
+  ])('%s', (_name, findings, applicable, expected) => {
+    const scores = scoreFrameworks(sets, findings, applicable);
+    expect(
+      scores.map(({ score, passed, failed, applicable: n }) => ({ score, passed, failed, applicable: n })),
+    ).toEqual(expected);
+  });
+
+  it('lists failed controls and weighs by severity', () => {
+    expect(SEVERITY_WEIGHTS).toEqual({ critical: 10, high: 6, medium: 3, low: 1, info: 0 });
+    expect(scoreFrameworks(sets, [finding('t/b')], all)[0]?.failedControls).toEqual(['t/b']);
+  });
+});
+
+describe('applicableControls', () => {
+  const res = (kind: string, object: Record<string, unknown> = {}): Resource => ({
+    object: { apiVersion: 'v1', kind, metadata: { name: 'x' }, ...object },
+    ref: { apiVersion: 'v1', kind, name: 'x' },
+  });
+  const svc = control('t/svc', 'medium', [], { kinds: ['Service'] });
+  const inv = control('t/inv', 'medium', [], { inventory: true });
+
+  it.each<[string, Resource[], string[]]>([
+    ['nothing', [], ['t/inv']],
+    ['a pod', [res('Pod', { spec: { containers: [] } })], ['t/a', 't/inv']],
+    ['a Deployment without a template', [res('Deployment')], ['t/inv']],
+    ['a Service', [res('Service')], ['t/svc', 't/inv']],
+  ])('%s', (_name, resources, ids) => {
+    expect([...applicableControls(resources, [a, svc, inv])]).toEqual(ids);
+  });
+});
