@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogEntry, Finding, Resource, Severity } from '../core/index.js';
 import { CATALOG } from '../controls/index.js';
+import { pssControls } from '../controls/pss/index.js';
 import {
   FRAMEWORKS,
   SEVERITY_WEIGHTS,
@@ -34,7 +35,18 @@ const c = control('t/c', 'low', ['nsa-cisa-1.2']);
 const unmapped = control('t/d', 'medium', []);
 const catalog = [a, b, c, unmapped];
 
+// The real Pod Security Standards module: restricted at v1.29 has 14 checks, its
+// capabilities and seccomp checks replacing the baseline ones.
+const PSS_BASELINE = pssControls('baseline', 'latest').map((x) => x.id);
+const PSS_RESTRICTED_129 = pssControls('restricted', 'v1.29').map((x) => x.id);
+
 describe('selectFrameworks', () => {
+  it('sees the real Pod Security Standards checks', () => {
+    expect(PSS_BASELINE).toContain('pss/privileged');
+    expect(PSS_RESTRICTED_129).toContain('pss/runAsNonRoot');
+    expect(PSS_RESTRICTED_129).not.toContain('pss/capabilities_baseline');
+  });
+
   it.each<[string[], string[], string[]]>([
     [[], ['t/a', 't/b', 't/c', 't/d'], ['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack']],
     [['all'], ['t/a', 't/b', 't/c', 't/d'], ['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack']],
@@ -47,10 +59,10 @@ describe('selectFrameworks', () => {
     ],
     [['CIS-1.10'], ['t/a', 't/b'], ['cis-1.10']],
     [['none'], [], []],
-    [['pss:baseline'], [], ['pss:baseline@latest']],
+    [['pss:baseline'], PSS_BASELINE, ['pss:baseline@latest']],
     [
       ['pss:restricted@v1.29', 'cis'],
-      ['t/a', 't/b'],
+      [...PSS_RESTRICTED_129, 't/a', 't/b'],
       ['pss:restricted@v1.29', 'cis-1.10'],
     ],
   ])('%j selects %j scored as %j', (values, ids, frameworks) => {

@@ -108,8 +108,8 @@ export function selectFrameworks(
       continue;
     }
     if (key.startsWith('pss:')) {
-      const parsed = parsePssFramework(spec);
-      if (!parsed.ok) problems.push(parsed.error);
+      const parsed = parsePssFramework(spec.slice('pss:'.length));
+      if (!parsed.ok) problems.push(`invalid Pod Security framework "${spec}": ${parsed.error}`);
       else
         add({
           framework: `pss:${parsed.value.level}@${parsed.value.version}`,

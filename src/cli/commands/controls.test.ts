@@ -29,7 +29,10 @@ describe('palisade controls list', () => {
     ],
     [['--framework', 'nsa'], (ids: string[]) => ids.includes('workload/read-only-root-fs')],
     [['--framework', 'none'], (ids: string[]) => ids.length === 0],
-    [['--framework', 'pss:restricted@v1.29'], (ids: string[]) => ids.every((id) => id.startsWith('pss/'))],
+    [
+      ['--framework', 'pss:restricted@v1.29'],
+      (ids: string[]) => ids.length === 14 && ids.every((id) => id.startsWith('pss/')),
+    ],
   ])('filters with %j (json)', async (flags, holds) => {
     const { code, out } = await list([...flags, '-o', 'json']);
     expect(code).toBe(0);

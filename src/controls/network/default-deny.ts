@@ -4,7 +4,9 @@
  * Each namespace (declared, or used by an object) must have a NetworkPolicy that selects
  * every pod (empty podSelector), has the direction in its effective policyTypes and allows
  * nothing in that direction (no rules). Fails once per namespace without one; the finding
- * points at the Namespace object when the inventory has it. `kube-system`, `kube-public`
+ * points at the Namespace object when the inventory has it, otherwise at the first object
+ * read from a file in that namespace, so that every finding of a manifest scan has a file
+ * and line (SARIF consumers drop results without one). `kube-system`, `kube-public`
  * and `kube-node-lease` are skipped: they belong to the control plane.
  */
 import type { Inventory, InventoryControl, Resource, Violation } from '../../core/index.js';
@@ -49,12 +51,15 @@ function defaultDeny(direction: 'ingress' | 'egress'): InventoryControl {
         const ok = (byNs.get(ns) ?? []).some(
           (p) => isEmptySelector(p.podSelector) && p.types[direction] && p[direction].length === 0,
         );
-        if (!ok)
-          out.push({
-            message: `namespace ${ns} has no default-deny ${direction} NetworkPolicy`,
-            path: 'metadata.name',
-            resource: namespaceResource(inventory, ns),
-          });
+        if (ok) continue;
+        const message = `namespace ${ns} has no default-deny ${direction} NetworkPolicy`;
+        const declared = inventory.get('Namespace', undefined, ns);
+        const member = declared ? undefined : inventory.inNamespace(ns).find((r) => r.source);
+        out.push(
+          member
+            ? { message, path: 'metadata.namespace', resource: member }
+            : { message, path: 'metadata.name', resource: declared ?? namespaceResource(inventory, ns) },
+        );
       }
       return out;
     },

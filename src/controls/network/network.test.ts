@@ -182,11 +182,11 @@ describe('network controls', () => {
     expect(missingCases(NETWORK_CONTROLS, cases)).toEqual([]);
   });
 
-  it('reports a namespace used only by objects, without a location', () => {
+  it('reports a namespace used only by objects at the first of them, so it has a line', () => {
     const control = NETWORK_CONTROLS.find((c) => c.id === 'network/default-deny-ingress');
     if (!control) throw new Error('missing');
     expect(runControl(control, deploy('{app: web}', 'undeclared'))).toEqual([
-      { path: 'metadata.name', line: undefined },
+      { path: 'metadata.namespace', line: 3 },
     ]);
   });
 });
