@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { load } from 'js-yaml';
 import type { TestItem, Tests } from './types.js';
 
 /** Root of the shared kube-bench oracle, relative to the repository root. */
@@ -46,7 +46,7 @@ export interface RawControls {
 
 /** Reads a YAML file of the oracle. */
 export function readControls(relative: string): RawControls {
-  return parse(readFileSync(path.join(ORACLE_DIR, relative), 'utf8')) as RawControls;
+  return load(readFileSync(path.join(ORACLE_DIR, relative), 'utf8')) as RawControls;
 }
 
 /** Converts kube-bench's tests to Palisade's, with Go's string conversion of compare values. */
