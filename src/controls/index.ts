@@ -7,3 +7,4 @@ export {
   type EvaluationResult,
 } from './engine.js';
 export { imageTagOf } from './workload/index.js';
+export * from './control-plane/index.js';
