@@ -154,6 +154,14 @@ function evaluateOne(check: CisCheck, facts: NodeFacts, benchmark: string): Chec
         reason: `${COMPONENT_BINARIES[audit.component]} was not found on this node`,
         evidence: [],
       };
+    if (c.error !== undefined)
+      return {
+        ...head,
+        status: 'error',
+        reason: c.error,
+        evidence: [],
+        location: c.location ?? fileLocation(c.source),
+      };
     const { data, hasConfig } = componentData(c, audit.config === true);
     const outcome = evaluateTests(tests, data, hasConfig);
     const evidence = outcome.items.map((i) => itemEvidence(i, audit.component, c));

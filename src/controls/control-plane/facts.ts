@@ -19,6 +19,8 @@ export interface ComponentFacts {
   location?: SourceLocation;
   /** Environment variables of the process (static pod `env`, systemd `Environment=`). */
   env?: readonly { name: string; value: string }[];
+  /** Why the command line could not be read (e.g. a broken manifest); its checks are errors. */
+  error?: string;
   /** The component's config file (kubelet `--config`), decoded or with the reason it is not. */
   config?: { path: string; value?: ConfigValue; error?: string };
 }
