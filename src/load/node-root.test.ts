@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CIS_1_10, evaluateBenchmark } from '../controls/index.js';
+import {
+  CIS_1_10,
+  argvFlags,
+  documentConfig,
+  envVars,
+  evaluateBenchmark,
+  evaluateTests,
+  textFlags,
+  COMPONENT_BINARIES,
+} from '../controls/index.js';
 import { localNodeFs, type NodeFs } from './node-fs.js';
 import { readNodeFacts } from './node-root.js';
 
@@ -64,6 +73,32 @@ describe.each(['node-hardened', 'node-weak'])('readNodeFacts + CIS 1.10 on %s', 
     expect(got).toEqual(expectedOf(name));
   });
 });
+
+describe.each(['node-hardened', 'node-weak'])(
+  'exact argv lookup agrees with kube-bench text matching on %s',
+  (name) => {
+    it('gives the same result for every flag check', async () => {
+      const facts = await readNodeFacts(fixtureFs(name));
+      const differing: string[] = [];
+      for (const c of CIS_1_10.checks) {
+        if (c.audit?.kind !== 'flags' || !c.tests) continue;
+        const comp = facts.components[c.audit.component];
+        if (!comp) continue;
+        // kube-bench sees the process as a ps line: the binary followed by its arguments.
+        const psLine = [COMPONENT_BINARIES[c.audit.component], ...comp.args].join(' ');
+        const common = {
+          env: envVars(comp.env ?? []),
+          ...(comp.config?.value !== undefined ? { config: documentConfig(comp.config.value) } : {}),
+        };
+        const hasConfig = c.audit.config === true && comp.config !== undefined;
+        const a = evaluateTests(c.tests, { command: [argvFlags(comp.args)], ...common }, hasConfig);
+        const t = evaluateTests(c.tests, { command: [textFlags(psLine)], ...common }, hasConfig);
+        if (a.pass !== t.pass || a.expected !== t.expected) differing.push(c.id);
+      }
+      expect(differing).toEqual([]);
+    });
+  },
+);
 
 describe('readNodeFacts details', () => {
   it('assembles the kubelet command line from its unit, drop-in and kubeadm-flags.env', async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareValues } from './compare.js';
 import { evaluateTests, type AuditData } from './evaluate.js';
-import { textConfig, textEnv, textFlags } from './lookup.js';
+import { argvFlags, textConfig, textEnv, textFlags, type FlagLookup } from './lookup.js';
 import { ORACLE_DIR, oraclePresent, readControls, toTests, type RawCheck } from './oracle.test-helpers.js';
 
 interface CheckRef {
@@ -62,12 +62,13 @@ function execute(
   str: string,
   strConfig: string,
   strEnv: string,
+  flags: (row: string) => FlagLookup = textFlags,
 ): ReturnType<typeof evaluateTests> {
   const tests = toTests(check.tests) ?? { items: [] };
   const out = trimRight(str);
   const rows = check.use_multiple_values ? out.split('\n') : [out];
   const data: AuditData = {
-    command: rows.map(textFlags),
+    command: rows.map(flags),
     config: textConfig(trimRight(strConfig)),
     env: textEnv(trimRight(strEnv)),
   };
@@ -109,6 +110,20 @@ describe.skipIf(!present)('kube-bench evaluator unit cases', () => {
       expect(r.pass).toBe(false);
     },
   );
+
+  // Palisade reads real command lines as argument lists; the same cases, split into words,
+  // must give the same results through that exact lookup.
+  it('gives the same TestTestExecute results through the argv lookup', () => {
+    const words = (row: string): FlagLookup => argvFlags(row.split(/[ \t]+/).filter((w) => w !== ''));
+    const same = cases.TestTestExecute.cases.filter((c) => {
+      const r = execute(checkAt(c.check), c.str, c.strConfig, c.strEnv ?? '', words);
+      return r.pass && r.expected === c.expectedTestResult;
+    }).length;
+    console.log(
+      `kube-bench TestTestExecute through the argv lookup: ${same}/${cases.TestTestExecute.cases.length} agree`,
+    );
+    expect(same).toBe(cases.TestTestExecute.cases.length);
+  });
 
   it('covers all 112 cases', () => {
     expect(
