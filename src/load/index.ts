@@ -3,4 +3,10 @@ export { loadFiles, decodeUtf8, type LoadFilesOptions, type LoadFilesResult } fr
 export { MAX_ALIAS_EXPANSION } from './yaml-documents.js';
 export { localNodeFs, type NodeFs, type NodeStat } from './node-fs.js';
 export { readUnitCommand, parseEnvFile, splitWords, UNIT_DIRS, type UnitCommand } from './node-systemd.js';
-export { readNodeFacts, KUBEADM_LAYOUT, type NodeLayout, type ReadNodeOptions } from './node-root.js';
+export {
+  componentFactsFromPod,
+  readNodeFacts,
+  KUBEADM_LAYOUT,
+  type NodeLayout,
+  type ReadNodeOptions,
+} from './node-root.js';

@@ -12,7 +12,7 @@ import {
   COMPONENT_BINARIES,
 } from '../controls/index.js';
 import { localNodeFs, type NodeFs } from './node-fs.js';
-import { readNodeFacts } from './node-root.js';
+import { componentFactsFromPod, readNodeFacts } from './node-root.js';
 
 interface StatOverlay {
   defaults: { file: string; directory: string; owner: string };
@@ -170,5 +170,36 @@ describe('readNodeFacts details', () => {
     expect(facts.components).toEqual({});
     const summary = evaluateBenchmark(CIS_1_10, facts).summary;
     expect(summary.fail).toBe(0);
+  });
+});
+
+describe('componentFactsFromPod', () => {
+  it('reads a live static pod without positions', () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'kube-apiserver-cp1', namespace: 'kube-system' },
+      spec: {
+        containers: [
+          {
+            name: 'kube-apiserver',
+            command: ['kube-apiserver', '--anonymous-auth=false'],
+            args: ['--profiling=false'],
+          },
+        ],
+      },
+    };
+    const facts = componentFactsFromPod(
+      {
+        object: pod,
+        ref: { apiVersion: 'v1', kind: 'Pod', namespace: 'kube-system', name: 'kube-apiserver-cp1' },
+      },
+      'kube-apiserver',
+    );
+    expect(facts).toEqual({
+      source: 'Pod kube-system/kube-apiserver-cp1',
+      args: ['--anonymous-auth=false', '--profiling=false'],
+      env: [],
+    });
   });
 });

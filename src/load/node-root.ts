@@ -16,7 +16,7 @@ import {
   type FileSetName,
   type NodeFacts,
 } from '../controls/index.js';
-import type { InputIssue, SourceLocation } from '../core/index.js';
+import type { InputIssue, Resource, SourceLocation } from '../core/index.js';
 import { parseManifests } from './manifests.js';
 import type { NodeFs, NodeStat } from './node-fs.js';
 import { readUnitCommand } from './node-systemd.js';
@@ -156,7 +156,6 @@ function asStrings(v: unknown): string[] {
 
 async function readStaticPod(
   r: Reader,
-  component: ComponentName,
   dir: string,
   names: readonly string[],
 ): Promise<{ facts: ComponentFacts; file: string } | undefined> {
@@ -180,44 +179,51 @@ async function readStaticPod(
           },
         };
       }
-      const spec = (pod.object.spec ?? {}) as { containers?: unknown };
-      const containers = Array.isArray(spec.containers) ? (spec.containers as Record<string, unknown>[]) : [];
-      // The component's container is the one named after it, else the first one.
-      let index = containers.findIndex((c) => c.name === name || c.name === component);
-      if (index < 0) index = 0;
-      const c = containers[index] ?? {};
-      const command = asStrings(c.command);
-      const args = asStrings(c.args);
-      const locate = (field: string): SourceLocation => {
-        const p = pod.source?.locate(field) ?? { line: 1, column: 1 };
-        return { file, line: p.line, column: p.column };
-      };
-      const all = [
-        ...command.map((a, i) => ({ a, loc: locate(`spec.containers[${index}].command[${i}]`) })),
-        ...args.map((a, i) => ({ a, loc: locate(`spec.containers[${index}].args[${i}]`) })),
-      ];
-      // The binary is the first word of `command`; everything after it is a flag or its value.
-      const flags = command.length > 0 ? all.slice(1) : all;
-      const env = Array.isArray(c.env)
-        ? (c.env as Record<string, unknown>[]).flatMap((e) =>
-            typeof e.name === 'string' && typeof e.value === 'string'
-              ? [{ name: e.name, value: e.value }]
-              : [],
-          )
-        : [];
-      return {
-        file,
-        facts: {
-          source: file,
-          args: flags.map((f) => f.a),
-          argLocations: flags.map((f) => f.loc),
-          location: locate(`spec.containers[${index}].${command.length > 0 ? 'command' : 'args'}`),
-          env,
-        },
-      };
+      return { file, facts: componentFactsFromPod(pod, name, file) };
     }
   }
   return undefined;
+}
+
+/**
+ * A component's command line from its Pod: the container named `containerName` (else the
+ * first), its `command` without the binary followed by its `args`, and its `env` values. The
+ * position of every argument is kept when the Pod was read from a file (`file` names it); a
+ * Pod from the live cluster (kube-system static pods) has none.
+ */
+export function componentFactsFromPod(pod: Resource, containerName: string, file?: string): ComponentFacts {
+  const source = file ?? `Pod ${pod.ref.namespace ?? ''}/${pod.ref.name}`;
+  const spec = (pod.object.spec ?? {}) as { containers?: unknown };
+  const containers = Array.isArray(spec.containers) ? (spec.containers as Record<string, unknown>[]) : [];
+  let index = containers.findIndex((c) => c.name === containerName);
+  if (index < 0) index = 0;
+  const c = containers[index] ?? {};
+  const command = asStrings(c.command);
+  const args = asStrings(c.args);
+  const locate = (field: string): SourceLocation | undefined => {
+    if (!pod.source || file === undefined) return undefined;
+    const p = pod.source.locate(field);
+    return { file, line: p.line, column: p.column };
+  };
+  const all = [
+    ...command.map((a, i) => ({ a, loc: locate(`spec.containers[${index}].command[${i}]`) })),
+    ...args.map((a, i) => ({ a, loc: locate(`spec.containers[${index}].args[${i}]`) })),
+  ];
+  // The binary is the first word of `command`; everything after it is a flag or its value.
+  const flags = command.length > 0 ? all.slice(1) : all;
+  const env = Array.isArray(c.env)
+    ? (c.env as Record<string, unknown>[]).flatMap((e) =>
+        typeof e.name === 'string' && typeof e.value === 'string' ? [{ name: e.name, value: e.value }] : [],
+      )
+    : [];
+  const location = locate(`spec.containers[${index}].${command.length > 0 ? 'command' : 'args'}`);
+  return {
+    source,
+    args: flags.map((f) => f.a),
+    ...(file !== undefined ? { argLocations: flags.map((f) => f.loc) } : {}),
+    ...(location ? { location } : {}),
+    env,
+  };
 }
 
 function lastFlag(args: readonly string[], flag: string): string | undefined {
@@ -303,7 +309,7 @@ export async function readNodeFacts(fs: NodeFs, options: ReadNodeOptions = {}): 
   const files: NodeFacts['files'] = {};
 
   for (const sp of STATIC_PODS) {
-    const found = await readStaticPod(r, sp.component, layout.manifestsDir, sp.names);
+    const found = await readStaticPod(r, layout.manifestsDir, sp.names);
     if (found) {
       components[sp.component] = found.facts;
       if (sp.manifestSet) files[sp.manifestSet] = await statFiles(r, [found.file]);
