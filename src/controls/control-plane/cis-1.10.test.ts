@@ -5,7 +5,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { CIS_1_10 } from './cis-1.10/index.js';
-import { ORACLE_DIR, oraclePresent, readControls, toTests, type RawCheck } from './oracle.test-helpers.js';
+import {
+  ORACLE_DIR,
+  oraclePresent,
+  readControls,
+  toTests,
+  type RawCheck,
+} from './testdata/kube-bench-oracle.js';
 import type { CisCheck, TestItem, Tests } from './types.js';
 
 const present = oraclePresent();

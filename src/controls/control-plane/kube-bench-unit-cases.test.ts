@@ -8,7 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compareValues } from './compare.js';
 import { evaluateTests, type AuditData } from './evaluate.js';
 import { argvFlags, textConfig, textEnv, textFlags, type FlagLookup } from './lookup.js';
-import { ORACLE_DIR, oraclePresent, readControls, toTests, type RawCheck } from './oracle.test-helpers.js';
+import {
+  ORACLE_DIR,
+  oraclePresent,
+  readControls,
+  toTests,
+  type RawCheck,
+} from './testdata/kube-bench-oracle.js';
 
 interface CheckRef {
   group_index: number;

@@ -5,10 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import type { TestItem, Tests } from './types.js';
+import type { TestItem, Tests } from '../types.js';
 
 /** Root of the shared kube-bench oracle, relative to the repository root. */
-export const ORACLE_DIR = path.resolve(import.meta.dirname, '../../..', '../shared/oracles/cis-kube-bench');
+export const ORACLE_DIR = path.resolve(import.meta.dirname, '../../../..', '../shared/oracles/cis-kube-bench');
 
 /** True when the oracle is present on this machine. */
 export function oraclePresent(): boolean {
