@@ -203,3 +203,31 @@ describe('componentFactsFromPod', () => {
     });
   });
 });
+
+describe('unreadable files', () => {
+  it('reports permission errors as input issues and the affected checks as errors', async () => {
+    const base = fixtureFs('node-hardened');
+    const denied = (p: string): boolean =>
+      p === '/etc/kubernetes/manifests/kube-apiserver.yaml' || p === '/var/lib/kubelet/config.yaml';
+    const eacces = (): Promise<never> =>
+      Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+    const fs: NodeFs = {
+      ...base,
+      readFile: (p) => (denied(p) ? eacces() : base.readFile(p)),
+    };
+    const facts = await readNodeFacts(fs);
+    expect(facts.issues.map((i) => i.file)).toEqual([
+      '/etc/kubernetes/manifests/kube-apiserver.yaml',
+      '/var/lib/kubelet/config.yaml',
+    ]);
+    expect(facts.issues[0]?.message).toContain('run as root');
+    const results = evaluateBenchmark(CIS_1_10, facts).results;
+    const status = (id: string): string | undefined => results.find((r) => r.id === id)?.status;
+    expect([status('1.2.1'), status('4.2.1'), status('1.3.2'), status('1.1.1')]).toEqual([
+      'error',
+      'error',
+      'pass',
+      'pass',
+    ]);
+  });
+});

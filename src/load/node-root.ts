@@ -106,6 +106,8 @@ function parseIds(text: string | undefined): Map<number, string> {
 
 interface Reader {
   fs: NodeFs;
+  /** Paths that exist but could not be read (e.g. EACCES when not run as root), with why. */
+  failed: Map<string, string>;
   users: Map<number, string>;
   groups: Map<number, string>;
   issues: InputIssue[];
@@ -163,6 +165,17 @@ async function readStaticPod(
     for (const ext of MANIFEST_EXTENSIONS) {
       const file = `${dir}/${name}${ext}`;
       const text = await r.fs.readFile(file);
+      const failure = r.failed.get(file);
+      if (failure !== undefined)
+        return {
+          file,
+          facts: {
+            source: file,
+            args: [],
+            error: `${file}: ${failure}`,
+            location: { file, line: 1, column: 1 },
+          },
+        };
       if (text === undefined) continue;
       const parsed = parseManifests(text, file);
       r.issues.push(...parsed.issues);
@@ -246,6 +259,8 @@ function getPath(v: ConfigValue | undefined, ...keys: string[]): ConfigValue | u
 
 async function readConfig(r: Reader, path: string): Promise<ComponentFacts['config']> {
   const text = await r.fs.readFile(path);
+  const failure = r.failed.get(path);
+  if (failure !== undefined) return { path, error: failure };
   if (text === undefined) return undefined;
   const decoded = decodeConfig(text.replace(/[ \n]+$/, ''));
   if (!decoded.ok) {
@@ -276,6 +291,8 @@ async function readEncryption(r: Reader, api: ComponentFacts): Promise<Encryptio
   const file = lastFlag(api.args, '--encryption-provider-config');
   if (file === undefined) return undefined;
   const text = await r.fs.readFile(file);
+  const failure = r.failed.get(file);
+  if (failure !== undefined) return { path: file, error: failure };
   if (text === undefined) return { path: file, error: 'file not found on the node' };
   let doc: unknown;
   try {
@@ -296,14 +313,46 @@ async function readEncryption(r: Reader, api: ComponentFacts): Promise<Encryptio
   return { path: file, providers };
 }
 
+/**
+ * Wraps a NodeFs so that a path that cannot be read (permission denied, I/O error) is an input
+ * issue and reads as absent, instead of stopping the scan.
+ */
+function tolerant(fs: NodeFs, failed: Map<string, string>, issues: InputIssue[]): NodeFs {
+  const guard =
+    <T>(op: (p: string) => Promise<T | undefined>) =>
+    async (p: string): Promise<T | undefined> => {
+      try {
+        return await op(p);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        const message = `cannot read: ${code ?? (e instanceof Error ? e.message : String(e))}${code === 'EACCES' ? ' (run as root to read the node files)' : ''}`;
+        if (!failed.has(p)) {
+          failed.set(p, message);
+          issues.push({ file: p, message });
+        }
+        return undefined;
+      }
+    };
+  return {
+    root: fs.root,
+    readFile: guard((p) => fs.readFile(p)),
+    lstat: guard((p) => fs.lstat(p)),
+    readdir: guard((p) => fs.readdir(p)),
+  };
+}
+
 /** Reads everything the CIS checks need from a node's filesystem. */
-export async function readNodeFacts(fs: NodeFs, options: ReadNodeOptions = {}): Promise<NodeFacts> {
+export async function readNodeFacts(rawFs: NodeFs, options: ReadNodeOptions = {}): Promise<NodeFacts> {
   const layout: NodeLayout = { ...KUBEADM_LAYOUT, ...options.layout };
+  const failed = new Map<string, string>();
+  const issues: InputIssue[] = [];
+  const fs = tolerant(rawFs, failed, issues);
   const r: Reader = {
     fs,
+    failed,
     users: parseIds(await fs.readFile('/etc/passwd')),
     groups: parseIds(await fs.readFile('/etc/group')),
-    issues: [],
+    issues,
   };
   const components: NodeFacts['components'] = {};
   const files: NodeFacts['files'] = {};
