@@ -119,6 +119,13 @@ describe('readNodeFacts details', () => {
       column: 1,
     });
     expect(kubelet?.config?.path).toBe('/var/lib/kubelet/config.yaml');
+    const r = evaluateBenchmark(CIS_1_10, facts).results.find((x) => x.id === '4.2.10');
+    const config = readFileSync(
+      path.join(TESTDATA, 'node-weak/root/var/lib/kubelet/config.yaml'),
+      'utf8',
+    ).split('\n');
+    const line = config.findIndex((l) => l.startsWith('rotateCertificates:')) + 1;
+    expect(r?.location).toEqual({ file: '/var/lib/kubelet/config.yaml', line, column: 1 });
   });
 
   it('points a failing API server flag at its line in the manifest', async () => {

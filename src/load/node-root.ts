@@ -6,6 +6,7 @@
  * Broken files become input issues with their line; the rest of the node is still read.
  */
 import { load } from 'js-yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import {
   decodeConfig,
   type ComponentFacts,
@@ -18,6 +19,7 @@ import {
 } from '../controls/index.js';
 import type { InputIssue, Resource, SourceLocation } from '../core/index.js';
 import { parseManifests } from './manifests.js';
+import { LineIndex } from './yaml-documents.js';
 import type { NodeFs, NodeStat } from './node-fs.js';
 import { readUnitCommand } from './node-systemd.js';
 
@@ -267,7 +269,27 @@ async function readConfig(r: Reader, path: string): Promise<ComponentFacts['conf
     r.issues.push({ file: path, message: `cannot decode the config file: ${decoded.error}` });
     return { path, error: decoded.error };
   }
-  return { path, value: decoded.value };
+  return { path, value: decoded.value, keys: keyPositions(text) };
+}
+
+/** Line and column of every mapping key of a YAML (or JSON) text, by dotted path. */
+function keyPositions(text: string): Record<string, { line: number; column: number }> {
+  const out: Record<string, { line: number; column: number }> = {};
+  const doc = parseDocument(text, { version: '1.1', uniqueKeys: false });
+  if (doc.errors.length > 0) return out;
+  const lines = new LineIndex(text);
+  const visit = (node: unknown, prefix: string): void => {
+    if (!isMap(node)) return;
+    for (const pair of node.items) {
+      if (!isScalar(pair.key)) continue;
+      const key = `${prefix}${String(pair.key.value)}`;
+      const offset = pair.key.range?.[0];
+      if (offset !== undefined && !(key in out)) out[key] = lines.position(offset);
+      visit(pair.value, `${key}.`);
+    }
+  };
+  visit(doc.contents, '');
+  return out;
 }
 
 async function readKubelet(r: Reader, layout: NodeLayout): Promise<ComponentFacts | undefined> {

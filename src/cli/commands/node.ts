@@ -79,14 +79,22 @@ function evidenceLine(r: CheckResult): string | undefined {
   const shown = r.evidence.filter((e) => e.pass === false);
   const list = shown.length > 0 ? shown : r.evidence;
   if (list.length === 0) return undefined;
-  return list
+  const seen = new Set<string>();
+  const unique = list.filter((e) => {
+    const key = `${e.source}|${e.name}|${e.value}|${e.found}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique
     .slice(0, 5)
     .map((e) => {
       const where = e.location ? ` (${e.location.file}:${e.location.line})` : '';
       if (e.source === 'file') return `${e.name} mode ${e.mode ?? '?'} owner ${e.owner ?? '?'}`;
-      return e.found ? `${e.name}=${e.value}${where} [${e.source}]` : `${e.name} not set [${e.source}]`;
+      if (e.found) return `${e.name}=${e.value}${where} [${e.source}]`;
+      return `${[...(e.alsoTried ?? []), e.name].join(', ')} not set`;
     })
-    .concat(list.length > 5 ? [`… ${list.length - 5} more`] : [])
+    .concat(unique.length > 5 ? [`… ${unique.length - 5} more`] : [])
     .join('; ');
 }
 

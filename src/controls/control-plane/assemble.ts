@@ -18,6 +18,8 @@ export interface Evidence {
   found: boolean;
   /** The value read (flag value, octal mode, `user:group`). */
   value: string;
+  /** Other names looked up first without success (the flag before its config path or variable). */
+  alsoTried?: string[];
   /** Whether this piece passed its test (absent for context, e.g. other files of a set). */
   pass?: boolean;
   component?: ComponentName;
@@ -110,6 +112,18 @@ function componentData(c: ComponentFacts, withConfig: boolean): { data: AuditDat
   return { data, hasConfig: config !== undefined };
 }
 
+/** The dotted key a JSONPath of plain fields reads (`{.a.b}` → `a.b`; `{range .x[:]}…` → `x`). */
+function dottedKey(path: string): string | undefined {
+  const m = /^\{(?:range )?((?:\.[A-Za-z0-9_-]+)+)/.exec(path);
+  return m?.[1]?.slice(1);
+}
+
+function configLocation(config: NonNullable<ComponentFacts['config']>, path: string): SourceLocation {
+  const key = dottedKey(path);
+  const at = key !== undefined ? config.keys?.[key] : undefined;
+  return at ? { file: config.path, ...at } : fileLocation(config.path);
+}
+
 function itemEvidence(item: ItemResult, component: ComponentName, c: ComponentFacts): Evidence {
   const loc =
     item.source === 'flag'
@@ -117,7 +131,7 @@ function itemEvidence(item: ItemResult, component: ComponentName, c: ComponentFa
         ? c.argLocations?.[item.argIndex]
         : undefined
       : item.source === 'config' && c.config
-        ? fileLocation(c.config.path)
+        ? configLocation(c.config, item.name)
         : undefined;
   return {
     source: item.source,
@@ -126,6 +140,7 @@ function itemEvidence(item: ItemResult, component: ComponentName, c: ComponentFa
     value: item.value,
     pass: item.pass,
     component,
+    ...(item.alsoTried ? { alsoTried: item.alsoTried.map((t) => t.name) } : {}),
     ...(loc ? { location: loc } : {}),
   };
 }

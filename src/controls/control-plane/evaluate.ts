@@ -33,6 +33,8 @@ export interface ItemResult {
   pass: boolean;
   expected: string;
   error?: string;
+  /** Sources looked at before this one, where nothing was found (e.g. the flag before the env). */
+  alsoTried?: { source: ItemSource; name: string }[];
   /** The audit line the item was decided on (multiple values), 0-based. */
   line?: number;
   argIndex?: number;
@@ -73,8 +75,10 @@ function evaluateItem(item: TestItem, data: AuditData, hasConfig: boolean): Item
     result = data.command.length > 1 ? { ...r, line } : r;
   });
   result ??= evaluateOn(item, 'flag', { found: false, value: '' }, flag);
+  const tried: { source: ItemSource; name: string }[] = [];
   if (!result.found && hasConfig) {
     const path = item.path ?? '';
+    tried.push({ source: result.source, name: result.name });
     result = evaluateOn(
       item,
       'config',
@@ -83,6 +87,7 @@ function evaluateItem(item: TestItem, data: AuditData, hasConfig: boolean): Item
     );
   }
   if (!result.found && item.env !== undefined && item.env !== '') {
+    tried.push({ source: result.source, name: result.name });
     result = evaluateOn(
       item,
       'env',
@@ -90,7 +95,7 @@ function evaluateItem(item: TestItem, data: AuditData, hasConfig: boolean): Item
       item.env,
     );
   }
-  return result;
+  return tried.length > 0 ? { ...result, alsoTried: tried } : result;
 }
 
 /**

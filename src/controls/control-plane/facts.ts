@@ -22,7 +22,13 @@ export interface ComponentFacts {
   /** Why the command line could not be read (e.g. a broken manifest); its checks are errors. */
   error?: string;
   /** The component's config file (kubelet `--config`), decoded or with the reason it is not. */
-  config?: { path: string; value?: ConfigValue; error?: string };
+  config?: {
+    path: string;
+    value?: ConfigValue;
+    error?: string;
+    /** Position of each mapping key, by dotted path (`authentication.anonymous.enabled`). */
+    keys?: Readonly<Record<string, { line: number; column: number }>>;
+  };
 }
 
 /** Mode and owner of one file, as lstat reports them, with owner names resolved on the node. */

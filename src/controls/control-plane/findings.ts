@@ -36,7 +36,7 @@ function messageOf(r: CheckResult): string {
         ? `${e.name} is ${e.mode ?? e.value} ${e.owner ?? ''}`.trim()
         : e.found
           ? `${e.name}=${e.value}`
-          : `${e.name} is not set`,
+          : `${[...(e.alsoTried ?? []), e.name].join(', ')} not set`,
     )
     .join('; ');
   return `${r.text}: expected ${r.expected ?? 'a passing audit'}${seen ? `; found ${seen}` : ''}`;
