@@ -10,3 +10,4 @@ export {
   type NodeLayout,
   type ReadNodeOptions,
 } from './node-root.js';
+export { nodeFactsFromCluster, type ClusterNodeOptions } from './node-cluster.js';
