@@ -5,7 +5,13 @@
  */
 import type { SourceLocation } from '../../core/index.js';
 import { evaluateTests, statusOf, statusWithoutAudit, type AuditData, type ItemResult } from './evaluate.js';
-import { COMPONENT_BINARIES, type ComponentFacts, type FileFacts, type NodeFacts } from './facts.js';
+import {
+  COMPONENT_BINARIES,
+  FILE_SET_DESCRIPTIONS,
+  type ComponentFacts,
+  type FileFacts,
+  type NodeFacts,
+} from './facts.js';
 import { argvFlags, brokenConfig, documentConfig, envVars, textFlags } from './lookup.js';
 import type { Benchmark, CheckStatus, CisCheck, ComponentName, StatLine } from './types.js';
 
@@ -228,7 +234,12 @@ function evaluateOne(check: CisCheck, facts: NodeFacts, benchmark: string): Chec
 
   const files = facts.files[audit.files] ?? [];
   if (files.length === 0 && audit.whenMissing === undefined)
-    return { ...head, status: 'skip', reason: `no ${audit.files} file was found on this node`, evidence: [] };
+    return {
+      ...head,
+      status: 'skip',
+      reason: `no ${FILE_SET_DESCRIPTIONS[audit.files]} was found on this node`,
+      evidence: [],
+    };
   const lines = files.length > 0 ? files.map((f) => statLine(f, audit.line)) : [audit.whenMissing ?? ''];
   const rows = check.multipleValues ? lines : [lines.join('\n')];
   const outcome = evaluateTests(tests, { command: rows.map(textFlags) }, false);

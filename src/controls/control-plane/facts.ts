@@ -62,6 +62,27 @@ export interface NodeFacts {
   issues: readonly InputIssue[];
 }
 
+/** What each file set is, for messages. */
+export const FILE_SET_DESCRIPTIONS: Readonly<Record<FileSetName, string>> = {
+  'apiserver-manifest': 'kube-apiserver static pod manifest',
+  'controllermanager-manifest': 'kube-controller-manager static pod manifest',
+  'scheduler-manifest': 'kube-scheduler static pod manifest',
+  'etcd-manifest': 'etcd static pod manifest',
+  'cni-files': 'CNI configuration file',
+  'etcd-data-dir': 'etcd data directory',
+  'admin-kubeconfigs': 'admin.conf or super-admin.conf',
+  'scheduler-kubeconfig': 'scheduler kubeconfig (scheduler.conf)',
+  'controllermanager-kubeconfig': 'controller-manager kubeconfig (controller-manager.conf)',
+  'pki-tree': 'Kubernetes PKI directory',
+  'pki-certificates': 'PKI certificate (*.crt)',
+  'pki-keys': 'PKI key (*.key)',
+  'kubelet-service': 'kubelet systemd unit or drop-in',
+  'proxy-kubeconfig': 'kube-proxy kubeconfig',
+  'kubelet-kubeconfig': 'kubelet kubeconfig',
+  'kubelet-client-ca': 'kubelet client CA file',
+  'kubelet-config': 'kubelet config file',
+};
+
 /** Human name of a component's binary. */
 export const COMPONENT_BINARIES: Readonly<Record<ComponentName, string>> = {
   apiserver: 'kube-apiserver',

@@ -47,6 +47,7 @@ export {
 } from './evaluate.js';
 export {
   COMPONENT_BINARIES,
+  FILE_SET_DESCRIPTIONS,
   type ComponentFacts,
   type EncryptionFacts,
   type FileFacts,
