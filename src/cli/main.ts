@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError } from '../core/index.js';
+import { registerNodeCommand } from './commands/node-command.js';
 import { processIO, type CliIO } from './io.js';
 import { registerControlsCommand } from './commands/controls-command.js';
 import { palisadeVersion } from './version.js';
@@ -114,6 +115,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       io.stdout.write(`palisade ${palisadeVersion()} (node ${process.version})\n`);
       setExit(0);
     });
+
+  registerNodeCommand(program, io, setExit);
 
   return program;
 }

@@ -20,3 +20,4 @@ export {
 export { imageRepository, imageTagOf } from './workload/index.js';
 export { detectSecret } from './secrets/index.js';
 export { KUBERNETES_EOL, REMOVED_APIS } from './cluster/index.js';
+export * from './control-plane/index.js';

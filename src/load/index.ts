@@ -1,3 +1,13 @@
 export { parseManifests, type ParsedManifests } from './manifests.js';
 export { loadFiles, decodeUtf8, type LoadFilesOptions, type LoadFilesResult } from './files.js';
 export { MAX_ALIAS_EXPANSION } from './yaml-documents.js';
+export { localNodeFs, type NodeFs, type NodeStat } from './node-fs.js';
+export { readUnitCommand, parseEnvFile, splitWords, UNIT_DIRS, type UnitCommand } from './node-systemd.js';
+export {
+  componentFactsFromPod,
+  readNodeFacts,
+  KUBEADM_LAYOUT,
+  type NodeLayout,
+  type ReadNodeOptions,
+} from './node-root.js';
+export { nodeFactsFromCluster, type ClusterNodeOptions } from './node-cluster.js';

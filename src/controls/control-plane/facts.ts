@@ -1,0 +1,94 @@
+/**
+ * What an adapter read about one node (or a live cluster), as plain data: each component's
+ * command line with the position of every argument, its environment and config file, and the
+ * mode and owner of the files the benchmark inspects. Evaluation reads only this.
+ */
+import type { InputIssue, SourceLocation } from '../../core/index.js';
+import type { ConfigValue } from './config-value.js';
+import type { ComponentName, FileSetName } from './types.js';
+
+/** A component's configuration as found. */
+export interface ComponentFacts {
+  /** Where the command line was read: a manifest, a systemd unit, a live pod, a harness. */
+  source: string;
+  /** Arguments after the binary, in order. */
+  args: readonly string[];
+  /** Position of each argument in `source` when known (same index as `args`). */
+  argLocations?: readonly (SourceLocation | undefined)[];
+  /** Position of the command line itself, where an absent flag would be added. */
+  location?: SourceLocation;
+  /** Environment variables of the process (static pod `env`, systemd `Environment=`). */
+  env?: readonly { name: string; value: string }[];
+  /** Why the command line could not be read (e.g. a broken manifest); its checks are errors. */
+  error?: string;
+  /** The component's config file (kubelet `--config`), decoded or with the reason it is not. */
+  config?: {
+    path: string;
+    value?: ConfigValue;
+    error?: string;
+    /** Position of each mapping key, by dotted path (`authentication.anonymous.enabled`). */
+    keys?: Readonly<Record<string, { line: number; column: number }>>;
+  };
+}
+
+/** Mode and owner of one file, as lstat reports them, with owner names resolved on the node. */
+export interface FileFacts {
+  /** Absolute path on the node (without the scan root). */
+  path: string;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  /** Permission bits including setuid, setgid and sticky (`mode & 0o7777`). */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** User and group names, `UNKNOWN` when the node's passwd/group has no entry (as stat prints). */
+  user: string;
+  group: string;
+}
+
+/** The first provider of each resource of an EncryptionConfiguration. */
+export interface EncryptionFacts {
+  path: string;
+  providers?: readonly string[];
+  error?: string;
+}
+
+/** Everything known about a node. Missing keys mean "not found on this node". */
+export interface NodeFacts {
+  components: Partial<Record<ComponentName, ComponentFacts>>;
+  /** Existing files of each set; an empty list means none exist. */
+  files: Partial<Record<FileSetName, readonly FileFacts[]>>;
+  encryption?: EncryptionFacts;
+  /** Problems met while reading (unreadable or broken files), reported and skipped. */
+  issues: readonly InputIssue[];
+}
+
+/** What each file set is, for messages. */
+export const FILE_SET_DESCRIPTIONS: Readonly<Record<FileSetName, string>> = {
+  'apiserver-manifest': 'kube-apiserver static pod manifest',
+  'controllermanager-manifest': 'kube-controller-manager static pod manifest',
+  'scheduler-manifest': 'kube-scheduler static pod manifest',
+  'etcd-manifest': 'etcd static pod manifest',
+  'cni-files': 'CNI configuration file',
+  'etcd-data-dir': 'etcd data directory',
+  'admin-kubeconfigs': 'admin.conf or super-admin.conf',
+  'scheduler-kubeconfig': 'scheduler kubeconfig (scheduler.conf)',
+  'controllermanager-kubeconfig': 'controller-manager kubeconfig (controller-manager.conf)',
+  'pki-tree': 'Kubernetes PKI directory',
+  'pki-certificates': 'PKI certificate (*.crt)',
+  'pki-keys': 'PKI key (*.key)',
+  'kubelet-service': 'kubelet systemd unit or drop-in',
+  'proxy-kubeconfig': 'kube-proxy kubeconfig',
+  'kubelet-kubeconfig': 'kubelet kubeconfig',
+  'kubelet-client-ca': 'kubelet client CA file',
+  'kubelet-config': 'kubelet config file',
+};
+
+/** Human name of a component's binary. */
+export const COMPONENT_BINARIES: Readonly<Record<ComponentName, string>> = {
+  apiserver: 'kube-apiserver',
+  controllermanager: 'kube-controller-manager',
+  scheduler: 'kube-scheduler',
+  etcd: 'etcd',
+  kubelet: 'kubelet',
+  proxy: 'kube-proxy',
+};
