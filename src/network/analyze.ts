@@ -1,0 +1,17 @@
+import type { Inventory } from '../core/index.js';
+import { Analysis, type AnalysisOptions } from './engine.js';
+import { buildModel } from './model.js';
+import { compilePolicies, type PolicyIssue } from './policy.js';
+
+/** An analysis of one inventory plus the policy problems found while compiling. */
+export interface InventoryAnalysis {
+  analysis: Analysis;
+  issues: PolicyIssue[];
+}
+
+/** Indexes an inventory's pods and compiles its NetworkPolicies into an analysis (pure). */
+export function analyzeInventory(inventory: Inventory, options: AnalysisOptions = {}): InventoryAnalysis {
+  const model = buildModel(inventory);
+  const { policies, issues } = compilePolicies(inventory.resources);
+  return { analysis: new Analysis(model, policies, options), issues };
+}

@@ -1,0 +1,385 @@
+/**
+ * Reachability: which connections each peer may open to each other peer, under
+ * networking.k8s.io/v1 NetworkPolicy semantics.
+ *
+ * - A pod is isolated for a direction when some policy of its namespace selects it and has
+ *   that direction in its (defaulted) policyTypes; then only the union of those policies'
+ *   rules is allowed in that direction. A non-isolated pod allows everything.
+ * - A connection from A to B is allowed when A's egress allows it and B's ingress allows it.
+ * - ipBlocks select external addresses only; the external space is cut into ranges ("atoms")
+ *   so that each range is wholly in or out of every ipBlock.
+ *
+ * Allowances are kept per peer as unions over "every peer", "every pod", "every pod of
+ * namespace N" and single peers, so wide rules are never expanded into all pairs, and peers
+ * selected by the same policies share one allowance.
+ */
+import { ConnSet } from './conn-set.js';
+import { formatIpRange, ipAtoms, ipSetCovers, type IpAtom, type IpFamily, type IpSet } from './ip-set.js';
+import type { Endpoint, NetworkModel } from './model.js';
+import type { CompiledPeer, CompiledPolicy, CompiledPorts, CompiledRule, NamedPort } from './policy.js';
+
+/** Which peers an analysis works on. */
+export type Granularity = 'workload' | 'pod';
+
+/** Options of an analysis. */
+export interface AnalysisOptions {
+  granularity?: Granularity;
+  /**
+   * Address families of the external space. Default: IPv4, plus IPv6 when a policy names an
+   * IPv6 ipBlock (so IPv4-only clusters print np-guard's `0.0.0.0-255.255.255.255`).
+   */
+  families?: readonly IpFamily[];
+}
+
+/** Ports accumulated for one peer: fixed ranges plus named ports still to resolve. */
+interface Acc {
+  fixed: ConnSet;
+  named: NamedPort[];
+}
+
+const EMPTY_ACC: Acc = { fixed: ConnSet.NONE, named: [] };
+
+function mergeAcc(a: Acc | undefined, ports: CompiledPorts): Acc {
+  if (!a) return { fixed: ports.fixed, named: [...ports.named] };
+  const named = ports.named.length === 0 ? a.named : [...a.named, ...ports.named];
+  return { fixed: a.fixed.union(ports.fixed), named };
+}
+
+/** What a rule's peers cover, expanded once per rule. */
+interface RulePeers {
+  all: boolean;
+  anyPod: boolean;
+  namespaces: number[];
+  peers: number[];
+  atoms: number[];
+}
+
+/** The allowed connections of one peer in one direction (absent = not isolated). */
+class Allowance {
+  any: Acc = EMPTY_ACC;
+  anyPod: Acc = EMPTY_ACC;
+  readonly byNs = new Map<number, Acc>();
+  readonly byPeer = new Map<number, Acc>();
+
+  add(rp: RulePeers, ports: CompiledPorts): void {
+    if (rp.all) this.any = mergeAcc(this.any, ports);
+    if (rp.anyPod) this.anyPod = mergeAcc(this.anyPod, ports);
+    for (const n of rp.namespaces) this.byNs.set(n, mergeAcc(this.byNs.get(n), ports));
+    for (const p of rp.peers) this.byPeer.set(p, mergeAcc(this.byPeer.get(p), ports));
+    for (const a of rp.atoms) this.byPeer.set(a, mergeAcc(this.byPeer.get(a), ports));
+  }
+
+  /** True when only listed peers/namespaces can be reached (no "every peer" part). */
+  get sparse(): boolean {
+    return isEmptyAcc(this.any) && isEmptyAcc(this.anyPod);
+  }
+}
+
+function isEmptyAcc(a: Acc): boolean {
+  return a.fixed.isEmpty && a.named.length === 0;
+}
+
+/** One allowed connection between two peers (indices into `Analysis.peers`, then atoms). */
+export interface Connection {
+  src: number;
+  dst: number;
+  conn: ConnSet;
+}
+
+/** An external address range as a peer. */
+export interface ExternalPeer {
+  index: number;
+  atom: IpAtom;
+  /** `ingress`: a source range (cut by ingress ipBlocks); `egress`: a destination range. */
+  direction: 'ingress' | 'egress';
+}
+
+/** A compiled analysis over one model and one set of policies. */
+export class Analysis {
+  /** Cluster peers: pods, or one representative pod per workload. */
+  readonly peers: Endpoint[];
+  /** External peers; their indices follow the cluster peers. */
+  readonly externals: ExternalPeer[];
+  private readonly peerOfPod: Int32Array;
+  private readonly peersByNs = new Map<number, number[]>();
+  private readonly ingressOf: (Allowance | undefined)[] = [];
+  private readonly egressOf: (Allowance | undefined)[] = [];
+  /** Policies selecting each peer, per direction (policy ids). */
+  readonly ingressPolicies: number[][] = [];
+  readonly egressPolicies: number[][] = [];
+  private readonly rulePeerCache = new Map<CompiledRule, RulePeers>();
+
+  constructor(
+    readonly model: NetworkModel,
+    readonly policies: readonly CompiledPolicy[],
+    readonly options: AnalysisOptions = {},
+  ) {
+    const granularity = options.granularity ?? 'workload';
+    this.peerOfPod = new Int32Array(model.pods.length).fill(-1);
+    if (granularity === 'pod') {
+      this.peers = model.pods;
+      model.pods.forEach((p, i) => (this.peerOfPod[i] = i));
+    } else {
+      this.peers = [];
+      for (const w of model.workloads) {
+        const first = w.pods[0];
+        if (first === undefined) continue;
+        const rep = model.pods[first] as Endpoint;
+        this.peerOfPod[first] = this.peers.length;
+        this.peers.push({
+          ...rep,
+          name: w.name,
+          kind: w.kind,
+          index: this.peers.length,
+          resource: w.resource,
+        });
+      }
+    }
+    this.peers.forEach((p, i) => {
+      const l = this.peersByNs.get(p.ns);
+      if (l) l.push(i);
+      else this.peersByNs.set(p.ns, [i]);
+    });
+
+    const blocksOf = (direction: 'ingress' | 'egress'): IpSet[] =>
+      policies.flatMap((p) =>
+        (p[direction] ?? []).flatMap((r) =>
+          r.peers === 'all' ? [] : r.peers.flatMap((peer) => (peer.kind === 'ipBlock' ? [peer.ips] : [])),
+        ),
+      );
+    const ingressBlocks = blocksOf('ingress');
+    const egressBlocks = blocksOf('egress');
+    const families =
+      options.families ??
+      ([...ingressBlocks, ...egressBlocks].some((b) => b.v6.length > 0) ? ['v4', 'v6'] : ['v4']);
+    // np-guard cuts the external space per direction: sources by ingress ipBlocks,
+    // destinations by egress ipBlocks.
+    const base = this.peers.length;
+    this.externals = [
+      ...ipAtoms(ingressBlocks, families).map((atom) => ({ atom, direction: 'ingress' as const })),
+      ...ipAtoms(egressBlocks, families).map((atom) => ({ atom, direction: 'egress' as const })),
+    ].map((e, i) => ({ ...e, index: base + i }));
+
+    for (let i = 0; i < this.peers.length; i++) {
+      this.ingressPolicies.push([]);
+      this.egressPolicies.push([]);
+    }
+    for (const pol of policies) {
+      const ns = model.findNamespace(pol.namespace);
+      if (ns === undefined) continue;
+      for (const pod of model.selectPods(ns, pol.podSelector)) {
+        const peer = this.peerOfPod[pod] ?? -1;
+        if (peer < 0) continue;
+        if (pol.ingress) this.ingressPolicies[peer]?.push(pol.id);
+        if (pol.egress) this.egressPolicies[peer]?.push(pol.id);
+      }
+    }
+    const shared = new Map<string, Allowance>();
+    for (let i = 0; i < this.peers.length; i++) {
+      this.ingressOf.push(this.buildAllowance('ingress', i, shared));
+      this.egressOf.push(this.buildAllowance('egress', i, shared));
+    }
+  }
+
+  /** Number of cluster peers plus external peers. */
+  get size(): number {
+    return this.peers.length + this.externals.length;
+  }
+
+  /** True when the index names an external peer. */
+  isExternal(i: number): boolean {
+    return i >= this.peers.length;
+  }
+
+  /** np-guard name of a peer: `ns/name[Kind]` or `a.b.c.d-w.x.y.z`. */
+  nameOf(i: number): string {
+    const p = this.peers[i];
+    if (p) return `${p.namespace}/${p.name}[${p.kind}]`;
+    const e = this.externals[i - this.peers.length];
+    if (!e) throw new Error(`no peer ${i}`);
+    return `${formatIpRange(e.atom)}[External]`;
+  }
+
+  private buildAllowance(
+    direction: 'ingress' | 'egress',
+    peer: number,
+    shared: Map<string, Allowance>,
+  ): Allowance | undefined {
+    const ids = (direction === 'ingress' ? this.ingressPolicies : this.egressPolicies)[peer] ?? [];
+    if (ids.length === 0) return undefined;
+    const self = this.peers[peer] as Endpoint;
+    // Ingress named ports resolve against the selected pod itself, so they are part of the key.
+    const needsSelf =
+      direction === 'ingress' &&
+      ids.some((id) => (this.policies[id]?.ingress ?? []).some((r) => r.ports.named.length > 0));
+    const key = `${direction}:${ids.join(',')}${needsSelf ? `:${namedPortsKey(self)}` : ''}`;
+    const hit = shared.get(key);
+    if (hit) return hit;
+    const a = new Allowance();
+    for (const id of ids) {
+      const pol = this.policies[id] as CompiledPolicy;
+      for (const rule of (direction === 'ingress' ? pol.ingress : pol.egress) ?? []) {
+        const ports =
+          direction === 'ingress' && rule.ports.named.length > 0
+            ? { fixed: resolvePorts(rule.ports, self), named: [] }
+            : rule.ports;
+        a.add(this.rulePeers(pol, direction, rule), ports);
+      }
+    }
+    shared.set(key, a);
+    return a;
+  }
+
+  private rulePeers(pol: CompiledPolicy, direction: 'ingress' | 'egress', rule: CompiledRule): RulePeers {
+    const hit = this.rulePeerCache.get(rule);
+    if (hit) return hit;
+    const rp: RulePeers = { all: false, anyPod: false, namespaces: [], peers: [], atoms: [] };
+    if (rule.peers === 'all') rp.all = true;
+    else for (const peer of rule.peers) this.expandPeer(pol, direction, peer, rp);
+    rp.peers = [...new Set(rp.peers)];
+    rp.namespaces = [...new Set(rp.namespaces)];
+    this.rulePeerCache.set(rule, rp);
+    return rp;
+  }
+
+  private expandPeer(
+    pol: CompiledPolicy,
+    direction: 'ingress' | 'egress',
+    peer: CompiledPeer,
+    rp: RulePeers,
+  ): void {
+    if (peer.kind === 'ipBlock') {
+      for (const e of this.externals)
+        if (e.direction === direction && ipSetCovers(peer.ips, e.atom.family, e.atom.interval))
+          rp.atoms.push(e.index);
+      return;
+    }
+    const podAll = !peer.podSelector || peer.podSelector.matchesAll;
+    let namespaces: readonly number[];
+    if (peer.namespaceSelector) {
+      if (peer.namespaceSelector.matchesAll && podAll) {
+        rp.anyPod = true;
+        return;
+      }
+      namespaces = this.model.selectNamespaces(peer.namespaceSelector);
+    } else {
+      const own = this.model.findNamespace(pol.namespace);
+      namespaces = own === undefined ? [] : [own];
+    }
+    for (const ns of namespaces) {
+      if (podAll) rp.namespaces.push(ns);
+      else if (peer.podSelector) {
+        for (const pod of this.model.selectPods(ns, peer.podSelector)) {
+          const p = this.peerOfPod[pod] ?? -1;
+          if (p >= 0) rp.peers.push(p);
+        }
+      }
+    }
+  }
+
+  private lookup(a: Allowance, other: number, resolveOn: Endpoint | undefined): ConnSet {
+    const pod = this.peers[other];
+    let acc: Acc = a.any;
+    const parts: Acc[] = [];
+    if (pod) {
+      if (!isEmptyAcc(a.anyPod)) parts.push(a.anyPod);
+      const n = a.byNs.get(pod.ns);
+      if (n) parts.push(n);
+    }
+    const p = a.byPeer.get(other);
+    if (p) parts.push(p);
+    for (const part of parts)
+      acc = {
+        fixed: acc.fixed.union(part.fixed),
+        named: acc.named.length === 0 ? part.named : [...acc.named, ...part.named],
+      };
+    if (acc.named.length === 0 || !resolveOn) return acc.fixed;
+    return acc.fixed.union(resolvePorts({ fixed: ConnSet.NONE, named: acc.named }, resolveOn));
+  }
+
+  /** Connections `src`'s egress allows to `dst` (All when src is not egress-isolated). */
+  egressAllows(src: number, dst: number): ConnSet {
+    const a = this.egressOf[src];
+    if (!a) return ConnSet.ALL;
+    return this.lookup(a, dst, this.peers[dst]);
+  }
+
+  /** Connections `dst`'s ingress allows from `src` (All when dst is not ingress-isolated). */
+  ingressAllows(src: number, dst: number): ConnSet {
+    const a = this.ingressOf[dst];
+    if (!a) return ConnSet.ALL;
+    return this.lookup(a, src, undefined);
+  }
+
+  /** True when a peer is isolated in a direction. */
+  isIsolated(peer: number, direction: 'ingress' | 'egress'): boolean {
+    return (direction === 'ingress' ? this.ingressOf : this.egressOf)[peer] !== undefined;
+  }
+
+  /** The allowed connections from src to dst (both directions' policies applied). */
+  allowed(src: number, dst: number): ConnSet {
+    if (this.isExternal(src) && this.isExternal(dst)) return ConnSet.NONE;
+    const e = this.isExternal(src) ? ConnSet.ALL : this.egressAllows(src, dst);
+    if (e.isEmpty || this.isExternal(dst)) return e;
+    return e.intersect(this.ingressAllows(src, dst));
+  }
+
+  /**
+   * Every allowed connection between distinct peers (self-connections excluded, no
+   * external-to-external pairs), visited in src-major order without materialising pairs
+   * that no policy allows when the source is egress-isolated.
+   */
+  forEachConnection(visit: (c: Connection) => void): void {
+    const n = this.peers.length;
+    const destinations = [
+      ...range(n),
+      ...this.externals.filter((e) => e.direction === 'egress').map((e) => e.index),
+    ];
+    const sources = [
+      ...range(n),
+      ...this.externals.filter((e) => e.direction === 'ingress').map((e) => e.index),
+    ];
+    for (const src of sources) {
+      const external = src >= n;
+      const eg = external ? undefined : this.egressOf[src];
+      let candidates: readonly number[];
+      if (eg?.sparse) {
+        const set = new Set<number>(eg.byPeer.keys());
+        for (const ns of eg.byNs.keys()) for (const p of this.peersByNs.get(ns) ?? []) set.add(p);
+        candidates = [...set].sort((a, b) => a - b);
+      } else candidates = external ? destinations.slice(0, n) : destinations;
+      for (const dst of candidates) {
+        if (dst === src) continue;
+        const conn = this.allowed(src, dst);
+        if (!conn.isEmpty) visit({ src, dst, conn });
+      }
+    }
+  }
+
+  /** Every allowed connection as a list. */
+  connections(): Connection[] {
+    const out: Connection[] = [];
+    this.forEachConnection((c) => out.push(c));
+    return out;
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function namedPortsKey(e: Endpoint): string {
+  return JSON.stringify([...e.namedPorts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Resolves a rule's ports against a destination pod's named container ports. */
+export function resolvePorts(ports: CompiledPorts, target: Endpoint | undefined): ConnSet {
+  let out = ports.fixed;
+  if (!target) return out;
+  for (const np of ports.named) {
+    for (const cp of target.namedPorts.get(np.name) ?? []) {
+      if (cp.protocol === np.protocol) out = out.union(ConnSet.range(cp.protocol, cp.port));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+export { ConnSet, parseConnSet, PROTOCOLS, isProtocol, type Protocol, type PortRange } from './conn-set.js';
+export {
+  parseCidr,
+  parseIp,
+  formatIpRange,
+  ipAtoms,
+  type IpSet,
+  type IpAtom,
+  type IpFamily,
+} from './ip-set.js';
+export {
+  compilePolicies,
+  selectorKey,
+  DEFAULT_NAMESPACE,
+  type CompiledPolicies,
+  type CompiledPolicy,
+  type CompiledRule,
+  type CompiledPeer,
+  type CompiledPorts,
+  type PolicyIssue,
+} from './policy.js';
+export {
+  buildModel,
+  NetworkModel,
+  peerName,
+  type Endpoint,
+  type NamespaceInfo,
+  type WorkloadInfo,
+} from './model.js';
+export { Analysis, resolvePorts, type AnalysisOptions, type Granularity, type Connection } from './engine.js';
+export { analyzeInventory, type InventoryAnalysis } from './analyze.js';
+export {
+  connList,
+  sortLines,
+  parseConnListText,
+  formatConnListText,
+  formatConnListJson,
+  formatConnListCsv,
+  formatConnListDot,
+  formatConnListHtml,
+  type ConnLine,
+} from './connlist.js';
