@@ -14,7 +14,15 @@
  * selected by the same policies share one allowance.
  */
 import { ConnSet } from './conn-set.js';
-import { formatIpRange, ipAtoms, ipSetCovers, type IpAtom, type IpFamily, type IpSet } from './ip-set.js';
+import {
+  formatIpRange,
+  ipAtoms,
+  ipSetCovers,
+  parseIp,
+  type IpAtom,
+  type IpFamily,
+  type IpSet,
+} from './ip-set.js';
 import type { Endpoint, NetworkModel } from './model.js';
 import type { CompiledPeer, CompiledPolicy, CompiledPorts, CompiledRule, NamedPort } from './policy.js';
 
@@ -309,6 +317,32 @@ export class Analysis {
     const a = this.ingressOf[dst];
     if (!a) return ConnSet.ALL;
     return this.lookup(a, src, undefined);
+  }
+
+  /**
+   * The external peer holding an address: as a source (`ingress`, cut by ingress ipBlocks)
+   * or as a destination (`egress`). Undefined for an invalid address or an unmodelled family.
+   */
+  externalFor(ip: string, direction: 'ingress' | 'egress'): number | undefined {
+    const parsed = parseIp(ip);
+    if (!parsed.ok) return undefined;
+    const { family, value } = parsed.value;
+    return this.externals.find(
+      (e) =>
+        e.direction === direction &&
+        e.atom.family === family &&
+        value >= e.atom.interval[0] &&
+        value <= e.atom.interval[1],
+    )?.index;
+  }
+
+  /** Index of the cluster peer named `ns/name` (or `ns/name[Kind]`, or `name` in `default`). */
+  findPeer(name: string): number | undefined {
+    const withNs = name.includes('/') ? name : `default/${name}`;
+    const i = this.peers.findIndex(
+      (p) => `${p.namespace}/${p.name}[${p.kind}]` === withNs || `${p.namespace}/${p.name}` === withNs,
+    );
+    return i < 0 ? undefined : i;
   }
 
   /** True when a peer is isolated in a direction. */
