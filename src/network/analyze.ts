@@ -1,4 +1,5 @@
-import type { Inventory } from '../core/index.js';
+import type { Finding, Inventory } from '../core/index.js';
+import { networkFindings, type NetworkFindingOptions } from './findings.js';
 import { Analysis, type AnalysisOptions } from './engine.js';
 import { buildModel } from './model.js';
 import { compilePolicies, type PolicyIssue } from './policy.js';
@@ -14,4 +15,9 @@ export function analyzeInventory(inventory: Inventory, options: AnalysisOptions 
   const model = buildModel(inventory);
   const { policies, issues } = compilePolicies(inventory.resources);
   return { analysis: new Analysis(model, policies, options), issues };
+}
+
+/** The segmentation findings (issue 8, item 3) of an inventory, at workload granularity (pure). */
+export function networkFindingsOf(inventory: Inventory, options: NetworkFindingOptions = {}): Finding[] {
+  return networkFindings(analyzeInventory(inventory).analysis, options);
 }

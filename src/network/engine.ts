@@ -238,6 +238,38 @@ export class Analysis {
     return a;
   }
 
+  /** True when a rule of a policy matches peer `other` (the source for ingress, the destination for egress). */
+  ruleMatches(
+    pol: CompiledPolicy,
+    direction: 'ingress' | 'egress',
+    rule: CompiledRule,
+    other: number,
+  ): boolean {
+    const rp = this.rulePeers(pol, direction, rule);
+    if (rp.all) return true;
+    const pod = this.peers[other];
+    if (pod) return rp.anyPod || rp.namespaces.includes(pod.ns) || rp.peers.includes(other);
+    return rp.atoms.includes(other);
+  }
+
+  /** Number of cluster peers a rule matches, and whether it matches external addresses. */
+  ruleReach(
+    pol: CompiledPolicy,
+    direction: 'ingress' | 'egress',
+    rule: CompiledRule,
+  ): { pods: number; external: boolean } {
+    const rp = this.rulePeers(pol, direction, rule);
+    if (rp.all || rp.anyPod) return { pods: this.peers.length, external: rp.all || rp.atoms.length > 0 };
+    const set = new Set(rp.peers);
+    for (const ns of rp.namespaces) for (const p of this.peersByNs.get(ns) ?? []) set.add(p);
+    return { pods: set.size, external: rp.atoms.length > 0 };
+  }
+
+  /** Cluster peers of one namespace. */
+  peersIn(ns: number): readonly number[] {
+    return this.peersByNs.get(ns) ?? [];
+  }
+
   private rulePeers(pol: CompiledPolicy, direction: 'ingress' | 'egress', rule: CompiledRule): RulePeers {
     const hit = this.rulePeerCache.get(rule);
     if (hit) return hit;

@@ -28,7 +28,20 @@ export {
   type WorkloadInfo,
 } from './model.js';
 export { Analysis, resolvePorts, type AnalysisOptions, type Granularity, type Connection } from './engine.js';
-export { analyzeInventory, type InventoryAnalysis } from './analyze.js';
+export { analyzeInventory, networkFindingsOf, type InventoryAnalysis } from './analyze.js';
+export {
+  networkFindings,
+  NETWORK_CHECKS,
+  type NetworkFindingOptions,
+  type NetworkCheck,
+} from './findings.js';
+export {
+  explainConnection,
+  formatExplanation,
+  type Explanation,
+  type DirectionExplanation,
+  type RuleMatch,
+} from './explain.js';
 export {
   connList,
   sortLines,

@@ -138,6 +138,7 @@ export class NetworkModel {
   private readonly podsByNs = new Map<number, number[]>();
   private readonly selectCache = new Map<string, readonly number[]>();
   private readonly nsSelectCache = new Map<string, readonly number[]>();
+  private readonly namespaceObjects = new Map<string, Resource>();
 
   /** Index of a namespace, created with only its name label when not declared. */
   namespaceIndex(name: string, labels?: Record<string, string>): number {
@@ -151,6 +152,16 @@ export class NetworkModel {
       ns.labels = { ...ns.labels, ...labels, 'kubernetes.io/metadata.name': name };
     }
     return i;
+  }
+
+  /** The Namespace object declaring a namespace, if the inventory has one. */
+  namespaceResource(name: string): Resource | undefined {
+    return this.namespaceObjects.get(name);
+  }
+
+  /** Records the Namespace object of a namespace. */
+  setNamespaceResource(name: string, r: Resource): void {
+    this.namespaceObjects.set(name, r);
   }
 
   /** The namespace with this name, if any pod or Namespace object mentioned it. */
@@ -232,6 +243,7 @@ export function buildModel(inventory: Inventory): NetworkModel {
   for (const r of inventory.byKind('Namespace')) {
     const labels = r.object.metadata?.labels;
     model.namespaceIndex(r.ref.name, isRecord(labels) ? labels : {});
+    model.setNamespaceResource(r.ref.name, r);
   }
   const workloadByKey = new Map<string, number>();
   const workloadOf = (namespace: string, name: string, kind: string, resource: Resource): number => {
