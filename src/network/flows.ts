@@ -51,7 +51,9 @@ function str(v: unknown): string | undefined {
 const PROTO_NUMBERS: Record<string, Protocol> = { '6': 'TCP', '17': 'UDP', '132': 'SCTP' };
 
 function protocolOf(v: unknown): Protocol | undefined {
-  const s = String(v ?? 'TCP').toUpperCase();
+  const raw = v ?? 'TCP';
+  if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
+  const s = String(raw).toUpperCase();
   if (isProtocol(s)) return s;
   return PROTO_NUMBERS[s];
 }
@@ -127,7 +129,7 @@ function hubbleEndpoint(ep: unknown, ip: unknown): FlowEndpoint {
   const pod = str(ep.pod_name);
   if (ns) out.namespace = ns;
   if (pod) out.name = pod;
-  const w = Array.isArray(ep.workloads) ? ep.workloads[0] : undefined;
+  const w: unknown = Array.isArray(ep.workloads) ? (ep.workloads as unknown[])[0] : undefined;
   if (isRecord(w) && str(w.name))
     out.workload = { name: str(w.name) ?? '', ...(str(w.kind) ? { kind: str(w.kind) ?? '' } : {}) };
   return out;
