@@ -37,6 +37,19 @@ export interface AnalysisOptions {
    * IPv6 ipBlock (so IPv4-only clusters print np-guard's `0.0.0.0-255.255.255.255`).
    */
   families?: readonly IpFamily[];
+  /** More address sets to cut the external space by (so two analyses name the same ranges). */
+  extraIpBlocks?: { ingress?: readonly IpSet[]; egress?: readonly IpSet[] };
+}
+
+/** The ipBlocks of a set of policies, per direction. */
+export function ipBlocksOf(policies: readonly CompiledPolicy[]): { ingress: IpSet[]; egress: IpSet[] } {
+  const of = (direction: 'ingress' | 'egress'): IpSet[] =>
+    policies.flatMap((p) =>
+      (p[direction] ?? []).flatMap((r) =>
+        r.peers === 'all' ? [] : r.peers.flatMap((peer) => (peer.kind === 'ipBlock' ? [peer.ips] : [])),
+      ),
+    );
+  return { ingress: of('ingress'), egress: of('egress') };
 }
 
 /** Ports accumulated for one peer: fixed ranges plus named ports still to resolve. */
@@ -155,8 +168,8 @@ export class Analysis {
           r.peers === 'all' ? [] : r.peers.flatMap((peer) => (peer.kind === 'ipBlock' ? [peer.ips] : [])),
         ),
       );
-    const ingressBlocks = blocksOf('ingress');
-    const egressBlocks = blocksOf('egress');
+    const ingressBlocks = [...blocksOf('ingress'), ...(options.extraIpBlocks?.ingress ?? [])];
+    const egressBlocks = [...blocksOf('egress'), ...(options.extraIpBlocks?.egress ?? [])];
     const families =
       options.families ??
       ([...ingressBlocks, ...egressBlocks].some((b) => b.v6.length > 0) ? ['v4', 'v6'] : ['v4']);

@@ -27,7 +27,14 @@ export {
   type NamespaceInfo,
   type WorkloadInfo,
 } from './model.js';
-export { Analysis, resolvePorts, type AnalysisOptions, type Granularity, type Connection } from './engine.js';
+export {
+  Analysis,
+  resolvePorts,
+  ipBlocksOf,
+  type AnalysisOptions,
+  type Granularity,
+  type Connection,
+} from './engine.js';
 export { analyzeInventory, networkFindingsOf, type InventoryAnalysis } from './analyze.js';
 export {
   networkFindings,
@@ -53,3 +60,32 @@ export {
   formatConnListHtml,
   type ConnLine,
 } from './connlist.js';
+export {
+  parseFlows,
+  detectFlowFormat,
+  type Flow,
+  type FlowEndpoint,
+  type FlowIssue,
+  type FlowFormat,
+} from './flows.js';
+export {
+  generatePolicies,
+  stageGeneratedPolicies,
+  analysisWith,
+  type GenerateOptions,
+  type GenerateResult,
+  type StagedReport,
+  type BlockedFlow,
+  type ClosedPath,
+  type ResolvedFlow,
+} from './generate.js';
+export {
+  diffInventories,
+  exposureSentence,
+  formatDiffText,
+  formatDiffCsv,
+  formatDiffSarif,
+  type NetpolDiff,
+  type ConnDiff,
+  type Attribution,
+} from './diff.js';
