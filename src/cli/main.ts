@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError } from '../core/index.js';
 import { processIO, type CliIO } from './io.js';
+import { registerNetpolCommand } from './commands/netpol-command.js';
 import { palisadeVersion } from './version.js';
 
 const SCAN_HELP = `
@@ -75,6 +76,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
         ),
       );
     });
+
+  registerNetpolCommand(program, io, setExit);
 
   program
     .command('version')
