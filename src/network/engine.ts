@@ -24,7 +24,14 @@ import {
   type IpSet,
 } from './ip-set.js';
 import type { Endpoint, NetworkModel } from './model.js';
-import type { CompiledPeer, CompiledPolicy, CompiledPorts, CompiledRule, NamedPort } from './policy.js';
+import type {
+  CompiledPeer,
+  CompiledPolicy,
+  CompiledPorts,
+  CompiledRule,
+  CompiledSelector,
+  NamedPort,
+} from './policy.js';
 
 /** Which peers an analysis works on. */
 export type Granularity = 'workload' | 'pod';
@@ -56,6 +63,20 @@ export function ipBlocksOf(policies: readonly CompiledPolicy[]): { ingress: IpSe
 interface Acc {
   fixed: ConnSet;
   named: NamedPort[];
+  /** Resolutions of `named` per destination's named-port table. */
+  resolved?: Map<ReadonlyMap<string, unknown>, ConnSet>;
+}
+
+/** The connections of an accumulation for a destination (named ports resolved, cached). */
+function resolveAcc(acc: Acc, target: Endpoint | undefined): ConnSet {
+  if (acc.named.length === 0 || !target) return acc.fixed;
+  const cache = (acc.resolved ??= new Map());
+  let hit = cache.get(target.namedPorts);
+  if (!hit) {
+    hit = resolvePorts({ fixed: acc.fixed, named: acc.named }, target);
+    cache.set(target.namedPorts, hit);
+  }
+  return hit;
 }
 
 const EMPTY_ACC: Acc = { fixed: ConnSet.NONE, named: [] };
@@ -66,12 +87,16 @@ function mergeAcc(a: Acc | undefined, ports: CompiledPorts): Acc {
   return { fixed: a.fixed.union(ports.fixed), named };
 }
 
-/** What a rule's peers cover, expanded once per rule. */
+/**
+ * What a rule's peers cover, expanded once per rule. Pods chosen by a podSelector in one
+ * namespace form a "group" (shared by every rule using the same selector there), so an
+ * allowance stores one entry per group rather than one per pod.
+ */
 interface RulePeers {
   all: boolean;
   anyPod: boolean;
   namespaces: number[];
-  peers: number[];
+  groups: number[];
   atoms: number[];
 }
 
@@ -80,13 +105,15 @@ class Allowance {
   any: Acc = EMPTY_ACC;
   anyPod: Acc = EMPTY_ACC;
   readonly byNs = new Map<number, Acc>();
+  readonly byGroup = new Map<number, Acc>();
+  /** External peers (atoms). */
   readonly byPeer = new Map<number, Acc>();
 
   add(rp: RulePeers, ports: CompiledPorts): void {
     if (rp.all) this.any = mergeAcc(this.any, ports);
     if (rp.anyPod) this.anyPod = mergeAcc(this.anyPod, ports);
     for (const n of rp.namespaces) this.byNs.set(n, mergeAcc(this.byNs.get(n), ports));
-    for (const p of rp.peers) this.byPeer.set(p, mergeAcc(this.byPeer.get(p), ports));
+    for (const g of rp.groups) this.byGroup.set(g, mergeAcc(this.byGroup.get(g), ports));
     for (const a of rp.atoms) this.byPeer.set(a, mergeAcc(this.byPeer.get(a), ports));
   }
 
@@ -129,6 +156,9 @@ export class Analysis {
   readonly ingressPolicies: number[][] = [];
   readonly egressPolicies: number[][] = [];
   private readonly rulePeerCache = new Map<CompiledRule, RulePeers>();
+  private readonly groupIds = new Map<string, number>();
+  private readonly groupMembers: number[][] = [];
+  private readonly groupsOfPeer: number[][] = [];
 
   constructor(
     readonly model: NetworkModel,
@@ -261,7 +291,12 @@ export class Analysis {
     const rp = this.rulePeers(pol, direction, rule);
     if (rp.all) return true;
     const pod = this.peers[other];
-    if (pod) return rp.anyPod || rp.namespaces.includes(pod.ns) || rp.peers.includes(other);
+    if (pod)
+      return (
+        rp.anyPod ||
+        rp.namespaces.includes(pod.ns) ||
+        (this.groupsOfPeer[other] ?? []).some((g) => rp.groups.includes(g))
+      );
     return rp.atoms.includes(other);
   }
 
@@ -273,7 +308,8 @@ export class Analysis {
   ): { pods: number; external: boolean } {
     const rp = this.rulePeers(pol, direction, rule);
     if (rp.all || rp.anyPod) return { pods: this.peers.length, external: rp.all || rp.atoms.length > 0 };
-    const set = new Set(rp.peers);
+    const set = new Set<number>();
+    for (const g of rp.groups) for (const p of this.groupMembers[g] ?? []) set.add(p);
     for (const ns of rp.namespaces) for (const p of this.peersByNs.get(ns) ?? []) set.add(p);
     return { pods: set.size, external: rp.atoms.length > 0 };
   }
@@ -286,10 +322,10 @@ export class Analysis {
   private rulePeers(pol: CompiledPolicy, direction: 'ingress' | 'egress', rule: CompiledRule): RulePeers {
     const hit = this.rulePeerCache.get(rule);
     if (hit) return hit;
-    const rp: RulePeers = { all: false, anyPod: false, namespaces: [], peers: [], atoms: [] };
+    const rp: RulePeers = { all: false, anyPod: false, namespaces: [], groups: [], atoms: [] };
     if (rule.peers === 'all') rp.all = true;
     else for (const peer of rule.peers) this.expandPeer(pol, direction, peer, rp);
-    rp.peers = [...new Set(rp.peers)];
+    rp.groups = [...new Set(rp.groups)];
     rp.namespaces = [...new Set(rp.namespaces)];
     this.rulePeerCache.set(rule, rp);
     return rp;
@@ -322,32 +358,54 @@ export class Analysis {
     for (const ns of namespaces) {
       if (podAll) rp.namespaces.push(ns);
       else if (peer.podSelector) {
-        for (const pod of this.model.selectPods(ns, peer.podSelector)) {
-          const p = this.peerOfPod[pod] ?? -1;
-          if (p >= 0) rp.peers.push(p);
-        }
+        const g = this.groupOf(ns, peer.podSelector);
+        if (g >= 0) rp.groups.push(g);
       }
     }
   }
 
+  /** The group of pods a selector picks in a namespace (-1 when it picks none). */
+  private groupOf(ns: number, sel: CompiledSelector): number {
+    const key = `${ns}\u0000${sel.key}`;
+    const hit = this.groupIds.get(key);
+    if (hit !== undefined) return hit;
+    const members: number[] = [];
+    for (const pod of this.model.selectPods(ns, sel)) {
+      const p = this.peerOfPod[pod] ?? -1;
+      if (p >= 0) members.push(p);
+    }
+    let id = -1;
+    if (members.length > 0) {
+      id = this.groupMembers.length;
+      this.groupMembers.push(members);
+      for (const m of members) (this.groupsOfPeer[m] ??= []).push(id);
+    }
+    this.groupIds.set(key, id);
+    return id;
+  }
+
   private lookup(a: Allowance, other: number, resolveOn: Endpoint | undefined): ConnSet {
     const pod = this.peers[other];
-    let acc: Acc = a.any;
-    const parts: Acc[] = [];
+    let out = resolveAcc(a.any, resolveOn);
     if (pod) {
-      if (!isEmptyAcc(a.anyPod)) parts.push(a.anyPod);
-      const n = a.byNs.get(pod.ns);
-      if (n) parts.push(n);
+      out = out.union(resolveAcc(a.anyPod, resolveOn));
+      if (a.byNs.size > 0) {
+        const n = a.byNs.get(pod.ns);
+        if (n) out = out.union(resolveAcc(n, resolveOn));
+      }
+      if (a.byGroup.size > 0) {
+        const groups = this.groupsOfPeer[other];
+        if (groups)
+          for (const g of groups) {
+            const part = a.byGroup.get(g);
+            if (part) out = out.union(resolveAcc(part, resolveOn));
+          }
+      }
+    } else {
+      const part = a.byPeer.get(other);
+      if (part) out = out.union(resolveAcc(part, resolveOn));
     }
-    const p = a.byPeer.get(other);
-    if (p) parts.push(p);
-    for (const part of parts)
-      acc = {
-        fixed: acc.fixed.union(part.fixed),
-        named: acc.named.length === 0 ? part.named : [...acc.named, ...part.named],
-      };
-    if (acc.named.length === 0 || !resolveOn) return acc.fixed;
-    return acc.fixed.union(resolvePorts({ fixed: ConnSet.NONE, named: acc.named }, resolveOn));
+    return out;
   }
 
   /** Connections `src`'s egress allows to `dst` (All when src is not egress-isolated). */
@@ -418,14 +476,23 @@ export class Analysis {
       ...range(n),
       ...this.externals.filter((e) => e.direction === 'ingress').map((e) => e.index),
     ];
+    const seen = new Int32Array(this.size).fill(-1);
     for (const src of sources) {
       const external = src >= n;
       const eg = external ? undefined : this.egressOf[src];
       let candidates: readonly number[];
       if (eg?.sparse) {
-        const set = new Set<number>(eg.byPeer.keys());
-        for (const ns of eg.byNs.keys()) for (const p of this.peersByNs.get(ns) ?? []) set.add(p);
-        candidates = [...set].sort((a, b) => a - b);
+        const list: number[] = [];
+        const add = (p: number): void => {
+          if (seen[p] !== src) {
+            seen[p] = src;
+            list.push(p);
+          }
+        };
+        for (const p of eg.byPeer.keys()) add(p);
+        for (const g of eg.byGroup.keys()) for (const p of this.groupMembers[g] ?? []) add(p);
+        for (const ns of eg.byNs.keys()) for (const p of this.peersByNs.get(ns) ?? []) add(p);
+        candidates = list.sort((a, b) => a - b);
       } else candidates = external ? destinations.slice(0, n) : destinations;
       for (const dst of candidates) {
         if (dst === src) continue;

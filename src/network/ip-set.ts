@@ -39,8 +39,14 @@ function toBigInt(bytes: number[]): bigint {
 
 /** Parses one address (`10.0.0.1`, `fd00::1`) into its family and number. */
 export function parseIp(text: string): Result<{ family: IpFamily; value: bigint }, string> {
-  if (!ipaddr.isValid(text)) return err(`"${text}" is not an IP address`);
-  let addr = ipaddr.parse(text);
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = text.includes(':') ? ipaddr.IPv6.parse(text) : ipaddr.IPv4.parse(text);
+  } catch {
+    return err(`"${text}" is not an IP address`);
+  }
+  if (addr.kind() === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(text))
+    return err(`"${text}" is not a dotted-quad IPv4 address`);
   if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress())
     addr = (addr as ipaddr.IPv6).toIPv4Address();
   return ok({ family: addr.kind() === 'ipv4' ? 'v4' : 'v6', value: toBigInt(addr.toByteArray()) });
@@ -50,11 +56,14 @@ export function parseIp(text: string): Result<{ family: IpFamily; value: bigint 
 export function parseCidr(text: string): Result<{ family: IpFamily; interval: IpInterval }, string> {
   let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
   try {
-    parsed = ipaddr.parseCIDR(text);
+    // Pick the family first: ipaddr.parseCIDR tries IPv6 and throws before trying IPv4.
+    parsed = text.includes(':') ? ipaddr.IPv6.parseCIDR(text) : ipaddr.IPv4.parseCIDR(text);
   } catch {
     return err(`"${text}" is not a CIDR`);
   }
   const [addr, prefix] = parsed;
+  if (addr.kind() === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(text.slice(0, text.indexOf('/'))))
+    return err(`"${text}" is not a CIDR (the address must be a dotted quad)`);
   const family: IpFamily = addr.kind() === 'ipv4' ? 'v4' : 'v6';
   const bits = family === 'v4' ? 32n : 128n;
   const hostBits = bits - BigInt(prefix);
