@@ -159,16 +159,17 @@ function cached(
   b: ConnSet,
   compute: () => ConnSet,
 ): ConnSet {
-  const [x, y] = a.id < b.id ? [a, b] : [b, a];
-  let row = table.get(x.id);
+  const lo = a.id < b.id ? a.id : b.id;
+  const hi = a.id < b.id ? b.id : a.id;
+  let row = table.get(lo);
   if (!row) {
     row = new Map();
-    table.set(x.id, row);
+    table.set(lo, row);
   }
-  let result = row.get(y.id);
+  let result = row.get(hi);
   if (!result) {
     result = compute();
-    row.set(y.id, result);
+    row.set(hi, result);
   }
   return result;
 }

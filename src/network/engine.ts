@@ -100,8 +100,8 @@ interface RulePeers {
   atoms: number[];
 }
 
-/** The allowed connections of one peer in one direction (absent = not isolated). */
-class Allowance {
+/** What one policy allows in one direction, built once and shared by every pod it selects. */
+class RuleSet {
   any: Acc = EMPTY_ACC;
   anyPod: Acc = EMPTY_ACC;
   readonly byNs = new Map<number, Acc>();
@@ -125,6 +125,24 @@ class Allowance {
 
 function isEmptyAcc(a: Acc): boolean {
   return a.fixed.isEmpty && a.named.length === 0;
+}
+
+/**
+ * The allowed connections of one peer in one direction (absent = not isolated): the rule
+ * sets of the policies selecting it. Peers selected by the same policies share one.
+ */
+class Allowance {
+  readonly sparse: boolean;
+  /** Rule sets that can match a pod, and those that can match an external range. */
+  readonly podParts: readonly RuleSet[];
+  readonly externalParts: readonly RuleSet[];
+  constructor(readonly parts: readonly RuleSet[]) {
+    this.sparse = parts.every((p) => p.sparse);
+    this.podParts = parts.filter(
+      (p) => !isEmptyAcc(p.any) || !isEmptyAcc(p.anyPod) || p.byNs.size > 0 || p.byGroup.size > 0,
+    );
+    this.externalParts = parts.filter((p) => !isEmptyAcc(p.any) || p.byPeer.size > 0);
+  }
 }
 
 /** One allowed connection between two peers (indices into `Analysis.peers`, then atoms). */
@@ -157,6 +175,8 @@ export class Analysis {
   readonly egressPolicies: number[][] = [];
   private readonly rulePeerCache = new Map<CompiledRule, RulePeers>();
   private readonly groupIds = new Map<string, number>();
+  private readonly ingressRuleSets = new Map<number, RuleSet>();
+  private readonly egressRuleSets = new Map<number, RuleSet>();
   private readonly groupMembers: number[][] = [];
   private readonly groupsOfPeer: number[][] = [];
 
@@ -258,27 +278,24 @@ export class Analysis {
   ): Allowance | undefined {
     const ids = (direction === 'ingress' ? this.ingressPolicies : this.egressPolicies)[peer] ?? [];
     if (ids.length === 0) return undefined;
-    const self = this.peers[peer] as Endpoint;
-    // Ingress named ports resolve against the selected pod itself, so they are part of the key.
-    const needsSelf =
-      direction === 'ingress' &&
-      ids.some((id) => (this.policies[id]?.ingress ?? []).some((r) => r.ports.named.length > 0));
-    const key = `${direction}:${ids.join(',')}${needsSelf ? `:${namedPortsKey(self)}` : ''}`;
+    const key = `${direction}:${ids.join(',')}`;
     const hit = shared.get(key);
     if (hit) return hit;
-    const a = new Allowance();
-    for (const id of ids) {
-      const pol = this.policies[id] as CompiledPolicy;
-      for (const rule of (direction === 'ingress' ? pol.ingress : pol.egress) ?? []) {
-        const ports =
-          direction === 'ingress' && rule.ports.named.length > 0
-            ? { fixed: resolvePorts(rule.ports, self), named: [] }
-            : rule.ports;
-        a.add(this.rulePeers(pol, direction, rule), ports);
-      }
-    }
+    const a = new Allowance(ids.map((id) => this.ruleSet(id, direction)));
     shared.set(key, a);
     return a;
+  }
+
+  private ruleSet(id: number, direction: 'ingress' | 'egress'): RuleSet {
+    const cache = direction === 'ingress' ? this.ingressRuleSets : this.egressRuleSets;
+    let rs = cache.get(id);
+    if (!rs) {
+      rs = new RuleSet();
+      const pol = this.policies[id] as CompiledPolicy;
+      for (const rule of pol[direction] ?? []) rs.add(this.rulePeers(pol, direction, rule), rule.ports);
+      cache.set(id, rs);
+    }
+    return rs;
   }
 
   /** True when a rule of a policy matches peer `other` (the source for ingress, the destination for egress). */
@@ -384,26 +401,29 @@ export class Analysis {
     return id;
   }
 
-  private lookup(a: Allowance, other: number, resolveOn: Endpoint | undefined): ConnSet {
+  /** Connections an allowance grants to/from `other`; named ports resolve against `target`. */
+  private lookup(a: Allowance, other: number, target: Endpoint | undefined): ConnSet {
     const pod = this.peers[other];
-    let out = resolveAcc(a.any, resolveOn);
-    if (pod) {
-      out = out.union(resolveAcc(a.anyPod, resolveOn));
-      if (a.byNs.size > 0) {
-        const n = a.byNs.get(pod.ns);
-        if (n) out = out.union(resolveAcc(n, resolveOn));
-      }
-      if (a.byGroup.size > 0) {
-        const groups = this.groupsOfPeer[other];
-        if (groups)
+    const groups = pod ? this.groupsOfPeer[other] : undefined;
+    let out = ConnSet.NONE;
+    for (const rs of pod ? a.podParts : a.externalParts) {
+      out = out.union(resolveAcc(rs.any, target));
+      if (pod) {
+        out = out.union(resolveAcc(rs.anyPod, target));
+        if (rs.byNs.size > 0) {
+          const n = rs.byNs.get(pod.ns);
+          if (n) out = out.union(resolveAcc(n, target));
+        }
+        if (groups && rs.byGroup.size > 0)
           for (const g of groups) {
-            const part = a.byGroup.get(g);
-            if (part) out = out.union(resolveAcc(part, resolveOn));
+            const part = rs.byGroup.get(g);
+            if (part) out = out.union(resolveAcc(part, target));
           }
+      } else {
+        const part = rs.byPeer.get(other);
+        if (part) out = out.union(resolveAcc(part, target));
       }
-    } else {
-      const part = a.byPeer.get(other);
-      if (part) out = out.union(resolveAcc(part, resolveOn));
+      if (out.isAll) break;
     }
     return out;
   }
@@ -419,7 +439,7 @@ export class Analysis {
   ingressAllows(src: number, dst: number): ConnSet {
     const a = this.ingressOf[dst];
     if (!a) return ConnSet.ALL;
-    return this.lookup(a, src, undefined);
+    return this.lookup(a, src, this.peers[dst]);
   }
 
   /**
@@ -489,9 +509,11 @@ export class Analysis {
             list.push(p);
           }
         };
-        for (const p of eg.byPeer.keys()) add(p);
-        for (const g of eg.byGroup.keys()) for (const p of this.groupMembers[g] ?? []) add(p);
-        for (const ns of eg.byNs.keys()) for (const p of this.peersByNs.get(ns) ?? []) add(p);
+        for (const rs of eg.parts) {
+          for (const p of rs.byPeer.keys()) add(p);
+          for (const g of rs.byGroup.keys()) for (const p of this.groupMembers[g] ?? []) add(p);
+          for (const ns of rs.byNs.keys()) for (const p of this.peersByNs.get(ns) ?? []) add(p);
+        }
         candidates = list.sort((a, b) => a - b);
       } else candidates = external ? destinations.slice(0, n) : destinations;
       for (const dst of candidates) {
@@ -512,10 +534,6 @@ export class Analysis {
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
-}
-
-function namedPortsKey(e: Endpoint): string {
-  return JSON.stringify([...e.namedPorts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Resolves a rule's ports against a destination pod's named container ports. */
