@@ -1,14 +1,15 @@
 /**
  * Conformance against np-guard's connlist outputs (shared/oracles/networkpolicy/np-guard).
  * A case is core when every object in its folder is a core Kubernetes kind this analysis
- * models; other cases (AdminNetworkPolicy, UDN, multi-network, OpenShift Route, …) are
+ * models (Ingress included, as np-guard's `{ingress-controller}` lines); other cases
+ * (AdminNetworkPolicy, UDN, multi-network, OpenShift Route, …) are
  * skipped and counted. For each core case the workload-level set of `src => dst : conns`
  * lines must equal the expected set exactly.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyzeInventory, connList, parseConnListText } from './index.js';
+import { analyzeInventory, connList, ingressControllerLines, parseConnListText } from './index.js';
 import { loadFixtureDir } from './testing-load.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -30,6 +31,7 @@ const CORE_KINDS = new Set([
   'ConfigMap',
   'ServiceAccount',
   'Secret',
+  'Ingress',
 ]);
 
 interface Case {
@@ -64,7 +66,7 @@ function run(c: Case): { skip?: string; expected?: Set<string>; actual?: Set<str
   const { analysis, issues } = analyzeInventory(loaded.inventory);
   if (issues.length > 0) return { skip: `policy issues: ${issues[0]?.message ?? ''}` };
   const expected = parseConnListText(readFileSync(c.expected, 'utf8'));
-  const actual = connList(analysis);
+  const actual = [...connList(analysis), ...ingressControllerLines(analysis, loaded.inventory.resources)];
   return {
     expected: new Set(expected.lines.map((l) => `${l.src} => ${l.dst} : ${l.conn.key}`)),
     actual: new Set(actual.map((l) => `${l.src} => ${l.dst} : ${l.conn.key}`)),

@@ -468,6 +468,25 @@ export class Analysis {
     return i < 0 ? undefined : i;
   }
 
+  /**
+   * Connections `dst`'s ingress admits from an arbitrary in-cluster pod (one no selector
+   * names): rules open to every source or to every pod of every namespace.
+   */
+  ingressFromArbitraryPod(dst: number): ConnSet {
+    const a = this.ingressOf[dst];
+    if (!a) return ConnSet.ALL;
+    const target = this.peers[dst];
+    let out = ConnSet.NONE;
+    for (const rs of a.parts)
+      out = out.union(resolveAcc(rs.any, target)).union(resolveAcc(rs.anyPod, target));
+    return out;
+  }
+
+  /** The peer a model pod belongs to at this granularity (-1 when it is not a representative). */
+  peerOfModelPod(pod: number): number {
+    return this.peerOfPod[pod] ?? -1;
+  }
+
   /** True when a peer is isolated in a direction. */
   isIsolated(peer: number, direction: 'ingress' | 'egress'): boolean {
     return (direction === 'ingress' ? this.ingressOf : this.egressOf)[peer] !== undefined;

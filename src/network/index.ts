@@ -89,3 +89,4 @@ export {
   type ConnDiff,
   type Attribution,
 } from './diff.js';
+export { ingressControllerLines, INGRESS_CONTROLLER } from './ingress.js';

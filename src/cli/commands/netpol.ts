@@ -17,6 +17,8 @@ import {
   formatDiffSarif,
   formatDiffText,
   formatExplanation,
+  ingressControllerLines,
+  sortLines,
   generatePolicies,
   isProtocol,
   parseFlows,
@@ -105,7 +107,11 @@ export async function runMatrix(paths: string[], opts: Record<string, unknown>, 
       ? undefined
       : (l: ConnLine): boolean =>
           namespaces.has(namespaceOf(l.src) ?? '') || namespaces.has(namespaceOf(l.dst) ?? '');
-  const lines = connList(analysis, keep);
+  const ingressLines = ingressControllerLines(analysis, inventory.resources);
+  const lines = sortLines([
+    ...connList(analysis, keep),
+    ...(keep ? ingressLines.filter(keep) : ingressLines),
+  ]);
   const format = str(opts.output) ?? 'text';
   const render: Record<string, (l: ConnLine[]) => string> = {
     text: formatConnListText,
