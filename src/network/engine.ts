@@ -516,6 +516,7 @@ export class Analysis {
       ...this.externals.filter((e) => e.direction === 'ingress').map((e) => e.index),
     ];
     const seen = new Int32Array(this.size).fill(-1);
+    const podPeers = range(n);
     for (const src of sources) {
       const external = src >= n;
       const eg = external ? undefined : this.egressOf[src];
@@ -534,7 +535,7 @@ export class Analysis {
           for (const ns of rs.byNs.keys()) for (const p of this.peersByNs.get(ns) ?? []) add(p);
         }
         candidates = list.sort((a, b) => a - b);
-      } else candidates = external ? destinations.slice(0, n) : destinations;
+      } else candidates = external ? podPeers : destinations;
       for (const dst of candidates) {
         if (dst === src) continue;
         const conn = this.allowed(src, dst);
