@@ -3,6 +3,7 @@ import { InputError, UsageError } from '../core/index.js';
 import { registerNodeCommand } from './commands/node-command.js';
 import { processIO, type CliIO } from './io.js';
 import { registerControlsCommand } from './commands/controls-command.js';
+import { registerNetpolCommand } from './commands/netpol-command.js';
 import { palisadeVersion } from './version.js';
 
 const SCAN_HELP = `
@@ -107,6 +108,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     });
 
   registerControlsCommand(program, io, setExit);
+  registerNetpolCommand(program, io, setExit);
 
   program
     .command('version')

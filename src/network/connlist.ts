@@ -1,0 +1,186 @@
+/**
+ * np-guard's connlist notation: one line per allowed connection, `src => dst : conns`,
+ * sorted by source then destination; renderers for text, JSON, CSV, DOT and HTML.
+ */
+import { parseConnSet, type ConnSet } from './conn-set.js';
+import type { Analysis } from './engine.js';
+
+/** One line of a connection list. */
+export interface ConnLine {
+  src: string;
+  dst: string;
+  conn: ConnSet;
+}
+
+/** Builds the sorted connection list of an analysis, keeping only lines the filter accepts. */
+export function connList(analysis: Analysis, keep?: (line: ConnLine) => boolean): ConnLine[] {
+  const out: ConnLine[] = [];
+  analysis.forEachConnection((c) => {
+    const line = { src: analysis.nameOf(c.src), dst: analysis.nameOf(c.dst), conn: c.conn };
+    if (!keep || keep(line)) out.push(line);
+  });
+  return sortLines(out);
+}
+
+/** Sorts lines by source then destination (plain string order, as np-guard does). */
+export function sortLines(lines: ConnLine[]): ConnLine[] {
+  return lines.sort((a, b) =>
+    a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0,
+  );
+}
+
+/** Formats lines as np-guard's txt output. */
+export function formatConnListText(lines: readonly ConnLine[]): string {
+  return lines.map((l) => `${l.src} => ${l.dst} : ${l.conn.toString()}\n`).join('');
+}
+
+/** Parses np-guard's txt output; lines that are not connections are returned as `skipped`. */
+export function parseConnListText(text: string): { lines: ConnLine[]; skipped: string[] } {
+  const lines: ConnLine[] = [];
+  const skipped: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    const m = /^(.+?) => (.+?) : (.+)$/.exec(line);
+    const conn = m ? parseConnSet(m[3] ?? '') : undefined;
+    if (!m || !conn) {
+      skipped.push(line);
+      continue;
+    }
+    lines.push({ src: m[1] ?? '', dst: m[2] ?? '', conn });
+  }
+  return { lines, skipped };
+}
+
+function csvField(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** JSON output: `[{src, dst, conn}]`, as np-guard's `-o json`. */
+export function formatConnListJson(lines: readonly ConnLine[]): string {
+  return `${JSON.stringify(
+    lines.map((l) => ({ src: l.src, dst: l.dst, conn: l.conn.toString() })),
+    null,
+    2,
+  )}\n`;
+}
+
+/** CSV output with a `src,dst,conn` header. */
+export function formatConnListCsv(lines: readonly ConnLine[]): string {
+  return `src,dst,conn\n${lines.map((l) => `${csvField(l.src)},${csvField(l.dst)},${csvField(l.conn.toString())}\n`).join('')}`;
+}
+
+function namespaceOf(peer: string): string | undefined {
+  const i = peer.indexOf('/');
+  return i > 0 && peer.endsWith(']') && !peer.endsWith('[External]') ? peer.slice(0, i) : undefined;
+}
+
+function dotId(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** Graphviz DOT output, peers grouped by namespace, external ranges outside any group. */
+export function formatConnListDot(lines: readonly ConnLine[]): string {
+  const peers = [...new Set(lines.flatMap((l) => [l.src, l.dst]))].sort();
+  const byNs = new Map<string, string[]>();
+  const others: string[] = [];
+  for (const p of peers) {
+    const ns = namespaceOf(p);
+    if (ns === undefined) others.push(p);
+    else byNs.set(ns, [...(byNs.get(ns) ?? []), p]);
+  }
+  const out = ['digraph {'];
+  for (const [ns, list] of [...byNs.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    out.push(`\tsubgraph ${dotId(`cluster_${ns}`)} {`);
+    for (const p of list)
+      out.push(`\t\t${dotId(p)} [label=${dotId(p.slice(ns.length + 1))} color="blue" fontcolor="blue"]`);
+    out.push(`\t\tlabel=${dotId(ns)}`, '\t}');
+  }
+  for (const p of others) out.push(`\t${dotId(p)} [label=${dotId(p)} color="red2" fontcolor="red2"]`);
+  for (const l of lines)
+    out.push(
+      `\t${dotId(l.src)} -> ${dotId(l.dst)} [label=${dotId(l.conn.toString())} color="gold2" fontcolor="darkgreen"]`,
+    );
+  out.push('}');
+  return `${out.join('\n')}\n`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * A self-contained HTML page: an interactive graph (drag nodes, click one to highlight its
+ * connections) drawn on a canvas by inline script, plus the connection table. No network use.
+ */
+export function formatConnListHtml(
+  lines: readonly ConnLine[],
+  title = 'Palisade network reachability',
+): string {
+  const data = JSON.stringify(lines.map((l) => ({ s: l.src, d: l.dst, c: l.conn.toString() }))).replace(
+    /</g,
+    '\\u003c',
+  );
+  const rows = lines
+    .map(
+      (l) =>
+        `<tr><td>${escapeHtml(l.src)}</td><td>${escapeHtml(l.dst)}</td><td>${escapeHtml(l.conn.toString())}</td></tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:1rem;color:#1b1f24}
+canvas{border:1px solid #ccd;width:100%;height:560px;cursor:grab}
+table{border-collapse:collapse;margin-top:1rem;font-size:.9rem}td,th{border:1px solid #dde;padding:.2rem .5rem;text-align:left}
+#info{min-height:1.4rem;margin:.5rem 0}
+</style></head><body>
+<h1>${escapeHtml(title)}</h1>
+<p>${lines.length} allowed connection(s). Drag a node to move it; click a node to highlight its connections.</p>
+<div id="info"></div>
+<canvas id="graph" width="1200" height="560"></canvas>
+<table><thead><tr><th>src</th><th>dst</th><th>conn</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+<script>
+const edges = ${data};
+const names = [...new Set(edges.flatMap(e => [e.s, e.d]))].sort();
+const cv = document.getElementById('graph'), ctx = cv.getContext('2d'), info = document.getElementById('info');
+const groups = [...new Set(names.map(n => n.includes('[External]') ? '(external)' : n.split('/')[0]))];
+const nodes = names.map((n, i) => {
+  const g = groups.indexOf(n.includes('[External]') ? '(external)' : n.split('/')[0]);
+  const a = 2 * Math.PI * i / Math.max(1, names.length);
+  return { n, g, x: 600 + 240 * Math.cos(a) + 40 * Math.cos(g), y: 280 + 220 * Math.sin(a) + 40 * Math.sin(g) };
+});
+const byName = new Map(nodes.map(n => [n.n, n]));
+let selected = null, dragging = null;
+function draw() {
+  ctx.clearRect(0, 0, cv.width, cv.height);
+  for (const e of edges) {
+    const a = byName.get(e.s), b = byName.get(e.d);
+    const on = !selected || selected === e.s || selected === e.d;
+    ctx.strokeStyle = on ? '#c9a100' : '#eee'; ctx.lineWidth = on ? 1.5 : 1;
+    ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
+    const t = Math.atan2(b.y - a.y, b.x - a.x), hx = b.x - 9 * Math.cos(t), hy = b.y - 9 * Math.sin(t);
+    ctx.beginPath(); ctx.moveTo(hx, hy); ctx.lineTo(hx - 8 * Math.cos(t - .4), hy - 8 * Math.sin(t - .4));
+    ctx.lineTo(hx - 8 * Math.cos(t + .4), hy - 8 * Math.sin(t + .4)); ctx.fillStyle = ctx.strokeStyle; ctx.fill();
+  }
+  for (const n of nodes) {
+    ctx.fillStyle = n.n.includes('[External]') ? '#d33' : 'hsl(' + (n.g * 67 % 360) + ',60%,45%)';
+    ctx.beginPath(); ctx.arc(n.x, n.y, 8, 0, 2 * Math.PI); ctx.fill();
+    ctx.fillStyle = '#1b1f24'; ctx.font = '11px system-ui'; ctx.fillText(n.n, n.x + 10, n.y + 4);
+  }
+}
+function at(ev) { const r = cv.getBoundingClientRect(); const x = (ev.clientX - r.left) * cv.width / r.width, y = (ev.clientY - r.top) * cv.height / r.height;
+  return { x, y, node: nodes.find(n => (n.x - x) ** 2 + (n.y - y) ** 2 < 100) }; }
+cv.addEventListener('mousedown', ev => { const p = at(ev); dragging = p.node || null;
+  selected = p.node ? p.node.n : null;
+  info.textContent = selected ? edges.filter(e => e.s === selected || e.d === selected).map(e => e.s + ' => ' + e.d + ' : ' + e.c).join('  |  ') : '';
+  draw(); });
+cv.addEventListener('mousemove', ev => { if (!dragging) return; const p = at(ev); dragging.x = p.x; dragging.y = p.y; draw(); });
+addEventListener('mouseup', () => { dragging = null; });
+draw();
+</script>
+</body></html>
+`;
+}

@@ -1,0 +1,92 @@
+export { ConnSet, parseConnSet, PROTOCOLS, isProtocol, type Protocol, type PortRange } from './conn-set.js';
+export {
+  parseCidr,
+  parseIp,
+  formatIpRange,
+  ipAtoms,
+  type IpSet,
+  type IpAtom,
+  type IpFamily,
+} from './ip-set.js';
+export {
+  compilePolicies,
+  selectorKey,
+  DEFAULT_NAMESPACE,
+  type CompiledPolicies,
+  type CompiledPolicy,
+  type CompiledRule,
+  type CompiledPeer,
+  type CompiledPorts,
+  type PolicyIssue,
+} from './policy.js';
+export {
+  buildModel,
+  NetworkModel,
+  peerName,
+  type Endpoint,
+  type NamespaceInfo,
+  type WorkloadInfo,
+} from './model.js';
+export {
+  Analysis,
+  resolvePorts,
+  ipBlocksOf,
+  type AnalysisOptions,
+  type Granularity,
+  type Connection,
+} from './engine.js';
+export { analyzeInventory, networkFindingsOf, type InventoryAnalysis } from './analyze.js';
+export {
+  networkFindings,
+  NETWORK_CHECKS,
+  type NetworkFindingOptions,
+  type NetworkCheck,
+} from './findings.js';
+export {
+  explainConnection,
+  formatExplanation,
+  type Explanation,
+  type DirectionExplanation,
+  type RuleMatch,
+} from './explain.js';
+export {
+  connList,
+  sortLines,
+  parseConnListText,
+  formatConnListText,
+  formatConnListJson,
+  formatConnListCsv,
+  formatConnListDot,
+  formatConnListHtml,
+  type ConnLine,
+} from './connlist.js';
+export {
+  parseFlows,
+  detectFlowFormat,
+  type Flow,
+  type FlowEndpoint,
+  type FlowIssue,
+  type FlowFormat,
+} from './flows.js';
+export {
+  generatePolicies,
+  stageGeneratedPolicies,
+  analysisWith,
+  type GenerateOptions,
+  type GenerateResult,
+  type StagedReport,
+  type BlockedFlow,
+  type ClosedPath,
+  type ResolvedFlow,
+} from './generate.js';
+export {
+  diffInventories,
+  exposureSentence,
+  formatDiffText,
+  formatDiffCsv,
+  formatDiffSarif,
+  type NetpolDiff,
+  type ConnDiff,
+  type Attribution,
+} from './diff.js';
+export { ingressControllerLines, INGRESS_CONTROLLER } from './ingress.js';

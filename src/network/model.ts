@@ -1,0 +1,313 @@
+/**
+ * The peers of a reachability analysis: namespaces with their labels, pods (from Pod objects
+ * and from workload templates) and workloads (the pods of one controller), indexed by label
+ * so a selector is matched against a few candidates, never against every pod.
+ */
+import {
+  containersOf,
+  hasPodTemplate,
+  matchesLabelSelector,
+  podTemplateOf,
+  type Inventory,
+  type Resource,
+} from '../core/index.js';
+import { isProtocol, type Protocol } from './conn-set.js';
+import { DEFAULT_NAMESPACE, type CompiledSelector } from './policy.js';
+
+/** A container port a pod exposes by name. */
+export interface ContainerPort {
+  port: number;
+  protocol: Protocol;
+}
+
+/** One pod (or one workload's representative pod): what policies can select and resolve. */
+export interface Endpoint {
+  /** Index in the analysis' endpoint list. */
+  index: number;
+  namespace: string;
+  /** Namespace index in the model. */
+  ns: number;
+  /** Pod name, or workload name at workload granularity. */
+  name: string;
+  /** `Pod`, or the owning controller's kind. */
+  kind: string;
+  labels: Readonly<Record<string, string>>;
+  /** Named container ports (a name may map to several ports across containers). */
+  namedPorts: ReadonlyMap<string, readonly ContainerPort[]>;
+  /** Pod IPs, when known (from `status.podIPs`). */
+  ips: readonly string[];
+  /** The object the endpoint comes from. */
+  resource: Resource;
+  /** Workload this pod belongs to (its index in the workload list). */
+  workload: number;
+}
+
+/** A namespace with its labels (always including `kubernetes.io/metadata.name`). */
+export interface NamespaceInfo {
+  index: number;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** A workload: pods from one controller, named `ns/name[Kind]` as np-guard does. */
+export interface WorkloadInfo {
+  index: number;
+  namespace: string;
+  name: string;
+  kind: string;
+  resource: Resource;
+  pods: number[];
+}
+
+/** Formats a workload or pod as np-guard's connlist does: `namespace/name[Kind]`. */
+export function peerName(e: { namespace: string; name: string; kind: string }): string {
+  return `${e.namespace}/${e.name}[${e.kind}]`;
+}
+
+/** Replica counts read from a workload's spec; at least one pod is modelled per workload. */
+const REPLICA_FIELDS: Readonly<Record<string, string>> = {
+  Deployment: 'replicas',
+  ReplicaSet: 'replicas',
+  StatefulSet: 'replicas',
+  ReplicationController: 'replicas',
+  Job: 'parallelism',
+};
+
+/** Upper bound on pods modelled per workload template (keeps pod level bounded). */
+const MAX_TEMPLATE_PODS = 50;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Label index over a list of labelled items, per namespace. */
+class LabelIndex {
+  private readonly byNs = new Map<
+    number,
+    { all: number[]; pairs: Map<string, number[]>; keys: Map<string, number[]> }
+  >();
+
+  add(ns: number, id: number, labels: Readonly<Record<string, string>>): void {
+    let entry = this.byNs.get(ns);
+    if (!entry) {
+      entry = { all: [], pairs: new Map(), keys: new Map() };
+      this.byNs.set(ns, entry);
+    }
+    entry.all.push(id);
+    for (const [k, v] of Object.entries(labels)) {
+      push(entry.pairs, `${k}=${v}`, id);
+      push(entry.keys, k, id);
+    }
+  }
+
+  /** Candidates for a selector: the smallest posting list its positive requirements allow. */
+  candidates(ns: number, sel: CompiledSelector): readonly number[] {
+    const entry = this.byNs.get(ns);
+    if (!entry) return [];
+    let best: readonly number[] = entry.all;
+    const consider = (list: readonly number[]): void => {
+      if (list.length < best.length) best = list;
+    };
+    for (const [k, v] of Object.entries(sel.selector.matchLabels ?? {}))
+      consider(entry.pairs.get(`${k}=${v}`) ?? []);
+    for (const req of sel.selector.matchExpressions ?? []) {
+      if (req.operator === 'Exists') consider(entry.keys.get(req.key) ?? []);
+      else if (req.operator === 'In') {
+        const values = req.values ?? [];
+        if (values.length === 1) consider(entry.pairs.get(`${req.key}=${values[0] ?? ''}`) ?? []);
+        else consider(entry.keys.get(req.key) ?? []);
+      }
+    }
+    return best;
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
+  const l = map.get(k);
+  if (l) l.push(v);
+  else map.set(k, [v]);
+}
+
+/** Everything the engine needs about the cluster's pods and namespaces. */
+export class NetworkModel {
+  readonly namespaces: NamespaceInfo[] = [];
+  readonly pods: Endpoint[] = [];
+  readonly workloads: WorkloadInfo[] = [];
+  private readonly nsByName = new Map<string, number>();
+  private readonly podIndex = new LabelIndex();
+  private readonly podsByNs = new Map<number, number[]>();
+  private readonly selectCache = new Map<string, readonly number[]>();
+  private readonly nsSelectCache = new Map<string, readonly number[]>();
+  private readonly namespaceObjects = new Map<string, Resource>();
+
+  /** Index of a namespace, created with only its name label when not declared. */
+  namespaceIndex(name: string, labels?: Record<string, string>): number {
+    let i = this.nsByName.get(name);
+    if (i === undefined) {
+      i = this.namespaces.length;
+      this.namespaces.push({ index: i, name, labels: { ...labels, 'kubernetes.io/metadata.name': name } });
+      this.nsByName.set(name, i);
+    } else if (labels) {
+      const ns = this.namespaces[i] as NamespaceInfo;
+      ns.labels = { ...ns.labels, ...labels, 'kubernetes.io/metadata.name': name };
+    }
+    return i;
+  }
+
+  /** The Namespace object declaring a namespace, if the inventory has one. */
+  namespaceResource(name: string): Resource | undefined {
+    return this.namespaceObjects.get(name);
+  }
+
+  /** Records the Namespace object of a namespace. */
+  setNamespaceResource(name: string, r: Resource): void {
+    this.namespaceObjects.set(name, r);
+  }
+
+  /** The namespace with this name, if any pod or Namespace object mentioned it. */
+  findNamespace(name: string): number | undefined {
+    return this.nsByName.get(name);
+  }
+
+  addPod(pod: Omit<Endpoint, 'index' | 'ns'>): Endpoint {
+    const ns = this.namespaceIndex(pod.namespace);
+    const e: Endpoint = { ...pod, index: this.pods.length, ns };
+    this.pods.push(e);
+    this.podIndex.add(ns, e.index, e.labels);
+    push(this.podsByNs, ns, e.index);
+    return e;
+  }
+
+  /** Pods of one namespace. */
+  podsIn(ns: number): readonly number[] {
+    return this.podsByNs.get(ns) ?? [];
+  }
+
+  /** Pods of namespace `ns` matching a selector (cached per selector and namespace). */
+  selectPods(ns: number, sel: CompiledSelector): readonly number[] {
+    if (sel.matchesAll) return this.podsIn(ns);
+    const key = `${ns}\u0000${sel.key}`;
+    let hit = this.selectCache.get(key);
+    if (!hit) {
+      hit = this.podIndex
+        .candidates(ns, sel)
+        .filter((id) => matchesLabelSelector(sel.selector, (this.pods[id] as Endpoint).labels));
+      this.selectCache.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** Namespaces matching a selector. */
+  selectNamespaces(sel: CompiledSelector): readonly number[] {
+    let hit = this.nsSelectCache.get(sel.key);
+    if (!hit) {
+      hit = this.namespaces.filter((n) => matchesLabelSelector(sel.selector, n.labels)).map((n) => n.index);
+      this.nsSelectCache.set(sel.key, hit);
+    }
+    return hit;
+  }
+}
+
+function namedPortsOf(spec: Record<string, unknown>): Map<string, ContainerPort[]> {
+  const out = new Map<string, ContainerPort[]>();
+  for (const { container } of containersOf({ metadata: {}, spec, metadataPath: '', specPath: '' })) {
+    for (const p of container.ports ?? []) {
+      if (!isRecord(p) || typeof p.name !== 'string' || typeof p.containerPort !== 'number') continue;
+      const proto = typeof p.protocol === 'string' && isProtocol(p.protocol) ? p.protocol : 'TCP';
+      push(out, p.name, { port: p.containerPort, protocol: proto });
+    }
+  }
+  return out;
+}
+
+function podIps(obj: Record<string, unknown>): string[] {
+  const status = obj.status;
+  if (!isRecord(status)) return [];
+  const ips = new Set<string>();
+  if (typeof status.podIP === 'string' && status.podIP !== '') ips.add(status.podIP);
+  if (Array.isArray(status.podIPs)) {
+    for (const p of status.podIPs) if (isRecord(p) && typeof p.ip === 'string') ips.add(p.ip);
+  }
+  return [...ips];
+}
+
+/**
+ * Builds the model from an inventory. A Pod is grouped under its controller (the owner
+ * reference with `controller: true`, else the first one); a workload object (Deployment,
+ * DaemonSet, …) contributes template pods unless Pod objects it owns are present. Pods on
+ * the host network are modelled like any other pod (the API leaves their treatment to the
+ * network plugin; np-guard does the same).
+ */
+export function buildModel(inventory: Inventory): NetworkModel {
+  const model = new NetworkModel();
+  for (const r of inventory.byKind('Namespace')) {
+    const labels = r.object.metadata?.labels;
+    model.namespaceIndex(r.ref.name, isRecord(labels) ? labels : {});
+    model.setNamespaceResource(r.ref.name, r);
+  }
+  const workloadByKey = new Map<string, number>();
+  const workloadOf = (namespace: string, name: string, kind: string, resource: Resource): number => {
+    const key = `${namespace}\u0000${kind}\u0000${name}`;
+    let w = workloadByKey.get(key);
+    if (w === undefined) {
+      w = model.workloads.length;
+      model.workloads.push({ index: w, namespace, name, kind, resource, pods: [] });
+      workloadByKey.set(key, w);
+    }
+    return w;
+  };
+
+  const ownedWorkloads = new Set<string>();
+  for (const r of inventory.byKind('Pod')) {
+    const meta = r.object.metadata ?? {};
+    const namespace = r.ref.namespace ?? DEFAULT_NAMESPACE;
+    const spec = isRecord(r.object.spec) ? r.object.spec : {};
+    const owners = meta.ownerReferences ?? [];
+    const owner = owners.find((o) => o.controller === true) ?? owners[0];
+    const kind = owner && typeof owner.kind === 'string' && owner.kind !== '' ? owner.kind : 'Pod';
+    const wname = owner && typeof owner.name === 'string' && owner.name !== '' ? owner.name : r.ref.name;
+    if (owner) ownedWorkloads.add(`${namespace}\u0000${kind}\u0000${wname}`);
+    const w = workloadOf(namespace, wname, kind, r);
+    const e = model.addPod({
+      namespace,
+      name: r.ref.name,
+      kind: 'Pod',
+      labels: isRecord(meta.labels) ? meta.labels : {},
+      namedPorts: namedPortsOf(spec),
+      ips: podIps(r.object),
+      resource: r,
+      workload: w,
+    });
+    model.workloads[w]?.pods.push(e.index);
+  }
+
+  for (const r of inventory.resources) {
+    const kind = r.object.kind;
+    if (kind === 'Pod' || kind === 'PodTemplate' || !hasPodTemplate(kind)) continue;
+    const namespace = r.ref.namespace ?? DEFAULT_NAMESPACE;
+    if (ownedWorkloads.has(`${namespace}\u0000${kind}\u0000${r.ref.name}`)) continue;
+    const tpl = podTemplateOf(r.object);
+    if (!tpl) continue;
+    const w = workloadOf(namespace, r.ref.name, kind, r);
+    const spec = isRecord(r.object.spec) ? r.object.spec : {};
+    const field = REPLICA_FIELDS[kind];
+    const wanted = field !== undefined && typeof spec[field] === 'number' ? spec[field] : 1;
+    const replicas = Math.min(MAX_TEMPLATE_PODS, Math.max(1, Math.floor(wanted)));
+    const labels = isRecord(tpl.metadata.labels) ? tpl.metadata.labels : {};
+    const namedPorts = namedPortsOf(tpl.spec);
+    for (let i = 0; i < replicas; i++) {
+      const e = model.addPod({
+        namespace,
+        name: replicas === 1 ? r.ref.name : `${r.ref.name}-${i}`,
+        kind: 'Pod',
+        labels,
+        namedPorts,
+        ips: [],
+        resource: r,
+        workload: w,
+      });
+      model.workloads[w]?.pods.push(e.index);
+    }
+  }
+  return model;
+}
