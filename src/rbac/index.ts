@@ -1,0 +1,8 @@
+export * from './types.js';
+export * from './rules.js';
+export { buildRbacModel, allBindings, type RbacModel, type ServiceAccountInfo } from './model.js';
+export * from './authorize.js';
+export * from './subjects.js';
+export * from './resources.js';
+export * from './queries.js';
+export * from './builders.js';
