@@ -1,5 +1,5 @@
 import { Inventory, refOf, type KubeObject } from '../core/index.js';
-import { buildRbacModel, type RbacModel } from './model.js';
+import { buildRbacModel, type BuildRbacModelOptions, type RbacModel } from './model.js';
 
 /** An inventory of in-memory objects (no source positions), for tests, benches and generators. */
 export function inventoryOf(objects: readonly KubeObject[]): Inventory {
@@ -9,8 +9,8 @@ export function inventoryOf(objects: readonly KubeObject[]): Inventory {
 }
 
 /** Builds the RBAC model of in-memory objects. */
-export function modelOf(objects: readonly KubeObject[]): RbacModel {
-  return buildRbacModel(inventoryOf(objects));
+export function modelOf(objects: readonly KubeObject[], options: BuildRbacModelOptions = {}): RbacModel {
+  return buildRbacModel(inventoryOf(objects), options);
 }
 
 const V1 = 'rbac.authorization.k8s.io/v1';

@@ -2,6 +2,7 @@ import {
   matchesLabelSelector,
   hasPodTemplate,
   podTemplateOf,
+  refOf,
   type Inventory,
   type LabelSelector,
   type Resource,
@@ -42,6 +43,40 @@ export interface RbacModel {
 }
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+/** Options of {@link buildRbacModel}. */
+export interface BuildRbacModelOptions {
+  /**
+   * Add the API server's built-in `cluster-admin` ClusterRole when the input lacks it
+   * (default true): every cluster has it, and manifests bind to it without declaring it.
+   */
+  bootstrapRoles?: boolean;
+}
+
+/** The rules of the built-in cluster-admin ClusterRole. */
+export const CLUSTER_ADMIN_RULES = [
+  { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+  { nonResourceURLs: ['*'], verbs: ['*'] },
+];
+
+/** Built-in ClusterRoles whose rules Palisade does not invent; bindings to them are noted, not flagged. */
+const BOOTSTRAP_CLUSTER_ROLES = new Set([
+  'admin',
+  'edit',
+  'view',
+  'system:basic-user',
+  'system:discovery',
+  'system:public-info-viewer',
+  'system:node',
+  'system:node-proxier',
+  'system:kube-scheduler',
+  'system:kube-controller-manager',
+  'system:auth-delegator',
+  'system:heapster',
+  'system:kube-dns',
+  'system:monitoring',
+  'system:service-account-issuer-discovery',
+]);
 
 function isRbac(r: Resource, kind: string): boolean {
   return r.ref.kind === kind && r.ref.apiVersion.startsWith(`${RBAC_GROUP}/`);
@@ -115,7 +150,7 @@ function readRawRole(r: Resource, kind: 'Role' | 'ClusterRole'): RawRole {
  * writes them), resolved transitively. Bindings to roles that do not exist are kept, with
  * `role: undefined`, and reported as issues.
  */
-export function buildRbacModel(inventory: Inventory): RbacModel {
+export function buildRbacModel(inventory: Inventory, options: BuildRbacModelOptions = {}): RbacModel {
   const issues: RbacIssue[] = [];
   const rawClusterRoles = new Map<string, RawRole>();
   const rawRoles = new Map<string, RawRole>();
@@ -125,6 +160,16 @@ export function buildRbacModel(inventory: Inventory): RbacModel {
       const raw = readRawRole(r, 'Role');
       rawRoles.set(`${raw.namespace ?? ''}/${raw.name}`, raw);
     }
+  }
+
+  if (options.bootstrapRoles !== false && !rawClusterRoles.has('cluster-admin')) {
+    const object = {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'ClusterRole',
+      metadata: { name: 'cluster-admin', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
+      rules: CLUSTER_ADMIN_RULES,
+    };
+    rawClusterRoles.set('cluster-admin', readRawRole({ object, ref: refOf(object) }, 'ClusterRole'));
   }
 
   const clusterRoles = new Map<string, RbacRole>();
@@ -216,7 +261,20 @@ export function buildRbacModel(inventory: Inventory): RbacModel {
       },
       locationOf(r, 'roleRef'),
     );
-    if (!role) {
+    if (!role && roleRef.kind === 'ClusterRole' && BOOTSTRAP_CLUSTER_ROLES.has(roleRef.name)) {
+      issues.push(
+        withLocation(
+          {
+            code: 'rbac_bootstrap_role_not_loaded' as const,
+            severity: 'low' as const,
+            message: `${binding.kind} ${namespace ? `${namespace}/` : ''}${binding.name} refers to the built-in ClusterRole ${roleRef.name}, which is not in the input; load the cluster's roles (a snapshot) to evaluate what it grants`,
+            ref: r.ref,
+            fieldPath: 'roleRef',
+          },
+          locationOf(r, 'roleRef'),
+        ),
+      );
+    } else if (!role) {
       const where = roleRef.kind === 'Role' && namespace !== undefined ? ` in namespace ${namespace}` : '';
       issues.push(
         withLocation(

@@ -47,7 +47,7 @@ export interface RbacBinding {
 
 /** A problem found while building the model (never a crash): stable code, message, location. */
 export interface RbacIssue {
-  code: 'rbac_binding_missing_role' | 'rbac_invalid_object' | 'rbac_aggregation_cycle';
+  code: 'rbac_binding_missing_role' | 'rbac_bootstrap_role_not_loaded' | 'rbac_aggregation_cycle';
   severity: 'high' | 'medium' | 'low';
   message: string;
   ref: ResourceRef;
