@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError } from '../core/index.js';
 import { processIO, type CliIO } from './io.js';
 import { palisadeVersion } from './version.js';
+import { registerRbacCommand } from './commands/rbac-command.js';
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -75,6 +76,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
         ),
       );
     });
+
+  registerRbacCommand(program, io, setExit);
 
   program
     .command('version')

@@ -14,3 +14,7 @@ export * from './resources.js';
 export * from './queries.js';
 export * from './builders.js';
 export * from './paths.js';
+export * from './audit.js';
+export * from './suggest.js';
+export * from './sod.js';
+export * from './diff.js';

@@ -501,6 +501,8 @@ export interface EscalationPath {
   to: string;
   toLabel: string;
   hops: EscalationEdge[];
+  /** For a group's path: identities whose own shortest path is membership of this group plus this path (listed here instead of repeated). */
+  members?: string[];
 }
 
 /** Options of {@link findPaths}. */
@@ -553,9 +555,21 @@ export function findPaths(graph: EscalationGraph, options: FindPathsOptions = {}
       });
     }
   }
-  return out.sort(
+  const sorted = out.sort(
     (a, b) => a.to.localeCompare(b.to) || a.hops.length - b.hops.length || a.from.localeCompare(b.from),
   );
+  if (options.from) return sorted;
+  // Without explicit sources, a path that only adds "member of G" in front of G's own path is
+  // folded into G's path as a member, so one weak group does not repeat for every identity.
+  const byKey = new Map(sorted.map((p) => [`${p.from}\u0000${p.to}`, p]));
+  return sorted.filter((p) => {
+    const first = p.hops[0];
+    if (first?.kind !== 'member_of' || p.hops.length < 2) return true;
+    const groupPath = byKey.get(`${first.to}\u0000${p.to}`);
+    if (!groupPath || groupPath.hops.length !== p.hops.length - 1) return true;
+    (groupPath.members ??= []).push(p.from);
+    return false;
+  });
 }
 
 /** Renders paths as text, every hop explained. */
@@ -565,11 +579,13 @@ export function renderPathsText(paths: readonly EscalationPath[], graph: Escalat
   for (const p of paths) {
     lines.push(`${p.fromLabel} → ${p.toLabel} (${p.hops.length} hop${p.hops.length === 1 ? '' : 's'})`);
     p.hops.forEach((h, i) => {
-      const via = h.via ? `  [${h.via.binding} → ${h.via.role}]` : '';
+      const via = h.via ? ` [${h.via.binding} → ${h.via.role}]` : '';
       lines.push(
-        `  ${i + 1}. ${graph.nodes.get(h.from) ?? h.from} ${h.explain} → ${graph.nodes.get(h.to) ?? h.to}  (${h.kind})${via}`,
+        `  ${i + 1}. ${graph.nodes.get(h.from) ?? h.from} → ${graph.nodes.get(h.to) ?? h.to}: ${h.explain} (${h.kind})${via}`,
       );
     });
+    if (p.members && p.members.length > 0)
+      lines.push(`  (also every member of it: ${p.members.map((m) => graph.nodes.get(m) ?? m).join(', ')})`);
     lines.push('');
   }
   return lines.join('\n');
