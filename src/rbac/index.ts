@@ -18,3 +18,4 @@ export * from './audit.js';
 export * from './suggest.js';
 export * from './sod.js';
 export * from './diff.js';
+export * from './random.js';
