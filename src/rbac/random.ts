@@ -297,7 +297,7 @@ export function randomQuestions(config: RandomConfiguration, seed: number, count
       const rules = b.role?.rules ?? [];
       if (rules.length > 0) {
         user = userFor(pick(r, b.subjects), b.namespace);
-        rule = { ...pick(r, rules) } as unknown as Record<string, unknown>;
+        rule = { ...pick(r, rules) };
         if (Array.isArray(rule.nonResourceURLs) && rule.nonResourceURLs.length === 0)
           delete rule.nonResourceURLs;
         bindingNs = b.namespace;
