@@ -68,7 +68,7 @@ describe('escalation edges', () => {
       'exec_pods',
       [...grantIn('prod', [rule(['create'], [''], ['pods/exec'])]), pod('prod', 'p', 'admin')],
       'cluster-admin',
-      ['exec_pods', 'wildcard_admin'],
+      ['exec_pods', 'runs_as', 'wildcard_admin'],
     ],
     [
       'read_secrets + sa_token_secret',
@@ -98,7 +98,7 @@ describe('escalation edges', () => {
       'mint_token_secret',
       grantIn('prod', [rule(['create', 'get'], [''], ['secrets'])]),
       'cluster-admin',
-      ['mint_token_secret', 'wildcard_admin'],
+      ['mint_token_secret', 'sa_token', 'wildcard_admin'],
     ],
     [
       'impersonate (groups)',

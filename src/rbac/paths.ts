@@ -22,6 +22,8 @@ export const EDGE_KINDS = [
   'privileged_pod',
   'read_secrets',
   'sa_token_secret',
+  'sa_token',
+  'runs_as',
   'create_token',
   'mint_token_secret',
   'impersonate',
@@ -84,6 +86,16 @@ function labelOf(id: string): string {
       return tail === '*' ? 'read Secrets in every namespace' : `read Secrets in namespace ${tail}`;
     case 'admin':
       return tail === '*' ? 'full control of every namespace' : `full control of namespace ${tail}`;
+    case 'tokens':
+      return tail === '*'
+        ? 'get a token of any ServiceAccount'
+        : `get a token of any ServiceAccount in namespace ${tail}`;
+    case 'exec':
+      return tail === '*'
+        ? 'exec into running pods in every namespace'
+        : `exec into running pods in namespace ${tail}`;
+    case 'users':
+      return 'act as any user';
     case 'cluster-admin':
       return 'cluster-admin (every verb on every resource)';
     case 'node':
@@ -114,17 +126,25 @@ const ADMISSION: readonly string[] = [
 ];
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete'] as const;
 
+// One mutable probe: profiles ask tens of thousands of questions and must not allocate for each.
+const PROBE = {
+  resourceRequest: true as const,
+  verb: '',
+  apiGroup: '',
+  resource: '',
+  subresource: '',
+  namespace: '',
+  name: '',
+};
+
 function can(role: RbacRole, verb: string, group: string, resource: string, sub = '', name = ''): boolean {
-  const attrs = {
-    resourceRequest: true as const,
-    verb,
-    apiGroup: group,
-    resource,
-    subresource: sub,
-    namespace: '',
-    name,
-  };
-  return role.rules.some((r) => ruleAllows(r, attrs));
+  PROBE.verb = verb;
+  PROBE.apiGroup = group;
+  PROBE.resource = resource;
+  PROBE.subresource = sub;
+  PROBE.name = name;
+  for (const r of role.rules) if (ruleAllows(r, PROBE)) return true;
+  return false;
 }
 
 /** Names a verb on a resource reaches: 'all', or the listed resourceNames. */
@@ -253,6 +273,14 @@ export function buildEscalationGraph(model: RbacModel): EscalationGraph {
         'use_service_account',
         `a pod in ${ns} may set serviceAccountName: ${name} and use its token`,
       );
+      edge(`tokens:${ns}`, sa, 'sa_token', `a token of ${ns}/${name} authenticates as it`);
+      if (info && info.usedBy.length > 0)
+        edge(
+          `exec:${ns}`,
+          sa,
+          'runs_as',
+          `${info.usedBy.join(', ')} in ${ns} run${info.usedBy.length === 1 ? 's' : ''} as ${name}`,
+        );
       if (info && info.tokenSecrets.length > 0)
         edge(
           `secrets:${ns}`,
@@ -277,7 +305,7 @@ export function buildEscalationGraph(model: RbacModel): EscalationGraph {
       'controls_namespace',
       `full control of ${ns} includes reading Secrets`,
     );
-    for (const wide of ['pods', 'secrets', 'admin'])
+    for (const wide of ['pods', 'secrets', 'admin', 'tokens', 'exec'])
       edge(`${wide}:*`, `${wide}:${ns}`, 'all_namespaces', `every namespace includes ${ns}`);
   }
   edge('cluster-admin', 'admin:*', 'controls_namespace', 'cluster-admin controls every namespace');
@@ -300,6 +328,7 @@ export function buildEscalationGraph(model: RbacModel): EscalationGraph {
   for (const id of identities) {
     node(id);
     if (id.startsWith('user:')) {
+      edge('users:*', id, 'impersonate', `acting as any user includes ${id.slice(5)}`);
       const name = id.slice(5);
       const group = name === 'system:anonymous' ? 'system:unauthenticated' : 'system:authenticated';
       edge(
@@ -340,7 +369,7 @@ export function buildEscalationGraph(model: RbacModel): EscalationGraph {
       p = profileOf(role);
       profiles.set(role, p);
     }
-    addBindingEdges(b, role, p, model, runningByNs, edge);
+    addBindingEdges(b, role, p, model, edge);
   }
   return g;
 }
@@ -350,7 +379,6 @@ function addBindingEdges(
   role: RbacRole,
   p: Profile,
   model: RbacModel,
-  runningByNs: Map<string, string[]>,
   edge: (from: string, to: string, kind: EdgeKind, explain: string, via?: Via) => void,
 ): void {
   const via = { binding: bindingLabel(b), role: roleLabel(role) };
@@ -374,41 +402,27 @@ function addBindingEdges(
       'create_workloads',
       `may create or change ${p.workloads.join(', ')} ${where}, whose pods run as any ServiceAccount there`,
     );
-  if (p.exec) {
-    const namespaces = cluster ? model.namespaces : [scope];
-    for (const ns of namespaces)
-      for (const name of runningByNs.get(ns) ?? []) {
-        const info = model.serviceAccounts.get(`${ns}/${name}`);
-        add(
-          `sa:${ns}:${name}`,
-          'exec_pods',
-          `may exec into pods of ${ns} (${info?.usedBy.join(', ') ?? ''}) that run as ${name}`,
-        );
-      }
-  }
+  if (p.exec) add(`exec:${scope}`, 'exec_pods', `may exec into running pods ${where}`);
   if (p.readSecrets) add(`secrets:${scope}`, 'read_secrets', `may read Secrets ${where}`);
-  if (p.createSecrets) {
-    const namespaces = cluster ? model.namespaces : [scope];
-    for (const ns of namespaces)
-      for (const info of model.serviceAccounts.values())
-        if (info.namespace === ns)
+  if (p.createSecrets)
+    add(
+      `tokens:${scope}`,
+      'mint_token_secret',
+      `may create a service-account-token Secret ${where} and read the token the controller fills in`,
+    );
+  if (p.createToken === 'all')
+    add(`tokens:${scope}`, 'create_token', `may create tokens (serviceaccounts/token) ${where}`);
+  else
+    for (const name of p.createToken) {
+      const namespaces = cluster ? model.namespaces : [scope];
+      for (const ns of namespaces)
+        if (model.serviceAccounts.has(`${ns}/${name}`))
           add(
-            `sa:${ns}:${info.name}`,
-            'mint_token_secret',
-            `may create a service-account-token Secret for ${ns}/${info.name} and read the token the controller fills in`,
+            `sa:${ns}:${name}`,
+            'create_token',
+            `may create tokens (serviceaccounts/token) for ${ns}/${name}`,
           );
-  }
-  if (p.createToken === 'all' || p.createToken.length > 0) {
-    for (const info of model.serviceAccounts.values()) {
-      if (!cluster && info.namespace !== scope) continue;
-      if (p.createToken !== 'all' && !p.createToken.includes(info.name)) continue;
-      add(
-        `sa:${info.namespace}:${info.name}`,
-        'create_token',
-        `may create tokens (serviceaccounts/token) for ${info.namespace}/${info.name}`,
-      );
     }
-  }
   if (cluster) {
     const imp = p.impersonate;
     if (imp.groups === 'all')
@@ -421,18 +435,19 @@ function addBindingEdges(
           `may impersonate group ${gname}`,
         );
     const users = imp.users;
-    for (const info of model.serviceAccounts.values()) {
-      const username = serviceAccountUsername(info.namespace, info.name);
-      const sa = `sa:${info.namespace}:${info.name}`;
-      if (users === 'all' || users.includes(username)) add(sa, 'impersonate', `may impersonate ${username}`);
-    }
-    if (users !== 'all')
-      for (const u of users)
-        if (!u.startsWith('system:serviceaccount:'))
-          add(`user:${u}`, 'impersonate', `may impersonate user ${u}`);
-    if (imp.serviceaccounts === 'all' || imp.serviceaccounts.length > 0)
+    if (users === 'all') {
+      add('users:*', 'impersonate', 'may impersonate any user');
+      add('tokens:*', 'impersonate', 'may impersonate any user, ServiceAccounts included');
+    } else
+      for (const u of users) {
+        const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(u);
+        if (sa) add(`sa:${sa[1] ?? ''}:${sa[2] ?? ''}`, 'impersonate', `may impersonate ${u}`);
+        else add(`user:${u}`, 'impersonate', `may impersonate user ${u}`);
+      }
+    if (imp.serviceaccounts === 'all') add('tokens:*', 'impersonate', 'may impersonate any ServiceAccount');
+    else
       for (const info of model.serviceAccounts.values())
-        if (imp.serviceaccounts === 'all' || imp.serviceaccounts.includes(info.name))
+        if (imp.serviceaccounts.includes(info.name))
           add(
             `sa:${info.namespace}:${info.name}`,
             'impersonate',
@@ -466,17 +481,12 @@ function addBindingEdges(
       );
   } else {
     const imp = p.impersonate;
-    if (imp.serviceaccounts === 'all' || imp.serviceaccounts.length > 0)
-      for (const info of model.serviceAccounts.values())
-        if (
-          info.namespace === scope &&
-          (imp.serviceaccounts === 'all' || imp.serviceaccounts.includes(info.name))
-        )
-          add(
-            `sa:${scope}:${info.name}`,
-            'impersonate',
-            `may impersonate ServiceAccount ${scope}/${info.name}`,
-          );
+    if (imp.serviceaccounts === 'all')
+      add(`tokens:${scope}`, 'impersonate', `may impersonate any ServiceAccount of ${scope}`);
+    else
+      for (const name of imp.serviceaccounts)
+        if (model.serviceAccounts.has(`${scope}/${name}`))
+          add(`sa:${scope}:${name}`, 'impersonate', `may impersonate ServiceAccount ${scope}/${name}`);
   }
   if (p.bindRoles && !(cluster && p.bindClusterScope))
     add(

@@ -8,7 +8,7 @@ import type { Result } from '../core/index.js';
 import { allBindings, type RbacModel } from './model.js';
 import { bindingLabel, roleLabel, type Via } from './queries.js';
 import { ruleAllows } from './rules.js';
-import type { RbacSubject } from './types.js';
+import type { RbacBinding, RbacRole, RbacSubject } from './types.js';
 
 const permissionSchema = z.object({
   verbs: z.array(z.string()).min(1),
@@ -152,34 +152,48 @@ export interface SodFinding {
 
 type Side = SodRule['a'];
 
-function sideVia(model: RbacModel, side: Side, subjectKey: string): Via[] {
-  const out: Via[] = [];
-  for (const b of allBindings(model)) {
-    const role = b.role;
-    if (!role || !b.subjects.some((s) => keyOf(s, b.namespace) === subjectKey)) continue;
-    const holds = side.permissions.some(
-      (p) =>
-        (p.scope === 'any' || b.namespace === undefined) &&
-        role.rules.some(
-          (rule) =>
-            (!p.explicit || !rule.resources.includes('*')) &&
-            p.verbs.some((verb) =>
-              p.apiGroups.some((apiGroup) =>
-                p.resources.some((resource) =>
-                  ruleAllows(rule, {
-                    resourceRequest: true,
-                    verb,
-                    apiGroup,
-                    resource,
-                    subresource: '',
-                    namespace: '',
-                    name: '',
-                  }),
-                ),
+function roleHolds(role: RbacRole, side: Side, clusterWide: boolean): boolean {
+  return side.permissions.some(
+    (p) =>
+      (p.scope === 'any' || clusterWide) &&
+      role.rules.some(
+        (rule) =>
+          (!p.explicit || !rule.resources.includes('*')) &&
+          p.verbs.some((verb) =>
+            p.apiGroups.some((apiGroup) =>
+              p.resources.some((resource) =>
+                ruleAllows(rule, {
+                  resourceRequest: true,
+                  verb,
+                  apiGroup,
+                  resource,
+                  subresource: '',
+                  namespace: '',
+                  name: '',
+                }),
               ),
             ),
-        ),
-    );
+          ),
+      ),
+  );
+}
+
+function sideVia(
+  bindings: readonly RbacBinding[],
+  side: Side,
+  cache: Map<string, boolean>,
+  ids: Map<RbacRole, number>,
+): Via[] {
+  const out: Via[] = [];
+  for (const b of bindings) {
+    const role = b.role;
+    if (!role) continue;
+    const clusterWide = b.namespace === undefined;
+    let id = ids.get(role);
+    if (id === undefined) ids.set(role, (id = ids.size));
+    const k = `${id}|${clusterWide ? 'c' : 'n'}`;
+    let holds = cache.get(k);
+    if (holds === undefined) cache.set(k, (holds = roleHolds(role, side, clusterWide)));
     if (holds) out.push({ binding: bindingLabel(b), role: roleLabel(role) });
   }
   return out;
@@ -193,33 +207,39 @@ function keyOf(s: RbacSubject, ns?: string): string {
 
 /** Evaluates the rules over every subject named in a binding. */
 export function evaluateSod(model: RbacModel, rules: readonly SodRule[]): SodFinding[] {
-  const subjects = new Map<string, RbacSubject>();
+  const subjects = new Map<string, { subject: RbacSubject; bindings: RbacBinding[] }>();
   for (const b of allBindings(model))
     for (const s of b.subjects) {
       const k = keyOf(s, b.namespace);
-      if (!subjects.has(k))
-        subjects.set(
-          k,
-          s.kind === 'ServiceAccount' ? { ...s, namespace: s.namespace ?? b.namespace ?? '' } : s,
-        );
+      let e = subjects.get(k);
+      if (!e) {
+        const subject =
+          s.kind === 'ServiceAccount' ? { ...s, namespace: s.namespace ?? b.namespace ?? '' } : s;
+        subjects.set(k, (e = { subject, bindings: [] }));
+      }
+      if (!e.bindings.includes(b)) e.bindings.push(b);
     }
+  const ids = new Map<RbacRole, number>();
   const out: SodFinding[] = [];
-  for (const rule of rules)
+  for (const rule of rules) {
+    const cacheA = new Map<string, boolean>();
+    const cacheB = new Map<string, boolean>();
     for (const k of [...subjects.keys()].sort()) {
-      const a = sideVia(model, rule.a, k);
+      const e = subjects.get(k);
+      if (!e) continue;
+      const a = sideVia(e.bindings, rule.a, cacheA, ids);
       if (a.length === 0) continue;
-      const b = sideVia(model, rule.b, k);
+      const b = sideVia(e.bindings, rule.b, cacheB, ids);
       if (b.length === 0) continue;
-      const subject = subjects.get(k);
-      if (subject)
-        out.push({
-          ruleId: rule.id,
-          title: rule.title,
-          severity: rule.severity,
-          subject,
-          a: { name: rule.a.name, via: a },
-          b: { name: rule.b.name, via: b },
-        });
+      out.push({
+        ruleId: rule.id,
+        title: rule.title,
+        severity: rule.severity,
+        subject: e.subject,
+        a: { name: rule.a.name, via: a },
+        b: { name: rule.b.name, via: b },
+      });
     }
+  }
   return out;
 }
