@@ -5,7 +5,6 @@
  * identity come from its bindings and name the binding, role and rule; other edges are facts
  * of how Kubernetes works (a pod can run as any ServiceAccount of its namespace).
  */
-import { serviceAccountUsername } from './authorize.js';
 import { allBindings, type RbacModel } from './model.js';
 import { bindingLabel, roleLabel, type Via } from './queries.js';
 import { ruleAllows } from './rules.js';
