@@ -1,3 +1,33 @@
 export { parseManifests, type ParsedManifests } from './manifests.js';
 export { loadFiles, decodeUtf8, type LoadFilesOptions, type LoadFilesResult } from './files.js';
 export { MAX_ALIAS_EXPANSION } from './yaml-documents.js';
+export {
+  readCluster,
+  discoverTypes,
+  sanitizeObject,
+  factsFromInventory,
+  collectionPath,
+  DUPLICATE_TYPES,
+  type ApiResourceType,
+  type ClusterScopeError,
+  type ClusterReadResult,
+  type ReadClusterOptions,
+  type LiveClusterFacts,
+  type NodeFacts,
+} from './cluster.js';
+export {
+  connectCluster,
+  type ClusterConnection,
+  type ClusterTransport,
+  type ConnectClusterOptions,
+  type HttpReply,
+} from './cluster-http.js';
+export {
+  assembleSnapshot,
+  encodeSnapshot,
+  decodeSnapshot,
+  readSnapshot,
+  writeSnapshot,
+  type ClusterSnapshot,
+  type LoadedSnapshot,
+} from './snapshot.js';
