@@ -7,10 +7,7 @@
  * PALISADE_RBAC_DIFF_CONFIGS and PALISADE_RBAC_DIFF_QUESTIONS (per configuration) change the
  * size (defaults 200 × 50 = 10,000 questions).
  */
-import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/core/index.js';
 import {
@@ -24,34 +21,10 @@ import {
   type RandomQuestion,
   type RequestAttributes,
 } from '../src/rbac/index.js';
+import { requireHarnessOrSkip, startCluster, type ClusterUser, type TestCluster } from './harness/index.js';
 
-// The harness contract (/work/briefs/harness-contract.md), declared here so this file
-// type-checks before the harness branch is merged.
-interface ClusterUser {
-  username: string;
-  groups: string[];
-  certPem: string;
-  keyPem: string;
-}
-interface TestCluster {
-  server: string;
-  caPem: string;
-  admin: ClusterUser;
-  stop(): Promise<void>;
-}
-interface Harness {
-  harnessStatus(): { ok: true; binary: string } | { ok: false; reason: string };
-  startCluster(): Promise<TestCluster>;
-}
-
-const harnessFile = path.resolve(import.meta.dirname, 'harness/index.ts');
-const harness: Harness | undefined = existsSync(harnessFile)
-  ? ((await import(pathToFileURL(harnessFile).href)) as Harness)
-  : undefined;
-const status = harness
-  ? harness.harnessStatus()
-  : { ok: false as const, reason: 'test/harness is not on this branch yet (git merge harness)' };
-if (!status.ok) console.log(`rbac differential test skipped: ${status.reason}`);
+const gate = requireHarnessOrSkip();
+if (!gate.run) console.log(`rbac differential test skipped: ${gate.reason ?? ''}`);
 
 const CONFIGS = Number(process.env.PALISADE_RBAC_DIFF_CONFIGS ?? 200);
 const QUESTIONS = Number(process.env.PALISADE_RBAC_DIFF_QUESTIONS ?? 50);
@@ -277,7 +250,7 @@ function describeQuestion(q: RandomQuestion): string {
   return `${who} ${a.verb} group=${JSON.stringify(a.apiGroup)} resource=${a.resource}${a.subresource ? `/${a.subresource}` : ''} ns=${JSON.stringify(a.namespace)} name=${JSON.stringify(a.name)}`;
 }
 
-describe.skipIf(!status.ok && process.env.CI !== 'true')('RBAC authorizer agrees with kube-apiserver', () => {
+describe.skipIf(!gate.run)('RBAC authorizer agrees with kube-apiserver', () => {
   let cluster: TestCluster | undefined;
   let kube: Kube | undefined;
 
