@@ -157,7 +157,10 @@ export function randomConfiguration(seed: number, prefix: string): RandomConfigu
   const nBase = 1 + Math.floor(r() * 4);
   for (let i = 0; i < nBase; i++) {
     const name = `${prefix}-cr${i}`;
-    const labels: Record<string, string> = {};
+    // Every base role carries the configuration's marker and every selector of a middle
+    // aggregated role requires it, so aggregation never reaches other roles (built-in ones
+    // included) and never forms a cycle.
+    const labels: Record<string, string> = { [`${AGG}/${prefix}`]: 'base' };
     if (chance(r, 0.6)) labels[`${AGG}/${prefix}-l1`] = pick(r, ['x', 'y']);
     if (chance(r, 0.3)) labels[`${AGG}/${prefix}-t`] = pick(r, ['1', '2']);
     const rules = Array.from({ length: Math.floor(r() * 3) + (chance(r, 0.9) ? 1 : 0) }, () =>
@@ -170,8 +173,9 @@ export function randomConfiguration(seed: number, prefix: string): RandomConfigu
   for (let i = 0; i < nAgg; i++) {
     const name = `${prefix}-agg${i}`;
     const selector = chance(r, 0.7)
-      ? { matchLabels: { [`${AGG}/${prefix}-l1`]: pick(r, ['x', 'y']) } }
+      ? { matchLabels: { [`${AGG}/${prefix}`]: 'base', [`${AGG}/${prefix}-l1`]: pick(r, ['x', 'y']) } }
       : {
+          matchLabels: { [`${AGG}/${prefix}`]: 'base' },
           matchExpressions: [
             { key: `${AGG}/${prefix}-t`, operator: pick(r, ['In', 'Exists', 'NotIn']), values: ['1'] },
           ],
