@@ -181,19 +181,18 @@ function roleHolds(role: RbacRole, side: Side, clusterWide: boolean): boolean {
 function sideVia(
   bindings: readonly RbacBinding[],
   side: Side,
-  cache: Map<string, boolean>,
-  ids: Map<RbacRole, number>,
+  cache: Map<RbacRole, [boolean?, boolean?]>,
 ): Via[] {
   const out: Via[] = [];
   for (const b of bindings) {
     const role = b.role;
     if (!role) continue;
     const clusterWide = b.namespace === undefined;
-    let id = ids.get(role);
-    if (id === undefined) ids.set(role, (id = ids.size));
-    const k = `${id}|${clusterWide ? 'c' : 'n'}`;
-    let holds = cache.get(k);
-    if (holds === undefined) cache.set(k, (holds = roleHolds(role, side, clusterWide)));
+    let entry = cache.get(role);
+    if (!entry) cache.set(role, (entry = []));
+    const i = clusterWide ? 0 : 1;
+    let holds = entry[i];
+    if (holds === undefined) entry[i] = holds = roleHolds(role, side, clusterWide);
     if (holds) out.push({ binding: bindingLabel(b), role: roleLabel(role) });
   }
   return out;
@@ -219,17 +218,16 @@ export function evaluateSod(model: RbacModel, rules: readonly SodRule[]): SodFin
       }
       if (!e.bindings.includes(b)) e.bindings.push(b);
     }
-  const ids = new Map<RbacRole, number>();
   const out: SodFinding[] = [];
   for (const rule of rules) {
-    const cacheA = new Map<string, boolean>();
-    const cacheB = new Map<string, boolean>();
+    const cacheA = new Map<RbacRole, [boolean?, boolean?]>();
+    const cacheB = new Map<RbacRole, [boolean?, boolean?]>();
     for (const k of [...subjects.keys()].sort()) {
       const e = subjects.get(k);
       if (!e) continue;
-      const a = sideVia(e.bindings, rule.a, cacheA, ids);
+      const a = sideVia(e.bindings, rule.a, cacheA);
       if (a.length === 0) continue;
-      const b = sideVia(e.bindings, rule.b, cacheB, ids);
+      const b = sideVia(e.bindings, rule.b, cacheB);
       if (b.length === 0) continue;
       out.push({
         ruleId: rule.id,
