@@ -9,6 +9,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: fast ? ['**/*.int.test.ts', 'node_modules/**'] : ['node_modules/**'],
     testTimeout: 20_000,
+    // Builds the kube-apiserver harness when Go is present, or says once why integration suites skip.
+    globalSetup: fast ? [] : ['./test/harness/global-setup.ts'],
     reporters: ['default', './test/summary-reporter.ts'],
     typecheck: { enabled: false },
   },

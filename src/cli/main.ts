@@ -5,6 +5,7 @@ import { processIO, type CliIO } from './io.js';
 import { registerControlsCommand } from './commands/controls-command.js';
 import { registerNetpolCommand } from './commands/netpol-command.js';
 import { palisadeVersion } from './version.js';
+import { registerRbacCommand } from './commands/rbac-command.js';
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -109,6 +110,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   registerControlsCommand(program, io, setExit);
   registerNetpolCommand(program, io, setExit);
+  registerRbacCommand(program, io, setExit);
 
   program
     .command('version')

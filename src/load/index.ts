@@ -11,3 +11,33 @@ export {
   type ReadNodeOptions,
 } from './node-root.js';
 export { nodeFactsFromCluster, type ClusterNodeOptions } from './node-cluster.js';
+export {
+  readCluster,
+  discoverTypes,
+  sanitizeObject,
+  factsFromInventory,
+  collectionPath,
+  DUPLICATE_TYPES,
+  type ApiResourceType,
+  type ClusterScopeError,
+  type ClusterReadResult,
+  type ReadClusterOptions,
+  type LiveClusterFacts,
+  type NodeFacts,
+} from './cluster.js';
+export {
+  connectCluster,
+  type ClusterConnection,
+  type ClusterTransport,
+  type ConnectClusterOptions,
+  type HttpReply,
+} from './cluster-http.js';
+export {
+  assembleSnapshot,
+  encodeSnapshot,
+  decodeSnapshot,
+  readSnapshot,
+  writeSnapshot,
+  type ClusterSnapshot,
+  type LoadedSnapshot,
+} from './snapshot.js';

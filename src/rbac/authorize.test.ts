@@ -1,0 +1,332 @@
+import { describe, expect, it } from 'vitest';
+import { authorize } from './authorize.js';
+import { clusterRole, clusterRoleBinding, modelOf, role, roleBinding, subject } from './builders.js';
+import { nonResourceURLMatches, resourceMatches, ruleAllows, readRule } from './rules.js';
+import { identityOf } from './subjects.js';
+import type { RequestAttributes } from './types.js';
+
+const res = (
+  verb: string,
+  resource: string,
+  o: { group?: string; sub?: string; ns?: string; name?: string } = {},
+): RequestAttributes => ({
+  resourceRequest: true,
+  verb,
+  apiGroup: o.group ?? '',
+  resource,
+  subresource: o.sub ?? '',
+  namespace: o.ns ?? '',
+  name: o.name ?? '',
+});
+const url = (verb: string, path: string): RequestAttributes => ({ resourceRequest: false, verb, path });
+
+describe('rule matching (RuleAllows)', () => {
+  it.each<[string, Record<string, string[]>, RequestAttributes, boolean]>([
+    [
+      'exact verb/group/resource',
+      { verbs: ['get'], apiGroups: [''], resources: ['pods'] },
+      res('get', 'pods'),
+      true,
+    ],
+    ['other verb', { verbs: ['get'], apiGroups: [''], resources: ['pods'] }, res('list', 'pods'), false],
+    ['verb *', { verbs: ['*'], apiGroups: [''], resources: ['pods'] }, res('delete', 'pods'), true],
+    [
+      'group mismatch',
+      { verbs: ['get'], apiGroups: ['apps'], resources: ['pods'] },
+      res('get', 'pods'),
+      false,
+    ],
+    [
+      'group *',
+      { verbs: ['get'], apiGroups: ['*'], resources: ['deployments'] },
+      res('get', 'deployments', { group: 'apps' }),
+      true,
+    ],
+    [
+      'resource * covers subresources',
+      { verbs: ['get'], apiGroups: [''], resources: ['*'] },
+      res('get', 'pods', { sub: 'log' }),
+      true,
+    ],
+    [
+      'plain resource does not cover its subresource',
+      { verbs: ['create'], apiGroups: [''], resources: ['pods'] },
+      res('create', 'pods', { sub: 'exec' }),
+      false,
+    ],
+    [
+      'pods/exec',
+      { verbs: ['create'], apiGroups: [''], resources: ['pods/exec'] },
+      res('create', 'pods', { sub: 'exec' }),
+      true,
+    ],
+    [
+      '*/status matches any status',
+      { verbs: ['update'], apiGroups: ['*'], resources: ['*/status'] },
+      res('update', 'deployments', { group: 'apps', sub: 'status' }),
+      true,
+    ],
+    [
+      '*/status does not match the resource itself',
+      { verbs: ['update'], apiGroups: ['*'], resources: ['*/status'] },
+      res('update', 'deployments', { group: 'apps' }),
+      false,
+    ],
+    [
+      '*/scale does not match /status',
+      { verbs: ['update'], apiGroups: ['*'], resources: ['*/scale'] },
+      res('update', 'deployments', { sub: 'status' }),
+      false,
+    ],
+    [
+      'pods/* is literal, not a wildcard',
+      { verbs: ['get'], apiGroups: [''], resources: ['pods/*'] },
+      res('get', 'pods', { sub: 'log' }),
+      false,
+    ],
+    [
+      'pods/* is literal: not pods either',
+      { verbs: ['get'], apiGroups: [''], resources: ['pods/*'] },
+      res('get', 'pods'),
+      false,
+    ],
+    [
+      'resourceNames match',
+      { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['a'] },
+      res('get', 'secrets', { name: 'a' }),
+      true,
+    ],
+    [
+      'resourceNames other name',
+      { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['a'] },
+      res('get', 'secrets', { name: 'b' }),
+      false,
+    ],
+    [
+      'resourceNames never match list without name',
+      { verbs: ['list'], apiGroups: [''], resources: ['secrets'], resourceNames: ['a'] },
+      res('list', 'secrets'),
+      false,
+    ],
+    [
+      'resourceNames never match create',
+      { verbs: ['create'], apiGroups: [''], resources: ['secrets'], resourceNames: ['a'] },
+      res('create', 'secrets'),
+      false,
+    ],
+    [
+      'resource rule does not match URL',
+      { verbs: ['get'], apiGroups: ['*'], resources: ['*'] },
+      url('get', '/healthz'),
+      false,
+    ],
+    [
+      'URL rule does not match resource',
+      { verbs: ['get'], nonResourceURLs: ['*'] },
+      res('get', 'pods'),
+      false,
+    ],
+    ['URL exact', { verbs: ['get'], nonResourceURLs: ['/healthz'] }, url('get', '/healthz'), true],
+    [
+      'URL exact not prefix',
+      { verbs: ['get'], nonResourceURLs: ['/healthz'] },
+      url('get', '/healthz/etcd'),
+      false,
+    ],
+    [
+      'URL trailing *',
+      { verbs: ['get'], nonResourceURLs: ['/healthz/*'] },
+      url('get', '/healthz/etcd'),
+      true,
+    ],
+    [
+      'URL trailing * is a plain prefix',
+      { verbs: ['get'], nonResourceURLs: ['/api*'] },
+      url('get', '/apis/apps'),
+      true,
+    ],
+    [
+      'URL trailing * does not cover the bare path',
+      { verbs: ['get'], nonResourceURLs: ['/healthz/*'] },
+      url('get', '/healthz'),
+      false,
+    ],
+    [
+      'URL several trailing * trimmed',
+      { verbs: ['get'], nonResourceURLs: ['/metrics**'] },
+      url('get', '/metricsx'),
+      true,
+    ],
+    ['URL * alone', { verbs: ['post'], nonResourceURLs: ['*'] }, url('post', '/anything'), true],
+    ['URL verb mismatch', { verbs: ['get'], nonResourceURLs: ['*'] }, url('post', '/x'), false],
+    ['empty rule', {}, res('get', 'pods'), false],
+  ])('%s', (_name, raw, attrs, expected) => {
+    expect(ruleAllows(readRule(raw), attrs)).toBe(expected);
+  });
+
+  it.each([
+    ['*/log', 'pods', 'log', true],
+    ['*/log', 'pods', 'logs', false],
+    ['x*/log', 'pods', 'log', false],
+    ['*', 'pods', '', true],
+    ['pods', 'pods', '', true],
+  ])('resourceMatches(%s, %s/%s)', (r, resource, sub, expected) => {
+    expect(resourceMatches(readRule({ resources: [r] }), resource, sub)).toBe(expected);
+  });
+
+  it.each([
+    ['/a*', '/a', true],
+    ['*', '', true],
+    ['/a/', '/a', false],
+  ])('nonResourceURLMatches(%s, %s)', (u, p, expected) => {
+    expect(nonResourceURLMatches(readRule({ nonResourceURLs: [u] }), p)).toBe(expected);
+  });
+});
+
+const podsReader = [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }];
+
+const model = modelOf([
+  clusterRole('pods-reader', podsReader),
+  clusterRole('urls', [{ verbs: ['get'], nonResourceURLs: ['/metrics'] }]),
+  role('team-a', 'secrets', [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }]),
+  clusterRoleBinding('alice-cluster', 'pods-reader', [subject('User', 'alice')]),
+  roleBinding('team-a', 'bob-scoped', { kind: 'ClusterRole', name: 'pods-reader' }, [subject('User', 'bob')]),
+  roleBinding('team-a', 'bob-urls', { kind: 'ClusterRole', name: 'urls' }, [subject('User', 'bob')]),
+  roleBinding('team-a', 'devs-secrets', { kind: 'Role', name: 'secrets' }, [subject('Group', 'devs')]),
+  roleBinding('team-a', 'local-sa', { kind: 'Role', name: 'secrets' }, [
+    subject('ServiceAccount', 'builder'),
+  ]),
+  roleBinding('team-a', 'remote-sa', { kind: 'Role', name: 'secrets' }, [
+    subject('ServiceAccount', 'x', 'team-b'),
+  ]),
+  clusterRoleBinding('sa-no-ns', 'pods-reader', [subject('ServiceAccount', 'orphan')]),
+  clusterRoleBinding('all-sas', 'urls', [subject('Group', 'system:serviceaccounts')]),
+  roleBinding('team-b', 'ns-sas', { kind: 'ClusterRole', name: 'pods-reader' }, [
+    subject('Group', 'system:serviceaccounts:team-b'),
+  ]),
+  clusterRoleBinding('anon', 'urls', [subject('Group', 'system:unauthenticated')]),
+  clusterRoleBinding('dangling', 'nope', [subject('User', 'carol')]),
+  roleBinding('team-a', 'crb-role-kind', { kind: 'Role', name: 'missing' }, [subject('User', 'carol')]),
+  roleBinding('team-a', 'wrong-ns-role', { kind: 'Role', name: 'secrets' }, []),
+  role('team-c', 'secrets', [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]),
+]);
+
+const user = (name: string, groups: string[] = []) => identityOf({ kind: 'User', name }, groups);
+const sa = (ns: string, name: string) => identityOf({ kind: 'ServiceAccount', namespace: ns, name });
+
+describe('authorize', () => {
+  it.each<[string, ReturnType<typeof user>, RequestAttributes, boolean]>([
+    ['CRB grants in every namespace', user('alice'), res('get', 'pods', { ns: 'x' }), true],
+    ['CRB grants cluster-wide', user('alice'), res('list', 'pods'), true],
+    ['RB→ClusterRole grants inside its namespace', user('bob'), res('get', 'pods', { ns: 'team-a' }), true],
+    ['RB→ClusterRole not in another namespace', user('bob'), res('get', 'pods', { ns: 'team-b' }), false],
+    ['RB→ClusterRole not cluster-wide', user('bob'), res('list', 'pods'), false],
+    ['RB→ClusterRole never grants non-resource URLs', user('bob'), url('get', '/metrics'), false],
+    ['group subject', user('dave', ['devs']), res('get', 'secrets', { ns: 'team-a' }), true],
+    ['group subject other group', user('dave', ['ops']), res('get', 'secrets', { ns: 'team-a' }), false],
+    [
+      'SA subject without namespace takes the binding namespace',
+      sa('team-a', 'builder'),
+      res('get', 'secrets', { ns: 'team-a' }),
+      true,
+    ],
+    [
+      'same SA name in another namespace',
+      sa('team-b', 'builder'),
+      res('get', 'secrets', { ns: 'team-a' }),
+      false,
+    ],
+    [
+      'SA of another namespace bound in team-a',
+      sa('team-b', 'x'),
+      res('get', 'secrets', { ns: 'team-a' }),
+      true,
+    ],
+    ['CRB SA subject without namespace matches nobody', sa('default', 'orphan'), res('get', 'pods'), false],
+    ['system:serviceaccounts implicit group', sa('q', 'any'), url('get', '/metrics'), true],
+    ['users are not in system:serviceaccounts', user('alice'), url('get', '/metrics'), false],
+    [
+      'system:serviceaccounts:<ns> implicit group',
+      sa('team-b', 'y'),
+      res('get', 'pods', { ns: 'team-b' }),
+      true,
+    ],
+    [
+      'system:serviceaccounts:<ns> other namespace',
+      sa('team-c', 'y'),
+      res('get', 'pods', { ns: 'team-b' }),
+      false,
+    ],
+    ['anonymous is unauthenticated', user('system:anonymous'), url('get', '/metrics'), true],
+    ['binding to a missing ClusterRole grants nothing', user('carol'), res('get', 'pods'), false],
+    [
+      'Role of the same name in another namespace does not leak',
+      user('dave', ['devs']),
+      res('delete', 'secrets', { ns: 'team-a' }),
+      false,
+    ],
+    ['system:masters bypasses RBAC', user('root', ['system:masters']), res('delete', 'nodes'), true],
+    [
+      'username of a SA as a User',
+      user('system:serviceaccount:team-a:builder'),
+      res('get', 'secrets', { ns: 'team-a' }),
+      true,
+    ],
+  ])('%s', (_n, u, attrs, expected) => {
+    expect(authorize(model, u, attrs).allowed).toBe(expected);
+  });
+
+  it('explains the grant', () => {
+    const d = authorize(model, user('bob'), res('get', 'pods', { ns: 'team-a' }));
+    expect(d.reason?.binding.name).toBe('bob-scoped');
+    expect(d.reason?.role.name).toBe('pods-reader');
+    expect(d.reason?.ruleIndex).toBe(0);
+  });
+
+  it('privileged groups can be switched off', () => {
+    expect(
+      authorize(model, user('root', ['system:masters']), res('get', 'pods'), { privilegedGroups: [] })
+        .allowed,
+    ).toBe(false);
+  });
+
+  it('reports bindings to missing roles', () => {
+    expect(model.issues.map((i) => [i.code, i.ref.name])).toEqual([
+      ['rbac_binding_missing_role', 'dangling'],
+      ['rbac_binding_missing_role', 'crb-role-kind'],
+    ]);
+  });
+});
+
+describe('aggregation', () => {
+  const agg = modelOf([
+    clusterRole('a', [], { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { agg: 'yes' } }] } }),
+    clusterRole('b', podsReader, { labels: { agg: 'yes' } }),
+    clusterRole('c', [{ verbs: ['get'], nonResourceURLs: ['/x'] }], { labels: { agg: 'yes', tier: '2' } }),
+    clusterRole('d', podsReader, { labels: { agg: 'yes' } }),
+    clusterRole('top', [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], {
+      aggregationRule: { clusterRoleSelectors: [{ matchLabels: { up: 'yes' } }] },
+    }),
+    clusterRole('mid', [], {
+      labels: { up: 'yes' },
+      aggregationRule: {
+        clusterRoleSelectors: [{ matchExpressions: [{ key: 'tier', operator: 'In', values: ['2'] }] }],
+      },
+    }),
+    clusterRole('none', [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }], {
+      aggregationRule: { clusterRoleSelectors: [] },
+    }),
+  ]);
+
+  it.each<[string, string[]]>([
+    ['a', ['["get","list"]|pods', '["get"]|/x']],
+    ['mid', ['["get"]|/x']],
+    ['top', ['["get"]|/x']],
+    ['none', []],
+  ])('%s gets the union of the selected roles, deduplicated, own rules replaced', (name, expected) => {
+    const rules = agg.clusterRoles.get(name)?.rules ?? [];
+    expect(
+      rules.map((r) => `${JSON.stringify(r.verbs)}|${[...r.resources, ...r.nonResourceURLs].join(',')}`),
+    ).toEqual(expected);
+  });
+});

@@ -1,0 +1,102 @@
+import { bindingAppliesTo } from './authorize.js';
+import { allBindings, type RbacModel } from './model.js';
+import { ruleAllows, ruleKey } from './rules.js';
+import type { RbacBinding, RbacRole, RbacRule, RbacSubject, RequestAttributes, UserInfo } from './types.js';
+
+/** One binding-and-role pair through which a grant reaches a subject. */
+export interface Via {
+  binding: string;
+  role: string;
+}
+
+/** A subject that may make a request, and every binding that lets it (the `who-can -o json` shape). */
+export interface WhoCanSubject {
+  kind: RbacSubject['kind'];
+  name: string;
+  namespace?: string;
+  via: Via[];
+}
+
+/** Names a binding as `ClusterRoleBinding/NAME` or `RoleBinding/NS/NAME`. */
+export function bindingLabel(b: RbacBinding): string {
+  return b.namespace !== undefined ? `${b.kind}/${b.namespace}/${b.name}` : `${b.kind}/${b.name}`;
+}
+
+/** Names a role as `ClusterRole/NAME` or `Role/NS/NAME`. */
+export function roleLabel(r: RbacRole): string {
+  return r.namespace !== undefined ? `${r.kind}/${r.namespace}/${r.name}` : `${r.kind}/${r.name}`;
+}
+
+function bindingsFor(model: RbacModel, attrs: RequestAttributes): readonly RbacBinding[] {
+  const ns = attrs.resourceRequest ? attrs.namespace : '';
+  if (ns === '') return model.clusterRoleBindings;
+  return [...model.clusterRoleBindings, ...(model.roleBindingsByNamespace.get(ns) ?? [])];
+}
+
+/**
+ * Every subject named in a binding that allows the request, with the bindings that allow it.
+ * Subjects are sorted by kind, namespace and name. Members of `system:masters` are allowed
+ * everything by the API server ahead of RBAC and are not listed here.
+ */
+export function whoCan(model: RbacModel, attrs: RequestAttributes): WhoCanSubject[] {
+  const byKey = new Map<string, WhoCanSubject>();
+  for (const b of bindingsFor(model, attrs)) {
+    const role = b.role;
+    if (!role || !role.rules.some((r) => ruleAllows(r, attrs))) continue;
+    const via: Via = { binding: bindingLabel(b), role: roleLabel(role) };
+    for (const s of b.subjects) {
+      const namespace = s.kind === 'ServiceAccount' ? (s.namespace ?? b.namespace) : undefined;
+      if (s.kind === 'ServiceAccount' && namespace === undefined) continue;
+      const k = `${s.kind}\u0000${namespace ?? ''}\u0000${s.name}`;
+      let entry = byKey.get(k);
+      if (!entry) {
+        entry = { kind: s.kind, name: s.name, ...(namespace !== undefined ? { namespace } : {}), via: [] };
+        byKey.set(k, entry);
+      }
+      if (!entry.via.some((v) => v.binding === via.binding && v.role === via.role)) entry.via.push(via);
+    }
+  }
+  const order = { User: 0, Group: 1, ServiceAccount: 2 };
+  return [...byKey.values()].sort(
+    (a, b) =>
+      order[a.kind] - order[b.kind] ||
+      (a.namespace ?? '').localeCompare(b.namespace ?? '') ||
+      a.name.localeCompare(b.name),
+  );
+}
+
+/** One effective rule of a subject in one scope, with every binding and role that grants it. */
+export interface EffectiveRule {
+  /** `''` for cluster-wide (ClusterRoleBinding), else the RoleBinding's namespace. */
+  namespace: string;
+  rule: RbacRule;
+  via: Via[];
+}
+
+/**
+ * The effective rules of an identity: every rule of every role bound to it, grouped by scope
+ * (cluster-wide first, then namespaces in order) and merged when the same rule arrives
+ * through several bindings. Rules of a ClusterRole bound by a RoleBinding are scoped to that
+ * namespace; non-resource rules only take effect through ClusterRoleBindings and are
+ * dropped from namespace scopes.
+ */
+export function effectiveRules(model: RbacModel, user: UserInfo): EffectiveRule[] {
+  const out = new Map<string, EffectiveRule>();
+  for (const b of allBindings(model)) {
+    const role = b.role;
+    if (!role || !bindingAppliesTo(b, user)) continue;
+    const namespace = b.namespace ?? '';
+    for (const rule of role.rules) {
+      if (namespace !== '' && rule.resources.length === 0) continue;
+      const k = `${namespace}\u0000${ruleKey(rule)}`;
+      let e = out.get(k);
+      if (!e) {
+        e = { namespace, rule, via: [] };
+        out.set(k, e);
+      }
+      const via = { binding: bindingLabel(b), role: roleLabel(role) };
+      if (!e.via.some((v) => v.binding === via.binding && v.role === via.role)) e.via.push(via);
+    }
+  }
+  return [...out.values()].sort((a, b) => a.namespace.localeCompare(b.namespace));
+}

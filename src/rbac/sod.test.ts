@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { clusterRole, clusterRoleBinding, modelOf, role, roleBinding, subject } from './builders.js';
+import { compileSodRules, DEFAULT_SOD_RULES, evaluateSod } from './sod.js';
+
+const rules = (bScope: 'cluster' | 'any', explicit = false) => {
+  const r = compileSodRules({
+    rules: [
+      {
+        id: 'deploy-vs-secrets',
+        title: 't',
+        a: {
+          name: 'deploy',
+          permissions: [{ verbs: ['create'], apiGroups: ['apps'], resources: ['deployments'] }],
+        },
+        b: {
+          name: 'secrets',
+          permissions: [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'], scope: bScope, explicit }],
+        },
+      },
+    ],
+  });
+  if (!r.ok) throw new Error(r.error.join('; '));
+  return r.value;
+};
+
+const model = modelOf([
+  clusterRole('deploy', [{ verbs: ['create'], apiGroups: ['apps'], resources: ['deployments'] }]),
+  clusterRole('all', [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]),
+  role('ns1', 'secrets', [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }]),
+  clusterRoleBinding('alice-deploy', 'deploy', [subject('User', 'alice'), subject('User', 'bob')]),
+  roleBinding('ns1', 'alice-secrets', { kind: 'Role', name: 'secrets' }, [subject('User', 'alice')]),
+  clusterRoleBinding('carol-all', 'all', [subject('User', 'carol')]),
+]);
+
+describe('segregation of duties', () => {
+  it.each<[string, ReturnType<typeof rules>, string[]]>([
+    ['any scope: namespace grants count', rules('any'), ['User:alice', 'User:carol']],
+    ['cluster scope: only ClusterRoleBindings count', rules('cluster'), ['User:carol']],
+    ['explicit: wildcard rules do not count for side B', rules('any', true), ['User:alice']],
+  ])('%s', (_n, r, expected) => {
+    expect(evaluateSod(model, r).map((f) => `${f.subject.kind}:${f.subject.name}`)).toEqual(expected);
+  });
+
+  it('names the bindings of both sides', () => {
+    const [f] = evaluateSod(model, rules('any'));
+    expect(f?.a.via).toEqual([{ binding: 'ClusterRoleBinding/alice-deploy', role: 'ClusterRole/deploy' }]);
+    expect(f?.b.via).toEqual([{ binding: 'RoleBinding/ns1/alice-secrets', role: 'Role/ns1/secrets' }]);
+  });
+
+  it.each<[unknown, string]>([
+    [{}, 'rules'],
+    [
+      {
+        rules: [
+          { id: 'Bad Id', title: 't', a: { name: 'a', permissions: [] }, b: { name: 'b', permissions: [] } },
+        ],
+      },
+      'rules.0.id',
+    ],
+    [
+      {
+        rules: [
+          {
+            id: 'x',
+            title: 't',
+            a: { name: 'a', permissions: [{ verbs: [], apiGroups: [''], resources: ['x'] }] },
+            b: { name: 'b', permissions: [{ verbs: ['get'], apiGroups: [''], resources: ['x'] }] },
+          },
+        ],
+      },
+      'rules.0.a.permissions.0.verbs',
+    ],
+  ])('rule file errors carry their field path (%#)', (raw, pathPrefix) => {
+    const r = compileSodRules(raw);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.some((e) => e.startsWith(pathPrefix))).toBe(true);
+  });
+
+  it('the built-in rules compile', () => {
+    expect(compileSodRules(DEFAULT_SOD_RULES).ok).toBe(true);
+  });
+});
