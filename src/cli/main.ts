@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError } from '../core/index.js';
+import { registerPolicyCommand } from './commands/policy-command.js';
 import { processIO, type CliIO } from './io.js';
 import { palisadeVersion } from './version.js';
 
@@ -14,7 +15,8 @@ Examples:
   $ palisade scan ./deploy --fail-on critical -o sarif=palisade.sarif -o table
   $ helm template shop ./charts/shop | palisade scan -
   $ palisade scan k8s/ -n shop -n payments -o json > report.json
-  $ palisade scan . -o html --output-file report.html --fail-on none`;
+  $ palisade scan . -o html --output-file report.html --fail-on none
+  $ palisade scan ./deploy --policy ./policies`;
 
 const FORMATS = 'table, json, yaml, sarif, junit, html, csv';
 
@@ -57,6 +59,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-n, --namespace <namespace>', 'only report objects in this namespace (repeatable)', collect, [])
     .option('-q, --quiet', 'no progress or status lines on stderr')
     .option('--ignore-input-errors', 'report input errors but do not let them set exit code 2')
+    .option('--policy <file-or-dir>', 'also evaluate these CEL admission policies (repeatable)', collect, [])
     .addHelpText('after', SCAN_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runScan } = await import('./commands/scan.js');
@@ -70,11 +73,14 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
             namespace: opts.namespace as string[],
             quiet: opts.quiet === true,
             ignoreInputErrors: opts.ignoreInputErrors === true,
+            policy: opts.policy as string[],
           },
           io,
         ),
       );
     });
+
+  registerPolicyCommand(program, io, setExit);
 
   program
     .command('version')

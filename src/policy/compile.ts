@@ -523,6 +523,7 @@ export function compilePolicies(
             policyName: name,
             validationActions: (spec.validationActions as ValidationAction[] | undefined) ?? ['Deny'],
             ...(isObj(spec.paramRef) ? { paramRef: spec.paramRef } : {}),
+            ...(isObj(spec.bindingMatchResources) ? { matchResources: spec.bindingMatchResources } : {}),
           },
           true,
         );

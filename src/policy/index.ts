@@ -41,3 +41,13 @@ export {
   type PolicyScanOptions,
   type PolicyScanResult,
 } from './scan.js';
+export {
+  judgeCase,
+  parsePolicyTest,
+  policyTestSchema,
+  runPolicyTest,
+  type CaseResult,
+  type PolicyTestCase,
+  type PolicyTestSuite,
+} from './suite.js';
+export { exportNative } from './export.js';

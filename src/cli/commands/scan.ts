@@ -15,6 +15,8 @@ export interface ScanOptions {
   namespace?: string[];
   quiet?: boolean;
   ignoreInputErrors?: boolean;
+  /** CEL policy files or directories evaluated besides the controls. */
+  policy?: string[];
 }
 
 /** Runs `palisade scan` and returns the exit code: 0 clean, 1 findings at or above --fail-on, 2 input errors. */
@@ -49,6 +51,13 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
   progress.done();
 
   const evaluation = evaluateControls(loaded.inventory, CATALOG);
+  const policies = options.policy?.length
+    ? await (await import('./policy-scan.js')).scanWithPolicies(options.policy, loaded.inventory, io)
+    : undefined;
+  if (policies) {
+    evaluation.findings.push(...policies.findings);
+    loaded.inputErrors.push(...policies.inputErrors);
+  }
   const namespaces = options.namespace?.length ? new Set(options.namespace) : undefined;
   const inScope = (ns: string | undefined): boolean => !namespaces || namespaces.has(ns ?? '');
   const resources = loaded.inventory.resources.filter((r) => inScope(r.ref.namespace));
@@ -71,7 +80,7 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
       rationale: c.rationale,
       remediation: c.remediation,
       frameworks: [...c.frameworks],
-    })),
+    })).concat(policies?.controls ?? []),
     tool: { name: 'palisade', version: palisadeVersion() },
   });
 
