@@ -10,6 +10,7 @@
 import { Environment, EvaluationError, Optional } from '@marcbachmann/cel-js';
 import type { Result } from '../../core/index.js';
 import { registerKubernetesLibraries, type AuthorizerFn } from './k8s-lib.js';
+import { relaxNullBranches } from './rewrite.js';
 
 /** Remaining runtime cost for one evaluation; shared by every expression of one policy call. */
 export interface CostBudget {
@@ -137,7 +138,7 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
     compile(expression) {
       let parsed: ReturnType<Environment['parse']>;
       try {
-        parsed = env.parse(expression);
+        parsed = env.parse(relaxNullBranches(expression));
       } catch (e) {
         return { ok: false, error: compileMessage(e) };
       }
