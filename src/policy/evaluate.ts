@@ -107,6 +107,9 @@ class Run {
   };
   private readonly auditFailures: Record<string, unknown>[] = [];
   private readonly requestCache = new Map<RequestAttributes, unknown>();
+  /** CEL values of the objects of this request, converted once (objects are never mutated in place). */
+  private readonly celCache = new Map<KubeObject, unknown>();
+  private authorizer: unknown;
   constructor(
     readonly set: PolicySet,
     readonly options: EvaluateRequestOptions,
@@ -133,6 +136,16 @@ class Run {
       this.requestCache.set(attrs, r);
     }
     return r;
+  }
+
+  cel(o: KubeObject | null): unknown {
+    if (o === null) return null;
+    let v = this.celCache.get(o);
+    if (v === undefined) {
+      v = toCelValue(o);
+      this.celCache.set(o, v);
+    }
+    return v;
   }
 
   namespaceObject(attrs: RequestAttributes): KubeObject | null {
@@ -252,16 +265,13 @@ class Run {
   ): Record<string, unknown> {
     const variables: Record<string, unknown> = {};
     const vars: Record<string, unknown> = {
-      object: object === null ? null : toCelValue(object),
-      oldObject: attrs.oldObject ? toCelValue(attrs.oldObject) : null,
+      object: this.cel(object),
+      oldObject: this.cel(attrs.oldObject ?? null),
       request: this.request(attrs),
-      params: param === null ? null : toCelValue(param),
-      namespaceObject: ((): unknown => {
-        const n = this.namespaceObject(attrs);
-        return n ? toCelValue(n) : null;
-      })(),
+      params: this.cel(param),
+      namespaceObject: this.cel(this.namespaceObject(attrs)),
       variables,
-      authorizer: authorizerValue(this.options.authorizer),
+      authorizer: (this.authorizer ??= authorizerValue(this.options.authorizer)),
     };
     const perExpr = this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT;
     for (const v of p.variables) {
