@@ -33,6 +33,28 @@ export type AuthorizerFn = (attrs: AuthorizerAttributes) => {
   reason?: string;
 };
 
+class StringsNamespace {
+  readonly name = 'strings';
+}
+
+const QUOTE_ESCAPES: Readonly<Record<string, string>> = {
+  '\u0007': '\\a',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\v': '\\v',
+  '\\': '\\\\',
+  '"': '\\"',
+};
+
+/** `strings.quote`: a double-quoted CEL string literal for the value. */
+export function quoteString(s: string): string {
+  // eslint-disable-next-line no-control-regex -- escaping control characters is the point
+  return `"${s.replace(/[\u0007\b\f\n\r\t\v\\"]/g, (c) => QUOTE_ESCAPES[c] ?? c)}"`;
+}
+
 class JsonPatchNamespace {
   readonly name = 'jsonpatch';
 }
@@ -196,6 +218,11 @@ export function registerKubernetesLibraries(env: Environment, _fn: AuthorizerFn 
     .registerConstant('jsonpatch', 'JsonPatchNamespace', new JsonPatchNamespace())
     .registerFunction('JsonPatchNamespace.escapeKey(string): string', (_ns: JsonPatchNamespace, k: string) =>
       k.replace(/~/g, '~0').replace(/\//g, '~1'),
+    )
+    .registerType('StringsNamespace', StringsNamespace)
+    .registerConstant('strings', 'StringsNamespace', new StringsNamespace())
+    .registerFunction('StringsNamespace.quote(string): string', (_ns: StringsNamespace, v: string) =>
+      quoteString(v),
     )
     // regex
     .registerFunction('string.find(string): string', (s: string, p: string) => regex(p).exec(s)?.[0] ?? '')
