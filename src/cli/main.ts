@@ -60,6 +60,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-q, --quiet', 'no progress or status lines on stderr')
     .option('--ignore-input-errors', 'report input errors but do not let them set exit code 2')
     .option('--policy <file-or-dir>', 'also evaluate these CEL admission policies (repeatable)', collect, [])
+    .option('--no-policy-autogen', 'do not apply Pod policies to the pod templates of workloads')
     .addHelpText('after', SCAN_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runScan } = await import('./commands/scan.js');
@@ -74,6 +75,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
             quiet: opts.quiet === true,
             ignoreInputErrors: opts.ignoreInputErrors === true,
             policy: opts.policy as string[],
+            policyAutogen: opts.policyAutogen !== false,
           },
           io,
         ),

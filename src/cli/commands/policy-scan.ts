@@ -17,6 +17,7 @@ export async function scanWithPolicies(
   paths: readonly string[],
   inventory: Inventory,
   io: CliIO,
+  options: { autogen?: boolean } = {},
 ): Promise<PolicyScanOutcome> {
   const loaded = await loadFiles(paths, { cwd: io.cwd, readStdin: () => io.readStdin() });
   const inputErrors: InputIssue[] = [...loaded.inputErrors];
@@ -32,7 +33,7 @@ export async function scanWithPolicies(
     if (e.column !== undefined) issue.column = e.column;
     inputErrors.push(issue);
   }
-  const result = evaluatePoliciesOnInventory(set, inventory);
+  const result = evaluatePoliciesOnInventory(set, inventory, { autogen: options.autogen ?? true });
   for (const e of result.ignoredErrors) {
     io.stderr.write(
       `palisade: policy ${e.policy} could not be evaluated on ${e.resource.ref.kind} ${e.resource.ref.name} (failurePolicy Ignore): ${e.message}\n`,

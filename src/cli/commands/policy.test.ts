@@ -177,6 +177,24 @@ spec:
       location: { file: 'deploy/web.yaml', line: 11 },
     });
     expect(code).toBe(0);
+    const off = memoryIO({ cwd: path.join(tmp, 'scan') });
+    await main(
+      [
+        'scan',
+        'deploy',
+        '--policy',
+        'policies',
+        '--no-policy-autogen',
+        '-o',
+        'json',
+        '--fail-on',
+        'none',
+        '-q',
+      ],
+      off,
+    );
+    const offReport = JSON.parse(off.out()) as { findings: { controlId: string }[] };
+    expect(offReport.findings.filter((x) => x.controlId.startsWith('policy/'))).toEqual([]);
   });
 
   it('a policy that does not compile is an input error (exit 2)', async () => {

@@ -17,6 +17,8 @@ export interface ScanOptions {
   ignoreInputErrors?: boolean;
   /** CEL policy files or directories evaluated besides the controls. */
   policy?: string[];
+  /** Apply Pod policies to workload pod templates (default true). */
+  policyAutogen?: boolean;
 }
 
 /** Runs `palisade scan` and returns the exit code: 0 clean, 1 findings at or above --fail-on, 2 input errors. */
@@ -52,7 +54,11 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
 
   const evaluation = evaluateControls(loaded.inventory, CATALOG);
   const policies = options.policy?.length
-    ? await (await import('./policy-scan.js')).scanWithPolicies(options.policy, loaded.inventory, io)
+    ? await (
+        await import('./policy-scan.js')
+      ).scanWithPolicies(options.policy, loaded.inventory, io, {
+        autogen: options.policyAutogen !== false,
+      })
     : undefined;
   if (policies) {
     evaluation.findings.push(...policies.findings);
