@@ -92,6 +92,46 @@ export interface RequestEvaluation {
 
 type AnyPolicy = CompiledValidatingPolicy | CompiledMutatingPolicy;
 
+/** Where a `variables` object keeps its evaluation state (a symbol: CEL sees only the names). */
+const LAZY = Symbol('palisade.lazyVariables');
+
+interface LazyState {
+  vars: Record<string, unknown>;
+  budget: CostBudget;
+  perExpr: number;
+  results: ({ ok: true; value: unknown } | { ok: false; message: string } | undefined)[];
+}
+
+const DESCRIPTORS = new WeakMap<AnyPolicy, PropertyDescriptorMap>();
+
+/**
+ * Getters for a policy's variables, built once per policy: each evaluates its expression on
+ * first use (in the evaluation the object belongs to) and remembers the value or the error.
+ */
+function descriptorsOf(p: AnyPolicy): PropertyDescriptorMap {
+  let d = DESCRIPTORS.get(p);
+  if (d) return d;
+  d = {};
+  p.variables.forEach((v, i) => {
+    (d as PropertyDescriptorMap)[v.name] = {
+      enumerable: true,
+      get(this: { [LAZY]: LazyState }) {
+        const st = this[LAZY];
+        let r = st.results[i];
+        if (!r) {
+          const out = v.program.evaluate(st.vars, st.budget, st.perExpr);
+          r = out.ok ? { ok: true, value: out.value } : { ok: false, message: out.error.message };
+          st.results[i] = r;
+        }
+        if (!r.ok) throw new Error(`composited variable "${v.name}" fails to evaluate: ${r.message}`);
+        return r.value;
+      },
+    };
+  });
+  DESCRIPTORS.set(p, d);
+  return d;
+}
+
 interface Scope {
   attrs: RequestAttributes;
   autogen?: { templatePath: string };
@@ -263,32 +303,22 @@ class Run {
     param: KubeObject | null,
     budget: CostBudget,
   ): Record<string, unknown> {
-    const variables: Record<string, unknown> = {};
     const vars: Record<string, unknown> = {
       object: this.cel(object),
       oldObject: this.cel(attrs.oldObject ?? null),
       request: this.request(attrs),
       params: this.cel(param),
       namespaceObject: this.cel(this.namespaceObject(attrs)),
-      variables,
+      variables: null,
       authorizer: (this.authorizer ??= authorizerValue(this.options.authorizer)),
     };
-    const perExpr = this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT;
-    for (const v of p.variables) {
-      let state: { ok: true; value: unknown } | { ok: false; message: string } | undefined;
-      Object.defineProperty(variables, v.name, {
-        enumerable: true,
-        get: () => {
-          if (!state) {
-            const r = v.program.evaluate(vars, budget, perExpr);
-            state = r.ok ? { ok: true, value: r.value } : { ok: false, message: r.error.message };
-          }
-          if (!state.ok)
-            throw new Error(`composited variable "${v.name}" fails to evaluate: ${state.message}`);
-          return state.value;
-        },
-      });
-    }
+    const state: LazyState = {
+      vars,
+      budget,
+      perExpr: this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
+      results: [],
+    };
+    vars.variables = p.variables.length === 0 ? {} : Object.defineProperties({ [LAZY]: state }, descriptorsOf(p));
     return vars;
   }
 

@@ -75,33 +75,49 @@ function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
-/** Makes every node of a checked AST consume one unit of the current budget per evaluation. */
+/**
+ * Meters a checked AST. Outside comprehensions every node runs at most once per evaluation,
+ * so the parse limits already bound it; only a comprehension's step can repeat. Each
+ * evaluation of a step therefore costs the number of nodes in it (nested comprehensions
+ * count their own steps on top), which is the cost of evaluating every node, charged up front.
+ */
 function meterAst(root: unknown, nodeClass: unknown): void {
-  const seen = new Set<unknown>();
-  const visit = (v: unknown): void => {
+  const isNode = (v: unknown): v is AstLike =>
+    v !== null && typeof v === 'object' && (v as { constructor?: unknown }).constructor === nodeClass;
+  const children = (node: AstLike): unknown[] => [node.args, node.meta.alternate, node.meta.macro];
+  const walk = (v: unknown, seen: Set<unknown>, onNode: (n: AstLike) => void): void => {
     if (v === null || typeof v !== 'object' || seen.has(v)) return;
     seen.add(v);
     if (Array.isArray(v)) {
-      for (const x of v) visit(x);
+      for (const x of v) walk(x, seen, onNode);
       return;
     }
-    if ((v as { constructor?: unknown }).constructor === nodeClass) {
-      const node = v as AstLike;
-      const meta = node.meta;
-      node.evaluate = function metered(ev, ast, ctx) {
-        if (--current.remaining < 0) throw new CostExceeded('cost budget exceeded');
-        if (meta.alternate) return meta.alternate.evaluate(ev, meta.alternate, ctx);
-        if (meta.macro) return meta.macro.evaluate(ev, meta.macro, ctx);
-        return meta.evaluate.call(node, ev, ast, ctx);
-      };
-      visit(node.args);
-      visit(meta.alternate);
-      visit(meta.macro);
+    if (isNode(v)) {
+      onNode(v);
+      for (const c of children(v)) walk(c, seen, onNode);
       return;
     }
-    if (isPlain(v)) for (const x of Object.values(v)) visit(x);
+    if (isPlain(v)) for (const x of Object.values(v)) walk(x, seen, onNode);
   };
-  visit(root);
+  const size = (n: unknown): number => {
+    let count = 0;
+    walk(n, new Set(), () => count++);
+    return count;
+  };
+  const meter = (node: AstLike, cost: number): void => {
+    const meta = node.meta;
+    node.evaluate = function metered(ev, ast, ctx) {
+      if ((current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
+      if (meta.alternate) return meta.alternate.evaluate(ev, meta.alternate, ctx);
+      if (meta.macro) return meta.macro.evaluate(ev, meta.macro, ctx);
+      return meta.evaluate.call(node, ev, ast, ctx);
+    };
+  };
+  walk(root, new Set(), (node) => {
+    const args = node.args as { step?: unknown; condition?: unknown } | undefined;
+    if ((node as unknown as { op?: string }).op === 'comprehension' && args && isNode(args.step))
+      meter(args.step, Math.max(1, size(args.step)));
+  });
 }
 
 function firstLine(e: unknown): string {
