@@ -92,44 +92,67 @@ export interface RequestEvaluation {
 
 type AnyPolicy = CompiledValidatingPolicy | CompiledMutatingPolicy;
 
-/** Where a `variables` object keeps its evaluation state (a symbol: CEL sees only the names). */
+/** Where an activation keeps its variables' state (a symbol: CEL only sees names). */
 const LAZY = Symbol('palisade.lazyVariables');
 
 interface LazyState {
-  vars: Record<string, unknown>;
+  policy: AnyPolicy;
+  variables: Record<string, unknown>;
   budget: CostBudget;
   perExpr: number;
-  results: ({ ok: true; value: unknown } | { ok: false; message: string } | undefined)[];
+  done: boolean[];
 }
 
-const DESCRIPTORS = new WeakMap<AnyPolicy, PropertyDescriptorMap>();
+type Activation = Record<string, unknown> & { [LAZY]?: LazyState };
+
+const REFS = new Map<string, ReadonlySet<string> | 'all'>();
+const VARIABLE_REF = /^\s*\.\s*\??\s*([A-Za-z_][A-Za-z0-9_]*)/;
+
+/** Names of the variables an expression reads as `variables.x`, or 'all' for any other use. */
+function variableRefs(expr: string): ReadonlySet<string> | 'all' {
+  let r = REFS.get(expr);
+  if (r) return r;
+  const names = new Set<string>();
+  r = names;
+  for (const m of expr.matchAll(/\bvariables\b/g)) {
+    const ref = VARIABLE_REF.exec(expr.slice(m.index + m[0].length));
+    if (!ref?.[1]) {
+      r = 'all';
+      break;
+    }
+    names.add(ref[1]);
+  }
+  REFS.set(expr, r);
+  return r;
+}
 
 /**
- * Getters for a policy's variables, built once per policy: each evaluates its expression on
- * first use (in the evaluation the object belongs to) and remembers the value or the error.
+ * Makes the variables an expression reads available before it runs. Variables are still
+ * evaluated once, on first reference, in declaration order (each sees the earlier ones); a
+ * value becomes a plain field, and a failure becomes a getter that throws when read, so an
+ * expression that does not actually read it (short-circuit) is unaffected, as with lazy
+ * evaluation.
  */
-function descriptorsOf(p: AnyPolicy): PropertyDescriptorMap {
-  let d = DESCRIPTORS.get(p);
-  if (d) return d;
-  d = {};
-  p.variables.forEach((v, i) => {
-    (d as PropertyDescriptorMap)[v.name] = {
-      enumerable: true,
-      get(this: { [LAZY]: LazyState }) {
-        const st = this[LAZY];
-        let r = st.results[i];
-        if (!r) {
-          const out = v.program.evaluate(st.vars, st.budget, st.perExpr);
-          r = out.ok ? { ok: true, value: out.value } : { ok: false, message: out.error.message };
-          st.results[i] = r;
-        }
-        if (!r.ok) throw new Error(`composited variable "${v.name}" fails to evaluate: ${r.message}`);
-        return r.value;
-      },
-    };
+function ensureVariables(vars: Activation, expr: string): void {
+  const st = vars[LAZY];
+  if (!st) return;
+  const refs = variableRefs(expr);
+  st.policy.variables.forEach((v, i) => {
+    if (st.done[i] || (refs !== 'all' && !refs.has(v.name))) return;
+    st.done[i] = true;
+    ensureVariables(vars, v.expression);
+    const out = v.program.evaluate(vars, st.budget, st.perExpr);
+    if (out.ok) st.variables[v.name] = out.value;
+    else {
+      const message = `composited variable "${v.name}" fails to evaluate: ${out.error.message}`;
+      Object.defineProperty(st.variables, v.name, {
+        enumerable: true,
+        get() {
+          throw new Error(message);
+        },
+      });
+    }
   });
-  DESCRIPTORS.set(p, d);
-  return d;
 }
 
 interface Scope {
@@ -312,13 +335,16 @@ class Run {
       variables: null,
       authorizer: (this.authorizer ??= authorizerValue(this.options.authorizer)),
     };
-    const state: LazyState = {
-      vars,
-      budget,
-      perExpr: this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
-      results: [],
-    };
-    vars.variables = p.variables.length === 0 ? {} : Object.defineProperties({ [LAZY]: state }, descriptorsOf(p));
+    const variables: Record<string, unknown> = {};
+    vars.variables = variables;
+    if (p.variables.length > 0)
+      (vars as Activation)[LAZY] = {
+        policy: p,
+        variables,
+        budget,
+        perExpr: this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
+        done: [],
+      };
     return vars;
   }
 
@@ -327,6 +353,7 @@ class Run {
     vars: Record<string, unknown>,
     budget: CostBudget,
   ): ReturnType<CompiledExpression['program']['evaluate']> {
+    ensureVariables(vars, e.expression);
     return e.program.evaluate(vars, budget, this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT);
   }
 
@@ -430,6 +457,7 @@ class Run {
         if (r.value) return;
         let message = v.message ?? `failed expression: ${v.expression}`;
         if (v.messageProgram) {
+          ensureVariables(vars, v.messageProgram.expression);
           const m = v.messageProgram.evaluate(
             vars,
             budget,

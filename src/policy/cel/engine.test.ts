@@ -60,7 +60,7 @@ describe('Kubernetes CEL libraries', () => {
     ["'a-b-c'.replace('-', '+')", 'a+b+c'],
     ["'a-b-c'.replace('-', '+', 1)", 'a+b-c'],
     ["'abc'.reverse()", 'cba'],
-    ["strings.quote('say \"hi\"\\n')", '"say \\"hi\\"\\n"'],
+    ['strings.quote(\'say "hi"\\n\')', '"say \\"hi\\"\\n"'],
     ["'  x '.trim()", 'x'],
     ["'A,B'.lowerAscii().split(',')", ['a', 'b']],
     ["['x', 'y'].join('-')", 'x-y'],
