@@ -384,6 +384,19 @@ describe('cost limits', () => {
     expect(r.errors[0]?.message).toContain('operation cancelled: actual cost limit exceeded');
   });
 
+  it('two-variable comprehensions are metered too', () => {
+    const l = '[1,2,3,4,5,6,7,8,9,10]';
+    const nested = `${l}.all(i, a, ${l}.all(j, b, ${l}.all(k, c, ${l}.all(m, d, ${l}.all(n, e, ${l}.all(o, f, a + b + c + d + e + f > 0))))))`;
+    const r = run(
+      [
+        vap('p', { validations: [{ expression: nested }] }),
+        binding('b', { policyName: 'p', validationActions: ['Deny'] }),
+      ],
+      pod(),
+    );
+    expect(r.errors[0]?.code).toBe('cost_exceeded');
+  });
+
   it('the per-call budget stops a policy whose expressions together exceed it', () => {
     const small = '[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, a + b > 0))';
     const r = run(

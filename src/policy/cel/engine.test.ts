@@ -99,6 +99,15 @@ describe('Kubernetes CEL libraries', () => {
     // type()
     ['type(object.spec.replicas) == int', true],
     ["type('a') == string", true],
+    // two-variable comprehensions
+    ["object.spec.containers.all(i, c, i >= 0 && c.name != '')", true],
+    ["['a', 'bb'].exists(i, v, i == 1 && v == 'bb')", true],
+    ["['a', 'bb'].all(i, v, size(v) > i + 1)", false],
+    ['object.metadata.labels.all(k, v, k.size() > 2 && v.size() > 2)', true],
+    ["object.metadata.labels.exists_one(k, v, v == 'web')", true],
+    ["object.metadata.labels.exists(k, v, k == 'tier' && v == 'back')", false],
+    ["[1, 2].all(i, v, v > i) && [3].exists(j, w, w == 3) && 'rest' == 'rest'", true],
+    ['[[1, 2], [3]].all(i, a, a.all(j, b, b > i + j))', true],
     // jsonpatch
     ["jsonpatch.escapeKey('a/b~c')", 'a~1b~0c'],
     // null next to a typed branch, as cel-go allows

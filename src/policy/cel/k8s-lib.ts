@@ -5,6 +5,7 @@
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import { IPAddr, CIDR, parseCIDR, parseIP } from './net.js';
+import { registerTwoVariableComprehensions } from './two-var.js';
 import {
   Quantity,
   parseQuantity,
@@ -199,6 +200,7 @@ export function authorizerValue(fn: AuthorizerFn | undefined): unknown {
 
 /** Registers every Kubernetes CEL library on a cel-js environment. */
 export function registerKubernetesLibraries(env: Environment, _fn: AuthorizerFn | undefined): void {
+  registerTwoVariableComprehensions(env);
   const re = new Map<string, RegExp>();
   const regex = (p: string): RegExp => {
     let r = re.get(p);
