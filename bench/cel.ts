@@ -13,8 +13,8 @@ import { CATALOG, evaluateControls } from '../src/controls/index.js';
 import { parseManifests } from '../src/load/index.js';
 import { compilePolicies, createAttributes, createCelEngine, evaluateRequest } from '../src/policy/index.js';
 
-// The native baseline. Once the PSS controls land, switch to:
-//   const NATIVE = pssControls('restricted', 'latest');   (from '../src/controls/pss/index.js')
+// The native baseline. Once the PSS controls land (branch pss), replace this one line with:
+//   const NATIVE = (await import('../src/controls/pss/index.js')).pssControls('restricted', 'latest');
 const NATIVE = CATALOG;
 
 const POD: KubeObject = {
