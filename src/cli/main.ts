@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError } from '../core/index.js';
 import { registerNodeCommand } from './commands/node-command.js';
+import { registerPolicyCommand } from './commands/policy-command.js';
 import { processIO, type CliIO } from './io.js';
 import { registerControlsCommand } from './commands/controls-command.js';
 import { registerNetpolCommand } from './commands/netpol-command.js';
@@ -21,6 +22,7 @@ Examples:
   $ palisade scan . -o html --output-file report.html --fail-on none
   $ palisade scan ./deploy --framework cis,nsa --config palisade.yaml
   $ palisade scan ./deploy --framework pss:restricted@v1.29
+  $ palisade scan ./deploy --framework none --policy ./policies
   $ palisade scan ./deploy --exceptions palisade-exceptions.yaml --scan-date 2026-12-01 -o sarif
 
 Frameworks (--framework, repeatable or comma-separated; default all): cis, nsa, mitre,
@@ -84,6 +86,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       '--scan-date <date>',
       'date (YYYY-MM-DD) exceptions and end-of-life dates are judged at; default today (UTC)',
     )
+    .option('--policy <file-or-dir>', 'also evaluate these CEL admission policies (repeatable)', collect, [])
+    .option('--no-policy-autogen', 'do not apply Pod policies to the pod templates of workloads')
     .addHelpText('after', SCAN_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runScan } = await import('./commands/scan.js');
@@ -102,6 +106,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
             ...(typeof opts.exceptions === 'string' ? { exceptions: opts.exceptions } : {}),
             allowAnnotationExceptions: opts.allowAnnotationExceptions === true,
             ...(typeof opts.scanDate === 'string' ? { scanDate: opts.scanDate } : {}),
+            policy: opts.policy as string[],
+            policyAutogen: opts.policyAutogen !== false,
           },
           io,
         ),
@@ -111,6 +117,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerControlsCommand(program, io, setExit);
   registerNetpolCommand(program, io, setExit);
   registerRbacCommand(program, io, setExit);
+  registerPolicyCommand(program, io, setExit);
 
   program
     .command('version')

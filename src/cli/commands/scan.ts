@@ -49,6 +49,10 @@ export interface ScanOptions {
   scanDate?: string;
   /** `--config FILE`: a palisade.dev/v1 Config with per-control settings. */
   config?: string;
+  /** CEL policy files or directories evaluated besides the controls. */
+  policy?: string[];
+  /** Apply Pod policies to workload pod templates (default true). */
+  policyAutogen?: boolean;
   /** Today's date for the default scan date; injected so tests do not read the clock. */
   today?: () => string;
 }
@@ -160,6 +164,17 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
     loaded.inventory.facts.kubernetesVersion = config.kubernetesVersion;
   const controls = selection.value.controls;
   const evaluation = evaluateControls(loaded.inventory, controls, { settings: config?.settings ?? {} });
+  const policies = options.policy?.length
+    ? await (
+        await import('./policy-scan.js')
+      ).scanWithPolicies(options.policy, loaded.inventory, io, {
+        autogen: options.policyAutogen !== false,
+      })
+    : undefined;
+  if (policies) {
+    evaluation.findings.push(...policies.findings);
+    loaded.inputErrors.push(...policies.inputErrors);
+  }
   const namespaces = options.namespace?.length ? new Set(options.namespace) : undefined;
   // A Namespace object is in the scope of itself: `-n shop` keeps shop's own findings
   // (e.g. its missing default-deny policy).
@@ -198,14 +213,16 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
     resources: resources.map((r) => r.ref),
     findings,
     inputErrors,
-    controls: controls.map((c) => ({
-      id: c.id,
-      title: c.title,
-      severity: c.severity,
-      rationale: c.rationale,
-      remediation: c.remediation,
-      frameworks: [...c.frameworks],
-    })),
+    controls: controls
+      .map((c) => ({
+        id: c.id,
+        title: c.title,
+        severity: c.severity,
+        rationale: c.rationale,
+        remediation: c.remediation,
+        frameworks: [...c.frameworks],
+      }))
+      .concat(policies?.controls ?? []),
     scores,
     scanDate,
     ...(rules.length > 0 || excepted.ignoredAnnotations.length > 0

@@ -1,0 +1,54 @@
+/** The `palisade policy` command tree; implementations are imported when a subcommand runs. */
+import type { Command } from 'commander';
+import type { CliIO } from '../io.js';
+
+const TEST_HELP = `
+Runs PolicyTest suites (*.test.yaml): each names its policy files and lists cases with the
+expected outcome (pass, fail, warn, audit, error, or a mutated object). See docs/policy.md.
+
+Prints one line per case, then "N passed, N failed".
+Exit codes: 0 all passed, 1 a case failed, 2 unreadable suite or policy that does not compile.
+
+Examples:
+  $ palisade policy test examples/policies
+  $ palisade policy test policies/no-latest-tag/no-latest-tag.test.yaml -q`;
+
+const EXPORT_HELP = `
+Writes the native Kubernetes objects for Palisade CELPolicy objects: a
+ValidatingAdmissionPolicy and its ValidatingAdmissionPolicyBinding. Native policies and
+bindings are written unchanged, so the output can be applied with kubectl.
+
+Examples:
+  $ palisade policy export examples/policies/require-labels/policy.yaml
+  $ palisade policy export policies/ --output-file native.yaml && kubectl apply -f native.yaml`;
+
+/** Registers `palisade policy test` and `palisade policy export`. */
+export function registerPolicyCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const policy = program.command('policy').description('test and export CEL admission policies');
+  policy
+    .command('test')
+    .description('run PolicyTest suites against their policies')
+    .argument('<paths...>', 'directories or suite files')
+    .option('-q, --quiet', 'print only failures and the summary')
+    .addHelpText('after', TEST_HELP)
+    .action(async (paths: string[], opts: { quiet?: boolean }) => {
+      const { runPolicyTestCommand } = await import('./policy.js');
+      setExit(await runPolicyTestCommand(paths, { quiet: opts.quiet === true }, io));
+    });
+  policy
+    .command('export')
+    .description('write native ValidatingAdmissionPolicy and binding objects')
+    .argument('<paths...>', 'policy files or directories; - reads standard input')
+    .option('--output-file <file>', 'write to this file instead of standard output')
+    .addHelpText('after', EXPORT_HELP)
+    .action(async (paths: string[], opts: { outputFile?: string }) => {
+      const { runPolicyExportCommand } = await import('./policy.js');
+      setExit(
+        await runPolicyExportCommand(
+          paths,
+          opts.outputFile !== undefined ? { outputFile: opts.outputFile } : {},
+          io,
+        ),
+      );
+    });
+}

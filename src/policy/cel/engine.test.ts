@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { createCelEngine, toCelValue } from './engine.js';
+import { authorizerValue } from './k8s-lib.js';
+import { relaxNullBranches } from './rewrite.js';
+
+const engine = createCelEngine();
+const object = toCelValue({
+  metadata: { name: 'web', labels: { app: 'web', tier: 'front' } },
+  spec: {
+    replicas: 3,
+    containers: [{ name: 'a', image: 'nginx:1.27', resources: { limits: { memory: '512Mi', cpu: '250m' } } }],
+  },
+});
+
+function evaluate(expr: string): unknown {
+  const c = engine.compile(expr);
+  if (!c.ok) throw new Error(c.error);
+  const r = c.value.evaluate(
+    {
+      object,
+      oldObject: null,
+      request: {},
+      params: null,
+      namespaceObject: null,
+      variables: {},
+      authorizer: authorizerValue(undefined),
+    },
+    { remaining: 1e6 },
+  );
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+describe('Kubernetes CEL libraries', () => {
+  it.each<[string, unknown]>([
+    // standard + JSON integers are int
+    ['object.spec.replicas + 1', 4n],
+    ['object.spec.replicas == 3', true],
+    ['object.metadata.labels.all(k, k.size() > 2)', true],
+    ["object.metadata.labels.exists(k, object.metadata.labels[k] == 'front')", true],
+    // optionals
+    ["object.spec.?strategy.?type.orValue('RollingUpdate')", 'RollingUpdate'],
+    ['object.metadata.?annotations.hasValue()', false],
+    ["optional.of('x').value()", 'x'],
+    // regex
+    ["'img:v1.2.3'.find('[0-9]+[.][0-9]+')", '1.2'],
+    ["'a1 b22 c333'.findAll('[0-9]+')", ['1', '22', '333']],
+    ["'a1 b22 c333'.findAll('[0-9]+', 2)", ['1', '22']],
+    ["object.spec.containers[0].image.matches('^nginx:')", true],
+    // lists
+    ['[1, 2, 3].isSorted()', true],
+    ["['b', 'a'].isSorted()", false],
+    ['[1, 2, 3].sum()', 6n],
+    ['[3, 1, 2].min()', 1n],
+    ["['b', 'c', 'a'].max()", 'c'],
+    ["['a', 'b', 'a'].indexOf('a')", 0n],
+    ["['a', 'b', 'a'].lastIndexOf('a')", 2n],
+    // strings extensions
+    ["'hello'.charAt(1)", 'e'],
+    ["'a-b-c'.replace('-', '+')", 'a+b+c'],
+    ["'a-b-c'.replace('-', '+', 1)", 'a+b-c'],
+    ["'abc'.reverse()", 'cba'],
+    ['strings.quote(\'say "hi"\\n\')', '"say \\"hi\\"\\n"'],
+    ["'  x '.trim()", 'x'],
+    ["'A,B'.lowerAscii().split(',')", ['a', 'b']],
+    ["['x', 'y'].join('-')", 'x-y'],
+    ["'%s has %d replicas'.format([object.metadata.name, object.spec.replicas])", 'web has 3 replicas'],
+    ["'%.2f'.format([1.005])", '1.00'],
+    // URLs
+    ["url('https://example.com:8443/a/b?x=1&x=2').getScheme()", 'https'],
+    ["url('https://example.com:8443/a/b?x=1&x=2').getHostname()", 'example.com'],
+    ["url('https://example.com:8443/a/b?x=1&x=2').getPort()", '8443'],
+    ["url('https://example.com:8443/a/b?x=1&x=2').getEscapedPath()", '/a/b'],
+    ["url('https://example.com:8443/a/b?x=1&x=2').getQuery()['x']", ['1', '2']],
+    ["isURL('not a url')", false],
+    // quantities
+    ["quantity(object.spec.containers[0].resources.limits.memory).compareTo(quantity('1Gi'))", -1n],
+    ["quantity('1Gi').isGreaterThan(quantity('1G'))", true],
+    ["quantity('250m').isInteger()", false],
+    ["quantity('2k').asInteger()", 2000n],
+    ["quantity('1.5').asApproximateFloat()", 1.5],
+    ["quantity('1Gi').add(quantity('512Mi')).compareTo(quantity('1536Mi'))", 0n],
+    ["quantity('1').sub(1).sign()", 0n],
+    ["isQuantity('12 apples')", false],
+    // IP and CIDR
+    ["ip('10.1.2.3').family()", 4n],
+    ["ip('::1').isLoopback()", true],
+    ["ip('169.254.1.1').isLinkLocalUnicast()", true],
+    ["ip('8.8.8.8').isGlobalUnicast()", true],
+    ["string(ip('2001:db8:0:0:0:0:0:1'))", '2001:db8::1'],
+    ["cidr('10.0.0.0/8').containsIP('10.200.0.1')", true],
+    ["cidr('10.0.0.0/8').containsCIDR('10.1.0.0/16')", true],
+    ["cidr('10.0.0.0/16').containsCIDR('10.0.0.0/8')", false],
+    ["string(cidr('192.168.1.77/24').masked())", '192.168.1.0/24'],
+    ["cidr('192.168.0.0/24').prefixLength()", 24n],
+    ["isIP('010.0.0.1')", false],
+    ["isCIDR('10.0.0.0/33')", false],
+    ["ip('10.0.0.1') == ip('10.0.0.1')", true],
+    // type()
+    ['type(object.spec.replicas) == int', true],
+    ["type('a') == string", true],
+    // two-variable comprehensions
+    ["object.spec.containers.all(i, c, i >= 0 && c.name != '')", true],
+    ["['a', 'bb'].exists(i, v, i == 1 && v == 'bb')", true],
+    ["['a', 'bb'].all(i, v, size(v) > i + 1)", false],
+    ['object.metadata.labels.all(k, v, k.size() > 2 && v.size() > 2)', true],
+    ["object.metadata.labels.exists_one(k, v, v == 'web')", true],
+    ["object.metadata.labels.exists(k, v, k == 'tier' && v == 'back')", false],
+    ["[1, 2].all(i, v, v > i) && [3].exists(j, w, w == 3) && 'rest' == 'rest'", true],
+    ['[[1, 2], [3]].all(i, a, a.all(j, b, b > i + j))', true],
+    // jsonpatch
+    ["jsonpatch.escapeKey('a/b~c')", 'a~1b~0c'],
+    // null next to a typed branch, as cel-go allows
+    ["object.spec.replicas > 5 ? 'many' : null", null],
+  ])('%s', (expr, want) => {
+    expect(evaluate(expr)).toEqual(want);
+  });
+
+  it.each<[string, string]>([
+    ["quantity('x')", 'quantities must match'],
+    ["ip('1.2.3')", 'parse error'],
+    ["ip('::ffff:1.2.3.4')", 'IPv4-mapped'],
+    ["url('::')", 'URL parse error'],
+    ["'abc'.charAt(9)", 'index out of range'],
+    ["authorizer.path('/healthz').check('get').allowed()", 'not available offline'],
+  ])('%s is an evaluation error', (expr, message) => {
+    expect(() => evaluate(expr)).toThrow(message);
+  });
+});
+
+describe('relaxNullBranches', () => {
+  it.each<[string, string]>([
+    ["a ? 'x' : null", "a ? 'x' : dyn(null)"],
+    ["a ? null : 'x'", "a ? dyn(null) : 'x'"],
+    ["{'k': null}", "{'k': dyn(null)}"],
+    ["'? null : in a string'", "'? null : in a string'"],
+    ['x == null', 'x == null'],
+    ['a ? nullable : b', 'a ? nullable : b'],
+  ])('%s', (input, want) => {
+    expect(relaxNullBranches(input)).toBe(want);
+  });
+});

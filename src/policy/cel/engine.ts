@@ -1,0 +1,243 @@
+/**
+ * Palisade's CEL engine: the one place that knows which CEL library runs expressions
+ * (@marcbachmann/cel-js, see docs/decisions/cel-engine.md). Everything else in src/policy
+ * talks to the small `CelEngine` / `CelProgram` interface below.
+ *
+ * Values handed to a program are "CEL values": JSON with integers as bigint (use
+ * `toCelValue`). Runtime cost is counted as one unit per evaluated expression node
+ * (comprehension bodies count once per iteration), checked against a `CostBudget`.
+ */
+import { Environment, EvaluationError, Optional } from '@marcbachmann/cel-js';
+import type { Result } from '../../core/index.js';
+import { registerKubernetesLibraries, type AuthorizerFn } from './k8s-lib.js';
+import { relaxNullBranches } from './rewrite.js';
+
+/** Remaining runtime cost for one evaluation; shared by every expression of one policy call. */
+export interface CostBudget {
+  remaining: number;
+}
+
+/** Default per-expression runtime cost limit (Kubernetes' PerCallLimit is 1,000,000). */
+export const PER_EXPRESSION_COST_LIMIT = 1_000_000;
+/** Default cost limit for all expressions of one policy on one request (Kubernetes: 10,000,000). */
+export const PER_CALL_COST_LIMIT = 10_000_000;
+
+/** Why an evaluation failed. */
+export interface CelEvalError {
+  code: 'cost_exceeded' | 'eval_error';
+  message: string;
+}
+
+/** A compiled expression. */
+export interface CelProgram {
+  readonly expression: string;
+  /** Evaluates against CEL-valued variables; never throws for expression errors. */
+  evaluate(
+    vars: Readonly<Record<string, unknown>>,
+    budget: CostBudget,
+    perExpressionLimit?: number,
+  ): Result<unknown, CelEvalError>;
+}
+
+/** Compiles CEL expressions in the Kubernetes admission environment. */
+export interface CelEngine {
+  readonly name: string;
+  /** Compiles one expression; the error is a one-line message with the column when known. */
+  compile(expression: string): Result<CelProgram, string>;
+}
+
+/** Variables every admission expression may reference. */
+export const ADMISSION_VARIABLES = [
+  'object',
+  'oldObject',
+  'request',
+  'params',
+  'namespaceObject',
+  'variables',
+  'authorizer',
+] as const;
+
+class CostExceeded extends Error {}
+
+let current: CostBudget = { remaining: Infinity };
+
+interface AstLike {
+  evaluate: (ev: unknown, ast: unknown, ctx: unknown) => unknown;
+  meta: {
+    alternate?: AstLike;
+    macro?: { evaluate: (ev: unknown, m: unknown, ctx: unknown) => unknown };
+    evaluate: (ev: unknown, ast: unknown, ctx: unknown) => unknown;
+  };
+  args: unknown;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/**
+ * Meters a checked AST. Outside comprehensions every node runs at most once per evaluation,
+ * so the parse limits already bound it; only a comprehension's step can repeat. Each
+ * evaluation of a step therefore costs the number of nodes in it (nested comprehensions
+ * count their own steps on top), which is the cost of evaluating every node, charged up front.
+ */
+function meterAst(root: unknown, nodeClass: unknown): void {
+  const isNode = (v: unknown): v is AstLike =>
+    v !== null && typeof v === 'object' && (v as { constructor?: unknown }).constructor === nodeClass;
+  const children = (node: AstLike): unknown[] => [node.args, node.meta.alternate, node.meta.macro];
+  const walk = (v: unknown, seen: Set<unknown>, onNode: (n: AstLike) => void): void => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, seen, onNode);
+      return;
+    }
+    if (isNode(v)) {
+      onNode(v);
+      for (const c of children(v)) walk(c, seen, onNode);
+      return;
+    }
+    if (isPlain(v)) for (const x of Object.values(v)) walk(x, seen, onNode);
+  };
+  const size = (n: unknown): number => {
+    let count = 0;
+    walk(n, new Set(), () => count++);
+    return count;
+  };
+  const meter = (node: AstLike, cost: number): void => {
+    const meta = node.meta;
+    node.evaluate = function metered(ev, ast, ctx) {
+      if ((current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
+      if (meta.alternate) return meta.alternate.evaluate(ev, meta.alternate, ctx);
+      if (meta.macro) return meta.macro.evaluate(ev, meta.macro, ctx);
+      return meta.evaluate.call(node, ev, ast, ctx);
+    };
+  };
+  walk(root, new Set(), (node) => {
+    const args = node.args as { step?: unknown; condition?: unknown } | undefined;
+    if ((node as unknown as { op?: string }).op === 'comprehension' && args && isNode(args.step))
+      meter(args.step, Math.max(1, size(args.step)));
+  });
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0] ?? msg;
+}
+
+/** Options of the engine. */
+export interface CelEngineOptions {
+  /** Backs `authorizer`; without it, authorizer checks fail with "not available offline". */
+  authorizer?: AuthorizerFn;
+}
+
+/** Creates the Kubernetes admission CEL engine. */
+export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
+  const env = new Environment({
+    unlistedVariablesAreDyn: false,
+    enableOptionalTypes: true,
+    homogeneousAggregateLiterals: false,
+    limits: {
+      maxAstNodes: 10_000,
+      maxDepth: 100,
+      maxListElements: 1000,
+      maxMapEntries: 1000,
+      maxCallArguments: 32,
+    },
+  });
+  for (const v of ADMISSION_VARIABLES) if (v !== 'authorizer') env.registerVariable(v, 'dyn');
+  registerKubernetesLibraries(env, options.authorizer);
+  const nodeClass = (env.parse('1') as unknown as { ast: { constructor: unknown } }).ast.constructor;
+
+  return {
+    name: '@marcbachmann/cel-js',
+    compile(expression) {
+      let parsed: ReturnType<Environment['parse']>;
+      try {
+        parsed = env.parse(relaxNullBranches(expression));
+      } catch (e) {
+        return { ok: false, error: compileMessage(e) };
+      }
+      const checked = parsed.check();
+      if (!checked.valid) return { ok: false, error: compileMessage(checked.error) };
+      meterAst(parsed.ast, nodeClass);
+      const program: CelProgram = {
+        expression,
+        evaluate(vars, budget, perExpressionLimit = PER_EXPRESSION_COST_LIMIT) {
+          const limit = Math.min(perExpressionLimit, budget.remaining);
+          const meter: CostBudget = { remaining: limit };
+          const previous = current;
+          current = meter;
+          try {
+            const value: unknown = parsed(vars);
+            if (meter.remaining < 0) return costError(budget, limit);
+            budget.remaining -= limit - meter.remaining;
+            return { ok: true, value };
+          } catch (e) {
+            if (meter.remaining < 0 || e instanceof CostExceeded) return costError(budget, limit);
+            budget.remaining -= limit - meter.remaining;
+            return { ok: false, error: { code: 'eval_error', message: firstLine(e) } };
+          } finally {
+            current = previous;
+          }
+        },
+      };
+      return { ok: true, value: program };
+    },
+  };
+}
+
+function costError(budget: CostBudget, limit: number): { ok: false; error: CelEvalError } {
+  budget.remaining = Math.max(0, budget.remaining - limit);
+  return {
+    ok: false,
+    error: {
+      code: 'cost_exceeded',
+      message: `operation cancelled: actual cost limit exceeded (runtime cost budget of ${limit} evaluation steps)`,
+    },
+  };
+}
+
+function compileMessage(e: unknown): string {
+  const msg = firstLine(e);
+  const range = (e as { range?: { start?: number } } | undefined)?.range;
+  return range?.start !== undefined ? `${msg} (at column ${range.start + 1})` : msg;
+}
+
+/** Converts parsed JSON into CEL values: whole numbers become int (bigint), as Kubernetes reads JSON. */
+export function toCelValue(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v;
+  if (Array.isArray(v)) return v.map(toCelValue);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = toCelValue(x);
+    return out;
+  }
+  return v;
+}
+
+/** Converts a CEL result back to JSON (int/uint to number, maps to objects, optionals unwrapped). */
+export function fromCelValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(fromCelValue);
+  if (v instanceof Map) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of v) out[String(k)] = fromCelValue(x);
+    return out;
+  }
+  if (v instanceof Optional) return v.hasValue() ? fromCelValue(v.value()) : undefined;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (v instanceof Date) return v.toISOString();
+  const ctor = (v as { constructor?: { name?: string } }).constructor?.name;
+  if (ctor === 'UnsignedInt') return Number((v as { value: number | bigint }).value);
+  if (!isPlain(v)) return (v as { toString(): string }).toString();
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = fromCelValue(x);
+  return out;
+}
+
+/** Returns true for a CEL evaluation error raised by the library (used by the libraries). */
+export function isCelLibraryError(e: unknown): boolean {
+  return e instanceof EvaluationError;
+}

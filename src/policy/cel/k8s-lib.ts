@@ -1,0 +1,424 @@
+/**
+ * The Kubernetes CEL libraries on top of the standard ones: regex (`find`, `findAll`), lists
+ * (`isSorted`, `sum`, `min`, `max`, `indexOf`, `lastIndexOf`), strings extensions (`charAt`,
+ * `replace`, `reverse`, `format`), URLs, quantities, IP/CIDR and the authorizer.
+ */
+import type { Environment } from '@marcbachmann/cel-js';
+import { IPAddr, CIDR, parseCIDR, parseIP } from './net.js';
+import { registerTwoVariableComprehensions } from './two-var.js';
+import {
+  Quantity,
+  parseQuantity,
+  quantityAdd,
+  quantityAsFloat,
+  quantityAsInteger,
+  quantityOfInt,
+} from './quantity.js';
+
+/** What an authorizer check asks, as Kubernetes' SubjectAccessReview attributes. */
+export interface AuthorizerAttributes {
+  /** Set for `authorizer.serviceAccount(ns, name)` checks; absent means the request's user. */
+  user?: string;
+  path?: string;
+  group?: string;
+  resource?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  verb: string;
+}
+
+/** Answers an authorizer check; backed by the RBAC graph when one is available. */
+export type AuthorizerFn = (attrs: AuthorizerAttributes) => {
+  decision: 'allow' | 'deny' | 'noOpinion';
+  reason?: string;
+};
+
+class StringsNamespace {
+  readonly name = 'strings';
+}
+
+const QUOTE_ESCAPES: Readonly<Record<string, string>> = {
+  '\u0007': '\\a',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\v': '\\v',
+  '\\': '\\\\',
+  '"': '\\"',
+};
+
+/** `strings.quote`: a double-quoted CEL string literal for the value. */
+export function quoteString(s: string): string {
+  // eslint-disable-next-line no-control-regex -- escaping control characters is the point
+  return `"${s.replace(/[\u0007\b\f\n\r\t\v\\"]/g, (c) => QUOTE_ESCAPES[c] ?? c)}"`;
+}
+
+class JsonPatchNamespace {
+  readonly name = 'jsonpatch';
+}
+
+class KubeURL {
+  constructor(readonly url: URL) {}
+}
+
+class Authorizer {
+  constructor(
+    readonly fn: AuthorizerFn | undefined,
+    readonly user: string | undefined,
+  ) {}
+}
+class PathCheck {
+  constructor(
+    readonly authz: Authorizer,
+    readonly path: string,
+  ) {}
+}
+class GroupCheck {
+  constructor(
+    readonly authz: Authorizer,
+    readonly group: string,
+  ) {}
+}
+class ResourceCheck {
+  constructor(
+    readonly authz: Authorizer,
+    readonly attrs: Omit<AuthorizerAttributes, 'verb'>,
+  ) {}
+}
+class Decision {
+  constructor(
+    readonly decision: 'allow' | 'deny' | 'noOpinion',
+    readonly reason: string,
+  ) {}
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function must<T>(v: T | string): T {
+  if (typeof v === 'string') fail(v);
+  return v;
+}
+
+function celEquals(a: unknown, b: unknown): boolean {
+  if (typeof a === 'bigint' || typeof b === 'bigint' || typeof a === 'number' || typeof b === 'number') {
+    return (typeof a === 'bigint' || typeof a === 'number') &&
+      (typeof b === 'bigint' || typeof b === 'number')
+      ? Number(a) === Number(b)
+      : false;
+  }
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => celEquals(x, b[i]));
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return (
+      ka.length === kb.length &&
+      ka.every((k) => celEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    );
+  }
+  return a === b;
+}
+
+function compare(a: unknown, b: unknown): number {
+  if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number'))
+    return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  return fail('no such overload for comparison of list elements');
+}
+
+/** Implements the `format` strings extension (%s %d %f %e %x %X %o %b %%). */
+export function formatString(fmt: string, args: readonly unknown[]): string {
+  let i = 0;
+  return fmt.replace(/%(\.\d+)?([sdfeExXob%])/g, (_m, prec: string | undefined, verb: string) => {
+    if (verb === '%') return '%';
+    if (i >= args.length) fail(`index ${i} out of range`);
+    const a = args[i++];
+    const p = prec ? Number(prec.slice(1)) : undefined;
+    switch (verb) {
+      case 's':
+        return formatValue(a);
+      case 'd':
+        if (typeof a !== 'bigint' && !(typeof a === 'number' && Number.isInteger(a)))
+          fail('error during formatting: decimal clause can only be used on integers');
+        return String(a);
+      case 'f':
+        return Number(a).toFixed(p ?? 6);
+      case 'e':
+        return Number(a)
+          .toExponential(p ?? 6)
+          .replace(/e([+-])(\d)$/, 'e$10$2');
+      case 'x':
+      case 'X': {
+        const s =
+          typeof a === 'string'
+            ? Buffer.from(a).toString('hex')
+            : a instanceof Uint8Array
+              ? Buffer.from(a).toString('hex')
+              : (a as bigint).toString(16);
+        return verb === 'X' ? s.toUpperCase() : s;
+      }
+      case 'o':
+        return (a as bigint).toString(8);
+      default:
+        return (a as bigint).toString(2);
+    }
+  });
+}
+
+function formatValue(a: unknown): string {
+  if (typeof a === 'string') return a;
+  if (Array.isArray(a)) return `[${a.map(formatValue).join(', ')}]`;
+  if (a === null) return 'null';
+  if (a instanceof Uint8Array) return Buffer.from(a).toString();
+  if (typeof a === 'object') {
+    const entries = Object.entries(a as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1));
+    if (a.constructor === Object) return `{${entries.map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')}}`;
+  }
+  return (a as { toString(): string }).toString();
+}
+
+function authorize(check: ResourceCheck | PathCheck, verb: string): Decision {
+  const authz = check.authz;
+  if (!authz.fn) fail('authorizer is not available offline: run against a cluster or give an RBAC inventory');
+  const attrs: AuthorizerAttributes =
+    check instanceof PathCheck ? { path: check.path, verb } : { ...check.attrs, verb };
+  if (authz.user !== undefined) attrs.user = authz.user;
+  const d = authz.fn(attrs);
+  return new Decision(d.decision, d.reason ?? '');
+}
+
+/** Creates the `authorizer` variable value for an evaluation. */
+export function authorizerValue(fn: AuthorizerFn | undefined): unknown {
+  return new Authorizer(fn, undefined);
+}
+
+/** Registers every Kubernetes CEL library on a cel-js environment. */
+export function registerKubernetesLibraries(env: Environment, _fn: AuthorizerFn | undefined): void {
+  registerTwoVariableComprehensions(env);
+  const re = new Map<string, RegExp>();
+  const regex = (p: string): RegExp => {
+    let r = re.get(p);
+    if (!r) {
+      try {
+        r = new RegExp(p, 'u');
+      } catch (e) {
+        fail(`invalid regular expression: ${(e as Error).message}`);
+      }
+      re.set(p, r);
+    }
+    return r;
+  };
+  env
+    // jsonpatch.escapeKey for MutatingAdmissionPolicy JSON patches
+    .registerType('JsonPatchNamespace', JsonPatchNamespace)
+    .registerConstant('jsonpatch', 'JsonPatchNamespace', new JsonPatchNamespace())
+    .registerFunction('JsonPatchNamespace.escapeKey(string): string', (_ns: JsonPatchNamespace, k: string) =>
+      k.replace(/~/g, '~0').replace(/\//g, '~1'),
+    )
+    .registerType('StringsNamespace', StringsNamespace)
+    .registerConstant('strings', 'StringsNamespace', new StringsNamespace())
+    .registerFunction('StringsNamespace.quote(string): string', (_ns: StringsNamespace, v: string) =>
+      quoteString(v),
+    )
+    // regex
+    .registerFunction('string.find(string): string', (s: string, p: string) => regex(p).exec(s)?.[0] ?? '')
+    .registerFunction('string.findAll(string): list<string>', (s: string, p: string) =>
+      [...s.matchAll(new RegExp(regex(p).source, 'gu'))].map((m) => m[0]),
+    )
+    .registerFunction('string.findAll(string, int): list<string>', (s: string, p: string, n: bigint) => {
+      const all = [...s.matchAll(new RegExp(regex(p).source, 'gu'))].map((m) => m[0]);
+      return n < 0n ? all : all.slice(0, Number(n));
+    })
+    // lists
+    .registerFunction('list.isSorted(): bool', (l: unknown[]) =>
+      l.every((x, i) => i === 0 || compare(l[i - 1], x) <= 0),
+    )
+    .registerFunction('list.sum(): dyn', (l: unknown[]) => {
+      if (l.length === 0) return 0n;
+      if (l.every((x) => typeof x === 'bigint')) return l.reduce((a, b) => a + b, 0n);
+      return l.reduce<number>((a, b) => a + Number(b), 0);
+    })
+    .registerFunction('list.min(): dyn', (l: unknown[]) =>
+      l.length === 0 ? fail('min called on empty list') : l.reduce((a, b) => (compare(b, a) < 0 ? b : a)),
+    )
+    .registerFunction('list.max(): dyn', (l: unknown[]) =>
+      l.length === 0 ? fail('max called on empty list') : l.reduce((a, b) => (compare(b, a) > 0 ? b : a)),
+    )
+    .registerFunction('list.indexOf(dyn): int', (l: unknown[], v: unknown) =>
+      BigInt(l.findIndex((x) => celEquals(x, v))),
+    )
+    .registerFunction('list.lastIndexOf(dyn): int', (l: unknown[], v: unknown) => {
+      for (let i = l.length - 1; i >= 0; i--) if (celEquals(l[i], v)) return BigInt(i);
+      return -1n;
+    })
+    // strings extensions
+    .registerFunction('string.charAt(int): string', (s: string, i: bigint) => {
+      const cps = Array.from(s);
+      if (i < 0n || i > BigInt(cps.length)) fail(`index out of range: ${i}`);
+      return cps[Number(i)] ?? '';
+    })
+    .registerFunction('string.replace(string, string): string', (s: string, a: string, b: string) =>
+      s.split(a).join(b),
+    )
+    .registerFunction(
+      'string.replace(string, string, int): string',
+      (s: string, a: string, b: string, n: bigint) => {
+        if (n < 0n) return s.split(a).join(b);
+        const parts = s.split(a);
+        const k = Number(n);
+        return parts.slice(0, k + 1).join(b) + (parts.length > k + 1 ? a + parts.slice(k + 1).join(a) : '');
+      },
+    )
+    .registerFunction('string.reverse(): string', (s: string) => Array.from(s).reverse().join(''))
+    .registerFunction('string.format(list): string', (s: string, args: unknown[]) => formatString(s, args))
+    // URLs
+    .registerType('kubernetes.URL', KubeURL)
+    .registerFunction('url(string): kubernetes.URL', (s: string) => {
+      try {
+        return new KubeURL(new URL(s));
+      } catch {
+        return fail(`URL parse error during conversion from string: ${s}`);
+      }
+    })
+    .registerFunction(
+      'isURL(string): bool',
+      (s: string) => URL.canParse(s) && /^[a-zA-Z][\w+.-]*:\/?\//.test(s),
+    )
+    .registerFunction('kubernetes.URL.getScheme(): string', (u: KubeURL) => u.url.protocol.replace(/:$/, ''))
+    .registerFunction('kubernetes.URL.getHost(): string', (u: KubeURL) => u.url.host)
+    .registerFunction('kubernetes.URL.getHostname(): string', (u: KubeURL) =>
+      u.url.hostname.replace(/^\[|\]$/g, ''),
+    )
+    .registerFunction('kubernetes.URL.getPort(): string', (u: KubeURL) => u.url.port)
+    .registerFunction('kubernetes.URL.getEscapedPath(): string', (u: KubeURL) => u.url.pathname)
+    .registerFunction('kubernetes.URL.getQuery(): map<string, list<string>>', (u: KubeURL) => {
+      const out: Record<string, string[]> = {};
+      for (const [k, v] of u.url.searchParams) (out[k] ??= []).push(v);
+      return out;
+    })
+    // quantities
+    .registerType('kubernetes.Quantity', Quantity)
+    .registerFunction('quantity(string): kubernetes.Quantity', (s: string) => must(parseQuantity(s)))
+    .registerFunction('isQuantity(string): bool', (s: string) => typeof parseQuantity(s) !== 'string')
+    .registerFunction('kubernetes.Quantity.sign(): int', (q: Quantity) => q.sign())
+    .registerFunction('kubernetes.Quantity.isInteger(): bool', (q: Quantity) => q.isInteger())
+    .registerFunction('kubernetes.Quantity.asInteger(): int', (q: Quantity) => must(quantityAsInteger(q)))
+    .registerFunction('kubernetes.Quantity.asApproximateFloat(): double', (q: Quantity) => quantityAsFloat(q))
+    .registerFunction(
+      'kubernetes.Quantity.add(kubernetes.Quantity): kubernetes.Quantity',
+      (a: Quantity, b: Quantity) => quantityAdd(a, b, 1n),
+    )
+    .registerFunction('kubernetes.Quantity.add(int): kubernetes.Quantity', (a: Quantity, b: bigint) =>
+      quantityAdd(a, quantityOfInt(b), 1n),
+    )
+    .registerFunction(
+      'kubernetes.Quantity.sub(kubernetes.Quantity): kubernetes.Quantity',
+      (a: Quantity, b: Quantity) => quantityAdd(a, b, -1n),
+    )
+    .registerFunction('kubernetes.Quantity.sub(int): kubernetes.Quantity', (a: Quantity, b: bigint) =>
+      quantityAdd(a, quantityOfInt(b), -1n),
+    )
+    .registerFunction('kubernetes.Quantity.compareTo(kubernetes.Quantity): int', (a: Quantity, b: Quantity) =>
+      a.compareTo(b),
+    )
+    .registerFunction(
+      'kubernetes.Quantity.isLessThan(kubernetes.Quantity): bool',
+      (a: Quantity, b: Quantity) => a.compareTo(b) < 0n,
+    )
+    .registerFunction(
+      'kubernetes.Quantity.isGreaterThan(kubernetes.Quantity): bool',
+      (a: Quantity, b: Quantity) => a.compareTo(b) > 0n,
+    )
+    // IP and CIDR
+    .registerType('net.IP', IPAddr)
+    .registerType('net.CIDR', CIDR)
+    .registerFunction('ip(string): net.IP', (s: string) => must(parseIP(s)))
+    .registerFunction('isIP(string): bool', (s: string) => typeof parseIP(s) !== 'string')
+    .registerFunction('net.IP.family(): int', (ip: IPAddr) => BigInt(ip.family))
+    .registerFunction('net.IP.isUnspecified(): bool', (ip: IPAddr) => ip.isUnspecified())
+    .registerFunction('net.IP.isLoopback(): bool', (ip: IPAddr) => ip.isLoopback())
+    .registerFunction('net.IP.isLinkLocalMulticast(): bool', (ip: IPAddr) => ip.isLinkLocalMulticast())
+    .registerFunction('net.IP.isLinkLocalUnicast(): bool', (ip: IPAddr) => ip.isLinkLocalUnicast())
+    .registerFunction('net.IP.isGlobalUnicast(): bool', (ip: IPAddr) => ip.isGlobalUnicast())
+    .registerFunction('string(net.IP): string', (ip: IPAddr) => ip.toString())
+    .registerOperator(
+      'net.IP == net.IP',
+      (a: IPAddr, b: IPAddr) => a.family === b.family && a.value === b.value,
+    )
+    .registerFunction('cidr(string): net.CIDR', (s: string) => must(parseCIDR(s)))
+    .registerFunction('isCIDR(string): bool', (s: string) => typeof parseCIDR(s) !== 'string')
+    .registerFunction('net.CIDR.containsIP(net.IP): bool', (c: CIDR, ip: IPAddr) => c.containsIP(ip))
+    .registerFunction('net.CIDR.containsIP(string): bool', (c: CIDR, s: string) =>
+      c.containsIP(must(parseIP(s))),
+    )
+    .registerFunction('net.CIDR.containsCIDR(net.CIDR): bool', (c: CIDR, o: CIDR) => c.containsCIDR(o))
+    .registerFunction('net.CIDR.containsCIDR(string): bool', (c: CIDR, s: string) =>
+      c.containsCIDR(must(parseCIDR(s))),
+    )
+    .registerFunction('net.CIDR.ip(): net.IP', (c: CIDR) => c.ip)
+    .registerFunction('net.CIDR.masked(): net.CIDR', (c: CIDR) => c.masked())
+    .registerFunction('net.CIDR.prefixLength(): int', (c: CIDR) => BigInt(c.prefixLength))
+    .registerFunction('string(net.CIDR): string', (c: CIDR) => c.toString())
+    .registerOperator(
+      'net.CIDR == net.CIDR',
+      (a: CIDR, b: CIDR) =>
+        a.prefixLength === b.prefixLength && a.ip.value === b.ip.value && a.ip.family === b.ip.family,
+    )
+    // authorizer
+    .registerType('kubernetes.authorization.Authorizer', Authorizer)
+    .registerType('kubernetes.authorization.PathCheck', PathCheck)
+    .registerType('kubernetes.authorization.GroupCheck', GroupCheck)
+    .registerType('kubernetes.authorization.ResourceCheck', ResourceCheck)
+    .registerType('kubernetes.authorization.Decision', Decision)
+    .registerVariable('authorizer', 'kubernetes.authorization.Authorizer')
+    .registerFunction(
+      'kubernetes.authorization.Authorizer.path(string): kubernetes.authorization.PathCheck',
+      (a: Authorizer, p: string) => new PathCheck(a, p),
+    )
+    .registerFunction(
+      'kubernetes.authorization.Authorizer.group(string): kubernetes.authorization.GroupCheck',
+      (a: Authorizer, g: string) => new GroupCheck(a, g),
+    )
+    .registerFunction(
+      'kubernetes.authorization.Authorizer.serviceAccount(string, string): kubernetes.authorization.Authorizer',
+      (a: Authorizer, ns: string, name: string) =>
+        new Authorizer(a.fn, `system:serviceaccount:${ns}:${name}`),
+    )
+    .registerFunction(
+      'kubernetes.authorization.GroupCheck.resource(string): kubernetes.authorization.ResourceCheck',
+      (g: GroupCheck, r: string) => new ResourceCheck(g.authz, { group: g.group, resource: r }),
+    )
+    .registerFunction(
+      'kubernetes.authorization.ResourceCheck.subresource(string): kubernetes.authorization.ResourceCheck',
+      (c: ResourceCheck, s: string) => new ResourceCheck(c.authz, { ...c.attrs, subresource: s }),
+    )
+    .registerFunction(
+      'kubernetes.authorization.ResourceCheck.namespace(string): kubernetes.authorization.ResourceCheck',
+      (c: ResourceCheck, s: string) => new ResourceCheck(c.authz, { ...c.attrs, namespace: s }),
+    )
+    .registerFunction(
+      'kubernetes.authorization.ResourceCheck.name(string): kubernetes.authorization.ResourceCheck',
+      (c: ResourceCheck, s: string) => new ResourceCheck(c.authz, { ...c.attrs, name: s }),
+    )
+    .registerFunction(
+      'kubernetes.authorization.ResourceCheck.check(string): kubernetes.authorization.Decision',
+      (c: ResourceCheck, verb: string) => authorize(c, verb),
+    )
+    .registerFunction(
+      'kubernetes.authorization.PathCheck.check(string): kubernetes.authorization.Decision',
+      (c: PathCheck, verb: string) => authorize(c, verb),
+    )
+    .registerFunction(
+      'kubernetes.authorization.Decision.allowed(): bool',
+      (d: Decision) => d.decision === 'allow',
+    )
+    .registerFunction('kubernetes.authorization.Decision.reason(): string', (d: Decision) => d.reason)
+    .registerFunction('kubernetes.authorization.Decision.errored(): bool', () => false)
+    .registerFunction('kubernetes.authorization.Decision.error(): string', () => '');
+}
