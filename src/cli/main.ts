@@ -2,6 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError } from '../core/index.js';
 import { processIO, type CliIO } from './io.js';
 import { palisadeVersion } from './version.js';
+import { addClusterScanOptions, clusterScanOptions } from './commands/cluster-options.js';
+import { registerSnapshotCommand } from './commands/snapshot-command.js';
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -38,7 +40,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     })
     .exitOverride();
 
-  program
+  const scan = program
     .command('scan')
     .description('scan manifests for security weaknesses')
     .argument('[paths...]', 'files or directories to scan; - reads standard input', [])
@@ -57,24 +59,27 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-n, --namespace <namespace>', 'only report objects in this namespace (repeatable)', collect, [])
     .option('-q, --quiet', 'no progress or status lines on stderr')
     .option('--ignore-input-errors', 'report input errors but do not let them set exit code 2')
-    .addHelpText('after', SCAN_HELP)
-    .action(async (paths: string[], opts: Record<string, unknown>) => {
-      const { runScan } = await import('./commands/scan.js');
-      setExit(
-        await runScan(
-          paths,
-          {
-            failOn: String(opts.failOn),
-            output: opts.output as string[],
-            ...(typeof opts.outputFile === 'string' ? { outputFile: opts.outputFile } : {}),
-            namespace: opts.namespace as string[],
-            quiet: opts.quiet === true,
-            ignoreInputErrors: opts.ignoreInputErrors === true,
-          },
-          io,
-        ),
-      );
-    });
+    .addHelpText('after', SCAN_HELP);
+  addClusterScanOptions(scan).action(async (paths: string[], opts: Record<string, unknown>) => {
+    const { runScan } = await import('./commands/scan.js');
+    setExit(
+      await runScan(
+        paths,
+        {
+          failOn: String(opts.failOn),
+          output: opts.output as string[],
+          ...(typeof opts.outputFile === 'string' ? { outputFile: opts.outputFile } : {}),
+          namespace: opts.namespace as string[],
+          quiet: opts.quiet === true,
+          ignoreInputErrors: opts.ignoreInputErrors === true,
+          ...clusterScanOptions(opts),
+        },
+        io,
+      ),
+    );
+  });
+
+  registerSnapshotCommand(program, io, setExit);
 
   program
     .command('version')

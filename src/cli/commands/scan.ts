@@ -1,14 +1,27 @@
 import path from 'node:path';
-import { isSeverity, severityAtLeast, UsageError, type Severity } from '../../core/index.js';
+import {
+  isSeverity,
+  severityAtLeast,
+  UsageError,
+  type InputIssue,
+  type Inventory,
+  type Severity,
+} from '../../core/index.js';
 import { CATALOG, evaluateControls } from '../../controls/index.js';
 import { loadFiles } from '../../load/index.js';
 import { buildReport, parseOutputSpecs, renderReport, type ReportFormat } from '../../report/index.js';
 import { useColor, type CliIO } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { palisadeVersion } from '../version.js';
+import {
+  checkClusterOptions,
+  loadClusterSource,
+  loadSnapshotSource,
+  type ClusterSourceOptions,
+} from './cluster-source.js';
 
 /** Options of `palisade scan`, as parsed from the command line. */
-export interface ScanOptions {
+export interface ScanOptions extends Omit<ClusterSourceOptions, 'namespace' | 'quiet'> {
   failOn: string;
   output: string[];
   outputFile?: string;
@@ -35,18 +48,27 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
     target.file = options.outputFile;
   }
 
-  const progress = progressReporter(
-    options.quiet ? { write: () => undefined } : io.stderr,
-    'Reading manifests',
-  );
-  const loaded = await loadFiles(paths.length > 0 ? paths : ['.'], {
-    cwd: io.cwd,
-    readStdin: () => io.readStdin(),
-    onProgress: (done, total) => {
-      progress.update(done, total);
-    },
-  });
-  progress.done();
+  checkClusterOptions(paths, options);
+  let loaded: { inventory: Inventory; inputErrors: InputIssue[] };
+  if (options.cluster || options.snapshot !== undefined) {
+    loaded =
+      options.snapshot !== undefined
+        ? await loadSnapshotSource(options.snapshot, io)
+        : await loadClusterSource(options, io);
+  } else {
+    const progress = progressReporter(
+      options.quiet ? { write: () => undefined } : io.stderr,
+      'Reading manifests',
+    );
+    loaded = await loadFiles(paths.length > 0 ? paths : ['.'], {
+      cwd: io.cwd,
+      readStdin: () => io.readStdin(),
+      onProgress: (done, total) => {
+        progress.update(done, total);
+      },
+    });
+    progress.done();
+  }
 
   const evaluation = evaluateControls(loaded.inventory, CATALOG);
   const namespaces = options.namespace?.length ? new Set(options.namespace) : undefined;
