@@ -301,7 +301,7 @@ async function launch(input: LaunchInput): Promise<TestCluster> {
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${file('sa.pub')}`,
     `--service-account-signing-key-file=${file('sa.key')}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
+    '--service-cluster-ip-range=10.0.0.0/16',
     '--authorization-mode=Node,RBAC',
     `--enable-admission-plugins=${HARNESS_ADMISSION_PLUGINS.join(',')}`,
     '--disable-admission-plugins=ServiceAccount',
