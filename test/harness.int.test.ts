@@ -71,6 +71,27 @@ describe.skipIf(!gate.run)('test harness: a real kube-apiserver', () => {
     expect(await eventually(() => listNames(client(alice.kubeconfig), 'v1', 'Pod'))).toEqual([]);
   });
 
+  it('authenticates a ServiceAccount by a bound token, and RBAC applies to it', async () => {
+    const sa = await cluster.serviceAccount('robots', 'builder');
+    expect(sa.username).toBe('system:serviceaccount:robots:builder');
+    expect(await failureCode(listNames(client(sa.kubeconfig), 'v1', 'Secret'))).toBe(403);
+    const admin = client(cluster.admin.kubeconfig);
+    await admin.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'builder-pod-reader' },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }],
+    });
+    await admin.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'builder-reads-pods' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'builder-pod-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'builder', namespace: 'robots' }],
+    });
+    expect(await eventually(() => listNames(client(sa.kubeconfig), 'v1', 'Pod'))).toEqual([]);
+  });
+
   it('writes audit events for requests, with the user who made them', async () => {
     await client(cluster.admin.kubeconfig).create({
       apiVersion: 'v1',
