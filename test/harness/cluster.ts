@@ -375,7 +375,7 @@ async function launch(input: LaunchInput): Promise<TestCluster> {
   });
   child.on('error', () => undefined);
 
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
   const stopProcess = async (): Promise<void> => {
     if (exited) return;
     killGroup(child, 'SIGTERM');
@@ -529,11 +529,10 @@ async function launch(input: LaunchInput): Promise<TestCluster> {
     apiServerFlags: [`--etcd-servers=http://127.0.0.1:${ports.etcdClientPort}`, ...apiServerFlags],
     user: makeUser,
     serviceAccount,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await stopProcess();
-      await rm(dir, { recursive: true, force: true });
+    stop() {
+      // A second call waits for the first one to finish, so nobody exits with the dir half removed.
+      stopping ??= stopProcess().then(() => rm(dir, { recursive: true, force: true }));
+      return stopping;
     },
   };
 }
