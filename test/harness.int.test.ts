@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, requireHarnessOrSkip, startCluster, type TestCluster } from './harness/index.js';
@@ -71,6 +73,27 @@ describe.skipIf(!gate.run)('test harness: a real kube-apiserver', () => {
     expect(await eventually(() => listNames(client(alice.kubeconfig), 'v1', 'Pod'))).toEqual([]);
   });
 
+  it('authenticates a ServiceAccount by a bound token, and RBAC applies to it', async () => {
+    const sa = await cluster.serviceAccount('robots', 'builder');
+    expect(sa.username).toBe('system:serviceaccount:robots:builder');
+    expect(await failureCode(listNames(client(sa.kubeconfig), 'v1', 'Secret'))).toBe(403);
+    const admin = client(cluster.admin.kubeconfig);
+    await admin.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'builder-pod-reader' },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }],
+    });
+    await admin.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'builder-reads-pods' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'builder-pod-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'builder', namespace: 'robots' }],
+    });
+    expect(await eventually(() => listNames(client(sa.kubeconfig), 'v1', 'Pod'))).toEqual([]);
+  });
+
   it('writes audit events for requests, with the user who made them', async () => {
     await client(cluster.admin.kubeconfig).create({
       apiVersion: 'v1',
@@ -101,5 +124,46 @@ describe.skipIf(!gate.run)('test harness: a real kube-apiserver', () => {
         (f) => f.startsWith('--enable-admission-plugins=') && f.includes('ValidatingAdmissionWebhook'),
       ),
     ).toBe(true);
+  });
+});
+
+describe.skipIf(!gate.run)('test harness: audit webhook backend', () => {
+  let cluster: TestCluster;
+  let receiver: Server;
+  const received: { verb: string; objectRef?: { name?: string } }[] = [];
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          kind: string;
+          items: typeof received;
+        };
+        if (list.kind === 'EventList') received.push(...list.items);
+        res.writeHead(200).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    cluster = await startCluster({ auditWebhookUrl: `http://127.0.0.1:${port}/audit` });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  it('sends audit events of requests to the webhook', async () => {
+    expect(cluster.apiServerFlags).toContain('--audit-webhook-mode=batch');
+    await client(cluster.admin.kubeconfig).create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'sent-to-webhook' },
+    });
+    const event = await eventually(() => {
+      const e = received.find((x) => x.verb === 'create' && x.objectRef?.name === 'sent-to-webhook');
+      return e ? Promise.resolve(e) : Promise.reject(new Error('not received yet'));
+    });
+    expect(event.verb).toBe('create');
   });
 });

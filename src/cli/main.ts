@@ -7,6 +7,8 @@ import { registerControlsCommand } from './commands/controls-command.js';
 import { registerNetpolCommand } from './commands/netpol-command.js';
 import { palisadeVersion } from './version.js';
 import { registerRbacCommand } from './commands/rbac-command.js';
+import { addClusterScanOptions, clusterScanOptions } from './commands/cluster-options.js';
+import { registerSnapshotCommand } from './commands/snapshot-command.js';
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -51,7 +53,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     })
     .exitOverride();
 
-  program
+  const scan = program
     .command('scan')
     .description('scan manifests for security weaknesses')
     .argument('[paths...]', 'files or directories to scan; - reads standard input', [])
@@ -88,31 +90,34 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     )
     .option('--policy <file-or-dir>', 'also evaluate these CEL admission policies (repeatable)', collect, [])
     .option('--no-policy-autogen', 'do not apply Pod policies to the pod templates of workloads')
-    .addHelpText('after', SCAN_HELP)
-    .action(async (paths: string[], opts: Record<string, unknown>) => {
-      const { runScan } = await import('./commands/scan.js');
-      setExit(
-        await runScan(
-          paths,
-          {
-            failOn: String(opts.failOn),
-            output: opts.output as string[],
-            ...(typeof opts.outputFile === 'string' ? { outputFile: opts.outputFile } : {}),
-            namespace: opts.namespace as string[],
-            quiet: opts.quiet === true,
-            ignoreInputErrors: opts.ignoreInputErrors === true,
-            framework: opts.framework as string[],
-            ...(typeof opts.config === 'string' ? { config: opts.config } : {}),
-            ...(typeof opts.exceptions === 'string' ? { exceptions: opts.exceptions } : {}),
-            allowAnnotationExceptions: opts.allowAnnotationExceptions === true,
-            ...(typeof opts.scanDate === 'string' ? { scanDate: opts.scanDate } : {}),
-            policy: opts.policy as string[],
-            policyAutogen: opts.policyAutogen !== false,
-          },
-          io,
-        ),
-      );
-    });
+    .addHelpText('after', SCAN_HELP);
+  addClusterScanOptions(scan).action(async (paths: string[], opts: Record<string, unknown>) => {
+    const { runScan } = await import('./commands/scan.js');
+    setExit(
+      await runScan(
+        paths,
+        {
+          failOn: String(opts.failOn),
+          output: opts.output as string[],
+          ...(typeof opts.outputFile === 'string' ? { outputFile: opts.outputFile } : {}),
+          namespace: opts.namespace as string[],
+          quiet: opts.quiet === true,
+          ignoreInputErrors: opts.ignoreInputErrors === true,
+          framework: opts.framework as string[],
+          ...(typeof opts.config === 'string' ? { config: opts.config } : {}),
+          ...(typeof opts.exceptions === 'string' ? { exceptions: opts.exceptions } : {}),
+          allowAnnotationExceptions: opts.allowAnnotationExceptions === true,
+          ...(typeof opts.scanDate === 'string' ? { scanDate: opts.scanDate } : {}),
+          policy: opts.policy as string[],
+          policyAutogen: opts.policyAutogen !== false,
+          ...clusterScanOptions(opts),
+        },
+        io,
+      ),
+    );
+  });
+
+  registerSnapshotCommand(program, io, setExit);
 
   registerControlsCommand(program, io, setExit);
   registerNetpolCommand(program, io, setExit);

@@ -1,6 +1,5 @@
 import https from 'node:https';
 import http from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
 import { InputError } from '../core/index.js';
 
 /** One HTTP answer from the API server; the body is the raw text. */
@@ -46,6 +45,8 @@ export interface ConnectClusterOptions {
  * over one keep-alive agent. An unknown context or file is an InputError.
  */
 export async function connectCluster(options: ConnectClusterOptions = {}): Promise<ClusterConnection> {
+  // Imported here so that file scans never load the Kubernetes client.
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
     if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);

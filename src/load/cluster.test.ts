@@ -513,3 +513,16 @@ describe('backoff', () => {
     expect(d).toBeLessThanOrEqual(hi);
   });
 });
+
+describe('readCluster ordering', () => {
+  it('orders objects of a type by namespace and name whatever order the server used', async () => {
+    const server = fakeCluster();
+    server.types[0]?.objects.reverse();
+    const { inventory } = await readCluster(server, { sleep: noSleep() });
+    expect(inventory.byKind('Pod').map((r) => `${r.ref.namespace}/${r.ref.name}`)).toEqual([
+      'pay/p0',
+      'pay/p1',
+      ...Array.from({ length: 7 }, (_, i) => `shop/p${i}`),
+    ]);
+  });
+});

@@ -454,8 +454,17 @@ export async function readCluster(
     },
   );
 
-  // Added in discovery order, whatever order the lists finished in: reports are deterministic.
-  for (const list of results) for (const obj of list) inventory.add({ object: obj, ref: refOf(obj) });
+  // Added in discovery order, whatever order the lists finished in, and by namespace and name
+  // within a type (etcd lists are in that order already; computed ones such as
+  // componentstatuses are not): reports are deterministic.
+  for (const list of results) {
+    const refs = list.map((obj) => ({ object: obj, ref: refOf(obj) }));
+    refs.sort(
+      (a, b) =>
+        compareKeys(a.ref.namespace ?? '', b.ref.namespace ?? '') || compareKeys(a.ref.name, b.ref.name),
+    );
+    for (const r of refs) inventory.add(r);
+  }
   Object.assign(facts, factsFromInventory(inventory));
   inventory.facts = facts;
   errors.sort((a, b) => (a.scope < b.scope ? -1 : a.scope > b.scope ? 1 : 0));
@@ -506,6 +515,10 @@ async function listAll(
     if (next === undefined || next === '') return;
     token = next;
   }
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Cluster facts that the objects themselves tell: nodes and a visible kube-apiserver's flags. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the integration-test harness binary (embedded etcd + the real kube-apiserver) once per
 # version and caches it under .harness-cache/ at the repository root. The cache key is the
-# Kubernetes version plus a hash of go.mod, go.sum and main.go, so a change to any of them
+# Kubernetes version plus a hash of go.mod, go.sum, main.go and this script, so a change to any of them
 # rebuilds. Go's own GOMODCACHE/GOCACHE stay at their machine defaults, so even a rebuild after
 # a key change mostly reuses compiled packages.
 #
@@ -21,7 +21,7 @@ done
 log() { if [ "$quiet" = 0 ]; then echo "harness: $*" >&2; fi; }
 
 version="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ {print $2; exit}' "$here/go.mod")"
-key="$(cat "$here/go.mod" "$here/go.sum" "$here/main.go" | sha256sum | cut -c1-12)"
+key="$(cat "$here/go.mod" "$here/go.sum" "$here/main.go" "$here/build.sh" | sha256sum | cut -c1-12)"
 cache="${PALISADE_HARNESS_CACHE:-$root/.harness-cache}"
 binary="$cache/palisade-harness-$version-$key"
 
@@ -40,7 +40,14 @@ else
   (cd "$here" && go mod download)
   log "modules ready after $(($(date +%s) - start))s; compiling"
   # -v names each package as it is compiled (only those not already in GOCACHE); count them as progress.
-  (cd "$here" && go build -v -trimpath -ldflags='-s -w' -o "$tmp" . 2>&1) | {
+  # The version stamps upstream's release build sets, so /version reports the real release.
+  minor="$(echo "$version" | cut -d. -f2)"
+  ldflags="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags="$ldflags -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldflags="$ldflags -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  (cd "$here" && go build -v -trimpath -ldflags="$ldflags" -o "$tmp" . 2>&1) | {
     n=0
     while IFS= read -r line; do
       case "$line" in

@@ -18,6 +18,14 @@ export interface ClusterUser {
   keyPem: string;
 }
 
+/** A ServiceAccount's identity: username `system:serviceaccount:NS:NAME`, token in the kubeconfig. */
+export interface ServiceAccountUser {
+  username: string;
+  groups: string[];
+  kubeconfig: string;
+  token: string;
+}
+
 /** How to start a test cluster. */
 export interface StartClusterOptions {
   /** Extra kube-apiserver flags, e.g. ['--enable-admission-plugins=...']; a flag given here replaces the harness default of the same name. */
@@ -48,6 +56,11 @@ export interface TestCluster {
   logPath: string;
   /** Creates a client-cert user with any name and groups. */
   user(username: string, groups?: string[]): Promise<ClusterUser>;
+  /**
+   * A ServiceAccount identity authenticated with a real bound token (TokenRequest API): the
+   * namespace and the ServiceAccount are created when missing.
+   */
+  serviceAccount(namespace: string, name: string): Promise<ServiceAccountUser>;
   /** The flags the API server was started with (for control-plane checks). */
   apiServerFlags: string[];
   /** Stops the API server and etcd, removes dir. Safe to call twice. */
@@ -301,7 +314,7 @@ async function launch(input: LaunchInput): Promise<TestCluster> {
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${file('sa.pub')}`,
     `--service-account-signing-key-file=${file('sa.key')}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
+    '--service-cluster-ip-range=10.0.0.0/16',
     '--authorization-mode=Node,RBAC',
     `--enable-admission-plugins=${HARNESS_ADMISSION_PLUGINS.join(',')}`,
     '--disable-admission-plugins=ServiceAccount',
@@ -362,7 +375,7 @@ async function launch(input: LaunchInput): Promise<TestCluster> {
   });
   child.on('error', () => undefined);
 
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
   const stopProcess = async (): Promise<void> => {
     if (exited) return;
     killGroup(child, 'SIGTERM');
@@ -431,6 +444,78 @@ async function launch(input: LaunchInput): Promise<TestCluster> {
     throw e;
   }
 
+  const adminRequest = (
+    method: string,
+    pathName: string,
+    body: unknown,
+  ): Promise<{ status: number; json: unknown }> =>
+    new Promise((resolve, reject) => {
+      const data = JSON.stringify(body);
+      const req = https.request(
+        `${server}${pathName}`,
+        {
+          method,
+          ca: ca.certPem,
+          cert: adminCert.certPem,
+          key: adminCert.keyPem,
+          headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown;
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = text;
+            }
+            resolve({ status: res.statusCode ?? 0, json });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(data);
+    });
+  const createIfMissing = async (pathName: string, body: unknown): Promise<void> => {
+    const r = await adminRequest('POST', pathName, body);
+    if (r.status !== 201 && r.status !== 409)
+      throw new Error(`POST ${pathName}: ${r.status} ${JSON.stringify(r.json)}`);
+  };
+  const serviceAccount = async (namespace: string, name: string): Promise<ServiceAccountUser> => {
+    await createIfMissing('/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespace },
+    });
+    await createIfMissing(`/api/v1/namespaces/${namespace}/serviceaccounts`, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name },
+    });
+    const r = await adminRequest('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 3600 },
+    });
+    const token = (r.json as { status?: { token?: string } }).status?.token;
+    if (r.status !== 201 || token === undefined)
+      throw new Error(`TokenRequest for ${namespace}/${name}: ${r.status} ${JSON.stringify(r.json)}`);
+    const kubeconfig = path.join(dir, 'users', `sa-${namespace}-${name}.kubeconfig`);
+    const config = JSON.parse(renderKubeconfig(server, ca.certPem, [])) as Record<string, unknown>;
+    config.users = [{ name: 'sa', user: { token } }];
+    config.contexts = [{ name: 'sa', context: { cluster: 'harness', user: 'sa' } }];
+    config['current-context'] = 'sa';
+    await writeFile(kubeconfig, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    return {
+      username: `system:serviceaccount:${namespace}:${name}`,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+      kubeconfig,
+      token,
+    };
+  };
+
   return {
     server,
     caPem: ca.certPem,
@@ -443,11 +528,11 @@ async function launch(input: LaunchInput): Promise<TestCluster> {
     // --etcd-servers is added by the harness binary itself; it is listed so checks see every flag.
     apiServerFlags: [`--etcd-servers=http://127.0.0.1:${ports.etcdClientPort}`, ...apiServerFlags],
     user: makeUser,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await stopProcess();
-      await rm(dir, { recursive: true, force: true });
+    serviceAccount,
+    stop() {
+      // A second call waits for the first one to finish, so nobody exits with the dir half removed.
+      stopping ??= stopProcess().then(() => rm(dir, { recursive: true, force: true }));
+      return stopping;
     },
   };
 }

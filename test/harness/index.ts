@@ -9,6 +9,7 @@ export {
   mergeFlags,
   HARNESS_ADMISSION_PLUGINS,
   type ClusterUser,
+  type ServiceAccountUser,
   type StartClusterOptions,
   type TestCluster,
 } from './cluster.js';

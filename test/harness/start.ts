@@ -2,7 +2,8 @@
  * `npm run harness:start`: starts a test cluster, prints how to reach it, and stops it on
  * Ctrl-C (SIGINT) or SIGTERM. Extra arguments are passed to kube-apiserver as flags.
  */
-import { startCluster } from './index.js';
+// Not ./index.js: that also exports the vitest gate, which only loads inside vitest.
+import { startCluster } from './cluster.js';
 
 const cluster = await startCluster({ extraFlags: process.argv.slice(2) });
 process.stdout.write(

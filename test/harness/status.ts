@@ -19,11 +19,12 @@ export function harnessKubernetesVersion(): string {
 /**
  * Where build.sh puts the binary for the current sources: the cache folder (PALISADE_HARNESS_CACHE
  * or .harness-cache/ at the repository root) and a name keyed by the Kubernetes version and a
- * hash of go.mod, go.sum and main.go. Keep in step with build.sh.
+ * hash of go.mod, go.sum, main.go and build.sh. Keep in step with build.sh.
  */
 export function harnessBinaryPath(env: NodeJS.ProcessEnv = process.env): string {
   const hash = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(path.join(HARNESS_DIR, f)));
+  for (const f of ['go.mod', 'go.sum', 'main.go', 'build.sh'])
+    hash.update(readFileSync(path.join(HARNESS_DIR, f)));
   const key = hash.digest('hex').slice(0, 12);
   const cache = env.PALISADE_HARNESS_CACHE ?? path.join(REPO_ROOT, '.harness-cache');
   return path.join(cache, `palisade-harness-${harnessKubernetesVersion()}-${key}`);

@@ -7,6 +7,8 @@ import {
   parseFieldPath,
   severityAtLeast,
   UsageError,
+  type InputIssue,
+  type Inventory,
   type ResourceRef,
   type Severity,
 } from '../../core/index.js';
@@ -30,9 +32,15 @@ import { buildReport, parseOutputSpecs, renderReport, type ReportFormat } from '
 import { useColor, type CliIO } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { palisadeVersion } from '../version.js';
+import {
+  checkClusterOptions,
+  loadClusterSource,
+  loadSnapshotSource,
+  type ClusterSourceOptions,
+} from './cluster-source.js';
 
 /** Options of `palisade scan`, as parsed from the command line. */
-export interface ScanOptions {
+export interface ScanOptions extends Omit<ClusterSourceOptions, 'namespace' | 'quiet'> {
   failOn: string;
   output: string[];
   outputFile?: string;
@@ -146,18 +154,27 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
       io.stderr.write(`palisade: warning: settings for unknown control ${id} in ${options.config ?? ''}\n`);
   }
 
-  const progress = progressReporter(
-    options.quiet ? { write: () => undefined } : io.stderr,
-    'Reading manifests',
-  );
-  const loaded = await loadFiles(paths.length > 0 ? paths : ['.'], {
-    cwd: io.cwd,
-    readStdin: () => io.readStdin(),
-    onProgress: (done, total) => {
-      progress.update(done, total);
-    },
-  });
-  progress.done();
+  checkClusterOptions(paths, options);
+  let loaded: { inventory: Inventory; inputErrors: InputIssue[] };
+  if (options.cluster || options.snapshot !== undefined) {
+    loaded =
+      options.snapshot !== undefined
+        ? await loadSnapshotSource(options.snapshot, io)
+        : await loadClusterSource(options, io);
+  } else {
+    const progress = progressReporter(
+      options.quiet ? { write: () => undefined } : io.stderr,
+      'Reading manifests',
+    );
+    loaded = await loadFiles(paths.length > 0 ? paths : ['.'], {
+      cwd: io.cwd,
+      readStdin: () => io.readStdin(),
+      onProgress: (done, total) => {
+        progress.update(done, total);
+      },
+    });
+    progress.done();
+  }
 
   loaded.inventory.facts.scanDate = scanDate;
   if (config?.kubernetesVersion !== undefined && loaded.inventory.facts.kubernetesVersion === undefined)

@@ -1,0 +1,266 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { memoryIO } from '../src/cli/io.js';
+import { eventually, requireHarnessOrSkip, startCluster, type TestCluster } from './harness/index.js';
+
+const gate = requireHarnessOrSkip();
+
+const SECRET_VALUE = 'hunter2-do-not-leak';
+
+interface JsonReport {
+  summary: { resources: number; inputErrors: number };
+  findings: {
+    controlId: string;
+    resource: { kind: string; namespace?: string; name: string };
+    fieldPath?: string;
+    location?: unknown;
+  }[];
+  inputErrors: { file: string; message: string }[];
+  resources: { apiVersion: string; kind: string; namespace?: string; name: string }[];
+}
+
+/** Objects are written as plain JSON; client-node's model classes are not needed to send them. */
+function k8s(o: object): KubernetesObject {
+  return o;
+}
+
+function api(kubeconfig: string): KubernetesObjectApi {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  return KubernetesObjectApi.makeApiClient(kc);
+}
+
+async function scan(args: string[]): Promise<{ code: number; report: JsonReport; err: string }> {
+  const io = memoryIO({ cwd: process.cwd() });
+  const code = await main(['scan', ...args, '-o', 'json', '--fail-on', 'none', '-q'], io);
+  const out = io.out();
+  return { code, report: (out === '' ? {} : JSON.parse(out)) as JsonReport, err: io.err() };
+}
+
+const pod = (namespace: string, name: string, privileged: boolean): Record<string, unknown> => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace },
+  spec: {
+    containers: [
+      {
+        name: 'app',
+        image: 'registry.example.com/app:1.2.3',
+        resources: { limits: { cpu: '100m', memory: '64Mi' } },
+        securityContext: { privileged },
+      },
+    ],
+  },
+});
+
+describe.skipIf(!gate.run)('palisade scan --cluster against a real kube-apiserver', () => {
+  let cluster: TestCluster;
+  let tmp: string;
+  beforeAll(async () => {
+    cluster = await startCluster();
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'palisade-live-scan-'));
+    const admin = api(cluster.admin.kubeconfig);
+    for (const ns of ['shop', 'pay'])
+      await admin.create(k8s({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
+    await admin.create(k8s(pod('shop', 'root-shell', true)));
+    await admin.create(k8s(pod('pay', 'fine', false)));
+    await admin.create(
+      k8s({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'web', image: 'nginx:latest' }] },
+          },
+        },
+      }),
+    );
+    await admin.create(
+      k8s({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'db', namespace: 'shop' },
+        stringData: { password: SECRET_VALUE },
+      }),
+    );
+    // A kubeadm-style static pod: the reader takes the API server flags from it.
+    await admin.create(
+      k8s({
+        ...pod('kube-system', 'kube-apiserver-cp1', false),
+        metadata: {
+          name: 'kube-apiserver-cp1',
+          namespace: 'kube-system',
+          labels: { component: 'kube-apiserver' },
+        },
+        spec: {
+          containers: [
+            {
+              name: 'kube-apiserver',
+              image: 'registry.k8s.io/kube-apiserver:v1.37.2',
+              command: ['kube-apiserver', '--anonymous-auth=false', '--profiling=false'],
+            },
+          ],
+        },
+      }),
+    );
+    await admin.create(
+      k8s({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'carts.shop.example.com' },
+        spec: {
+          group: 'shop.example.com',
+          names: { plural: 'carts', singular: 'cart', kind: 'Cart' },
+          scope: 'Namespaced',
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      }),
+    );
+    await eventually(() =>
+      admin.create(
+        k8s({
+          apiVersion: 'shop.example.com/v1',
+          kind: 'Cart',
+          metadata: { name: 'c1', namespace: 'shop' },
+        }),
+      ),
+    );
+    // The limited user (group developers) may list pods everywhere, nothing else.
+    await admin.create(
+      k8s({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'pod-lister' },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }],
+      }),
+    );
+    await admin.create(
+      k8s({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'developers-list-pods' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'pod-lister' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'developers' }],
+      }),
+    );
+    await eventually(() => api(cluster.limited.kubeconfig).list('v1', 'Pod'));
+  }, 180_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('reports findings with the object and field path, built-in and custom types read', async () => {
+    const { code, report } = await scan(['--cluster', '--kubeconfig', cluster.admin.kubeconfig]);
+    expect(report.inputErrors).toEqual([]);
+    expect(code).toBe(0);
+    const privileged = report.findings.filter((f) => f.controlId === 'workload/no-privileged');
+    expect(privileged).toEqual([
+      expect.objectContaining({
+        resource: { apiVersion: 'v1', kind: 'Pod', namespace: 'shop', name: 'root-shell' },
+        fieldPath: 'spec.containers[0].securityContext.privileged',
+      }),
+    ]);
+    expect(privileged[0]?.location).toBeUndefined();
+    const kinds = new Set(report.resources.map((r) => `${r.apiVersion} ${r.kind}`));
+    for (const k of [
+      'v1 Namespace',
+      'apps/v1 Deployment',
+      'shop.example.com/v1 Cart',
+      'rbac.authorization.k8s.io/v1 ClusterRole',
+      'apiextensions.k8s.io/v1 CustomResourceDefinition',
+    ]) {
+      expect(kinds).toContain(k);
+    }
+  });
+
+  it('never puts a Secret value into the report', async () => {
+    const { report } = await scan(['--cluster', '--kubeconfig', cluster.admin.kubeconfig]);
+    expect(report.resources).toContainEqual({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: 'shop',
+      name: 'db',
+    });
+    const text = JSON.stringify(report);
+    expect(text).not.toContain(SECRET_VALUE);
+    expect(text).not.toContain(Buffer.from(SECRET_VALUE).toString('base64'));
+  });
+
+  it('as the limited user: forbidden types are per-scope errors and the pods are still scanned', async () => {
+    const { code, report } = await scan([
+      '--cluster',
+      '--kubeconfig',
+      cluster.kubeconfig,
+      '--context',
+      'limited',
+      '-A',
+    ]);
+    expect(code).toBe(2);
+    expect(report.findings.map((f) => `${f.controlId} ${f.resource.name}`)).toContain(
+      'workload/no-privileged root-shell',
+    );
+    const files = report.inputErrors.map((e) => e.file);
+    expect(files).toContain('cluster:/apis/apps/v1/deployments');
+    expect(files).toContain('cluster:/api/v1/secrets');
+    expect(files).not.toContain('cluster:/api/v1/pods');
+    expect(report.inputErrors.find((e) => e.file === 'cluster:/api/v1/secrets')?.message).toMatch(
+      /User "limited" cannot list resource "secrets".*\(cluster_forbidden\)$/,
+    );
+  });
+
+  it('reads only the namespaces given with -n', async () => {
+    const { report } = await scan(['--cluster', '--kubeconfig', cluster.admin.kubeconfig, '-n', 'pay']);
+    expect(new Set(report.resources.map((r) => r.namespace))).toEqual(new Set(['pay']));
+    expect(report.resources.map((r) => r.name)).toContain('fine');
+  });
+
+  it('saves a snapshot that scans to the same report, without Secret values, with cluster facts', async () => {
+    const file = path.join(tmp, 'cluster.snapshot.json.gz');
+    const io = memoryIO({ cwd: tmp });
+    expect(await main(['snapshot', 'save', file, '--kubeconfig', cluster.admin.kubeconfig, '-q'], io)).toBe(
+      0,
+    );
+    const raw = gunzipSync(readFileSync(file)).toString('utf8');
+    expect(raw).not.toContain(SECRET_VALUE);
+    expect(raw).not.toContain(Buffer.from(SECRET_VALUE).toString('base64'));
+    const snapshot = JSON.parse(raw) as { facts: Record<string, unknown>; source: { server: string } };
+    expect(snapshot.source.server).toBe(cluster.server);
+    expect(snapshot.facts).toMatchObject({
+      kubernetesVersion: 'v1.37.2',
+      apiServerFlags: ['--anonymous-auth=false', '--profiling=false'],
+      apiServerFlagsSource: 'Pod kube-system/kube-apiserver-cp1',
+    });
+
+    const live = await scan(['--cluster', '--kubeconfig', cluster.admin.kubeconfig]);
+    const offline = await scan(['--snapshot', file]);
+    expect(offline.code).toBe(0);
+    expect(offline.report.findings).toEqual(live.report.findings);
+    expect(offline.report.resources).toEqual(live.report.resources);
+  });
+
+  it('refuses an unknown context with a usage-level error', async () => {
+    const io = memoryIO({ cwd: tmp });
+    const code = await main(
+      ['scan', '--cluster', '--kubeconfig', cluster.kubeconfig, '--context', 'nope'],
+      io,
+    );
+    expect(code).toBe(2);
+    expect(io.err()).toContain('kubeconfig has no context "nope" (contexts: admin, limited)');
+  });
+});
