@@ -536,37 +536,32 @@ export class Analysis {
     // Sources whose egress does not bound their destinations (external sources included).
     const dense = new Uint8Array(this.size);
     for (const src of sources) dense[src] = src >= n || !this.egressOf[src]?.sparse ? 1 : 0;
-    // Destinations open to every pod / every external source, and the inverted index of the
-    // others: for each dense source, the destinations whose ingress rules name it.
+    // Destinations open to every pod / every external source; the others are reached by a
+    // dense source through the ingress rule sets that name it (`owners`: the destinations
+    // whose ingress includes a rule set).
     const openToPods: number[] = [];
     const openToExternal: number[] = [];
-    const incoming = new Map<number, number[]>();
-    const last = new Int32Array(this.size).fill(-1);
-    const push = (src: number, dst: number): void => {
-      if (dense[src] !== 1 || src === dst || last[src] === dst) return;
-      last[src] = dst;
-      const l = incoming.get(src);
-      if (l) l.push(dst);
-      else incoming.set(src, [dst]);
-    };
+    const podOpen = new Uint8Array(n);
+    const extOpen = new Uint8Array(n);
+    const owners = new Map<number, number[]>();
     for (let dst = 0; dst < n; dst++) {
       const ing = this.ingressOf[dst];
-      if (!ing) {
+      const ext = !ing || ing.parts.some((rs) => !isEmptyAcc(rs.any));
+      const pod = ext || (ing?.parts.some((rs) => !isEmptyAcc(rs.anyPod)) ?? true);
+      if (pod) {
+        podOpen[dst] = 1;
         openToPods.push(dst);
+      }
+      if (ext) {
+        extOpen[dst] = 1;
         openToExternal.push(dst);
-        continue;
       }
-      const extOpen = ing.parts.some((rs) => !isEmptyAcc(rs.any));
-      const podOpen = extOpen || ing.parts.some((rs) => !isEmptyAcc(rs.anyPod));
-      if (podOpen) openToPods.push(dst);
-      if (extOpen) openToExternal.push(dst);
-      for (const rs of ing.parts) {
-        if (!podOpen) {
-          for (const ns of rs.byNs.keys()) for (const p of this.peersByNs.get(ns) ?? []) push(p, dst);
-          for (const g of rs.byGroup.keys()) for (const p of this.groupMembers[g] ?? []) push(p, dst);
+      if (ing && !ext)
+        for (const rs of ing.parts) {
+          const l = owners.get(rs.idx);
+          if (l) l.push(dst);
+          else owners.set(rs.idx, [dst]);
         }
-        if (!extOpen) for (const a of rs.byPeer.keys()) push(a, dst);
-      }
     }
     // Ingress is evaluated by "marking": for the current source, each ingress rule set that
     // names it (by namespace, group or external range) records the ports it grants, so a
@@ -588,6 +583,7 @@ export class Analysis {
     }
     const stamp = new Int32Array(nSets).fill(-1);
     const marked: Acc[][] = new Array<Acc[]>(nSets);
+    let markedSets: number[] = [];
     const mark = (
       sets: readonly RuleSet[] | undefined,
       src: number,
@@ -600,6 +596,7 @@ export class Analysis {
         if (stamp[rs.idx] !== src) {
           stamp[rs.idx] = src;
           marked[rs.idx] = [acc];
+          markedSets.push(rs.idx);
         } else marked[rs.idx]?.push(acc);
       }
     };
@@ -615,8 +612,10 @@ export class Analysis {
       return c;
     };
     const seen = new Int32Array(this.size).fill(-1);
+    const last = new Int32Array(this.size).fill(-1);
     for (const src of sources) {
       const external = src >= n;
+      markedSets = [];
       if (external) mark(byPeer.get(src), src, (rs) => rs.byPeer.get(src));
       else {
         const ns = (this.peers[src] as Endpoint).ns;
@@ -639,7 +638,18 @@ export class Analysis {
         }
         candidates = list.sort((a, b) => a - b);
       } else {
-        const pods = mergeSorted(external ? openToExternal : openToPods, incoming.get(src) ?? []);
+        const open = external ? extOpen : podOpen;
+        const named: number[] = [];
+        for (const idx of markedSets)
+          for (const dst of owners.get(idx) ?? [])
+            if (open[dst] === 0 && last[dst] !== src) {
+              last[dst] = src;
+              named.push(dst);
+            }
+        const pods = mergeSorted(
+          external ? openToExternal : openToPods,
+          named.sort((x, y) => x - y),
+        );
         candidates = external ? pods : pods.concat(egressExternals);
       }
       for (const dst of candidates) {
