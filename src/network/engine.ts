@@ -612,6 +612,7 @@ export class Analysis {
       return c;
     };
     const seen = new Int32Array(this.size).fill(-1);
+    const egressAccs: Acc[][] = new Array<Acc[]>(this.size);
     const last = new Int32Array(this.size).fill(-1);
     for (const src of sources) {
       const external = src >= n;
@@ -623,18 +624,21 @@ export class Analysis {
         for (const g of this.groupsOfPeer[src] ?? []) mark(byGroup.get(g), src, (rs) => rs.byGroup.get(g));
       }
       let candidates: readonly number[];
-      if (dense[src] === 0) {
+      const sparse = dense[src] === 0;
+      if (sparse) {
+        // A sparse egress names its destinations: collect them with the ports each rule grants.
         const list: number[] = [];
-        const add = (p: number): void => {
+        const add = (p: number, acc: Acc): void => {
           if (seen[p] !== src) {
             seen[p] = src;
             list.push(p);
-          }
+            egressAccs[p] = [acc];
+          } else egressAccs[p]?.push(acc);
         };
         for (const rs of (this.egressOf[src] as Allowance).parts) {
-          for (const p of rs.byPeer.keys()) add(p);
-          for (const g of rs.byGroup.keys()) for (const p of this.groupMembers[g] ?? []) add(p);
-          for (const ns of rs.byNs.keys()) for (const p of this.peersByNs.get(ns) ?? []) add(p);
+          for (const [p, acc] of rs.byPeer) add(p, acc);
+          for (const [g, acc] of rs.byGroup) for (const p of this.groupMembers[g] ?? []) add(p, acc);
+          for (const [ns, acc] of rs.byNs) for (const p of this.peersByNs.get(ns) ?? []) add(p, acc);
         }
         candidates = list.sort((a, b) => a - b);
       } else {
@@ -654,7 +658,13 @@ export class Analysis {
       }
       for (const dst of candidates) {
         if (dst === src) continue;
-        let conn = external ? ConnSet.ALL : this.egressAllows(src, dst);
+        let conn: ConnSet;
+        if (external) conn = ConnSet.ALL;
+        else if (sparse) {
+          conn = ConnSet.NONE;
+          const table = this.portTables[dst];
+          for (const acc of egressAccs[dst] ?? []) conn = conn.union(resolveAcc(acc, table));
+        } else conn = this.egressAllows(src, dst);
         if (conn.isEmpty) continue;
         const ing = dst < n ? this.ingressOf[dst] : undefined;
         if (ing) {
