@@ -582,7 +582,8 @@ export class Analysis {
       for (const k of rs.byPeer.keys()) index(byPeer, k, rs);
     }
     const stamp = new Int32Array(nSets).fill(-1);
-    const marked: Acc[][] = new Array<Acc[]>(nSets);
+    const markedFirst: Acc[] = new Array<Acc>(nSets).fill(EMPTY_ACC);
+    const markedMore: (Acc[] | undefined)[] = new Array<Acc[] | undefined>(nSets);
     let markedSets: number[] = [];
     const mark = (
       sets: readonly RuleSet[] | undefined,
@@ -595,9 +596,10 @@ export class Analysis {
         if (!acc) continue;
         if (stamp[rs.idx] !== src) {
           stamp[rs.idx] = src;
-          marked[rs.idx] = [acc];
+          markedFirst[rs.idx] = acc;
+          markedMore[rs.idx] = undefined;
           markedSets.push(rs.idx);
-        } else marked[rs.idx]?.push(acc);
+        } else (markedMore[rs.idx] ??= []).push(acc);
       }
     };
     const compiled = new Map<Allowance, { base: Acc[]; baseExt: Acc[]; parts: Int32Array }>();
@@ -612,7 +614,9 @@ export class Analysis {
       return c;
     };
     const seen = new Int32Array(this.size).fill(-1);
-    const egressAccs: Acc[][] = new Array<Acc[]>(this.size);
+    // Per destination of the current sparse source: the first rule's ports, then any others.
+    const egressFirst: Acc[] = new Array<Acc>(this.size).fill(EMPTY_ACC);
+    const egressMore: (Acc[] | undefined)[] = new Array<Acc[] | undefined>(this.size);
     const last = new Int32Array(this.size).fill(-1);
     for (const src of sources) {
       const external = src >= n;
@@ -632,8 +636,9 @@ export class Analysis {
           if (seen[p] !== src) {
             seen[p] = src;
             list.push(p);
-            egressAccs[p] = [acc];
-          } else egressAccs[p]?.push(acc);
+            egressFirst[p] = acc;
+            egressMore[p] = undefined;
+          } else (egressMore[p] ??= []).push(acc);
         };
         for (const rs of (this.egressOf[src] as Allowance).parts) {
           for (const [p, acc] of rs.byPeer) add(p, acc);
@@ -663,7 +668,8 @@ export class Analysis {
         else if (sparse) {
           conn = ConnSet.NONE;
           const table = this.portTables[dst];
-          for (const acc of egressAccs[dst] ?? []) conn = conn.union(resolveAcc(acc, table));
+          conn = resolveAcc(egressFirst[dst] as Acc, table);
+          for (const acc of egressMore[dst] ?? []) conn = conn.union(resolveAcc(acc, table));
         } else conn = this.egressAllows(src, dst);
         if (conn.isEmpty) continue;
         const ing = dst < n ? this.ingressOf[dst] : undefined;
@@ -676,7 +682,8 @@ export class Analysis {
           if (!allowedIn.isAll)
             for (const idx of c.parts) {
               if (stamp[idx] !== src) continue;
-              for (const acc of marked[idx] ?? []) allowedIn = allowedIn.union(resolveAcc(acc, table));
+              allowedIn = allowedIn.union(resolveAcc(markedFirst[idx] as Acc, table));
+              for (const acc of markedMore[idx] ?? []) allowedIn = allowedIn.union(resolveAcc(acc, table));
             }
           conn = conn.intersect(allowedIn);
           if (conn.isEmpty) continue;
