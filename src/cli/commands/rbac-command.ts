@@ -137,7 +137,9 @@ Examples:
         [],
       )
       .addOption(
-        new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'dot']).default('text'),
+        new Option('-o, --output <format>', 'output format')
+          .choices(['text', 'json', 'dot', 'html'])
+          .default('text'),
       ),
   )
     .addHelpText(
@@ -148,7 +150,8 @@ Exit code 1 when a path is found, 0 when none.
 Examples:
   $ palisade rbac paths .
   $ palisade rbac paths --from Group:developers --to cluster-admin .
-  $ palisade rbac paths --to secrets:checkout -o json .`,
+  $ palisade rbac paths --to secrets:checkout -o json .
+  $ palisade rbac paths ./deploy -o html > rbac-paths.html`,
     )
     .action((paths: string[], opts: Opts) =>
       run(async () => (await import('./rbac.js')).runPaths(paths, opts, io)),

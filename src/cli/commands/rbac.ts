@@ -22,6 +22,7 @@ import {
   parseSubject,
   renderDiffText,
   renderPathsDot,
+  renderPathsHtml,
   renderPathsText,
   resolveResource,
   subjectNodeId,
@@ -238,6 +239,7 @@ export async function runPaths(paths: string[], opts: Opts, io: CliIO): Promise<
   const found = findPaths(graph, { ...(from.length > 0 ? { from } : {}), ...(to.length > 0 ? { to } : {}) });
   if (opts.output === 'json') io.stdout.write(`${JSON.stringify({ paths: found }, null, 2)}\n`);
   else if (opts.output === 'dot') io.stdout.write(renderPathsDot(found, graph));
+  else if (opts.output === 'html') io.stdout.write(renderPathsHtml(found, graph));
   else io.stdout.write(renderPathsText(found, graph));
   return finish(loaded, opts, found.length > 0 ? 1 : 0);
 }
