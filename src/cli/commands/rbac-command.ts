@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { addInventorySourceOptions } from './cluster-source.js';
 import type { CliIO } from '../io.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -13,9 +14,8 @@ The API server's built-in cluster-admin ClusterRole is assumed when the input la
 type Opts = Record<string, unknown>;
 
 function common(cmd: Command): Command {
-  return cmd
-    .option('--cluster', 'read RBAC from the live cluster (not available yet)')
-    .option('--snapshot <file>', 'read RBAC from a snapshot file (not available yet)')
+  return addInventorySourceOptions(cmd)
+    .option('-q, --quiet', 'no status lines on stderr')
     .option('--ignore-input-errors', 'report input errors but do not let them set exit code 2');
 }
 
