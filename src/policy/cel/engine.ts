@@ -206,14 +206,22 @@ function compileMessage(e: unknown): string {
 
 /** Converts parsed JSON into CEL values: whole numbers become int (bigint), as Kubernetes reads JSON. */
 export function toCelValue(v: unknown): unknown {
-  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v;
-  if (Array.isArray(v)) return v.map(toCelValue);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = toCelValue(x);
-    return out;
+  if (v === null || typeof v !== 'object') {
+    return typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v;
   }
-  return v;
+  if (Array.isArray(v)) {
+    const items: unknown[] = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) items[i] = toCelValue(v[i]);
+    return items;
+  }
+  // A key loop without Object.entries' pair arrays: this runs on every admission request.
+  const src = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(src)) {
+    const x = src[k];
+    if (x !== undefined) out[k] = toCelValue(x);
+  }
+  return out;
 }
 
 /** Converts a CEL result back to JSON (int/uint to number, maps to objects, optionals unwrapped). */
