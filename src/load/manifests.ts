@@ -7,7 +7,9 @@ import {
   type ResourceSource,
 } from '../core/index.js';
 import {
+  compactPositions,
   isBlankRange,
+  newPositionTable,
   LineIndex,
   parseDocument,
   segmentsFor,
@@ -37,6 +39,7 @@ export function parseManifests(text: string, file: string): ParsedManifests {
   const helmLines = new Map<string, number>();
   // HELM_SOURCE can only match where the text says `Source:`; most files never do.
   const maybeHelm = text.includes('Source:');
+  const positions = newPositionTable();
 
   const chunks = splitDocuments(text);
   for (let docIndex = 0; docIndex < chunks.length; docIndex++) {
@@ -57,7 +60,7 @@ export function parseManifests(text: string, file: string): ParsedManifests {
     }
     if (isBlankRange(text, chunk.start, chunk.end)) continue;
 
-    const parsed = parseDocument(text, chunk.start, chunk.end);
+    const parsed = parseDocument(text, chunk.start, chunk.end, positions);
     if (!parsed.ok) {
       const at = lines.at(parsed.error.offset, lineDelta);
       out.issues.push({
@@ -109,6 +112,7 @@ export function parseManifests(text: string, file: string): ParsedManifests {
       source: sourceOf(sourceFile, docIndex, locator, NO_SEGMENTS),
     });
   }
+  compactPositions(positions);
   return out;
 }
 

@@ -18,10 +18,21 @@ import { parseFieldPath, type PathSegment } from '../core/index.js';
  * garbage collector's work, small. A mapping whose object keys are not in source order (merge
  * keys, integer-like keys) also keeps its source keys in `keys`.
  */
-interface PositionTable {
+export interface PositionTable {
   index: Map<object, number>;
-  starts: number[];
+  /** A growing array while documents are parsed into the table; compacted once they all are. */
+  starts: number[] | Int32Array;
   keys: Map<object, string[]> | undefined;
+}
+
+/** A table the documents of one file can share (see `parseDocument`). */
+export function newPositionTable(): PositionTable {
+  return { index: new Map(), starts: [], keys: undefined };
+}
+
+/** Stores a shared table's offsets in 4 bytes each once no more documents are parsed into it. */
+export function compactPositions(positions: PositionTable): void {
+  if (Array.isArray(positions.starts)) positions.starts = Int32Array.from(positions.starts);
 }
 
 /** A parsed YAML document with a way to locate its field paths. */
@@ -91,7 +102,7 @@ export function isBlankRange(text: string, start: number, end: number): boolean 
 
 // The listener's state. Parsing is synchronous and never re-entered, so one set of stacks
 // serves every document and costs no allocation once grown.
-let table: PositionTable = newTable();
+let table: PositionTable = newPositionTable();
 let openTop = 0;
 const openStart: number[] = [];
 const openBase: number[] = [];
@@ -101,10 +112,6 @@ const doneStart: number[] = [];
 const doneResult: unknown[] = [];
 let capturedRoot: unknown = undefined;
 let capturedRootStart = 0;
-
-function newTable(): PositionTable {
-  return { index: new Map(), starts: [], keys: undefined };
-}
 
 /**
  * js-yaml's parse listener. Nodes open and close properly nested; when a node closes, the
@@ -149,7 +156,7 @@ function captureListener(event: jsyaml.EventType, state: jsyaml.State): void {
 
 /** Appends the record of a node whose children are `doneStart[base…]`, every `step`-th one. */
 function record(node: object, base: number, step: number): void {
-  const starts = table.starts;
+  const starts = table.starts as number[];
   table.index.set(node, starts.length);
   starts.push((doneTop - base) / step);
   for (let i = base; i < doneTop; i += step) starts.push(doneStart[i] ?? 0);
@@ -177,14 +184,19 @@ function keyIndex(obj: object, key: string, count: number): number {
   return i === count ? found : -1;
 }
 
-/** Parses one YAML document, recording where each node starts. */
+/**
+ * Parses one YAML document, recording where each node starts in `positions` (by default a
+ * table of its own; the documents of one file may share one, compacted when all are parsed).
+ */
 export function parseDocument(
   text: string,
   start: number,
   end: number,
+  positions: PositionTable = newPositionTable(),
 ): { ok: true; doc: ParsedDocument } | { ok: false; error: DocumentError } {
   const source = text.slice(start, end);
-  const positions = newTable();
+  if (!Array.isArray(positions.starts)) positions.starts = Array.from(positions.starts);
+  const mark = positions.starts.length;
   table = positions;
   openTop = 0;
   doneTop = 0;
@@ -195,6 +207,7 @@ export function parseDocument(
   try {
     value = jsyaml.load(source, { schema: SCHEMA, listener: captureListener, json: false });
   } catch (e) {
+    forgetSince(positions, mark);
     if (e instanceof jsyaml.YAMLException) {
       return { ok: false, error: { offset: start + e.mark.position, message: e.reason || e.message } };
     }
@@ -221,6 +234,17 @@ export function parseDocument(
     }
   }
   return { ok: true, doc: new Document(value, text, start, end, rootStart, positions) };
+}
+
+/** Drops what a failed parse recorded in a shared table, so its nodes are not kept alive. */
+function forgetSince(positions: PositionTable, mark: number): void {
+  for (const [node, at] of positions.index) {
+    if (at >= mark) {
+      positions.index.delete(node);
+      positions.keys?.delete(node);
+    }
+  }
+  (positions.starts as number[]).length = mark;
 }
 
 /** A parsed document; positions are looked up only when a finding asks for one. */
