@@ -64,16 +64,38 @@ const SCHEMA = jsyaml.CORE_SCHEMA.extend({ implicit: [MERGE_TYPE] });
 
 /** Splits a YAML stream into documents at `---` and `...` markers at the start of a line. */
 export function splitDocuments(text: string): { start: number; end: number }[] {
+  // Same as matching /^(---|\.\.\.)(?=[ \t\r\n]|$)/gm, without running a regex over every line.
   const chunks: { start: number; end: number }[] = [];
-  const marker = /^(---|\.\.\.)(?=[ \t\r\n]|$)/gm;
   let start = 0;
-  let m: RegExpExecArray | null;
-  while ((m = marker.exec(text)) !== null) {
-    chunks.push({ start, end: m.index });
-    start = m[1] === '---' ? m.index + 3 : skipLine(text, m.index);
+  let dashes = text.indexOf('---');
+  let dots = text.indexOf('...');
+  let from = 0;
+  while (dashes >= 0 || dots >= 0) {
+    const at = dots < 0 || (dashes >= 0 && dashes < dots) ? dashes : dots;
+    if (at >= from && isLineStart(text, at) && isMarkerEnd(text, at + 3)) {
+      chunks.push({ start, end: at });
+      start = at === dashes ? at + 3 : skipLine(text, at);
+      from = at + 3;
+    }
+    if (at === dashes) dashes = text.indexOf('---', at + 1);
+    else dots = text.indexOf('...', at + 1);
   }
   chunks.push({ start, end: text.length });
   return chunks;
+}
+
+/** `^` of a multiline regex: the start of the text or just after a line terminator. */
+function isLineStart(text: string, i: number): boolean {
+  if (i === 0) return true;
+  const c = text.charCodeAt(i - 1);
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+/** `(?=[ \t\r\n]|$)` of a multiline regex at offset `i`. */
+function isMarkerEnd(text: string, i: number): boolean {
+  if (i >= text.length) return true;
+  const c = text.charCodeAt(i);
+  return c === 32 || c === 9 || c === 13 || c === 10 || c === 0x2028 || c === 0x2029;
 }
 
 function skipLine(text: string, i: number): number {
