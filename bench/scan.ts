@@ -89,11 +89,17 @@ export async function run(): Promise<string> {
     const perSecond = Math.round(resources / (f.wall / 1000));
     const perCpuSecond = Math.round(resources / (f.cpu / 1000));
     const ratio = f.wall / b.wall;
-    const flags = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].filter((x) => x !== '').join(' ');
+    // tsx's own --require/--import loader arguments are not V8 or GC settings; leave them out.
+    const argv = process.execArgv.filter(
+      (a, i, all) => !/^--(require|import)$/.test(a) && !/^--(require|import)$/.test(all[i - 1] ?? ''),
+    );
+    const flags = [...argv, process.env['NODE_OPTIONS'] ?? ''].filter((x) => x !== '').join(' ');
     console.log(
       `corpus: ${resources} resources in ${files.length} files; ${findings} findings; JSON report ${(bytes / 1e6).toFixed(1)} MB`,
     );
-    console.log(`node ${process.version}; V8/node flags: ${flags === '' ? 'none' : flags}`);
+    console.log(
+      `node ${process.version}; node/V8 flags: ${flags === '' ? 'none (defaults, as bin/palisade.js runs)' : flags}`,
+    );
     console.log(
       `full scan (fastest of ${ROUNDS}): wall ${f.wall.toFixed(0)} ms -> ${perSecond} resources/s (target >= 10000); CPU ${f.cpu.toFixed(0)} ms -> ${perCpuSecond} resources/CPU-s`,
     );
