@@ -11,7 +11,7 @@ import jsyaml from 'js-yaml';
 import { CATALOG, evaluateControls } from '../src/controls/index.js';
 import { loadFiles } from '../src/load/index.js';
 import { buildReport, renderReport } from '../src/report/index.js';
-import { writeCorpus } from './_corpus.js';
+import { HARDENED_SHARE, writeCorpus } from './_corpus.js';
 
 const FILES = 500;
 const PER_FILE = 20;
@@ -95,7 +95,7 @@ export async function run(): Promise<string> {
     );
     const flags = [...argv, process.env['NODE_OPTIONS'] ?? ''].filter((x) => x !== '').join(' ');
     console.log(
-      `corpus: ${resources} resources in ${files.length} files; ${findings} findings; JSON report ${(bytes / 1e6).toFixed(1)} MB`,
+      `corpus: ${resources} resources in ${files.length} files (5,000 Deployments and 1,000 CronJobs, ${Math.round(HARDENED_SHARE * 100)}% of them hardened; 1,000 each of Services, ConfigMaps, Roles, NetworkPolicies); ${findings} findings from ${CATALOG.length} controls; JSON report ${(bytes / 1e6).toFixed(1)} MB`,
     );
     console.log(
       `node ${process.version}; node/V8 flags: ${flags === '' ? 'none (defaults, as bin/palisade.js runs)' : flags}`,

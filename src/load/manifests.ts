@@ -157,7 +157,22 @@ function sourceOf(
   locator: DocumentLocator,
   base: readonly PathSegment[],
 ): ResourceSource {
-  return { file, docIndex, locate: (fieldPath) => locator.locate(base, fieldPath) };
+  // Controls often report the same field (a container, its securityContext): each path of a
+  // resource is located once. The cache exists only for resources that report a finding.
+  let seen: Map<string, { line: number; column: number }> | undefined;
+  return {
+    file,
+    docIndex,
+    locate: (fieldPath) => {
+      seen ??= new Map();
+      let at = seen.get(fieldPath);
+      if (at === undefined) {
+        at = locator.locate(base, fieldPath);
+        seen.set(fieldPath, at);
+      }
+      return { line: at.line, column: at.column };
+    },
+  };
 }
 
 function isList(obj: KubeObject): boolean {
