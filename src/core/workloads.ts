@@ -107,19 +107,20 @@ export interface ContainerEntry {
  * Container lists already built, per pod template object. The engine hands one template object
  * to every control evaluating a resource, so the entries (and their path strings) are built once.
  */
-const CONTAINERS = new WeakMap<PodTemplate, ContainerEntry[]>();
+const CONTAINERS = new WeakMap<PodTemplate, readonly ContainerEntry[]>();
 
 /**
  * Lists every container (init, regular, ephemeral) of a pod template with its path. The
- * entries are shared between calls for the same template object; the array is the caller's.
+ * entries and the array (read-only) are shared between calls for the same template object, so the
+ * dozens of controls that read one workload build and copy nothing.
  */
-export function containersOf(pod: PodTemplate): ContainerEntry[] {
+export function containersOf(pod: PodTemplate): readonly ContainerEntry[] {
   let entries = CONTAINERS.get(pod);
   if (!entries) {
     entries = listContainers(pod);
     CONTAINERS.set(pod, entries);
   }
-  return entries.slice();
+  return entries;
 }
 
 function listContainers(pod: PodTemplate): ContainerEntry[] {
