@@ -9,7 +9,94 @@ const IMAGES = [
   'postgres:16.4@sha256:' + 'b'.repeat(64),
 ];
 
+/**
+ * Share of workloads written the way a repository that already gates on a scanner writes them:
+ * 3 in 4 Deployments and CronJobs are hardened (digest-pinned images, probes, requests and
+ * limits, a restricted securityContext, no token automount); the rest are the weak ones below.
+ */
+export const HARDENED_SHARE = 0.75;
+
+function hardened(i: number): boolean {
+  return i % 4 !== 0;
+}
+
+const DIGEST_IMAGE = 'registry.local/team/api@sha256:' + 'a'.repeat(64);
+
+const HARDENED_CONTAINER = `          image: ${DIGEST_IMAGE}
+          imagePullPolicy: IfNotPresent
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: 500m, memory: 256Mi}
+          securityContext:
+            privileged: false
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            runAsNonRoot: true
+            runAsUser: 10001
+            runAsGroup: 10001
+            capabilities: {drop: [ALL]}
+`;
+
+function hardenedDeployment(ns: string, i: number): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-${i}
+  namespace: ${ns}
+  labels: {app: app-${i}, tier: backend}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: app-${i}}
+  template:
+    metadata:
+      labels: {app: app-${i}, tier: backend}
+    spec:
+      serviceAccountName: app-${i}
+      automountServiceAccountToken: false
+      securityContext:
+        runAsNonRoot: true
+        seccompProfile: {type: RuntimeDefault}
+      containers:
+        - name: main
+${HARDENED_CONTAINER}          ports:
+            - {name: http, containerPort: 8080}
+          env:
+            - name: LOG_LEVEL
+              value: info
+          livenessProbe:
+            httpGet: {path: /healthz, port: http}
+          readinessProbe:
+            httpGet: {path: /ready, port: http}
+`;
+}
+
+function hardenedCronJob(ns: string, i: number): string {
+  return `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: job-${i}, namespace: ${ns}}
+spec:
+  schedule: "0 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          labels: {app: app-${i}}
+        spec:
+          restartPolicy: OnFailure
+          serviceAccountName: job-${i}
+          automountServiceAccountToken: false
+          securityContext:
+            runAsNonRoot: true
+            seccompProfile: {type: RuntimeDefault}
+          containers:
+            - name: job
+${HARDENED_CONTAINER.replace(/^ {10}/gm, '              ')}              command: ["/bin/run", "--once"]
+`;
+}
+
 function deployment(ns: string, i: number): string {
+  if (hardened(i >> 1)) return hardenedDeployment(ns, i);
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -66,7 +153,10 @@ data:
     ttl: ${i}
   FEATURE_FLAGS: "a,b,c"
 `,
-  (ns, i) => `apiVersion: batch/v1
+  (ns, i) =>
+    hardened(i >> 1)
+      ? hardenedCronJob(ns, i)
+      : `apiVersion: batch/v1
 kind: CronJob
 metadata: {name: job-${i}, namespace: ${ns}}
 spec:

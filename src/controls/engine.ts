@@ -2,10 +2,12 @@ import {
   hasPodTemplate,
   podTemplateOf,
   type CatalogEntry,
+  type CheckContext,
   type Control,
   type Finding,
   type Inventory,
   type InventoryControl,
+  type PodTemplate,
   type Resource,
   type Violation,
 } from '../core/index.js';
@@ -36,6 +38,8 @@ function isInventoryControl(c: CatalogEntry): c is InventoryControl {
 /**
  * Evaluates controls over an inventory. Each control runs only on the objects it declares
  * (pod templates, given kinds, or the inventory once), using the inventory's kind index.
+ * Each workload's pod template is extracted once and the same object is handed to every
+ * control, so per-template work (such as `containersOf`) is shared between controls.
  */
 export function evaluateControls(
   inventory: Inventory,
@@ -44,6 +48,27 @@ export function evaluateControls(
 ): EvaluationResult {
   const result: EvaluationResult = { findings: [], errors: [] };
   const workloads = inventory.resources.filter((r) => hasPodTemplate(r.ref.kind));
+  // The direct loops below visit each object once only when no object was added twice.
+  const direct = new Set(inventory.resources).size === inventory.resources.length;
+  let pods: (PodTemplate | undefined)[] | undefined;
+  const podsOfWorkloads = (): (PodTemplate | undefined)[] =>
+    (pods ??= workloads.map((r) => podTemplateOf(r.object)));
+  let podIndex: Map<Resource, PodTemplate | undefined> | undefined;
+  const podOf = (r: Resource): PodTemplate | undefined => {
+    if (!podIndex) {
+      const all = podsOfWorkloads();
+      podIndex = new Map(workloads.map((w, i) => [w, all[i]]));
+    }
+    return podIndex.has(r) ? podIndex.get(r) : podTemplateOf(r.object);
+  };
+
+  const run = (control: Control, resource: Resource, ctx: CheckContext): void => {
+    try {
+      for (const v of control.check(ctx)) result.findings.push(toFinding(control, v.resource ?? resource, v));
+    } catch (e) {
+      result.errors.push({ controlId: control.id, resource, message: messageOf(e) });
+    }
+  };
 
   for (const control of controls) {
     const settings = options.settings?.[control.id] ?? {};
@@ -57,20 +82,39 @@ export function evaluateControls(
       }
       continue;
     }
-    const subjects = new Set<Resource>();
-    if (control.appliesTo.podTemplate) for (const r of workloads) subjects.add(r);
-    for (const kind of control.appliesTo.kinds ?? []) for (const r of inventory.byKind(kind)) subjects.add(r);
-    for (const resource of subjects) {
-      const pod = control.appliesTo.podTemplate ? podTemplateOf(resource.object) : undefined;
-      if (control.appliesTo.podTemplate && !pod && !control.appliesTo.kinds?.includes(resource.ref.kind))
-        continue;
-      try {
-        const ctx = pod ? { resource, pod, inventory, settings } : { resource, inventory, settings };
-        for (const v of control.check(ctx))
-          result.findings.push(toFinding(control, v.resource ?? resource, v));
-      } catch (e) {
-        result.errors.push({ controlId: control.id, resource, message: messageOf(e) });
+    const { podTemplate, kinds } = control.appliesTo;
+    if (direct && podTemplate && (kinds === undefined || kinds.length === 0)) {
+      // The common case: every workload with a pod template, in inventory order.
+      const all = podsOfWorkloads();
+      for (let i = 0; i < workloads.length; i++) {
+        const resource = workloads[i];
+        const pod = all[i];
+        if (resource === undefined || pod === undefined) continue;
+        run(control, resource, { resource, pod, inventory, settings });
       }
+      continue;
+    }
+    if (direct && !podTemplate) {
+      // Kinds only: each object is in exactly one kind's list, so no de-duplication is needed
+      // beyond skipping a kind named twice.
+      for (let k = 0; k < (kinds?.length ?? 0); k++) {
+        const kind = kinds?.[k] ?? '';
+        if (kinds?.indexOf(kind) !== k) continue;
+        for (const resource of inventory.byKind(kind))
+          run(control, resource, { resource, inventory, settings });
+      }
+      continue;
+    }
+    const subjects = new Set<Resource>(podTemplate ? workloads : []);
+    for (const kind of kinds ?? []) for (const r of inventory.byKind(kind)) subjects.add(r);
+    for (const resource of subjects) {
+      const pod = podTemplate ? podOf(resource) : undefined;
+      if (podTemplate && !pod && !kinds?.includes(resource.ref.kind)) continue;
+      run(
+        control,
+        resource,
+        pod ? { resource, pod, inventory, settings } : { resource, inventory, settings },
+      );
     }
   }
   return result;
@@ -86,9 +130,13 @@ export function toFinding(control: Omit<Control, 'check'>, resource: Resource, v
     resource: resource.ref,
     fieldPath: v.path,
     remediation: control.remediation,
-    frameworks: [...control.frameworks],
+    frameworks: control.frameworks.slice(),
   };
-  if (resource.source) finding.location = { file: resource.source.file, ...resource.source.locate(v.path) };
+  const source = resource.source;
+  if (source) {
+    const { line, column } = source.locate(v.path);
+    finding.location = { file: source.file, line, column };
+  }
   return finding;
 }
 

@@ -1,7 +1,21 @@
 /** One step of a field path: an object key or an array index. */
 export type PathSegment = string | number;
 
-const SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+/** Returns true for a key written bare in a path: `/^[A-Za-z_$][A-Za-z0-9_$-]*$/`, without a regex call. */
+function isSimpleKey(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ok =
+      (c >= 97 && c <= 122) /* a-z */ ||
+      (c >= 65 && c <= 90) /* A-Z */ ||
+      c === 95 /* _ */ ||
+      c === 36 /* $ */ ||
+      (i > 0 && ((c >= 48 && c <= 57) /* 0-9 */ || c === 45)); /* - */
+    if (!ok) return false;
+  }
+  return true;
+}
 
 /**
  * Renders segments as a Kubernetes-style field path: `spec.containers[1].image`.
@@ -11,7 +25,7 @@ export function formatFieldPath(segments: readonly PathSegment[]): string {
   let out = '';
   for (const s of segments) {
     if (typeof s === 'number') out += `[${s}]`;
-    else if (SIMPLE_KEY.test(s)) out += out === '' ? s : `.${s}`;
+    else if (isSimpleKey(s)) out += out === '' ? s : `.${s}`;
     else out += `[${JSON.stringify(s)}]`;
   }
   return out;

@@ -63,6 +63,24 @@ export function hasPodTemplate(kind: string): boolean {
   return Object.hasOwn(POD_TEMPLATE_PATHS, kind);
 }
 
+/** The field paths of each kind's pod metadata and spec, formatted once per kind. */
+const TEMPLATE_FIELD_PATHS = new Map<string, { metadataPath: string; specPath: string }>();
+
+function templateFieldPaths(
+  kind: string,
+  base: readonly PathSegment[],
+): { metadataPath: string; specPath: string } {
+  let paths = TEMPLATE_FIELD_PATHS.get(kind);
+  if (!paths) {
+    paths = {
+      metadataPath: formatFieldPath([...base, 'metadata']),
+      specPath: formatFieldPath([...base, 'spec']),
+    };
+    TEMPLATE_FIELD_PATHS.set(kind, paths);
+  }
+  return paths;
+}
+
 /** Extracts the pod template of a workload object, or undefined for other kinds or a missing spec. */
 export function podTemplateOf(obj: KubeObject): PodTemplate | undefined {
   if (!Object.hasOwn(POD_TEMPLATE_PATHS, obj.kind)) return undefined;
@@ -72,12 +90,8 @@ export function podTemplateOf(obj: KubeObject): PodTemplate | undefined {
   const t = template as { metadata?: unknown; spec?: unknown };
   if (t.spec === null || typeof t.spec !== 'object') return undefined;
   const metadata = t.metadata !== null && typeof t.metadata === 'object' ? (t.metadata as ObjectMeta) : {};
-  return {
-    metadata,
-    spec: t.spec as PodSpecLike,
-    metadataPath: formatFieldPath([...base, 'metadata']),
-    specPath: formatFieldPath([...base, 'spec']),
-  };
+  const { metadataPath, specPath } = templateFieldPaths(obj.kind, base);
+  return { metadata, spec: t.spec as PodSpecLike, metadataPath, specPath };
 }
 
 /** One container of a pod spec with its field path. */
@@ -89,8 +103,27 @@ export interface ContainerEntry {
   path: string;
 }
 
-/** Lists every container (init, regular, ephemeral) of a pod template with its path. */
-export function containersOf(pod: PodTemplate): ContainerEntry[] {
+/**
+ * Container lists already built, per pod template object. The engine hands one template object
+ * to every control evaluating a resource, so the entries (and their path strings) are built once.
+ */
+const CONTAINERS = new WeakMap<PodTemplate, readonly ContainerEntry[]>();
+
+/**
+ * Lists every container (init, regular, ephemeral) of a pod template with its path. The
+ * entries and the array (read-only) are shared between calls for the same template object, so the
+ * dozens of controls that read one workload build and copy nothing.
+ */
+export function containersOf(pod: PodTemplate): readonly ContainerEntry[] {
+  let entries = CONTAINERS.get(pod);
+  if (!entries) {
+    entries = listContainers(pod);
+    CONTAINERS.set(pod, entries);
+  }
+  return entries;
+}
+
+function listContainers(pod: PodTemplate): ContainerEntry[] {
   const out: ContainerEntry[] = [];
   for (const field of CONTAINER_FIELDS) {
     const list = pod.spec[field];

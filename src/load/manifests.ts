@@ -6,7 +6,16 @@ import {
   type Resource,
   type ResourceSource,
 } from '../core/index.js';
-import { isBlankYaml, LineIndex, parseDocument, segmentsFor, splitDocuments } from './yaml-documents.js';
+import {
+  compactPositions,
+  isBlankRange,
+  newPositionTable,
+  LineIndex,
+  parseDocument,
+  segmentsFor,
+  splitDocuments,
+  type ParsedDocument,
+} from './yaml-documents.js';
 
 /** Objects and input problems found in one text. */
 export interface ParsedManifests {
@@ -26,73 +35,144 @@ const HELM_SOURCE = /^#\s*Source:\s*(\S.*?)\s*$/m;
  */
 export function parseManifests(text: string, file: string): ParsedManifests {
   const out: ParsedManifests = { resources: [], issues: [], documents: 0 };
-  let lines: LineIndex | undefined;
-  const lineIndex = (): LineIndex => (lines ??= new LineIndex(text));
+  const lines = new LazyLineIndex(text);
   const helmLines = new Map<string, number>();
+  // HELM_SOURCE can only match where the text says `Source:`; most files never do.
+  const maybeHelm = text.includes('Source:');
+  const positions = newPositionTable();
 
   const chunks = splitDocuments(text);
-  chunks.forEach((chunk, docIndex) => {
-    const raw = text.slice(chunk.start, chunk.end);
-    const helm = HELM_SOURCE.exec(raw);
+  for (let docIndex = 0; docIndex < chunks.length; docIndex++) {
+    const chunk = chunks[docIndex];
+    if (chunk === undefined) continue;
     let sourceFile = file;
-    let mapLine = (line: number): number => line;
+    // Added to a line of this text to get the line in the reported file (Helm templates).
+    let lineDelta = 0;
+    const helm = maybeHelm ? HELM_SOURCE.exec(text.slice(chunk.start, chunk.end)) : null;
     if (helm?.[1] !== undefined) {
       // Lines count as in the template's own rendered file: `---` is line 1, `# Source:` line 2.
       sourceFile = helm[1];
-      const sourceLine = lineIndex().position(chunk.start + helm.index).line;
+      const sourceLine = lines.get().position(chunk.start + helm.index).line;
       const before = helmLines.get(sourceFile) ?? 0;
-      mapLine = (line) => before + 2 + (line - sourceLine);
-      const lastLine = lineIndex().position(Math.max(chunk.start, chunk.end - 1)).line;
-      helmLines.set(sourceFile, mapLine(lastLine));
+      lineDelta = before + 2 - sourceLine;
+      const lastLine = lines.get().position(Math.max(chunk.start, chunk.end - 1)).line;
+      helmLines.set(sourceFile, lastLine + lineDelta);
     }
-    if (isBlankYaml(raw)) return;
-    const at = (offset: number): { line: number; column: number } => {
-      const p = lineIndex().position(offset);
-      return { line: mapLine(p.line), column: p.column };
-    };
+    if (isBlankRange(text, chunk.start, chunk.end)) continue;
 
-    const parsed = parseDocument(text, chunk.start, chunk.end);
+    const parsed = parseDocument(text, chunk.start, chunk.end, positions);
     if (!parsed.ok) {
+      const at = lines.at(parsed.error.offset, lineDelta);
       out.issues.push({
         file: sourceFile,
-        ...at(parsed.error.offset),
+        line: at.line,
+        column: at.column,
         message: `invalid YAML: ${parsed.error.message}`,
       });
-      return;
+      continue;
     }
     const { doc } = parsed;
-    if (doc.value === null || doc.value === undefined) return;
+    if (doc.value === null || doc.value === undefined) continue;
     out.documents++;
-    const source = (base: readonly PathSegment[]): ResourceSource => ({
-      file: sourceFile,
-      docIndex,
-      locate: (fieldPath) => at(doc.offsetOf(segmentsFor(base, fieldPath))),
-    });
+    const locator = new DocumentLocator(lines, doc, lineDelta);
     const problem = objectProblem(doc.value);
     if (problem !== undefined) {
-      out.issues.push({ file: sourceFile, ...at(doc.offsetOf([])), message: problem });
-      return;
+      const at = locator.at(doc.offsetOf(NO_SEGMENTS));
+      out.issues.push({ file: sourceFile, line: at.line, column: at.column, message: problem });
+      continue;
     }
     const obj = doc.value as KubeObject;
     if (isList(obj)) {
-      (obj.items as unknown[]).forEach((item, i) => {
+      const items = obj.items as unknown[];
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
         const itemProblem = objectProblem(item);
         if (itemProblem !== undefined) {
+          const at = locator.at(doc.offsetOf(['items', i]));
           out.issues.push({
             file: sourceFile,
-            ...at(doc.offsetOf(['items', i])),
+            line: at.line,
+            column: at.column,
             message: `items[${i}]: ${itemProblem}`,
           });
         } else {
           const o = item as KubeObject;
-          out.resources.push({ object: o, ref: refOf(o), source: source(['items', i]) });
+          out.resources.push({
+            object: o,
+            ref: refOf(o),
+            source: sourceOf(sourceFile, docIndex, locator, ['items', i]),
+          });
         }
-      });
-      return;
+      }
+      continue;
     }
-    out.resources.push({ object: obj, ref: refOf(obj), source: source([]) });
-  });
+    out.resources.push({
+      object: obj,
+      ref: refOf(obj),
+      source: sourceOf(sourceFile, docIndex, locator, NO_SEGMENTS),
+    });
+  }
+  compactPositions(positions);
   return out;
+}
+
+const NO_SEGMENTS: readonly PathSegment[] = [];
+
+/** The line index of a text, built on first use (only texts with findings or errors need one). */
+class LazyLineIndex {
+  private index: LineIndex | undefined;
+  constructor(private readonly text: string) {}
+
+  get(): LineIndex {
+    return (this.index ??= new LineIndex(this.text));
+  }
+
+  /** Line and column of an offset, the line shifted by `lineDelta`. */
+  at(offset: number, lineDelta: number): { line: number; column: number } {
+    const p = this.get().position(offset);
+    return { line: p.line + lineDelta, column: p.column };
+  }
+}
+
+/** Turns field paths of one document into line and column of the reported file. */
+class DocumentLocator {
+  constructor(
+    private readonly lines: LazyLineIndex,
+    private readonly doc: ParsedDocument,
+    private readonly lineDelta: number,
+  ) {}
+
+  at(offset: number): { line: number; column: number } {
+    return this.lines.at(offset, this.lineDelta);
+  }
+
+  locate(base: readonly PathSegment[], fieldPath: string): { line: number; column: number } {
+    return this.at(this.doc.offsetOf(segmentsFor(base, fieldPath)));
+  }
+}
+
+function sourceOf(
+  file: string,
+  docIndex: number,
+  locator: DocumentLocator,
+  base: readonly PathSegment[],
+): ResourceSource {
+  // Controls often report the same field (a container, its securityContext): each path of a
+  // resource is located once. The cache exists only for resources that report a finding.
+  let seen: Map<string, { line: number; column: number }> | undefined;
+  return {
+    file,
+    docIndex,
+    locate: (fieldPath) => {
+      seen ??= new Map();
+      let at = seen.get(fieldPath);
+      if (at === undefined) {
+        at = locator.locate(base, fieldPath);
+        seen.set(fieldPath, at);
+      }
+      return { line: at.line, column: at.column };
+    },
+  };
 }
 
 function isList(obj: KubeObject): boolean {
@@ -105,8 +185,12 @@ function objectProblem(value: unknown): string | undefined {
     return `not a Kubernetes object: expected a mapping with apiVersion and kind, found ${describe(value)}`;
   }
   const v = value as Record<string, unknown>;
-  const missing = ['apiVersion', 'kind'].filter((k) => typeof v[k] !== 'string' || v[k] === '');
-  if (missing.length > 0) return `not a Kubernetes object: missing ${missing.join(' and ')}`;
+  const noApiVersion = typeof v.apiVersion !== 'string' || v.apiVersion === '';
+  const noKind = typeof v.kind !== 'string' || v.kind === '';
+  if (noApiVersion || noKind) {
+    const missing = noApiVersion && noKind ? 'apiVersion and kind' : noApiVersion ? 'apiVersion' : 'kind';
+    return `not a Kubernetes object: missing ${missing}`;
+  }
   if (
     v.metadata !== undefined &&
     (v.metadata === null || typeof v.metadata !== 'object' || Array.isArray(v.metadata))

@@ -10,12 +10,29 @@ import { parseFieldPath, type PathSegment } from '../core/index.js';
  * asks for one. See docs/decisions/yaml-loader.md for the measurements behind this choice.
  */
 
-/** Start offsets of one mapping's keys and values, or of one sequence's items. */
-interface NodePositions {
-  /** For mappings: the keys in source order; null for sequences. */
-  keys: string[] | null;
-  /** For mappings: [keyStart, valueStart] pairs; for sequences: item starts. */
-  starts: number[];
+/**
+ * Where the nodes of one document start, relative to the document. Every positioned mapping
+ * and sequence has one entry in `index`: the offset in `starts` of its record
+ * `[count, start…]` (the starts of a mapping's keys, or of a sequence's items). One Map entry
+ * and a few numbers in a shared array per node keep the retained memory, and with it the
+ * garbage collector's work, small. A mapping whose object keys are not in source order (merge
+ * keys, integer-like keys) also keeps its source keys in `keys`.
+ */
+export interface PositionTable {
+  index: Map<object, number>;
+  /** A growing array while documents are parsed into the table; compacted once they all are. */
+  starts: number[] | Int32Array;
+  keys: Map<object, string[]> | undefined;
+}
+
+/** A table the documents of one file can share (see `parseDocument`). */
+export function newPositionTable(): PositionTable {
+  return { index: new Map(), starts: [], keys: undefined };
+}
+
+/** Stores a shared table's offsets in 4 bytes each once no more documents are parsed into it. */
+export function compactPositions(positions: PositionTable): void {
+  if (Array.isArray(positions.starts)) positions.starts = Int32Array.from(positions.starts);
 }
 
 /** A parsed YAML document with a way to locate its field paths. */
@@ -47,16 +64,38 @@ const SCHEMA = jsyaml.CORE_SCHEMA.extend({ implicit: [MERGE_TYPE] });
 
 /** Splits a YAML stream into documents at `---` and `...` markers at the start of a line. */
 export function splitDocuments(text: string): { start: number; end: number }[] {
+  // Same as matching /^(---|\.\.\.)(?=[ \t\r\n]|$)/gm, without running a regex over every line.
   const chunks: { start: number; end: number }[] = [];
-  const marker = /^(---|\.\.\.)(?=[ \t\r\n]|$)/gm;
   let start = 0;
-  let m: RegExpExecArray | null;
-  while ((m = marker.exec(text)) !== null) {
-    chunks.push({ start, end: m.index });
-    start = m[1] === '---' ? m.index + 3 : skipLine(text, m.index);
+  let dashes = text.indexOf('---');
+  let dots = text.indexOf('...');
+  let from = 0;
+  while (dashes >= 0 || dots >= 0) {
+    const at = dots < 0 || (dashes >= 0 && dashes < dots) ? dashes : dots;
+    if (at >= from && isLineStart(text, at) && isMarkerEnd(text, at + 3)) {
+      chunks.push({ start, end: at });
+      start = at === dashes ? at + 3 : skipLine(text, at);
+      from = at + 3;
+    }
+    if (at === dashes) dashes = text.indexOf('---', at + 1);
+    else dots = text.indexOf('...', at + 1);
   }
   chunks.push({ start, end: text.length });
   return chunks;
+}
+
+/** `^` of a multiline regex: the start of the text or just after a line terminator. */
+function isLineStart(text: string, i: number): boolean {
+  if (i === 0) return true;
+  const c = text.charCodeAt(i - 1);
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+/** `(?=[ \t\r\n]|$)` of a multiline regex at offset `i`. */
+function isMarkerEnd(text: string, i: number): boolean {
+  if (i >= text.length) return true;
+  const c = text.charCodeAt(i);
+  return c === 32 || c === 9 || c === 13 || c === 10 || c === 0x2028 || c === 0x2029;
 }
 
 function skipLine(text: string, i: number): number {
@@ -64,119 +103,227 @@ function skipLine(text: string, i: number): number {
   return nl < 0 ? text.length : nl + 1;
 }
 
+const BLANK_YAML = /^(\s|#[^\n]*)*$/;
+
 /** Returns true when the text holds nothing but blanks and comments. */
 export function isBlankYaml(text: string): boolean {
-  return /^(\s|#[^\n]*)*$/.test(text);
+  return BLANK_YAML.test(text);
 }
 
-/** Parses one YAML document, recording where each node starts. */
+/** `isBlankYaml` of `text[start, end)`, without the slice for the usual document. */
+export function isBlankRange(text: string, start: number, end: number): boolean {
+  let i = start;
+  let c = 0;
+  while (i < end && ((c = text.charCodeAt(i)) === 32 || c === 10 || c === 9 || c === 13)) i++;
+  if (i >= end) return true;
+  // Any other ASCII character but `#`, vertical tab and form feed is content; the rest
+  // (comments, Unicode spaces) takes the full test.
+  if (c < 0x80 && c !== 35 && c !== 11 && c !== 12) return false;
+  return BLANK_YAML.test(text.slice(start, end));
+}
+
+// The listener's state. Parsing is synchronous and never re-entered, so one set of stacks
+// serves every document and costs no allocation once grown.
+let table: PositionTable = newPositionTable();
+let openTop = 0;
+const openStart: number[] = [];
+const openBase: number[] = [];
+let doneTop = 0;
+let doneHigh = 0;
+const doneStart: number[] = [];
+const doneResult: unknown[] = [];
+let capturedRoot: unknown = undefined;
+let capturedRootStart = 0;
+
+/**
+ * js-yaml's parse listener. Nodes open and close properly nested; when a node closes, the
+ * nodes closed since it opened are its children: alternately key and value for a mapping,
+ * items for a sequence. An alias returns an already-positioned object; when children do not
+ * line up (an empty sequence item), the node keeps no positions.
+ */
+function captureListener(event: jsyaml.EventType, state: jsyaml.State): void {
+  if (event === 'open') {
+    openStart[openTop] = state.position;
+    openBase[openTop] = doneTop;
+    openTop++;
+    return;
+  }
+  openTop--;
+  const nodeStart = openStart[openTop] ?? 0;
+  const base = openBase[openTop] ?? 0;
+  const result: unknown = state.result;
+  if (result !== null && typeof result === 'object' && !table.index.has(result)) {
+    const kids = doneTop - base;
+    if (Array.isArray(result)) {
+      if (kids === result.length) record(result, base, 1);
+    } else if (kids > 0 && kids % 2 === 0) {
+      record(result, base, 2);
+      if (!keysInSourceOrder(result, base)) {
+        const keys: string[] = [];
+        for (let i = base; i < doneTop; i += 2) keys.push(String(doneResult[i]));
+        (table.keys ??= new Map()).set(result, keys);
+      }
+    }
+  }
+  doneTop = base;
+  doneStart[doneTop] = nodeStart;
+  doneResult[doneTop] = result;
+  doneTop++;
+  if (doneTop > doneHigh) doneHigh = doneTop;
+  if (openTop === 0) {
+    capturedRoot = result;
+    capturedRootStart = nodeStart;
+  }
+}
+
+/** Appends the record of a node whose children are `doneStart[base…]`, every `step`-th one. */
+function record(node: object, base: number, step: number): void {
+  const starts = table.starts as number[];
+  table.index.set(node, starts.length);
+  starts.push((doneTop - base) / step);
+  for (let i = base; i < doneTop; i += step) starts.push(doneStart[i] ?? 0);
+}
+
+/** Returns true when the object's keys, in enumeration order, are the mapping's source keys. */
+function keysInSourceOrder(obj: object, base: number): boolean {
+  let i = base;
+  for (const k in obj) {
+    if (i >= doneTop || k !== String(doneResult[i])) return false;
+    i += 2;
+  }
+  return i === doneTop;
+}
+
+/** Position of `key` among the object's keys in enumeration order, or -1 if the key is absent
+ * or the object no longer has `count` keys. */
+function keyIndex(obj: object, key: string, count: number): number {
+  let i = 0;
+  let found = -1;
+  for (const k in obj) {
+    if (k === key) found = i;
+    i++;
+  }
+  return i === count ? found : -1;
+}
+
+/**
+ * Parses one YAML document, recording where each node starts in `positions` (by default a
+ * table of its own; the documents of one file may share one, compacted when all are parsed).
+ */
 export function parseDocument(
   text: string,
   start: number,
   end: number,
+  positions: PositionTable = newPositionTable(),
 ): { ok: true; doc: ParsedDocument } | { ok: false; error: DocumentError } {
   const source = text.slice(start, end);
-  // A Map, not a WeakMap: entries live exactly as long as the document, and WeakMaps with
-  // hundreds of thousands of entries make garbage collection far slower.
-  const positions = new Map<object, NodePositions>();
-  const openStarts: number[] = [];
-  const openBases: number[] = [];
-  const doneStarts: number[] = [];
-  const doneResults: unknown[] = [];
-  let root: unknown = undefined;
-  let rootStart = 0;
-
-  const listener = (event: jsyaml.EventType, state: jsyaml.State): void => {
-    if (event === 'open') {
-      openStarts.push(state.position);
-      openBases.push(doneStarts.length);
-      return;
-    }
-    const nodeStart = openStarts.pop() ?? 0;
-    const base = openBases.pop() ?? 0;
-    const result: unknown = state.result;
-    if (result !== null && typeof result === 'object' && !positions.has(result)) {
-      const kids = doneStarts.length - base;
-      if (Array.isArray(result)) {
-        if (kids === result.length) positions.set(result, { keys: null, starts: doneStarts.slice(base) });
-      } else if (kids > 0 && kids % 2 === 0) {
-        const keys: string[] = [];
-        for (let i = base; i < doneStarts.length; i += 2) keys.push(String(doneResults[i]));
-        positions.set(result, { keys, starts: doneStarts.slice(base) });
-      }
-    }
-    doneStarts.length = base;
-    doneResults.length = base;
-    doneStarts.push(nodeStart);
-    doneResults.push(result);
-    if (openStarts.length === 0) {
-      root = result;
-      rootStart = nodeStart;
-    }
-  };
-
+  if (!Array.isArray(positions.starts)) positions.starts = Array.from(positions.starts);
+  const mark = positions.starts.length;
+  table = positions;
+  openTop = 0;
+  doneTop = 0;
+  capturedRoot = undefined;
+  capturedRootStart = 0;
   let value: unknown;
+  let root: unknown;
   try {
-    value = jsyaml.load(source, { schema: SCHEMA, listener, json: false });
+    value = jsyaml.load(source, { schema: SCHEMA, listener: captureListener, json: false });
   } catch (e) {
+    forgetSince(positions, mark);
     if (e instanceof jsyaml.YAMLException) {
       return { ok: false, error: { offset: start + e.mark.position, message: e.reason || e.message } };
     }
     throw e;
+  } finally {
+    // Drop the references to this document's nodes so the stacks keep nothing alive.
+    doneResult.fill(undefined, 0, doneHigh);
+    doneHigh = 0;
+    root = capturedRoot;
+    capturedRoot = undefined;
   }
-  if (value !== root) rootStart = 0;
+  const rootStart = value === root ? capturedRootStart : 0;
   // Aliases need an anchor in the same document; without one there is nothing to expand.
-  if (value !== null && typeof value === 'object' && ANCHOR.test(source)) {
+  if (value !== null && typeof value === 'object' && source.includes('&') && ANCHOR.test(source)) {
     const size = expandedSize(value, MAX_ALIAS_EXPANSION);
     if (size > MAX_ALIAS_EXPANSION) {
       return {
         ok: false,
         error: {
-          offset: start + firstContentOffset(source, 0),
+          offset: start + firstContentOffset(text, start, end, 0),
           message: `aliases expand to more than ${MAX_ALIAS_EXPANSION} nodes (an alias bomb?); document rejected`,
         },
       };
     }
   }
+  return { ok: true, doc: new Document(value, text, start, end, rootStart, positions) };
+}
 
-  const offsetOf = (segments: readonly PathSegment[]): number => {
-    let node: unknown = value;
-    let at = rootStart;
+/** Drops what a failed parse recorded in a shared table, so its nodes are not kept alive. */
+function forgetSince(positions: PositionTable, mark: number): void {
+  for (const [node, at] of positions.index) {
+    if (at >= mark) {
+      positions.index.delete(node);
+      positions.keys?.delete(node);
+    }
+  }
+  (positions.starts as number[]).length = mark;
+}
+
+/** A parsed document; positions are looked up only when a finding asks for one. */
+class Document implements ParsedDocument {
+  constructor(
+    readonly value: unknown,
+    private readonly text: string,
+    readonly offset: number,
+    private readonly end: number,
+    private readonly rootStart: number,
+    private readonly positions: PositionTable,
+  ) {}
+
+  get leadingComments(): string {
+    return this.text.slice(
+      this.offset,
+      this.offset + firstContentOffset(this.text, this.offset, this.end, 0),
+    );
+  }
+
+  offsetOf(segments: readonly PathSegment[]): number {
+    const { index, starts, keys } = this.positions;
+    let node: unknown = this.value;
+    let at = this.rootStart;
     for (const seg of segments) {
       if (node === null || typeof node !== 'object') break;
-      const pos = positions.get(node);
-      if (!pos) break;
-      let next = -1;
-      if (pos.keys === null) {
-        if (typeof seg === 'number' && seg < pos.starts.length) next = pos.starts[seg] ?? -1;
+      const b = index.get(node);
+      if (b === undefined) break;
+      const count = starts[b] ?? 0;
+      let k = -1;
+      if (Array.isArray(node)) {
+        if (typeof seg === 'number' && seg < count) k = seg;
       } else {
-        const k = pos.keys.lastIndexOf(String(seg));
-        if (k >= 0) next = pos.starts[2 * k] ?? -1;
+        const key = String(seg);
+        const sourceKeys = keys?.get(node);
+        k = sourceKeys ? sourceKeys.lastIndexOf(key) : keyIndex(node, key, count);
       }
-      if (next < 0) break;
+      const next = k >= 0 ? starts[b + 1 + k] : undefined;
+      if (next === undefined) break;
       at = next;
       node = (node as Record<string | number, unknown>)[seg];
     }
-    return start + firstContentOffset(source, at);
-  };
-
-  const firstContent = firstContentOffset(source, 0);
-  return {
-    ok: true,
-    doc: { value, offset: start, offsetOf, leadingComments: source.slice(0, firstContent) },
-  };
+    return this.offset + firstContentOffset(this.text, this.offset, this.end, at);
+  }
 }
 
-/** Skips blanks and comments from `i` to the first character of YAML content. */
-function firstContentOffset(text: string, i: number): number {
-  let j = i;
-  while (j < text.length) {
+/** Skips blanks and comments from offset `i` of the document `text[start, end)` to the first
+ * character of YAML content; returns an offset in the document (`i` when none follows). */
+function firstContentOffset(text: string, start: number, end: number, i: number): number {
+  let j = start + i;
+  while (j < end) {
     const c = text.charCodeAt(j);
     if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0xfeff) j++;
-    else if (c === 35 /* # */ && (j === 0 || /\s/.test(text[j - 1] ?? ' '))) j = skipLine(text, j);
+    else if (c === 35 /* # */ && (j === start || /\s/.test(text[j - 1] ?? ' '))) j = skipLine(text, j);
     else break;
   }
-  return j >= text.length ? i : j;
+  return j >= end ? i : j - start;
 }
 
 /** Counts nodes as if aliases were expanded, stopping once `limit` is passed. */
@@ -216,5 +363,7 @@ export class LineIndex {
 
 /** Turns a field path string into segments, prefixing a base path (for List items). */
 export function segmentsFor(base: readonly PathSegment[], fieldPath: string): PathSegment[] {
-  return fieldPath === '' ? [...base] : [...base, ...parseFieldPath(fieldPath)];
+  if (fieldPath === '') return [...base];
+  const rel = parseFieldPath(fieldPath);
+  return base.length === 0 ? rel : [...base, ...rel];
 }

@@ -33,7 +33,17 @@ export function emptySeverityCounts(): SeverityCounts {
  * whatever order the producers built their objects in.
  */
 export function buildReport(input: BuildReportInput): ScanReport {
-  const findings = sortFindings(input.findings.map(normalizeFinding));
+  // Findings of one resource share its reference object: copy each reference once.
+  const refs = new Map<ResourceRef, ResourceRef>();
+  const refOf = (ref: ResourceRef): ResourceRef => {
+    let out = refs.get(ref);
+    if (out === undefined) {
+      out = normalizeRef(ref);
+      refs.set(ref, out);
+    }
+    return out;
+  };
+  const findings = sortFindings(input.findings.map((f) => normalizeFinding(f, refOf)));
   const bySeverity = emptySeverityCounts();
   let counted = 0;
   let suppressed = 0;
@@ -113,14 +123,14 @@ export function normalizeRef(ref: ResourceRef): ResourceRef {
   return { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
 }
 
-function normalizeFinding(f: Finding): Finding {
+function normalizeFinding(f: Finding, refOf: (ref: ResourceRef) => ResourceRef): Finding {
   // Built in contract order: the optional keys sit between the required ones.
   const out: Finding = {
     controlId: f.controlId,
     title: f.title,
     severity: f.severity,
     message: f.message,
-    resource: normalizeRef(f.resource),
+    resource: refOf(f.resource),
     ...(f.location
       ? { location: { file: f.location.file, line: f.location.line, column: f.location.column } }
       : {}),

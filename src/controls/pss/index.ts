@@ -4,7 +4,7 @@
  * newest, and `latest`). Control ids are `pss/<upstream check id>`; messages are upstream's
  * `reason (detail)` text; each violation points at an offending field.
  */
-import type { CatalogEntry, Control, Violation } from '../../core/index.js';
+import type { CatalogEntry, Control, PodTemplate, Violation } from '../../core/index.js';
 import { PSS_CHECKS, resolveChecks, type ResolvedCheck } from './registry.js';
 import { PssPod, type PssLevel } from './shared.js';
 import { effectiveMinor, parsePolicyVersion } from './version.js';
@@ -54,6 +54,21 @@ export function pssControls(level: PssLevel, version: string): CatalogEntry[] {
 
 const CONTROLS = new Map<string, Control[]>();
 
+/**
+ * One read-only view per pod template: the engine hands the same template object to every
+ * control of a resource, so the container list and path segments are built once, not per check.
+ */
+const PSS_PODS = new WeakMap<PodTemplate, PssPod>();
+
+function pssPodOf(template: PodTemplate): PssPod {
+  let pod = PSS_PODS.get(template);
+  if (!pod) {
+    pod = new PssPod(template);
+    PSS_PODS.set(template, pod);
+  }
+  return pod;
+}
+
 function toControl(level: PssLevel, { check, revision }: ResolvedCheck): Control {
   return {
     id: `pss/${check.id}`,
@@ -66,7 +81,7 @@ function toControl(level: PssLevel, { check, revision }: ResolvedCheck): Control
     frameworks: [{ id: 'pss', control: `${level}:${check.id}` }, ...check.refs],
     check({ pod: template }): Violation[] {
       if (!template) return [];
-      const pod = new PssPod(template);
+      const pod = pssPodOf(template);
       const denial = revision.check(pod);
       if (!denial) return [];
       const message = denial.detail === '' ? denial.reason : `${denial.reason} (${denial.detail})`;
