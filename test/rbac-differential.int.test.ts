@@ -7,7 +7,6 @@
  * PALISADE_RBAC_DIFF_CONFIGS and PALISADE_RBAC_DIFF_QUESTIONS (per configuration) change the
  * size (defaults 200 × 50 = 10,000 questions).
  */
-import { Agent, request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/core/index.js';
 import {
@@ -19,7 +18,14 @@ import {
   type RandomQuestion,
   type RequestAttributes,
 } from '../src/rbac/index.js';
-import { requireHarnessOrSkip, startCluster, type ClusterUser, type TestCluster } from './harness/index.js';
+import {
+  requireHarnessOrSkip,
+  restClient,
+  startCluster,
+  type ClusterUser,
+  type RestCall,
+  type TestCluster,
+} from './harness/index.js';
 
 const gate = requireHarnessOrSkip();
 if (!gate.run) console.log(`rbac differential test skipped: ${gate.reason ?? ''}`);
@@ -29,61 +35,12 @@ const QUESTIONS = Number(process.env.PALISADE_RBAC_DIFF_QUESTIONS ?? 50);
 
 /** A tiny client for the API server with a client certificate. */
 class Kube {
-  private readonly agent: Agent;
-  private readonly url: URL;
+  readonly call: RestCall;
+  close: () => void;
   constructor(cluster: TestCluster, user: ClusterUser) {
-    this.url = new URL(cluster.server);
-    this.agent = new Agent({
-      keepAlive: true,
-      maxSockets: 8,
-      ca: cluster.caPem,
-      cert: user.certPem,
-      key: user.keyPem,
-    });
-  }
-  call(
-    method: string,
-    p: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Record<string, unknown> }> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: this.url.hostname,
-          port: this.url.port,
-          method,
-          path: p,
-          agent: this.agent,
-          headers: {
-            accept: 'application/json',
-            ...(payload
-              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-              : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: Record<string, unknown> = {};
-            try {
-              json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-            } catch {
-              json = { raw: text };
-            }
-            resolve({ status: res.statusCode ?? 0, json });
-          });
-        },
-      );
-      req.on('error', reject);
-      if (payload) req.write(payload);
-      req.end();
-    });
-  }
-  close(): void {
-    this.agent.destroy();
+    const client = restClient(cluster, user, { maxSockets: 8 });
+    this.call = client.call;
+    this.close = client.close;
   }
 }
 

@@ -4,13 +4,14 @@
  * replaces the broad grant the same calls succeed while a call outside the set is forbidden.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/core/index.js';
 import { parseAuditLog, suggestRoles } from '../src/rbac/index.js';
 import {
   eventually,
   requireHarnessOrSkip,
+  restClient,
+  type RestCall,
   startCluster,
   type ClusterUser,
   type TestCluster,
@@ -19,57 +20,8 @@ import {
 const gate = requireHarnessOrSkip();
 if (!gate.run) console.log(`rbac suggest integration test skipped: ${gate.reason ?? ''}`);
 
-type Call = (
-  method: string,
-  p: string,
-  body?: unknown,
-) => Promise<{ status: number; json: Record<string, unknown> }>;
-
-function client(cluster: TestCluster, user: ClusterUser): { call: Call; close: () => void } {
-  const url = new URL(cluster.server);
-  const agent = new Agent({ keepAlive: true, ca: cluster.caPem, cert: user.certPem, key: user.keyPem });
-  const call: Call = (method, p, body) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const type = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          method,
-          path: p,
-          agent,
-          headers: {
-            accept: 'application/json',
-            ...(payload ? { 'content-type': type, 'content-length': Buffer.byteLength(payload) } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: Record<string, unknown> = {};
-            try {
-              json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-            } catch {
-              json = { raw: text };
-            }
-            resolve({ status: res.statusCode ?? 0, json });
-          });
-        },
-      );
-      req.on('error', reject);
-      if (payload) req.write(payload);
-      req.end();
-    });
-  };
-  return {
-    call,
-    close: () => {
-      agent.destroy();
-    },
-  };
+function client(cluster: TestCluster, user: ClusterUser): { call: RestCall; close: () => void } {
+  return restClient(cluster, user);
 }
 
 const NS = 'suggest';
@@ -83,7 +35,7 @@ const cm = (name: string) => ({
 const base = `/api/v1/namespaces/${NS}/configmaps`;
 
 /** The known set of calls: list, create cm1, get cm1, patch cm1. */
-async function knownCalls(call: Call): Promise<number[]> {
+async function knownCalls(call: RestCall): Promise<number[]> {
   return [
     (await call('GET', base)).status,
     (await call('POST', base, cm('cm1'))).status,

@@ -15,3 +15,4 @@ export {
 } from './cluster.js';
 export { harnessStatus, harnessBinaryPath, harnessKubernetesVersion, goAvailable, inCI } from './status.js';
 export { requireHarnessOrSkip, type HarnessGate } from './gate.js';
+export { restClient, type RestCall } from './rest.js';
