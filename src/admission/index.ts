@@ -5,3 +5,13 @@ export * from './config.js';
 export * from './decide.js';
 export * from './decision-log.js';
 export * from './text.js';
+export * from './server.js';
+export type { CertificateOptions, PemPair, WebhookCertificates } from './cert.js';
+
+/** Creates a CA and the webhook's certificates; loads the X.509 library only when called. */
+export async function createWebhookCertificates(
+  options: import('./cert.js').CertificateOptions,
+): Promise<import('./cert.js').WebhookCertificates> {
+  const { createWebhookCertificates: create } = await import('./cert.js');
+  return create(options);
+}
