@@ -158,7 +158,17 @@ export function decide(
     if (levels.enforce) audit['enforce-policy'] = `${levels.enforce.name}:${levels.enforce.version}`;
     const object = attrs.object;
     if (object && (attrs.operation === 'CREATE' || !sameSecurityFields(object, attrs.oldObject))) {
-      evaluateLevels(attrs, levels, config, record);
+      try {
+        evaluateLevels(attrs, levels, config, record);
+      } catch (e) {
+        // The engine itself failed on this object (not one control): fail or ignore as configured.
+        record.errors.push({
+          source: 'control',
+          id: '(control engine)',
+          message: e instanceof Error ? e.message : String(e),
+          failurePolicy: levels.enforce ? config.failurePolicy : 'Ignore',
+        });
+      }
       const auditLines: string[] = [];
       for (const v of record.violations) {
         const line = `${v.controlId} (${v.field}): ${v.message}`;
@@ -351,10 +361,18 @@ function evaluateLevels(
   const controls = unionOf(levels);
   if (controls.length === 0) return;
   const ref = refOf(object);
+  const meta = object.metadata;
+  // The inventory indexes owners; a malformed list must not stop the object being checked.
+  const owners = meta?.ownerReferences;
+  const subject =
+    owners !== undefined &&
+    !(Array.isArray(owners) && owners.every((o) => o !== null && typeof o === 'object'))
+      ? { ...object, metadata: { ...meta, ownerReferences: [] } }
+      : object;
   if (ref.namespace === undefined && attrs.namespace !== '' && object.kind !== 'Namespace')
     ref.namespace = attrs.namespace;
   if (ref.name === '' && attrs.name !== '') ref.name = attrs.name;
-  const resource: Resource = { object, ref };
+  const resource: Resource = { object: subject, ref };
   const inventory = new Inventory();
   inventory.add(resource);
   const result = evaluateControls(inventory, controls, { settings: config.controlSettings });

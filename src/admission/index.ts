@@ -15,3 +15,4 @@ export async function createWebhookCertificates(
   const { createWebhookCertificates: create } = await import('./cert.js');
   return create(options);
 }
+export * from './install.js';

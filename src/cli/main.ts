@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError } from '../core/index.js';
+import { registerAdmissionCommand } from './commands/admission-command.js';
 import { processIO, type CliIO } from './io.js';
 import { palisadeVersion } from './version.js';
 
@@ -75,6 +76,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
         ),
       );
     });
+
+  registerAdmissionCommand(program, io, setExit);
 
   program
     .command('version')
