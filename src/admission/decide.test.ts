@@ -534,6 +534,21 @@ describe('decide: CEL policies through the PolicyEvaluator port', () => {
   });
 });
 
+describe('decide: hostile objects still get an answer', () => {
+  const cfg = compile({ defaults: { enforce: 'all' } });
+  it.each<[string, Record<string, unknown>, boolean]>([
+    ['ownerReferences not a list', { ownerReferences: {} }, false],
+    ['ownerReferences with a null entry', { ownerReferences: [null] }, false],
+    ['labels not a map', { labels: 'x' }, false],
+  ])('%s', (_name, metadata, allowed) => {
+    const pod = podOf('h', { namespace: 'shop', privileged: true });
+    const object = { ...pod, metadata: { ...pod.metadata, ...metadata } };
+    const r = answered(decide(reviewOf(object), cfg));
+    expect(r.review.response.allowed).toBe(allowed);
+    expect(r.review.response.status?.message).toContain('workload/no-privileged');
+  });
+});
+
 describe('decide: bad reviews', () => {
   const cfg = compile(base);
   const good = reviewOf(clean) as { request: Record<string, unknown> } & Record<string, unknown>;
