@@ -123,7 +123,7 @@ export function decide(
     resource:
       attrs.subResource === '' ? attrs.resource.resource : `${attrs.resource.resource}/${attrs.subResource}`,
     namespace: attrs.namespace,
-    name: attrs.name !== '' ? attrs.name : (attrs.object?.metadata?.name ?? ''),
+    name: objectName(attrs),
     username: attrs.userInfo.username,
     dryRun: attrs.dryRun,
     result: 'allow',
@@ -284,14 +284,19 @@ const STATUS_BY_REASON: Readonly<Record<string, number>> = {
 
 function denyMessage(attrs: AdmissionAttributes, lines: string[]): string {
   const ns = attrs.namespace !== '' ? `${attrs.namespace}/` : '';
-  const name =
-    attrs.name !== ''
-      ? attrs.name
-      : (attrs.object?.metadata?.name ?? attrs.object?.metadata?.generateName ?? '');
+  const name = objectName(attrs);
   const head = `palisade denied ${attrs.operation} of ${attrs.kind.kind} ${ns}${name}: `;
   const listed = lines.slice(0, MAX_LISTED);
   const more = lines.length > MAX_LISTED ? `; and ${lines.length - MAX_LISTED} more` : '';
   return truncate(head + listed.join('; ') + more, MESSAGE_MAX_CHARS);
+}
+
+/** The request's object name, or its generateName prefix; only strings count. */
+function objectName(attrs: AdmissionAttributes): string {
+  if (attrs.name !== '') return attrs.name;
+  const meta = attrs.object?.metadata;
+  if (typeof meta?.name === 'string') return meta.name;
+  return typeof meta?.generateName === 'string' ? `${meta.generateName}*` : '';
 }
 
 function exemption(attrs: AdmissionAttributes, config: CompiledAdmissionConfig): DecisionRecord['exempt'] {
