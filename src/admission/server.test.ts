@@ -97,6 +97,11 @@ beforeAll(async () => {
       throws: true,
       failurePolicy: 'Fail',
     },
+    {
+      name: 'label-mutator',
+      matches: (a) => a.name === 'mutate-me',
+      mutate: () => [{ op: 'add', path: '/metadata/labels/palisade.dev~1seen', value: 'true' }],
+    },
   ]);
   server = await startAdmissionServer({
     config: compiled(policies),
@@ -204,6 +209,19 @@ describe('admission server over HTTPS', () => {
     });
   });
 
+  it('mutate answers a base64 JSONPatch from a mutating policy, in the version asked', async () => {
+    const res = await post(
+      '/mutate',
+      reviewOf(podOf('mutate-me'), { uid: 'uid-patch', apiVersion: 'admission.k8s.io/v1beta1' }),
+    );
+    const body = res.json as ReviewOut & { response: { patchType?: string } };
+    expect(body.apiVersion).toBe('admission.k8s.io/v1beta1');
+    expect(body.response).toMatchObject({ uid: 'uid-patch', allowed: true, patchType: 'JSONPatch' });
+    expect(JSON.parse(Buffer.from(body.response.patch ?? '', 'base64').toString('utf8'))).toEqual([
+      { op: 'add', path: '/metadata/labels/palisade.dev~1seen', value: 'true' },
+    ]);
+  });
+
   it.each<[string, string | Buffer, Record<string, string>, number, RegExp]>([
     ['not JSON', '{"kind": "AdmissionReview",', {}, 400, /not valid JSON/],
     ['empty body', '', {}, 400, /not valid JSON/],
@@ -255,7 +273,7 @@ describe('admission server over HTTPS', () => {
 
   it('serves healthz, readyz and metrics', async () => {
     expect((await request(`${server.url}/healthz`, { agent })).text).toBe('ok');
-    expect((await request(`${server.url}/readyz`, { agent })).json).toEqual({ ready: true, policies: 2 });
+    expect((await request(`${server.url}/readyz`, { agent })).json).toEqual({ ready: true, policies: 3 });
     const metrics = (await request(`${server.url}/metrics`, { agent })).text;
     expect(metrics).toMatch(/palisade_admission_requests_total\{endpoint="validate",code="200"\} \d+/);
     expect(metrics).toMatch(
