@@ -240,7 +240,7 @@ describe('admission server over HTTPS', () => {
       400,
       /apiVersion must be one of/,
     ],
-    ['prototype poisoning', '{"__proto__": {"allowed": true}}', {}, 400, /./],
+    ['a bare __proto__ key', '{"__proto__": {"allowed": true}}', {}, 400, /kind must be AdmissionReview/],
     [
       'text/plain content type',
       JSON.stringify(reviewOf(podOf('x'))),
@@ -258,6 +258,16 @@ describe('admission server over HTTPS', () => {
       expect(typeof j.error).toBe('string');
       expect(j.message).toMatch(message);
     }
+  });
+
+  it('__proto__ keys in a review stay plain data', async () => {
+    const text = JSON.stringify(reviewOf(podOf('proto', { privileged: true }), { uid: 'uid-proto' })).replace(
+      '"metadata":{',
+      '"metadata":{"__proto__":{"polluted":true},',
+    );
+    const res = await post('/validate', text);
+    expect((res.json as ReviewOut).response).toMatchObject({ uid: 'uid-proto', allowed: false });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('400 answers list every problem and echo the uid', async () => {

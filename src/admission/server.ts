@@ -155,13 +155,12 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     forceCloseConnections: 'idle',
     keepAliveTimeout: 65_000,
     requestTimeout: 30_000,
-    // AdmissionReviews never carry these keys legitimately; refuse rather than strip.
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
   }) as unknown as FastifyInstance<HttpsServer>;
 
   let closing = false;
 
+  // Every body is read as JSON whatever its content type. JSON.parse keeps a `__proto__` key
+  // as plain data (it never sets a prototype) and decide only reads, so nothing is polluted.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     try {
