@@ -15,10 +15,11 @@ import {
   compileAdmissionConfig,
   createWebhookCertificates,
   decide,
+  deploymentOf,
+  httpsRequest as request,
+  reviewOf,
   parseAdmissionConfig,
 } from '../src/admission/index.js';
-import { request } from '../src/admission/test-client.js';
-import { deploymentOf, reviewOf } from '../src/admission/testing.js';
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);

@@ -16,3 +16,12 @@ export async function createWebhookCertificates(
   return create(options);
 }
 export * from './install.js';
+export {
+  deploymentOf,
+  fakePolicies,
+  podOf,
+  reviewOf,
+  type FakePolicy,
+  type ReviewOptions,
+} from './testing.js';
+export { request as httpsRequest, type ClientRequestOptions, type ClientResponse } from './test-client.js';
