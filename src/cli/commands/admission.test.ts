@@ -94,6 +94,25 @@ describe('palisade admission install', () => {
     }
   });
 
+  it.each(['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'])(
+    '%s has only fields of the upstream wire shape',
+    async (kind) => {
+      const fixture = path.resolve(
+        REPO_ROOT,
+        `../shared/oracles/admission/k8s-api-roundtrip-fixtures/admissionregistration.k8s.io.v1.${kind}.json`,
+      );
+      if (!existsSync(fixture)) {
+        console.warn(`${fixture} not found: skipping the wire-shape check`);
+        return;
+      }
+      const upstream = JSON.parse(readFileSync(fixture, 'utf8')) as Obj;
+      const { objects } = await install([]);
+      const ours = objects.find((o) => o.kind === kind);
+      expect(ours?.apiVersion).toBe(upstream.apiVersion);
+      expectShapeWithin(ours?.webhooks, upstream.webhooks, 'webhooks');
+    },
+  );
+
   it('passes its own built-in controls', async () => {
     const { objects } = await install([]);
     const inventory = new Inventory();
@@ -325,3 +344,21 @@ describe('Helm chart deploy/helm/palisade', () => {
     expect(pick(docs, 'Deployment')?.spec.replicas).toBe(2);
   });
 });
+
+/** Every key (recursively) of `ours` must exist in `theirs` with the same JSON type. */
+function expectShapeWithin(ours: unknown, theirs: unknown, at: string): void {
+  if (Array.isArray(ours)) {
+    expect(Array.isArray(theirs), at).toBe(true);
+    for (const item of ours) expectShapeWithin(item, (theirs as unknown[])[0], `${at}[]`);
+    return;
+  }
+  if (ours !== null && typeof ours === 'object') {
+    expect(theirs !== null && typeof theirs === 'object', at).toBe(true);
+    for (const [k, v] of Object.entries(ours)) {
+      expect(Object.keys(theirs as object), `${at}.${k}`).toContain(k);
+      expectShapeWithin(v, (theirs as Record<string, unknown>)[k], `${at}.${k}`);
+    }
+    return;
+  }
+  expect(typeof ours, at).toBe(typeof theirs);
+}
