@@ -1,0 +1,589 @@
+import { describe, expect, it } from 'vitest';
+import { CATALOG } from '../controls/index.js';
+import type { Control, KubeObject } from '../core/index.js';
+import {
+  compileAdmissionConfig,
+  parseAdmissionConfig,
+  type CompileAdmissionOptions,
+  type CompiledAdmissionConfig,
+} from './config.js';
+import { decide, type DecideResult } from './decide.js';
+import type { PolicyEvaluator } from './ports.js';
+import { deploymentOf, fakePolicies, podOf, reviewOf } from './testing.js';
+import { WARNING_MAX_CHARS } from './text.js';
+
+// The workload controls only, so that controls added to the catalogue later do not change these cases.
+const WORKLOAD = CATALOG.filter((c) => c.id.startsWith('workload/'));
+
+function compile(
+  doc: Record<string, unknown>,
+  options: CompileAdmissionOptions = {},
+): CompiledAdmissionConfig {
+  const parsed = parseAdmissionConfig({
+    apiVersion: 'palisade.dev/v1',
+    kind: 'AdmissionConfiguration',
+    ...doc,
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
+  const compiled = compileAdmissionConfig(parsed.value, { catalog: WORKLOAD, ...options });
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.error));
+  return compiled.value;
+}
+
+function answered(r: DecideResult): Extract<DecideResult, { ok: true }> {
+  if (!r.ok) throw new Error(`expected an answer, got ${JSON.stringify(r.problems)}`);
+  return r;
+}
+
+const privileged = podOf('web', { namespace: 'shop', privileged: true });
+const clean = podOf('web', { namespace: 'shop' });
+const latest = podOf('web', { namespace: 'shop', image: 'nginx:latest' });
+
+const base = {
+  defaults: { enforce: 'cis', warn: 'nsa-cisa', audit: 'all' },
+  namespaces: {
+    strict: { 'palisade.dev/enforce': 'all' },
+    lax: { 'palisade.dev/enforce': 'none', 'palisade.dev/warn': 'none', 'palisade.dev/audit': 'none' },
+    typo: { 'palisade.dev/enforce': 'restrictd' },
+    versioned: { 'palisade.dev/enforce': 'cis', 'palisade.dev/enforce-version': 'v1.30' },
+  },
+  exemptions: {
+    usernames: ['system:serviceaccount:kube-system:replicaset-controller'],
+    namespaces: ['ops'],
+    runtimeClasses: ['kata'],
+  },
+};
+
+interface Case {
+  name: string;
+  object: KubeObject | null;
+  review?: Parameters<typeof reviewOf>[1];
+  allowed: boolean;
+  denied?: string[];
+  warned?: string[];
+  annotations?: Record<string, string | RegExp>;
+  result: string;
+}
+
+describe('decide: built-in controls by namespace mode', () => {
+  const config = compile(base);
+  it.each<Case>([
+    {
+      name: 'clean pod allowed',
+      object: clean,
+      allowed: true,
+      result: 'allow',
+      annotations: { 'enforce-policy': 'cis:latest' },
+    },
+    {
+      name: 'privileged pod denied by the cis default',
+      object: privileged,
+      allowed: false,
+      denied: ['workload/no-privileged'],
+      warned: ['workload/no-privileged'],
+      result: 'deny',
+    },
+    {
+      name: 'latest tag only warned by the nsa-cisa default, and audited',
+      object: latest,
+      allowed: true,
+      warned: ['workload/image-tag'],
+      annotations: { 'audit-violations': /workload\/image-tag/ },
+      result: 'warn',
+    },
+    {
+      name: 'namespace label enforce=all denies the latest tag',
+      object: podOf('web', { namespace: 'strict', image: 'nginx' }),
+      review: { namespace: 'strict' },
+      allowed: false,
+      denied: ['workload/image-tag'],
+      warned: ['workload/image-tag'],
+      result: 'deny',
+    },
+    {
+      name: 'namespace labels none allow a privileged pod silently',
+      object: podOf('web', { namespace: 'lax', privileged: true }),
+      review: { namespace: 'lax' },
+      allowed: true,
+      result: 'allow',
+    },
+    {
+      name: 'unknown label value falls back to the strictest set',
+      object: podOf('web', { namespace: 'typo', image: 'nginx' }),
+      review: { namespace: 'typo' },
+      allowed: false,
+      denied: ['workload/image-tag'],
+      warned: ['workload/image-tag'],
+      annotations: { 'namespace-label-errors': /restrictd/ },
+      result: 'deny',
+    },
+    {
+      name: 'version label is carried into the level',
+      object: podOf('web', { namespace: 'versioned' }),
+      review: { namespace: 'versioned' },
+      allowed: true,
+      annotations: { 'enforce-policy': 'cis:v1.30' },
+      result: 'allow',
+    },
+    {
+      name: 'deployment templates are enforced too',
+      object: deploymentOf('api', { namespace: 'shop', privileged: true }),
+      allowed: false,
+      denied: ['workload/no-privileged'],
+      warned: ['workload/no-privileged'],
+      result: 'deny',
+    },
+    {
+      name: 'exempt username',
+      object: privileged,
+      review: { username: 'system:serviceaccount:kube-system:replicaset-controller' },
+      allowed: true,
+      annotations: { exempt: 'username' },
+      result: 'exempt',
+    },
+    {
+      name: 'exempt namespace',
+      object: podOf('x', { namespace: 'ops', privileged: true }),
+      review: { namespace: 'ops' },
+      allowed: true,
+      annotations: { exempt: 'namespace' },
+      result: 'exempt',
+    },
+    {
+      name: 'exempt runtime class',
+      object: podOf('x', { namespace: 'shop', privileged: true, runtimeClassName: 'kata' }),
+      allowed: true,
+      annotations: { exempt: 'runtimeClass' },
+      result: 'exempt',
+    },
+    {
+      name: 'dry run is evaluated the same',
+      object: privileged,
+      review: { dryRun: true },
+      allowed: false,
+      denied: ['workload/no-privileged'],
+      warned: ['workload/no-privileged'],
+      result: 'deny',
+    },
+    {
+      name: 'v1beta1 is decided the same',
+      object: privileged,
+      review: { apiVersion: 'admission.k8s.io/v1beta1' },
+      allowed: false,
+      denied: ['workload/no-privileged'],
+      warned: ['workload/no-privileged'],
+      result: 'deny',
+    },
+    {
+      name: 'UPDATE that only changes labels is not checked',
+      object: { ...privileged, metadata: { ...privileged.metadata, labels: { app: 'web', tier: 'x' } } },
+      review: { operation: 'UPDATE', oldObject: privileged },
+      allowed: true,
+      result: 'allow',
+    },
+    {
+      name: 'UPDATE that changes the spec is checked',
+      object: privileged,
+      review: { operation: 'UPDATE', oldObject: clean },
+      allowed: false,
+      denied: ['workload/no-privileged'],
+      warned: ['workload/no-privileged'],
+      result: 'deny',
+    },
+    {
+      name: 'UPDATE that changes an annotation is checked',
+      object: { ...privileged, metadata: { ...privileged.metadata, annotations: { a: 'b' } } },
+      review: { operation: 'UPDATE', oldObject: privileged },
+      allowed: false,
+      denied: ['workload/no-privileged'],
+      warned: ['workload/no-privileged'],
+      result: 'deny',
+    },
+    {
+      name: 'DELETE is not checked by built-in controls',
+      object: null,
+      review: { operation: 'DELETE', oldObject: privileged },
+      allowed: true,
+      result: 'allow',
+    },
+    {
+      name: 'pods/ephemeralcontainers is checked on the pod it carries',
+      object: {
+        ...clean,
+        spec: {
+          ...(clean.spec as object),
+          ephemeralContainers: [
+            { name: 'dbg', image: 'busybox:1.36', securityContext: { privileged: true } },
+          ],
+        },
+      },
+      review: { operation: 'UPDATE', oldObject: clean, subResource: 'ephemeralcontainers' },
+      allowed: false,
+      denied: ['workload/no-privileged'],
+      warned: ['workload/no-privileged'],
+      result: 'deny',
+    },
+    {
+      name: 'pods/status is not checked',
+      object: privileged,
+      review: { operation: 'UPDATE', oldObject: clean, subResource: 'status' },
+      allowed: true,
+      result: 'allow',
+    },
+    {
+      name: 'deployments/scale is not checked',
+      object: {
+        apiVersion: 'autoscaling/v1',
+        kind: 'Scale',
+        metadata: { name: 'api', namespace: 'shop' },
+        spec: { replicas: 5 },
+      },
+      review: {
+        operation: 'UPDATE',
+        oldObject: {
+          apiVersion: 'autoscaling/v1',
+          kind: 'Scale',
+          metadata: { name: 'api' },
+          spec: { replicas: 2 },
+        },
+        kind: 'Scale',
+        resource: 'deployments',
+        subResource: 'scale',
+      },
+      allowed: true,
+      result: 'allow',
+    },
+    {
+      name: 'pods/exec (CONNECT) is not checked by built-in controls',
+      object: { apiVersion: 'v1', kind: 'PodExecOptions', command: ['sh'], container: 'app' },
+      review: { operation: 'CONNECT', kind: 'PodExecOptions', resource: 'pods', subResource: 'exec' },
+      allowed: true,
+      result: 'allow',
+    },
+    {
+      name: 'unknown kinds are allowed',
+      object: {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'w', namespace: 'shop' },
+        spec: { privileged: true },
+      },
+      allowed: true,
+      result: 'allow',
+    },
+  ])('$name', ({ object, review, allowed, denied = [], warned = [], annotations = {}, result }) => {
+    const uid = `uid-${Math.abs(hash(JSON.stringify([object, review])))}`;
+    const r = answered(decide(reviewOf(object, { namespace: 'shop', ...review, uid }), config));
+    const res = r.review.response;
+    expect(r.review.apiVersion).toBe(review?.apiVersion ?? 'admission.k8s.io/v1');
+    expect(r.review.kind).toBe('AdmissionReview');
+    expect(res.uid).toBe(uid);
+    expect(res.allowed).toBe(allowed);
+    expect(r.record.result).toBe(result);
+    if (allowed) expect(res.status).toBeUndefined();
+    else {
+      expect(res.status?.code).toBe(403);
+      expect(res.status?.reason).toBe('Forbidden');
+      for (const id of denied) expect(res.status?.message).toContain(id);
+      expect(res.status?.details?.causes.map((c) => c.message.split(':')[0])).toEqual(denied);
+    }
+    expect((res.warnings ?? []).map((w) => /workload\/[a-z-]+/.exec(w)?.[0])).toEqual(warned);
+    for (const [k, v] of Object.entries(annotations)) {
+      if (typeof v === 'string') expect(res.auditAnnotations?.[k]).toBe(v);
+      else expect(res.auditAnnotations?.[k]).toMatch(v);
+    }
+    expect(res.patch).toBeUndefined();
+  });
+
+  it('lists every violated control with its field in the message', () => {
+    const cfg = compile({ defaults: { enforce: 'all' } });
+    const pod = podOf('bad', { namespace: 'shop', privileged: true, image: 'nginx', limits: false });
+    const res = answered(decide(reviewOf(pod), cfg)).review.response;
+    expect(res.status?.message).toMatch(/^palisade denied CREATE of Pod shop\/bad: /);
+    for (const field of [
+      'spec.containers[0].securityContext.privileged',
+      'spec.containers[0].image',
+      'spec.containers[0]):',
+    ])
+      expect(res.status?.message).toContain(field);
+    expect(res.status?.details?.causes.map((c) => c.field)).toEqual([
+      'spec.containers[0].securityContext.privileged',
+      'spec.containers[0].image',
+      'spec.containers[0]',
+    ]);
+  });
+
+  it('keeps every warning within 120 characters and the total within 4096', () => {
+    const cfg = compile({ defaults: { warn: 'all' } });
+    const containers = Array.from({ length: 200 }, (_, i) => ({
+      name: `container-with-a-very-long-name-number-${i}-${'x'.repeat(40)}`,
+      image: 'nginx',
+    }));
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'many', namespace: 'shop' },
+      spec: { containers },
+    };
+    const res = answered(decide(reviewOf(pod), cfg)).review.response;
+    expect(res.allowed).toBe(true);
+    const warnings = res.warnings ?? [];
+    expect(warnings.length).toBeGreaterThan(10);
+    for (const w of warnings) expect(w.length).toBeLessThanOrEqual(WARNING_MAX_CHARS);
+    expect(warnings.join('').length).toBeLessThanOrEqual(4096);
+    expect(warnings.at(-1)).toMatch(/more warnings not shown/);
+  });
+
+  it('reports a control that throws per the failure policy, and the request still gets an answer', () => {
+    const boom: Control = {
+      id: 'test/boom',
+      title: 'throws',
+      severity: 'high',
+      category: 'test',
+      appliesTo: { podTemplate: true },
+      rationale: 'r',
+      remediation: 'r',
+      frameworks: [{ id: 'boom', control: 'x' }],
+      check: () => {
+        throw new Error('kaput');
+      },
+    };
+    for (const [failurePolicy, allowed] of [
+      ['Fail', false],
+      ['Ignore', true],
+    ] as const) {
+      const cfg = compile({ defaults: { enforce: 'boom' }, failurePolicy }, { catalog: [boom] });
+      const r = answered(decide(reviewOf(clean), cfg));
+      expect(r.review.response.allowed).toBe(allowed);
+      expect(r.record.errors).toEqual([
+        { source: 'control', id: 'test/boom', message: 'kaput', failurePolicy },
+      ]);
+      if (!allowed)
+        expect(r.review.response.status?.message).toContain(
+          'control test/boom could not be evaluated: kaput',
+        );
+      else expect(r.review.response.auditAnnotations?.['evaluation-errors-ignored']).toContain('kaput');
+    }
+  });
+
+  it('policy sets name controls by id and glob', () => {
+    const cfg = compile({
+      policySets: { team: ['workload/image-tag', 'workload/no-*'] },
+      defaults: { enforce: 'team' },
+    });
+    const pod = podOf('p', { namespace: 'shop', image: 'nginx', limits: false });
+    const res = answered(decide(reviewOf(pod), cfg)).review.response;
+    expect(res.status?.details?.causes.map((c) => c.message.split(':')[0])).toEqual(['workload/image-tag']);
+  });
+});
+
+describe('decide: CEL policies through the PolicyEvaluator port', () => {
+  const noLatest = {
+    name: 'no-latest',
+    binding: 'no-latest-binding',
+    validate: (a: { object?: KubeObject }) =>
+      JSON.stringify(a.object?.spec ?? {}).includes(':latest') ? 'images must not use :latest' : undefined,
+  };
+  const cases: {
+    name: string;
+    policies: PolicyEvaluator;
+    object?: KubeObject | null;
+    review?: Parameters<typeof reviewOf>[1];
+    allowed: boolean;
+    code?: number;
+    message?: RegExp;
+    warnings?: RegExp[];
+    annotations?: string[];
+  }[] = [
+    {
+      name: 'Deny decision denies',
+      policies: fakePolicies([noLatest]),
+      allowed: false,
+      code: 403,
+      message: /policy no-latest \(binding no-latest-binding\): images must not use :latest/,
+    },
+    {
+      name: 'Deny with reason Invalid answers 422',
+      policies: fakePolicies([{ ...noLatest, reason: 'Invalid' }]),
+      allowed: false,
+      code: 422,
+    },
+    {
+      name: 'Warn decision warns',
+      policies: fakePolicies([{ ...noLatest, action: 'Warn' }]),
+      allowed: true,
+      warnings: [/images must not use :latest/],
+    },
+    {
+      name: 'Audit decision annotates',
+      policies: fakePolicies([{ ...noLatest, action: 'Audit', auditAnnotations: { 'image-tag': 'latest' } }]),
+      allowed: true,
+      annotations: ['policy-audit', 'no-latest.image-tag'],
+    },
+    {
+      name: 'a policy error with failurePolicy Fail denies',
+      policies: fakePolicies([{ name: 'broken', throws: true, failurePolicy: 'Fail' }]),
+      allowed: false,
+      message: /policy broken could not be evaluated: no such key: spec/,
+    },
+    {
+      name: 'a policy error with failurePolicy Ignore allows and is recorded',
+      policies: fakePolicies([
+        { name: 'broken', throws: true, failurePolicy: 'Ignore' },
+        { ...noLatest, action: 'Warn' },
+      ]),
+      allowed: true,
+      warnings: [/images must not use :latest/],
+      annotations: ['evaluation-errors-ignored'],
+    },
+    {
+      name: 'an evaluator that throws falls back to policyFailurePolicy (Fail)',
+      policies: {
+        policies: ['x'],
+        evaluate: () => {
+          throw new TypeError('evaluator bug');
+        },
+      },
+      allowed: false,
+      message: /\(policy evaluator\) could not be evaluated: evaluator bug/,
+    },
+    {
+      name: 'DELETE reaches policies with oldObject',
+      policies: fakePolicies([
+        {
+          name: 'no-delete-prod',
+          validate: (a) =>
+            a.oldObject?.metadata?.labels?.env === 'prod' ? 'prod objects cannot be deleted' : undefined,
+        },
+      ]),
+      object: null,
+      review: {
+        operation: 'DELETE',
+        oldObject: { ...clean, metadata: { ...clean.metadata, labels: { env: 'prod' } } },
+      },
+      allowed: false,
+      message: /prod objects cannot be deleted/,
+    },
+    {
+      name: 'pods/exec reaches policies',
+      policies: fakePolicies([
+        {
+          name: 'no-exec',
+          validate: (a) => (a.subResource === 'exec' ? 'exec is not allowed here' : undefined),
+        },
+      ]),
+      object: { apiVersion: 'v1', kind: 'PodExecOptions', command: ['sh'] },
+      review: { operation: 'CONNECT', kind: 'PodExecOptions', resource: 'pods', subResource: 'exec' },
+      allowed: false,
+      message: /exec is not allowed here/,
+    },
+  ];
+  it.each(cases)(
+    '$name',
+    ({ policies, object, review, allowed, code, message, warnings = [], annotations = [] }) => {
+      const cfg = compile({}, { policies });
+      const obj = object === undefined ? latest : object;
+      const r = answered(decide(reviewOf(obj, { namespace: 'shop', ...review }), cfg));
+      const res = r.review.response;
+      expect(res.allowed).toBe(allowed);
+      if (code !== undefined) expect(res.status?.code).toBe(code);
+      if (message) expect(res.status?.message).toMatch(message);
+      expect(res.warnings ?? []).toHaveLength(warnings.length);
+      warnings.forEach((w, i) => {
+        expect(res.warnings?.[i]).toMatch(w);
+      });
+      for (const a of annotations) expect(Object.keys(res.auditAnnotations ?? {})).toContain(a);
+    },
+  );
+
+  it('passes every request attribute, the namespace object included', () => {
+    const policies = fakePolicies([{ name: 'p' }]);
+    const cfg = compile({ namespaces: { shop: { team: 'a' } } }, { policies });
+    decide(reviewOf(clean, { dryRun: true, username: 'bob' }), cfg);
+    const attrs = policies.calls[0]?.attrs;
+    expect(attrs).toMatchObject({
+      operation: 'CREATE',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      subResource: '',
+      name: 'web',
+      namespace: 'shop',
+      userInfo: { username: 'bob', groups: ['system:authenticated'] },
+      dryRun: true,
+      object: clean,
+      namespaceObject: { kind: 'Namespace', metadata: { name: 'shop', labels: { team: 'a' } } },
+    });
+    expect(policies.calls[0]?.phase).toBe('validate');
+  });
+
+  it('mutate answers a base64 JSONPatch and never runs built-in controls', () => {
+    const ops = [{ op: 'add' as const, path: '/metadata/labels/palisade.dev~1checked', value: 'true' }];
+    const policies = fakePolicies([{ name: 'label', mutate: () => ops }]);
+    const cfg = compile({ defaults: { enforce: 'all' } }, { policies });
+    const r = answered(decide(reviewOf(privileged), cfg, 'mutate'));
+    expect(r.review.response.allowed).toBe(true);
+    expect(r.review.response.patchType).toBe('JSONPatch');
+    expect(JSON.parse(Buffer.from(r.review.response.patch ?? '', 'base64').toString('utf8'))).toEqual(ops);
+    expect(r.record.patched).toBe(true);
+    expect(policies.calls[0]?.phase).toBe('mutate');
+  });
+
+  it('mutate without policies allows without a patch', () => {
+    const r = answered(decide(reviewOf(privileged), compile({ defaults: { enforce: 'all' } }), 'mutate'));
+    expect(r.review.response).toEqual({ uid: '705ab4f5-6393-11e8-b7cc-42010a800002', allowed: true });
+  });
+});
+
+describe('decide: hostile objects still get an answer', () => {
+  const cfg = compile({ defaults: { enforce: 'all' } });
+  it.each<[string, Record<string, unknown>, boolean]>([
+    ['ownerReferences not a list', { ownerReferences: {} }, false],
+    ['ownerReferences with a null entry', { ownerReferences: [null] }, false],
+    ['labels not a map', { labels: 'x' }, false],
+  ])('%s', (_name, metadata, allowed) => {
+    const pod = podOf('h', { namespace: 'shop', privileged: true });
+    const object = { ...pod, metadata: { ...pod.metadata, ...metadata } };
+    const r = answered(decide(reviewOf(object), cfg));
+    expect(r.review.response.allowed).toBe(allowed);
+    expect(r.review.response.status?.message).toContain('workload/no-privileged');
+  });
+});
+
+describe('decide: bad reviews', () => {
+  const cfg = compile(base);
+  const good = reviewOf(clean) as { request: Record<string, unknown> } & Record<string, unknown>;
+  it.each<[string, unknown, string[]]>([
+    ['not an object', 'hello', ['']],
+    ['wrong kind', { ...good, kind: 'Pod' }, ['kind']],
+    ['wrong apiVersion', { ...good, apiVersion: 'admission.k8s.io/v2' }, ['apiVersion']],
+    ['no request', { ...good, request: undefined }, ['request']],
+    ['no uid', { ...good, request: { ...good.request, uid: undefined } }, ['request.uid']],
+    ['CREATE without object', { ...good, request: { ...good.request, object: null } }, ['request.object']],
+    [
+      'UPDATE without oldObject',
+      { ...good, request: { ...good.request, operation: 'UPDATE' } },
+      ['request.oldObject'],
+    ],
+    ['bad operation', { ...good, request: { ...good.request, operation: 'PATCH' } }, ['request.operation']],
+    [
+      'object without kind',
+      { ...good, request: { ...good.request, object: { apiVersion: 'v1' } } },
+      ['request.object'],
+    ],
+    [
+      'groups not strings',
+      { ...good, request: { ...good.request, userInfo: { username: 'a', groups: [1] } } },
+      ['request.userInfo.groups'],
+    ],
+  ])('%s', (_name, body, fields) => {
+    const r = decide(body, cfg);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems.map((p) => p.field)).toEqual(fields);
+  });
+});
+
+function hash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+  return h;
+}
