@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { CatalogEntry, KubeObject, Result } from '../core/index.js';
 import {
   NO_POLICIES,
-  catalogControlSets,
+  frameworkControlSets,
   type ControlSetResolver,
   type NamespaceLookup,
   type PolicyEvaluator,
@@ -174,8 +174,10 @@ export function compileAdmissionConfig(
   options: CompileAdmissionOptions = {},
 ): Result<CompiledAdmissionConfig, ConfigIssue[]> {
   const issues: ConfigIssue[] = [];
-  const baseResolver = options.resolveControls ?? catalogControlSets(options.catalog);
-  const allControls = options.catalog ?? baseResolver('all') ?? [];
+  const baseResolver = options.resolveControls ?? frameworkControlSets(options.catalog);
+  // `all` is the whole catalogue; the strictest fallback and globs also see PSS restricted.
+  const allControls =
+    options.catalog ?? unique([...(baseResolver('all') ?? []), ...(baseResolver('pss:restricted') ?? [])]);
 
   const sets = new Map<string, readonly CatalogEntry[]>();
   for (const [setName, members] of Object.entries(config.policySets)) {
@@ -263,4 +265,10 @@ export function globToRegExp(pattern: string): RegExp {
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
+}
+
+function unique(controls: readonly CatalogEntry[]): CatalogEntry[] {
+  const seen = new Map<string, CatalogEntry>();
+  for (const c of controls) if (!seen.has(c.id)) seen.set(c.id, c);
+  return [...seen.values()];
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG } from '../controls/index.js';
 import type { Control, KubeObject } from '../core/index.js';
 import {
   compileAdmissionConfig,
@@ -12,9 +11,6 @@ import type { PolicyEvaluator } from './ports.js';
 import { deploymentOf, fakePolicies, podOf, reviewOf } from './testing.js';
 import { WARNING_MAX_CHARS } from './text.js';
 
-// The workload controls only, so that controls added to the catalogue later do not change these cases.
-const WORKLOAD = CATALOG.filter((c) => c.id.startsWith('workload/'));
-
 function compile(
   doc: Record<string, unknown>,
   options: CompileAdmissionOptions = {},
@@ -25,7 +21,7 @@ function compile(
     ...doc,
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
-  const compiled = compileAdmissionConfig(parsed.value, { catalog: WORKLOAD, ...options });
+  const compiled = compileAdmissionConfig(parsed.value, options);
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.error));
   return compiled.value;
 }
@@ -37,15 +33,25 @@ function answered(r: DecideResult): Extract<DecideResult, { ok: true }> {
 
 const privileged = podOf('web', { namespace: 'shop', privileged: true });
 const clean = podOf('web', { namespace: 'shop' });
+const root = podOf('web', { namespace: 'shop', root: true });
+const restrictedContext = (clean.spec as { containers: { securityContext: object }[] }).containers[0]
+  ?.securityContext;
 const latest = podOf('web', { namespace: 'shop', image: 'nginx:latest' });
 
+// The real control sets, as `palisade scan --framework` selects them.
 const base = {
-  defaults: { enforce: 'cis', warn: 'nsa-cisa', audit: 'all' },
+  defaults: { enforce: 'pss:baseline', warn: 'pss:restricted', audit: 'pss:restricted' },
   namespaces: {
-    strict: { 'palisade.dev/enforce': 'all' },
+    strict: { 'palisade.dev/enforce': 'pss:restricted' },
     lax: { 'palisade.dev/enforce': 'none', 'palisade.dev/warn': 'none', 'palisade.dev/audit': 'none' },
-    typo: { 'palisade.dev/enforce': 'restrictd' },
-    versioned: { 'palisade.dev/enforce': 'cis', 'palisade.dev/enforce-version': 'v1.30' },
+    typo: { 'palisade.dev/enforce': 'restrictd', 'palisade.dev/warn': 'none', 'palisade.dev/audit': 'none' },
+    versioned: {
+      'palisade.dev/enforce': 'pss:restricted',
+      'palisade.dev/enforce-version': 'v1.24',
+      'palisade.dev/warn': 'none',
+      'palisade.dev/audit': 'none',
+    },
+    cis: { 'palisade.dev/enforce': 'cis', 'palisade.dev/warn': 'none', 'palisade.dev/audit': 'none' },
   },
   exemptions: {
     usernames: ['system:serviceaccount:kube-system:replicaset-controller'],
@@ -60,6 +66,8 @@ interface Case {
   review?: Parameters<typeof reviewOf>[1];
   allowed: boolean;
   denied?: string[];
+  /** `denied` lists some of the causes, not all (large sets such as cis or the strictest fallback). */
+  partial?: boolean;
   warned?: string[];
   annotations?: Record<string, string | RegExp>;
   result: string;
@@ -69,35 +77,35 @@ describe('decide: built-in controls by namespace mode', () => {
   const config = compile(base);
   it.each<Case>([
     {
-      name: 'clean pod allowed',
+      name: 'restricted-compliant pod allowed',
       object: clean,
       allowed: true,
       result: 'allow',
-      annotations: { 'enforce-policy': 'cis:latest' },
+      annotations: { 'enforce-policy': 'pss:baseline:latest' },
     },
     {
-      name: 'privileged pod denied by the cis default',
+      name: 'privileged pod denied by the pss:baseline default',
       object: privileged,
       allowed: false,
-      denied: ['workload/no-privileged'],
-      warned: ['workload/no-privileged'],
+      denied: ['pss/privileged'],
+      warned: ['pss/privileged'],
       result: 'deny',
     },
     {
-      name: 'latest tag only warned by the nsa-cisa default, and audited',
-      object: latest,
+      name: 'a pod that may run as root is only warned by pss:restricted, and audited',
+      object: root,
       allowed: true,
-      warned: ['workload/image-tag'],
-      annotations: { 'audit-violations': /workload\/image-tag/ },
+      warned: ['pss/runAsNonRoot'],
+      annotations: { 'audit-violations': /pss\/runAsNonRoot/ },
       result: 'warn',
     },
     {
-      name: 'namespace label enforce=all denies the latest tag',
-      object: podOf('web', { namespace: 'strict', image: 'nginx' }),
+      name: 'namespace label enforce=pss:restricted denies a pod that may run as root',
+      object: podOf('web', { namespace: 'strict', root: true }),
       review: { namespace: 'strict' },
       allowed: false,
-      denied: ['workload/image-tag'],
-      warned: ['workload/image-tag'],
+      denied: ['pss/runAsNonRoot'],
+      warned: ['pss/runAsNonRoot'],
       result: 'deny',
     },
     {
@@ -108,12 +116,12 @@ describe('decide: built-in controls by namespace mode', () => {
       result: 'allow',
     },
     {
-      name: 'unknown label value falls back to the strictest set',
-      object: podOf('web', { namespace: 'typo', image: 'nginx' }),
+      name: 'unknown label value falls back to the strictest set (PSS restricted included)',
+      object: podOf('web', { namespace: 'typo', root: true }),
       review: { namespace: 'typo' },
       allowed: false,
-      denied: ['workload/image-tag'],
-      warned: ['workload/image-tag'],
+      denied: ['pss/runAsNonRoot'],
+      partial: true,
       annotations: { 'namespace-label-errors': /restrictd/ },
       result: 'deny',
     },
@@ -122,15 +130,47 @@ describe('decide: built-in controls by namespace mode', () => {
       object: podOf('web', { namespace: 'versioned' }),
       review: { namespace: 'versioned' },
       allowed: true,
-      annotations: { 'enforce-policy': 'cis:v1.30' },
+      annotations: { 'enforce-policy': 'pss:restricted:v1.24' },
       result: 'allow',
+    },
+    {
+      // The seccomp requirement came into restricted at v1.19, so v1.18 lets it through.
+      name: 'the version selects the PSS checks of that release',
+      object: {
+        ...clean,
+        spec: {
+          containers: [
+            {
+              ...(clean.spec as { containers: object[] }).containers[0],
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+                runAsNonRoot: true,
+              },
+            },
+          ],
+        },
+      },
+      review: { namespace: 'versioned' },
+      allowed: false,
+      denied: ['pss/seccompProfile_restricted'],
+      result: 'deny',
+    },
+    {
+      name: 'namespace label enforce=cis runs the CIS-mapped catalogue controls',
+      object: podOf('web', { namespace: 'cis', privileged: true }),
+      review: { namespace: 'cis' },
+      allowed: false,
+      denied: ['workload/no-privileged'],
+      partial: true,
+      result: 'deny',
     },
     {
       name: 'deployment templates are enforced too',
       object: deploymentOf('api', { namespace: 'shop', privileged: true }),
       allowed: false,
-      denied: ['workload/no-privileged'],
-      warned: ['workload/no-privileged'],
+      denied: ['pss/privileged'],
+      warned: ['pss/privileged'],
       result: 'deny',
     },
     {
@@ -161,8 +201,8 @@ describe('decide: built-in controls by namespace mode', () => {
       object: privileged,
       review: { dryRun: true },
       allowed: false,
-      denied: ['workload/no-privileged'],
-      warned: ['workload/no-privileged'],
+      denied: ['pss/privileged'],
+      warned: ['pss/privileged'],
       result: 'deny',
     },
     {
@@ -170,8 +210,8 @@ describe('decide: built-in controls by namespace mode', () => {
       object: privileged,
       review: { apiVersion: 'admission.k8s.io/v1beta1' },
       allowed: false,
-      denied: ['workload/no-privileged'],
-      warned: ['workload/no-privileged'],
+      denied: ['pss/privileged'],
+      warned: ['pss/privileged'],
       result: 'deny',
     },
     {
@@ -186,8 +226,8 @@ describe('decide: built-in controls by namespace mode', () => {
       object: privileged,
       review: { operation: 'UPDATE', oldObject: clean },
       allowed: false,
-      denied: ['workload/no-privileged'],
-      warned: ['workload/no-privileged'],
+      denied: ['pss/privileged'],
+      warned: ['pss/privileged'],
       result: 'deny',
     },
     {
@@ -195,8 +235,8 @@ describe('decide: built-in controls by namespace mode', () => {
       object: { ...privileged, metadata: { ...privileged.metadata, annotations: { a: 'b' } } },
       review: { operation: 'UPDATE', oldObject: privileged },
       allowed: false,
-      denied: ['workload/no-privileged'],
-      warned: ['workload/no-privileged'],
+      denied: ['pss/privileged'],
+      warned: ['pss/privileged'],
       result: 'deny',
     },
     {
@@ -213,14 +253,18 @@ describe('decide: built-in controls by namespace mode', () => {
         spec: {
           ...(clean.spec as object),
           ephemeralContainers: [
-            { name: 'dbg', image: 'busybox:1.36', securityContext: { privileged: true } },
+            {
+              name: 'dbg',
+              image: 'busybox:1.36',
+              securityContext: { ...restrictedContext, privileged: true },
+            },
           ],
         },
       },
       review: { operation: 'UPDATE', oldObject: clean, subResource: 'ephemeralcontainers' },
       allowed: false,
-      denied: ['workload/no-privileged'],
-      warned: ['workload/no-privileged'],
+      denied: ['pss/privileged'],
+      warned: ['pss/privileged'],
       result: 'deny',
     },
     {
@@ -271,29 +315,35 @@ describe('decide: built-in controls by namespace mode', () => {
       allowed: true,
       result: 'allow',
     },
-  ])('$name', ({ object, review, allowed, denied = [], warned = [], annotations = {}, result }) => {
-    const uid = `uid-${Math.abs(hash(JSON.stringify([object, review])))}`;
-    const r = answered(decide(reviewOf(object, { namespace: 'shop', ...review, uid }), config));
-    const res = r.review.response;
-    expect(r.review.apiVersion).toBe(review?.apiVersion ?? 'admission.k8s.io/v1');
-    expect(r.review.kind).toBe('AdmissionReview');
-    expect(res.uid).toBe(uid);
-    expect(res.allowed).toBe(allowed);
-    expect(r.record.result).toBe(result);
-    if (allowed) expect(res.status).toBeUndefined();
-    else {
-      expect(res.status?.code).toBe(403);
-      expect(res.status?.reason).toBe('Forbidden');
-      for (const id of denied) expect(res.status?.message).toContain(id);
-      expect(res.status?.details?.causes.map((c) => c.message.split(':')[0])).toEqual(denied);
-    }
-    expect((res.warnings ?? []).map((w) => /workload\/[a-z-]+/.exec(w)?.[0])).toEqual(warned);
-    for (const [k, v] of Object.entries(annotations)) {
-      if (typeof v === 'string') expect(res.auditAnnotations?.[k]).toBe(v);
-      else expect(res.auditAnnotations?.[k]).toMatch(v);
-    }
-    expect(res.patch).toBeUndefined();
-  });
+  ])(
+    '$name',
+    ({ object, review, allowed, denied = [], partial = false, warned = [], annotations = {}, result }) => {
+      const uid = `uid-${Math.abs(hash(JSON.stringify([object, review])))}`;
+      const r = answered(decide(reviewOf(object, { namespace: 'shop', ...review, uid }), config));
+      const res = r.review.response;
+      expect(r.review.apiVersion).toBe(review?.apiVersion ?? 'admission.k8s.io/v1');
+      expect(r.review.kind).toBe('AdmissionReview');
+      expect(res.uid).toBe(uid);
+      expect(res.allowed).toBe(allowed);
+      expect(r.record.result).toBe(result);
+      if (allowed) expect(res.status).toBeUndefined();
+      else {
+        expect(res.status?.code).toBe(403);
+        expect(res.status?.reason).toBe('Forbidden');
+        for (const id of denied) expect(res.status?.message).toContain(id);
+        const causes = res.status?.details?.causes.map((c) => c.message.split(':')[0]) ?? [];
+        // The strictest fallback denies on every control it has; the named ones must be among them.
+        if (partial) expect(causes).toEqual(expect.arrayContaining(denied));
+        else expect(causes).toEqual(denied);
+      }
+      expect((res.warnings ?? []).map((w) => /(?:pss|workload)\/[A-Za-z_-]+/.exec(w)?.[0])).toEqual(warned);
+      for (const [k, v] of Object.entries(annotations)) {
+        if (typeof v === 'string') expect(res.auditAnnotations?.[k]).toBe(v);
+        else expect(res.auditAnnotations?.[k]).toMatch(v);
+      }
+      expect(res.patch).toBeUndefined();
+    },
+  );
 
   it('lists every violated control with its field in the message', () => {
     const cfg = compile({ defaults: { enforce: 'all' } });
@@ -306,11 +356,17 @@ describe('decide: built-in controls by namespace mode', () => {
       'spec.containers[0]):',
     ])
       expect(res.status?.message).toContain(field);
-    expect(res.status?.details?.causes.map((c) => c.field)).toEqual([
-      'spec.containers[0].securityContext.privileged',
-      'spec.containers[0].image',
-      'spec.containers[0]',
-    ]);
+    const fields = res.status?.details?.causes.map((c) => c.field) ?? [];
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'spec.containers[0].securityContext.privileged',
+        'spec.containers[0].image',
+        'spec.containers[0]',
+      ]),
+    );
+    // Every cause is in the message too, with its control id.
+    for (const c of res.status?.details?.causes ?? [])
+      expect(res.status?.message).toContain(`${c.message.split(':')[0]} (${c.field})`);
   });
 
   it('keeps every warning within 120 characters and the total within 4096', () => {
@@ -352,7 +408,10 @@ describe('decide: built-in controls by namespace mode', () => {
       ['Fail', false],
       ['Ignore', true],
     ] as const) {
-      const cfg = compile({ defaults: { enforce: 'boom' }, failurePolicy }, { catalog: [boom] });
+      const cfg = compile(
+        { defaults: { enforce: 'boom' }, failurePolicy },
+        { catalog: [boom], resolveControls: (name) => (name === 'boom' ? [boom] : undefined) },
+      );
       const r = answered(decide(reviewOf(clean), cfg));
       expect(r.review.response.allowed).toBe(allowed);
       expect(r.record.errors).toEqual([
@@ -368,12 +427,17 @@ describe('decide: built-in controls by namespace mode', () => {
 
   it('policy sets name controls by id and glob', () => {
     const cfg = compile({
-      policySets: { team: ['workload/image-tag', 'workload/no-*'] },
+      policySets: { team: ['workload/image-tag', 'workload/no-host-*', 'pss/privileged'] },
       defaults: { enforce: 'team' },
     });
-    const pod = podOf('p', { namespace: 'shop', image: 'nginx', limits: false });
+    const base = podOf('p', { namespace: 'shop', image: 'nginx', limits: false, privileged: true });
+    const pod = { ...base, spec: { ...(base.spec as object), hostPID: true } };
     const res = answered(decide(reviewOf(pod), cfg)).review.response;
-    expect(res.status?.details?.causes.map((c) => c.message.split(':')[0])).toEqual(['workload/image-tag']);
+    expect(res.status?.details?.causes.map((c) => c.message.split(':')[0]).sort()).toEqual([
+      'pss/privileged',
+      'workload/image-tag',
+      'workload/no-host-pid',
+    ]);
   });
 });
 

@@ -25,3 +25,4 @@ export {
   type ReviewOptions,
 } from './testing.js';
 export { request as httpsRequest, type ClientRequestOptions, type ClientResponse } from './test-client.js';
+export { celPolicyEvaluator } from './cel-evaluator.js';

@@ -6,6 +6,7 @@
  */
 import type { CatalogEntry, KubeObject } from '../core/index.js';
 import { CATALOG } from '../controls/index.js';
+import { selectFrameworks } from '../frameworks/index.js';
 import type { AdmissionAttributes, JsonPatchOp } from './types.js';
 
 /**
@@ -66,33 +67,26 @@ export const NO_POLICIES: PolicyEvaluator = {
 };
 
 /**
- * The control-set resolver over the current catalogue: `all` selects every control; any
- * other name selects the controls whose framework refs carry that id, either exactly
- * (`cis-1.10`) or as a family (`cis` matches `cis-1.10`; `pss:restricted` matches refs with
- * id `pss` and control `restricted`, or id `pss-restricted`). The version is accepted and
- * ignored: the versioned PSS catalogue brings its own resolver.
+ * The control-set resolver over the real framework selection, so a mode value means exactly
+ * what `palisade scan --framework` means: `all`, `none`, `cis`, `nsa`, `mitre` (or their ids,
+ * e.g. `cis-1.10`) and `pss:<level>[@<version>]`. A separate version (the
+ * `palisade.dev/<mode>-version` label or `<mode>Version` default) applies to `pss:` levels that
+ * name none; other frameworks have one version and ignore it. Unknown names give undefined.
  */
-export function catalogControlSets(catalog: readonly CatalogEntry[] = CATALOG): ControlSetResolver {
+export function frameworkControlSets(catalog: readonly CatalogEntry[] = CATALOG): ControlSetResolver {
   const cache = new Map<string, readonly CatalogEntry[] | undefined>();
-  return (name) => {
-    if (cache.has(name)) return cache.get(name);
-    const selected = selectByName(catalog, name);
-    cache.set(name, selected);
-    return selected;
+  return (name, version) => {
+    const spec =
+      name.toLowerCase().startsWith('pss:') && !name.includes('@') && version !== undefined && version !== ''
+        ? `${name}@${version}`
+        : name;
+    if (cache.has(spec)) return cache.get(spec);
+    // One spec per mode value: a comma would make it a list, which labels do not carry.
+    const selected = spec.includes(',') || spec.trim() === '' ? undefined : selectFrameworks([spec], catalog);
+    const controls = selected?.ok ? selected.value.controls : undefined;
+    // Label values come from users; keep the cache bounded.
+    if (cache.size >= 256) cache.clear();
+    cache.set(spec, controls);
+    return controls;
   };
-}
-
-function selectByName(catalog: readonly CatalogEntry[], name: string): readonly CatalogEntry[] | undefined {
-  if (name === 'all') return catalog;
-  if (name === 'none') return [];
-  const [fw, level] = name.split(':', 2);
-  if (fw === undefined || fw === '') return undefined;
-  const out = catalog.filter((c) =>
-    c.frameworks.some((ref) =>
-      level === undefined
-        ? ref.id === fw || ref.id.startsWith(`${fw}-`)
-        : (ref.id === fw && ref.control === level) || ref.id === `${fw}-${level}`,
-    ),
-  );
-  return out.length > 0 ? out : undefined;
 }

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG } from '../controls/index.js';
 import { compileAdmissionConfig, parseAdmissionConfig } from './config.js';
 import { DecisionLog, DecisionRing, JsonLinesSink } from './decision-log.js';
 import { createWebhookCertificates, type WebhookCertificates } from './index.js';
@@ -19,16 +18,14 @@ const ORACLE = path.resolve(REPO_ROOT, '../shared/oracles/admission/k8s-api-roun
 const hasOracle = existsSync(ORACLE);
 if (!hasOracle) console.warn(`admission oracle fixtures not found at ${ORACLE}: skipping the fixture cases`);
 
-const WORKLOAD = CATALOG.filter((c) => c.id.startsWith('workload/'));
-
 function compiled(policies?: PolicyEvaluator) {
   const parsed = parseAdmissionConfig({
     apiVersion: 'palisade.dev/v1',
     kind: 'AdmissionConfiguration',
-    defaults: { enforce: 'cis', warn: 'all' },
+    defaults: { enforce: 'pss:baseline', warn: 'pss:restricted' },
   });
   if (!parsed.ok) throw new Error('config');
-  const c = compileAdmissionConfig(parsed.value, { catalog: WORKLOAD, ...(policies ? { policies } : {}) });
+  const c = compileAdmissionConfig(parsed.value, policies ? { policies } : {});
   if (!c.ok) throw new Error('compile');
   return c.value;
 }
@@ -158,7 +155,7 @@ describe('admission server over HTTPS', () => {
     expect(body.kind).toBe('AdmissionReview');
     expect(body.response.uid).toBe(uid);
     expect(body.response.allowed).toBe(allowed);
-    if (!allowed) expect(body.response.status?.message).toContain('workload/no-privileged');
+    if (!allowed) expect(body.response.status?.message).toContain('pss/privileged');
   });
 
   it('logs each decision with uid, kind, namespace and decision', async () => {
@@ -182,7 +179,7 @@ describe('admission server over HTTPS', () => {
     expect(uids).not.toContain('uid-ok');
     const ev = server.decisions.list().find((e) => e.uid === 'uid-ring');
     expect(ev?.time).toMatch(/^\d{4}-\d{2}-\d{2}T/);
-    expect(ev?.violations.map((v) => v.controlId)).toContain('workload/no-privileged');
+    expect(ev?.violations.map((v) => v.controlId)).toContain('pss/privileged');
   });
 
   it('answers a policy that throws with a denial and keeps serving', async () => {
@@ -290,7 +287,7 @@ describe('admission server over HTTPS', () => {
       /palisade_admission_decisions_total\{endpoint="validate",result="deny",dry_run="false"\} \d+/,
     );
     expect(metrics).toMatch(
-      /palisade_admission_violations_total\{control="workload\/no-privileged",mode="enforce"\} \d+/,
+      /palisade_admission_violations_total\{control="pss\/privileged",mode="enforce"\} \d+/,
     );
     expect(metrics).toContain('palisade_admission_request_duration_seconds_bucket');
     expect((await request(`${server.url}/nope`, { agent })).status).toBe(404);

@@ -63,12 +63,18 @@ export function reviewOf(object: KubeObject | null, options: ReviewOptions = {})
   return { apiVersion: options.apiVersion ?? 'admission.k8s.io/v1', kind: 'AdmissionReview', request };
 }
 
-/** A Pod with one container; `privileged` and `image` make the built-in controls fire. */
+/**
+ * A Pod with one container that meets Pod Security `restricted` (non-root, no privilege
+ * escalation, every capability dropped, RuntimeDefault seccomp); `privileged`, `root` and
+ * `image` make the built-in controls fire.
+ */
 export function podOf(
   name: string,
   options: {
     namespace?: string;
     privileged?: boolean;
+    /** Leaves runAsNonRoot unset (PSS restricted `runAsNonRoot` fails, baseline passes). */
+    root?: boolean;
     image?: string;
     limits?: boolean;
     runtimeClassName?: string;
@@ -77,7 +83,13 @@ export function podOf(
   const container: Record<string, unknown> = {
     name: 'app',
     image: options.image ?? 'registry.example.com/app:1.2.3',
-    securityContext: { privileged: options.privileged ?? false },
+    securityContext: {
+      privileged: options.privileged ?? false,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      ...(options.root === true ? {} : { runAsNonRoot: true }),
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
   };
   if (options.limits !== false) container.resources = { limits: { cpu: '500m', memory: '256Mi' } };
   const spec: Record<string, unknown> = { containers: [container] };

@@ -117,7 +117,8 @@ describe('palisade admission install', () => {
     const { objects } = await install([]);
     const inventory = new Inventory();
     for (const o of objects) inventory.add({ object: o, ref: refOf(o) });
-    expect(evaluateControls(inventory, CATALOG).findings).toEqual([]);
+    const found = evaluateControls(inventory, CATALOG).findings;
+    expect(found.map((f) => `${f.controlId} ${f.resource?.kind ?? ''} ${f.message}`)).toEqual([]);
   });
 
   it.each([
@@ -249,11 +250,63 @@ describe('palisade admission serve', () => {
     });
   });
 
+  it('--policy loads example CEL policies and enforces them over HTTPS', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'serve-policy-'));
+    const certIo = memoryIO({ cwd: dir });
+    await main(['admission', 'cert', '--extra-name', '127.0.0.1'], certIo);
+    for (const [f, text] of certIo.files) writeFileSync(f, text);
+    const examples = path.resolve(import.meta.dirname, '../../../examples/policies');
+    const io = memoryIO({ cwd: dir });
+    const stop = new AbortController();
+    const answers: unknown[] = [];
+    const code = await runAdmissionServe(
+      {
+        listen: '127.0.0.1:0',
+        tlsCertFile: 'tls.crt',
+        tlsKeyFile: 'tls.key',
+        enforce: 'pss:restricted',
+        policy: [path.join(examples, 'no-latest-tag'), path.join(examples, 'default-security-context')],
+        logLevel: 'warn',
+      },
+      io,
+      {
+        signal: stop.signal,
+        onListening: (url) => {
+          const ca = readFileSync(path.join(dir, 'ca.crt'), 'utf8');
+          const bare = {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: 'bare', namespace: 'default' },
+            spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1.2.3' }] },
+          };
+          void (async () => {
+            for (const [endpoint, body] of [
+              ['validate', reviewOf(podOf('p', { image: 'nginx:latest' }), { uid: 'uid-latest' })],
+              ['validate', reviewOf(podOf('p'), { uid: 'uid-pinned' })],
+              ['mutate', reviewOf(bare, { uid: 'uid-mutate' })],
+            ] as const)
+              answers.push((await request(`${url}/${endpoint}`, { ca, body: JSON.stringify(body) })).json);
+            stop.abort();
+          })();
+        },
+      },
+    );
+    expect(code).toBe(0);
+    expect(answers[0]).toMatchObject({ response: { uid: 'uid-latest', allowed: false } });
+    expect(JSON.stringify(answers[0])).toMatch(/policy no-latest-tag.*nginx:latest/);
+    expect(answers[1]).toMatchObject({ response: { uid: 'uid-pinned', allowed: true } });
+    expect(answers[2]).toMatchObject({
+      response: { uid: 'uid-mutate', allowed: true, patchType: 'JSONPatch' },
+    });
+    const patch = (answers[2] as { response: { patch: string } }).response.patch;
+    expect(Buffer.from(patch, 'base64').toString('utf8')).toContain('"runAsNonRoot":true');
+  });
+
   it.each([
     [['--listen', '127.0.0.1:0'], /--tls-cert-file and --tls-key-file/],
     [
       ['--tls-cert-file', 'a', '--tls-key-file', 'b', '--policy', 'policies/'],
-      /CEL policies need the policy engine/,
+      /CEL policies could not be loaded:\n {2}.*policies/,
     ],
     [
       ['--tls-cert-file', 'a', '--tls-key-file', 'b', '--enforce', 'no-such-set'],

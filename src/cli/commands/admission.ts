@@ -9,6 +9,7 @@ import {
   DecisionRing,
   JsonLinesSink,
   assembleInstallManifests,
+  celPolicyEvaluator,
   compileAdmissionConfig,
   createWebhookCertificates,
   defaultAdmissionConfigYaml,
@@ -21,7 +22,7 @@ import {
 import type { CliIO } from '../io.js';
 import { palisadeVersion } from '../version.js';
 
-/** Loads CEL policies for `--policy`/`policies:`; the policy engine provides the real one. */
+/** Loads CEL policies for `--policy`/`policies:` (tests may pass another). */
 export type PolicyLoader = (paths: readonly string[], cwd: string) => Promise<PolicyEvaluator>;
 
 /** What `runAdmissionServe` needs beyond its flags; tests pass a signal to stop it. */
@@ -32,12 +33,28 @@ export interface ServeDeps {
   compileOptions?: CompileAdmissionOptions;
 }
 
-const noPolicyEngine: PolicyLoader = () =>
-  Promise.reject(
-    new InputError(
-      'CEL policies need the policy engine (src/policy), which this build does not include yet; remove --policy / policies:',
-    ),
+/** Loads and compiles CEL policy files; any load or compile error stops the server from starting. */
+export const loadCelPolicies: PolicyLoader = async (paths, cwd) => {
+  const [{ loadFiles }, { compilePolicies }] = await Promise.all([
+    import('../../load/index.js'),
+    import('../../policy/index.js'),
+  ]);
+  const loaded = await loadFiles(paths, { cwd });
+  const problems = loaded.inputErrors.map(
+    (e) => `  ${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}`,
   );
+  const { set, errors } = compilePolicies(loaded.inventory.resources);
+  for (const e of errors)
+    problems.push(
+      `  ${e.file ?? '<policy>'}${e.line !== undefined ? `:${e.line}` : ''}: ${e.kind} ${e.policy}: ${e.path}: ${e.message}`,
+    );
+  if (problems.length > 0) throw new InputError(`CEL policies could not be loaded:\n${problems.join('\n')}`);
+  if (set.validating.length === 0 && set.mutating.length === 0)
+    throw new InputError(
+      `no ValidatingAdmissionPolicy, MutatingAdmissionPolicy or CELPolicy in ${paths.join(', ')}`,
+    );
+  return celPolicyEvaluator(set);
+};
 
 async function readYamlFile(file: string, cwd: string): Promise<unknown> {
   const full = path.resolve(cwd, file);
@@ -126,7 +143,7 @@ export async function runAdmissionServe(
   const resolve = (f: string): string => path.resolve(io.cwd, f);
   const policies =
     config.policies.length > 0
-      ? await (deps.loadPolicies ?? noPolicyEngine)(config.policies, io.cwd)
+      ? await (deps.loadPolicies ?? loadCelPolicies)(config.policies, io.cwd)
       : undefined;
   const compiled = compileAdmissionConfig(config, {
     ...deps.compileOptions,
