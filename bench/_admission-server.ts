@@ -5,12 +5,8 @@
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { pino } from 'pino';
-import { CATALOG } from '../src/controls/index.js';
-import {
-  compileAdmissionConfig,
-  parseAdmissionConfig,
-  startAdmissionServer,
-} from '../src/admission/index.js';
+import { startAdmissionServer } from '../src/admission/index.js';
+import { benchAdmissionConfig } from './_admission-config.js';
 
 const [mode, certFile, keyFile] = process.argv.slice(2);
 if ((mode !== 'palisade' && mode !== 'bare') || certFile === undefined || keyFile === undefined) {
@@ -41,17 +37,10 @@ if (mode === 'bare') {
     if (address && typeof address === 'object') console.log(`https://127.0.0.1:${address.port}`);
   });
 } else {
-  // The strongest built-in set today is every control; PSS restricted and CEL policies join at merge.
-  const parsed = parseAdmissionConfig({
-    apiVersion: 'palisade.dev/v1',
-    kind: 'AdmissionConfiguration',
-    defaults: { enforce: 'all', warn: 'all', audit: 'all' },
-  });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
-  const compiled = compileAdmissionConfig(parsed.value, { catalog: CATALOG });
-  if (!compiled.ok) throw new Error(JSON.stringify(compiled.error));
+  // PSS restricted enforced and 10 example CEL policies.
+  const config = await benchAdmissionConfig();
   const server = await startAdmissionServer({
-    config: compiled.value,
+    config,
     tls: { certFile, keyFile },
     port: 0,
     // Real JSON logging of every decision, to /dev/null so the terminal is not the bottleneck.

@@ -1,6 +1,6 @@
 /**
- * Admission webhook throughput: the real Palisade server (every built-in control in enforce,
- * warn and audit, JSON logs, metrics, decision log) against a bare Node HTTPS server that
+ * Admission webhook throughput: the real Palisade server (PSS restricted enforced and 10
+ * example CEL policies from examples/policies, JSON logs, metrics, decision log) against a bare Node HTTPS server that
  * answers a fixed AdmissionReview, both in their own process, driven in this run by
  * autocannon with 50 connections over keep-alive TLS with the same AdmissionReview, in
  * alternating rounds (median reported) because the machine may be shared.
@@ -11,16 +11,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import { CATALOG } from '../src/controls/index.js';
 import {
-  compileAdmissionConfig,
   createWebhookCertificates,
   decide,
-  deploymentOf,
   httpsRequest as request,
+  podOf,
   reviewOf,
-  parseAdmissionConfig,
+  type CompiledAdmissionConfig,
 } from '../src/admission/index.js';
+import { BENCH_POLICY_DIRS, benchAdmissionConfig } from './_admission-config.js';
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -77,19 +76,11 @@ async function drive(url: string, body: string, seconds: number): Promise<Figure
 }
 
 /** Latency of the pure decision alone (parse + controls + response), in this process. */
-function decideLatency(body: string): { p50: number; p99: number } {
-  const parsed = parseAdmissionConfig({
-    apiVersion: 'palisade.dev/v1',
-    kind: 'AdmissionConfiguration',
-    defaults: { enforce: 'all', warn: 'all', audit: 'all' },
-  });
-  if (!parsed.ok) throw new Error('config');
-  const compiled = compileAdmissionConfig(parsed.value, { catalog: CATALOG });
-  if (!compiled.ok) throw new Error('compile');
+function decideLatency(body: string, config: CompiledAdmissionConfig): { p50: number; p99: number } {
   const times: number[] = [];
   for (let i = 0; i < 20_000; i++) {
     const t = performance.now();
-    const r = decide(JSON.parse(body), compiled.value);
+    const r = decide(JSON.parse(body), config);
     JSON.stringify(r.ok ? r.review : r.problems);
     times.push(performance.now() - t);
   }
@@ -125,11 +116,15 @@ export async function run(): Promise<string> {
     const key = path.join(dir, 'tls.key');
     writeFileSync(cert, certs.serving.cert);
     writeFileSync(key, certs.serving.key);
-    // A Deployment that violates every workload control: the slowest path (deny + warnings + audit).
+    // A Pod that fails PSS restricted and several CEL policies: the
+    // slowest path (deny + warnings), with every pod policy evaluated.
     const body = JSON.stringify(
-      reviewOf(deploymentOf('api', { privileged: true, image: 'nginx', limits: false }), {
-        namespace: 'shop',
-      }),
+      reviewOf(
+        podOf('api', { namespace: 'shop', privileged: true, root: true, image: 'nginx', limits: false }),
+        {
+          namespace: 'shop',
+        },
+      ),
     );
 
     const bare = await startChild('bare', cert, key);
@@ -141,6 +136,11 @@ export async function run(): Promise<string> {
     const answer = check.json as { response?: { allowed?: boolean; warnings?: string[] } };
     if (check.status !== 200 || answer.response?.allowed !== false)
       throw new Error(`palisade did not deny the sample: ${check.status} ${check.text.slice(0, 300)}`);
+    const message =
+      (check.json as { response: { status?: { message?: string } } }).response.status?.message ?? '';
+    const policiesDenying = BENCH_POLICY_DIRS.filter((p) => message.includes(`policy ${p}`));
+    if (!message.includes('pss/privileged') || policiesDenying.length === 0)
+      throw new Error(`the sample was not denied by both PSS and CEL policies: ${message.slice(0, 300)}`);
 
     await drive(bare.url, body, WARMUP_S);
     await drive(palisade.url, body, WARMUP_S);
@@ -154,13 +154,13 @@ export async function run(): Promise<string> {
     const b = medianRound(bareRounds);
     const p = medianRound(palisadeRounds);
     const ratio = p.rps / b.rps;
-    const pure = decideLatency(body);
+    const pure = decideLatency(body, await benchAdmissionConfig());
 
     console.log(
-      `request: ${body.length} bytes (Deployment violating every workload control), ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s each, median round`,
+      `request: ${body.length} bytes (privileged root Pod, untagged image, no limits), ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s each, median round`,
     );
     console.log(
-      `controls: all built-in (${answer.response.warnings?.length ?? 0} warnings per answer); PSS restricted and 10 CEL policies join at merge`,
+      `enforce pss:restricted (${answer.response.warnings?.length ?? 0} warnings per answer), ${BENCH_POLICY_DIRS.length} CEL policies from examples/policies (denying: ${policiesDenying.join(', ')})`,
     );
     console.log(
       `palisade: ${p.rps.toFixed(0)} reviews/s  p50 ${p.p50} ms  p99 ${p.p99} ms  errors ${p.errors}  non-2xx ${p.non2xx}`,

@@ -135,6 +135,8 @@ export function assembleInstallManifests(o: InstallOptions): KubeObject[] {
               {
                 name: 'admission',
                 image: o.image,
+                // A tag may move; pulling each start keeps every replica on the same image.
+                imagePullPolicy: 'Always',
                 args: [
                   'admission',
                   'serve',
@@ -189,6 +191,25 @@ export function assembleInstallManifests(o: InstallOptions): KubeObject[] {
       spec: {
         selector: SELECTOR,
         ports: [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }],
+      },
+    },
+    {
+      // Nothing in or out of the namespace unless allowed below: the webhook needs no egress
+      // (its configuration, certificates and namespace labels are mounted files).
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(`${o.service}-default-deny`),
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    },
+    {
+      // The API server calls the webhook from addresses the cluster does not name: any source, this port only.
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(`${o.service}-webhook-ingress`),
+      spec: {
+        podSelector: { matchLabels: SELECTOR },
+        policyTypes: ['Ingress'],
+        ingress: [{ ports: [{ port: 'https', protocol: 'TCP' }] }],
       },
     },
   );
