@@ -425,6 +425,15 @@ describe('decide: built-in controls by namespace mode', () => {
     }
   });
 
+  it('leaves controls that need the rest of the cluster to scans', () => {
+    const cfg = compile({ defaults: { enforce: 'cis' } });
+    const res = answered(decide(reviewOf(podOf('p', { namespace: 'shop', privileged: true })), cfg)).review
+      .response;
+    const ids = res.status?.details?.causes.map((c) => c.message.split(':')[0]) ?? [];
+    expect(ids).toContain('workload/no-privileged');
+    expect(ids).not.toContain('network/pod-selected-by-policy');
+  });
+
   it('policy sets name controls by id and glob', () => {
     const cfg = compile({
       policySets: { team: ['workload/image-tag', 'workload/no-host-*', 'pss/privileged'] },

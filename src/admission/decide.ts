@@ -428,8 +428,15 @@ function unionOf(levels: Partial<Record<Mode, ResolvedLevel>>): Control[] {
   return out;
 }
 
+/**
+ * Object controls that judge an object against others of the cluster (here: whether any
+ * NetworkPolicy selects the pods), which one request cannot show: at admission they would
+ * fire on every object, so they are left to scans, like the inventory-wide controls.
+ */
+export const CONTROLS_NEEDING_THE_CLUSTER: ReadonlySet<string> = new Set(['network/pod-selected-by-policy']);
+
 function isObjectControl(c: CatalogEntry): c is Control {
-  return 'check' in c;
+  return 'check' in c && !CONTROLS_NEEDING_THE_CLUSTER.has(c.id);
 }
 
 function evaluatePolicies(
