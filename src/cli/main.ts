@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError } from '../core/index.js';
 import { registerNodeCommand } from './commands/node-command.js';
 import { registerPolicyCommand } from './commands/policy-command.js';
+import { registerAdmissionCommand } from './commands/admission-command.js';
 import { processIO, type CliIO } from './io.js';
 import { registerControlsCommand } from './commands/controls-command.js';
 import { registerNetpolCommand } from './commands/netpol-command.js';
@@ -123,6 +124,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerNetpolCommand(program, io, setExit);
   registerRbacCommand(program, io, setExit);
   registerPolicyCommand(program, io, setExit);
+
+  registerAdmissionCommand(program, io, setExit);
 
   program
     .command('version')

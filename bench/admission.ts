@@ -1,0 +1,186 @@
+/**
+ * Admission webhook throughput: the real Palisade server (PSS restricted enforced and 10
+ * example CEL policies from examples/policies, JSON logs, metrics, decision log) against a bare Node HTTPS server that
+ * answers a fixed AdmissionReview, both in their own process, driven in this run by
+ * autocannon with 50 connections over keep-alive TLS with the same AdmissionReview, in
+ * alternating rounds (median reported) because the machine may be shared.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import {
+  createWebhookCertificates,
+  decide,
+  httpsRequest as request,
+  podOf,
+  reviewOf,
+  type CompiledAdmissionConfig,
+} from '../src/admission/index.js';
+import { BENCH_POLICY_DIRS, benchAdmissionConfig } from './_admission-config.js';
+
+const CONNECTIONS = 50;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const ROUNDS = 3;
+const WARMUP_S = 2;
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+function startChild(
+  mode: 'palisade' | 'bare',
+  cert: string,
+  key: string,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, '_admission-server.ts'), mode, cert, key],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      reject(new Error(`${mode} server exited with ${String(code)}`));
+    });
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.once('line', (url) => {
+      resolve({ child, url: url.trim() });
+    });
+  });
+}
+
+async function drive(url: string, body: string, seconds: number): Promise<Figures> {
+  const result = await autocannon({
+    url: `${url}/validate`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: CONNECTIONS,
+    duration: seconds,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+/** Latency of the pure decision alone (parse + controls + response), in this process. */
+function decideLatency(body: string, config: CompiledAdmissionConfig): { p50: number; p99: number } {
+  const times: number[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const t = performance.now();
+    const r = decide(JSON.parse(body), config);
+    JSON.stringify(r.ok ? r.review : r.problems);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return {
+    p50: times[Math.floor(times.length * 0.5)] ?? 0,
+    p99: times[Math.floor(times.length * 0.99)] ?? 0,
+  };
+}
+
+/** The round with the median throughput (its latencies come with it). */
+function medianRound(rounds: Figures[]): Figures {
+  const sorted = [...rounds].sort((x, y) => x.rps - y.rps);
+  const mid = sorted[Math.floor(sorted.length / 2)];
+  if (!mid) throw new Error('no rounds');
+  return {
+    ...mid,
+    errors: rounds.reduce((a, r) => a + r.errors, 0),
+    non2xx: rounds.reduce((a, r) => a + r.non2xx, 0),
+  };
+}
+
+export async function run(): Promise<string> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'palisade-bench-admission-'));
+  const children: ChildProcess[] = [];
+  try {
+    const certs = await createWebhookCertificates({
+      service: 'palisade',
+      namespace: 'palisade-system',
+      extraNames: ['127.0.0.1'],
+    });
+    const cert = path.join(dir, 'tls.crt');
+    const key = path.join(dir, 'tls.key');
+    writeFileSync(cert, certs.serving.cert);
+    writeFileSync(key, certs.serving.key);
+    // A Pod that fails PSS restricted and several CEL policies: the
+    // slowest path (deny + warnings), with every pod policy evaluated.
+    const body = JSON.stringify(
+      reviewOf(
+        podOf('api', { namespace: 'shop', privileged: true, root: true, image: 'nginx', limits: false }),
+        {
+          namespace: 'shop',
+        },
+      ),
+    );
+
+    const bare = await startChild('bare', cert, key);
+    children.push(bare.child);
+    const palisade = await startChild('palisade', cert, key);
+    children.push(palisade.child);
+
+    const check = await request(`${palisade.url}/validate`, { ca: certs.ca.cert, body });
+    const answer = check.json as { response?: { allowed?: boolean; warnings?: string[] } };
+    if (check.status !== 200 || answer.response?.allowed !== false)
+      throw new Error(`palisade did not deny the sample: ${check.status} ${check.text.slice(0, 300)}`);
+    const message =
+      (check.json as { response: { status?: { message?: string } } }).response.status?.message ?? '';
+    const policiesDenying = BENCH_POLICY_DIRS.filter((p) => message.includes(`policy ${p}`));
+    if (!message.includes('pss/privileged') || policiesDenying.length === 0)
+      throw new Error(`the sample was not denied by both PSS and CEL policies: ${message.slice(0, 300)}`);
+
+    await drive(bare.url, body, WARMUP_S);
+    await drive(palisade.url, body, WARMUP_S);
+    // Alternate the two servers and keep the median round of each: the machine is shared.
+    const bareRounds: Figures[] = [];
+    const palisadeRounds: Figures[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      bareRounds.push(await drive(bare.url, body, DURATION_S));
+      palisadeRounds.push(await drive(palisade.url, body, DURATION_S));
+    }
+    const b = medianRound(bareRounds);
+    const p = medianRound(palisadeRounds);
+    const ratio = p.rps / b.rps;
+    const pure = decideLatency(body, await benchAdmissionConfig());
+
+    console.log(
+      `request: ${body.length} bytes (privileged root Pod, untagged image, no limits), ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s each, median round`,
+    );
+    console.log(
+      `enforce pss:restricted (${answer.response.warnings?.length ?? 0} warnings per answer), ${BENCH_POLICY_DIRS.length} CEL policies from examples/policies (denying: ${policiesDenying.join(', ')})`,
+    );
+    console.log(
+      `palisade: ${p.rps.toFixed(0)} reviews/s  p50 ${p.p50} ms  p99 ${p.p99} ms  errors ${p.errors}  non-2xx ${p.non2xx}`,
+    );
+    console.log(
+      `bare:     ${b.rps.toFixed(0)} reviews/s  p50 ${b.p50} ms  p99 ${b.p99} ms  errors ${b.errors}  non-2xx ${b.non2xx}`,
+    );
+    console.log(
+      `decide() alone (JSON.parse + decide + JSON.stringify, 20,000 runs): p50 ${(pure.p50 * 1000).toFixed(0)} µs  p99 ${(pure.p99 * 1000).toFixed(0)} µs`,
+    );
+    console.log(`throughput ratio palisade/bare: ${ratio.toFixed(2)} (target >= 0.5); p99 target <= 5 ms`);
+    console.log(
+      `machine: ${os.cpus().length} cores, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
+    return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${ratio.toFixed(2)}`;
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,28 @@
+export * from './types.js';
+export * from './ports.js';
+export * from './parse.js';
+export * from './config.js';
+export * from './decide.js';
+export * from './decision-log.js';
+export * from './text.js';
+export * from './server.js';
+export type { CertificateOptions, PemPair, WebhookCertificates } from './cert.js';
+
+/** Creates a CA and the webhook's certificates; loads the X.509 library only when called. */
+export async function createWebhookCertificates(
+  options: import('./cert.js').CertificateOptions,
+): Promise<import('./cert.js').WebhookCertificates> {
+  const { createWebhookCertificates: create } = await import('./cert.js');
+  return create(options);
+}
+export * from './install.js';
+export {
+  deploymentOf,
+  fakePolicies,
+  podOf,
+  reviewOf,
+  type FakePolicy,
+  type ReviewOptions,
+} from './testing.js';
+export { request as httpsRequest, type ClientRequestOptions, type ClientResponse } from './test-client.js';
+export { celPolicyEvaluator } from './cel-evaluator.js';

@@ -1,0 +1,364 @@
+/**
+ * The webhook's HTTPS server (fastify + pino + prom-client).
+ *
+ * Endpoints: POST /validate and /mutate (AdmissionReview in, AdmissionReview out), GET
+ * /healthz (process up), /readyz (serving and not shutting down), /metrics (Prometheus).
+ * HTTPS only. The certificate and key files are polled and swapped into the listening
+ * server's secure context when they change; open connections keep the context they started
+ * with, so nothing is dropped. A pair that does not load is logged and the old one kept.
+ * With a client CA, /validate and /mutate require a client certificate it signed (and one
+ * of the allowed common names); the probes stay open because kubelets present none.
+ * Bad input answers 4xx with a JSON reason; any failure inside one request answers 500
+ * for that request only.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { createSecureContext, type TLSSocket } from 'node:tls';
+import type { Server as HttpsServer } from 'node:https';
+import fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { pino, type Logger } from 'pino';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HttpError } from '../core/index.js';
+import type { CompiledAdmissionConfig } from './config.js';
+import { decide } from './decide.js';
+import { DecisionLog, DecisionRing } from './decision-log.js';
+import type { PolicyPhase } from './ports.js';
+
+/** TLS material for the server, as file paths (so it can be reloaded). */
+export interface AdmissionTlsOptions {
+  certFile: string;
+  keyFile: string;
+  /** CA of the API server's client certificate; enables client verification. */
+  clientCAFile?: string;
+  /** Allowed client common names; any certificate signed by the CA when empty. */
+  clientNames?: readonly string[];
+  /** Poll interval for certificate changes (default 2000 ms). */
+  reloadIntervalMs?: number;
+}
+
+/** Options of `startAdmissionServer`. */
+export interface AdmissionServerOptions {
+  config: CompiledAdmissionConfig;
+  tls: AdmissionTlsOptions;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Largest body accepted (default 3 MiB). */
+  maxBodyBytes?: number;
+  logger?: Logger;
+  decisionLog?: DecisionLog;
+  clock?: () => Date;
+  /** Collect Node process metrics too (default true). */
+  processMetrics?: boolean;
+  /** Called after each certificate reload attempt. */
+  onTlsReload?: (outcome: { ok: boolean; error?: string }) => void;
+}
+
+/** A running webhook server. */
+export interface AdmissionServer {
+  /** `https://host:port`. */
+  url: string;
+  port: number;
+  decisions: DecisionRing;
+  metrics: Registry;
+  /** Re-reads the certificate files now; resolves to whether the new pair was taken. */
+  reloadTls(): Promise<boolean>;
+  /** Stops accepting, finishes in-flight requests, closes the decision log. */
+  close(): Promise<void>;
+  /** The underlying fastify instance, for `inject` in tests. */
+  app: FastifyInstance;
+}
+
+interface TlsMaterial {
+  key: Buffer;
+  cert: Buffer;
+  ca?: Buffer;
+}
+
+async function readTls(tls: AdmissionTlsOptions): Promise<TlsMaterial> {
+  const [key, cert, ca] = await Promise.all([
+    readFile(tls.keyFile),
+    readFile(tls.certFile),
+    tls.clientCAFile !== undefined ? readFile(tls.clientCAFile) : Promise.resolve(undefined),
+  ]);
+  // Throws on a key that does not match the certificate, before anything is swapped.
+  createSecureContext({ key, cert, ...(ca ? { ca } : {}) });
+  return ca ? { key, cert, ca } : { key, cert };
+}
+
+async function fingerprint(tls: AdmissionTlsOptions): Promise<string> {
+  const files = [tls.certFile, tls.keyFile, ...(tls.clientCAFile !== undefined ? [tls.clientCAFile] : [])];
+  const stats = await Promise.all(files.map((f) => stat(f).catch(() => undefined)));
+  return stats.map((s) => (s ? `${s.mtimeMs}:${s.size}:${s.ino}` : 'missing')).join('|');
+}
+
+/** Starts the webhook server and resolves once it listens. */
+export async function startAdmissionServer(options: AdmissionServerOptions): Promise<AdmissionServer> {
+  const logger = options.logger ?? pino({ base: { service: 'palisade-admission' } });
+  const clock = options.clock ?? (() => new Date());
+  const maxBodyBytes = options.maxBodyBytes ?? 3 * 1024 * 1024;
+  const material = await readTls(options.tls);
+  const verifyClients = options.tls.clientCAFile !== undefined;
+  const clientNames = new Set(options.tls.clientNames ?? []);
+  const decisionLog = options.decisionLog ?? new DecisionLog(new DecisionRing(1000));
+
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'palisade_' });
+  const requests = new Counter({
+    name: 'palisade_admission_requests_total',
+    help: 'Admission HTTP requests by endpoint and status code.',
+    labelNames: ['endpoint', 'code'] as const,
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: 'palisade_admission_decisions_total',
+    help: 'Admission decisions by endpoint and result (allow, deny, warn, audit, exempt).',
+    labelNames: ['endpoint', 'result', 'dry_run'] as const,
+    registers: [registry],
+  });
+  const violations = new Counter({
+    name: 'palisade_admission_violations_total',
+    help: 'Violated controls and failed policies by id and mode.',
+    labelNames: ['control', 'mode'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'palisade_admission_request_duration_seconds',
+    help: 'Time to decide an admission request.',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const reloads = new Counter({
+    name: 'palisade_admission_tls_reloads_total',
+    help: 'Certificate reloads by result.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+
+  const app = fastify({
+    https: {
+      key: material.key,
+      cert: material.cert,
+      ...(material.ca ? { ca: material.ca, requestCert: true, rejectUnauthorized: false } : {}),
+      minVersion: 'TLSv1.2',
+    },
+    bodyLimit: maxBodyBytes,
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    keepAliveTimeout: 65_000,
+    requestTimeout: 30_000,
+  }) as unknown as FastifyInstance<HttpsServer>;
+
+  let closing = false;
+
+  // Every body is read as JSON whatever its content type. JSON.parse keeps a `__proto__` key
+  // as plain data (it never sets a prototype) and decide only reads, so nothing is polluted.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string) as unknown);
+    } catch (e) {
+      done(
+        new HttpError(400, `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`),
+        undefined,
+      );
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    const endpoint = endpointOf(request.url);
+    if (error instanceof HttpError)
+      return sendError(reply, endpoint, error.status, 'bad_request', error.message);
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return sendError(
+        reply,
+        endpoint,
+        413,
+        'payload_too_large',
+        `request body exceeds ${maxBodyBytes} bytes`,
+      );
+    const status =
+      typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500;
+    if (status === 500) request.log.error({ err: error, url: request.url }, 'admission request failed');
+    return sendError(
+      reply,
+      endpoint,
+      status,
+      status === 500 ? 'internal_error' : 'bad_request',
+      status === 500 ? 'internal error while deciding the request' : error.message,
+    );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 'other', 404, 'not_found', `no route ${request.method} ${request.url.slice(0, 200)}`),
+  );
+
+  function sendError(
+    reply: FastifyReply,
+    endpoint: string,
+    status: number,
+    error: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ): FastifyReply {
+    requests.inc({ endpoint, code: String(status) });
+    return reply
+      .code(status)
+      .type('application/json')
+      .send({ error, message, ...extra });
+  }
+
+  const handle =
+    (phase: PolicyPhase) =>
+    (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+      const started = process.hrtime.bigint();
+      if (verifyClients) {
+        const socket = request.raw.socket as unknown as TLSSocket;
+        if (!socket.authorized)
+          return sendError(
+            reply,
+            phase,
+            401,
+            'unauthorized',
+            'a client certificate signed by the configured CA is required',
+          );
+        if (clientNames.size > 0) {
+          const cn = socket.getPeerCertificate().subject?.CN;
+          const name = Array.isArray(cn) ? cn[0] : cn;
+          if (name === undefined || !clientNames.has(name))
+            return sendError(
+              reply,
+              phase,
+              403,
+              'forbidden',
+              `client certificate "${name ?? ''}" is not allowed`,
+            );
+        }
+      }
+      const result = decide(request.body, options.config, phase);
+      if (!result.ok) {
+        return sendError(
+          reply,
+          phase,
+          400,
+          'bad_request',
+          result.problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; '),
+          {
+            reasons: result.problems,
+            ...(result.uid !== undefined ? { uid: result.uid } : {}),
+          },
+        );
+      }
+      const r = result.record;
+      decisions.inc({ endpoint: phase, result: r.result, dry_run: String(r.dryRun) });
+      for (const v of r.violations) violations.inc({ control: v.controlId, mode: v.mode });
+      for (const d of r.policyDecisions) violations.inc({ control: d.policy, mode: d.action.toLowerCase() });
+      decisionLog.add(r, clock());
+      request.log.info(
+        {
+          uid: r.uid,
+          endpoint: phase,
+          operation: r.operation,
+          kind: r.kind,
+          resource: r.resource,
+          namespace: r.namespace,
+          name: r.name,
+          user: r.username,
+          dryRun: r.dryRun,
+          decision: r.result,
+          violations: r.violations.length,
+          policyDecisions: r.policyDecisions.length,
+          errors: r.errors.length,
+        },
+        'admission decision',
+      );
+      requests.inc({ endpoint: phase, code: '200' });
+      latency.observe({ endpoint: phase }, Number(process.hrtime.bigint() - started) / 1e9);
+      return reply.type('application/json').send(result.review);
+    };
+  app.post('/validate', handle('validate'));
+  app.post('/mutate', handle('mutate'));
+  app.get('/healthz', (_req, reply) => reply.type('text/plain').send('ok'));
+  app.get('/readyz', (_req, reply) =>
+    closing
+      ? reply.code(503).send({ ready: false, reason: 'shutting down' })
+      : reply.send({ ready: true, policies: options.config.policies.policies.length }),
+  );
+  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+
+  const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8443 });
+  const server = app.server;
+  const port = Number(new URL(address).port);
+
+  let current = await fingerprint(options.tls);
+  const reloadTls = async (): Promise<boolean> => {
+    try {
+      const next = await readTls(options.tls);
+      server.setSecureContext({
+        key: next.key,
+        cert: next.cert,
+        ...(next.ca ? { ca: next.ca } : {}),
+        minVersion: 'TLSv1.2',
+      });
+      reloads.inc({ result: 'ok' });
+      logger.info({ certFile: options.tls.certFile }, 'TLS certificate reloaded');
+      options.onTlsReload?.({ ok: true });
+      return true;
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      reloads.inc({ result: 'error' });
+      logger.error(
+        { certFile: options.tls.certFile, error },
+        'TLS certificate reload failed; keeping the previous one',
+      );
+      options.onTlsReload?.({ ok: false, error });
+      return false;
+    }
+  };
+  let polling = false;
+  const timer = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    void fingerprint(options.tls)
+      .then(async (fp) => {
+        if (fp === current) return;
+        current = fp;
+        await reloadTls();
+      })
+      .finally(() => {
+        polling = false;
+      });
+  }, options.tls.reloadIntervalMs ?? 2000);
+  timer.unref();
+
+  const host = options.host ?? '127.0.0.1';
+  return {
+    url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    decisions: decisionLog.ring,
+    metrics: registry,
+    reloadTls,
+    app: app as unknown as FastifyInstance,
+    close: async () => {
+      closing = true;
+      clearInterval(timer);
+      await app.close();
+      await decisionLog.close();
+    },
+  };
+}
+
+function endpointOf(url: string): string {
+  if (url.startsWith('/validate')) return 'validate';
+  if (url.startsWith('/mutate')) return 'mutate';
+  return 'other';
+}

@@ -1,0 +1,119 @@
+import { Option, type Command } from 'commander';
+import type { CliIO } from '../io.js';
+
+const SERVE_HELP = `
+Runs the validating and mutating webhook over HTTPS: POST /validate and /mutate, GET /healthz,
+/readyz and /metrics. Flags override the configuration file. The certificate files are
+re-read when they change. Stops cleanly on SIGTERM or SIGINT.
+
+Examples:
+  $ palisade admission serve --config admission.yaml
+  $ palisade admission serve --tls-cert-file tls.crt --tls-key-file tls.key --enforce cis --listen 127.0.0.1:8443
+  $ palisade admission serve --config admission.yaml --client-ca-file apiserver-client-ca.crt`;
+
+const INSTALL_HELP = `
+Prints the objects that run the webhook in a cluster: Namespace, ServiceAccount, ConfigMap,
+TLS Secret, Deployment (2 replicas), PodDisruptionBudget, Service and the Validating- and
+MutatingWebhookConfiguration. Without certificate files a new CA and serving certificate
+are generated for the Service's DNS names.
+
+Examples:
+  $ palisade admission install | kubectl apply -f -
+  $ palisade admission install --namespace security --service webhook --validate-failure-policy Fail
+  $ palisade admission install --ca-file ca.crt --tls-cert-file tls.crt --tls-key-file tls.key --config admission.yaml
+  $ palisade admission install --skip-certificates -o json`;
+
+const CERT_HELP = `
+Creates a CA and a serving certificate for the webhook Service's DNS names
+(SERVICE, SERVICE.NAMESPACE, SERVICE.NAMESPACE.svc, SERVICE.NAMESPACE.svc.CLUSTER_DOMAIN),
+written as ca.crt, ca.key, tls.crt and tls.key (ECDSA P-256). With --client-cn also a client
+certificate for the API server (client.crt, client.key).
+
+Examples:
+  $ palisade admission cert --namespace palisade-system --service palisade --out-dir ./certs
+  $ palisade admission cert --extra-name 127.0.0.1 --extra-name localhost --days 30
+  $ palisade admission cert --client-cn kube-apiserver --force`;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Registers `palisade admission serve|install|cert`; implementations load on first use. */
+export function registerAdmissionCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const admission = program
+    .command('admission')
+    .description('admission control: run, install and certify the webhook');
+
+  admission
+    .command('serve')
+    .description('run the admission webhook server')
+    .option('--config <file>', 'admission.yaml (kind: AdmissionConfiguration)')
+    .option('--listen <host:port>', 'address to listen on (default 0.0.0.0:8443)')
+    .option('--tls-cert-file <file>', 'serving certificate (PEM)')
+    .option('--tls-key-file <file>', 'serving key (PEM)')
+    .option('--client-ca-file <file>', 'require API server client certificates signed by this CA')
+    .option('--enforce <set>', 'cluster-wide enforce level, e.g. cis, pss:baseline, all')
+    .option('--warn <set>', 'cluster-wide warn level')
+    .option('--audit <set>', 'cluster-wide audit level')
+    .option('--policy <file-or-dir>', 'CEL policies to load (repeatable)', collect, [])
+    .option('--max-body-bytes <n>', 'largest request body accepted')
+    .option('--decision-log <file>', 'append non-allow decisions to this JSON-lines file')
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent'])
+        .default('info'),
+    )
+    .addHelpText('after', SERVE_HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      const { runAdmissionServe } = await import('./admission.js');
+      setExit(await runAdmissionServe(opts, io));
+    });
+
+  admission
+    .command('install')
+    .description('print the manifests that install the webhook')
+    .option('--namespace <ns>', 'namespace to run in', 'palisade-system')
+    .option('--service <name>', 'Service (and Deployment) name', 'palisade')
+    .option('--image <ref>', 'container image (default the palisade image of this version)')
+    .option('--replicas <n>', 'replicas', '2')
+    .option('--config <file>', 'admission.yaml to put in the ConfigMap')
+    .addOption(
+      new Option('--validate-failure-policy <policy>', 'when the webhook cannot be reached, validation')
+        .choices(['Ignore', 'Fail'])
+        .default('Ignore'),
+    )
+    .addOption(
+      new Option('--mutate-failure-policy <policy>', 'when the webhook cannot be reached, mutation')
+        .choices(['Ignore', 'Fail'])
+        .default('Ignore'),
+    )
+    .option('--ca-file <file>', 'CA certificate for the caBundle')
+    .option('--tls-cert-file <file>', 'serving certificate for the Secret')
+    .option('--tls-key-file <file>', 'serving key for the Secret')
+    .option('--skip-certificates', 'emit no Secret and no caBundle (bring your own, e.g. cert-manager)')
+    .option('--all-resources', 'send every resource to the webhook, not only workloads')
+    .option('--apply', 'apply to the current cluster (comes with the live-cluster support)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addHelpText('after', INSTALL_HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      const { runAdmissionInstall } = await import('./admission.js');
+      setExit(await runAdmissionInstall(opts, io));
+    });
+
+  admission
+    .command('cert')
+    .description('create a CA and the webhook serving certificate')
+    .option('--namespace <ns>', 'namespace of the webhook Service', 'palisade-system')
+    .option('--service <name>', 'webhook Service name', 'palisade')
+    .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
+    .option('--extra-name <name>', 'additional DNS name or IP address (repeatable)', collect, [])
+    .option('--days <n>', 'validity in days', '365')
+    .option('--client-cn <name>', 'also issue a client certificate with this common name')
+    .option('--out-dir <dir>', 'where to write the files', '.')
+    .option('--force', 'overwrite existing files')
+    .addHelpText('after', CERT_HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      const { runAdmissionCert } = await import('./admission.js');
+      setExit(await runAdmissionCert(opts, io));
+    });
+}
