@@ -12,7 +12,10 @@ export default tseslint.config(
     },
     rules: {
       // Template literals with numbers are how messages are built everywhere.
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       // Parsed Kubernetes objects are untyped JSON; narrowing checks on them are not redundant.
       '@typescript-eslint/no-unnecessary-condition': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

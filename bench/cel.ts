@@ -9,13 +9,14 @@ import path from 'node:path';
 import { celEnv, isCelError, parse as bufParse, plan as bufPlan } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { Inventory, refOf, type KubeObject } from '../src/core/index.js';
-import { CATALOG, evaluateControls } from '../src/controls/index.js';
+import { evaluateControls } from '../src/controls/index.js';
+import { pssControls } from '../src/controls/pss/index.js';
 import { parseManifests } from '../src/load/index.js';
 import { compilePolicies, createAttributes, createCelEngine, evaluateRequest } from '../src/policy/index.js';
 
-// The native baseline. Once the PSS controls land (branch pss), replace this one line with:
-//   const NATIVE = (await import('../src/controls/pss/index.js')).pssControls('restricted', 'latest');
-const NATIVE = CATALOG;
+// The native baseline: the built-in Pod Security Standards checks at restricted, the same
+// ground the 16-policy CEL set covers.
+const NATIVE = pssControls('restricted', 'latest');
 
 const POD: KubeObject = {
   apiVersion: 'v1',

@@ -8,6 +8,9 @@
  * egress to kube-dns, per-workload ingress and egress allow rules (same namespace, other
  * namespaces by label, named ports, endPort ranges), ipBlocks with except, matchExpressions,
  * and policies selecting nothing.
+ *
+ * The small case runs PALISADE_BENCH_ROUNDS rounds (default 3) and reports the fastest, plus
+ * the first (cold) round as first_matrix_s; its peak RSS is taken after the first round.
  */
 import { Inventory, refOf, type KubeObject } from '../src/core/index.js';
 import { Analysis, buildModel, compilePolicies } from '../src/network/index.js';
@@ -296,17 +299,33 @@ function rssMib(): number {
 }
 
 export function run(): Promise<string> {
-  const small = measure({ namespaces: 100, podsPerNs: 100, replicas: 5, policiesPerNs: 100 });
+  // The machine may be shared: the small case runs several rounds and reports the fastest
+  // (wall and CPU minimised separately); the large case runs once.
+  const rounds = Math.max(1, Number(process.env.PALISADE_BENCH_ROUNDS ?? 3));
+  const smallShape = { namespaces: 100, podsPerNs: 100, replicas: 5, policiesPerNs: 100 };
+  let small = measure(smallShape);
+  // Peak RSS of one computation: later rounds only add garbage not yet collected.
   const smallRss = rssMib();
-  describe('small', small, smallRss);
+  const first = small;
+  for (let r = 1; r < rounds; r++) {
+    const m = measure(smallShape);
+    const wall = m.indexS + m.matrixS < small.indexS + small.matrixS ? m : small;
+    const cpu = m.indexCpuS + m.matrixCpuS < small.indexCpuS + small.matrixCpuS ? m : small;
+    small = {
+      ...wall,
+      indexCpuS: cpu.indexCpuS,
+      matrixCpuS: cpu.matrixCpuS,
+    };
+  }
+  describe(`small (min of ${rounds} rounds)`, small, smallRss);
   if (process.env.PALISADE_BENCH_SMALL === '1') {
     return Promise.resolve(
-      `bench netpol: matrix_s=${(small.indexS + small.matrixS).toFixed(2)} peak_rss_mib=${smallRss.toFixed(0)} large_matrix_s=skipped matrix_cpu_s=${(small.indexCpuS + small.matrixCpuS).toFixed(2)}`,
+      `bench netpol: matrix_s=${(small.indexS + small.matrixS).toFixed(2)} peak_rss_mib=${smallRss.toFixed(0)} large_matrix_s=skipped matrix_cpu_s=${(small.indexCpuS + small.matrixCpuS).toFixed(2)} first_matrix_s=${(first.indexS + first.matrixS).toFixed(2)}`,
     );
   }
   const large = measure({ namespaces: 500, podsPerNs: 200, replicas: 5, policiesPerNs: 150 });
   describe('large', large, rssMib());
   return Promise.resolve(
-    `bench netpol: matrix_s=${(small.indexS + small.matrixS).toFixed(2)} peak_rss_mib=${smallRss.toFixed(0)} large_matrix_s=${(large.indexS + large.matrixS).toFixed(1)} matrix_cpu_s=${(small.indexCpuS + small.matrixCpuS).toFixed(2)} large_matrix_cpu_s=${(large.indexCpuS + large.matrixCpuS).toFixed(1)}`,
+    `bench netpol: matrix_s=${(small.indexS + small.matrixS).toFixed(2)} peak_rss_mib=${smallRss.toFixed(0)} large_matrix_s=${(large.indexS + large.matrixS).toFixed(1)} matrix_cpu_s=${(small.indexCpuS + small.matrixCpuS).toFixed(2)} large_matrix_cpu_s=${(large.indexCpuS + large.matrixCpuS).toFixed(1)} first_matrix_s=${(first.indexS + first.matrixS).toFixed(2)} large_peak_rss_mib=${rssMib().toFixed(0)}`,
   );
 }

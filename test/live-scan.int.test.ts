@@ -265,4 +265,32 @@ describe.skipIf(!gate.run)('palisade scan --cluster against a real kube-apiserve
     expect(code).toBe(2);
     expect(io.err()).toContain('kubeconfig has no context "nope" (contexts: admin, limited)');
   });
+  it('answers rbac who-can and netpol matrix from the live cluster and from a snapshot', async () => {
+    const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const io = memoryIO({ cwd: tmp });
+      const code = await main(args, io);
+      return { code, out: io.out(), err: io.err() };
+    };
+    const live = ['--cluster', '--kubeconfig', cluster.admin.kubeconfig, '-q'];
+    const whoCan = await run(['rbac', 'who-can', 'list', 'pods', ...live, '-o', 'json']);
+    expect(whoCan.err).toBe('');
+    expect(whoCan.code).toBe(0);
+    const subjects = (
+      JSON.parse(whoCan.out) as { subjects: { kind: string; name: string; via: { binding: string }[] }[] }
+    ).subjects;
+    const developers = subjects.find((x) => x.kind === 'Group' && x.name === 'developers');
+    expect(developers?.via.map((v) => v.binding)).toEqual(['ClusterRoleBinding/developers-list-pods']);
+
+    const matrix = await run(['netpol', 'matrix', ...live]);
+    expect(matrix.code).toBe(0);
+    expect(matrix.out).toMatch(/shop\/root-shell\[Pod\] => pay\/fine\[Pod\] : All Connections/);
+
+    const file = path.join(tmp, 'rbac.snapshot.json.gz');
+    expect((await run(['snapshot', 'save', file, '--kubeconfig', cluster.admin.kubeconfig, '-q'])).code).toBe(
+      0,
+    );
+    const offline = await run(['rbac', 'who-can', 'list', 'pods', '--snapshot', file, '-o', 'json']);
+    expect(offline.code).toBe(0);
+    expect(JSON.parse(offline.out)).toEqual(JSON.parse(whoCan.out));
+  });
 });

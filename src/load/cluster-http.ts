@@ -74,7 +74,18 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
   const timeoutMs = options.timeoutMs ?? 60_000;
 
   const base: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(base);
+  try {
+    await kc.applyToHTTPSOptions(base);
+  } catch (e) {
+    // client-node falls back to http://localhost:8080 when no kubeconfig exists, then refuses
+    // plain HTTP; either way the user has to point at a cluster.
+    const noConfig = options.kubeconfig === undefined && server === 'http://localhost:8080';
+    throw new InputError(
+      noConfig
+        ? 'no kubeconfig found: set KUBECONFIG or pass --kubeconfig FILE (and --context NAME)'
+        : `cannot use kubeconfig context "${kc.getCurrentContext()}" (${server}): ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
   const agentOptions = {
     keepAlive: true,
     maxSockets: options.maxSockets ?? 8,

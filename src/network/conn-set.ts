@@ -42,6 +42,9 @@ export class ConnSet {
   });
 
   readonly id: number;
+  /** Results of union / intersect with another set, indexed by that set's id. */
+  private readonly unionWith: (ConnSet | undefined)[] = [];
+  private readonly intersectWith: (ConnSet | undefined)[] = [];
 
   private constructor(
     readonly ranges: Readonly<Record<Protocol, readonly PortRange[]>>,
@@ -92,13 +95,17 @@ export class ConnSet {
     if (other === this || other.isEmpty) return this;
     if (this.isEmpty) return other;
     if (this.isAll || other.isAll) return ConnSet.ALL;
-    return cached(ConnSet.unions, this, other, () =>
+    const hit = this.unionWith[other.id];
+    if (hit) return hit;
+    const result = cached(ConnSet.unions, this, other, () =>
       ConnSet.of({
         SCTP: [...this.ranges.SCTP, ...other.ranges.SCTP],
         TCP: [...this.ranges.TCP, ...other.ranges.TCP],
         UDP: [...this.ranges.UDP, ...other.ranges.UDP],
       }),
     );
+    this.unionWith[other.id] = result;
+    return result;
   }
 
   /** The intersection of two sets. */
@@ -106,13 +113,17 @@ export class ConnSet {
     if (other === this || this.isAll) return other;
     if (other.isAll) return this;
     if (this.isEmpty || other.isEmpty) return ConnSet.NONE;
-    return cached(ConnSet.intersections, this, other, () =>
+    const hit = this.intersectWith[other.id];
+    if (hit) return hit;
+    const result = cached(ConnSet.intersections, this, other, () =>
       ConnSet.of({
         SCTP: intersectRanges(this.ranges.SCTP, other.ranges.SCTP),
         TCP: intersectRanges(this.ranges.TCP, other.ranges.TCP),
         UDP: intersectRanges(this.ranges.UDP, other.ranges.UDP),
       }),
     );
+    this.intersectWith[other.id] = result;
+    return result;
   }
 
   /** The connections of this set not in `other`. */

@@ -23,7 +23,7 @@ import {
   type IpFamily,
   type IpSet,
 } from './ip-set.js';
-import type { Endpoint, NetworkModel } from './model.js';
+import type { ContainerPort, Endpoint, NetworkModel } from './model.js';
 import type {
   CompiledPeer,
   CompiledPolicy,
@@ -67,14 +67,20 @@ interface Acc {
   resolved?: Map<ReadonlyMap<string, unknown>, ConnSet>;
 }
 
-/** The connections of an accumulation for a destination (named ports resolved, cached). */
-function resolveAcc(acc: Acc, target: Endpoint | undefined): ConnSet {
-  if (acc.named.length === 0 || !target) return acc.fixed;
+/** Named container ports of a destination. */
+type PortTable = ReadonlyMap<string, readonly ContainerPort[]>;
+
+/**
+ * The connections of an accumulation for a destination's named-port table (named ports
+ * resolved, cached by table identity; the analysis interns equal tables).
+ */
+function resolveAcc(acc: Acc, table: PortTable | undefined): ConnSet {
+  if (acc.named.length === 0 || !table) return acc.fixed;
   const cache = (acc.resolved ??= new Map());
-  let hit = cache.get(target.namedPorts);
+  let hit = cache.get(table);
   if (!hit) {
-    hit = resolvePorts({ fixed: acc.fixed, named: acc.named }, target);
-    cache.set(target.namedPorts, hit);
+    hit = resolveWith({ fixed: acc.fixed, named: acc.named }, table);
+    cache.set(table, hit);
   }
   return hit;
 }
@@ -102,6 +108,8 @@ interface RulePeers {
 
 /** What one policy allows in one direction, built once and shared by every pod it selects. */
 class RuleSet {
+  /** Dense index of the rule set among the analysis's rule sets. */
+  constructor(readonly idx: number) {}
   any: Acc = EMPTY_ACC;
   anyPod: Acc = EMPTY_ACC;
   readonly byNs = new Map<number, Acc>();
@@ -179,6 +187,8 @@ export class Analysis {
   private readonly egressRuleSets = new Map<number, RuleSet>();
   private readonly groupMembers: number[][] = [];
   private readonly groupsOfPeer: number[][] = [];
+  /** Each cluster peer's named-port table, equal tables interned to one object. */
+  private readonly portTables: PortTable[] = [];
 
   constructor(
     readonly model: NetworkModel,
@@ -205,6 +215,16 @@ export class Analysis {
           resource: w.resource,
         });
       }
+    }
+    const tables = new Map<string, PortTable>();
+    for (const p of this.peers) {
+      const key = JSON.stringify([...p.namedPorts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      let t = tables.get(key);
+      if (!t) {
+        t = p.namedPorts;
+        tables.set(key, t);
+      }
+      this.portTables.push(t);
     }
     this.peers.forEach((p, i) => {
       const l = this.peersByNs.get(p.ns);
@@ -290,7 +310,7 @@ export class Analysis {
     const cache = direction === 'ingress' ? this.ingressRuleSets : this.egressRuleSets;
     let rs = cache.get(id);
     if (!rs) {
-      rs = new RuleSet();
+      rs = new RuleSet(this.ingressRuleSets.size + this.egressRuleSets.size);
       const pol = this.policies[id] as CompiledPolicy;
       for (const rule of pol[direction] ?? []) rs.add(this.rulePeers(pol, direction, rule), rule.ports);
       cache.set(id, rs);
@@ -401,27 +421,27 @@ export class Analysis {
     return id;
   }
 
-  /** Connections an allowance grants to/from `other`; named ports resolve against `target`. */
-  private lookup(a: Allowance, other: number, target: Endpoint | undefined): ConnSet {
+  /** Connections an allowance grants to/from `other`; named ports resolve against `table`. */
+  private lookup(a: Allowance, other: number, table: PortTable | undefined): ConnSet {
     const pod = this.peers[other];
     const groups = pod ? this.groupsOfPeer[other] : undefined;
     let out = ConnSet.NONE;
     for (const rs of pod ? a.podParts : a.externalParts) {
-      out = out.union(resolveAcc(rs.any, target));
+      out = out.union(resolveAcc(rs.any, table));
       if (pod) {
-        out = out.union(resolveAcc(rs.anyPod, target));
+        out = out.union(resolveAcc(rs.anyPod, table));
         if (rs.byNs.size > 0) {
           const n = rs.byNs.get(pod.ns);
-          if (n) out = out.union(resolveAcc(n, target));
+          if (n) out = out.union(resolveAcc(n, table));
         }
         if (groups && rs.byGroup.size > 0)
           for (const g of groups) {
             const part = rs.byGroup.get(g);
-            if (part) out = out.union(resolveAcc(part, target));
+            if (part) out = out.union(resolveAcc(part, table));
           }
       } else {
         const part = rs.byPeer.get(other);
-        if (part) out = out.union(resolveAcc(part, target));
+        if (part) out = out.union(resolveAcc(part, table));
       }
       if (out.isAll) break;
     }
@@ -432,14 +452,14 @@ export class Analysis {
   egressAllows(src: number, dst: number): ConnSet {
     const a = this.egressOf[src];
     if (!a) return ConnSet.ALL;
-    return this.lookup(a, dst, this.peers[dst]);
+    return this.lookup(a, dst, this.portTables[dst]);
   }
 
   /** Connections `dst`'s ingress allows from `src` (All when dst is not ingress-isolated). */
   ingressAllows(src: number, dst: number): ConnSet {
     const a = this.ingressOf[dst];
     if (!a) return ConnSet.ALL;
-    return this.lookup(a, src, this.peers[dst]);
+    return this.lookup(a, src, this.portTables[dst]);
   }
 
   /**
@@ -475,10 +495,9 @@ export class Analysis {
   ingressFromArbitraryPod(dst: number): ConnSet {
     const a = this.ingressOf[dst];
     if (!a) return ConnSet.ALL;
-    const target = this.peers[dst];
+    const table = this.portTables[dst];
     let out = ConnSet.NONE;
-    for (const rs of a.parts)
-      out = out.union(resolveAcc(rs.any, target)).union(resolveAcc(rs.anyPod, target));
+    for (const rs of a.parts) out = out.union(resolveAcc(rs.any, table)).union(resolveAcc(rs.anyPod, table));
     return out;
   }
 
@@ -502,44 +521,174 @@ export class Analysis {
 
   /**
    * Every allowed connection between distinct peers (self-connections excluded, no
-   * external-to-external pairs), visited in src-major order without materialising pairs
-   * that no policy allows when the source is egress-isolated.
+   * external-to-external pairs), visited in src-major, dst-ascending order. Only candidate
+   * pairs are evaluated: an egress-isolated source with no open rule tries the peers its
+   * rules name; any other source tries the destinations that admit every pod (or every
+   * peer) plus those whose ingress rules name it, found through an inverted index.
    */
   forEachConnection(visit: (c: Connection) => void): void {
     const n = this.peers.length;
-    const destinations = [
-      ...range(n),
-      ...this.externals.filter((e) => e.direction === 'egress').map((e) => e.index),
-    ];
+    const egressExternals = this.externals.filter((e) => e.direction === 'egress').map((e) => e.index);
     const sources = [
       ...range(n),
       ...this.externals.filter((e) => e.direction === 'ingress').map((e) => e.index),
     ];
+    // Sources whose egress does not bound their destinations (external sources included).
+    const dense = new Uint8Array(this.size);
+    for (const src of sources) dense[src] = src >= n || !this.egressOf[src]?.sparse ? 1 : 0;
+    // Destinations open to every pod / every external source; the others are reached by a
+    // dense source through the ingress rule sets that name it (`owners`: the destinations
+    // whose ingress includes a rule set).
+    const openToPods: number[] = [];
+    const openToExternal: number[] = [];
+    const podOpen = new Uint8Array(n);
+    const extOpen = new Uint8Array(n);
+    const owners = new Map<number, number[]>();
+    for (let dst = 0; dst < n; dst++) {
+      const ing = this.ingressOf[dst];
+      const ext = !ing || ing.parts.some((rs) => !isEmptyAcc(rs.any));
+      const pod = ext || (ing?.parts.some((rs) => !isEmptyAcc(rs.anyPod)) ?? true);
+      if (pod) {
+        podOpen[dst] = 1;
+        openToPods.push(dst);
+      }
+      if (ext) {
+        extOpen[dst] = 1;
+        openToExternal.push(dst);
+      }
+      if (ing && !ext)
+        for (const rs of ing.parts) {
+          const l = owners.get(rs.idx);
+          if (l) l.push(dst);
+          else owners.set(rs.idx, [dst]);
+        }
+    }
+    // Ingress is evaluated by "marking": for the current source, each ingress rule set that
+    // names it (by namespace, group or external range) records the ports it grants, so a
+    // destination's ingress is the union of its open parts and its marked parts, without
+    // probing every part with every group of the source.
+    const nSets = this.ingressRuleSets.size + this.egressRuleSets.size;
+    const byNs = new Map<number, RuleSet[]>();
+    const byGroup = new Map<number, RuleSet[]>();
+    const byPeer = new Map<number, RuleSet[]>();
+    const index = (m: Map<number, RuleSet[]>, k: number, rs: RuleSet): void => {
+      const l = m.get(k);
+      if (l) l.push(rs);
+      else m.set(k, [rs]);
+    };
+    for (const rs of this.ingressRuleSets.values()) {
+      for (const k of rs.byNs.keys()) index(byNs, k, rs);
+      for (const k of rs.byGroup.keys()) index(byGroup, k, rs);
+      for (const k of rs.byPeer.keys()) index(byPeer, k, rs);
+    }
+    const stamp = new Int32Array(nSets).fill(-1);
+    const markedFirst: Acc[] = new Array<Acc>(nSets).fill(EMPTY_ACC);
+    const markedMore: (Acc[] | undefined)[] = new Array<Acc[] | undefined>(nSets);
+    let markedSets: number[] = [];
+    const mark = (
+      sets: readonly RuleSet[] | undefined,
+      src: number,
+      pick: (rs: RuleSet) => Acc | undefined,
+    ): void => {
+      if (!sets) return;
+      for (const rs of sets) {
+        const acc = pick(rs);
+        if (!acc) continue;
+        if (stamp[rs.idx] !== src) {
+          stamp[rs.idx] = src;
+          markedFirst[rs.idx] = acc;
+          markedMore[rs.idx] = undefined;
+          markedSets.push(rs.idx);
+        } else (markedMore[rs.idx] ??= []).push(acc);
+      }
+    };
+    const compiled = new Map<Allowance, { base: Acc[]; baseExt: Acc[]; parts: Int32Array }>();
+    const compiledOf = (a: Allowance): { base: Acc[]; baseExt: Acc[]; parts: Int32Array } => {
+      let c = compiled.get(a);
+      if (!c) {
+        const baseExt = a.parts.filter((rs) => !isEmptyAcc(rs.any)).map((rs) => rs.any);
+        const base = [...baseExt, ...a.parts.filter((rs) => !isEmptyAcc(rs.anyPod)).map((rs) => rs.anyPod)];
+        c = { base, baseExt, parts: Int32Array.from(a.parts, (rs) => rs.idx) };
+        compiled.set(a, c);
+      }
+      return c;
+    };
     const seen = new Int32Array(this.size).fill(-1);
-    const podPeers = range(n);
+    // Per destination of the current sparse source: the first rule's ports, then any others.
+    const egressFirst: Acc[] = new Array<Acc>(this.size).fill(EMPTY_ACC);
+    const egressMore: (Acc[] | undefined)[] = new Array<Acc[] | undefined>(this.size);
+    const last = new Int32Array(this.size).fill(-1);
     for (const src of sources) {
       const external = src >= n;
-      const eg = external ? undefined : this.egressOf[src];
+      markedSets = [];
+      if (external) mark(byPeer.get(src), src, (rs) => rs.byPeer.get(src));
+      else {
+        const ns = (this.peers[src] as Endpoint).ns;
+        mark(byNs.get(ns), src, (rs) => rs.byNs.get(ns));
+        for (const g of this.groupsOfPeer[src] ?? []) mark(byGroup.get(g), src, (rs) => rs.byGroup.get(g));
+      }
       let candidates: readonly number[];
-      if (eg?.sparse) {
+      const sparse = dense[src] === 0;
+      if (sparse) {
+        // A sparse egress names its destinations: collect them with the ports each rule grants.
         const list: number[] = [];
-        const add = (p: number): void => {
+        const add = (p: number, acc: Acc): void => {
           if (seen[p] !== src) {
             seen[p] = src;
             list.push(p);
-          }
+            egressFirst[p] = acc;
+            egressMore[p] = undefined;
+          } else (egressMore[p] ??= []).push(acc);
         };
-        for (const rs of eg.parts) {
-          for (const p of rs.byPeer.keys()) add(p);
-          for (const g of rs.byGroup.keys()) for (const p of this.groupMembers[g] ?? []) add(p);
-          for (const ns of rs.byNs.keys()) for (const p of this.peersByNs.get(ns) ?? []) add(p);
+        for (const rs of (this.egressOf[src] as Allowance).parts) {
+          for (const [p, acc] of rs.byPeer) add(p, acc);
+          for (const [g, acc] of rs.byGroup) for (const p of this.groupMembers[g] ?? []) add(p, acc);
+          for (const [ns, acc] of rs.byNs) for (const p of this.peersByNs.get(ns) ?? []) add(p, acc);
         }
         candidates = list.sort((a, b) => a - b);
-      } else candidates = external ? podPeers : destinations;
+      } else {
+        const open = external ? extOpen : podOpen;
+        const named: number[] = [];
+        for (const idx of markedSets)
+          for (const dst of owners.get(idx) ?? [])
+            if (open[dst] === 0 && last[dst] !== src) {
+              last[dst] = src;
+              named.push(dst);
+            }
+        const pods = mergeSorted(
+          external ? openToExternal : openToPods,
+          named.sort((x, y) => x - y),
+        );
+        candidates = external ? pods : pods.concat(egressExternals);
+      }
       for (const dst of candidates) {
         if (dst === src) continue;
-        const conn = this.allowed(src, dst);
-        if (!conn.isEmpty) visit({ src, dst, conn });
+        let conn: ConnSet;
+        if (external) conn = ConnSet.ALL;
+        else if (sparse) {
+          conn = ConnSet.NONE;
+          const table = this.portTables[dst];
+          conn = resolveAcc(egressFirst[dst] as Acc, table);
+          for (const acc of egressMore[dst] ?? []) conn = conn.union(resolveAcc(acc, table));
+        } else conn = this.egressAllows(src, dst);
+        if (conn.isEmpty) continue;
+        const ing = dst < n ? this.ingressOf[dst] : undefined;
+        if (ing) {
+          const c = compiledOf(ing);
+          const table = this.portTables[dst];
+          let allowedIn = ConnSet.NONE;
+          for (const acc of external ? c.baseExt : c.base)
+            allowedIn = allowedIn.union(resolveAcc(acc, table));
+          if (!allowedIn.isAll)
+            for (const idx of c.parts) {
+              if (stamp[idx] !== src) continue;
+              allowedIn = allowedIn.union(resolveAcc(markedFirst[idx] as Acc, table));
+              for (const acc of markedMore[idx] ?? []) allowedIn = allowedIn.union(resolveAcc(acc, table));
+            }
+          conn = conn.intersect(allowedIn);
+          if (conn.isEmpty) continue;
+        }
+        visit({ src, dst, conn });
       }
     }
   }
@@ -552,16 +701,40 @@ export class Analysis {
   }
 }
 
+/** The union of two ascending lists of distinct numbers, ascending. */
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  if (b.length === 0) return a.slice();
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = i < a.length ? (a[i] as number) : Infinity;
+    const y = j < b.length ? (b[j] as number) : Infinity;
+    if (x <= y) {
+      out.push(x);
+      i++;
+      if (x === y) j++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  return out;
+}
+
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
 /** Resolves a rule's ports against a destination pod's named container ports. */
 export function resolvePorts(ports: CompiledPorts, target: Endpoint | undefined): ConnSet {
+  return target ? resolveWith(ports, target.namedPorts) : ports.fixed;
+}
+
+function resolveWith(ports: CompiledPorts, table: PortTable): ConnSet {
   let out = ports.fixed;
-  if (!target) return out;
   for (const np of ports.named) {
-    for (const cp of target.namedPorts.get(np.name) ?? []) {
+    for (const cp of table.get(np.name) ?? []) {
       if (cp.protocol === np.protocol) out = out.union(ConnSet.range(cp.protocol, cp.port));
     }
   }

@@ -9,6 +9,7 @@ import {
   EDGE_KINDS,
   findPaths,
   renderPathsDot,
+  renderPathsHtml,
   renderPathsText,
   type EdgeKind,
 } from './paths.js';
@@ -264,6 +265,12 @@ describe('escalation edges', () => {
     expect(text).toContain('[RoleBinding/prod/grant → Role/prod/grant]');
     const dot = renderPathsDot(paths, graph);
     expect(dot).toContain('"user:mallory" -> "pods:prod" [label="create_pods"];');
+    const html = renderPathsHtml(paths, graph);
+    expect(html).toContain(
+      'User mallory → cluster-admin (every verb on every resource) <small>(3 hops)</small>',
+    );
+    expect(html).toContain('via RoleBinding/prod/grant → Role/prod/grant');
+    expect(html).not.toMatch(/(src|href)=["']?https?:/);
   });
 });
 

@@ -622,3 +622,52 @@ export function renderPathsDot(paths: readonly EscalationPath[], graph: Escalati
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }
+
+function escapeHtmlText(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/**
+ * Renders paths as one self-contained HTML page (no network): a summary per target and,
+ * for every path, its hops with the binding and role that grant each and the explanation.
+ */
+export function renderPathsHtml(paths: readonly EscalationPath[], graph: EscalationGraph): string {
+  const e = escapeHtmlText;
+  const label = (id: string): string => graph.nodes.get(id) ?? id;
+  const targets = new Map<string, number>();
+  for (const p of paths) targets.set(p.toLabel, (targets.get(p.toLabel) ?? 0) + 1);
+  const summary = [...targets]
+    .map(([t, n]) => `<li><strong>${e(t)}</strong>: ${n} path${n === 1 ? '' : 's'}</li>`)
+    .join('');
+  const sections = paths.map((p) => {
+    const hops = p.hops
+      .map((h) => {
+        const via = h.via ? ` <small>via ${e(h.via.binding)} → ${e(h.via.role)}</small>` : '';
+        return `<li><code>${e(label(h.from))}</code> → <code>${e(label(h.to))}</code>: ${e(h.explain)} <span class="kind">${e(h.kind)}</span>${via}</li>`;
+      })
+      .join('');
+    const members =
+      p.members && p.members.length > 0
+        ? `<p class="members">Also every member: ${p.members.map((m) => e(label(m))).join(', ')}</p>`
+        : '';
+    return `<section class="path" data-target="${e(p.to)}"><h2>${e(p.fromLabel)} → ${e(p.toLabel)} <small>(${p.hops.length} hop${p.hops.length === 1 ? '' : 's'})</small></h2><ol>${hops}</ol>${members}</section>`;
+  });
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8"><title>Palisade RBAC escalation paths</title>',
+    '<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}section.path{border:1px solid #ddd;border-radius:6px;padding:0 1rem;margin:1rem 0}.kind{font-family:monospace;background:#f4cccc;padding:0 .3rem;border-radius:3px}small{color:#555}</style>',
+    '</head><body>',
+    '<h1>RBAC escalation paths</h1>',
+    paths.length === 0
+      ? '<p>No escalation paths found.</p>'
+      : `<p>${paths.length} shortest path${paths.length === 1 ? '' : 's'}.</p><ul>${summary}</ul>`,
+    ...sections,
+    '</body></html>',
+    '',
+  ].join('\n');
+}

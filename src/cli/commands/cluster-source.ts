@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import {
   connectCluster,
   readCluster,
@@ -114,4 +115,37 @@ export async function loadSnapshotSource(file: string, io: CliIO): Promise<Clust
     server: snapshot.source.server,
     context: snapshot.source.context,
   };
+}
+
+/**
+ * Reads the objects a command analyses from manifests (the paths), a live cluster
+ * (`--cluster`, every namespace) or a snapshot (`--snapshot F`): one place, so `rbac` and
+ * `netpol` read exactly what `scan` reads.
+ */
+export async function loadInventorySource(
+  paths: readonly string[],
+  opts: Record<string, unknown>,
+  io: CliIO,
+): Promise<{ inventory: Inventory; inputErrors: InputIssue[] }> {
+  const o: ClusterSourceOptions = {
+    ...(opts.cluster === true ? { cluster: true } : {}),
+    ...(typeof opts.context === 'string' ? { context: opts.context } : {}),
+    ...(typeof opts.kubeconfig === 'string' ? { kubeconfig: opts.kubeconfig } : {}),
+    ...(typeof opts.snapshot === 'string' ? { snapshot: opts.snapshot } : {}),
+    quiet: opts.quiet === true,
+  };
+  checkClusterOptions(paths, o);
+  if (o.snapshot !== undefined) return loadSnapshotSource(o.snapshot, io);
+  if (o.cluster) return loadClusterSource(o, io);
+  const { loadFiles } = await import('../../load/index.js');
+  return loadFiles(paths.length > 0 ? paths : ['.'], { cwd: io.cwd, readStdin: () => io.readStdin() });
+}
+
+/** Adds `--cluster`, `--context`, `--kubeconfig` and `--snapshot` to a command that reads objects. */
+export function addInventorySourceOptions(cmd: Command): Command {
+  return cmd
+    .option('--cluster', 'read the live cluster of the kubeconfig context (every namespace) instead of files')
+    .option('--context <name>', 'kubeconfig context for --cluster (default: the current context)')
+    .option('--kubeconfig <file>', 'kubeconfig file for --cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--snapshot <file>', 'read a snapshot written by `palisade snapshot save` instead of files');
 }

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { addInventorySourceOptions } from './cluster-source.js';
 import type { CliIO } from '../io.js';
 
 const MATRIX_HELP = `
@@ -66,8 +67,7 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
       .choices(['workload', 'pod'])
       .default('workload');
 
-  netpol
-    .command('matrix')
+  addInventorySourceOptions(netpol.command('matrix'))
     .description('list every allowed connection (np-guard connlist notation)')
     .argument('[paths...]', 'files or directories; - reads standard input', [])
     .option(
@@ -83,8 +83,6 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
     )
     .option('--output-file <file>', 'write the output to this file')
     .addOption(granularity())
-    .option('--cluster', 'read the live cluster (not yet available)')
-    .option('--snapshot <file>', 'read a cluster snapshot (not yet available)')
     .option('-q, --quiet', 'no status lines on stderr')
     .addHelpText('after', MATRIX_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
@@ -92,8 +90,7 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
       setExit(await runMatrix(paths, opts, io));
     });
 
-  netpol
-    .command('query')
+  addInventorySourceOptions(netpol.command('query'))
     .description('explain whether one connection is allowed and by which policies')
     .argument('[paths...]', 'files or directories; - reads standard input', [])
     .requiredOption('--from <peer>', 'source: ns/name, ns/name[Kind] or an IP address')
@@ -106,8 +103,6 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(granularity())
-    .option('--cluster', 'read the live cluster (not yet available)')
-    .option('--snapshot <file>', 'read a cluster snapshot (not yet available)')
     .addHelpText('after', QUERY_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runQuery } = await import('./netpol.js');

@@ -41,10 +41,13 @@ describe('palisade netpol matrix', () => {
     expect(lines.every((l) => l.includes('pay/'))).toBe(true);
   });
 
-  it('--cluster is a clear usage error', async () => {
-    const r = await run(['netpol', 'matrix', '--cluster']);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--cluster is not yet available/);
+  it('--cluster with paths, or a missing snapshot, is a clear error', async () => {
+    const withPaths = await run(['netpol', 'matrix', '--cluster', 'x.yaml']);
+    expect(withPaths.code).toBe(2);
+    expect(withPaths.err).toMatch(/paths cannot be given with --cluster/);
+    const missing = await run(['netpol', 'matrix', '--snapshot', 'missing.json.gz']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/missing\.json\.gz/);
   });
 
   it('an invalid policy is reported with file:line and the rest is analysed', async () => {

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { UsageError, type InputIssue, type Inventory } from '../../core/index.js';
-import { loadFiles } from '../../load/index.js';
 import {
   analyzeInventory,
   connList,
@@ -30,6 +29,7 @@ import {
   type PolicyIssue,
   type Protocol,
 } from '../../network/index.js';
+import { loadInventorySource } from './cluster-source.js';
 import type { CliIO } from '../io.js';
 import { palisadeVersion } from '../version.js';
 
@@ -37,20 +37,12 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-function rejectLive(opts: Record<string, unknown>): void {
-  if (opts.cluster === true)
-    throw new UsageError(
-      '--cluster is not yet available: export the objects (kubectl get pods,deploy,ns,netpol -A -o yaml) and pass the file',
-    );
-  if (opts.snapshot !== undefined)
-    throw new UsageError('--snapshot is not yet available: pass the snapshot as manifest files instead');
-}
-
-async function load(paths: string[], io: CliIO): Promise<{ inventory: Inventory; errors: InputIssue[] }> {
-  const loaded = await loadFiles(paths.length > 0 ? paths : ['.'], {
-    cwd: io.cwd,
-    readStdin: () => io.readStdin(),
-  });
+async function load(
+  paths: string[],
+  io: CliIO,
+  opts: Record<string, unknown> = {},
+): Promise<{ inventory: Inventory; errors: InputIssue[] }> {
+  const loaded = await loadInventorySource(paths, opts, io);
   return { inventory: loaded.inventory, errors: loaded.inputErrors };
 }
 
@@ -97,8 +89,7 @@ function namespaceOf(peer: string): string | undefined {
 
 /** `palisade netpol matrix`: prints the allowed connections. */
 export async function runMatrix(paths: string[], opts: Record<string, unknown>, io: CliIO): Promise<number> {
-  rejectLive(opts);
-  const { inventory, errors } = await load(paths, io);
+  const { inventory, errors } = await load(paths, io, opts);
   const granularity = opts.granularity === 'pod' ? 'pod' : 'workload';
   const { analysis, issues } = analyzeInventory(inventory, { granularity });
   const namespaces = new Set((opts.namespace as string[] | undefined) ?? []);
@@ -161,9 +152,8 @@ function findEndpoint(
 
 /** `palisade netpol query`: explains one connection. */
 export async function runQuery(paths: string[], opts: Record<string, unknown>, io: CliIO): Promise<number> {
-  rejectLive(opts);
   const port = parsePort(str(opts.port), str(opts.protocol) ?? 'TCP');
-  const { inventory, errors } = await load(paths, io);
+  const { inventory, errors } = await load(paths, io, opts);
   const granularity = opts.granularity === 'pod' ? 'pod' : 'workload';
   const { analysis, issues } = analyzeInventory(inventory, { granularity });
   const bad = reportIssues(io, errors, issues);

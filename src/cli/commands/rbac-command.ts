@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { addInventorySourceOptions } from './cluster-source.js';
 import type { CliIO } from '../io.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -13,9 +14,8 @@ The API server's built-in cluster-admin ClusterRole is assumed when the input la
 type Opts = Record<string, unknown>;
 
 function common(cmd: Command): Command {
-  return cmd
-    .option('--cluster', 'read RBAC from the live cluster (not available yet)')
-    .option('--snapshot <file>', 'read RBAC from a snapshot file (not available yet)')
+  return addInventorySourceOptions(cmd)
+    .option('-q, --quiet', 'no status lines on stderr')
     .option('--ignore-input-errors', 'report input errors but do not let them set exit code 2');
 }
 
@@ -137,7 +137,9 @@ Examples:
         [],
       )
       .addOption(
-        new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'dot']).default('text'),
+        new Option('-o, --output <format>', 'output format')
+          .choices(['text', 'json', 'dot', 'html'])
+          .default('text'),
       ),
   )
     .addHelpText(
@@ -148,7 +150,8 @@ Exit code 1 when a path is found, 0 when none.
 Examples:
   $ palisade rbac paths .
   $ palisade rbac paths --from Group:developers --to cluster-admin .
-  $ palisade rbac paths --to secrets:checkout -o json .`,
+  $ palisade rbac paths --to secrets:checkout -o json .
+  $ palisade rbac paths ./deploy -o html > rbac-paths.html`,
     )
     .action((paths: string[], opts: Opts) =>
       run(async () => (await import('./rbac.js')).runPaths(paths, opts, io)),

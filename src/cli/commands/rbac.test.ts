@@ -68,8 +68,9 @@ describe('palisade rbac who-can', () => {
 
   it.each([
     [['rbac', 'who-can', 'get', 'widgets', '.'], 'unknown resource "widgets"'],
-    [['rbac', 'who-can', 'get', 'pods', '--cluster'], '--cluster is not available yet'],
-    [['rbac', 'who-can', 'get', 'pods', '--snapshot', 's.json'], '--snapshot is not available yet'],
+    [['rbac', 'who-can', 'get', 'pods', '.', '--cluster'], 'paths cannot be given with --cluster'],
+    [['rbac', 'who-can', 'get', 'pods', '--snapshot', 'missing.json.gz'], 'missing.json.gz'],
+    [['rbac', 'who-can', 'get', 'pods', '--context', 'x', '.'], '--context only apply with --cluster'],
     [
       ['rbac', 'can-i', '--as', 'ServiceAccount:x', 'get', 'pods', '.'],
       'must be ServiceAccount:NAMESPACE:NAME',

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { InputError, UsageError, type InputIssue } from '../../core/index.js';
-import { loadFiles } from '../../load/index.js';
 import {
   allGrants,
   authorize,
@@ -22,6 +21,7 @@ import {
   parseSubject,
   renderDiffText,
   renderPathsDot,
+  renderPathsHtml,
   renderPathsText,
   resolveResource,
   subjectNodeId,
@@ -32,6 +32,7 @@ import {
   type RbacSubject,
   type RequestAttributes,
 } from '../../rbac/index.js';
+import { loadInventorySource } from './cluster-source.js';
 import type { CliIO } from '../io.js';
 
 type Opts = Record<string, unknown>;
@@ -44,21 +45,8 @@ interface Loaded {
   inputErrors: InputIssue[];
 }
 
-function refuseLiveSources(opts: Opts): void {
-  if (opts.cluster === true)
-    throw new UsageError(
-      '--cluster is not available yet: export the RBAC objects (kubectl get roles,clusterroles,rolebindings,clusterrolebindings -A -o yaml) and pass the file',
-    );
-  if (optString(opts, 'snapshot') !== undefined)
-    throw new UsageError('--snapshot is not available yet: pass manifest files or directories instead');
-}
-
 async function loadModel(paths: string[], opts: Opts, io: CliIO): Promise<Loaded> {
-  refuseLiveSources(opts);
-  const loaded = await loadFiles(paths.length > 0 ? paths : ['.'], {
-    cwd: io.cwd,
-    readStdin: () => io.readStdin(),
-  });
+  const loaded = await loadInventorySource(paths, opts, io);
   const model = buildRbacModel(loaded.inventory);
   for (const e of loaded.inputErrors)
     io.stderr.write(`palisade: ${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);
@@ -238,13 +226,13 @@ export async function runPaths(paths: string[], opts: Opts, io: CliIO): Promise<
   const found = findPaths(graph, { ...(from.length > 0 ? { from } : {}), ...(to.length > 0 ? { to } : {}) });
   if (opts.output === 'json') io.stdout.write(`${JSON.stringify({ paths: found }, null, 2)}\n`);
   else if (opts.output === 'dot') io.stdout.write(renderPathsDot(found, graph));
+  else if (opts.output === 'html') io.stdout.write(renderPathsHtml(found, graph));
   else io.stdout.write(renderPathsText(found, graph));
   return finish(loaded, opts, found.length > 0 ? 1 : 0);
 }
 
 /** `palisade rbac suggest`. */
 export async function runSuggest(paths: string[], opts: Opts, io: CliIO): Promise<number> {
-  refuseLiveSources(opts);
   const file = optString(opts, 'auditLog') ?? '';
   let text: string;
   try {
