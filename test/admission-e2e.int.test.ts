@@ -332,4 +332,24 @@ describe.skipIf(!gate.run)('admission webhook end to end against a real kube-api
     expect(code).toBe(2);
     expect(io.err()).toMatch(/cannot read ValidatingWebhookConfiguration\/palisade-validate .*forbidden/);
   });
+  it('applies the full in-cluster install, and a second run replaces every object', async () => {
+    const args = ['--namespace', 'full-system', '--service', 'full', '--skip-certificates'];
+    const first = await install(cluster, args);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    const kinds = [
+      'Namespace/full-system',
+      'ServiceAccount/full-system/full',
+      'ConfigMap/full-system/full-config',
+      'Deployment/full-system/full',
+      'PodDisruptionBudget/full-system/full',
+      'Service/full-system/full',
+      'ValidatingWebhookConfiguration/full-validate',
+      'MutatingWebhookConfiguration/full-mutate',
+    ];
+    expect(first.out).toBe(kinds.map((k) => `${k} created\n`).join(''));
+    const second = await install(cluster, args);
+    expect(second.code).toBe(0);
+    expect(second.out).toBe(kinds.map((k) => `${k} replaced\n`).join(''));
+  });
 });
