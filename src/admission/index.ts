@@ -26,3 +26,13 @@ export {
 } from './testing.js';
 export { request as httpsRequest, type ClientRequestOptions, type ClientResponse } from './test-client.js';
 export { celPolicyEvaluator } from './cel-evaluator.js';
+export type { ApplyOptions, AppliedObject } from './apply.js';
+
+/** Creates or replaces objects in the cluster of a kubeconfig; loads the Kubernetes client only when called. */
+export async function applyObjects(
+  objects: readonly import('../core/index.js').KubeObject[],
+  options?: import('./apply.js').ApplyOptions,
+): Promise<import('./apply.js').AppliedObject[]> {
+  const { applyObjects: apply } = await import('./apply.js');
+  return apply(objects, options);
+}

@@ -27,6 +27,12 @@ export interface InstallOptions {
   /** Operations sent to the validating webhook (default CREATE, UPDATE). */
   operations?: readonly ('CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT')[];
   timeoutSeconds?: number;
+  /**
+   * Base URL of a webhook running outside the cluster (`https://127.0.0.1:8443`): both
+   * configurations then use `clientConfig.url` (…/validate, …/mutate) instead of the Service,
+   * and only the two webhook configurations are emitted.
+   */
+  webhookUrl?: string;
 }
 
 /** Port the container listens on. */
@@ -213,8 +219,12 @@ export function assembleInstallManifests(o: InstallOptions): KubeObject[] {
       },
     },
   );
+  if (o.webhookUrl !== undefined) out.length = 0;
+  const base = o.webhookUrl?.replace(/\/+$/, '');
   const clientConfig = (p: string): Record<string, unknown> => ({
-    service: { namespace: o.namespace, name: o.service, path: p, port: 443 },
+    ...(base !== undefined
+      ? { url: `${base}${p}` }
+      : { service: { namespace: o.namespace, name: o.service, path: p, port: 443 } }),
     ...(o.caCert ? { caBundle: b64(o.caCert) } : {}),
   });
   const namespaceSelector = {

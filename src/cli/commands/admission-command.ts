@@ -15,13 +15,17 @@ const INSTALL_HELP = `
 Prints the objects that run the webhook in a cluster: Namespace, ServiceAccount, ConfigMap,
 TLS Secret, Deployment (2 replicas), PodDisruptionBudget, Service and the Validating- and
 MutatingWebhookConfiguration. Without certificate files a new CA and serving certificate
-are generated for the Service's DNS names.
+are generated for the Service's DNS names. --apply creates or replaces them in the cluster.
+--webhook-url points both webhook configurations at a webhook running outside the cluster
+(local development, tests) and emits only those two objects; --ca-file is its CA.
 
 Examples:
   $ palisade admission install | kubectl apply -f -
   $ palisade admission install --namespace security --service webhook --validate-failure-policy Fail
   $ palisade admission install --ca-file ca.crt --tls-cert-file tls.crt --tls-key-file tls.key --config admission.yaml
-  $ palisade admission install --skip-certificates -o json`;
+  $ palisade admission install --skip-certificates -o json
+  $ palisade admission install --apply --context prod --validate-failure-policy Fail
+  $ palisade admission install --apply --webhook-url https://127.0.0.1:8443 --ca-file certs/ca.crt`;
 
 const CERT_HELP = `
 Creates a CA and a serving certificate for the webhook Service's DNS names
@@ -92,7 +96,13 @@ export function registerAdmissionCommand(program: Command, io: CliIO, setExit: (
     .option('--tls-key-file <file>', 'serving key for the Secret')
     .option('--skip-certificates', 'emit no Secret and no caBundle (bring your own, e.g. cert-manager)')
     .option('--all-resources', 'send every resource to the webhook, not only workloads')
-    .option('--apply', 'apply to the current cluster (comes with the live-cluster support)')
+    .option('--apply', 'create or replace the objects in the cluster instead of printing them')
+    .option('--kubeconfig <file>', 'kubeconfig for --apply (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context for --apply (default: the current context)')
+    .option(
+      '--webhook-url <url>',
+      'webhook running outside the cluster (https://127.0.0.1:8443): clientConfig.url, only the webhook configurations',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .addHelpText('after', INSTALL_HELP)
     .action(async (opts: Record<string, unknown>) => {

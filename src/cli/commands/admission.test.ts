@@ -149,10 +149,46 @@ describe('palisade admission install', () => {
     );
   });
 
-  it('--apply says it is not there yet', async () => {
+  it('--apply without a kubeconfig is a clear input error', async () => {
     const io = memoryIO({ cwd: tmp });
-    expect(await main(['admission', 'install', '--apply'], io)).toBe(2);
-    expect(io.err()).toMatch(/--apply needs the live-cluster support.*kubectl apply -f -/);
+    expect(
+      await main(
+        ['admission', 'install', '--apply', '--kubeconfig', path.join(tmp, 'missing.kubeconfig')],
+        io,
+      ),
+    ).toBe(2);
+    expect(io.err()).toMatch(/cannot read kubeconfig .*missing\.kubeconfig/);
+  });
+
+  it('--webhook-url points both configurations at the URL and emits nothing else', async () => {
+    const ca = path.join(tmp, 'url-ca.crt');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const { code, objects } = await install(['--webhook-url', 'https://127.0.0.1:9443/', '--ca-file', ca]);
+    expect(code).toBe(0);
+    expect(objects.map((o): unknown[] => [o.kind, o.webhooks[0].clientConfig])).toEqual([
+      [
+        'ValidatingWebhookConfiguration',
+        {
+          url: 'https://127.0.0.1:9443/validate',
+          caBundle: Buffer.from(readFileSync(ca)).toString('base64'),
+        },
+      ],
+      [
+        'MutatingWebhookConfiguration',
+        { url: 'https://127.0.0.1:9443/mutate', caBundle: Buffer.from(readFileSync(ca)).toString('base64') },
+      ],
+    ]);
+  });
+
+  it.each([
+    [['--webhook-url', 'http://127.0.0.1:9443'], /--webhook-url must be an https:\/\/ URL/],
+    [['--webhook-url', 'https://127.0.0.1:9443?x=1'], /--webhook-url must be an https:\/\/ URL/],
+    [['--webhook-url', 'https://127.0.0.1:9443'], /--webhook-url needs --ca-file/],
+    [['--context', 'prod'], /--kubeconfig and --context go with --apply/],
+  ])('%j is a usage error', async (args, message) => {
+    const io = memoryIO({ cwd: tmp });
+    expect(await main(['admission', 'install', ...args], io)).toBe(2);
+    expect(io.err()).toMatch(message);
   });
 
   it('the plain manifests in deploy/manifests are the generator output', async () => {

@@ -8,6 +8,7 @@ import {
   DecisionLog,
   DecisionRing,
   JsonLinesSink,
+  applyObjects,
   assembleInstallManifests,
   celPolicyEvaluator,
   compileAdmissionConfig,
@@ -215,10 +216,23 @@ export async function runAdmissionServe(
 
 /** Runs `palisade admission install`: prints the manifests; returns the exit code. */
 export async function runAdmissionInstall(opts: Record<string, unknown>, io: CliIO): Promise<number> {
-  if (opts.apply === true)
-    throw new UsageError(
-      '--apply needs the live-cluster support, which this build does not include yet; pipe the output instead: palisade admission install | kubectl apply -f -',
-    );
+  const webhookUrl = str(opts.webhookUrl);
+  if (webhookUrl !== undefined) {
+    let u: URL | undefined;
+    try {
+      u = new URL(webhookUrl);
+    } catch {
+      u = undefined;
+    }
+    if (u?.protocol !== 'https:' || u.search !== '' || u.hash !== '')
+      throw new UsageError(`--webhook-url must be an https:// URL without query (got "${webhookUrl}")`);
+    if (str(opts.caFile) === undefined && opts.skipCertificates !== true)
+      throw new UsageError(
+        "--webhook-url needs --ca-file: the CA that signed the running webhook's certificate",
+      );
+  }
+  if (opts.apply !== true && (str(opts.kubeconfig) !== undefined || str(opts.context) !== undefined))
+    throw new UsageError('--kubeconfig and --context go with --apply');
   const namespace = str(opts.namespace) ?? 'palisade-system';
   const service = str(opts.service) ?? 'palisade';
   for (const [flag, v] of [
@@ -256,7 +270,11 @@ export async function runAdmissionInstall(opts: Record<string, unknown>, io: Cli
   if ((cert === undefined) !== (key === undefined))
     throw new UsageError('--tls-cert-file and --tls-key-file go together');
   let servingCert = cert !== undefined && key !== undefined ? { cert, key } : undefined;
-  if (opts.skipCertificates === true) {
+  if (webhookUrl !== undefined) {
+    // The webhook runs elsewhere with its own certificate: only the caBundle is needed.
+    servingCert = undefined;
+    if (opts.skipCertificates === true) caCert = undefined;
+  } else if (opts.skipCertificates === true) {
     caCert = undefined;
     servingCert = undefined;
   } else if (!servingCert) {
@@ -282,7 +300,21 @@ export async function runAdmissionInstall(opts: Record<string, unknown>, io: Cli
     allResources: opts.allResources === true,
     ...(caCert !== undefined ? { caCert } : {}),
     ...(servingCert ? { servingCert } : {}),
+    ...(webhookUrl !== undefined ? { webhookUrl } : {}),
   });
+  if (opts.apply === true) {
+    const kubeconfig = str(opts.kubeconfig);
+    const context = str(opts.context);
+    const applied = await applyObjects(objects, {
+      ...(kubeconfig !== undefined ? { kubeconfig: path.resolve(io.cwd, kubeconfig) } : {}),
+      ...(context !== undefined ? { context } : {}),
+    });
+    for (const a of applied)
+      io.stdout.write(
+        `${a.kind}/${a.namespace !== undefined ? `${a.namespace}/` : ''}${a.name} ${a.action}\n`,
+      );
+    return 0;
+  }
   if (opts.output === 'json')
     io.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);
   else io.stdout.write(objects.map((o) => YAML.stringify(o, { lineWidth: 0 })).join('---\n'));
