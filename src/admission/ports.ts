@@ -75,7 +75,10 @@ export const NO_POLICIES: PolicyEvaluator = {
  */
 export function frameworkControlSets(catalog: readonly CatalogEntry[] = CATALOG): ControlSetResolver {
   const cache = new Map<string, readonly CatalogEntry[] | undefined>();
-  return (name, version) => {
+  return (rawName, version) => {
+    // Label values cannot hold ':' (Kubernetes rejects `pss:restricted` as a label value), so
+    // namespaces spell a Pod Security level `pss-restricted` or `pss.baseline`.
+    const name = rawName.replace(/^pss[-.](baseline|restricted)$/i, 'pss:$1');
     const spec =
       name.toLowerCase().startsWith('pss:') && !name.includes('@') && version !== undefined && version !== ''
         ? `${name}@${version}`
