@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { evaluateApiServerFlags } from '../src/controls/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, requireHarnessOrSkip, startCluster, type TestCluster } from './harness/index.js';
 
@@ -115,6 +116,24 @@ describe.skipIf(!gate.run)('test harness: a real kube-apiserver', () => {
     const created = events.find((e) => e.verb === 'create' && e.objectRef?.name === 'audited');
     expect(created?.kind).toBe('Event');
     expect(created?.user.username).toBe('admin');
+  });
+
+  it('CIS 1.10 API server checks reflect the flags the harness really set', () => {
+    const flags = cluster.apiServerFlags;
+    const result = evaluateApiServerFlags(flags);
+    const status = (id: string): string | undefined => result.results.find((r) => r.id === id)?.status;
+    const has = (prefix: string): boolean => flags.some((f) => f.startsWith(prefix));
+    // --authorization-mode=Node,RBAC: not AlwaysAllow (1.2.6), includes Node (1.2.7) and RBAC (1.2.8).
+    expect([status('1.2.6'), status('1.2.7'), status('1.2.8')]).toEqual(['pass', 'pass', 'pass']);
+    // Audit log (1.2.16) and profiling (1.2.15, on unless --profiling=false) follow the flags.
+    expect(status('1.2.16')).toBe(has('--audit-log-path=') ? 'pass' : 'fail');
+    expect(status('1.2.15')).toBe(flags.includes('--profiling=false') ? 'pass' : 'fail');
+    console.log(
+      `harness API server against CIS 1.10: ${JSON.stringify(result.summary)}; failing: ${result.results
+        .filter((r) => r.status === 'fail')
+        .map((r) => r.id)
+        .join(' ')}`,
+    );
   });
 
   it('reports the flags it started the API server with', () => {
