@@ -344,6 +344,8 @@ describe.skipIf(!gate.run)('admission webhook end to end against a real kube-api
       'Deployment/full-system/full',
       'PodDisruptionBudget/full-system/full',
       'Service/full-system/full',
+      'NetworkPolicy/full-system/full-default-deny',
+      'NetworkPolicy/full-system/full-webhook-ingress',
       'ValidatingWebhookConfiguration/full-validate',
       'MutatingWebhookConfiguration/full-mutate',
     ];
