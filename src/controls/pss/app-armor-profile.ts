@@ -11,15 +11,12 @@
  * AppArmor profile type to "Unconfined", "<key>="unconfined"")`.
  */
 import {
-  containersPhrase,
   deny,
   goQuote,
-  isObject,
   joinQuote,
   pluralize,
-  securityContextOf,
+  profileTypeViolations,
   sortedSet,
-  str,
   type PssCheck,
   type PssCheckFn,
 } from './shared.js';
@@ -35,27 +32,7 @@ function allowedType(t: string): boolean {
 }
 
 const appArmorProfile1Dot0: PssCheckFn = (pod) => {
-  const setters: string[] = [];
-  const values: string[] = [];
-  const paths: string[] = [];
-
-  const podProfile = pod.securityContext?.appArmorProfile;
-  if (isObject(podProfile) && !allowedType(str(podProfile.type))) {
-    setters.push('pod');
-    values.push(str(podProfile.type));
-    paths.push(pod.specPathOrParent('securityContext', 'appArmorProfile', 'type'));
-  }
-
-  const names: string[] = [];
-  for (const c of pod.containers) {
-    const profile = securityContextOf(c.container)?.appArmorProfile;
-    if (isObject(profile) && !allowedType(str(profile.type))) {
-      names.push(c.name);
-      values.push(str(profile.type));
-      paths.push(pod.specPathOrParent(...c.at, 'securityContext', 'appArmorProfile', 'type'));
-    }
-  }
-  if (names.length > 0) setters.push(containersPhrase(names));
+  const { setters, values, paths } = profileTypeViolations(pod, 'appArmorProfile', allowedType);
 
   const annotations: string[] = [];
   for (const [key, value] of pod.annotations) {

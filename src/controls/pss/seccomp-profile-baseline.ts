@@ -12,13 +12,12 @@
  * `seccompProfile (pod and container "a" must not set securityContext.seccompProfile.type to "Unconfined")`.
  */
 import {
-  containersPhrase,
   deny,
   goQuote,
   isObject,
   joinQuote,
   pluralize,
-  securityContextOf,
+  profileTypeViolations,
   sortedSet,
   str,
   type PssCheck,
@@ -61,25 +60,7 @@ const seccompProfileBaseline1Dot0: PssCheckFn = (pod) => {
 };
 
 const seccompProfileBaseline1Dot19: PssCheckFn = (pod) => {
-  const setters: string[] = [];
-  const values: string[] = [];
-  const paths: string[] = [];
-  const podProfile = pod.securityContext?.seccompProfile;
-  if (isObject(podProfile) && !validSeccompType(str(podProfile.type))) {
-    setters.push('pod');
-    values.push(str(podProfile.type));
-    paths.push(pod.specPathOrParent('securityContext', 'seccompProfile', 'type'));
-  }
-  const names: string[] = [];
-  for (const c of pod.containers) {
-    const profile = securityContextOf(c.container)?.seccompProfile;
-    if (isObject(profile) && !validSeccompType(str(profile.type))) {
-      names.push(c.name);
-      values.push(str(profile.type));
-      paths.push(pod.specPathOrParent(...c.at, 'securityContext', 'seccompProfile', 'type'));
-    }
-  }
-  if (names.length > 0) setters.push(containersPhrase(names));
+  const { setters, values, paths } = profileTypeViolations(pod, 'seccompProfile', validSeccompType);
   if (setters.length === 0) return undefined;
   return deny(
     'seccompProfile',

@@ -215,3 +215,43 @@ export function isWindowsPod(pod: PssPod): boolean {
 export function isUserNamespacePod(pod: PssPod): boolean {
   return pod.spec.hostUsers === false;
 }
+
+/** The pod-level and container-level settings of one profile field that a check rejects. */
+export interface ProfileTypeViolations {
+  /** `pod` and/or the containers phrase, in upstream's order. */
+  setters: string[];
+  /** The rejected `type` values, unsorted. */
+  values: string[];
+  /** Field paths of every rejected `type`. */
+  paths: string[];
+}
+
+/**
+ * Collects the pod and containers whose `securityContext.<field>.type` is set and not
+ * allowed: the shape the seccomp and AppArmor checks share (they differ in what is allowed
+ * and in what else they look at).
+ */
+export function profileTypeViolations(
+  pod: PssPod,
+  field: 'seccompProfile' | 'appArmorProfile',
+  allowed: (type: string) => boolean,
+): ProfileTypeViolations {
+  const out: ProfileTypeViolations = { setters: [], values: [], paths: [] };
+  const podProfile = pod.securityContext?.[field];
+  if (isObject(podProfile) && !allowed(str(podProfile.type))) {
+    out.setters.push('pod');
+    out.values.push(str(podProfile.type));
+    out.paths.push(pod.specPathOrParent('securityContext', field, 'type'));
+  }
+  const names: string[] = [];
+  for (const c of pod.containers) {
+    const profile = securityContextOf(c.container)?.[field];
+    if (isObject(profile) && !allowed(str(profile.type))) {
+      names.push(c.name);
+      out.values.push(str(profile.type));
+      out.paths.push(pod.specPathOrParent(...c.at, 'securityContext', field, 'type'));
+    }
+  }
+  if (names.length > 0) out.setters.push(containersPhrase(names));
+  return out;
+}
