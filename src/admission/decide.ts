@@ -366,18 +366,10 @@ function evaluateLevels(
   const controls = unionOf(levels);
   if (controls.length === 0) return;
   const ref = refOf(object);
-  const meta = object.metadata;
-  // The inventory indexes owners; a malformed list must not stop the object being checked.
-  const owners = meta?.ownerReferences;
-  const subject =
-    owners !== undefined &&
-    !(Array.isArray(owners) && owners.every((o) => o !== null && typeof o === 'object'))
-      ? { ...object, metadata: { ...meta, ownerReferences: [] } }
-      : object;
   if (ref.namespace === undefined && attrs.namespace !== '' && object.kind !== 'Namespace')
     ref.namespace = attrs.namespace;
   if (ref.name === '' && attrs.name !== '') ref.name = attrs.name;
-  const resource: Resource = { object: subject, ref };
+  const resource: Resource = { object, ref };
   const inventory = new Inventory();
   inventory.add(resource);
   const result = evaluateControls(inventory, controls, { settings: config.controlSettings });
@@ -429,14 +421,12 @@ function unionOf(levels: Partial<Record<Mode, ResolvedLevel>>): Control[] {
 }
 
 /**
- * Object controls that judge an object against others of the cluster (here: whether any
- * NetworkPolicy selects the pods), which one request cannot show: at admission they would
- * fire on every object, so they are left to scans, like the inventory-wide controls.
+ * Controls judged on one object. Those that compare it with the rest of the cluster
+ * (`appliesTo.needsCluster`) would fire on every request, which carries one object only: they
+ * are left to scans, like the inventory-wide controls.
  */
-export const CONTROLS_NEEDING_THE_CLUSTER: ReadonlySet<string> = new Set(['network/pod-selected-by-policy']);
-
 function isObjectControl(c: CatalogEntry): c is Control {
-  return 'check' in c && !CONTROLS_NEEDING_THE_CLUSTER.has(c.id);
+  return 'check' in c && c.appliesTo.needsCluster !== true;
 }
 
 function evaluatePolicies(

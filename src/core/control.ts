@@ -10,6 +10,11 @@ export interface AppliesTo {
   podTemplate?: boolean;
   /** The control looks at the whole inventory once (e.g. per-namespace checks). */
   inventory?: boolean;
+  /**
+   * The control judges an object against other objects of the cluster (e.g. whether any
+   * NetworkPolicy selects its pods), so one object alone, as at admission, cannot show it.
+   */
+  needsCluster?: boolean;
 }
 
 /** One violation reported by a control's check. */

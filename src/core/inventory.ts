@@ -51,8 +51,16 @@ export class Inventory {
     push(this.byKindIndex, kind, resource);
     push(this.byNamespaceIndex, namespace ?? '', resource);
     this.byKey.set(key(kind, namespace, name), resource);
-    for (const owner of resource.object.metadata?.ownerReferences ?? []) {
-      push(this.byOwnerIndex, key(owner.kind, namespace, owner.name), resource);
+    // Objects come from users and requests: a malformed owner list indexes nothing, it does
+    // not stop the object from being evaluated.
+    const owners: unknown = resource.object.metadata?.ownerReferences;
+    if (Array.isArray(owners)) {
+      for (const owner of owners as unknown[]) {
+        if (owner === null || typeof owner !== 'object') continue;
+        const { kind: ownerKind, name: ownerName } = owner as { kind?: unknown; name?: unknown };
+        if (typeof ownerKind === 'string' && typeof ownerName === 'string')
+          push(this.byOwnerIndex, key(ownerKind, namespace, ownerName), resource);
+      }
     }
   }
 

@@ -17,7 +17,7 @@ export const podSelectedByPolicy: Control = {
   title: 'Every workload must be selected by a NetworkPolicy',
   severity: 'medium',
   category: 'network',
-  appliesTo: { podTemplate: true },
+  appliesTo: { podTemplate: true, needsCluster: true },
   rationale:
     'A pod no policy selects is open to and from everything, whatever the other policies of its namespace say.',
   remediation:

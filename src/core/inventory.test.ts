@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { Inventory, refOf } from './inventory.js';
+import type { KubeObject } from './types.js';
+
+const pod = (ownerReferences: unknown): KubeObject =>
+  ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'shop', ownerReferences },
+  }) as KubeObject;
+
+describe('Inventory owner index', () => {
+  it.each<[string, unknown, number]>([
+    ['a well-formed owner', [{ kind: 'ReplicaSet', name: 'web' }], 1],
+    ['an owner list that is not a list', { kind: 'ReplicaSet', name: 'web' }, 0],
+    ['null and non-object entries', [null, 'web', 7], 0],
+    ['an entry without a string name', [{ kind: 'ReplicaSet', name: 3 }], 0],
+    ['good entries beside bad ones', [null, { kind: 'ReplicaSet', name: 'web' }], 1],
+  ])('%s: indexes the object under its valid owners only, without throwing', (_, owners, found) => {
+    const inventory = new Inventory();
+    const object = pod(owners);
+    inventory.add({ object, ref: refOf(object) });
+    expect(inventory.size).toBe(1);
+    expect(
+      inventory.ownedBy({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: 'shop', name: 'web' }),
+    ).toHaveLength(found);
+  });
+});
