@@ -405,7 +405,7 @@ describe('cost limits', () => {
         binding('b', { policyName: 'p', validationActions: ['Deny'] }),
       ],
       pod(),
-      { perCallCostLimit: 1500 },
+      { perCallCostLimit: 3000 },
     );
     const codes = r.errors.map((e) => e.code);
     expect(codes).toContain('cost_exceeded');
@@ -582,5 +582,120 @@ describe('autogen', () => {
       autogen: true,
     });
     expect(r.decisions).toHaveLength(0);
+  });
+});
+
+describe('variables shared by several policies', () => {
+  // The same variable expression in several policies is evaluated once per request inputs;
+  // these cases fail if a value or a cost leaks between inputs that differ.
+  const limitPolicy = (name: string) =>
+    vap(name, {
+      paramKind: { apiVersion: 'example.com/v1', kind: 'Limit' },
+      variables: [
+        { name: 'n', expression: 'size(object.spec.containers)' },
+        { name: 'max', expression: 'params.max' },
+      ],
+      validations: [
+        { expression: 'variables.n <= variables.max', messageExpression: "'limit ' + params.metadata.name" },
+      ],
+    });
+  const limit = (name: string, max: number): KubeObject => ({
+    apiVersion: 'example.com/v1',
+    kind: 'Limit',
+    metadata: { name, namespace: 'shop', labels: { tier: 'x' } },
+    max,
+  });
+  const twoContainers = pod({
+    containers: [
+      { name: 'a', image: 'a:1' },
+      { name: 'b', image: 'b:1' },
+    ],
+  });
+
+  it('each param gets its own value of a variable that reads params', () => {
+    const r = run(
+      [
+        limitPolicy('p1'),
+        limitPolicy('p2'),
+        binding('b1', { policyName: 'p1', validationActions: ['Deny'], paramRef: { name: 'one' } }),
+        binding('b2', {
+          policyName: 'p2',
+          validationActions: ['Deny'],
+          paramRef: { selector: { matchLabels: { tier: 'x' } } },
+        }),
+        limit('one', 1),
+        limit('five', 5),
+      ],
+      twoContainers,
+    );
+    expect(r.decisions.map((d) => `${d.policy} ${d.message}`)).toEqual(['p1 limit one', 'p2 limit one']);
+  });
+
+  it('a mutated object is a new input: validations see the mutated value', () => {
+    const mutating: KubeObject = {
+      apiVersion: 'admissionregistration.k8s.io/v1beta1',
+      kind: 'MutatingAdmissionPolicy',
+      metadata: { name: 'm' },
+      spec: {
+        matchConstraints: RULES,
+        variables: [{ name: 'n', expression: 'size(object.spec.containers)' }],
+        mutations: [
+          {
+            patchType: 'JSONPatch',
+            jsonPatch: {
+              expression:
+                "variables.n < 2 ? [JSONPatch{op: 'add', path: '/spec/containers/-', value: {'name': 'b', 'image': 'b:1'}}] : []",
+            },
+          },
+        ],
+      },
+    };
+    const mBinding: KubeObject = {
+      apiVersion: 'admissionregistration.k8s.io/v1beta1',
+      kind: 'MutatingAdmissionPolicyBinding',
+      metadata: { name: 'mb' },
+      spec: { policyName: 'm' },
+    };
+    const r = run(
+      [
+        mutating,
+        mBinding,
+        vap('v', {
+          variables: [{ name: 'n', expression: 'size(object.spec.containers)' }],
+          validations: [{ expression: 'variables.n == 2', message: 'not mutated' }],
+        }),
+        binding('vb', { policyName: 'v', validationActions: ['Deny'] }),
+      ],
+      pod(),
+    );
+    expect(r.patch?.length).toBe(1);
+    expect(r.allowed).toBe(true);
+  });
+
+  it('a policy whose budget cannot pay for the shared variable still fails on cost', () => {
+    const heavy = '[1,2,3,4,5,6,7,8,9,10].map(a, [1,2,3,4,5,6,7,8,9,10].map(b, a + b)).size()';
+    // The variable costs 500-800 units, each validation 800-1200, against 3000 per call.
+    const policy = (name: string, validations: number) =>
+      vap(name, {
+        variables: [{ name: 'h', expression: heavy }],
+        validations: Array.from({ length: validations }, (_, i) => ({
+          expression: `variables.h == 10 && ${i} >= 0 && [1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, a + b > 0))`,
+        })),
+      });
+    const objects = [
+      policy('cheap', 1),
+      binding('b1', { policyName: 'cheap', validationActions: ['Deny'] }),
+      policy('dear', 4),
+      binding('b2', { policyName: 'dear', validationActions: ['Deny'] }),
+    ];
+    const cheapAlone = run(objects.slice(0, 2), pod(), { perCallCostLimit: 3000 });
+    const dearAlone = run(objects.slice(2), pod(), { perCallCostLimit: 3000 });
+    const shared = run(objects, pod(), { perCallCostLimit: 3000 });
+    const codes = (r: ReturnType<typeof run>, p: string) =>
+      r.errors.filter((e) => e.policy === p).map((e) => `${e.path} ${e.code}`);
+    expect(codes(cheapAlone, 'cheap')).toEqual([]);
+    expect(codes(dearAlone, 'dear')).toContain('spec.validations[2].expression cost_exceeded');
+    expect(codes(shared, 'dear')).toEqual(codes(dearAlone, 'dear'));
+    expect(codes(shared, 'cheap')).toEqual([]);
   });
 });

@@ -6,12 +6,14 @@
  * matchConditions, lazy variables, validations with message/messageExpression/reason,
  * auditAnnotations, validationActions, and failurePolicy for every error. Pure: no I/O.
  */
-import { joinFieldPath, podTemplateOf, type KubeObject, type Severity } from '../core/index.js';
+import { joinFieldPath, podTemplateOf, type KubeObject, type Result, type Severity } from '../core/index.js';
 import {
   PER_CALL_COST_LIMIT,
   PER_EXPRESSION_COST_LIMIT,
+  chargeCost,
   fromCelValue,
   toCelValue,
+  type CelEvalError,
   type CostBudget,
 } from './cel/engine.js';
 import { authorizerValue, type AuthorizerFn } from './cel/k8s-lib.js';
@@ -101,6 +103,20 @@ interface LazyState {
   budget: CostBudget;
   perExpr: number;
   done: boolean[];
+  /** Results of variable expressions that read no other variable, for these inputs. */
+  memo: Map<string, Memo>;
+}
+
+/**
+ * A variable's result on one set of inputs, with the cost it took. CEL is pure and every
+ * input of an expression that reads no other variable is the same object for every policy
+ * of one request (object, oldObject, request, params, namespaceObject, authorizer), so a
+ * second policy declaring the same variable gets the same value; its budget is charged the
+ * same cost, so cost limits bite exactly as if it had evaluated the expression again.
+ */
+interface Memo {
+  result: Result<unknown, CelEvalError>;
+  cost: number;
 }
 
 type Activation = Record<string, unknown> & { [LAZY]?: LazyState };
@@ -137,11 +153,29 @@ function ensureVariables(vars: Activation, expr: string): void {
   const st = vars[LAZY];
   if (!st) return;
   const refs = variableRefs(expr);
-  st.policy.variables.forEach((v, i) => {
-    if (st.done[i] || (refs !== 'all' && !refs.has(v.name))) return;
+  if (refs !== 'all' && refs.size === 0) return;
+  const declared = st.policy.variables;
+  for (let i = 0; i < declared.length; i++) {
+    const v = declared[i];
+    if (!v || st.done[i] || (refs !== 'all' && !refs.has(v.name))) continue;
     st.done[i] = true;
-    ensureVariables(vars, v.expression);
-    const out = v.program.evaluate(vars, st.budget, st.perExpr);
+    const own = variableRefs(v.expression);
+    let out: Result<unknown, CelEvalError>;
+    if (own !== 'all' && own.size === 0) {
+      const memo = st.memo.get(v.expression);
+      if (memo) {
+        const exceeded = chargeCost(st.budget, memo.cost, st.perExpr);
+        out = exceeded ? { ok: false, error: exceeded } : memo.result;
+      } else {
+        const before = st.budget.remaining;
+        out = v.program.evaluate(vars, st.budget, st.perExpr);
+        if (out.ok || out.error.code !== 'cost_exceeded')
+          st.memo.set(v.expression, { result: out, cost: before - st.budget.remaining });
+      }
+    } else {
+      ensureVariables(vars, v.expression);
+      out = v.program.evaluate(vars, st.budget, st.perExpr);
+    }
     if (out.ok) st.variables[v.name] = out.value;
     else {
       const message = `composited variable "${v.name}" fails to evaluate: ${out.error.message}`;
@@ -152,7 +186,7 @@ function ensureVariables(vars: Activation, expr: string): void {
         },
       });
     }
-  });
+  }
 }
 
 interface Scope {
@@ -172,6 +206,10 @@ class Run {
   private readonly requestCache = new Map<RequestAttributes, unknown>();
   /** CEL values of the objects of this request, converted once (objects are never mutated in place). */
   private readonly celCache = new Map<KubeObject, unknown>();
+  private readonly memos = new Map<
+    RequestAttributes,
+    Map<KubeObject | null, Map<KubeObject | null, Map<string, Memo>>>
+  >();
   private authorizer: unknown;
   constructor(
     readonly set: PolicySet,
@@ -209,6 +247,17 @@ class Run {
       this.celCache.set(o, v);
     }
     return v;
+  }
+
+  /** The variable memo for one set of inputs (request attributes, object, param). */
+  memo(attrs: RequestAttributes, object: KubeObject | null, param: KubeObject | null): Map<string, Memo> {
+    let byObject = this.memos.get(attrs);
+    if (!byObject) this.memos.set(attrs, (byObject = new Map()));
+    let byParam = byObject.get(object);
+    if (!byParam) byObject.set(object, (byParam = new Map()));
+    let memo = byParam.get(param);
+    if (!memo) byParam.set(param, (memo = new Map()));
+    return memo;
   }
 
   namespaceObject(attrs: RequestAttributes): KubeObject | null {
@@ -344,6 +393,7 @@ class Run {
         budget,
         perExpr: this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
         done: [],
+        memo: this.memo(attrs, object, param),
       };
     return vars;
   }

@@ -187,6 +187,21 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
   };
 }
 
+/**
+ * Charges `cost` (what an earlier evaluation of the same expression on the same inputs took)
+ * to `budget` as `evaluate` would; returns the cost error when it does not fit.
+ */
+export function chargeCost(
+  budget: CostBudget,
+  cost: number,
+  perExpressionLimit = PER_EXPRESSION_COST_LIMIT,
+): CelEvalError | undefined {
+  const limit = Math.min(perExpressionLimit, budget.remaining);
+  if (cost > limit) return costError(budget, limit).error;
+  budget.remaining -= cost;
+  return undefined;
+}
+
 function costError(budget: CostBudget, limit: number): { ok: false; error: CelEvalError } {
   budget.remaining = Math.max(0, budget.remaining - limit);
   return {
