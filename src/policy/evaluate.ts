@@ -252,11 +252,15 @@ class Run {
   /** The variable memo for one set of inputs (request attributes, object, param). */
   memo(attrs: RequestAttributes, object: KubeObject | null, param: KubeObject | null): Map<string, Memo> {
     let byObject = this.memos.get(attrs);
-    if (!byObject) this.memos.set(attrs, (byObject = new Map()));
+    if (!byObject)
+      this.memos.set(
+        attrs,
+        (byObject = new Map<KubeObject | null, Map<KubeObject | null, Map<string, Memo>>>()),
+      );
     let byParam = byObject.get(object);
-    if (!byParam) byObject.set(object, (byParam = new Map()));
+    if (!byParam) byObject.set(object, (byParam = new Map<KubeObject | null, Map<string, Memo>>()));
     let memo = byParam.get(param);
-    if (!memo) byParam.set(param, (memo = new Map()));
+    if (!memo) byParam.set(param, (memo = new Map<string, Memo>()));
     return memo;
   }
 
