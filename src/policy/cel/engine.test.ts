@@ -140,3 +140,39 @@ describe('relaxNullBranches', () => {
     expect(relaxNullBranches(input)).toBe(want);
   });
 });
+
+describe('toCelValue', () => {
+  it.each<[string, string, string]>([
+    ['whole numbers become int', '{"a":1,"b":[2,{"c":3}]}', '{"a":"1n","b":["2n",{"c":"3n"}]}'],
+    ['other numbers stay double', '{"a":1.5,"b":-0.25}', '{"a":1.5,"b":-0.25}'],
+    ['a JSON __proto__ key stays a field', '{"m":{"__proto__":{"x":1}}}', '{"m":{"__proto__":{"x":"1n"}}}'],
+    [
+      'strings, booleans and null are kept',
+      '{"s":"x","t":true,"n":null,"l":[]}',
+      '{"s":"x","t":true,"n":null,"l":[]}',
+    ],
+  ])('%s', (_name, json, expected) => {
+    const shown = JSON.stringify(toCelValue(JSON.parse(json)), (_k, v: unknown) =>
+      typeof v === 'bigint' ? `${v}n` : v,
+    );
+    expect(shown).toBe(expected);
+  });
+
+  it('shares subtrees without a whole number and leaves its input unchanged', () => {
+    const input = JSON.parse('{"meta":{"name":"a","labels":{"x":"y"}},"spec":{"replicas":2}}') as {
+      meta: unknown;
+      spec: { replicas: unknown };
+    };
+    const out = toCelValue(input) as typeof input;
+    expect(out.meta).toBe(input.meta);
+    expect(out.spec).not.toBe(input.spec);
+    expect(out.spec.replicas).toBe(2n);
+    expect(input.spec.replicas).toBe(2);
+  });
+
+  it('a JSON __proto__ key never becomes a prototype', () => {
+    const out = toCelValue(JSON.parse('{"m":{"__proto__":{"polluted":true},"n":1}}')) as { m: object };
+    expect(Object.getPrototypeOf(out.m)).toBe(Object.prototype);
+    expect((out.m as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+});

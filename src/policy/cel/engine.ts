@@ -219,24 +219,47 @@ function compileMessage(e: unknown): string {
   return range?.start !== undefined ? `${msg} (at column ${range.start + 1})` : msg;
 }
 
-/** Converts parsed JSON into CEL values: whole numbers become int (bigint), as Kubernetes reads JSON. */
+/**
+ * Converts parsed JSON into CEL values: whole numbers become int (bigint), as Kubernetes reads
+ * JSON. Subtrees without a whole number (most of an object: names, images, labels) are shared,
+ * not copied; CEL never writes to its inputs, and neither do the callers once converted.
+ */
 export function toCelValue(v: unknown): unknown {
   if (v === null || typeof v !== 'object') {
     return typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v;
   }
   if (Array.isArray(v)) {
-    const items: unknown[] = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) items[i] = toCelValue(v[i]);
-    return items;
+    let items: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const c = x !== null && (typeof x === 'object' || typeof x === 'number') ? toCelValue(x) : x;
+      if (c !== x && !items) items = v.slice(0, i) as unknown[];
+      if (items) items.push(c);
+    }
+    return items ?? v;
   }
   // A key loop without Object.entries' pair arrays: this runs on every admission request.
   const src = v as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(src)) {
+  let out: Record<string, unknown> | undefined;
+  const keys = Object.keys(src);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
     const x = src[k];
-    if (x !== undefined) out[k] = toCelValue(x);
+    const c = x !== null && (typeof x === 'object' || typeof x === 'number') ? toCelValue(x) : x;
+    if ((c !== x || x === undefined) && !out) {
+      out = {};
+      for (let j = 0; j < i; j++) setField(out, keys[j] as string, src[keys[j] as string]);
+    }
+    if (out && c !== undefined) setField(out, k, c);
   }
-  return out;
+  return out ?? v;
+}
+
+/** Sets a field, a JSON `__proto__` key included (as data, never as the prototype). */
+function setField(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__')
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
 }
 
 /** Converts a CEL result back to JSON (int/uint to number, maps to objects, optionals unwrapped). */
