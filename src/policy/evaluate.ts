@@ -121,12 +121,12 @@ interface Memo {
 
 type Activation = Record<string, unknown> & { [LAZY]?: LazyState };
 
-const REFS = new Map<string, ReadonlySet<string> | 'all'>();
+const REF_CACHE = new Map<string, ReadonlySet<string> | 'all'>();
 const VARIABLE_REF = /^\s*\.\s*\??\s*([A-Za-z_][A-Za-z0-9_]*)/;
 
 /** Names of the variables an expression reads as `variables.x`, or 'all' for any other use. */
 function variableRefs(expr: string): ReadonlySet<string> | 'all' {
-  let r = REFS.get(expr);
+  let r = REF_CACHE.get(expr);
   if (r) return r;
   const names = new Set<string>();
   r = names;
@@ -138,8 +138,18 @@ function variableRefs(expr: string): ReadonlySet<string> | 'all' {
     }
     names.add(ref[1]);
   }
-  REFS.set(expr, r);
+  REF_CACHE.set(expr, r);
   return r;
+}
+
+/** Where a compiled expression keeps the variable names it reads (computed on first use). */
+const REFS = Symbol('palisade.variableRefs');
+interface HasExpression {
+  readonly expression: string;
+  [REFS]?: ReadonlySet<string> | 'all';
+}
+function refsOf(e: HasExpression): ReadonlySet<string> | 'all' {
+  return (e[REFS] ??= variableRefs(e.expression));
 }
 
 /**
@@ -149,17 +159,17 @@ function variableRefs(expr: string): ReadonlySet<string> | 'all' {
  * expression that does not actually read it (short-circuit) is unaffected, as with lazy
  * evaluation.
  */
-function ensureVariables(vars: Activation, expr: string): void {
+function ensureVariables(vars: Activation, expr: HasExpression): void {
   const st = vars[LAZY];
   if (!st) return;
-  const refs = variableRefs(expr);
+  const refs = refsOf(expr);
   if (refs !== 'all' && refs.size === 0) return;
   const declared = st.policy.variables;
   for (let i = 0; i < declared.length; i++) {
     const v = declared[i];
     if (!v || st.done[i] || (refs !== 'all' && !refs.has(v.name))) continue;
     st.done[i] = true;
-    const own = variableRefs(v.expression);
+    const own = refsOf(v);
     let out: Result<unknown, CelEvalError>;
     if (own !== 'all' && own.size === 0) {
       const memo = st.memo.get(v.expression);
@@ -173,7 +183,7 @@ function ensureVariables(vars: Activation, expr: string): void {
           st.memo.set(v.expression, { result: out, cost: before - st.budget.remaining });
       }
     } else {
-      ensureVariables(vars, v.expression);
+      ensureVariables(vars, v);
       out = v.program.evaluate(vars, st.budget, st.perExpr);
     }
     if (out.ok) st.variables[v.name] = out.value;
@@ -407,7 +417,7 @@ class Run {
     vars: Record<string, unknown>,
     budget: CostBudget,
   ): ReturnType<CompiledExpression['program']['evaluate']> {
-    ensureVariables(vars, e.expression);
+    ensureVariables(vars, e);
     return e.program.evaluate(vars, budget, this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT);
   }
 
@@ -511,7 +521,7 @@ class Run {
         if (r.value) return;
         let message = v.message ?? `failed expression: ${v.expression}`;
         if (v.messageProgram) {
-          ensureVariables(vars, v.messageProgram.expression);
+          ensureVariables(vars, v.messageProgram);
           const m = v.messageProgram.evaluate(
             vars,
             budget,

@@ -46,9 +46,20 @@ function has(list: readonly string[] | undefined, v: string): boolean {
   return !!list && (list.includes('*') || list.includes(v));
 }
 
-function splitResource(r: string): [string, string] {
-  const i = r.indexOf('/');
-  return i < 0 ? [r, ''] : [r.slice(0, i), r.slice(i + 1)];
+/** True when a `resource[/subresource]` entry (either part may be `*`) names the request's. */
+function resourceEntryMatches(entry: string, resource: string, sub: string): boolean {
+  const i = entry.indexOf('/');
+  const res = i < 0 ? entry : entry.slice(0, i);
+  if (res !== '*' && res !== resource) return false;
+  if (i < 0) return sub === '';
+  const s = entry.slice(i + 1);
+  return s === '*' || s === sub;
+}
+
+function resourceListed(entries: readonly string[] | undefined, resource: string, sub: string): boolean {
+  if (!entries) return false;
+  for (const e of entries) if (resourceEntryMatches(e, resource, sub)) return true;
+  return false;
 }
 
 /** True when one rule matches the request for the given group/version/resource. */
@@ -60,12 +71,7 @@ export function ruleMatches(
   if (!has(rule.operations, attrs.operation)) return false;
   if (!has(rule.apiGroups, gvr.group)) return false;
   if (!has(rule.apiVersions, gvr.version)) return false;
-  const sub = attrs.subResource ?? '';
-  const resOk = (rule.resources ?? []).some((r) => {
-    const [res, s] = splitResource(r);
-    return (res === '*' || res === gvr.resource) && (s === '*' || s === sub);
-  });
-  if (!resOk) return false;
+  if (!resourceListed(rule.resources, gvr.resource, attrs.subResource ?? '')) return false;
   const isNamespaceObject = gvr.group === '' && gvr.resource === 'namespaces';
   const ns = attrs.namespace ?? '';
   if (rule.scope === 'Namespaced' && (isNamespaceObject || ns === '')) return false;
@@ -98,7 +104,11 @@ function rulesMatch(
 }
 
 function selectorEmpty(s: LabelSelector | undefined): boolean {
-  return !s || (Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0);
+  if (!s) return true;
+  if ((s.matchExpressions?.length ?? 0) > 0) return false;
+  const labels = s.matchLabels;
+  if (labels) for (const k in labels) if (Object.hasOwn(labels, k)) return false;
+  return true;
 }
 
 function labelsOf(o: KubeObject | null | undefined): Record<string, string> | undefined {
