@@ -10,6 +10,7 @@
 import { Environment, EvaluationError, Optional } from '@marcbachmann/cel-js';
 import type { Result } from '../../core/index.js';
 import { registerKubernetesLibraries, type AuthorizerFn } from './k8s-lib.js';
+import { shortcutOptionalChain, type CelAstNode } from './fast-paths.js';
 import { relaxNullBranches } from './rewrite.js';
 
 /** Remaining runtime cost for one evaluation; shared by every expression of one policy call. */
@@ -120,6 +121,29 @@ function meterAst(root: unknown, nodeClass: unknown): void {
   });
 }
 
+/** Calls `onNode` for every node of a checked AST (macro expansions included), each once. */
+function forEachNode(root: unknown, nodeClass: unknown, onNode: (n: AstLike) => void): void {
+  const seen = new Set<unknown>();
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x);
+      return;
+    }
+    if ((v as { constructor?: unknown }).constructor === nodeClass) {
+      const node = v as AstLike;
+      onNode(node);
+      walk(node.args);
+      walk(node.meta.alternate);
+      walk(node.meta.macro);
+      return;
+    }
+    if (isPlain(v)) for (const x of Object.values(v)) walk(x);
+  };
+  walk(root);
+}
+
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0] ?? msg;
@@ -129,6 +153,8 @@ function firstLine(e: unknown): string {
 export interface CelEngineOptions {
   /** Backs `authorizer`; without it, authorizer checks fail with "not available offline". */
   authorizer?: AuthorizerFn;
+  /** Exact shortcuts for hot expression shapes (`fast-paths.ts`; default true; tests turn them off to compare). */
+  fastPaths?: boolean;
 }
 
 /** Creates the Kubernetes admission CEL engine. */
@@ -161,6 +187,8 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
       const checked = parsed.check();
       if (!checked.valid) return { ok: false, error: compileMessage(checked.error) };
       meterAst(parsed.ast, nodeClass);
+      if (options.fastPaths !== false)
+        forEachNode(parsed.ast, nodeClass, (n) => shortcutOptionalChain(n as unknown as CelAstNode));
       const program: CelProgram = {
         expression,
         evaluate(vars, budget, perExpressionLimit = PER_EXPRESSION_COST_LIMIT) {

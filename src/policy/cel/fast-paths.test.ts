@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { Environment } from '@marcbachmann/cel-js';
+import { createCelEngine, toCelValue, type CelEngine } from './engine.js';
+import { shortcutOptionalChain, type CelAstNode } from './fast-paths.js';
+
+const fast = createCelEngine();
+const plain = createCelEngine({ fastPaths: false });
+
+/** Value or error of one evaluation, in a comparable form. */
+function outcome(engine: CelEngine, expr: string, object: unknown): string {
+  const c = engine.compile(expr);
+  if (!c.ok) return `compile error: ${c.error}`;
+  const r = c.value.evaluate({ object, variables: {} }, { remaining: 1e6 });
+  if (!r.ok) return `${r.error.code}: ${r.error.message}`;
+  return `ok: ${JSON.stringify(r.value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Map ? [...v] : v))}`;
+}
+
+const EXPRESSIONS = [
+  'object.?a.orValue(7)',
+  'object.?a.?b.orValue(7)',
+  "object.spec.?a.?b.orValue('d')",
+  'object.?a.?b.?c.orValue([1])',
+  'object.?a.?b.orValue(false) == true',
+  '[object].all(c, c.?a.?b.orValue(0) == 0)',
+  'object.?a.?b.orValue(object.?x.orValue(1))',
+  'object.spec.?a.orValue(1) + 1',
+  'object.list.all(c, c.?a.orValue(1) != 0)',
+];
+
+// Every shape a field on the way can have: absent, null, scalars, lists, maps (plain and Map),
+// nested optionals' targets, a `__proto__` key, and a missing base.
+const LEAVES: unknown[] = [undefined, null, 0, 1, 1.5, 'x', '', true, false, [], [1], {}, { c: 2 }];
+const INPUTS: unknown[] = [];
+for (const leaf of LEAVES) {
+  INPUTS.push({ a: leaf });
+  INPUTS.push({ a: { b: leaf } });
+  INPUTS.push({ spec: { a: { b: leaf } }, list: [{ a: leaf }] });
+  INPUTS.push({ a: { b: { c: leaf } } });
+  INPUTS.push(new Map<string, unknown>([['a', new Map([['b', leaf]])]]));
+}
+INPUTS.push({}, null, 'str', [1, 2], { spec: null }, { spec: 'x' }, { spec: {} }, { list: [] });
+INPUTS.push(
+  JSON.parse('{"a":{"__proto__":{"b":3}}}') as unknown,
+  JSON.parse('{"__proto__":{"a":1}}') as unknown,
+);
+INPUTS.push({ a: Object.create(null) as unknown }, { a: new Date(0) }, { a: { b: new Date(0) } });
+
+describe('fast paths give what cel-js gives', () => {
+  it.each(EXPRESSIONS)('%s on every input shape', (expr) => {
+    let compared = 0;
+    for (const input of INPUTS) {
+      const object = toCelValue(input);
+      expect(outcome(fast, expr, object), JSON.stringify(input)).toBe(outcome(plain, expr, object));
+      compared++;
+    }
+    expect(compared).toBe(INPUTS.length);
+  });
+
+  it.each<[string, boolean]>([
+    ['object.?a.?b.orValue(1)', true],
+    ['object.spec.?a.orValue(1)', true],
+    ['object.list[0].?a.orValue(1)', false],
+    ['optional.of(object).orValue(1)', false],
+    ["object[?'a'].orValue(1)", false],
+  ])('%s takes the shortcut: %s', (expr, expected) => {
+    const env = new Environment({ unlistedVariablesAreDyn: false, enableOptionalTypes: true });
+    env.registerVariable('object', 'dyn');
+    const parsed = env.parse(expr);
+    expect(parsed.check().valid).toBe(true);
+    expect(shortcutOptionalChain(parsed.ast as unknown as CelAstNode)).toBe(expected);
+  });
+});

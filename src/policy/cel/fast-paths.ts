@@ -1,0 +1,90 @@
+/**
+ * Exact shortcuts for the commonest shape of Kubernetes policy expressions, applied to a
+ * checked cel-js AST after metering: `base.?a.?b… .orValue(default)`, where `base` is a
+ * variable or a plain field selection of one (`c`, `object.spec`). cel-js evaluates each
+ * `.?` step by wrapping the value in an optional and each `.orValue` through its macro
+ * machinery; on JSON maps the result is simply "walk the keys, or the default". The shortcut
+ * does that walk for plain objects and Maps holding CEL values and, at the first value it does
+ * not handle exactly as cel-js would (null, a list, a string, a foreign object), hands the
+ * whole expression back to cel-js, so every result and every error is cel-js's own. The base is
+ * side-effect free and unmetered (no comprehension), so evaluating it again costs nothing.
+ */
+
+/** The parts of a cel-js AST node these shortcuts read (the library does not export a type). */
+export interface CelAstNode {
+  op: string;
+  args: unknown;
+  left?: CelAstNode;
+  right?: unknown;
+  evaluate: (ev: unknown, ast: unknown, ctx: unknown) => unknown;
+  meta: {
+    macro?: {
+      functionDesc?: string;
+      receiver?: CelAstNode;
+      arg?: CelAstNode;
+      evaluate: (ev: unknown, macro: unknown, ctx: unknown) => unknown;
+    };
+  };
+}
+
+const hasOwn = Object.hasOwn;
+
+/** A value cel-js's `dyn` type accepts without further lookups. */
+function plainCelValue(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'bigint':
+    case 'number':
+    case 'boolean':
+      return true;
+    case 'object': {
+      if (v === null) return true;
+      const c = (v as { constructor?: unknown }).constructor;
+      return c === undefined || c === Object || c === Map || c === Array || c === Set;
+    }
+    default:
+      return false;
+  }
+}
+
+/** `id` or `id.f.g` with plain (not optional) field selections. */
+function simpleBase(n: CelAstNode | undefined): boolean {
+  if (!n || hasOwn(n, 'evaluate')) return false;
+  if (n.op === 'id') return true;
+  return n.op === '.' && typeof n.right === 'string' && simpleBase(n.left);
+}
+
+/**
+ * Installs the shortcut on `node` when it is an `orValue` over an optional field chain;
+ * returns whether it did. Nodes already wrapped (metered comprehension steps) are left alone.
+ */
+export function shortcutOptionalChain(node: CelAstNode): boolean {
+  const macro = node.meta.macro;
+  if (!macro || macro.functionDesc !== 'optional.orValue(value)' || hasOwn(node, 'evaluate')) return false;
+  const fallback = macro.arg;
+  const keys: string[] = [];
+  let cur = macro.receiver;
+  while (cur && cur.op === '.?' && typeof cur.right === 'string' && !hasOwn(cur, 'evaluate')) {
+    keys.unshift(cur.right);
+    cur = cur.left;
+  }
+  const base = cur;
+  if (keys.length === 0 || !fallback || !base || !simpleBase(base)) return false;
+  const whole = macro;
+  node.evaluate = function optionalChain(ev, _ast, ctx) {
+    let v = base.evaluate(ev, base, ctx);
+    for (const k of keys) {
+      if (v === null || typeof v !== 'object') return whole.evaluate(ev, whole, ctx);
+      const c = (v as { constructor?: unknown }).constructor;
+      if (c === Object || c === undefined) {
+        const o = v as Record<string, unknown>;
+        v = hasOwn(o, k) ? o[k] : undefined;
+      } else if (c === Map) v = (v as Map<unknown, unknown>).get(k);
+      else return whole.evaluate(ev, whole, ctx);
+      if (v === undefined) return fallback.evaluate(ev, fallback, ctx);
+      if (!plainCelValue(v)) return whole.evaluate(ev, whole, ctx);
+    }
+    return v;
+  };
+  return true;
+}
