@@ -10,7 +10,7 @@
 import { Environment, EvaluationError, Optional } from '@marcbachmann/cel-js';
 import type { Result } from '../../core/index.js';
 import { registerKubernetesLibraries, type AuthorizerFn } from './k8s-lib.js';
-import { shortcutOptionalChain, type CelAstNode } from './fast-paths.js';
+import { shortcutComparison, shortcutOptionalChain, type CelAstNode } from './fast-paths.js';
 import { relaxNullBranches } from './rewrite.js';
 
 /** Remaining runtime cost for one evaluation; shared by every expression of one policy call. */
@@ -188,7 +188,10 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
       if (!checked.valid) return { ok: false, error: compileMessage(checked.error) };
       meterAst(parsed.ast, nodeClass);
       if (options.fastPaths !== false)
-        forEachNode(parsed.ast, nodeClass, (n) => shortcutOptionalChain(n as unknown as CelAstNode));
+        forEachNode(parsed.ast, nodeClass, (n) => {
+          const node = n as unknown as CelAstNode;
+          if (!shortcutOptionalChain(node)) shortcutComparison(node);
+        });
       const program: CelProgram = {
         expression,
         evaluate(vars, budget, perExpressionLimit = PER_EXPRESSION_COST_LIMIT) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Environment } from '@marcbachmann/cel-js';
 import { createCelEngine, toCelValue, type CelEngine } from './engine.js';
-import { shortcutOptionalChain, type CelAstNode } from './fast-paths.js';
+import { shortcutComparison, shortcutOptionalChain, type CelAstNode } from './fast-paths.js';
 
 const fast = createCelEngine();
 const plain = createCelEngine({ fastPaths: false });
@@ -25,6 +25,13 @@ const EXPRESSIONS = [
   'object.?a.?b.orValue(object.?x.orValue(1))',
   'object.spec.?a.orValue(1) + 1',
   'object.list.all(c, c.?a.orValue(1) != 0)',
+  'object.?a.orValue(null) == object.?b.orValue(null)',
+  'object.?a.orValue(null) != object.?b.orValue(null)',
+  'object.?a.orValue(null) in object.?b.orValue([])',
+  "object.?a.orValue('') in ['x', 'y', '']",
+  "'x' in object.?a.orValue(['x'])",
+  'object.?a.orValue(1) == 1',
+  'object.?a.orValue(1.5) != 1.5',
 ];
 
 // Every shape a field on the way can have: absent, null, scalars, lists, maps (plain and Map),
@@ -44,6 +51,32 @@ INPUTS.push(
   JSON.parse('{"__proto__":{"a":1}}') as unknown,
 );
 INPUTS.push({ a: Object.create(null) as unknown }, { a: new Date(0) }, { a: { b: new Date(0) } });
+// Operand pairs for the comparisons: same and different types, lists of every element type.
+const OPERANDS: unknown[] = [
+  'x',
+  '',
+  'y',
+  true,
+  false,
+  0,
+  1,
+  2,
+  0.5,
+  1.5,
+  -0,
+  NaN,
+  null,
+  [],
+  ['x'],
+  ['y', 'x'],
+  [1, 'x'],
+  ['x', 1],
+  [1],
+  [[]],
+  {},
+  { x: 1 },
+];
+for (const a of OPERANDS) for (const b of OPERANDS) INPUTS.push({ a, b });
 
 describe('fast paths give what cel-js gives', () => {
   it.each(EXPRESSIONS)('%s on every input shape', (expr) => {
@@ -68,5 +101,19 @@ describe('fast paths give what cel-js gives', () => {
     const parsed = env.parse(expr);
     expect(parsed.check().valid).toBe(true);
     expect(shortcutOptionalChain(parsed.ast as unknown as CelAstNode)).toBe(expected);
+  });
+
+  it.each<[string, boolean]>([
+    ["object.a == 'x'", true],
+    ['object.a != 1', true],
+    ["object.a in ['x']", true],
+    ['object.a + 1', false],
+    ['object.a < 1', false],
+  ])('%s takes the comparison shortcut: %s', (expr, expected) => {
+    const env = new Environment({ unlistedVariablesAreDyn: false, enableOptionalTypes: true });
+    env.registerVariable('object', 'dyn');
+    const parsed = env.parse(expr);
+    expect(parsed.check().valid).toBe(true);
+    expect(shortcutComparison(parsed.ast as unknown as CelAstNode)).toBe(expected);
   });
 });

@@ -8,6 +8,13 @@
  * not handle exactly as cel-js would (null, a list, a string, a foreign object), hands the
  * whole expression back to cel-js, so every result and every error is cel-js's own. The base is
  * side-effect free and unmetered (no comprehension), so evaluating it again costs nothing.
+ *
+ * Likewise `==`, `!=` and `in` on the values where cel-js's overload is plain JavaScript
+ * identity: two strings, two booleans, two ints (bigint) or two doubles compare with `===`
+ * (cel-js registers exactly `(a, b) => a === b` for them and `!=` as its negation), and a
+ * string is `in` a list whose type cel-js reads as list<string> (an empty list or one whose
+ * first element is a string) when an element is the same string. Any other pair goes to
+ * cel-js's own overload dispatch with the operands already evaluated, as it would have.
  */
 
 /** The parts of a cel-js AST node these shortcuts read (the library does not export a type). */
@@ -17,7 +24,11 @@ export interface CelAstNode {
   left?: CelAstNode;
   right?: unknown;
   evaluate: (ev: unknown, ast: unknown, ctx: unknown) => unknown;
+  /** The overload dispatcher of a binary operator node (set by cel-js's type check). */
+  handle?: (left: unknown, right: unknown, ast: unknown, ev: unknown) => unknown;
   meta: {
+    alternate?: unknown;
+    evaluate?: { name?: string };
     macro?: {
       functionDesc?: string;
       receiver?: CelAstNode;
@@ -87,4 +98,42 @@ export function shortcutOptionalChain(node: CelAstNode): boolean {
     return v;
   };
   return true;
+}
+
+function primitiveEqualityType(t: string): boolean {
+  return t === 'string' || t === 'boolean' || t === 'bigint' || t === 'number';
+}
+
+/** Installs the `==` / `!=` / `in` shortcut on a binary operator node; returns whether it did. */
+export function shortcutComparison(node: CelAstNode): boolean {
+  const op = node.op;
+  if (op !== '==' && op !== '!=' && op !== 'in') return false;
+  if (hasOwn(node, 'evaluate') || node.meta.alternate || node.meta.macro) return false;
+  if (node.meta.evaluate?.name !== 'evaluateBinary') return false;
+  const { left, right, handle } = node;
+  if (!left || !isNode(right) || !handle) return false;
+  const dispatch = handle;
+  if (op === 'in') {
+    node.evaluate = function stringIn(ev, _ast, ctx) {
+      const l = left.evaluate(ev, left, ctx);
+      const r = right.evaluate(ev, right, ctx);
+      if (typeof l === 'string' && Array.isArray(r) && (r.length === 0 || typeof r[0] === 'string'))
+        return r.includes(l);
+      return dispatch(l, r, node, ev);
+    };
+    return true;
+  }
+  const equal = op === '==';
+  node.evaluate = function primitiveEquality(ev, _ast, ctx) {
+    const l = left.evaluate(ev, left, ctx);
+    const r = right.evaluate(ev, right, ctx);
+    const t = typeof l;
+    if (t === typeof r && primitiveEqualityType(t)) return equal ? l === r : l !== r;
+    return dispatch(l, r, node, ev);
+  };
+  return true;
+}
+
+function isNode(v: unknown): v is CelAstNode {
+  return typeof v === 'object' && v !== null && typeof (v as { evaluate?: unknown }).evaluate === 'function';
 }
