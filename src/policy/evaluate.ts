@@ -94,6 +94,11 @@ export interface RequestEvaluation {
 
 type AnyPolicy = CompiledValidatingPolicy | CompiledMutatingPolicy;
 
+/** The params of a policy without paramKind: one evaluation with `params` null. */
+const NO_PARAMS: { list: (KubeObject | null)[] } = Object.freeze({
+  list: Object.freeze([null]) as unknown as (KubeObject | null)[],
+});
+
 /** Where an activation keeps its variables' state (a symbol: CEL only sees names). */
 const LAZY = Symbol('palisade.lazyVariables');
 
@@ -103,6 +108,8 @@ interface LazyState {
   budget: CostBudget;
   perExpr: number;
   done: boolean[];
+  /** Variables not evaluated yet. */
+  pending: number;
   /** Results of variable expressions that read no other variable, for these inputs. */
   memo: Map<string, Memo>;
 }
@@ -161,7 +168,7 @@ function refsOf(e: HasExpression): ReadonlySet<string> | 'all' {
  */
 function ensureVariables(vars: Activation, expr: HasExpression): void {
   const st = vars[LAZY];
-  if (!st) return;
+  if (!st || st.pending === 0) return;
   const refs = refsOf(expr);
   if (refs !== 'all' && refs.size === 0) return;
   const declared = st.policy.variables;
@@ -169,6 +176,7 @@ function ensureVariables(vars: Activation, expr: HasExpression): void {
     const v = declared[i];
     if (!v || st.done[i] || (refs !== 'all' && !refs.has(v.name))) continue;
     st.done[i] = true;
+    st.pending--;
     const own = refsOf(v);
     let out: Result<unknown, CelEvalError>;
     if (own !== 'all' && own.size === 0) {
@@ -220,6 +228,14 @@ class Run {
     RequestAttributes,
     Map<KubeObject | null, Map<KubeObject | null, Map<string, Memo>>>
   >();
+  private lastMemo:
+    | {
+        attrs: RequestAttributes;
+        object: KubeObject | null;
+        param: KubeObject | null;
+        memo: Map<string, Memo>;
+      }
+    | undefined;
   private authorizer: unknown;
   constructor(
     readonly set: PolicySet,
@@ -261,6 +277,18 @@ class Run {
 
   /** The variable memo for one set of inputs (request attributes, object, param). */
   memo(attrs: RequestAttributes, object: KubeObject | null, param: KubeObject | null): Map<string, Memo> {
+    const last = this.lastMemo;
+    if (last && last.attrs === attrs && last.object === object && last.param === param) return last.memo;
+    const memo = this.memoFor(attrs, object, param);
+    this.lastMemo = { attrs, object, param, memo };
+    return memo;
+  }
+
+  private memoFor(
+    attrs: RequestAttributes,
+    object: KubeObject | null,
+    param: KubeObject | null,
+  ): Map<string, Memo> {
     let byObject = this.memos.get(attrs);
     if (!byObject)
       this.memos.set(
@@ -358,7 +386,7 @@ class Run {
     b: CompiledBinding,
     attrs: RequestAttributes,
   ): { list: (KubeObject | null)[] } | { notFound: true } | { error: string } {
-    if (!p.paramKind) return { list: [null] };
+    if (!p.paramKind) return NO_PARAMS;
     const ref = b.paramRef;
     if (!ref)
       return {
@@ -407,6 +435,7 @@ class Run {
         budget,
         perExpr: this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
         done: [],
+        pending: p.variables.length,
         memo: this.memo(attrs, object, param),
       };
     return vars;
@@ -492,7 +521,10 @@ class Run {
       const attrs = scope.attrs;
       const vars = this.vars(p, attrs, attrs.object, param, budget);
       if (!this.conditions(p, b, scope, vars, budget)) return;
-      p.validations.forEach((v, i) => {
+      const validations = p.validations;
+      for (let i = 0; i < validations.length; i++) {
+        const v = validations[i];
+        if (!v) continue;
         const r = this.eval(v, vars, budget);
         if (!r.ok) {
           this.fail(
@@ -504,7 +536,7 @@ class Run {
             r.error.code,
             i,
           );
-          return;
+          continue;
         }
         if (typeof r.value !== 'boolean') {
           this.fail(
@@ -516,9 +548,9 @@ class Run {
             'eval_error',
             i,
           );
-          return;
+          continue;
         }
-        if (r.value) return;
+        if (r.value) continue;
         let message = v.message ?? `failed expression: ${v.expression}`;
         if (v.messageProgram) {
           ensureVariables(vars, v.messageProgram);
@@ -541,7 +573,7 @@ class Run {
             ? joinFieldPath(scope.autogen.templatePath, v.fieldPath)
             : v.fieldPath;
         this.decide(p, b, scope, decision);
-      });
+      }
       for (const a of p.auditAnnotations) {
         const r = this.eval(a, vars, budget);
         if (!r.ok) {

@@ -107,12 +107,23 @@ function meterAst(root: unknown, nodeClass: unknown): void {
   };
   const meter = (node: AstLike, cost: number): void => {
     const meta = node.meta;
-    node.evaluate = function metered(ev, ast, ctx) {
-      if ((current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
-      if (meta.alternate) return meta.alternate.evaluate(ev, meta.alternate, ctx);
-      if (meta.macro) return meta.macro.evaluate(ev, meta.macro, ctx);
-      return meta.evaluate.call(node, ev, ast, ctx);
-    };
+    const alternate = meta.alternate;
+    const macro = meta.macro;
+    const own = meta.evaluate;
+    node.evaluate = alternate
+      ? function metered(ev, _ast, ctx) {
+          if ((current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
+          return alternate.evaluate(ev, alternate, ctx);
+        }
+      : macro
+        ? function metered(ev, _ast, ctx) {
+            if ((current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
+            return macro.evaluate(ev, macro, ctx);
+          }
+        : function metered(ev, ast, ctx) {
+            if ((current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
+            return own.call(node, ev, ast, ctx);
+          };
   };
   walk(root, new Set(), (node) => {
     const args = node.args as { step?: unknown; condition?: unknown } | undefined;

@@ -82,10 +82,12 @@ export function shortcutOptionalChain(node: CelAstNode): boolean {
   const base = cur;
   if (keys.length === 0 || !fallback || !base || !simpleBase(base)) return false;
   const whole = macro;
+  const count = keys.length;
   node.evaluate = function optionalChain(ev, _ast, ctx) {
     let v = base.evaluate(ev, base, ctx);
-    for (const k of keys) {
-      if (v === null || typeof v !== 'object') return whole.evaluate(ev, whole, ctx);
+    for (let i = 0; i < count; i++) {
+      if (typeof v !== 'object' || v === null) return whole.evaluate(ev, whole, ctx);
+      const k = keys[i] as string;
       const c = (v as { constructor?: unknown }).constructor;
       if (c === Object || c === undefined) {
         const o = v as Record<string, unknown>;
@@ -93,7 +95,9 @@ export function shortcutOptionalChain(node: CelAstNode): boolean {
       } else if (c === Map) v = (v as Map<unknown, unknown>).get(k);
       else return whole.evaluate(ev, whole, ctx);
       if (v === undefined) return fallback.evaluate(ev, fallback, ctx);
-      if (!plainCelValue(v)) return whole.evaluate(ev, whole, ctx);
+      const t = typeof v;
+      if (t !== 'string' && t !== 'boolean' && t !== 'bigint' && t !== 'number' && !plainCelValue(v))
+        return whole.evaluate(ev, whole, ctx);
     }
     return v;
   };
