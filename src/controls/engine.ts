@@ -5,6 +5,7 @@ import {
   type CheckContext,
   type Control,
   type Finding,
+  type FrameworkRef,
   type Inventory,
   type InventoryControl,
   type PodTemplate,
@@ -64,7 +65,11 @@ export function evaluateControls(
 
   const run = (control: Control, resource: Resource, ctx: CheckContext): void => {
     try {
-      for (const v of control.check(ctx)) result.findings.push(toFinding(control, v.resource ?? resource, v));
+      const violations = control.check(ctx);
+      for (let i = 0; i < violations.length; i++) {
+        const v = violations[i];
+        if (v !== undefined) result.findings.push(toFinding(control, v.resource ?? resource, v));
+      }
     } catch (e) {
       result.errors.push({ controlId: control.id, resource, message: messageOf(e) });
     }
@@ -86,11 +91,21 @@ export function evaluateControls(
     if (direct && podTemplate && (kinds === undefined || kinds.length === 0)) {
       // The common case: every workload with a pod template, in inventory order.
       const all = podsOfWorkloads();
+      // One context per control, pointed at each workload in turn: checks are synchronous and
+      // keep nothing of it, and 50 controls × thousands of workloads would otherwise allocate
+      // a context each.
+      let ctx:
+        { resource: Resource; pod: PodTemplate; inventory: Inventory; settings: typeof settings } | undefined;
       for (let i = 0; i < workloads.length; i++) {
         const resource = workloads[i];
         const pod = all[i];
         if (resource === undefined || pod === undefined) continue;
-        run(control, resource, { resource, pod, inventory, settings });
+        if (ctx === undefined) ctx = { resource, pod, inventory, settings };
+        else {
+          ctx.resource = resource;
+          ctx.pod = pod;
+        }
+        run(control, resource, ctx);
       }
       continue;
     }
@@ -122,7 +137,25 @@ export function evaluateControls(
 
 /** Builds a finding from a violation, locating its field path in the source file when known. */
 export function toFinding(control: Omit<Control, 'check'>, resource: Resource, v: Violation): Finding {
-  const finding: Finding = {
+  // Shared by the control's findings (nothing mutates a finding's list; reports copy it).
+  const frameworks = control.frameworks as FrameworkRef[];
+  const source = resource.source;
+  // Built in the report's key order, so report building and JSON see one object shape.
+  if (source) {
+    const at = source.locate(v.path);
+    return {
+      controlId: control.id,
+      title: control.title,
+      severity: v.severity ?? control.severity,
+      message: v.message,
+      resource: resource.ref,
+      location: { file: source.file, line: at.line, column: at.column },
+      fieldPath: v.path,
+      remediation: control.remediation,
+      frameworks,
+    };
+  }
+  return {
     controlId: control.id,
     title: control.title,
     severity: v.severity ?? control.severity,
@@ -130,14 +163,8 @@ export function toFinding(control: Omit<Control, 'check'>, resource: Resource, v
     resource: resource.ref,
     fieldPath: v.path,
     remediation: control.remediation,
-    frameworks: control.frameworks.slice(),
+    frameworks,
   };
-  const source = resource.source;
-  if (source) {
-    const { line, column } = source.locate(v.path);
-    finding.location = { file: source.file, line, column };
-  }
-  return finding;
 }
 
 function messageOf(e: unknown): string {

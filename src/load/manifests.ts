@@ -159,7 +159,7 @@ function sourceOf(
 ): ResourceSource {
   // Controls often report the same field (a container, its securityContext): each path of a
   // resource is located once. The cache exists only for resources that report a finding.
-  let seen: Map<string, { line: number; column: number }> | undefined;
+  let seen: Map<string, Readonly<{ line: number; column: number }>> | undefined;
   return {
     file,
     docIndex,
@@ -167,10 +167,11 @@ function sourceOf(
       seen ??= new Map();
       let at = seen.get(fieldPath);
       if (at === undefined) {
-        at = locator.locate(base, fieldPath);
+        at = Object.freeze(locator.locate(base, fieldPath));
         seen.set(fieldPath, at);
       }
-      return { line: at.line, column: at.column };
+      // The cached object itself: callers copy what they keep (toFinding builds a location).
+      return at;
     },
   };
 }

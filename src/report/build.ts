@@ -1,5 +1,12 @@
 import { SEVERITIES, formatRef } from '../core/index.js';
-import type { Finding, InputIssue, ResourceRef, SourceLocation, Suppression } from '../core/index.js';
+import type {
+  Finding,
+  FrameworkRef,
+  InputIssue,
+  ResourceRef,
+  SourceLocation,
+  Suppression,
+} from '../core/index.js';
 import type {
   FrameworkScore,
   ReportControl,
@@ -43,7 +50,17 @@ export function buildReport(input: BuildReportInput): ScanReport {
     }
     return out;
   };
-  const findings = sortFindings(input.findings.map((f) => normalizeFinding(f, refOf)));
+  // Findings of one control share its frameworks list: copy each list once.
+  const frameworkLists = new Map<readonly FrameworkRef[], FrameworkRef[]>();
+  const frameworksOf = (list: readonly FrameworkRef[]): FrameworkRef[] => {
+    let out = frameworkLists.get(list);
+    if (out === undefined) {
+      out = list.map((fw) => ({ id: fw.id, control: fw.control }));
+      frameworkLists.set(list, out);
+    }
+    return out;
+  };
+  const findings = sortOwnFindings(input.findings.map((f) => normalizeFinding(f, refOf, frameworksOf)));
   const bySeverity = emptySeverityCounts();
   let counted = 0;
   let suppressed = 0;
@@ -85,6 +102,11 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort(compareFindings);
 }
 
+/** `sortFindings` of an array the caller owns, sorted in place. */
+function sortOwnFindings(findings: Finding[]): Finding[] {
+  return findings.sort(compareFindings);
+}
+
 function compareFindings(a: Finding, b: Finding): number {
   return (
     compareLocations(a.location, b.location) ||
@@ -123,21 +145,63 @@ export function normalizeRef(ref: ResourceRef): ResourceRef {
   return { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
 }
 
-function normalizeFinding(f: Finding, refOf: (ref: ResourceRef) => ResourceRef): Finding {
-  // Built in contract order: the optional keys sit between the required ones.
-  const out: Finding = {
-    controlId: f.controlId,
-    title: f.title,
-    severity: f.severity,
-    message: f.message,
-    resource: refOf(f.resource),
-    ...(f.location
-      ? { location: { file: f.location.file, line: f.location.line, column: f.location.column } }
-      : {}),
-    ...(f.fieldPath !== undefined ? { fieldPath: f.fieldPath } : {}),
-    remediation: f.remediation,
-    frameworks: f.frameworks.map((fw) => ({ id: fw.id, control: fw.control })),
-  };
+function normalizeFinding(
+  f: Finding,
+  refOf: (ref: ResourceRef) => ResourceRef,
+  frameworksOf: (list: readonly FrameworkRef[]) => FrameworkRef[],
+): Finding {
+  // Built in contract order: the optional keys sit between the required ones. Written out per
+  // case rather than with spreads, which allocate and copy a temporary object per finding.
+  const resource = refOf(f.resource);
+  const frameworks = frameworksOf(f.frameworks);
+  const loc = f.location;
+  const location = loc ? { file: loc.file, line: loc.line, column: loc.column } : undefined;
+  let out: Finding;
+  if (location && f.fieldPath !== undefined) {
+    out = {
+      controlId: f.controlId,
+      title: f.title,
+      severity: f.severity,
+      message: f.message,
+      resource,
+      location,
+      fieldPath: f.fieldPath,
+      remediation: f.remediation,
+      frameworks,
+    };
+  } else if (location) {
+    out = {
+      controlId: f.controlId,
+      title: f.title,
+      severity: f.severity,
+      message: f.message,
+      resource,
+      location,
+      remediation: f.remediation,
+      frameworks,
+    };
+  } else if (f.fieldPath !== undefined) {
+    out = {
+      controlId: f.controlId,
+      title: f.title,
+      severity: f.severity,
+      message: f.message,
+      resource,
+      fieldPath: f.fieldPath,
+      remediation: f.remediation,
+      frameworks,
+    };
+  } else {
+    out = {
+      controlId: f.controlId,
+      title: f.title,
+      severity: f.severity,
+      message: f.message,
+      resource,
+      remediation: f.remediation,
+      frameworks,
+    };
+  }
   if (f.suppressed) out.suppressed = normalizeSuppression(f.suppressed);
   return out;
 }
