@@ -10,6 +10,7 @@ import {
   type InventoryControl,
   type PodTemplate,
   type Resource,
+  type ResourceRef,
   type Violation,
 } from '../core/index.js';
 
@@ -63,12 +64,23 @@ export function evaluateControls(
     return podIndex.has(r) ? podIndex.get(r) : podTemplateOf(r.object);
   };
 
+  // Findings of one resource share one reference, in the report's key order (see `reportRef`).
+  const refs = new Map<ResourceRef, ResourceRef>();
+  const finding = (control: Omit<Control, 'check'>, r: Resource, v: Violation): Finding => {
+    let ref = refs.get(r.ref);
+    if (ref === undefined) {
+      ref = reportRef(r.ref);
+      refs.set(r.ref, ref);
+    }
+    return toFinding(control, r, v, ref);
+  };
+
   const run = (control: Control, resource: Resource, ctx: CheckContext): void => {
     try {
       const violations = control.check(ctx);
       for (let i = 0; i < violations.length; i++) {
         const v = violations[i];
-        if (v !== undefined) result.findings.push(toFinding(control, v.resource ?? resource, v));
+        if (v !== undefined) result.findings.push(finding(control, v.resource ?? resource, v));
       }
     } catch (e) {
       result.errors.push({ controlId: control.id, resource, message: messageOf(e) });
@@ -80,7 +92,7 @@ export function evaluateControls(
     if (isInventoryControl(control)) {
       try {
         for (const v of control.checkInventory(inventory, settings)) {
-          if (v.resource) result.findings.push(toFinding(control, v.resource, v));
+          if (v.resource) result.findings.push(finding(control, v.resource, v));
         }
       } catch (e) {
         result.errors.push({ controlId: control.id, message: messageOf(e) });
@@ -135,8 +147,27 @@ export function evaluateControls(
   return result;
 }
 
-/** Builds a finding from a violation, locating its field path in the source file when known. */
-export function toFinding(control: Omit<Control, 'check'>, resource: Resource, v: Violation): Finding {
+/**
+ * A copy of a reference with the report's key order (apiVersion, kind, namespace, name), so
+ * report building can keep the findings as they are instead of copying each one.
+ */
+function reportRef(ref: ResourceRef): ResourceRef {
+  if (ref.namespace !== undefined && ref.namespace !== '') {
+    return { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name };
+  }
+  return { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
+}
+
+/**
+ * Builds a finding from a violation, locating its field path in the source file when known.
+ * `ref` replaces the resource's own reference (an equal object) when given.
+ */
+export function toFinding(
+  control: Omit<Control, 'check'>,
+  resource: Resource,
+  v: Violation,
+  ref: ResourceRef = resource.ref,
+): Finding {
   // Shared by the control's findings (nothing mutates a finding's list; reports copy it).
   const frameworks = control.frameworks as FrameworkRef[];
   const source = resource.source;
@@ -148,7 +179,7 @@ export function toFinding(control: Omit<Control, 'check'>, resource: Resource, v
       title: control.title,
       severity: v.severity ?? control.severity,
       message: v.message,
-      resource: resource.ref,
+      resource: ref,
       location: { file: source.file, line: at.line, column: at.column },
       fieldPath: v.path,
       remediation: control.remediation,
@@ -160,7 +191,7 @@ export function toFinding(control: Omit<Control, 'check'>, resource: Resource, v
     title: control.title,
     severity: v.severity ?? control.severity,
     message: v.message,
-    resource: resource.ref,
+    resource: ref,
     fieldPath: v.path,
     remediation: control.remediation,
     frameworks,

@@ -45,7 +45,7 @@ export function buildReport(input: BuildReportInput): ScanReport {
   const refOf = (ref: ResourceRef): ResourceRef => {
     let out = refs.get(ref);
     if (out === undefined) {
-      out = normalizeRef(ref);
+      out = isContractRef(ref) ? ref : normalizeRef(ref);
       refs.set(ref, out);
     }
     return out;
@@ -55,7 +55,9 @@ export function buildReport(input: BuildReportInput): ScanReport {
   const frameworksOf = (list: readonly FrameworkRef[]): FrameworkRef[] => {
     let out = frameworkLists.get(list);
     if (out === undefined) {
-      out = list.map((fw) => ({ id: fw.id, control: fw.control }));
+      out = list.every(isContractFrameworkRef)
+        ? (list as FrameworkRef[])
+        : list.map((fw) => ({ id: fw.id, control: fw.control }));
       frameworkLists.set(list, out);
     }
     return out;
@@ -145,6 +147,62 @@ export function normalizeRef(ref: ResourceRef): ResourceRef {
   return { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
 }
 
+/** Keys of a finding in contract order; `location` and `fieldPath` are optional. */
+const FINDING_KEYS = [
+  'controlId',
+  'title',
+  'severity',
+  'message',
+  'resource',
+  'location',
+  'fieldPath',
+  'remediation',
+  'frameworks',
+] as const;
+
+/** True when a plain object's own keys are exactly `keys`, in that order, optional ones aside. */
+function hasKeysInOrder(o: object, keys: readonly string[], optional: (key: string) => boolean): boolean {
+  if (Object.getPrototypeOf(o) !== Object.prototype) return false;
+  let i = 0;
+  for (const k in o) {
+    while (i < keys.length && keys[i] !== k && optional(keys[i] ?? '')) i++;
+    if (keys[i] !== k) return false;
+    i++;
+  }
+  while (i < keys.length && optional(keys[i] ?? '')) i++;
+  return i === keys.length;
+}
+
+const noOptionalKeys = (): boolean => false;
+const optionalFindingKey = (k: string): boolean => k === 'location' || k === 'fieldPath';
+const LOCATION_KEYS = ['file', 'line', 'column'] as const;
+const REF_KEYS = ['apiVersion', 'kind', 'namespace', 'name'] as const;
+const FRAMEWORK_KEYS = ['id', 'control'] as const;
+
+/** A reference that is already its contract copy (the controls engine builds them so). */
+function isContractRef(ref: ResourceRef): boolean {
+  return ref.namespace !== '' && hasKeysInOrder(ref, REF_KEYS, (k) => k === 'namespace');
+}
+
+function isContractFrameworkRef(fw: FrameworkRef): boolean {
+  return hasKeysInOrder(fw, FRAMEWORK_KEYS, noOptionalKeys);
+}
+
+/**
+ * True when a finding is already what `normalizeFinding` would copy it to (the controls
+ * engine builds them so): the report then keeps the object itself rather than a copy of each
+ * of tens of thousands of findings. Nothing mutates a finding once it is built.
+ */
+function isContractFinding(f: Finding, resource: ResourceRef, frameworks: FrameworkRef[]): boolean {
+  return (
+    f.resource === resource &&
+    f.frameworks === frameworks &&
+    f.suppressed === undefined &&
+    hasKeysInOrder(f, FINDING_KEYS, optionalFindingKey) &&
+    (f.location === undefined || hasKeysInOrder(f.location, LOCATION_KEYS, noOptionalKeys))
+  );
+}
+
 function normalizeFinding(
   f: Finding,
   refOf: (ref: ResourceRef) => ResourceRef,
@@ -154,6 +212,7 @@ function normalizeFinding(
   // case rather than with spreads, which allocate and copy a temporary object per finding.
   const resource = refOf(f.resource);
   const frameworks = frameworksOf(f.frameworks);
+  if (isContractFinding(f, resource, frameworks)) return f;
   const loc = f.location;
   const location = loc ? { file: loc.file, line: loc.line, column: loc.column } : undefined;
   let out: Finding;
