@@ -37,7 +37,9 @@ function expectSameOffsets(text: string): number {
   tree.forEach((doc, i) => {
     const other = byNode[i];
     if (!other) throw new Error('missing document');
-    for (const p of pathsOf(doc.value)) {
+    // Forward, then backward: a lookup resumes from the nodes the previous one passed through.
+    const paths = pathsOf(doc.value);
+    for (const p of [...paths, ...[...paths].reverse()]) {
       expect({ path: p, at: doc.offsetOf(p) }).toEqual({ path: p, at: other.offsetOf(p) });
       checked++;
     }
@@ -47,7 +49,10 @@ function expectSameOffsets(text: string): number {
 
 describe('position records found by order (tree documents)', () => {
   it.each([
-    ['block mappings and sequences', 'a:\n  b: 1\n  c:\n    - x\n    - {d: 2, e: [3, 4]}\n  f: {}\n  g: []\n'],
+    [
+      'block mappings and sequences',
+      'a:\n  b: 1\n  c:\n    - x\n    - {d: 2, e: [3, 4]}\n  f: {}\n  g: []\n',
+    ],
     ['flow style', '{a: [1, {b: 2}, [3, [4]]], c: {d: {e: 5}}}\n'],
     ['sequence of mappings', '- a: 1\n  b: [x, y]\n- c: {d: 1}\n-\n  - 1\n  - {e: 2}\n'],
     ['empty values', 'a:\nb: 1\nc:\n  d:\n  e: [ ]\n'],
@@ -56,7 +61,10 @@ describe('position records found by order (tree documents)', () => {
     ['flow pairs in a sequence', 'a: [b: 1, {c: 2}]\nd: {e: 3}\n'],
     ['complex keys', '? [a, b]\n: {c: 1}\nd: {e: 2}\n'],
     ['multi-line scalars and comments', '# c\na: |\n  x\n  y\n# c2\nb:\n  - >\n    z\n  - {c: 1} # end\n'],
-    ['several documents in one table', 'a: {b: 1}\n---\n- {c: 2}\n- [d]\n---\ne: f\n...\n---\ng: [h, {i: j}]\n'],
+    [
+      'several documents in one table',
+      'a: {b: 1}\n---\n- {c: 2}\n- [d]\n---\ne: f\n...\n---\ng: [h, {i: j}]\n',
+    ],
   ])('%s', (_name, text) => {
     expect(expectSameOffsets(text)).toBeGreaterThan(3);
   });

@@ -32,18 +32,21 @@ export interface PositionTable {
   starts: number[] | Int32Array;
   /** Offsets in `starts` of the records of tree documents, in closing order. */
   records: number[] | Int32Array;
+  /** For each entry of `records`, the index in `records` of the first record of its subtree. */
+  firsts: number[] | Int32Array;
   keys: Map<number, string[]> | undefined;
 }
 
 /** A table the documents of one file can share (see `parseDocument`). */
 export function newPositionTable(): PositionTable {
-  return { index: new Map(), starts: [], records: [], keys: undefined };
+  return { index: new Map(), starts: [], records: [], firsts: [], keys: undefined };
 }
 
 /** Stores a shared table's offsets in 4 bytes each once no more documents are parsed into it. */
 export function compactPositions(positions: PositionTable): void {
   if (Array.isArray(positions.starts)) positions.starts = Int32Array.from(positions.starts);
   if (Array.isArray(positions.records)) positions.records = Int32Array.from(positions.records);
+  if (Array.isArray(positions.firsts)) positions.firsts = Int32Array.from(positions.firsts);
 }
 
 /** A parsed YAML document with a way to locate its field paths. */
@@ -143,6 +146,7 @@ let irregular = false;
 let openTop = 0;
 const openStart: number[] = [];
 const openBase: number[] = [];
+const openRecords: number[] = [];
 let doneTop = 0;
 let doneHigh = 0;
 const doneStart: number[] = [];
@@ -160,6 +164,7 @@ function captureListener(event: jsyaml.EventType, state: jsyaml.State): void {
   if (event === 'open') {
     openStart[openTop] = state.position;
     openBase[openTop] = doneTop;
+    openRecords[openTop] = table.records.length;
     openTop++;
     return;
   }
@@ -230,6 +235,7 @@ function recordInOrder(result: object, base: number): void {
     }
   }
   (table.records as number[]).push(b);
+  (table.firsts as number[]).push(openRecords[openTop] ?? 0);
 }
 
 function keepSourceKeys(b: number, base: number): void {
@@ -248,16 +254,9 @@ function keysInSourceOrder(obj: object, base: number): boolean {
   return i === doneTop;
 }
 
-/** Number of mappings and sequences in a value (itself included), as in a tree document. */
-function nodeCount(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
-  let n = 1;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) n += nodeCount(value[i]);
-  } else {
-    for (const k in value) n += nodeCount((value as Record<string, unknown>)[k]);
-  }
-  return n;
+/** True for a mapping or sequence of a tree document (a value with a record). */
+function isNode(value: unknown): boolean {
+  return value !== null && typeof value === 'object';
 }
 
 /** Position of `key` among the object's keys in enumeration order, or -1 if the key is absent
@@ -286,6 +285,7 @@ export function parseDocument(
   const source = text.slice(start, end);
   if (!Array.isArray(positions.starts)) positions.starts = Array.from(positions.starts);
   if (!Array.isArray(positions.records)) positions.records = Array.from(positions.records);
+  if (!Array.isArray(positions.firsts)) positions.firsts = Array.from(positions.firsts);
   const mark = positions.starts.length;
   const recordMark = positions.records.length;
   // Anchors (`&`, which aliases need) and merge keys (`<<`) make a value that is not a tree of
@@ -358,6 +358,7 @@ function forgetSince(positions: PositionTable, mark: number, recordMark: number)
   }
   (positions.starts as number[]).length = mark;
   (positions.records as number[]).length = recordMark;
+  (positions.firsts as number[]).length = recordMark;
 }
 
 /** A parsed document; positions are looked up only when a finding asks for one. */
@@ -410,26 +411,39 @@ class Document implements ParsedDocument {
     return at;
   }
 
+  /**
+   * The nodes the last tree lookup passed through, so that the next lookup (controls report
+   * many fields of one container) resumes after the segments the two paths share.
+   */
+  private trail: { segs: PathSegment[]; nodes: unknown[]; at: number[]; records: number[] } | undefined;
+
   /** `startByNode` for a tree document: each child's record is found from its parent's. */
   private startInTree(segments: readonly PathSegment[]): number {
-    const { starts, records, keys } = this.positions;
-    let node: unknown = this.value;
-    let at = this.rootStart;
-    let r = this.rootRecord ?? -1;
-    for (const seg of segments) {
-      if (node === null || typeof node !== 'object' || r < 0) break;
+    const { starts, records, firsts, keys } = this.positions;
+    const trail = (this.trail ??= { segs: [], nodes: [], at: [], records: [] });
+    let p = 0;
+    const shared = Math.min(segments.length, trail.segs.length);
+    while (p < shared && trail.segs[p] === segments[p]) p++;
+    let node: unknown = p === 0 ? this.value : trail.nodes[p - 1];
+    let at = p === 0 ? this.rootStart : (trail.at[p - 1] ?? this.rootStart);
+    let r = p === 0 ? (this.rootRecord ?? -1) : (trail.records[p - 1] ?? -1);
+    trail.segs.length = trail.nodes.length = trail.at.length = trail.records.length = p;
+    for (let s = p; s < segments.length; s++) {
+      const seg = segments[s];
+      if (seg === undefined || node === null || typeof node !== 'object' || r < 0) break;
       const b = records[r];
       if (b === undefined) break;
       const count = starts[b] ?? -1;
       if (count < 0) break;
-      // The records of the children's values sit just before the parent's, in source order:
-      // the child's is the parent's less the nodes of the values that follow it.
+      // The subtrees of the children's values sit just before the parent's record, in source
+      // order, each ending with its root's record: the child's record is found by stepping back
+      // over the subtrees of the values that follow it.
       let k = -1;
-      let after = 0;
+      let later = 0;
       if (Array.isArray(node)) {
         if (typeof seg === 'number' && seg < count && count === node.length) {
           k = seg;
-          for (let i = seg + 1; i < node.length; i++) after += nodeCount(node[i]);
+          for (let i = seg + 1; i < node.length; i++) if (isNode(node[i])) later++;
         }
       } else {
         const obj = node as Record<string, unknown>;
@@ -438,12 +452,13 @@ class Document implements ParsedDocument {
         if (sourceKeys) {
           k = sourceKeys.lastIndexOf(key);
           if (k >= 0)
-            for (let i = k + 1; i < sourceKeys.length; i++) after += nodeCount(obj[sourceKeys[i] ?? '']);
+            for (let i = k + 1; i < sourceKeys.length; i++) if (isNode(obj[sourceKeys[i] ?? ''])) later++;
         } else {
           let i = 0;
           for (const name in obj) {
-            if (k >= 0) after += nodeCount(obj[name]);
-            else if (name === key) k = i;
+            if (k >= 0) {
+              if (isNode(obj[name])) later++;
+            } else if (name === key) k = i;
             i++;
           }
           if (i !== count) k = -1;
@@ -453,7 +468,12 @@ class Document implements ParsedDocument {
       if (next === undefined) break;
       at = next;
       node = (node as Record<string | number, unknown>)[seg];
-      r = r - 1 - after;
+      r--;
+      for (let j = 0; j < later && r >= 0; j++) r = (firsts[r] ?? 0) - 1;
+      trail.segs.push(seg);
+      trail.nodes.push(node);
+      trail.at.push(at);
+      trail.records.push(r);
     }
     return at;
   }
