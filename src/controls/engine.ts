@@ -5,10 +5,12 @@ import {
   type CheckContext,
   type Control,
   type Finding,
+  type FrameworkRef,
   type Inventory,
   type InventoryControl,
   type PodTemplate,
   type Resource,
+  type ResourceRef,
   type Violation,
 } from '../core/index.js';
 
@@ -62,9 +64,24 @@ export function evaluateControls(
     return podIndex.has(r) ? podIndex.get(r) : podTemplateOf(r.object);
   };
 
+  // Findings of one resource share one reference, in the report's key order (see `reportRef`).
+  const refs = new Map<ResourceRef, ResourceRef>();
+  const finding = (control: Omit<Control, 'check'>, r: Resource, v: Violation): Finding => {
+    let ref = refs.get(r.ref);
+    if (ref === undefined) {
+      ref = reportRef(r.ref);
+      refs.set(r.ref, ref);
+    }
+    return toFinding(control, r, v, ref);
+  };
+
   const run = (control: Control, resource: Resource, ctx: CheckContext): void => {
     try {
-      for (const v of control.check(ctx)) result.findings.push(toFinding(control, v.resource ?? resource, v));
+      const violations = control.check(ctx);
+      for (let i = 0; i < violations.length; i++) {
+        const v = violations[i];
+        if (v !== undefined) result.findings.push(finding(control, v.resource ?? resource, v));
+      }
     } catch (e) {
       result.errors.push({ controlId: control.id, resource, message: messageOf(e) });
     }
@@ -75,7 +92,7 @@ export function evaluateControls(
     if (isInventoryControl(control)) {
       try {
         for (const v of control.checkInventory(inventory, settings)) {
-          if (v.resource) result.findings.push(toFinding(control, v.resource, v));
+          if (v.resource) result.findings.push(finding(control, v.resource, v));
         }
       } catch (e) {
         result.errors.push({ controlId: control.id, message: messageOf(e) });
@@ -86,11 +103,21 @@ export function evaluateControls(
     if (direct && podTemplate && (kinds === undefined || kinds.length === 0)) {
       // The common case: every workload with a pod template, in inventory order.
       const all = podsOfWorkloads();
+      // One context per control, pointed at each workload in turn: checks are synchronous and
+      // keep nothing of it, and 50 controls × thousands of workloads would otherwise allocate
+      // a context each.
+      let ctx:
+        { resource: Resource; pod: PodTemplate; inventory: Inventory; settings: typeof settings } | undefined;
       for (let i = 0; i < workloads.length; i++) {
         const resource = workloads[i];
         const pod = all[i];
         if (resource === undefined || pod === undefined) continue;
-        run(control, resource, { resource, pod, inventory, settings });
+        if (ctx === undefined) ctx = { resource, pod, inventory, settings };
+        else {
+          ctx.resource = resource;
+          ctx.pod = pod;
+        }
+        run(control, resource, ctx);
       }
       continue;
     }
@@ -120,24 +147,55 @@ export function evaluateControls(
   return result;
 }
 
-/** Builds a finding from a violation, locating its field path in the source file when known. */
-export function toFinding(control: Omit<Control, 'check'>, resource: Resource, v: Violation): Finding {
-  const finding: Finding = {
+/**
+ * A copy of a reference with the report's key order (apiVersion, kind, namespace, name), so
+ * report building can keep the findings as they are instead of copying each one.
+ */
+function reportRef(ref: ResourceRef): ResourceRef {
+  if (ref.namespace !== undefined && ref.namespace !== '') {
+    return { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name };
+  }
+  return { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
+}
+
+/**
+ * Builds a finding from a violation, locating its field path in the source file when known.
+ * `ref` replaces the resource's own reference (an equal object) when given.
+ */
+export function toFinding(
+  control: Omit<Control, 'check'>,
+  resource: Resource,
+  v: Violation,
+  ref: ResourceRef = resource.ref,
+): Finding {
+  // Shared by the control's findings (nothing mutates a finding's list; reports copy it).
+  const frameworks = control.frameworks as FrameworkRef[];
+  const source = resource.source;
+  // Built in the report's key order, so report building and JSON see one object shape.
+  if (source) {
+    const at = source.locate(v.path);
+    return {
+      controlId: control.id,
+      title: control.title,
+      severity: v.severity ?? control.severity,
+      message: v.message,
+      resource: ref,
+      location: { file: source.file, line: at.line, column: at.column },
+      fieldPath: v.path,
+      remediation: control.remediation,
+      frameworks,
+    };
+  }
+  return {
     controlId: control.id,
     title: control.title,
     severity: v.severity ?? control.severity,
     message: v.message,
-    resource: resource.ref,
+    resource: ref,
     fieldPath: v.path,
     remediation: control.remediation,
-    frameworks: control.frameworks.slice(),
+    frameworks,
   };
-  const source = resource.source;
-  if (source) {
-    const { line, column } = source.locate(v.path);
-    finding.location = { file: source.file, line, column };
-  }
-  return finding;
 }
 
 function messageOf(e: unknown): string {

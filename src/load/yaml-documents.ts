@@ -11,28 +11,42 @@ import { parseFieldPath, type PathSegment } from '../core/index.js';
  */
 
 /**
- * Where the nodes of one document start, relative to the document. Every positioned mapping
- * and sequence has one entry in `index`: the offset in `starts` of its record
- * `[count, start…]` (the starts of a mapping's keys, or of a sequence's items). One Map entry
- * and a few numbers in a shared array per node keep the retained memory, and with it the
- * garbage collector's work, small. A mapping whose object keys are not in source order (merge
- * keys, integer-like keys) also keeps its source keys in `keys`.
+ * Where the nodes of one document start, relative to the document. Every mapping and sequence
+ * has a record `[count, start…]` in `starts` (the starts of a mapping's keys, or of a
+ * sequence's items; count -1 when its children did not line up and it keeps no positions).
+ *
+ * A document whose nodes form a plain tree (no anchors, aliases or merge keys: nearly every
+ * manifest) finds its records by their order alone: `records` lists the records' offsets in
+ * the order js-yaml closed the nodes (children before their parent, siblings in source order),
+ * so a node's record is found from its parent's by counting the mappings and sequences in the
+ * later siblings' values. That costs a few numbers per node, where a Map from each node to its
+ * record costs an entry per node and much of the garbage collector's time. Other documents key
+ * their records by node in `index`.
+ *
+ * A mapping whose object keys are not in source order (merge keys, integer-like keys) keeps its
+ * source keys in `keys`, by the offset of its record.
  */
 export interface PositionTable {
   index: Map<object, number>;
   /** A growing array while documents are parsed into the table; compacted once they all are. */
   starts: number[] | Int32Array;
-  keys: Map<object, string[]> | undefined;
+  /** Offsets in `starts` of the records of tree documents, in closing order. */
+  records: number[] | Int32Array;
+  /** For each entry of `records`, the index in `records` of the first record of its subtree. */
+  firsts: number[] | Int32Array;
+  keys: Map<number, string[]> | undefined;
 }
 
 /** A table the documents of one file can share (see `parseDocument`). */
 export function newPositionTable(): PositionTable {
-  return { index: new Map(), starts: [], keys: undefined };
+  return { index: new Map(), starts: [], records: [], firsts: [], keys: undefined };
 }
 
 /** Stores a shared table's offsets in 4 bytes each once no more documents are parsed into it. */
 export function compactPositions(positions: PositionTable): void {
   if (Array.isArray(positions.starts)) positions.starts = Int32Array.from(positions.starts);
+  if (Array.isArray(positions.records)) positions.records = Int32Array.from(positions.records);
+  if (Array.isArray(positions.firsts)) positions.firsts = Int32Array.from(positions.firsts);
 }
 
 /** A parsed YAML document with a way to locate its field paths. */
@@ -125,9 +139,14 @@ export function isBlankRange(text: string, start: number, end: number): boolean 
 // The listener's state. Parsing is synchronous and never re-entered, so one set of stacks
 // serves every document and costs no allocation once grown.
 let table: PositionTable = newPositionTable();
+/** True while parsing a tree document: records go to `records`, not `index`. */
+let byOrder = false;
+/** Set when a tree document turns out not to be one (its nodes and records would not line up). */
+let irregular = false;
 let openTop = 0;
 const openStart: number[] = [];
 const openBase: number[] = [];
+const openRecords: number[] = [];
 let doneTop = 0;
 let doneHigh = 0;
 const doneStart: number[] = [];
@@ -145,6 +164,7 @@ function captureListener(event: jsyaml.EventType, state: jsyaml.State): void {
   if (event === 'open') {
     openStart[openTop] = state.position;
     openBase[openTop] = doneTop;
+    openRecords[openTop] = table.records.length;
     openTop++;
     return;
   }
@@ -152,17 +172,16 @@ function captureListener(event: jsyaml.EventType, state: jsyaml.State): void {
   const nodeStart = openStart[openTop] ?? 0;
   const base = openBase[openTop] ?? 0;
   const result: unknown = state.result;
-  if (result !== null && typeof result === 'object' && !table.index.has(result)) {
+  if (byOrder) {
+    if (result !== null && typeof result === 'object') recordInOrder(result, base);
+  } else if (result !== null && typeof result === 'object' && !table.index.has(result)) {
     const kids = doneTop - base;
     if (Array.isArray(result)) {
-      if (kids === result.length) record(result, base, 1);
+      if (kids === result.length) table.index.set(result, record(base, 1));
     } else if (kids > 0 && kids % 2 === 0) {
-      record(result, base, 2);
-      if (!keysInSourceOrder(result, base)) {
-        const keys: string[] = [];
-        for (let i = base; i < doneTop; i += 2) keys.push(String(doneResult[i]));
-        (table.keys ??= new Map()).set(result, keys);
-      }
+      const b = record(base, 2);
+      table.index.set(result, b);
+      if (!keysInSourceOrder(result, base)) keepSourceKeys(b, base);
     }
   }
   doneTop = base;
@@ -176,12 +195,53 @@ function captureListener(event: jsyaml.EventType, state: jsyaml.State): void {
   }
 }
 
-/** Appends the record of a node whose children are `doneStart[base…]`, every `step`-th one. */
-function record(node: object, base: number, step: number): void {
+/** Appends the record of a node whose children are `doneStart[base…]`, every `step`-th one;
+ * returns its offset. */
+function record(base: number, step: number): number {
   const starts = table.starts as number[];
-  table.index.set(node, starts.length);
+  const b = starts.length;
   starts.push((doneTop - base) / step);
   for (let i = base; i < doneTop; i += step) starts.push(doneStart[i] ?? 0);
+  return b;
+}
+
+/** Records a closing mapping or sequence of a tree document, positioned or not (count -1). */
+function recordInOrder(result: object, base: number): void {
+  const kids = doneTop - base;
+  // A node can close around the node it turned out to be (js-yaml tries a block sequence's
+  // item as the key of a mapping first): that object has its record already.
+  if (kids === 1 && doneResult[base] === result) return;
+  const starts = table.starts as number[];
+  let b: number;
+  if (Array.isArray(result)) {
+    // Items that are not nodes of their own (a flow pair `[a: 1]` is a mapping js-yaml builds
+    // without opening one) would put an object without a record in the tree.
+    if (kids !== result.length) irregular = true;
+    b = record(base, 1);
+  } else {
+    for (let i = base; i < doneTop; i++) {
+      // A complex key (`? [a, b]`) is a node whose object is not in the parsed value.
+      const child = doneResult[i];
+      if (child === result || (i % 2 === base % 2 && child !== null && typeof child === 'object')) {
+        irregular = true;
+      }
+    }
+    if (kids > 0 && kids % 2 === 0) {
+      b = record(base, 2);
+      if (!keysInSourceOrder(result, base)) keepSourceKeys(b, base);
+    } else {
+      b = starts.length;
+      starts.push(kids === 0 ? 0 : -1);
+    }
+  }
+  (table.records as number[]).push(b);
+  (table.firsts as number[]).push(openRecords[openTop] ?? 0);
+}
+
+function keepSourceKeys(b: number, base: number): void {
+  const keys: string[] = [];
+  for (let i = base; i < doneTop; i += 2) keys.push(String(doneResult[i]));
+  (table.keys ??= new Map()).set(b, keys);
 }
 
 /** Returns true when the object's keys, in enumeration order, are the mapping's source keys. */
@@ -192,6 +252,11 @@ function keysInSourceOrder(obj: object, base: number): boolean {
     i += 2;
   }
   return i === doneTop;
+}
+
+/** True for a mapping or sequence of a tree document (a value with a record). */
+function isNode(value: unknown): boolean {
+  return value !== null && typeof value === 'object';
 }
 
 /** Position of `key` among the object's keys in enumeration order, or -1 if the key is absent
@@ -215,33 +280,55 @@ export function parseDocument(
   start: number,
   end: number,
   positions: PositionTable = newPositionTable(),
+  options: { byNode?: boolean } = {},
 ): { ok: true; doc: ParsedDocument } | { ok: false; error: DocumentError } {
   const source = text.slice(start, end);
   if (!Array.isArray(positions.starts)) positions.starts = Array.from(positions.starts);
+  if (!Array.isArray(positions.records)) positions.records = Array.from(positions.records);
+  if (!Array.isArray(positions.firsts)) positions.firsts = Array.from(positions.firsts);
   const mark = positions.starts.length;
-  table = positions;
-  openTop = 0;
-  doneTop = 0;
-  capturedRoot = undefined;
-  capturedRootStart = 0;
+  const recordMark = positions.records.length;
+  // Anchors (`&`, which aliases need) and merge keys (`<<`) make a value that is not a tree of
+  // the document's nodes, and a node with a tag or anchor may be parsed twice (js-yaml retries
+  // it as a block mapping): such documents key their records by node.
+  let tree =
+    options.byNode !== true && !source.includes('&') && !source.includes('<<') && !source.includes('!');
   let value: unknown;
   let root: unknown;
-  try {
-    value = jsyaml.load(source, { schema: SCHEMA, listener: captureListener, json: false });
-  } catch (e) {
-    forgetSince(positions, mark);
-    if (e instanceof jsyaml.YAMLException) {
-      return { ok: false, error: { offset: start + e.mark.position, message: e.reason || e.message } };
-    }
-    throw e;
-  } finally {
-    // Drop the references to this document's nodes so the stacks keep nothing alive.
-    doneResult.fill(undefined, 0, doneHigh);
-    doneHigh = 0;
-    root = capturedRoot;
+  let rootStart = 0;
+  for (;;) {
+    table = positions;
+    byOrder = tree;
+    irregular = false;
+    openTop = 0;
+    doneTop = 0;
     capturedRoot = undefined;
+    capturedRootStart = 0;
+    try {
+      value = jsyaml.load(source, { schema: SCHEMA, listener: captureListener, json: false });
+    } catch (e) {
+      forgetSince(positions, mark, recordMark);
+      if (e instanceof jsyaml.YAMLException) {
+        return { ok: false, error: { offset: start + e.mark.position, message: e.reason || e.message } };
+      }
+      throw e;
+    } finally {
+      // Drop the references to this document's nodes so the stacks keep nothing alive.
+      doneResult.fill(undefined, 0, doneHigh);
+      doneHigh = 0;
+      root = capturedRoot;
+      capturedRoot = undefined;
+      byOrder = false;
+    }
+    rootStart = value === root ? capturedRootStart : 0;
+    if (!(tree && irregular)) break;
+    // Not a tree after all (rare): parse it again with records keyed by node.
+    forgetSince(positions, mark, recordMark);
+    tree = false;
   }
-  const rootStart = value === root ? capturedRootStart : 0;
+  // The root's record is the last one a tree document closed.
+  const rootRecord =
+    tree && value === root && positions.records.length > recordMark ? positions.records.length - 1 : -1;
   // Aliases need an anchor in the same document; without one there is nothing to expand.
   if (value !== null && typeof value === 'object' && source.includes('&') && ANCHOR.test(source)) {
     const size = expandedSize(value, MAX_ALIAS_EXPANSION);
@@ -255,18 +342,23 @@ export function parseDocument(
       };
     }
   }
-  return { ok: true, doc: new Document(value, text, start, end, rootStart, positions) };
+  return {
+    ok: true,
+    doc: new Document(value, text, start, end, rootStart, positions, tree ? rootRecord : undefined),
+  };
 }
 
 /** Drops what a failed parse recorded in a shared table, so its nodes are not kept alive. */
-function forgetSince(positions: PositionTable, mark: number): void {
+function forgetSince(positions: PositionTable, mark: number, recordMark: number): void {
   for (const [node, at] of positions.index) {
-    if (at >= mark) {
-      positions.index.delete(node);
-      positions.keys?.delete(node);
-    }
+    if (at >= mark) positions.index.delete(node);
+  }
+  if (positions.keys) {
+    for (const at of positions.keys.keys()) if (at >= mark) positions.keys.delete(at);
   }
   (positions.starts as number[]).length = mark;
+  (positions.records as number[]).length = recordMark;
+  (positions.firsts as number[]).length = recordMark;
 }
 
 /** A parsed document; positions are looked up only when a finding asks for one. */
@@ -278,6 +370,8 @@ class Document implements ParsedDocument {
     private readonly end: number,
     private readonly rootStart: number,
     private readonly positions: PositionTable,
+    /** For a tree document, the index in `records` of its root's record (-1: none). */
+    private readonly rootRecord: number | undefined,
   ) {}
 
   get leadingComments(): string {
@@ -288,6 +382,11 @@ class Document implements ParsedDocument {
   }
 
   offsetOf(segments: readonly PathSegment[]): number {
+    const at = this.rootRecord === undefined ? this.startByNode(segments) : this.startInTree(segments);
+    return this.offset + firstContentOffset(this.text, this.offset, this.end, at);
+  }
+
+  private startByNode(segments: readonly PathSegment[]): number {
     const { index, starts, keys } = this.positions;
     let node: unknown = this.value;
     let at = this.rootStart;
@@ -301,7 +400,7 @@ class Document implements ParsedDocument {
         if (typeof seg === 'number' && seg < count) k = seg;
       } else {
         const key = String(seg);
-        const sourceKeys = keys?.get(node);
+        const sourceKeys = keys?.get(b);
         k = sourceKeys ? sourceKeys.lastIndexOf(key) : keyIndex(node, key, count);
       }
       const next = k >= 0 ? starts[b + 1 + k] : undefined;
@@ -309,7 +408,74 @@ class Document implements ParsedDocument {
       at = next;
       node = (node as Record<string | number, unknown>)[seg];
     }
-    return this.offset + firstContentOffset(this.text, this.offset, this.end, at);
+    return at;
+  }
+
+  /**
+   * The nodes the last tree lookup passed through, so that the next lookup (controls report
+   * many fields of one container) resumes after the segments the two paths share.
+   */
+  private trail: { segs: PathSegment[]; nodes: unknown[]; at: number[]; records: number[] } | undefined;
+
+  /** `startByNode` for a tree document: each child's record is found from its parent's. */
+  private startInTree(segments: readonly PathSegment[]): number {
+    const { starts, records, firsts, keys } = this.positions;
+    const trail = (this.trail ??= { segs: [], nodes: [], at: [], records: [] });
+    let p = 0;
+    const shared = Math.min(segments.length, trail.segs.length);
+    while (p < shared && trail.segs[p] === segments[p]) p++;
+    let node: unknown = p === 0 ? this.value : trail.nodes[p - 1];
+    let at = p === 0 ? this.rootStart : (trail.at[p - 1] ?? this.rootStart);
+    let r = p === 0 ? (this.rootRecord ?? -1) : (trail.records[p - 1] ?? -1);
+    trail.segs.length = trail.nodes.length = trail.at.length = trail.records.length = p;
+    for (let s = p; s < segments.length; s++) {
+      const seg = segments[s];
+      if (seg === undefined || node === null || typeof node !== 'object' || r < 0) break;
+      const b = records[r];
+      if (b === undefined) break;
+      const count = starts[b] ?? -1;
+      if (count < 0) break;
+      // The subtrees of the children's values sit just before the parent's record, in source
+      // order, each ending with its root's record: the child's record is found by stepping back
+      // over the subtrees of the values that follow it.
+      let k = -1;
+      let later = 0;
+      if (Array.isArray(node)) {
+        if (typeof seg === 'number' && seg < count && count === node.length) {
+          k = seg;
+          for (let i = seg + 1; i < node.length; i++) if (isNode(node[i])) later++;
+        }
+      } else {
+        const obj = node as Record<string, unknown>;
+        const key = String(seg);
+        const sourceKeys = keys?.get(b);
+        if (sourceKeys) {
+          k = sourceKeys.lastIndexOf(key);
+          if (k >= 0)
+            for (let i = k + 1; i < sourceKeys.length; i++) if (isNode(obj[sourceKeys[i] ?? ''])) later++;
+        } else {
+          let i = 0;
+          for (const name in obj) {
+            if (k >= 0) {
+              if (isNode(obj[name])) later++;
+            } else if (name === key) k = i;
+            i++;
+          }
+          if (i !== count) k = -1;
+        }
+      }
+      const next = k >= 0 ? starts[b + 1 + k] : undefined;
+      if (next === undefined) break;
+      at = next;
+      node = (node as Record<string | number, unknown>)[seg];
+      r--;
+      for (let j = 0; j < later && r >= 0; j++) r = (firsts[r] ?? 0) - 1;
+      trail.segs.push(seg);
+      trail.nodes.push(node);
+      trail.at.push(at);
+      trail.records.push(r);
+    }
+    return at;
   }
 }
 

@@ -1,5 +1,12 @@
 import { SEVERITIES, formatRef } from '../core/index.js';
-import type { Finding, InputIssue, ResourceRef, SourceLocation, Suppression } from '../core/index.js';
+import type {
+  Finding,
+  FrameworkRef,
+  InputIssue,
+  ResourceRef,
+  SourceLocation,
+  Suppression,
+} from '../core/index.js';
 import type {
   FrameworkScore,
   ReportControl,
@@ -38,12 +45,24 @@ export function buildReport(input: BuildReportInput): ScanReport {
   const refOf = (ref: ResourceRef): ResourceRef => {
     let out = refs.get(ref);
     if (out === undefined) {
-      out = normalizeRef(ref);
+      out = isContractRef(ref) ? ref : normalizeRef(ref);
       refs.set(ref, out);
     }
     return out;
   };
-  const findings = sortFindings(input.findings.map((f) => normalizeFinding(f, refOf)));
+  // Findings of one control share its frameworks list: copy each list once.
+  const frameworkLists = new Map<readonly FrameworkRef[], FrameworkRef[]>();
+  const frameworksOf = (list: readonly FrameworkRef[]): FrameworkRef[] => {
+    let out = frameworkLists.get(list);
+    if (out === undefined) {
+      out = list.every(isContractFrameworkRef)
+        ? (list as FrameworkRef[])
+        : list.map((fw) => ({ id: fw.id, control: fw.control }));
+      frameworkLists.set(list, out);
+    }
+    return out;
+  };
+  const findings = sortOwnFindings(input.findings.map((f) => normalizeFinding(f, refOf, frameworksOf)));
   const bySeverity = emptySeverityCounts();
   let counted = 0;
   let suppressed = 0;
@@ -85,6 +104,11 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort(compareFindings);
 }
 
+/** `sortFindings` of an array the caller owns, sorted in place. */
+function sortOwnFindings(findings: Finding[]): Finding[] {
+  return findings.sort(compareFindings);
+}
+
 function compareFindings(a: Finding, b: Finding): number {
   return (
     compareLocations(a.location, b.location) ||
@@ -123,21 +147,120 @@ export function normalizeRef(ref: ResourceRef): ResourceRef {
   return { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
 }
 
-function normalizeFinding(f: Finding, refOf: (ref: ResourceRef) => ResourceRef): Finding {
-  // Built in contract order: the optional keys sit between the required ones.
-  const out: Finding = {
-    controlId: f.controlId,
-    title: f.title,
-    severity: f.severity,
-    message: f.message,
-    resource: refOf(f.resource),
-    ...(f.location
-      ? { location: { file: f.location.file, line: f.location.line, column: f.location.column } }
-      : {}),
-    ...(f.fieldPath !== undefined ? { fieldPath: f.fieldPath } : {}),
-    remediation: f.remediation,
-    frameworks: f.frameworks.map((fw) => ({ id: fw.id, control: fw.control })),
-  };
+/** Keys of a finding in contract order; `location` and `fieldPath` are optional. */
+const FINDING_KEYS = [
+  'controlId',
+  'title',
+  'severity',
+  'message',
+  'resource',
+  'location',
+  'fieldPath',
+  'remediation',
+  'frameworks',
+] as const;
+
+/** True when a plain object's own keys are exactly `keys`, in that order, optional ones aside. */
+function hasKeysInOrder(o: object, keys: readonly string[], optional: (key: string) => boolean): boolean {
+  if (Object.getPrototypeOf(o) !== Object.prototype) return false;
+  let i = 0;
+  for (const k in o) {
+    while (i < keys.length && keys[i] !== k && optional(keys[i] ?? '')) i++;
+    if (keys[i] !== k) return false;
+    i++;
+  }
+  while (i < keys.length && optional(keys[i] ?? '')) i++;
+  return i === keys.length;
+}
+
+const noOptionalKeys = (): boolean => false;
+const optionalFindingKey = (k: string): boolean => k === 'location' || k === 'fieldPath';
+const LOCATION_KEYS = ['file', 'line', 'column'] as const;
+const REF_KEYS = ['apiVersion', 'kind', 'namespace', 'name'] as const;
+const FRAMEWORK_KEYS = ['id', 'control'] as const;
+
+/** A reference that is already its contract copy (the controls engine builds them so). */
+function isContractRef(ref: ResourceRef): boolean {
+  return ref.namespace !== '' && hasKeysInOrder(ref, REF_KEYS, (k) => k === 'namespace');
+}
+
+function isContractFrameworkRef(fw: FrameworkRef): boolean {
+  return hasKeysInOrder(fw, FRAMEWORK_KEYS, noOptionalKeys);
+}
+
+/**
+ * True when a finding is already what `normalizeFinding` would copy it to (the controls
+ * engine builds them so): the report then keeps the object itself rather than a copy of each
+ * of tens of thousands of findings. Nothing mutates a finding once it is built.
+ */
+function isContractFinding(f: Finding, resource: ResourceRef, frameworks: FrameworkRef[]): boolean {
+  return (
+    f.resource === resource &&
+    f.frameworks === frameworks &&
+    f.suppressed === undefined &&
+    hasKeysInOrder(f, FINDING_KEYS, optionalFindingKey) &&
+    (f.location === undefined || hasKeysInOrder(f.location, LOCATION_KEYS, noOptionalKeys))
+  );
+}
+
+function normalizeFinding(
+  f: Finding,
+  refOf: (ref: ResourceRef) => ResourceRef,
+  frameworksOf: (list: readonly FrameworkRef[]) => FrameworkRef[],
+): Finding {
+  // Built in contract order: the optional keys sit between the required ones. Written out per
+  // case rather than with spreads, which allocate and copy a temporary object per finding.
+  const resource = refOf(f.resource);
+  const frameworks = frameworksOf(f.frameworks);
+  if (isContractFinding(f, resource, frameworks)) return f;
+  const loc = f.location;
+  const location = loc ? { file: loc.file, line: loc.line, column: loc.column } : undefined;
+  let out: Finding;
+  if (location && f.fieldPath !== undefined) {
+    out = {
+      controlId: f.controlId,
+      title: f.title,
+      severity: f.severity,
+      message: f.message,
+      resource,
+      location,
+      fieldPath: f.fieldPath,
+      remediation: f.remediation,
+      frameworks,
+    };
+  } else if (location) {
+    out = {
+      controlId: f.controlId,
+      title: f.title,
+      severity: f.severity,
+      message: f.message,
+      resource,
+      location,
+      remediation: f.remediation,
+      frameworks,
+    };
+  } else if (f.fieldPath !== undefined) {
+    out = {
+      controlId: f.controlId,
+      title: f.title,
+      severity: f.severity,
+      message: f.message,
+      resource,
+      fieldPath: f.fieldPath,
+      remediation: f.remediation,
+      frameworks,
+    };
+  } else {
+    out = {
+      controlId: f.controlId,
+      title: f.title,
+      severity: f.severity,
+      message: f.message,
+      resource,
+      remediation: f.remediation,
+      frameworks,
+    };
+  }
   if (f.suppressed) out.suppressed = normalizeSuppression(f.suppressed);
   return out;
 }
