@@ -118,6 +118,17 @@ export function shortcutComparison(node: CelAstNode): boolean {
   if (!left || !isNode(right) || !handle) return false;
   const dispatch = handle;
   if (op === 'in') {
+    const constant = constantStrings(right);
+    if (constant) {
+      // A literal list of strings: nothing to evaluate (a literal cannot fail), so a string
+      // operand is answered from a set; any other operand gets the list cel-js would build.
+      node.evaluate = function stringInLiteral(ev, _ast, ctx) {
+        const l = left.evaluate(ev, left, ctx);
+        if (typeof l === 'string') return constant.has(l);
+        return dispatch(l, right.evaluate(ev, right, ctx), node, ev);
+      };
+      return true;
+    }
     node.evaluate = function stringIn(ev, _ast, ctx) {
       const l = left.evaluate(ev, left, ctx);
       const r = right.evaluate(ev, right, ctx);
@@ -140,4 +151,19 @@ export function shortcutComparison(node: CelAstNode): boolean {
 
 function isNode(v: unknown): v is CelAstNode {
   return typeof v === 'object' && v !== null && typeof (v as { evaluate?: unknown }).evaluate === 'function';
+}
+
+/** The strings of a non-empty list literal of string constants, else undefined. */
+function constantStrings(n: CelAstNode): ReadonlySet<string> | undefined {
+  if (n.op !== 'list' || hasOwn(n, 'evaluate') || n.meta.alternate || !Array.isArray(n.args))
+    return undefined;
+  const items = n.args as unknown[];
+  if (items.length === 0) return undefined;
+  const out = new Set<string>();
+  for (const item of items) {
+    const e = item as CelAstNode;
+    if (!isNode(e) || e.op !== 'value' || typeof e.args !== 'string' || e.meta.alternate) return undefined;
+    out.add(e.args);
+  }
+  return out;
 }
