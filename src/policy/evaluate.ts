@@ -26,7 +26,7 @@ import type {
 } from './compile.js';
 import { matchResources } from './match.js';
 import { applyJsonPatch, diffJsonPatch, mergeApplyConfiguration, type JsonPatchOp } from './mutate.js';
-import type { FailurePolicy, RequestAttributes, ValidationAction } from './types.js';
+import type { FailurePolicy, MatchResources, RequestAttributes, ValidationAction } from './types.js';
 
 /** Options of `evaluateRequest`. */
 export interface EvaluateRequestOptions {
@@ -93,6 +93,14 @@ export interface RequestEvaluation {
 }
 
 type AnyPolicy = CompiledValidatingPolicy | CompiledMutatingPolicy;
+
+/** Where compiled matchConstraints keep their JSON, the key of `Run.matches`. */
+const MATCH_KEY = Symbol('palisade.matchKey');
+function constraintKey(m: MatchResources): string {
+  const key = JSON.stringify(m);
+  if (Object.isExtensible(m)) Object.defineProperty(m, MATCH_KEY, { value: key, enumerable: false });
+  return key;
+}
 
 /** The params of a policy without paramKind: one evaluation with `params` null. */
 const NO_PARAMS: { list: (KubeObject | null)[] } = Object.freeze({
@@ -228,6 +236,7 @@ class Run {
     RequestAttributes,
     Map<KubeObject | null, Map<KubeObject | null, Map<string, Memo>>>
   >();
+  private readonly matchCache = new Map<RequestAttributes, Map<string, boolean>>();
   private lastMemo:
     | {
         attrs: RequestAttributes;
@@ -273,6 +282,23 @@ class Run {
       this.celCache.set(o, v);
     }
     return v;
+  }
+
+  /**
+   * matchConstraints against one request. Policies often declare the same constraints (a
+   * policy set for pods, say), so the answer is kept per request by the constraints' JSON.
+   */
+  matches(m: MatchResources | undefined, attrs: RequestAttributes): boolean {
+    if (!m) return false;
+    const key = (m as { [MATCH_KEY]?: string })[MATCH_KEY] ?? constraintKey(m);
+    let byKey = this.matchCache.get(attrs);
+    if (!byKey) this.matchCache.set(attrs, (byKey = new Map<string, boolean>()));
+    let r = byKey.get(key);
+    if (r === undefined) {
+      r = matchResources(m, attrs, true) !== undefined;
+      byKey.set(key, r);
+    }
+    return r;
   }
 
   /** The variable memo for one set of inputs (request attributes, object, param). */
@@ -735,8 +761,8 @@ export function evaluateRequest(
   if (options.validate !== false) {
     const podScope = options.autogen ? podTemplateAttributes(attributes) : undefined;
     for (const p of set.validating) {
-      if (matchResources(p.matchConstraints, attributes, true)) run.validate(p, { attrs: attributes });
-      else if (podScope && p.autogen && matchResources(p.matchConstraints, podScope.attrs, true))
+      if (run.matches(p.matchConstraints, attributes)) run.validate(p, { attrs: attributes });
+      else if (podScope && p.autogen && run.matches(p.matchConstraints, podScope.attrs))
         run.validate(p, podScope);
     }
   }
