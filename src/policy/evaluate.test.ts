@@ -699,3 +699,27 @@ describe('variables shared by several policies', () => {
     expect(codes(shared, 'cheap')).toEqual([]);
   });
 });
+
+describe('policies with the same matchConstraints', () => {
+  it('each matching policy runs and a policy with other constraints does not', () => {
+    const deployments = {
+      resourceRules: [
+        { apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['deployments'] },
+      ],
+    };
+    const r = run(
+      [
+        vap('a', { validations: [{ expression: 'false', message: 'a' }] }),
+        vap('b', { validations: [{ expression: 'false', message: 'b' }] }),
+        vap('c', { matchConstraints: deployments, validations: [{ expression: 'false', message: 'c' }] }),
+        vap('d', {
+          matchConstraints: { ...RULES, excludeResourceRules: RULES.resourceRules },
+          validations: [{ expression: 'false', message: 'd' }],
+        }),
+        ...['a', 'b', 'c', 'd'].map((p) => binding(p, { policyName: p, validationActions: ['Warn'] })),
+      ],
+      pod(),
+    );
+    expect(r.decisions.map((d) => d.message)).toEqual(['a', 'b']);
+  });
+});
