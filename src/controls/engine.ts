@@ -87,6 +87,21 @@ export function evaluateControls(
     }
   };
 
+  // Controls that look at every workload's pod template (the common case) run workload by
+  // workload, each workload through all of them while its objects are in the CPU's caches,
+  // after the loop below. Findings come out in another order; reports sort them.
+  type PodCtx = {
+    resource: Resource;
+    pod: PodTemplate;
+    inventory: Inventory;
+    settings: Readonly<Record<string, unknown>>;
+  };
+  const perWorkload: {
+    control: Control;
+    ctx: PodCtx | undefined;
+    settings: Readonly<Record<string, unknown>>;
+  }[] = [];
+
   for (const control of controls) {
     const settings = options.settings?.[control.id] ?? {};
     if (isInventoryControl(control)) {
@@ -101,24 +116,7 @@ export function evaluateControls(
     }
     const { podTemplate, kinds } = control.appliesTo;
     if (direct && podTemplate && (kinds === undefined || kinds.length === 0)) {
-      // The common case: every workload with a pod template, in inventory order.
-      const all = podsOfWorkloads();
-      // One context per control, pointed at each workload in turn: checks are synchronous and
-      // keep nothing of it, and 50 controls × thousands of workloads would otherwise allocate
-      // a context each.
-      let ctx:
-        { resource: Resource; pod: PodTemplate; inventory: Inventory; settings: typeof settings } | undefined;
-      for (let i = 0; i < workloads.length; i++) {
-        const resource = workloads[i];
-        const pod = all[i];
-        if (resource === undefined || pod === undefined) continue;
-        if (ctx === undefined) ctx = { resource, pod, inventory, settings };
-        else {
-          ctx.resource = resource;
-          ctx.pod = pod;
-        }
-        run(control, resource, ctx);
-      }
+      perWorkload.push({ control, ctx: undefined, settings });
       continue;
     }
     if (direct && !podTemplate) {
@@ -142,6 +140,26 @@ export function evaluateControls(
         resource,
         pod ? { resource, pod, inventory, settings } : { resource, inventory, settings },
       );
+    }
+  }
+
+  if (perWorkload.length > 0) {
+    const all = podsOfWorkloads();
+    for (let i = 0; i < workloads.length; i++) {
+      const resource = workloads[i];
+      const pod = all[i];
+      if (resource === undefined || pod === undefined) continue;
+      for (const entry of perWorkload) {
+        // One context per control, pointed at each workload in turn: checks are synchronous
+        // and keep nothing of it, so thousands of workloads do not allocate one each.
+        let ctx = entry.ctx;
+        if (ctx === undefined) ctx = entry.ctx = { resource, pod, inventory, settings: entry.settings };
+        else {
+          ctx.resource = resource;
+          ctx.pod = pod;
+        }
+        run(entry.control, resource, ctx);
+      }
     }
   }
   return result;
