@@ -1,4 +1,5 @@
 import {
+  contractRef,
   hasPodTemplate,
   podTemplateOf,
   type CatalogEntry,
@@ -64,12 +65,12 @@ export function evaluateControls(
     return podIndex.has(r) ? podIndex.get(r) : podTemplateOf(r.object);
   };
 
-  // Findings of one resource share one reference, in the report's key order (see `reportRef`).
+  // Findings of one resource share one reference, in the report's key order (see `contractRef`).
   const refs = new Map<ResourceRef, ResourceRef>();
   const finding = (control: Omit<Control, 'check'>, r: Resource, v: Violation): Finding => {
     let ref = refs.get(r.ref);
     if (ref === undefined) {
-      ref = reportRef(r.ref);
+      ref = contractRef(r.ref);
       refs.set(r.ref, ref);
     }
     return toFinding(control, r, v, ref);
@@ -163,17 +164,6 @@ export function evaluateControls(
     }
   }
   return result;
-}
-
-/**
- * A copy of a reference with the report's key order (apiVersion, kind, namespace, name), so
- * report building can keep the findings as they are instead of copying each one.
- */
-function reportRef(ref: ResourceRef): ResourceRef {
-  if (ref.namespace !== undefined && ref.namespace !== '') {
-    return { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name };
-  }
-  return { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
 }
 
 /**

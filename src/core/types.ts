@@ -44,6 +44,17 @@ export interface ResourceRef {
   name: string;
 }
 
+/**
+ * A copy of a reference with the report contract's key order (apiVersion, kind, namespace,
+ * name), an empty namespace left out, so reports and findings share one object shape.
+ */
+export function contractRef(ref: ResourceRef): ResourceRef {
+  if (ref.namespace !== undefined && ref.namespace !== '') {
+    return { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name };
+  }
+  return { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
+}
+
 /** A position in a source file; line and column are 1-based. */
 export interface SourceLocation {
   file: string;

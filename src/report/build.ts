@@ -1,4 +1,4 @@
-import { SEVERITIES, formatRef } from '../core/index.js';
+import { SEVERITIES, contractRef, formatRef } from '../core/index.js';
 import type {
   Finding,
   FrameworkRef,
@@ -140,12 +140,7 @@ function compareStrings(a: string, b: string): number {
 }
 
 /** Copies a resource reference with the contract's key order. */
-export function normalizeRef(ref: ResourceRef): ResourceRef {
-  if (ref.namespace !== undefined && ref.namespace !== '') {
-    return { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name };
-  }
-  return { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name };
-}
+export const normalizeRef: (ref: ResourceRef) => ResourceRef = contractRef;
 
 /** Keys of a finding in contract order; `location` and `fieldPath` are optional. */
 const FINDING_KEYS = [
