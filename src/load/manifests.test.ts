@@ -110,6 +110,44 @@ items:
     expect(parsed.resources[1]?.source?.locate('metadata.name')).toEqual({ line: 10, column: 5 });
   });
 
+  it('gives items of a typed list (an API list response) the kind the list implies', () => {
+    const text = `{
+  "kind": "PodList",
+  "apiVersion": "v1",
+  "metadata": {"resourceVersion": "12"},
+  "items": [
+    {"metadata": {"name": "one", "namespace": "shop"},
+     "spec": {"containers": [{"name": "app", "image": "nginx"}]}},
+    {"kind": "Pod", "metadata": {"name": "two"}}
+  ]
+}
+`;
+    const parsed = parseManifests(text, 'pods.json');
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.resources.map((r) => r.ref)).toEqual([
+      { apiVersion: 'v1', kind: 'Pod', namespace: 'shop', name: 'one' },
+      { apiVersion: 'v1', kind: 'Pod', name: 'two' },
+    ]);
+    expect(parsed.resources[0]?.source?.locate('spec.containers[0].image')).toEqual({ line: 7, column: 46 });
+  });
+
+  it.each([
+    [
+      'a plain List',
+      'apiVersion: v1\nkind: List\nitems:\n- metadata: {name: x}\n',
+      /items\[0\]: .*missing apiVersion and kind/,
+    ],
+    [
+      'a typed list item that is not a mapping',
+      'apiVersion: v1\nkind: PodList\nitems:\n- just text\n',
+      /items\[0\]: not a Kubernetes object/,
+    ],
+  ])('still rejects an item of %s without its kind', (_name, text, message) => {
+    const parsed = parseManifests(text, 'list.yaml');
+    expect(parsed.resources).toEqual([]);
+    expect(parsed.issues[0]?.message).toMatch(message);
+  });
+
   it('resolves anchors, aliases and merge keys', () => {
     const text = `apiVersion: v1
 kind: Pod

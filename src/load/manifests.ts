@@ -85,7 +85,7 @@ export function parseManifests(text: string, file: string): ParsedManifests {
     if (isList(obj)) {
       const items = obj.items as unknown[];
       for (let i = 0; i < items.length; i++) {
-        const item = items[i];
+        const item = withListKind(items[i], obj);
         const itemProblem = objectProblem(item);
         if (itemProblem !== undefined) {
           const at = locator.at(doc.offsetOf(['items', i]));
@@ -190,6 +190,26 @@ class LocatedSource implements ResourceSource {
 
 function isList(obj: KubeObject): boolean {
   return obj.kind.endsWith('List') && Array.isArray(obj.items);
+}
+
+/**
+ * An item of a typed list (`PodList`, `DeploymentList`, as the API server returns them, e.g.
+ * `kubectl get --raw /api/v1/pods`) with the kind and apiVersion the list implies when the item
+ * carries none, as the API's own clients read them. A copy: the parsed item stays as it was,
+ * so field positions are still looked up in the source's own tree. Items of a plain `List`
+ * must name their kind.
+ */
+function withListKind(item: unknown, list: KubeObject): unknown {
+  if (list.kind === 'List' || item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+  const o = item as Record<string, unknown>;
+  const needsKind = o.kind === undefined;
+  const needsVersion = o.apiVersion === undefined;
+  if (!needsKind && !needsVersion) return item;
+  return {
+    apiVersion: needsVersion ? list.apiVersion : o.apiVersion,
+    kind: needsKind ? list.kind.slice(0, -'List'.length) : o.kind,
+    ...Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'apiVersion' && k !== 'kind')),
+  };
 }
 
 /** Explains why a parsed value is not a Kubernetes object, or returns undefined when it is one. */

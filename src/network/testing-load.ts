@@ -1,8 +1,8 @@
 /**
- * Test-only loading of np-guard's fixture folders. Some fixtures are raw API List responses
- * whose items carry no apiVersion/kind (implied by `PodList`, `NamespaceList`), or bare YAML
- * sequences; the manifest loader rightly rejects both, so this helper fills the implied kind
- * in before handing the text to the loader's parser. Not exported from index.ts.
+ * Test-only loading of np-guard's fixture folders. Some fixtures are bare YAML sequences of
+ * objects, which the manifest loader rightly rejects, so this helper wraps them in a List
+ * before handing the text to the loader's parser (raw API list responses, whose items carry
+ * no apiVersion/kind, the loader reads itself). Not exported from index.ts.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -11,20 +11,9 @@ import { Inventory, type InputIssue } from '../core/index.js';
 import { parseManifests } from '../load/index.js';
 
 function fix(value: unknown): unknown {
+  // Items of typed lists get their implied kind from the loader itself.
   if (Array.isArray(value)) return { apiVersion: 'v1', kind: 'List', items: value.map(fix) };
-  if (value === null || typeof value !== 'object') return value;
-  const v = value as Record<string, unknown>;
-  if (typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items)) {
-    const itemKind = v.kind === 'List' ? undefined : v.kind.slice(0, -'List'.length);
-    const apiVersion = typeof v.apiVersion === 'string' ? v.apiVersion : 'v1';
-    v.items = v.items.map((item: unknown) => {
-      const fixed = fix(item);
-      if (fixed === null || typeof fixed !== 'object' || Array.isArray(fixed)) return fixed;
-      const o = fixed as Record<string, unknown>;
-      return { apiVersion: o.apiVersion ?? apiVersion, kind: o.kind ?? itemKind, ...o };
-    });
-  }
-  return v;
+  return value;
 }
 
 function walk(dir: string): string[] {
@@ -37,7 +26,7 @@ function walk(dir: string): string[] {
     });
 }
 
-/** Loads every manifest under a fixture folder into an inventory, filling implied list kinds. */
+/** Loads every manifest under a fixture folder into an inventory. */
 export function loadFixtureDir(dir: string): { inventory: Inventory; issues: InputIssue[] } {
   const inventory = new Inventory();
   const issues: InputIssue[] = [];
