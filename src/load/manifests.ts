@@ -201,14 +201,12 @@ function isList(obj: KubeObject): boolean {
  */
 function withListKind(item: unknown, list: KubeObject): unknown {
   if (list.kind === 'List' || item === null || typeof item !== 'object' || Array.isArray(item)) return item;
-  const o = item as Record<string, unknown>;
-  const needsKind = o.kind === undefined;
-  const needsVersion = o.apiVersion === undefined;
-  if (!needsKind && !needsVersion) return item;
+  const { apiVersion, kind, ...rest } = item as Record<string, unknown>;
+  if (apiVersion !== undefined && kind !== undefined) return item;
   return {
-    apiVersion: needsVersion ? list.apiVersion : o.apiVersion,
-    kind: needsKind ? list.kind.slice(0, -'List'.length) : o.kind,
-    ...Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'apiVersion' && k !== 'kind')),
+    apiVersion: apiVersion ?? list.apiVersion,
+    kind: kind ?? list.kind.slice(0, -'List'.length),
+    ...rest,
   };
 }
 

@@ -136,25 +136,17 @@ interface Memo {
 
 type Activation = Record<string, unknown> & { [LAZY]?: LazyState };
 
-const REF_CACHE = new Map<string, ReadonlySet<string> | 'all'>();
 const VARIABLE_REF = /^\s*\.\s*\??\s*([A-Za-z_][A-Za-z0-9_]*)/;
 
 /** Names of the variables an expression reads as `variables.x`, or 'all' for any other use. */
 function variableRefs(expr: string): ReadonlySet<string> | 'all' {
-  let r = REF_CACHE.get(expr);
-  if (r) return r;
   const names = new Set<string>();
-  r = names;
   for (const m of expr.matchAll(/\bvariables\b/g)) {
     const ref = VARIABLE_REF.exec(expr.slice(m.index + m[0].length));
-    if (!ref?.[1]) {
-      r = 'all';
-      break;
-    }
+    if (!ref?.[1]) return 'all';
     names.add(ref[1]);
   }
-  REF_CACHE.set(expr, r);
-  return r;
+  return names;
 }
 
 /** Where a compiled expression keeps the variable names it reads (computed on first use). */
@@ -237,14 +229,6 @@ class Run {
     Map<KubeObject | null, Map<KubeObject | null, Map<string, Memo>>>
   >();
   private readonly matchCache = new Map<RequestAttributes, Map<string, boolean>>();
-  private lastMemo:
-    | {
-        attrs: RequestAttributes;
-        object: KubeObject | null;
-        param: KubeObject | null;
-        memo: Map<string, Memo>;
-      }
-    | undefined;
   private authorizer: unknown;
   constructor(
     readonly set: PolicySet,
@@ -303,18 +287,6 @@ class Run {
 
   /** The variable memo for one set of inputs (request attributes, object, param). */
   memo(attrs: RequestAttributes, object: KubeObject | null, param: KubeObject | null): Map<string, Memo> {
-    const last = this.lastMemo;
-    if (last && last.attrs === attrs && last.object === object && last.param === param) return last.memo;
-    const memo = this.memoFor(attrs, object, param);
-    this.lastMemo = { attrs, object, param, memo };
-    return memo;
-  }
-
-  private memoFor(
-    attrs: RequestAttributes,
-    object: KubeObject | null,
-    param: KubeObject | null,
-  ): Map<string, Memo> {
     let byObject = this.memos.get(attrs);
     if (!byObject)
       this.memos.set(

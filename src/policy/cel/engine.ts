@@ -85,24 +85,9 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 function meterAst(root: unknown, nodeClass: unknown): void {
   const isNode = (v: unknown): v is AstLike =>
     v !== null && typeof v === 'object' && (v as { constructor?: unknown }).constructor === nodeClass;
-  const children = (node: AstLike): unknown[] => [node.args, node.meta.alternate, node.meta.macro];
-  const walk = (v: unknown, seen: Set<unknown>, onNode: (n: AstLike) => void): void => {
-    if (v === null || typeof v !== 'object' || seen.has(v)) return;
-    seen.add(v);
-    if (Array.isArray(v)) {
-      for (const x of v) walk(x, seen, onNode);
-      return;
-    }
-    if (isNode(v)) {
-      onNode(v);
-      for (const c of children(v)) walk(c, seen, onNode);
-      return;
-    }
-    if (isPlain(v)) for (const x of Object.values(v)) walk(x, seen, onNode);
-  };
   const size = (n: unknown): number => {
     let count = 0;
-    walk(n, new Set(), () => count++);
+    forEachNode(n, nodeClass, () => count++);
     return count;
   };
   const meter = (node: AstLike, cost: number): void => {
@@ -125,7 +110,7 @@ function meterAst(root: unknown, nodeClass: unknown): void {
             return own.call(node, ev, ast, ctx);
           };
   };
-  walk(root, new Set(), (node) => {
+  forEachNode(root, nodeClass, (node) => {
     const args = node.args as { step?: unknown; condition?: unknown } | undefined;
     if ((node as unknown as { op?: string }).op === 'comprehension' && args && isNode(args.step))
       meter(args.step, Math.max(1, size(args.step)));
