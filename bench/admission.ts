@@ -3,7 +3,10 @@
  * example CEL policies from examples/policies, JSON logs, metrics, decision log) against a bare Node HTTPS server that
  * answers a fixed AdmissionReview, both in their own process, driven in this run by
  * autocannon with 50 connections over keep-alive TLS with the same AdmissionReview, in
- * alternating rounds (median reported) because the machine may be shared.
+ * alternating rounds (median reported) because the machine may be shared. A third server,
+ * the bare one busy for a fixed BUDGET_US µs on each review, shows what throughput and p99 the
+ * machine allows a webhook whose work per review costs that much; a fourth, Fastify answering
+ * the fixed review, what the HTTP framework alone costs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,8 @@ const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = 3;
 const WARMUP_S = 2;
+/** Busy time per review of the budget server, µs (`BENCH_BUDGET_US`). */
+const BUDGET_US = Number(process.env.BENCH_BUDGET_US ?? 20);
 
 interface Figures {
   rps: number;
@@ -43,10 +48,22 @@ interface Server {
   cpu(): Promise<number>;
 }
 
-function startChild(mode: 'palisade' | 'bare', cert: string, key: string): Promise<Server> {
+function startChild(
+  mode: 'palisade' | 'bare' | 'budget' | 'fastify',
+  cert: string,
+  key: string,
+): Promise<Server> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, '_admission-server.ts'), mode, cert, key],
+    [
+      '--import',
+      'tsx',
+      path.join(import.meta.dirname, '_admission-server.ts'),
+      mode,
+      cert,
+      key,
+      String(BUDGET_US),
+    ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
@@ -149,6 +166,10 @@ export async function run(): Promise<string> {
     children.push(bare.child);
     const palisade = await startChild('palisade', cert, key);
     children.push(palisade.child);
+    const budget = await startChild('budget', cert, key);
+    children.push(budget.child);
+    const framework = await startChild('fastify', cert, key);
+    children.push(framework.child);
 
     const check = await request(`${palisade.url}/validate`, { ca: certs.ca.cert, body });
     const answer = check.json as { response?: { allowed?: boolean; warnings?: string[] } };
@@ -162,15 +183,23 @@ export async function run(): Promise<string> {
 
     await drive(bare, body, WARMUP_S);
     await drive(palisade, body, WARMUP_S);
-    // Alternate the two servers and keep the median round of each: the machine is shared.
+    await drive(budget, body, WARMUP_S);
+    await drive(framework, body, WARMUP_S);
+    // Alternate the servers and keep the median round of each: the machine is shared.
     const bareRounds: Figures[] = [];
     const palisadeRounds: Figures[] = [];
+    const budgetRounds: Figures[] = [];
+    const frameworkRounds: Figures[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       bareRounds.push(await drive(bare, body, DURATION_S));
       palisadeRounds.push(await drive(palisade, body, DURATION_S));
+      budgetRounds.push(await drive(budget, body, DURATION_S));
+      frameworkRounds.push(await drive(framework, body, DURATION_S));
     }
     const b = medianRound(bareRounds);
     const p = medianRound(palisadeRounds);
+    const g = medianRound(budgetRounds);
+    const fw = medianRound(frameworkRounds);
     const ratio = p.rps / b.rps;
     const pure = decideLatency(body, await benchAdmissionConfig());
 
@@ -185,6 +214,12 @@ export async function run(): Promise<string> {
     );
     console.log(
       `bare:     ${b.rps.toFixed(0)} reviews/s  p50 ${b.p50} ms  p99 ${b.p99} ms  server CPU ${b.cpuPerReview.toFixed(0)} µs/review  errors ${b.errors}  non-2xx ${b.non2xx}`,
+    );
+    console.log(
+      `bare + ${BUDGET_US} µs busy per review: ${g.rps.toFixed(0)} reviews/s  p50 ${g.p50} ms  p99 ${g.p99} ms  server CPU ${g.cpuPerReview.toFixed(0)} µs/review  ratio to bare ${(g.rps / b.rps).toFixed(2)}  errors ${g.errors}  non-2xx ${g.non2xx}`,
+    );
+    console.log(
+      `fastify, fixed answer: ${fw.rps.toFixed(0)} reviews/s  p50 ${fw.p50} ms  p99 ${fw.p99} ms  server CPU ${fw.cpuPerReview.toFixed(0)} µs/review  ratio to bare ${(fw.rps / b.rps).toFixed(2)}  errors ${fw.errors}  non-2xx ${fw.non2xx}`,
     );
     console.log(
       `decide() alone (JSON.parse + decide + JSON.stringify, 20,000 runs): p50 ${(pure.p50 * 1000).toFixed(0)} µs  p99 ${(pure.p99 * 1000).toFixed(0)} µs`,
