@@ -2,7 +2,9 @@
  * Differential test of Palisade's RBAC authorizer against a real kube-apiserver: random
  * configurations are created through the admin user, and every random question is asked
  * both of `authorize()` and of the API server (SubjectAccessReview). Any disagreement fails
- * the test and is printed with the smallest configuration that still shows it.
+ * the test and is printed with the smallest configuration that still shows it. Where exactly
+ * one binding allows a question, the reason Palisade gives (as CEL's `authorizer` checks
+ * return it) must also be the API server's, word for word.
  *
  * PALISADE_RBAC_DIFF_CONFIGS and PALISADE_RBAC_DIFF_QUESTIONS (per configuration) change the
  * size (defaults 200 × 50 = 10,000 questions).
@@ -10,7 +12,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/core/index.js';
 import {
+  allGrants,
   authorize,
+  describeGrant,
   modelOf,
   RANDOM_NAMESPACES,
   randomConfiguration,
@@ -63,7 +67,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-async function sar(kube: Kube, q: RandomQuestion): Promise<boolean> {
+async function sar(kube: Kube, q: RandomQuestion): Promise<{ allowed: boolean; reason: string }> {
   const a = q.attrs;
   const spec: Record<string, unknown> = { user: q.user.name, groups: q.user.groups };
   if (a.resourceRequest)
@@ -83,7 +87,8 @@ async function sar(kube: Kube, q: RandomQuestion): Promise<boolean> {
   });
   if (res.status !== 201 && res.status !== 200)
     throw new Error(`SubjectAccessReview failed: ${res.status} ${JSON.stringify(res.json)}`);
-  return (res.json.status as { allowed?: boolean } | undefined)?.allowed === true;
+  const status = res.json.status as { allowed?: boolean; reason?: string } | undefined;
+  return { allowed: status?.allowed === true, reason: status?.reason ?? '' };
 }
 
 const LISTS: [string, string][] = [
@@ -191,7 +196,8 @@ async function apply(
     },
   });
   await until('the authorizer cache', async () =>
-    (await sar(kube, q(`${prefix}-cluster`, ''))) && (await sar(kube, q(`${prefix}-ns`, 'pd-c')))
+    (await sar(kube, q(`${prefix}-cluster`, ''))).allowed &&
+    (await sar(kube, q(`${prefix}-ns`, 'pd-c'))).allowed
       ? true
       : undefined,
   );
@@ -233,6 +239,8 @@ describe.skipIf(!gate.run)('RBAC authorizer agrees with kube-apiserver', () => {
     let previous: KubeObject[] = [];
     let asked = 0;
     let allowed = 0;
+    let reasonsCompared = 0;
+    const reasonMismatches: string[] = [];
     const disagreements: {
       config: number;
       objects: KubeObject[];
@@ -245,16 +253,28 @@ describe.skipIf(!gate.run)('RBAC authorizer agrees with kube-apiserver', () => {
       previous = await apply(k, previous, config.objects, config.prefix);
       const model = modelOf(await serverObjects(k), { bootstrapRoles: false });
       for (const q of randomQuestions(config, 20_000 + i, QUESTIONS)) {
-        const server = await sar(k, q);
-        const ours = authorize(model, q.user, q.attrs).allowed;
+        const answer = await sar(k, q);
+        const server = answer.allowed;
+        const decision = authorize(model, q.user, q.attrs);
+        const ours = decision.allowed;
         asked++;
         if (server) allowed++;
         if (server !== ours)
           disagreements.push({ config: i, objects: config.objects, question: q, server, ours });
+        // Upstream visits bindings in its cache's order: with one allowing binding the reason is determined.
+        const bindings = new Set(allGrants(model, q.user, q.attrs).map((g) => g.binding));
+        if (server && decision.reason && bindings.size === 1) {
+          reasonsCompared++;
+          const reason = `RBAC: allowed by ${describeGrant(decision.reason, q.user)}`;
+          if (reason !== answer.reason)
+            reasonMismatches.push(
+              `${describeQuestion(q)}: API server "${answer.reason}", Palisade "${reason}"`,
+            );
+        }
       }
     }
     console.log(
-      `rbac differential: ${CONFIGS} configurations, ${asked} questions, ${asked - disagreements.length} agree (${(((asked - disagreements.length) / asked) * 100).toFixed(2)}%); the API server allowed ${allowed} and denied ${asked - allowed}`,
+      `rbac differential: ${CONFIGS} configurations, ${asked} questions, ${asked - disagreements.length} agree (${(((asked - disagreements.length) / asked) * 100).toFixed(2)}%); the API server allowed ${allowed} and denied ${asked - allowed}; reasons compared ${reasonsCompared}, differing ${reasonMismatches.length}`,
     );
 
     // Shrink the first few disagreements to a minimal configuration (greedy one-object removal).
@@ -269,7 +289,7 @@ describe.skipIf(!gate.run)('RBAC authorizer agrees with kube-apiserver', () => {
         ) as KubeObject[];
         previous = await apply(k, previous, renamed, prefix);
         const model = modelOf(await serverObjects(k), { bootstrapRoles: false });
-        const server = await sar(k, d.question);
+        const server = (await sar(k, d.question)).allowed;
         const ours = authorize(model, d.question.user, d.question.attrs).allowed;
         if (server !== ours) objects = candidate;
         else j++;
@@ -279,6 +299,8 @@ describe.skipIf(!gate.run)('RBAC authorizer agrees with kube-apiserver', () => {
       );
     }
     expect(asked).toBeGreaterThanOrEqual(CONFIGS * QUESTIONS);
+    expect(reasonMismatches.slice(0, 5)).toEqual([]);
+    expect(reasonsCompared).toBeGreaterThan(0);
     expect(disagreements.map((d) => `${d.config}: ${describeQuestion(d.question)}`)).toEqual([]);
   }, 3_600_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../core/index.js';
+import type { AuthorizerAttributes } from './cel/k8s-lib.js';
 import { compilePolicies } from './compile.js';
 import { evaluateRequest } from './evaluate.js';
 import { createAttributes } from './scan.js';
@@ -352,6 +353,51 @@ describe('request and environment variables', () => {
     });
     expect(r.errors).toEqual([]);
     expect(r.allowed).toBe(allowed);
+  });
+
+  it('authorizer checks ask as the request user, or as the named ServiceAccount', () => {
+    const asked: AuthorizerAttributes[] = [];
+    const { set, errors } = compilePolicies([
+      vap('p', {
+        validations: [
+          {
+            expression:
+              "authorizer.group('apps').resource('deployments').subresource('scale').namespace('shop').name('web').check('update').allowed() && " +
+              "authorizer.serviceAccount('shop', 'builder').path('/metrics').check('get').reason() == 'because'",
+          },
+        ],
+      }),
+      binding('b', { policyName: 'p', validationActions: ['Deny'] }),
+    ]);
+    expect(errors).toEqual([]);
+    const attrs = createAttributes(pod(), null);
+    attrs.userInfo = { username: 'alice', groups: ['devs', 'system:authenticated'] };
+    const r = evaluateRequest(set, attrs, {
+      authorizer: (a) => {
+        asked.push(a);
+        return { decision: 'allow', reason: 'because' };
+      },
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.allowed).toBe(true);
+    expect(asked).toEqual([
+      {
+        user: 'alice',
+        groups: ['devs', 'system:authenticated'],
+        group: 'apps',
+        resource: 'deployments',
+        subresource: 'scale',
+        namespace: 'shop',
+        name: 'web',
+        verb: 'update',
+      },
+      {
+        user: 'system:serviceaccount:shop:builder',
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:shop'],
+        path: '/metrics',
+        verb: 'get',
+      },
+    ]);
   });
 
   it('the authorizer is a clear error offline', () => {

@@ -422,7 +422,12 @@ class Run {
       params: this.cel(param),
       namespaceObject: this.cel(this.namespaceObject(attrs)),
       variables: null,
-      authorizer: (this.authorizer ??= authorizerValue(this.options.authorizer)),
+      authorizer: (this.authorizer ??= authorizerValue(
+        this.options.authorizer,
+        attrs.userInfo?.username !== undefined
+          ? { user: attrs.userInfo.username, groups: attrs.userInfo.groups ?? [] }
+          : undefined,
+      )),
     };
     const variables: Record<string, unknown> = {};
     vars.variables = variables;

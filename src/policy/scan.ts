@@ -4,6 +4,7 @@
  */
 import { apiGroupOf, type Finding, type Inventory, type KubeObject, type Resource } from '../core/index.js';
 import { toFinding } from '../controls/index.js';
+import type { AuthorizerFn } from './cel/k8s-lib.js';
 import type { PolicySet } from './compile.js';
 import { evaluateRequest, type PolicyDecision, type PolicyEvaluationError } from './evaluate.js';
 import type { RequestAttributes } from './types.js';
@@ -55,6 +56,8 @@ export function createAttributes(obj: KubeObject, namespaceObject: KubeObject | 
 export interface PolicyScanOptions {
   /** Apply Pod policies to workload pod templates (default true for scans). */
   autogen?: boolean;
+  /** Backs the policies' `authorizer` checks (e.g. from the inventory's RBAC objects). */
+  authorizer?: AuthorizerFn;
 }
 
 /** Findings and the errors that failurePolicy Ignore let through. */
@@ -81,6 +84,7 @@ export function evaluatePoliciesOnInventory(
     const evaluation = evaluateRequest(set, createAttributes(resource.object, nsObj), {
       autogen: options.autogen ?? true,
       mutate: false,
+      ...(options.authorizer ? { authorizer: options.authorizer } : {}),
     });
     const seen = new Set<string>();
     for (const d of evaluation.decisions) {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { KubeObject, Resource } from '../core/index.js';
+import type { AuthorizerFn } from './cel/k8s-lib.js';
 import { compilePolicies, type PolicyError } from './compile.js';
 import { evaluateRequest, type RequestEvaluation } from './evaluate.js';
 import { createAttributes } from './scan.js';
@@ -62,6 +63,8 @@ export const policyTestSchema = z
     namespaces: z.array(kubeObject).optional(),
     /** Extra param objects. */
     params: z.array(kubeObject).optional(),
+    /** Roles, ClusterRoles and their bindings: what the policies' `authorizer` checks are answered from. */
+    rbac: z.array(kubeObject).optional(),
     /** Apply Pod policies to workload pod templates, as scans do (default true). */
     autogen: z.boolean().optional(),
     cases: z.array(caseSchema).min(1),
@@ -172,15 +175,24 @@ function attributesOf(suite: PolicyTestSuite, c: PolicyTestCase): RequestAttribu
 export function runPolicyTest(
   suite: PolicyTestSuite,
   policyResources: readonly Resource[],
+  options: {
+    /** Answers `authorizer` checks from the suite's `rbac` objects; without it they are errors. */
+    authorizerFor?: (rbac: readonly KubeObject[]) => AuthorizerFn;
+  } = {},
 ): { results: CaseResult[]; errors: PolicyError[] } {
   const { set, errors } = compilePolicies(policyResources, { params: suite.params ?? [] });
+  const authorizer =
+    suite.rbac !== undefined && options.authorizerFor ? options.authorizerFor(suite.rbac) : undefined;
   const name = suite.metadata.name;
   const results: CaseResult[] = suite.cases.map((c) => {
     if (errors.length > 0)
       return { suite: name, case: c.name, passed: false, reason: 'the suite has policy compile errors' };
     let reason: string | undefined;
     try {
-      const e = evaluateRequest(set, attributesOf(suite, c), { autogen: suite.autogen ?? true });
+      const e = evaluateRequest(set, attributesOf(suite, c), {
+        autogen: suite.autogen ?? true,
+        ...(authorizer ? { authorizer } : {}),
+      });
       reason = judgeCase(c, e);
     } catch (err) {
       reason = err instanceof Error ? err.message : String(err);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorize } from './authorize.js';
+import { authorize, checkAccess, serviceAccountUser, type AccessCheck } from './authorize.js';
 import { clusterRole, clusterRoleBinding, modelOf, role, roleBinding, subject } from './builders.js';
 import { nonResourceURLMatches, resourceMatches, ruleAllows, readRule } from './rules.js';
 import { identityOf } from './subjects.js';
@@ -328,5 +328,75 @@ describe('aggregation', () => {
     expect(
       rules.map((r) => `${JSON.stringify(r.verbs)}|${[...r.resources, ...r.nonResourceURLs].join(',')}`),
     ).toEqual(expected);
+  });
+});
+
+describe('checkAccess (the authorizer answer CEL policies see)', () => {
+  it.each<[string, ReturnType<typeof user>, AccessCheck, string, string]>([
+    [
+      'a ClusterRoleBinding, named as the API server names it',
+      user('alice'),
+      { verb: 'list', group: '', resource: 'pods' },
+      'allow',
+      'RBAC: allowed by ClusterRoleBinding "alice-cluster" of ClusterRole "pods-reader" to User "alice"',
+    ],
+    [
+      'a RoleBinding is named name/namespace',
+      user('dave', ['devs']),
+      { verb: 'get', resource: 'secrets', namespace: 'team-a' },
+      'allow',
+      'RBAC: allowed by RoleBinding "devs-secrets/team-a" of Role "secrets" to Group "devs"',
+    ],
+    [
+      "a ServiceAccount subject without a namespace takes the binding's",
+      serviceAccountUser('team-a', 'builder'),
+      { verb: 'get', resource: 'secrets', namespace: 'team-a' },
+      'allow',
+      'RBAC: allowed by RoleBinding "local-sa/team-a" of Role "secrets" to ServiceAccount "builder/team-a"',
+    ],
+    [
+      'a ServiceAccount of another namespace',
+      serviceAccountUser('team-b', 'x'),
+      { verb: 'get', resource: 'secrets', namespace: 'team-a' },
+      'allow',
+      'RBAC: allowed by RoleBinding "remote-sa/team-a" of Role "secrets" to ServiceAccount "x/team-b"',
+    ],
+    [
+      "a ServiceAccount's own groups",
+      serviceAccountUser('q', 'any'),
+      { verb: 'get', path: '/metrics' },
+      'allow',
+      'RBAC: allowed by ClusterRoleBinding "all-sas" of ClusterRole "urls" to Group "system:serviceaccounts"',
+    ],
+    [
+      'system:masters is allowed before RBAC, with no reason',
+      user('root', ['system:masters']),
+      { verb: 'delete', resource: 'nodes' },
+      'allow',
+      '',
+    ],
+    [
+      'RBAC has no opinion when nothing allows (it never denies)',
+      user('alice'),
+      { verb: 'delete', resource: 'pods', namespace: 'team-a' },
+      'noOpinion',
+      '',
+    ],
+    [
+      'a namespaced grant does not answer a cluster-wide check',
+      user('dave', ['devs']),
+      { verb: 'get', resource: 'secrets', namespace: '' },
+      'noOpinion',
+      '',
+    ],
+  ])('%s', (_n, u, check, decision, reason) => {
+    expect(checkAccess(model, u, check)).toEqual({ decision, reason });
+  });
+
+  it('a ServiceAccount authenticates with its username and two groups', () => {
+    expect(serviceAccountUser('shop', 'web')).toEqual({
+      name: 'system:serviceaccount:shop:web',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:shop'],
+    });
   });
 });

@@ -1,6 +1,13 @@
 import type { RbacModel } from './model.js';
 import { ruleAllows } from './rules.js';
-import type { Decision, RbacBinding, RbacSubject, RequestAttributes, UserInfo } from './types.js';
+import type {
+  Decision,
+  GrantReason,
+  RbacBinding,
+  RbacSubject,
+  RequestAttributes,
+  UserInfo,
+} from './types.js';
 
 /** The group whose members the API server allows everything before RBAC is asked. */
 export const PRIVILEGED_GROUP = 'system:masters';
@@ -95,4 +102,82 @@ export function allGrants(
   const ns = attrs.resourceRequest ? attrs.namespace : '';
   if (ns !== '') (model.roleBindingsByNamespace.get(ns) ?? []).forEach(visit);
   return out;
+}
+
+/**
+ * One access check as an authorizer receives it (the attributes of a SubjectAccessReview): a
+ * resource request when `path` is absent, a non-resource request for `path` otherwise.
+ */
+export interface AccessCheck {
+  verb: string;
+  path?: string;
+  group?: string;
+  resource?: string;
+  subresource?: string;
+  /** Absent or `''`: a cluster-wide or cluster-scoped request. */
+  namespace?: string;
+  name?: string;
+}
+
+/** An authorizer's answer: RBAC allows or has no opinion (it never denies). */
+export interface AccessDecision {
+  decision: 'allow' | 'noOpinion';
+  /** The API server's wording, e.g. `RBAC: allowed by ClusterRoleBinding "x" of ClusterRole "y" to Group "z"`; `''` otherwise. */
+  reason: string;
+}
+
+/** The request attributes of an access check. */
+export function checkAttributes(check: AccessCheck): RequestAttributes {
+  if (check.path !== undefined) return { resourceRequest: false, verb: check.verb, path: check.path };
+  return {
+    resourceRequest: true,
+    verb: check.verb,
+    apiGroup: check.group ?? '',
+    resource: check.resource ?? '',
+    subresource: check.subresource ?? '',
+    namespace: check.namespace ?? '',
+    name: check.name ?? '',
+  };
+}
+
+/** How the API server names a binding's subject in a reason (ServiceAccounts as name/namespace). */
+function describeSubject(s: RbacSubject, bindingNamespace: string): string {
+  if (s.kind === 'ServiceAccount') {
+    const ns = s.namespace !== undefined && s.namespace !== '' ? s.namespace : bindingNamespace;
+    return `${s.kind} ${JSON.stringify(`${s.name}/${ns}`)}`;
+  }
+  return `${s.kind} ${JSON.stringify(s.name)}`;
+}
+
+/** How the API server names the grant that allowed a request. */
+export function describeGrant(grant: GrantReason, user: UserInfo): string {
+  const b = grant.binding;
+  const ns = b.namespace ?? '';
+  const subject = b.subjects.find((s) => subjectAppliesTo(s, user, ns));
+  const who = subject ? describeSubject(subject, b.kind === 'RoleBinding' ? ns : '') : 'nobody';
+  const name = b.kind === 'RoleBinding' ? `${b.name}/${ns}` : b.name;
+  return `${b.kind} ${JSON.stringify(name)} of ${b.roleRef.kind} ${JSON.stringify(b.roleRef.name)} to ${who}`;
+}
+
+/**
+ * Answers one access check as the API server's authorizer chain would from this RBAC model:
+ * members of `system:masters` are allowed (with no reason, as upstream), then RBAC.
+ */
+export function checkAccess(
+  model: RbacModel,
+  user: UserInfo,
+  check: AccessCheck,
+  options: AuthorizeOptions = {},
+): AccessDecision {
+  const d = authorize(model, user, checkAttributes(check), options);
+  if (!d.allowed) return { decision: 'noOpinion', reason: '' };
+  return { decision: 'allow', reason: d.reason ? `RBAC: allowed by ${describeGrant(d.reason, user)}` : '' };
+}
+
+/** The identity a ServiceAccount authenticates as: its username and its two groups. */
+export function serviceAccountUser(namespace: string, name: string): UserInfo {
+  return {
+    name: serviceAccountUsername(namespace, name),
+    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
+  };
 }

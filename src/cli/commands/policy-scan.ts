@@ -1,7 +1,13 @@
 /** The `--policy` part of `palisade scan`: load, compile and evaluate CEL policies on the inventory. */
 import type { Finding, InputIssue, Inventory } from '../../core/index.js';
 import { loadFiles } from '../../load/index.js';
-import { compilePolicies, evaluatePoliciesOnInventory, policyControlId } from '../../policy/index.js';
+import {
+  compilePolicies,
+  evaluatePoliciesOnInventory,
+  policyControlId,
+  type AuthorizerFn,
+} from '../../policy/index.js';
+import { buildRbacModel, checkAccess, type RbacModel } from '../../rbac/index.js';
 import type { ReportControl } from '../../report/index.js';
 import type { CliIO } from '../io.js';
 
@@ -33,7 +39,12 @@ export async function scanWithPolicies(
     if (e.column !== undefined) issue.column = e.column;
     inputErrors.push(issue);
   }
-  const result = evaluatePoliciesOnInventory(set, inventory, { autogen: options.autogen ?? true });
+  const result = evaluatePoliciesOnInventory(set, inventory, {
+    autogen: options.autogen ?? true,
+    // In a scan the request's user is palisade-scan: authorizer.serviceAccount(ns, name) checks
+    // are the ones the scanned RBAC objects answer usefully.
+    authorizer: rbacAuthorizer(() => buildRbacModel(inventory)),
+  });
   for (const e of result.ignoredErrors) {
     io.stderr.write(
       `palisade: policy ${e.policy} could not be evaluated on ${e.resource.ref.kind} ${e.resource.ref.name} (failurePolicy Ignore): ${e.message}\n`,
@@ -58,4 +69,18 @@ export async function scanWithPolicies(
       });
   }
   return { findings: result.findings, inputErrors, controls };
+}
+
+/**
+ * Answers the policies' `authorizer` checks as the API server's RBAC authorizer would, from an
+ * RBAC model built on the first check (scans that never ask build none). Built-in bindings of a
+ * real cluster are not assumed: only the given objects (and the cluster-admin role) count.
+ */
+export function rbacAuthorizer(build: () => RbacModel): AuthorizerFn {
+  let model: RbacModel | undefined;
+  return (attrs) => {
+    if (attrs.user === undefined) return { decision: 'noOpinion', reason: 'the request names no user' };
+    model ??= build();
+    return checkAccess(model, { name: attrs.user, groups: attrs.groups ?? [] }, attrs);
+  };
 }

@@ -197,6 +197,45 @@ spec:
     expect(offReport.findings.filter((x) => x.controlId.startsWith('policy/'))).toEqual([]);
   });
 
+  it("authorizer checks are answered from the scanned RBAC objects (the demo's CI runner)", async () => {
+    const io = memoryIO({ cwd: repoRoot });
+    const code = await main(
+      [
+        'scan',
+        'examples/demo-cluster',
+        '--policy',
+        'examples/policies/no-secret-reading-pods',
+        '-o',
+        'json',
+        '--fail-on',
+        'none',
+        '-q',
+      ],
+      io,
+    );
+    const report = JSON.parse(io.out()) as {
+      findings: {
+        controlId: string;
+        message: string;
+        resource: { namespace?: string; name: string };
+        location?: { file: string; line: number };
+      }[];
+      inputErrors: unknown[];
+    };
+    expect(io.err()).toBe('');
+    expect(report.inputErrors).toEqual([]);
+    // ops/ci-runner is bound to cluster-admin; no other workload's ServiceAccount reads Secrets.
+    const found = report.findings.filter((f) => f.controlId.startsWith('policy/no-secret-reading-pods'));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      controlId: 'policy/no-secret-reading-pods/0',
+      message: 'service account ci-runner can read Secrets in namespace ops and every namespace',
+      resource: { namespace: 'ops', name: 'ci-runner' },
+      location: { file: 'examples/demo-cluster/ops/ops.yaml', line: 32 },
+    });
+    expect(code).toBe(0);
+  });
+
   it('a policy that does not compile is an input error (exit 2)', async () => {
     write('scan2/policies/bad.yaml', POLICY.replace("'latest: '", "'latest: ' +"));
     write(

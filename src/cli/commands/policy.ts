@@ -11,7 +11,9 @@ import {
   parsePolicyTest,
   runPolicyTest,
 } from '../../policy/index.js';
+import { modelOf } from '../../rbac/index.js';
 import type { CliIO } from '../io.js';
+import { rbacAuthorizer } from './policy-scan.js';
 
 const SUITE_SUFFIXES = ['.test.yaml', '.test.yml'];
 
@@ -87,7 +89,9 @@ export async function runPolicyTestCommand(
       io.stderr.write(`${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);
       inputErrors++;
     }
-    const { results, errors } = runPolicyTest(suite.value, loaded.inventory.resources);
+    const { results, errors } = runPolicyTest(suite.value, loaded.inventory.resources, {
+      authorizerFor: (rbac) => rbacAuthorizer(() => modelOf(rbac)),
+    });
     for (const e of errors) {
       const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}: ` : '';
       io.stderr.write(`${where}${e.kind} ${e.policy}: ${e.path}: ${e.message}\n`);

@@ -17,8 +17,13 @@ import {
 
 /** What an authorizer check asks, as Kubernetes' SubjectAccessReview attributes. */
 export interface AuthorizerAttributes {
-  /** Set for `authorizer.serviceAccount(ns, name)` checks; absent means the request's user. */
+  /**
+   * The identity checked: the request's user, or for `authorizer.serviceAccount(ns, name)`
+   * `system:serviceaccount:NS:NAME`; absent when the request names no user.
+   */
   user?: string;
+  /** The identity's groups; a ServiceAccount's are `system:serviceaccounts` and `system:serviceaccounts:NS`. */
+  groups?: readonly string[];
   path?: string;
   group?: string;
   resource?: string;
@@ -68,6 +73,7 @@ class Authorizer {
   constructor(
     readonly fn: AuthorizerFn | undefined,
     readonly user: string | undefined,
+    readonly groups: readonly string[] | undefined,
   ) {}
 }
 class PathCheck {
@@ -185,17 +191,24 @@ function formatValue(a: unknown): string {
 
 function authorize(check: ResourceCheck | PathCheck, verb: string): Decision {
   const authz = check.authz;
-  if (!authz.fn) fail('authorizer is not available offline: run against a cluster or give an RBAC inventory');
+  if (!authz.fn)
+    fail(
+      "authorizer is not available offline: palisade scan and policy test answer it from RBAC objects (a suite's rbac: list)",
+    );
   const attrs: AuthorizerAttributes =
     check instanceof PathCheck ? { path: check.path, verb } : { ...check.attrs, verb };
   if (authz.user !== undefined) attrs.user = authz.user;
+  if (authz.groups !== undefined) attrs.groups = authz.groups;
   const d = authz.fn(attrs);
   return new Decision(d.decision, d.reason ?? '');
 }
 
-/** Creates the `authorizer` variable value for an evaluation. */
-export function authorizerValue(fn: AuthorizerFn | undefined): unknown {
-  return new Authorizer(fn, undefined);
+/** Creates the `authorizer` variable value for an evaluation, checking as the request's user. */
+export function authorizerValue(
+  fn: AuthorizerFn | undefined,
+  requestUser?: { user: string; groups: readonly string[] },
+): unknown {
+  return new Authorizer(fn, requestUser?.user, requestUser?.groups);
 }
 
 /** Registers every Kubernetes CEL library on a cel-js environment. */
@@ -388,7 +401,10 @@ export function registerKubernetesLibraries(env: Environment, _fn: AuthorizerFn 
     .registerFunction(
       'kubernetes.authorization.Authorizer.serviceAccount(string, string): kubernetes.authorization.Authorizer',
       (a: Authorizer, ns: string, name: string) =>
-        new Authorizer(a.fn, `system:serviceaccount:${ns}:${name}`),
+        new Authorizer(a.fn, `system:serviceaccount:${ns}:${name}`, [
+          'system:serviceaccounts',
+          `system:serviceaccounts:${ns}`,
+        ]),
     )
     .registerFunction(
       'kubernetes.authorization.GroupCheck.resource(string): kubernetes.authorization.ResourceCheck',
