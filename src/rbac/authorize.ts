@@ -174,7 +174,11 @@ export function checkAccess(
   return { decision: 'allow', reason: d.reason ? `RBAC: allowed by ${describeGrant(d.reason, user)}` : '' };
 }
 
-/** The identity a ServiceAccount authenticates as: its username and its two groups. */
+/**
+ * A ServiceAccount's identity as CEL's `authorizer.serviceAccount(ns, name)` builds it: its
+ * username and its two ServiceAccount groups (not `system:authenticated`, which the token
+ * authenticator adds to a real request; see `identityOf` for that identity).
+ */
 export function serviceAccountUser(namespace: string, name: string): UserInfo {
   return {
     name: serviceAccountUsername(namespace, name),

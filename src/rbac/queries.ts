@@ -7,6 +7,8 @@ import type { RbacBinding, RbacRole, RbacRule, RbacSubject, RequestAttributes, U
 export interface Via {
   binding: string;
   role: string;
+  /** The group the subject holds the binding through, when the binding does not name it. */
+  group?: string;
 }
 
 /** A subject that may make a request, and every binding that lets it (the `who-can -o json` shape). */

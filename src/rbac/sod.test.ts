@@ -47,6 +47,54 @@ describe('segregation of duties', () => {
     expect(f?.b.via).toEqual([{ binding: 'RoleBinding/ns1/alice-secrets', role: 'Role/ns1/secrets' }]);
   });
 
+  it('implicit groups count: system:authenticated, system:serviceaccounts and system:serviceaccounts:NS', () => {
+    const m = modelOf([
+      clusterRole('deploy', [{ verbs: ['create'], apiGroups: ['apps'], resources: ['deployments'] }]),
+      clusterRole('secrets', [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }]),
+      // ci/builder deploys by name and reads Secrets as one of ci's ServiceAccounts.
+      clusterRoleBinding('builder-deploys', 'deploy', [subject('ServiceAccount', 'builder', 'ci')]),
+      roleBinding('ci', 'ci-sas-read-secrets', { kind: 'ClusterRole', name: 'secrets' }, [
+        subject('Group', 'system:serviceaccounts:ci'),
+      ]),
+      // dave deploys by name; every authenticated user reads Secrets in ops.
+      clusterRoleBinding('dave-deploys', 'deploy', [subject('User', 'dave')]),
+      roleBinding('ops', 'everyone-reads-secrets', { kind: 'ClusterRole', name: 'secrets' }, [
+        subject('Group', 'system:authenticated'),
+      ]),
+      // In a ClusterRoleBinding a ServiceAccount without a namespace names nobody.
+      clusterRoleBinding('orphan-deploys', 'deploy', [subject('ServiceAccount', 'orphan')]),
+      // A ServiceAccount no binding names holds both sides through its groups alone.
+      clusterRoleBinding('all-sas-deploy', 'deploy', [subject('Group', 'system:serviceaccounts')]),
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'quiet', namespace: 'ci' } },
+    ]);
+    const found = evaluateSod(m, rules('any'));
+    expect(found.map((f) => `${f.subject.kind}:${f.subject.namespace ?? ''}:${f.subject.name}`)).toEqual([
+      'ServiceAccount:ci:builder',
+      'ServiceAccount:ci:quiet',
+      'User::dave',
+    ]);
+    expect(found[0]?.b.via).toEqual([
+      {
+        binding: 'RoleBinding/ci/ci-sas-read-secrets',
+        role: 'ClusterRole/secrets',
+        group: 'system:serviceaccounts:ci',
+      },
+      {
+        binding: 'RoleBinding/ops/everyone-reads-secrets',
+        role: 'ClusterRole/secrets',
+        group: 'system:authenticated',
+      },
+    ]);
+    expect(found[1]?.a.via).toEqual([
+      {
+        binding: 'ClusterRoleBinding/all-sas-deploy',
+        role: 'ClusterRole/deploy',
+        group: 'system:serviceaccounts',
+      },
+    ]);
+    expect(found[2]?.b.via[0]?.group).toBe('system:authenticated');
+  });
+
   it.each<[unknown, string]>([
     [{}, 'rules'],
     [

@@ -1,14 +1,18 @@
 /**
  * Segregation of duties: pairs of permission sets one subject should not hold together.
- * A subject holds a side when a binding naming it directly (not through a group it may be
- * in) allows any one permission of the side.
+ * A subject holds a side when a binding that applies to it allows any one permission of the
+ * side: a binding naming it, or naming a group every such subject is in (`system:authenticated`;
+ * for a ServiceAccount also `system:serviceaccounts` and `system:serviceaccounts:NS`). Other
+ * group memberships are not known offline: a Group subject is judged on its own bindings.
  */
 import { z } from 'zod';
 import type { Result } from '../core/index.js';
+import { subjectAppliesTo } from './authorize.js';
 import { allBindings, type RbacModel } from './model.js';
 import { bindingLabel, roleLabel, type Via } from './queries.js';
 import { ruleAllows } from './rules.js';
-import type { RbacBinding, RbacRole, RbacSubject } from './types.js';
+import { identityOf } from './subjects.js';
+import type { RbacBinding, RbacRole, RbacSubject, UserInfo } from './types.js';
 
 const permissionSchema = z.object({
   verbs: z.array(z.string()).min(1),
@@ -178,13 +182,15 @@ function roleHolds(role: RbacRole, side: Side, clusterWide: boolean): boolean {
   );
 }
 
-function sideVia(
-  bindings: readonly RbacBinding[],
-  side: Side,
-  cache: Map<RbacRole, [boolean?, boolean?]>,
-): Via[] {
+/** A binding that applies to a subject, and the group it applies through (absent: by name). */
+interface Held {
+  binding: RbacBinding;
+  group?: string;
+}
+
+function sideVia(held: readonly Held[], side: Side, cache: Map<RbacRole, [boolean?, boolean?]>): Via[] {
   const out: Via[] = [];
-  for (const b of bindings) {
+  for (const { binding: b, group } of held) {
     const role = b.role;
     if (!role) continue;
     const clusterWide = b.namespace === undefined;
@@ -193,31 +199,58 @@ function sideVia(
     const i = clusterWide ? 0 : 1;
     let holds = entry[i];
     if (holds === undefined) entry[i] = holds = roleHolds(role, side, clusterWide);
-    if (holds) out.push({ binding: bindingLabel(b), role: roleLabel(role) });
+    if (holds) out.push({ binding: bindingLabel(b), role: roleLabel(role), ...(group ? { group } : {}) });
   }
   return out;
 }
 
-function keyOf(s: RbacSubject, ns?: string): string {
+function keyOf(s: RbacSubject): string {
   return s.kind === 'ServiceAccount'
-    ? `ServiceAccount:${s.namespace ?? ns ?? ''}:${s.name}`
+    ? `ServiceAccount:${s.namespace ?? ''}:${s.name}`
     : `${s.kind}:${s.name}`;
 }
 
-/** Evaluates the rules over every subject named in a binding. */
+/**
+ * How a binding applies to a user or ServiceAccount: by name (no group), through one of its
+ * implicit groups, or not at all (undefined).
+ */
+function appliesThrough(b: RbacBinding, user: UserInfo): Held | undefined {
+  const ns = b.namespace ?? '';
+  const s = b.subjects.find((x) => subjectAppliesTo(x, user, ns));
+  if (!s) return undefined;
+  return s.kind === 'Group' ? { binding: b, group: s.name } : { binding: b };
+}
+
+/**
+ * Evaluates the rules over every subject named in a binding and every ServiceAccount the
+ * inventory declares or runs pods as.
+ */
 export function evaluateSod(model: RbacModel, rules: readonly SodRule[]): SodFinding[] {
-  const subjects = new Map<string, { subject: RbacSubject; bindings: RbacBinding[] }>();
-  for (const b of allBindings(model))
-    for (const s of b.subjects) {
-      const k = keyOf(s, b.namespace);
-      let e = subjects.get(k);
-      if (!e) {
-        const subject =
-          s.kind === 'ServiceAccount' ? { ...s, namespace: s.namespace ?? b.namespace ?? '' } : s;
-        subjects.set(k, (e = { subject, bindings: [] }));
-      }
-      if (!e.bindings.includes(b)) e.bindings.push(b);
+  const subjects = new Map<string, { subject: RbacSubject; held: Held[] }>();
+  const bindings = allBindings(model);
+  const add = (subject: RbacSubject): void => {
+    const k = keyOf(subject);
+    if (subjects.has(k)) return;
+    let held: Held[];
+    if (subject.kind === 'Group') {
+      held = bindings
+        .filter((b) => b.subjects.some((x) => x.kind === 'Group' && x.name === subject.name))
+        .map((b) => ({ binding: b }));
+    } else {
+      const user = identityOf(subject);
+      held = bindings.map((b) => appliesThrough(b, user)).filter((h): h is Held => h !== undefined);
     }
+    subjects.set(k, { subject, held });
+  };
+  for (const b of bindings)
+    for (const s of b.subjects) {
+      // A ServiceAccount subject without a namespace means the RoleBinding's; in a
+      // ClusterRoleBinding it names nobody.
+      if (s.kind === 'ServiceAccount' && !s.namespace && !b.namespace) continue;
+      add(s.kind === 'ServiceAccount' ? { ...s, namespace: s.namespace || (b.namespace ?? '') } : s);
+    }
+  for (const sa of model.serviceAccounts.values())
+    add({ kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name });
   const out: SodFinding[] = [];
   for (const rule of rules) {
     const cacheA = new Map<RbacRole, [boolean?, boolean?]>();
@@ -225,9 +258,9 @@ export function evaluateSod(model: RbacModel, rules: readonly SodRule[]): SodFin
     for (const k of [...subjects.keys()].sort()) {
       const e = subjects.get(k);
       if (!e) continue;
-      const a = sideVia(e.bindings, rule.a, cacheA);
+      const a = sideVia(e.held, rule.a, cacheA);
       if (a.length === 0) continue;
-      const b = sideVia(e.bindings, rule.b, cacheB);
+      const b = sideVia(e.held, rule.b, cacheB);
       if (b.length === 0) continue;
       out.push({
         ruleId: rule.id,

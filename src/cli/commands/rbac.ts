@@ -31,6 +31,7 @@ import {
   type RbacModel,
   type RbacSubject,
   type RequestAttributes,
+  type Via,
 } from '../../rbac/index.js';
 import { loadInventorySource } from './cluster-source.js';
 import type { CliIO } from '../io.js';
@@ -292,6 +293,11 @@ export async function runSuggest(paths: string[], opts: Opts, io: CliIO): Promis
   return loaded ? finish(loaded, opts, 0) : 0;
 }
 
+/** One grant of a side: `binding → role`, and the group it comes through. */
+function describeVia(v: Via): string {
+  return `${v.binding} → ${v.role}${v.group !== undefined ? ` (as a member of ${v.group})` : ''}`;
+}
+
 /** `palisade rbac sod`: exit 1 when a conflict is found. */
 export async function runSod(paths: string[], opts: Opts, io: CliIO): Promise<number> {
   const rulesFile = optString(opts, 'rules');
@@ -315,8 +321,8 @@ export async function runSod(paths: string[], opts: Opts, io: CliIO): Promise<nu
   else
     for (const f of findings) {
       io.stdout.write(`${f.severity} ${f.ruleId}: ${formatSubject(f.subject)} — ${f.title}\n`);
-      io.stdout.write(`  ${f.a.name}: ${f.a.via.map((v) => `${v.binding} → ${v.role}`).join('; ')}\n`);
-      io.stdout.write(`  ${f.b.name}: ${f.b.via.map((v) => `${v.binding} → ${v.role}`).join('; ')}\n`);
+      io.stdout.write(`  ${f.a.name}: ${f.a.via.map(describeVia).join('; ')}\n`);
+      io.stdout.write(`  ${f.b.name}: ${f.b.via.map(describeVia).join('; ')}\n`);
     }
   return finish(loaded, opts, findings.length > 0 ? 1 : 0);
 }
