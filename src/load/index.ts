@@ -10,7 +10,7 @@ export {
   type NodeLayout,
   type ReadNodeOptions,
 } from './node-root.js';
-export { nodeFactsFromCluster, type ClusterNodeOptions } from './node-cluster.js';
+export { componentWorkloads, nodeFactsFromCluster, type ClusterNodeOptions } from './node-cluster.js';
 export {
   readCluster,
   discoverTypes,

@@ -17,7 +17,7 @@ import {
   type FileSetName,
   type NodeFacts,
 } from '../controls/index.js';
-import type { InputIssue, Resource, SourceLocation } from '../core/index.js';
+import { podTemplateOf, type InputIssue, type Resource, type SourceLocation } from '../core/index.js';
 import { parseManifests } from './manifests.js';
 import { LineIndex } from './yaml-documents.js';
 import type { NodeFs, NodeStat } from './node-fs.js';
@@ -207,8 +207,41 @@ async function readStaticPod(
  * Pod from the live cluster (kube-system static pods) has none.
  */
 export function componentFactsFromPod(pod: Resource, containerName: string, file?: string): ComponentFacts {
-  const source = file ?? `Pod ${pod.ref.namespace ?? ''}/${pod.ref.name}`;
-  const spec = (pod.object.spec ?? {}) as { containers?: unknown };
+  return (
+    commandLineOf(pod, containerName, file)?.facts ?? { source: sourceName(pod, file), args: [], env: [] }
+  );
+}
+
+function sourceName(r: Resource, file: string | undefined): string {
+  return file ?? `${r.ref.kind} ${r.ref.namespace ?? ''}/${r.ref.name}`;
+}
+
+/** A container's command line in a pod template, with the field path of each argument. */
+export interface CommandLine {
+  facts: ComponentFacts;
+  /** Field path of each of `facts.args`. */
+  argPaths: string[];
+  /** Field path of the command line itself. */
+  commandPath: string;
+  /** The container, as parsed. */
+  container: Record<string, unknown>;
+  /** Field path of the pod spec (`spec`, `spec.template.spec`). */
+  specPath: string;
+}
+
+/**
+ * The command line of one container of any object with a pod template (a Pod, a DaemonSet):
+ * what `componentFactsFromPod` reads, for the template's container.
+ */
+export function commandLineOf(
+  resource: Resource,
+  containerName: string,
+  file?: string,
+): CommandLine | undefined {
+  const template = podTemplateOf(resource.object);
+  if (!template) return undefined;
+  const { specPath } = template;
+  const spec = template.spec as { containers?: unknown };
   const containers = Array.isArray(spec.containers) ? (spec.containers as Record<string, unknown>[]) : [];
   let index = containers.findIndex((c) => c.name === containerName);
   if (index < 0) index = 0;
@@ -216,13 +249,14 @@ export function componentFactsFromPod(pod: Resource, containerName: string, file
   const command = asStrings(c.command);
   const args = asStrings(c.args);
   const locate = (field: string): SourceLocation | undefined => {
-    if (!pod.source || file === undefined) return undefined;
-    const p = pod.source.locate(field);
+    if (!resource.source || file === undefined) return undefined;
+    const p = resource.source.locate(field);
     return { file, line: p.line, column: p.column };
   };
+  const at = `${specPath}.containers[${index}]`;
   const all = [
-    ...command.map((a, i) => ({ a, loc: locate(`spec.containers[${index}].command[${i}]`) })),
-    ...args.map((a, i) => ({ a, loc: locate(`spec.containers[${index}].args[${i}]`) })),
+    ...command.map((a, i) => ({ a, path: `${at}.command[${i}]` })),
+    ...args.map((a, i) => ({ a, path: `${at}.args[${i}]` })),
   ];
   // The binary is the first word of `command`; everything after it is a flag or its value.
   const flags = command.length > 0 ? all.slice(1) : all;
@@ -231,17 +265,25 @@ export function componentFactsFromPod(pod: Resource, containerName: string, file
         typeof e.name === 'string' && typeof e.value === 'string' ? [{ name: e.name, value: e.value }] : [],
       )
     : [];
-  const location = locate(`spec.containers[${index}].${command.length > 0 ? 'command' : 'args'}`);
+  const commandPath = `${at}.${command.length > 0 ? 'command' : 'args'}`;
+  const location = locate(commandPath);
   return {
-    source,
-    args: flags.map((f) => f.a),
-    ...(file !== undefined ? { argLocations: flags.map((f) => f.loc) } : {}),
-    ...(location ? { location } : {}),
-    env,
+    facts: {
+      source: sourceName(resource, file),
+      args: flags.map((f) => f.a),
+      ...(file !== undefined ? { argLocations: flags.map((f) => locate(f.path)) } : {}),
+      ...(location ? { location } : {}),
+      env,
+    },
+    argPaths: flags.map((f) => f.path),
+    commandPath,
+    container: c,
+    specPath,
   };
 }
 
-function lastFlag(args: readonly string[], flag: string): string | undefined {
+/** The value of the last occurrence of a flag (`--x=v` or `--x v`). */
+export function lastFlag(args: readonly string[], flag: string): string | undefined {
   let value: string | undefined;
   args.forEach((a, i) => {
     if (a.startsWith(`${flag}=`)) value = a.slice(flag.length + 1);

@@ -129,3 +129,49 @@ describe('palisade scan exit codes and outputs', () => {
     expect(io.out()).toMatch(/^palisade \d+\.\d+\.\d+/);
   });
 });
+
+describe('palisade scan: CIS checks on control-plane objects', () => {
+  const dir = path.join(import.meta.dirname, '../testdata/control-plane');
+  const scan = async (...extra: string[]) => {
+    const io = memoryIO({ cwd: dir });
+    const code = await main(['scan', '.', '-o', 'json', '--fail-on', 'none', '-q', ...extra], io);
+    const report = JSON.parse(io.out()) as Omit<JsonReport, 'findings'> & {
+      findings: (JsonReport['findings'][number] & {
+        message: string;
+        fieldPath?: string;
+        resource: { kind?: string };
+      })[];
+      controls: { id: string }[];
+    };
+    return { code, report, cp: report.findings.filter((f) => f.controlId.startsWith('control-plane/')) };
+  };
+
+  it('the static pod fails at its flags, kube-proxy at the ConfigMap its --config comes from', async () => {
+    const { code, report, cp } = await scan();
+    expect(code).toBe(0);
+    expect(report.inputErrors).toEqual([]);
+    const profiling = cp.find((f) => f.controlId === 'control-plane/1.2.15');
+    expect(profiling).toMatchObject({
+      resource: { kind: 'Pod', namespace: 'kube-system', name: 'kube-apiserver-cp1' },
+      location: { file: 'kube-apiserver.yaml', line: 15 },
+      fieldPath: 'spec.containers[0].command[2]',
+    });
+    const metrics = cp.find((f) => f.controlId === 'control-plane/4.3.1');
+    expect(metrics).toMatchObject({
+      resource: { kind: 'DaemonSet', namespace: 'kube-system', name: 'kube-proxy' },
+      location: { file: 'kube-proxy.yaml', line: 22 },
+    });
+    expect(metrics?.message).toContain(
+      '{.metricsBindAddress}=0.0.0.0:10249 in ConfigMap kube-system/kube-proxy key config.conf',
+    );
+    // --authorization-mode=Node,RBAC passes 1.2.6-1.2.8; every failing check has its rule.
+    expect(cp.map((f) => f.controlId)).not.toContain('control-plane/1.2.7');
+    const rules = new Set(report.controls.map((c) => c.id));
+    expect(cp.every((f) => rules.has(f.controlId))).toBe(true);
+  });
+
+  it('runs with the CIS framework only', async () => {
+    expect((await scan('--framework', 'nsa')).cp).toEqual([]);
+    expect((await scan('--framework', 'cis')).cp.length).toBeGreaterThan(0);
+  });
+});

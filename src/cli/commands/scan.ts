@@ -18,6 +18,9 @@ import {
   evaluateControls,
   parseExceptionList,
   type ExceptionRule,
+  componentWorkloadFindings,
+  evaluateComponentWorkloads,
+  toReportControls,
 } from '../../controls/index.js';
 import {
   applicableControls,
@@ -27,7 +30,7 @@ import {
   unknownSettingIds,
   type ScanConfig,
 } from '../../frameworks/index.js';
-import { loadFiles } from '../../load/index.js';
+import { componentWorkloads, loadFiles } from '../../load/index.js';
 import { buildReport, parseOutputSpecs, renderReport, type ReportFormat } from '../../report/index.js';
 import { useColor, type CliIO } from '../io.js';
 import { progressReporter } from '../progress.js';
@@ -192,6 +195,15 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
     evaluation.findings.push(...policies.findings);
     loaded.inputErrors.push(...policies.inputErrors);
   }
+  // The CIS flag checks on control-plane components the inventory holds as objects (static
+  // pods, kube-proxy's DaemonSet): the node checks that need no node. Not part of the scores.
+  const components = selection.value.sets.some((s) => s.framework === 'cis-1.10')
+    ? evaluateComponentWorkloads(componentWorkloads(loaded.inventory))
+    : [];
+  evaluation.findings.push(...componentWorkloadFindings(components));
+  const componentControls = new Map(
+    components.flatMap((c) => toReportControls(c.results)).map((c) => [c.id, c] as const),
+  );
   const namespaces = options.namespace?.length ? new Set(options.namespace) : undefined;
   // A Namespace object is in the scope of itself: `-n shop` keeps shop's own findings
   // (e.g. its missing default-deny policy).
@@ -239,7 +251,7 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
         remediation: c.remediation,
         frameworks: [...c.frameworks],
       }))
-      .concat(policies?.controls ?? []),
+      .concat(policies?.controls ?? [], [...componentControls.values()]),
     scores,
     scanDate,
     ...(rules.length > 0 || excepted.ignoredAnnotations.length > 0

@@ -28,17 +28,18 @@ function subjectOf(r: CheckResult): ResourceRef {
   return { apiVersion: NODE_API_VERSION, kind: 'NodeFile', name: file?.name ?? r.id };
 }
 
-function messageOf(r: CheckResult): string {
+/** What a failed check expected and what it found, as a finding message. */
+export function checkMessage(r: CheckResult): string {
   const failed = r.evidence.filter((e) => e.pass === false);
-  const seen = failed
-    .map((e) =>
-      e.source === 'file'
-        ? `${e.name} is ${e.mode ?? e.value} ${e.owner ?? ''}`.trim()
-        : e.found
-          ? `${e.name}=${e.value}`
-          : `${[...(e.alsoTried ?? []), e.name].join(', ')} not set`,
-    )
-    .join('; ');
+  // A setting two tests of the check read (`has X OR is absent`) is shown once.
+  const parts = failed.map((e) =>
+    e.source === 'file'
+      ? `${e.name} is ${e.mode ?? e.value} ${e.owner ?? ''}`.trim()
+      : e.found
+        ? `${e.name}=${e.value}${e.source === 'config' && e.location ? ` in ${e.location.file}` : ''}`
+        : `${[...(e.alsoTried ?? []), e.name].join(', ')} not set`,
+  );
+  const seen = [...new Set(parts)].join('; ');
   return `${r.text}: expected ${r.expected ?? 'a passing audit'}${seen ? `; found ${seen}` : ''}`;
 }
 
@@ -50,7 +51,7 @@ export function toFindings(results: readonly CheckResult[]): Finding[] {
       controlId: controlIdOf(r),
       title: r.text,
       severity: severityOf(r),
-      message: messageOf(r),
+      message: checkMessage(r),
       resource: subjectOf(r),
       ...(r.location ? { location: r.location } : {}),
       remediation: r.remediation,

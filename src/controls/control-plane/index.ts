@@ -64,7 +64,15 @@ export {
 } from './assemble.js';
 export { evaluateApiServerFlags, evaluateComponentFlags, type ComponentFlagsOptions } from './live.js';
 export {
+  COMPONENT_POD_LABELS,
+  componentWorkloadFindings,
+  evaluateComponentWorkloads,
+  type ComponentWorkload,
+  type ComponentWorkloadResult,
+} from './workloads.js';
+export {
   NODE_API_VERSION,
+  checkMessage,
   controlIdOf,
   severityOf,
   toFindings,
