@@ -16,6 +16,7 @@ interface JsonReport {
   summary: { resources: number; inputErrors: number };
   findings: {
     controlId: string;
+    message?: string;
     resource: { kind: string; namespace?: string; name: string };
     fieldPath?: string;
     location?: unknown;
@@ -111,6 +112,39 @@ describe.skipIf(!gate.run)('palisade scan --cluster against a real kube-apiserve
         },
       }),
     );
+    // kubeadm's kube-proxy: a DaemonSet whose --config comes from ConfigMap kube-proxy.
+    await admin.create(
+      k8s({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'kube-proxy', namespace: 'kube-system' },
+        data: { 'config.conf': 'kind: KubeProxyConfiguration\nmetricsBindAddress: 0.0.0.0:10249\n' },
+      }),
+    );
+    await admin.create(
+      k8s({
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'kube-proxy', namespace: 'kube-system' },
+        spec: {
+          selector: { matchLabels: { 'k8s-app': 'kube-proxy' } },
+          template: {
+            metadata: { labels: { 'k8s-app': 'kube-proxy' } },
+            spec: {
+              containers: [
+                {
+                  name: 'kube-proxy',
+                  image: 'registry.k8s.io/kube-proxy:v1.37.2',
+                  command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf'],
+                  volumeMounts: [{ name: 'kube-proxy', mountPath: '/var/lib/kube-proxy' }],
+                },
+              ],
+              volumes: [{ name: 'kube-proxy', configMap: { name: 'kube-proxy' } }],
+            },
+          },
+        },
+      }),
+    );
     await admin.create(
       k8s({
         apiVersion: 'apiextensions.k8s.io/v1',
@@ -187,6 +221,24 @@ describe.skipIf(!gate.run)('palisade scan --cluster against a real kube-apiserve
     ]) {
       expect(kinds).toContain(k);
     }
+  });
+
+  it('runs the CIS flag checks on the static pod and on kube-proxy with its ConfigMap', async () => {
+    const { report } = await scan(['--cluster', '--kubeconfig', cluster.admin.kubeconfig]);
+    const cp = report.findings.filter((f) => f.controlId.startsWith('control-plane/'));
+    const on = (name: string) => new Set(cp.filter((f) => f.resource.name === name).map((f) => f.controlId));
+    const apiserver = on('kube-apiserver-cp1');
+    // --profiling=false passes 1.2.15; --audit-log-path is missing (1.2.16).
+    expect(apiserver.has('control-plane/1.2.15')).toBe(false);
+    expect(apiserver.has('control-plane/1.2.16')).toBe(true);
+    expect(cp.find((f) => f.controlId === 'control-plane/1.2.16')).toMatchObject({
+      resource: { kind: 'Pod', namespace: 'kube-system', name: 'kube-apiserver-cp1' },
+      fieldPath: 'spec.containers[0].command',
+    });
+    expect([...on('kube-proxy')]).toEqual(['control-plane/4.3.1']);
+    expect(cp.find((f) => f.controlId === 'control-plane/4.3.1')?.message).toContain(
+      'metricsBindAddress}=0.0.0.0:10249 in ConfigMap kube-system/kube-proxy key config.conf',
+    );
   });
 
   it('never puts a Secret value into the report', async () => {
