@@ -3,6 +3,7 @@
  * (`isSorted`, `sum`, `min`, `max`, `indexOf`, `lastIndexOf`), strings extensions (`charAt`,
  * `replace`, `reverse`, `format`), URLs, quantities, IP/CIDR and the authorizer.
  */
+import { parse as semverParse, type SemVer } from 'semver';
 import type { Environment } from '@marcbachmann/cel-js';
 import { IPAddr, CIDR, parseCIDR, parseIP } from './net.js';
 import { registerTwoVariableComprehensions } from './two-var.js';
@@ -41,6 +42,62 @@ export type AuthorizerFn = (attrs: AuthorizerAttributes) => {
 
 class StringsNamespace {
   readonly name = 'strings';
+}
+
+/**
+ * Semantic version grammar (semver.org 2.0.0), as Kubernetes' `semver()` accepts it: no `v`
+ * prefix, no leading zeros in numbers, pre-release and build identifiers not empty.
+ */
+const NUMBER = '(?:0|[1-9][0-9]*)';
+const PRE_ID = `(?:${NUMBER}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)`;
+const SEMVER = new RegExp(
+  `^${NUMBER}\\.${NUMBER}\\.${NUMBER}(?:-${PRE_ID}(?:\\.${PRE_ID})*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$`,
+);
+
+/** A `kubernetes.Semver` value. */
+class Semver {
+  constructor(readonly version: SemVer) {}
+}
+
+/**
+ * With `normalize`: a leading `v` removed, leading zeros dropped, missing minor and patch
+ * numbers added (Kubernetes' normalizeAndParse).
+ */
+function parseSemver(text: string, normalize: boolean): Semver | string {
+  let s = text;
+  if (normalize) {
+    if (s.startsWith('v')) s = s.slice(1);
+    const parts = splitN(s, '.', 3).map((p) => {
+      if (p.length <= 1) return p;
+      const trimmed = p.replace(/^0+/, '');
+      return trimmed === '' || !/^[0-9]/.test(trimmed) ? `0${trimmed}` : trimmed;
+    });
+    if (parts.length < 3) {
+      if (/[+-]/.test(parts[parts.length - 1] ?? ''))
+        return 'short version cannot contain PreRelease/Build meta data';
+      while (parts.length < 3) parts.push('0');
+    }
+    s = parts.join('.');
+  }
+  if (!SEMVER.test(s)) return `invalid semantic version ${JSON.stringify(text)}`;
+  const v = semverParse(s);
+  return v ? new Semver(v) : `invalid semantic version ${JSON.stringify(text)}`;
+}
+
+/** Go's strings.SplitN: at most `n` parts, the last holding the rest. */
+function splitN(s: string, sep: string, n: number): string[] {
+  const parts = s.split(sep);
+  return parts.length <= n ? parts : [...parts.slice(0, n - 1), parts.slice(n - 1).join(sep)];
+}
+
+/** The `sets` extension (Kubernetes 1.29+): lists read as sets, elements compared by CEL equality. */
+class SetsNamespace {
+  readonly name = 'sets';
+}
+
+/** `sets.contains(a, b)`: every element of `b` is in `a` (true for an empty `b`). */
+function setContains(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return b.every((x) => a.some((y) => celEquals(y, x)));
 }
 
 const QUOTE_ESCAPES: Readonly<Record<string, string>> = {
@@ -233,6 +290,45 @@ export function registerKubernetesLibraries(env: Environment, _fn: AuthorizerFn 
     .registerConstant('jsonpatch', 'JsonPatchNamespace', new JsonPatchNamespace())
     .registerFunction('JsonPatchNamespace.escapeKey(string): string', (_ns: JsonPatchNamespace, k: string) =>
       k.replace(/~/g, '~0').replace(/\//g, '~1'),
+    )
+    // semver (Kubernetes 1.33+, version 1: with the normalize argument)
+    .registerType('kubernetes.Semver', Semver)
+    .registerFunction('semver(string): kubernetes.Semver', (t: string) => must(parseSemver(t, false)))
+    .registerFunction('semver(string, bool): kubernetes.Semver', (t: string, n: boolean) =>
+      must(parseSemver(t, n)),
+    )
+    .registerFunction('isSemver(string): bool', (t: string) => typeof parseSemver(t, false) !== 'string')
+    .registerFunction(
+      'isSemver(string, bool): bool',
+      (t: string, n: boolean) => typeof parseSemver(t, n) !== 'string',
+    )
+    .registerFunction('kubernetes.Semver.major(): int', (v: Semver) => BigInt(v.version.major))
+    .registerFunction('kubernetes.Semver.minor(): int', (v: Semver) => BigInt(v.version.minor))
+    .registerFunction('kubernetes.Semver.patch(): int', (v: Semver) => BigInt(v.version.patch))
+    .registerFunction('kubernetes.Semver.compareTo(kubernetes.Semver): int', (a: Semver, b: Semver) =>
+      BigInt(a.version.compare(b.version)),
+    )
+    .registerFunction(
+      'kubernetes.Semver.isLessThan(kubernetes.Semver): bool',
+      (a: Semver, b: Semver) => a.version.compare(b.version) < 0,
+    )
+    .registerFunction(
+      'kubernetes.Semver.isGreaterThan(kubernetes.Semver): bool',
+      (a: Semver, b: Semver) => a.version.compare(b.version) > 0,
+    )
+    .registerType('SetsNamespace', SetsNamespace)
+    .registerConstant('sets', 'SetsNamespace', new SetsNamespace())
+    .registerFunction(
+      'SetsNamespace.contains(list, list): bool',
+      (_ns: SetsNamespace, a: unknown[], b: unknown[]) => setContains(a, b),
+    )
+    .registerFunction(
+      'SetsNamespace.equivalent(list, list): bool',
+      (_ns: SetsNamespace, a: unknown[], b: unknown[]) => setContains(a, b) && setContains(b, a),
+    )
+    .registerFunction(
+      'SetsNamespace.intersects(list, list): bool',
+      (_ns: SetsNamespace, a: unknown[], b: unknown[]) => a.some((x) => b.some((y) => celEquals(x, y))),
     )
     .registerType('StringsNamespace', StringsNamespace)
     .registerConstant('strings', 'StringsNamespace', new StringsNamespace())

@@ -1,17 +1,65 @@
 /**
- * Two-variable comprehensions (`all(k, v, p)`, `exists(k, v, p)`, `exists_one(k, v, p)` on
- * lists, with the index as first variable, and on maps, with the key): the comprehension
- * extension Kubernetes enables. cel-js lacks them, so each is expanded when parsed into
+ * Two-variable comprehensions, the extension Kubernetes enables from 1.32: `all(k, v, p)`,
+ * `exists(k, v, p)`, `existsOne(k, v, p)` (also `exists_one`), and `transformList(k, v, [f,] e)`,
+ * `transformMap(k, v, [f,] e)`, `transformMapEntry(k, v, [f,] e)`, on lists (the first
+ * variable is the index) and maps (the key). cel-js lacks them, so each is expanded when
+ * parsed into a one-variable macro over the receiver's keys, e.g.
  *
  *     cel.bind(r, RECEIVER, keysOf(r).all(k, cel.bind(v, r[k], PREDICATE)))
  *
- * built by parsing that template and substituting the receiver and predicate nodes.
+ * built by parsing that template and substituting the receiver and argument nodes.
  */
 import { Environment } from '@marcbachmann/cel-js';
 
 const RECV = '__palisade_r';
 const KEYS = '__palisade_keys';
-const KINDS = ['all', 'exists', 'exists_one'] as const;
+const FILTERED = '__palisade_ks';
+const ZIP = '__palisade_zip';
+const MERGE = '__palisade_merge';
+
+/** `v` bound to the element of key `k` around an argument. */
+const bound = (k: string, v: string, arg: string): string => `cel.bind(${v}, ${RECV}[${k}], ${arg})`;
+
+/**
+ * Each macro: its name, whether it takes a filter before its expression, what it returns, and
+ * the one-variable form it expands to (`keys` is the receiver's keys, already filtered).
+ */
+const MACROS: readonly {
+  name: string;
+  filter: boolean;
+  returns: string;
+  template: (k: string, v: string, keys: string) => string;
+}[] = [
+  ...(['all', 'exists', 'exists_one', 'existsOne'] as const).map((name) => ({
+    name,
+    filter: false,
+    returns: 'bool',
+    template: (k: string, v: string, keys: string) =>
+      `${keys}.${name === 'existsOne' ? 'exists_one' : name}(${k}, ${bound(k, v, '__PREDICATE__')})`,
+  })),
+  ...[false, true].flatMap((filter) => [
+    {
+      name: 'transformList',
+      filter,
+      returns: 'list<dyn>',
+      template: (k: string, v: string, keys: string) => `${keys}.map(${k}, ${bound(k, v, '__EXPR__')})`,
+    },
+    {
+      name: 'transformMap',
+      filter,
+      returns: 'map<dyn, dyn>',
+      template: (k: string, v: string, keys: string) =>
+        `${ZIP}(${keys}, ${keys}.map(${k}, ${bound(k, v, '__EXPR__')}))`,
+    },
+    {
+      name: 'transformMapEntry',
+      filter,
+      returns: 'map<dyn, dyn>',
+      template: (k: string, v: string, keys: string) =>
+        `${MERGE}(${keys}.map(${k}, ${bound(k, v, '__EXPR__')}))`,
+    },
+  ]),
+];
 const LEXER_FIELDS = ['input', 'pos', 'length', 'tokenPos', 'tokenType', 'tokenValue'];
 
 /** Indices of a list, or keys of a map. */
@@ -69,11 +117,42 @@ function substitute(root: unknown, nodeClass: unknown, map: ReadonlyMap<string, 
   return root;
 }
 
-/** Registers the two-variable forms of all, exists and exists_one on an environment. */
+/** `transformMap`'s result: each key with its value (keys are strings, as cel-js keeps maps). */
+function zip(keys: unknown[], values: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  keys.forEach((k, i) => {
+    Object.defineProperty(out, String(k), {
+      value: values[i],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  });
+  return out;
+}
+
+/** `transformMapEntry`'s result: the entries of every map the expression gave, keys unique. */
+function merge(maps: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const m of maps) {
+    if (m === null || typeof m !== 'object' || Array.isArray(m))
+      throw new Error('transformMapEntry: the expression must return a map');
+    for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
+      if (Object.hasOwn(out, k)) throw new Error(`insert failed: key ${k} already exists`);
+      Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return out;
+}
+
+/** Registers the two-variable comprehensions on an environment. */
 export function registerTwoVariableComprehensions(env: Environment): void {
   const templates = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
-  templates.registerFunction(`${KEYS}(dyn): list<dyn>`, keysOf);
-  env.registerFunction(`${KEYS}(dyn): list<dyn>`, keysOf);
+  for (const e of [templates, env]) {
+    e.registerFunction(`${KEYS}(dyn): list<dyn>`, keysOf);
+    e.registerFunction(`${ZIP}(list<dyn>, list<dyn>): map<dyn, dyn>`, zip);
+    e.registerFunction(`${MERGE}(list<dyn>): map<dyn, dyn>`, merge);
+  }
   const nodeClass = (templates.parse('1') as unknown as { ast: { constructor: unknown } }).ast.constructor;
   const identifier = (n: unknown): string => {
     const node = n as Node;
@@ -81,10 +160,11 @@ export function registerTwoVariableComprehensions(env: Environment): void {
       throw new Error('iteration variables must be identifiers');
     return node.args;
   };
-  for (const kind of KINDS) {
+  for (const macro of MACROS) {
     for (const receiverType of ['list', 'map']) {
+      const params = macro.filter ? 'ast, ast, ast, ast' : 'ast, ast, ast';
       env.registerFunction(
-        `${receiverType}.${kind}(ast, ast, ast): bool`,
+        `${receiverType}.${macro.name}(${params}): ${macro.returns}`,
         ({
           args,
           receiver,
@@ -96,7 +176,11 @@ export function registerTwoVariableComprehensions(env: Environment): void {
         }) => {
           const k = identifier(args[0]);
           const v = identifier(args[1]);
-          const text = `cel.bind(${RECV}, __RECEIVER__, ${KEYS}(${RECV}).${kind}(${k}, cel.bind(${v}, ${RECV}[${k}], __PREDICATE__)))`;
+          if (k === v) throw new Error(`${macro.name}: the two iteration variables must differ`);
+          const body = macro.filter
+            ? `cel.bind(${FILTERED}, ${KEYS}(${RECV}).filter(${k}, ${bound(k, v, '__FILTER__')}), ${macro.template(k, v, FILTERED)})`
+            : macro.template(k, v, `${KEYS}(${RECV})`);
+          const text = `cel.bind(${RECV}, __RECEIVER__, ${body})`;
           // cel-js parsers share one lexer: keep the outer parse's position across the template parse.
           const lexer = parser.lexer;
           const saved = LEXER_FIELDS.map((f) => lexer[f]);
@@ -104,15 +188,18 @@ export function registerTwoVariableComprehensions(env: Environment): void {
           try {
             ast = (templates.parse(text) as unknown as { ast: unknown }).ast;
           } finally {
-            LEXER_FIELDS.forEach((f, i) => (lexer[f] = saved[i]));
+            LEXER_FIELDS.forEach((f, j) => (lexer[f] = saved[j]));
           }
+          const last = args[args.length - 1];
           return {
             callAst: substitute(
               ast,
               nodeClass,
               new Map([
                 ['__RECEIVER__', receiver],
-                ['__PREDICATE__', args[2]],
+                ['__PREDICATE__', last],
+                ['__EXPR__', last],
+                ['__FILTER__', args[2]],
               ]),
             ),
           };
