@@ -141,6 +141,10 @@ describe('Kubernetes CEL libraries', () => {
     ["semver('1.0.0-alpha.2').isLessThan(semver('1.0.0-alpha.10'))", true],
     ["semver('1.0.0+a').compareTo(semver('1.0.0+b'))", 0n],
     ["semver('2.0.0').isGreaterThan(semver('1.99.99'))", true],
+    ["semver('v01.01', true) == semver('1.1.0')", true],
+    ["semver('1.2.3') != semver('1.0.0')", true],
+    ["isSemver(' 1.0.0', true) || isSemver('1. 0.0', true) || isSemver('', true)", false],
+    ["isSemver('1', true)", true],
     // jsonpatch
     ["jsonpatch.escapeKey('a/b~c')", 'a~1b~0c'],
     // null next to a typed branch, as cel-go allows

@@ -302,6 +302,10 @@ export function registerKubernetesLibraries(env: Environment, _fn: AuthorizerFn 
       'isSemver(string, bool): bool',
       (t: string, n: boolean) => typeof parseSemver(t, n) !== 'string',
     )
+    .registerOperator(
+      'kubernetes.Semver == kubernetes.Semver',
+      (a: Semver, b: Semver) => a.version.compare(b.version) === 0,
+    )
     .registerFunction('kubernetes.Semver.major(): int', (v: Semver) => BigInt(v.version.major))
     .registerFunction('kubernetes.Semver.minor(): int', (v: Semver) => BigInt(v.version.minor))
     .registerFunction('kubernetes.Semver.patch(): int', (v: Semver) => BigInt(v.version.patch))
