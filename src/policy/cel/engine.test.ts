@@ -59,7 +59,6 @@ describe('Kubernetes CEL libraries', () => {
     ["'hello'.charAt(1)", 'e'],
     ["'a-b-c'.replace('-', '+')", 'a+b+c'],
     ["'a-b-c'.replace('-', '+', 1)", 'a+b-c'],
-    ["'abc'.reverse()", 'cba'],
     ['strings.quote(\'say "hi"\\n\')', '"say \\"hi\\"\\n"'],
     ["'  x '.trim()", 'x'],
     ["'A,B'.lowerAscii().split(',')", ['a', 'b']],
@@ -126,6 +125,15 @@ describe('Kubernetes CEL libraries', () => {
     ['sets.equivalent([1], [1, 2])', false],
     ['sets.intersects([1, 2], [2, 5])', true],
     ['sets.intersects([], [1])', false],
+    // lists extension
+    ['[1, 2, 3, 4].slice(1, 3)', [2n, 3n]],
+    ['[1, [2, [3]]].flatten()', [1n, 2n, [3n]]],
+    ['[1, [2, [3]]].flatten(2)', [1n, 2n, 3n]],
+    ['[1, 2, 1.0, 3].distinct()', [1n, 2n, 3n]],
+    ["['b', 'a'].reverse()", ['a', 'b']],
+    ["['b', 'c', 'a'].sort()", ['a', 'b', 'c']],
+    ["['bb', 'a', 'ccc'].sortBy(s, s.size())", ['a', 'bb', 'ccc']],
+    ['lists.range(3)', [0n, 1n, 2n]],
     // semver
     ["isSemver('1.2.3-rc.1+build.5')", true],
     ["isSemver('v1.2.3')", false],
@@ -161,6 +169,13 @@ describe('Kubernetes CEL libraries', () => {
     ["'abc'.charAt(9)", 'index out of range'],
     ["authorizer.path('/healthz').check('get').allowed()", 'not available offline'],
     ["semver('1.2')", 'invalid semantic version "1.2"'],
+    ['[1, 2].slice(2, 1)', 'start index must be less than or equal to end index'],
+    ['[1, 2].slice(0, 3)', 'list is length 2'],
+    ['[1].flatten(-1)', 'level must be non-negative'],
+    ["[1, 'a'].sort()", 'list elements must have the same type'],
+    ['lists.range(-1)', 'size must be non-negative'],
+    // Kubernetes enables strings extension version 2, which has no reverse().
+    ["'abc'.reverse()", 'reverse'],
     ["semver('1.0-rc', true)", 'short version cannot contain PreRelease/Build meta data'],
     ["{'a': 1, 'b': 1}.transformMapEntry(k, v, {'x': v})", 'key x already exists'],
   ])('%s is an evaluation error', (expr, message) => {

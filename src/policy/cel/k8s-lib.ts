@@ -1,7 +1,7 @@
 /**
  * The Kubernetes CEL libraries on top of the standard ones: regex (`find`, `findAll`), lists
  * (`isSorted`, `sum`, `min`, `max`, `indexOf`, `lastIndexOf`), strings extensions (`charAt`,
- * `replace`, `reverse`, `format`), URLs, quantities, IP/CIDR and the authorizer.
+ * `replace`, `format`), URLs, quantities, IP/CIDR and the authorizer.
  */
 import { parse as semverParse, type SemVer } from 'semver';
 import type { Environment } from '@marcbachmann/cel-js';
@@ -195,6 +195,46 @@ function compare(a: unknown, b: unknown): number {
   return fail('no such overload for comparison of list elements');
 }
 
+/** The `lists` namespace of the lists extension (`lists.range`). */
+class ListsNamespace {
+  readonly name = 'lists';
+}
+
+/** CEL's type of a list element, for the same-type rule of `sort()`. */
+function celTypeOf(v: unknown): string {
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'number') return 'double';
+  return typeof v;
+}
+
+/**
+ * `list.sort()` and `sortBy`: the list in the order of its keys, which must be comparable and
+ * of one type ("list elements must have the same type").
+ */
+export function sortByKeys(list: readonly unknown[], keys: readonly unknown[]): unknown[] {
+  if (list.length !== keys.length) fail('sortBy: a key for every element is needed');
+  if (keys.length === 0) return [...list];
+  const type = celTypeOf(keys[0]);
+  if (!['int', 'double', 'string', 'boolean'].includes(type)) fail('list elements must be comparable');
+  if (keys.some((k) => celTypeOf(k) !== type)) fail('list elements must have the same type');
+  const order = keys.map((_k, i) => i).sort((i, j) => compare(keys[i], keys[j]));
+  return order.map((i) => list[i]);
+}
+
+/** `list.flatten(depth)`: nested lists opened `depth` levels deep. */
+function flattenList(list: readonly unknown[], depth: number): unknown[] {
+  if (depth < 0) fail('level must be non-negative');
+  const out: unknown[] = [];
+  for (const v of list) {
+    if (Array.isArray(v) && depth > 0) out.push(...flattenList(v, depth - 1));
+    else out.push(v);
+  }
+  return out;
+}
+
+/** Largest list `lists.range` builds, as the API server's CEL (10,000,000). */
+const MAX_RANGE = 10_000_000;
+
 /** Implements the `format` strings extension (%s %d %f %e %x %X %o %b %%). */
 export function formatString(fmt: string, args: readonly unknown[]): string {
   let i = 0;
@@ -349,6 +389,29 @@ export function registerKubernetesLibraries(env: Environment, _fn: AuthorizerFn 
       return n < 0n ? all : all.slice(0, Number(n));
     })
     // lists
+    // lists extension (Kubernetes 1.34+: version 3)
+    .registerFunction('list.slice(int, int): list', (l: unknown[], a: bigint, b: bigint) => {
+      if (a < 0n || b < 0n) fail(`cannot slice(${a}, ${b}), negative indexes not supported`);
+      if (a > b) fail(`cannot slice(${a}, ${b}), start index must be less than or equal to end index`);
+      if (BigInt(l.length) < b) fail(`cannot slice(${a}, ${b}), list is length ${l.length}`);
+      return l.slice(Number(a), Number(b));
+    })
+    .registerFunction('list.flatten(): list', (l: unknown[]) => flattenList(l, 1))
+    .registerFunction('list.flatten(int): list', (l: unknown[], d: bigint) => flattenList(l, Number(d)))
+    .registerFunction('list.distinct(): list', (l: unknown[]) => {
+      const out: unknown[] = [];
+      for (const v of l) if (!out.some((o) => celEquals(o, v))) out.push(v);
+      return out;
+    })
+    .registerFunction('list.reverse(): list', (l: unknown[]) => [...l].reverse())
+    .registerFunction('list.sort(): list', (l: unknown[]) => sortByKeys(l, l))
+    .registerType('ListsNamespace', ListsNamespace)
+    .registerConstant('lists', 'ListsNamespace', new ListsNamespace())
+    .registerFunction('ListsNamespace.range(int): list<int>', (_ns: ListsNamespace, n: bigint) => {
+      if (n < 0n) fail(`lists.range: size must be non-negative, got ${n}`);
+      if (n > BigInt(MAX_RANGE)) fail(`lists.range: size ${n} exceeds maximum allowed (${MAX_RANGE})`);
+      return Array.from({ length: Number(n) }, (_v, i) => BigInt(i));
+    })
     .registerFunction('list.isSorted(): bool', (l: unknown[]) =>
       l.every((x, i) => i === 0 || compare(l[i - 1], x) <= 0),
     )
@@ -388,7 +451,6 @@ export function registerKubernetesLibraries(env: Environment, _fn: AuthorizerFn 
         return parts.slice(0, k + 1).join(b) + (parts.length > k + 1 ? a + parts.slice(k + 1).join(a) : '');
       },
     )
-    .registerFunction('string.reverse(): string', (s: string) => Array.from(s).reverse().join(''))
     .registerFunction('string.format(list): string', (s: string, args: unknown[]) => formatString(s, args))
     // URLs
     .registerType('kubernetes.URL', KubeURL)

@@ -10,12 +10,15 @@
  * built by parsing that template and substituting the receiver and argument nodes.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { sortByKeys } from './k8s-lib.js';
 
 const RECV = '__palisade_r';
 const KEYS = '__palisade_keys';
 const FILTERED = '__palisade_ks';
 const ZIP = '__palisade_zip';
 const MERGE = '__palisade_merge';
+const SORT_BY = '__palisade_sort_by';
+const ID = '__palisade_id';
 
 /** `v` bound to the element of key `k` around an argument. */
 const bound = (k: string, v: string, arg: string): string => `cel.bind(${v}, ${RECV}[${k}], ${arg})`;
@@ -154,12 +157,62 @@ export function registerTwoVariableComprehensions(env: Environment): void {
     e.registerFunction(`${MERGE}(list<dyn>): map<dyn, dyn>`, merge);
   }
   const nodeClass = (templates.parse('1') as unknown as { ast: { constructor: unknown } }).ast.constructor;
+  /** Parses a template and puts the macro's own nodes where its placeholders are. */
+  const expand = (
+    text: string,
+    parser: { lexer: Record<string, unknown> },
+    nodes: ReadonlyMap<string, unknown>,
+  ): unknown => {
+    // cel-js parsers share one lexer: keep the outer parse's position across the template parse.
+    const lexer = parser.lexer;
+    const saved = LEXER_FIELDS.map((f) => lexer[f]);
+    let ast: unknown;
+    try {
+      ast = (templates.parse(text) as unknown as { ast: unknown }).ast;
+    } finally {
+      LEXER_FIELDS.forEach((f, j) => (lexer[f] = saved[j]));
+    }
+    return substitute(ast, nodeClass, nodes);
+  };
   const identifier = (n: unknown): string => {
     const node = n as Node;
     if (node.op !== 'id' || typeof node.args !== 'string')
       throw new Error('iteration variables must be identifiers');
     return node.args;
   };
+  // `list.sortBy(e, key)` (lists extension): the list ordered by each element's key.
+  for (const e of [templates, env]) {
+    e.registerFunction(`${SORT_BY}(list<dyn>, list<dyn>): list<dyn>`, (l: unknown[], keys: unknown[]) =>
+      sortByKeys(l, keys),
+    );
+    e.registerFunction(`${ID}(dyn): dyn`, (x: unknown) => x);
+  }
+  env.registerFunction(
+    'list.sortBy(ast, ast): list<dyn>',
+    ({
+      args,
+      receiver,
+      parser,
+    }: {
+      args: unknown[];
+      receiver: unknown;
+      parser: { lexer: Record<string, unknown> };
+    }) => {
+      const e = identifier(args[0]);
+      // The key sits in a call: a macro keeps its bare body where substitution does not reach.
+      const text = `cel.bind(${RECV}, __RECEIVER__, ${SORT_BY}(${RECV}, ${RECV}.map(${e}, ${ID}(__EXPR__))))`;
+      return {
+        callAst: expand(
+          text,
+          parser,
+          new Map([
+            ['__RECEIVER__', receiver],
+            ['__EXPR__', args[1]],
+          ]),
+        ),
+      };
+    },
+  );
   for (const macro of MACROS) {
     for (const receiverType of ['list', 'map']) {
       const params = macro.filter ? 'ast, ast, ast, ast' : 'ast, ast, ast';
@@ -181,20 +234,11 @@ export function registerTwoVariableComprehensions(env: Environment): void {
             ? `cel.bind(${FILTERED}, ${KEYS}(${RECV}).filter(${k}, ${bound(k, v, '__FILTER__')}), ${macro.template(k, v, FILTERED)})`
             : macro.template(k, v, `${KEYS}(${RECV})`);
           const text = `cel.bind(${RECV}, __RECEIVER__, ${body})`;
-          // cel-js parsers share one lexer: keep the outer parse's position across the template parse.
-          const lexer = parser.lexer;
-          const saved = LEXER_FIELDS.map((f) => lexer[f]);
-          let ast: unknown;
-          try {
-            ast = (templates.parse(text) as unknown as { ast: unknown }).ast;
-          } finally {
-            LEXER_FIELDS.forEach((f, j) => (lexer[f] = saved[j]));
-          }
           const last = args[args.length - 1];
           return {
-            callAst: substitute(
-              ast,
-              nodeClass,
+            callAst: expand(
+              text,
+              parser,
               new Map([
                 ['__RECEIVER__', receiver],
                 ['__PREDICATE__', last],
