@@ -31,7 +31,9 @@ const CONFIG_MAP = {
  * Boolean expressions; an error is a result too. Known differences, left out (docs/policy.md):
  * the API server types `object` from the resource's schema and refuses list and map literals
  * mixing types, so `[object.data.replicas, 1]` and `sets.contains([1, 2], [2.0])` do not
- * compile there; Palisade reads objects as dynamic JSON and accepts both.
+ * compile there; Palisade reads objects as dynamic JSON and accepts both. The CEL library
+ * Palisade uses keeps map keys as strings (`{1: 'x'}` formats as `{"1":"x"}`) and timestamps in
+ * UTC (`string()` of one parsed with an offset is written in UTC).
  */
 const CASES: readonly string[] = [
   // sets
@@ -103,6 +105,87 @@ const CASES: readonly string[] = [
   "ip('::1').isLoopback() && ip('fe80::1').isLinkLocalUnicast()",
   "isCIDR('10.0.0.1/8')",
   "url('https://example.com:8443/a b').getPort() == '8443'",
+  // edge cases of the strings, format, regex and conversion functions
+  "'hello'.substring(2) == 'llo'",
+  "'hello'.substring(3, 9) == ''",
+  "'hello'.indexOf('l', 3) == 3",
+  "'hello'.charAt(5) == ''",
+  "'a,b,c'.split(',', 2) == ['a', 'b,c']",
+  "'aaa'.replace('a', 'b', 2) == 'bba'",
+  "'%x %X %o %b'.format([255, 255, 8, 5]) == 'ff FF 10 101'",
+  "'%x'.format(['hi']) == '6869'",
+  "'%s'.format([[1, 'a']]) == '[1, a]'",
+  "'%e'.format([1234.5]) == '1.234500e+03'",
+  "'%f'.format([1.0]) == '1.000000'",
+  "'%.1f'.format([2.25]) == '2.2'",
+  "'%d'.format([1.5]) == '1'",
+  "'abc'.find('x') == ''",
+  "int('1.5') == 1",
+  "double('2.5') == 2.5 && int('-7') == -7 && uint('7') == 7u",
+  "string(2.0) == '2' && string(1u) == '1'",
+  '9223372036854775807 * 2 > 0',
+  '1 / 0 == 0',
+  '5 % 3 == 2 && -5 % 3 == -2',
+  // maps, optionals, comprehensions
+  "'app' in object.metadata.labels && !('x' in object.metadata.labels)",
+  'has(object.metadata.labels.app) && !has(object.metadata.annotations)',
+  '[1, 2, 3].map(x, x > 1, x * 2) == [4, 6]',
+  '[1, 2, 3].exists_one(x, x > 2)',
+  "optional.ofNonZeroValue('').orValue('empty') == 'empty'",
+  'optional.none().or(optional.of(2)).value() == 2',
+  'object.data.?missing.hasValue() == false',
+  "{'a': 1}[?'b'].orValue(0) == 0",
+  '[1, 2][?5].orValue(9) == 9',
+  'cel.bind(x, 2, x * x) == 4',
+  // quantity, URL, IP, CIDR edge cases
+  "quantity('1.5').isInteger()",
+  "quantity('-2Gi').sign() == -1 && quantity('0').sign() == 0",
+  "quantity('1Gi').compareTo(quantity('1024Mi')) == 0",
+  "quantity('2').sub(3).asInteger() == -1",
+  "isQuantity('1.2.3')",
+  "url('https://[::1]:80/p?x=1&x=2').getHostname() == '::1'",
+  "url('https://example.com/p?x=1&x=2').getQuery() == {'x': ['1', '2']}",
+  "isURL('example.com/path')",
+  "ip('2001:db8::1').family() == 6 && ip('8.8.8.8').isGlobalUnicast()",
+  "ip('::ffff:1.2.3.4').family() == 4",
+  "cidr('10.1.2.3/8').masked() == cidr('10.0.0.0/8') && cidr('10.0.0.0/8').prefixLength() == 8",
+  "cidr('10.0.0.0/8').containsCIDR('10.1.0.0/16')",
+  "string(cidr('::1/128').ip()) == '::1'",
+  // timestamps and durations
+  "timestamp('2024-03-10T12:34:56Z').getHours() == 12",
+  "timestamp('2024-03-10T12:34:56Z').getHours('America/New_York') == 8",
+  "timestamp('2024-03-10T00:00:00Z').getDayOfWeek() == 0",
+  "duration('1h').getMinutes() == 60",
+  "timestamp('2024-01-01T00:00:00Z') + duration('24h') == timestamp('2024-01-02T00:00:00Z')",
+  "string(duration('90s')) == '90s'",
+  // values (compared as CEL's string() of them)
+  "'%s'.format([[1, 2]])",
+  "'%s'.format([{'a': 'b'}])",
+  "'%s'.format([['x', 'y']])",
+  "'%e'.format([1234.5])",
+  "'%.1f'.format([2.25])",
+  "'%.2f'.format([1.005])",
+  "'%.0f'.format([0.5])",
+  "'%s'.format([1.5])",
+  "'%s'.format([duration('90s')])",
+  "string(duration('1h30m'))",
+  "string(timestamp('2024-01-01T00:00:00Z'))",
+  "'%f'.format([1234567.5])",
+  "'%.3e'.format([0.00015])",
+  "'%e'.format([-2.0])",
+  "'%e'.format([0.0])",
+  "'%.2e'.format([1e100])",
+  "'%s'.format([[1.5, true, null, 'q\"', duration('2s'), timestamp('2024-01-01T00:00:00Z')]])",
+  "'%s'.format([{'b': 1, 'a': [2]}])",
+  "'%.2f'.format([2.675])",
+  "'%.1f'.format([0.25])",
+  "'%.1f'.format([0.35])",
+  "'%s'.format([b'ab'])",
+  "string(duration('-1.5s'))",
+  "string(duration('1ms'))",
+  "sign(quantity('-2Gi'))",
+  "quantity('-2Gi').sign()",
+  "quantity('0').sign()",
   // optionals and numbers
   "object.metadata.?annotations.?team.orValue('none') == 'none'",
   "object.data[?'replicas'].hasValue() && int(object.data.replicas) > 2",
@@ -179,7 +262,10 @@ describe.skipIf(!gate.run)('CEL agrees with kube-apiserver', () => {
           const kind = (o as { kind: string }).kind.toLowerCase();
           const plural = kind.endsWith('policy') ? `${kind.slice(0, -1)}ies` : `${kind}s`;
           const res = await call('POST', `/apis/admissionregistration.k8s.io/v1/${plural}`, o);
-          if (res.status === 422 && JSON.stringify(res.json).includes('compilation failed')) {
+          if (
+            res.status === 422 &&
+            /compilation failed|program instantiation failed/.test(JSON.stringify(res.json))
+          ) {
             refused.add(i);
             break;
           }
@@ -209,10 +295,18 @@ describe.skipIf(!gate.run)('CEL agrees with kube-apiserver', () => {
       });
       const h = res.headers.warning;
       const list = h === undefined ? [] : Array.isArray(h) ? h : [h];
-      const text = list.join('\n');
-      const m = new RegExp(`case-${i}:(true|false|error)`).exec(text);
-      expect(m, `no warning for case ${i} yet (status ${res.status})`).not.toBeNull();
-      return m?.[1] ?? '';
+      // RFC 7234 warning values, `299 - "text"`, UTF-8 bytes decoded by node:http as latin1.
+      const texts = list.flatMap((raw) =>
+        [
+          ...Buffer.from(raw, 'latin1')
+            .toString('utf8')
+            .matchAll(/299 - "((?:[^"\\]|\\.)*)"/g),
+        ].map((m) => (m[1] ?? '').replace(/\\(.)/g, '$1')),
+      );
+      const marker = `case-${i}:`;
+      const text = texts.find((t) => t.includes(marker));
+      expect(text, `no warning for case ${i} yet (status ${res.status})`).toBeDefined();
+      return (text ?? '').slice((text ?? '').indexOf(marker) + marker.length);
     }, 60_000);
   }
 
@@ -226,10 +320,10 @@ describe.skipIf(!gate.run)('CEL agrees with kube-apiserver', () => {
       if (server !== ours) differ.push(`${expr}: kube-apiserver ${server}, Palisade ${ours}`);
     }
     console.log(
-      `cel differential: ${CASES.length} expressions, ${CASES.length - differ.length} agree; the API server gave ${JSON.stringify(counts)}`,
+      `cel differential: ${CASES.length} expressions, ${CASES.length - differ.length} agree; the API server gave true ${counts['true'] ?? 0}, false ${counts['false'] ?? 0}, error ${counts['error'] ?? 0}, other values ${CASES.length - (counts['true'] ?? 0) - (counts['false'] ?? 0) - (counts['error'] ?? 0)}`,
     );
     expect(differ).toEqual([]);
     // Each outcome occurs, so the comparison could fail in every direction.
-    expect(Object.keys(counts).sort()).toEqual(['error', 'false', 'true']);
+    for (const outcome of ['true', 'false', 'error']) expect(counts[outcome] ?? 0).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -79,7 +79,21 @@ describe('Kubernetes CEL libraries', () => {
     ["quantity('2k').asInteger()", 2000n],
     ["quantity('1.5').asApproximateFloat()", 1.5],
     ["quantity('1Gi').add(quantity('512Mi')).compareTo(quantity('1536Mi'))", 0n],
-    ["quantity('1').sub(1).sign()", 0n],
+    ["sign(quantity('1').sub(1))", 0n],
+    ["sign(quantity('-2Gi'))", -1n],
+    // format and string() as the API server writes them
+    ["'%.1f|%.0f|%.2f'.format([2.25, 0.5, 2.675])", '2.2|0|2.67'],
+    ["'%f'.format([1234567.5])", '1,234,567.500000'],
+    ["'%e|%.2e'.format([1234.5, 0.00015])", '1.234500×10⁰³|1.500000×10⁻⁰⁴'],
+    ["'%s'.format([[1.5, 'q', null, duration('2s')]])", '[1.500000, "q", null, duration("2s")]'],
+    ["'%s'.format([{'b': 1, 'a': ['x']}])", '{"a":["x"], "b":1}'],
+    [
+      "string(duration('-1.5s')) + ' ' + string(duration('1ms')) + ' ' + string(duration('1h30m'))",
+      '-1.5s 0.001s 5400s',
+    ],
+    ["string(timestamp('2024-01-01T10:00:00.5+02:00'))", '2024-01-01T08:00:00.5Z'],
+    ["optional.ofNonZeroValue('').orValue('empty') + optional.ofNonZeroValue('x').orValue('')", 'emptyx'],
+    ['optional.ofNonZeroValue([]).hasValue() || optional.ofNonZeroValue(0).hasValue()', false],
     ["isQuantity('12 apples')", false],
     // IP and CIDR
     ["ip('10.1.2.3').family()", 4n],
@@ -174,12 +188,22 @@ describe('Kubernetes CEL libraries', () => {
     ['[1].flatten(-1)', 'level must be non-negative'],
     ["[1, 'a'].sort()", 'list elements must have the same type'],
     ['lists.range(-1)', 'size must be non-negative'],
+    ["quantity('1').sign()", 'sign'],
     // Kubernetes enables strings extension version 2, which has no reverse().
     ["'abc'.reverse()", 'reverse'],
     ["semver('1.0-rc', true)", 'short version cannot contain PreRelease/Build meta data'],
     ["{'a': 1, 'b': 1}.transformMapEntry(k, v, {'x': v})", 'key x already exists'],
   ])('%s is an evaluation error', (expr, message) => {
     expect(() => evaluate(expr)).toThrow(message);
+  });
+
+  it.each<[string, boolean]>([
+    ['cel.bind(x, 2, x * x) == 4', false],
+    ['[1, 2].all(i, v, v > i)', true],
+    ["'cel.bind(x, 1, x)' == object.metadata.name", true],
+    ['"""cel.bind(""" != ""', true],
+  ])('%s compiles: %s (the API server enables no bindings extension)', (expr, ok) => {
+    expect(engine.compile(expr).ok).toBe(ok);
   });
 });
 

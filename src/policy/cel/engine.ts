@@ -153,6 +153,14 @@ export interface CelEngineOptions {
   fastPaths?: boolean;
 }
 
+/** A `cel.bind(` call in an expression's text (two-variable macros use it internally only). */
+const BIND_CALL = /\bcel\s*\.\s*bind\s*\(/;
+
+/** The expression with its string and bytes literals emptied, so their text is not read as code. */
+function withoutStringLiterals(expr: string): string {
+  return expr.replace(/('''[\s\S]*?'''|"""[\s\S]*?"""|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")/g, "''");
+}
+
 /** Creates the Kubernetes admission CEL engine. */
 export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
   const env = new Environment({
@@ -174,6 +182,12 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
   return {
     name: '@marcbachmann/cel-js',
     compile(expression) {
+      if (BIND_CALL.test(withoutStringLiterals(expression)))
+        return {
+          ok: false,
+          error:
+            'cel.bind is not available: the API server does not enable the CEL bindings extension for admission policies (use a variable)',
+        };
       let parsed: ReturnType<Environment['parse']>;
       try {
         parsed = env.parse(relaxNullBranches(expression));

@@ -3,6 +3,7 @@
  * (`isSorted`, `sum`, `min`, `max`, `indexOf`, `lastIndexOf`), strings extensions (`charAt`,
  * `replace`, `format`), URLs, quantities, IP/CIDR and the authorizer.
  */
+import { Optional } from '@marcbachmann/cel-js';
 import { parse as semverParse, type SemVer } from 'semver';
 import type { Environment } from '@marcbachmann/cel-js';
 import { IPAddr, CIDR, parseCIDR, parseIP } from './net.js';
@@ -251,11 +252,10 @@ export function formatString(fmt: string, args: readonly unknown[]): string {
           fail('error during formatting: decimal clause can only be used on integers');
         return String(a);
       case 'f':
-        return Number(a).toFixed(p ?? 6);
+        return groupThousands(fixedDecimal(Number(a), p ?? 6));
       case 'e':
-        return Number(a)
-          .toExponential(p ?? 6)
-          .replace(/e([+-])(\d)$/, 'e$10$2');
+        // The API server's formatter passes the precision as a width: always six decimals.
+        return scientific(Number(a));
       case 'x':
       case 'X': {
         const s =
@@ -274,16 +274,125 @@ export function formatString(fmt: string, args: readonly unknown[]): string {
   });
 }
 
+/**
+ * `x` with `digits` decimals, rounded half to even on its exact binary value, as Go's
+ * strconv does (`toFixed` rounds exact ties away from zero: 2.25 -> 2.3, Go gives 2.2).
+ */
+export function fixedDecimal(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const extra = Math.min(25, 100 - digits);
+  if (extra <= 0) return x.toFixed(digits);
+  // toFixed is exact for the digits it prints: 25 more show whether x sits exactly halfway.
+  const longer = x.toFixed(digits + extra);
+  const cut = longer.length - extra;
+  if (!/^50*$/.test(longer.slice(cut))) return x.toFixed(digits);
+  const truncated = longer.slice(0, cut).replace(/\.$/, '');
+  // A tie goes to the even neighbour; toFixed went away from zero, which is even when truncation is odd.
+  return Number(truncated[truncated.length - 1]) % 2 === 0 ? truncated : x.toFixed(digits);
+}
+
+/** Go's message printer groups the integer part by thousands (en: `1,234,567.5`). */
+function groupThousands(s: string): string {
+  const m = /^(-?)(\d+)(.*)$/.exec(s);
+  if (!m) return s;
+  return `${m[1] ?? ''}${(m[2] ?? '').replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}`;
+}
+
+const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/** `%e` as the API server prints it: `1.234500×10⁰³` (six decimals, two exponent digits at least). */
+function scientific(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const [mantissa = '', exp = '0'] = x.toExponential(6).split('e');
+  const e = Number(exp);
+  const digits = String(Math.abs(e)).padStart(2, '0');
+  return `${mantissa}×10${e < 0 ? '⁻' : ''}${digits.replace(/\d/g, (d) => SUPERSCRIPT[Number(d)] ?? d)}`;
+}
+
+/** A duration as CEL's string() writes it: seconds with the fraction trimmed (`90s`, `-1.5s`, `0.001s`). */
+export function durationString(seconds: bigint, nanos: number): string {
+  const total = seconds * 1_000_000_000n + BigInt(nanos);
+  const abs = total < 0n ? -total : total;
+  const whole = abs / 1_000_000_000n;
+  const frac = (abs % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  return `${total < 0n ? '-' : ''}${whole}${frac ? `.${frac}` : ''}s`;
+}
+
+/** A timestamp as CEL's string() writes it in UTC: RFC 3339 with the fraction trimmed. */
+export function timestampString(d: Date): string {
+  return d.toISOString().replace(/\.(\d*?)0*Z$/, (_m, f: string) => (f ? `.${f}Z` : 'Z'));
+}
+
+/** CEL's zero values, for `optional.ofNonZeroValue`. */
+function isZeroValue(v: unknown): boolean {
+  if (v === null || v === false || v === '' || v === 0 || v === 0n) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (v instanceof Uint8Array) return v.length === 0;
+  if (isDuration(v)) return v.seconds === 0n && v.nanos === 0;
+  if (v instanceof Date) return v.getTime() === 0;
+  return isPlainMap(v) && Object.keys(v).length === 0;
+}
+
+interface CelDuration {
+  seconds: bigint;
+  nanos: number;
+}
+
+function isDuration(a: unknown): a is CelDuration {
+  return a !== null && typeof a === 'object' && a.constructor.name === 'Duration' && 'seconds' in a;
+}
+
+/** Go's %q for the strings inside a formatted list or map. */
+function goQuote(s: string): string {
+  const esc: Readonly<Record<string, string>> = {
+    '"': '\\"',
+    '\\': '\\\\',
+    '\n': '\\n',
+    '\t': '\\t',
+    '\r': '\\r',
+    '\u0007': '\\a',
+    '\b': '\\b',
+    '\f': '\\f',
+    '\v': '\\v',
+  };
+  const body = s.replace(
+    // eslint-disable-next-line no-control-regex -- escaping control characters is the point
+    /["\\\u0000-\u001f\u007f]/g,
+    (c) => esc[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  return `"${body}"`;
+}
+
+/** `%s`: a value as CEL's string() gives it; lists and maps as their elements are written inside them. */
 function formatValue(a: unknown): string {
   if (typeof a === 'string') return a;
-  if (Array.isArray(a)) return `[${a.map(formatValue).join(', ')}]`;
+  if (Array.isArray(a) || isPlainMap(a)) return formatMember(a);
   if (a === null) return 'null';
   if (a instanceof Uint8Array) return Buffer.from(a).toString();
-  if (typeof a === 'object') {
-    const entries = Object.entries(a as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1));
-    if (a.constructor === Object) return `{${entries.map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')}}`;
-  }
+  if (a instanceof Date) return timestampString(a);
+  if (isDuration(a)) return durationString(a.seconds, a.nanos);
   return (a as { toString(): string }).toString();
+}
+
+function isPlainMap(a: unknown): a is Record<string, unknown> {
+  return a !== null && typeof a === 'object' && a.constructor === Object;
+}
+
+/** A value inside a formatted list or map: strings quoted, doubles with six decimals, times as literals. */
+function formatMember(a: unknown): string {
+  if (typeof a === 'string') return goQuote(a);
+  if (typeof a === 'number') return Number.isFinite(a) ? fixedDecimal(a, 6) : goQuote(String(a));
+  if (Array.isArray(a)) return `[${a.map(formatMember).join(', ')}]`;
+  if (isPlainMap(a)) {
+    const entries = Object.entries(a)
+      .map(([k, v]) => [goQuote(k), formatMember(v)] as const)
+      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${k}:${v}`).join(', ')}}`;
+  }
+  if (a instanceof Uint8Array) return `b${goQuote(Buffer.from(a).toString())}`;
+  if (a instanceof Date) return `timestamp("${timestampString(a)}")`;
+  if (isDuration(a)) return `duration("${durationString(a.seconds, a.nanos)}")`;
+  return formatValue(a);
 }
 
 function authorize(check: ResourceCheck | PathCheck, verb: string): Decision {
@@ -481,7 +590,8 @@ export function registerKubernetesLibraries(env: Environment, _fn: AuthorizerFn 
     .registerType('kubernetes.Quantity', Quantity)
     .registerFunction('quantity(string): kubernetes.Quantity', (s: string) => must(parseQuantity(s)))
     .registerFunction('isQuantity(string): bool', (s: string) => typeof parseQuantity(s) !== 'string')
-    .registerFunction('kubernetes.Quantity.sign(): int', (q: Quantity) => q.sign())
+    // A global function in Kubernetes' library, not a method.
+    .registerFunction('sign(kubernetes.Quantity): int', (q: Quantity) => q.sign())
     .registerFunction('kubernetes.Quantity.isInteger(): bool', (q: Quantity) => q.isInteger())
     .registerFunction('kubernetes.Quantity.asInteger(): int', (q: Quantity) => must(quantityAsInteger(q)))
     .registerFunction('kubernetes.Quantity.asApproximateFloat(): double', (q: Quantity) => quantityAsFloat(q))
@@ -522,6 +632,14 @@ export function registerKubernetesLibraries(env: Environment, _fn: AuthorizerFn 
     .registerFunction('net.IP.isLinkLocalUnicast(): bool', (ip: IPAddr) => ip.isLinkLocalUnicast())
     .registerFunction('net.IP.isGlobalUnicast(): bool', (ip: IPAddr) => ip.isGlobalUnicast())
     .registerFunction('string(net.IP): string', (ip: IPAddr) => ip.toString())
+    // string() of durations and timestamps (cel-js has neither)
+    .registerFunction('string(google.protobuf.Duration): string', (d: CelDuration) =>
+      durationString(d.seconds, d.nanos),
+    )
+    .registerFunction('string(google.protobuf.Timestamp): string', (t: Date) => timestampString(t))
+    .registerFunction('OptionalNamespace.ofNonZeroValue(dyn): optional<dyn>', (_ns: unknown, v: unknown) =>
+      isZeroValue(v) ? Optional.none() : Optional.of(v),
+    )
     .registerOperator(
       'net.IP == net.IP',
       (a: IPAddr, b: IPAddr) => a.family === b.family && a.value === b.value,
