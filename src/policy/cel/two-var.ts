@@ -7,7 +7,8 @@
  *
  *     cel.bind(r, RECEIVER, keysOf(r).all(k, cel.bind(v, r[k], PREDICATE)))
  *
- * built by parsing that template and substituting the receiver and argument nodes.
+ * built by parsing that template and substituting the receiver and argument nodes. The lists
+ * extension's `sortBy(e, key)` macro is built the same way.
  */
 import { Environment } from '@marcbachmann/cel-js';
 import { sortByKeys } from './k8s-lib.js';
@@ -148,6 +149,13 @@ function merge(maps: unknown[]): Record<string, unknown> {
   return out;
 }
 
+/** What cel-js hands a macro's handler when it parses a call of it. */
+interface MacroCall {
+  args: unknown[];
+  receiver: unknown;
+  parser: { lexer: Record<string, unknown> };
+}
+
 /** Registers the two-variable comprehensions on an environment. */
 export function registerTwoVariableComprehensions(env: Environment): void {
   const templates = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
@@ -187,46 +195,27 @@ export function registerTwoVariableComprehensions(env: Environment): void {
     );
     e.registerFunction(`${ID}(dyn): dyn`, (x: unknown) => x);
   }
-  env.registerFunction(
-    'list.sortBy(ast, ast): list<dyn>',
-    ({
-      args,
-      receiver,
-      parser,
-    }: {
-      args: unknown[];
-      receiver: unknown;
-      parser: { lexer: Record<string, unknown> };
-    }) => {
-      const e = identifier(args[0]);
-      // The key sits in a call: a macro keeps its bare body where substitution does not reach.
-      const text = `cel.bind(${RECV}, __RECEIVER__, ${SORT_BY}(${RECV}, ${RECV}.map(${e}, ${ID}(__EXPR__))))`;
-      return {
-        callAst: expand(
-          text,
-          parser,
-          new Map([
-            ['__RECEIVER__', receiver],
-            ['__EXPR__', args[1]],
-          ]),
-        ),
-      };
-    },
-  );
+  env.registerFunction('list.sortBy(ast, ast): list<dyn>', ({ args, receiver, parser }: MacroCall) => {
+    const e = identifier(args[0]);
+    // The key sits in a call: a macro keeps its bare body where substitution does not reach.
+    const text = `cel.bind(${RECV}, __RECEIVER__, ${SORT_BY}(${RECV}, ${RECV}.map(${e}, ${ID}(__EXPR__))))`;
+    return {
+      callAst: expand(
+        text,
+        parser,
+        new Map([
+          ['__RECEIVER__', receiver],
+          ['__EXPR__', args[1]],
+        ]),
+      ),
+    };
+  });
   for (const macro of MACROS) {
     for (const receiverType of ['list', 'map']) {
       const params = macro.filter ? 'ast, ast, ast, ast' : 'ast, ast, ast';
       env.registerFunction(
         `${receiverType}.${macro.name}(${params}): ${macro.returns}`,
-        ({
-          args,
-          receiver,
-          parser,
-        }: {
-          args: unknown[];
-          receiver: unknown;
-          parser: { lexer: Record<string, unknown> };
-        }) => {
+        ({ args, receiver, parser }: MacroCall) => {
           const k = identifier(args[0]);
           const v = identifier(args[1]);
           if (k === v) throw new Error(`${macro.name}: the two iteration variables must differ`);
