@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCelEngine, toCelValue } from './engine.js';
-import { authorizerValue } from './k8s-lib.js';
 import { relaxNullBranches } from './rewrite.js';
+import { evaluateExpression } from './testing.js';
 
 const engine = createCelEngine();
 const object = toCelValue({
@@ -13,22 +13,7 @@ const object = toCelValue({
 });
 
 function evaluate(expr: string): unknown {
-  const c = engine.compile(expr);
-  if (!c.ok) throw new Error(c.error);
-  const r = c.value.evaluate(
-    {
-      object,
-      oldObject: null,
-      request: {},
-      params: null,
-      namespaceObject: null,
-      variables: {},
-      authorizer: authorizerValue(undefined),
-    },
-    { remaining: 1e6 },
-  );
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
+  return evaluateExpression(engine, expr, object);
 }
 
 describe('Kubernetes CEL libraries', () => {
