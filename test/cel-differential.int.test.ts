@@ -7,12 +7,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpsRequest } from '../src/admission/index.js';
 import { createCelEngine, toCelValue } from '../src/policy/cel/engine.js';
+import { rbacAuthorizer } from '../src/cli/commands/policy-scan.js';
+import type { KubeObject } from '../src/core/index.js';
+import type { AuthorizerFn } from '../src/policy/index.js';
 import { evaluateExpression } from '../src/policy/cel/testing.js';
+import { modelOf } from '../src/rbac/index.js';
 import {
   eventually,
   requireHarnessOrSkip,
   restClient,
   startCluster,
+  type RestCall,
   type TestCluster,
 } from './harness/index.js';
 
@@ -194,16 +199,126 @@ const CASES: readonly string[] = [
   "duration('1h30m') > duration('90m') || timestamp('2024-01-01T00:00:00Z').getMonth() == 0",
 ];
 
+/**
+ * `authorizer.serviceAccount(…)` checks, answered by the API server's authorizer there and by
+ * Palisade from the server's RBAC objects here (`RBAC_OBJECTS` are created first).
+ */
+const AUTHZ_CASES: readonly string[] = [
+  "authorizer.serviceAccount('default', 'reader').group('').resource('secrets').namespace('default').check('get').allowed()",
+  "authorizer.serviceAccount('default', 'reader').group('').resource('secrets').namespace('default').check('get').reason()",
+  "authorizer.serviceAccount('default', 'reader').group('').resource('secrets').namespace('other').check('get').allowed()",
+  "authorizer.serviceAccount('default', 'reader').group('').resource('secrets').check('list').allowed()",
+  "authorizer.serviceAccount('default', 'reader').group('').resource('secrets').namespace('default').name('x').check('delete').allowed()",
+  "authorizer.serviceAccount('kube-system', 'watcher').group('').resource('nodes').check('get').reason()",
+  "authorizer.serviceAccount('kube-system', 'watcher').group('').resource('nodes').name('n1').check('watch').allowed()",
+  "authorizer.serviceAccount('default', 'nobody').group('').resource('nodes').check('get').allowed()",
+  // The bootstrap binding of system:public-info-viewer names system:authenticated, which a
+  // ServiceAccount checked this way is not in.
+  "authorizer.serviceAccount('default', 'reader').path('/healthz').check('get').allowed()",
+  "authorizer.serviceAccount('default', 'all-sas').path('/metrics').check('get').reason()",
+];
+
+const RBAC = 'rbac.authorization.k8s.io';
+const RBAC_OBJECTS: readonly { path: string; body: object }[] = [
+  {
+    path: `/apis/${RBAC}/v1/namespaces/default/roles`,
+    body: {
+      metadata: { name: 'secret-reader', namespace: 'default' },
+      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }],
+    },
+  },
+  {
+    path: `/apis/${RBAC}/v1/namespaces/default/rolebindings`,
+    body: {
+      metadata: { name: 'reader-reads-secrets', namespace: 'default' },
+      subjects: [{ kind: 'ServiceAccount', name: 'reader' }],
+      roleRef: { apiGroup: RBAC, kind: 'Role', name: 'secret-reader' },
+    },
+  },
+  {
+    path: `/apis/${RBAC}/v1/clusterroles`,
+    body: {
+      metadata: { name: 'node-watcher' },
+      rules: [
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'watch'] },
+        { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+      ],
+    },
+  },
+  {
+    path: `/apis/${RBAC}/v1/clusterrolebindings`,
+    body: {
+      metadata: { name: 'watcher-watches-nodes' },
+      subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: 'kube-system' }],
+      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'node-watcher' },
+    },
+  },
+  {
+    path: `/apis/${RBAC}/v1/clusterrolebindings`,
+    body: {
+      metadata: { name: 'service-accounts-read-metrics' },
+      subjects: [{ kind: 'Group', name: 'system:serviceaccounts', apiGroup: RBAC }],
+      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'node-watcher' },
+    },
+  },
+];
+
+const ALL_CASES: readonly string[] = [...CASES, ...AUTHZ_CASES];
+
 /** What an expression gave: its value, or that it failed. */
-function palisadeResult(expr: string): string {
+function palisadeResult(expr: string, authorizer?: AuthorizerFn): string {
   try {
-    return String(evaluateExpression(createCelEngine(), expr, toCelValue(CONFIG_MAP)));
+    return String(evaluateExpression(createCelEngine(), expr, toCelValue(CONFIG_MAP), authorizer));
   } catch {
     return 'error';
   }
 }
 
-function policy(i: number, expr: string): object[] {
+/** Every Role, ClusterRole and binding the API server holds, as Palisade reads a cluster. */
+async function serverRbac(call: RestCall): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  for (const [plural, kind] of [
+    ['clusterroles', 'ClusterRole'],
+    ['clusterrolebindings', 'ClusterRoleBinding'],
+    ['roles', 'Role'],
+    ['rolebindings', 'RoleBinding'],
+  ] as const) {
+    const res = await call('GET', `/apis/${RBAC}/v1/${plural}`);
+    for (const item of (res.json.items as KubeObject[] | undefined) ?? [])
+      out.push({ ...item, apiVersion: `${RBAC}/v1`, kind });
+  }
+  return out;
+}
+
+/** The validations of a value case: the message expression reports the value. */
+function valueValidations(i: number, expr: string): object[] {
+  return [
+    {
+      expression: 'false',
+      // A failed messageExpression falls back to the message: the expression failed.
+      messageExpression: `'case-${i}:' + string(${expr})`,
+      message: `case-${i}:error`,
+    },
+  ];
+}
+
+/**
+ * The validations of an authorizer case (a message expression may not use the authorizer): one
+ * that always warns, to show the policy is active, and one that warns when the value is not
+ * Palisade's (or, when Palisade fails, when the expression evaluates at all).
+ */
+function authzValidations(i: number, expr: string, expected: string): object[] {
+  const literal = expected === 'true' || expected === 'false' ? expected : JSON.stringify(expected);
+  return [
+    { expression: 'false', message: `case-${i}:active` },
+    {
+      expression: expected === 'error' ? `(${expr}) == (${expr})` : `(${expr}) == ${literal}`,
+      message: `case-${i}:differs`,
+    },
+  ];
+}
+
+function policy(i: number, validations: object[]): object[] {
   const name = `cel-case-${i}`;
   return [
     {
@@ -218,14 +333,7 @@ function policy(i: number, expr: string): object[] {
           ],
           objectSelector: { matchLabels: { 'cel-case': String(i) } },
         },
-        validations: [
-          {
-            expression: 'false',
-            // A failed messageExpression falls back to the message: the expression failed.
-            messageExpression: `'case-${i}:' + string(${expr})`,
-            message: `case-${i}:error`,
-          },
-        ],
+        validations,
       },
     },
     {
@@ -241,12 +349,39 @@ describe.skipIf(!gate.run)('CEL agrees with kube-apiserver', () => {
   let cluster: TestCluster;
   /** Cases whose policy the API server refused to store: the expression does not compile there. */
   const refused = new Set<number>();
+  let rbacObjects: KubeObject[] = [];
+  /** Palisade's value of each authorizer case, which its policy compares with the server's. */
+  const expected: string[] = [];
   beforeAll(async () => {
     cluster = await startCluster();
     const { call, close } = restClient(cluster, cluster.admin);
     try {
-      for (const [i, expr] of CASES.entries())
-        for (const o of policy(i, expr)) {
+      for (const o of RBAC_OBJECTS) {
+        const res = await call('POST', o.path, o.body);
+        if (res.status >= 300) throw new Error(`create ${o.path}: ${res.status} ${JSON.stringify(res.json)}`);
+      }
+      // The authorizer reads RBAC from informers: wait until the last binding counts.
+      await eventually(async () => {
+        const res = await call('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user: 'system:serviceaccount:default:x',
+            groups: ['system:serviceaccounts'],
+            nonResourceAttributes: { verb: 'get', path: '/metrics' },
+          },
+        });
+        expect((res.json.status as { allowed?: boolean } | undefined)?.allowed).toBe(true);
+      }, 30_000);
+      rbacObjects = await serverRbac(call);
+      const authorizer = rbacAuthorizer(() => modelOf(rbacObjects, { bootstrapRoles: false }));
+      for (const [i, expr] of ALL_CASES.entries())
+        for (const o of policy(
+          i,
+          i < CASES.length
+            ? valueValidations(i, expr)
+            : authzValidations(i, expr, (expected[i] = palisadeResult(expr, authorizer))),
+        )) {
           const kind = (o as { kind: string }).kind.toLowerCase();
           const plural = kind.endsWith('policy') ? `${kind.slice(0, -1)}ies` : `${kind}s`;
           const res = await call('POST', `/apis/admissionregistration.k8s.io/v1/${plural}`, o);
@@ -270,6 +405,13 @@ describe.skipIf(!gate.run)('CEL agrees with kube-apiserver', () => {
 
   /** The value the API server reported for case `i`, once its policy is active. */
   async function serverResult(i: number): Promise<string> {
+    const marker = `case-${i}:`;
+    const text = (await serverWarnings(i)).find((t) => t.includes(marker)) ?? '';
+    return text.slice(text.indexOf(marker) + marker.length);
+  }
+
+  /** Every warning the dry-run create of case `i`'s ConfigMap returns, once its policy is active. */
+  async function serverWarnings(i: number): Promise<string[]> {
     const body = {
       ...CONFIG_MAP,
       metadata: { ...CONFIG_MAP.metadata, labels: { ...CONFIG_MAP.metadata.labels, 'cel-case': String(i) } },
@@ -291,10 +433,11 @@ describe.skipIf(!gate.run)('CEL agrees with kube-apiserver', () => {
             .matchAll(/299 - "((?:[^"\\]|\\.)*)"/g),
         ].map((m) => (m[1] ?? '').replace(/\\(.)/g, '$1')),
       );
-      const marker = `case-${i}:`;
-      const text = texts.find((t) => t.includes(marker));
-      expect(text, `no warning for case ${i} yet (status ${res.status})`).toBeDefined();
-      return (text ?? '').slice((text ?? '').indexOf(marker) + marker.length);
+      expect(
+        texts.some((t) => t.includes(`case-${i}:`)),
+        `no warning for case ${i} yet (status ${res.status})`,
+      ).toBe(true);
+      return texts;
     }, 60_000);
   }
 
@@ -313,5 +456,32 @@ describe.skipIf(!gate.run)('CEL agrees with kube-apiserver', () => {
     expect(differ).toEqual([]);
     // Each outcome occurs, so the comparison could fail in every direction.
     for (const outcome of ['true', 'false', 'error']) expect(counts[outcome] ?? 0).toBeGreaterThan(0);
+  }, 600_000);
+
+  it(`${AUTHZ_CASES.length} authorizer checks: Palisade's RBAC answers are the API server's, reasons included`, async () => {
+    const differ: string[] = [];
+    const seen = new Set<string>();
+    for (const [j, expr] of AUTHZ_CASES.entries()) {
+      const i = CASES.length + j;
+      const ours = expected[i] ?? 'error';
+      seen.add(ours);
+      if (refused.has(i)) {
+        differ.push(`${expr}: kube-apiserver does not compile it, Palisade ${ours}`);
+        continue;
+      }
+      const others = (await serverWarnings(i)).filter((t) => !t.includes(`case-${i}:active`));
+      // Palisade's value: nothing else warns. Palisade's error: the expression failed there too.
+      const agree =
+        ours === 'error'
+          ? others.length > 0 && others.every((t) => !t.includes(`case-${i}:differs`))
+          : others.length === 0;
+      if (!agree) differ.push(`${expr}: Palisade ${ours}; kube-apiserver warned ${JSON.stringify(others)}`);
+    }
+    console.log(
+      `cel authorizer differential: ${AUTHZ_CASES.length} checks, ${AUTHZ_CASES.length - differ.length} agree`,
+    );
+    expect(differ).toEqual([]);
+    expect(seen.has('true') && seen.has('false')).toBe(true);
+    expect([...seen].some((v) => v.startsWith('RBAC: allowed by'))).toBe(true);
   }, 600_000);
 });

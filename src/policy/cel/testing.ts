@@ -1,12 +1,18 @@
 /** Test helpers: one expression evaluated on one object, outside any policy. */
 import type { CelEngine } from './engine.js';
-import { authorizerValue } from './k8s-lib.js';
+import { authorizerValue, type AuthorizerFn } from './k8s-lib.js';
 
 /**
  * Compiles and evaluates `expr` with `object` (a CEL value, see `toCelValue`) and the other
- * admission variables empty; throws the compile or evaluation error.
+ * admission variables empty (`authorizer` answering through `authorizer` when given); throws the
+ * compile or evaluation error.
  */
-export function evaluateExpression(engine: CelEngine, expr: string, object: unknown): unknown {
+export function evaluateExpression(
+  engine: CelEngine,
+  expr: string,
+  object: unknown,
+  authorizer?: AuthorizerFn,
+): unknown {
   const c = engine.compile(expr);
   if (!c.ok) throw new Error(c.error);
   const r = c.value.evaluate(
@@ -17,7 +23,7 @@ export function evaluateExpression(engine: CelEngine, expr: string, object: unkn
       params: null,
       namespaceObject: null,
       variables: {},
-      authorizer: authorizerValue(undefined),
+      authorizer: authorizerValue(authorizer),
     },
     { remaining: 1e6 },
   );
