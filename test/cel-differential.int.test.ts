@@ -239,10 +239,15 @@ const RBAC_OBJECTS: readonly { path: string; body: object }[] = [
     path: `/apis/${RBAC}/v1/clusterroles`,
     body: {
       metadata: { name: 'node-watcher' },
-      rules: [
-        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'watch'] },
-        { nonResourceURLs: ['/metrics'], verbs: ['get'] },
-      ],
+      rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'watch'] }],
+    },
+  },
+  // One grant per check: with two, the API server names whichever binding its cache lists first.
+  {
+    path: `/apis/${RBAC}/v1/clusterroles`,
+    body: {
+      metadata: { name: 'metrics-reader' },
+      rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
     },
   },
   {
@@ -258,7 +263,7 @@ const RBAC_OBJECTS: readonly { path: string; body: object }[] = [
     body: {
       metadata: { name: 'service-accounts-read-metrics' },
       subjects: [{ kind: 'Group', name: 'system:serviceaccounts', apiGroup: RBAC }],
-      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'node-watcher' },
+      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'metrics-reader' },
     },
   },
 ];
