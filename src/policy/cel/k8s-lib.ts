@@ -338,8 +338,11 @@ interface CelDuration {
   nanos: number;
 }
 
+/** A cel-js duration, recognised by its shape (the class is not exported; names do not survive bundling). */
 function isDuration(a: unknown): a is CelDuration {
-  return a !== null && typeof a === 'object' && a.constructor.name === 'Duration' && 'seconds' in a;
+  if (a === null || typeof a !== 'object' || Array.isArray(a)) return false;
+  const d = a as Partial<CelDuration>;
+  return typeof d.seconds === 'bigint' && typeof d.nanos === 'number';
 }
 
 /** Go's %q for the strings inside a formatted list or map. */
