@@ -6,7 +6,7 @@
  * failurePolicy chosen by the user, a namespaceSelector that leaves out kube-system and
  * Palisade's own namespace so the webhook can never block its own recovery).
  */
-import type { KubeObject } from '../core/index.js';
+import { trimEndChars, type KubeObject } from '../core/index.js';
 
 /** Options of `assembleInstallManifests`. */
 export interface InstallOptions {
@@ -220,7 +220,7 @@ export function assembleInstallManifests(o: InstallOptions): KubeObject[] {
     },
   );
   if (o.webhookUrl !== undefined) out.length = 0;
-  const base = o.webhookUrl?.replace(/\/+$/, '');
+  const base = o.webhookUrl === undefined ? undefined : trimEndChars(o.webhookUrl, '/');
   const clientConfig = (p: string): Record<string, unknown> => ({
     ...(base !== undefined
       ? { url: `${base}${p}` }

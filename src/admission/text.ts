@@ -1,3 +1,5 @@
+import { trimChars } from '../core/index.js';
+
 /**
  * Size and character rules of the strings an admission response carries, from the API
  * server's guidance: a warning should stay within 120 characters (longer ones may be
@@ -58,6 +60,6 @@ const QUALIFIED_NAME_CHARS = /[^A-Za-z0-9_.-]/g;
 export function auditAnnotationKey(key: string): string {
   let k = key.replaceAll('/', '.').replace(QUALIFIED_NAME_CHARS, '-');
   if (k.length > 63) k = k.slice(0, 63);
-  k = k.replace(/^[^A-Za-z0-9]+/, '').replace(/[^A-Za-z0-9]+$/, '');
+  k = trimChars(k, (ch) => !/^[A-Za-z0-9]$/.test(ch));
   return k === '' ? 'annotation' : k;
 }

@@ -1,6 +1,6 @@
 import https from 'node:https';
 import http from 'node:http';
-import { InputError } from '../core/index.js';
+import { InputError, trimEndChars } from '../core/index.js';
 
 /** One HTTP answer from the API server; the body is the raw text. */
 export interface HttpReply {
@@ -68,7 +68,7 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new InputError(`kubeconfig context "${kc.getCurrentContext()}" names no cluster`);
-  const server = cluster.server.replace(/\/+$/, '');
+  const server = trimEndChars(cluster.server, '/');
   const url = new URL(server);
   const secure = url.protocol === 'https:';
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -103,7 +103,7 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
       ? new https.Agent(agentOptions)
       : new http.Agent({ keepAlive: true, maxSockets: agentOptions.maxSockets });
   let headers = { ...(base.headers as Record<string, string> | undefined) };
-  const basePath = url.pathname.replace(/\/+$/, '');
+  const basePath = trimEndChars(url.pathname, '/');
 
   const once = (pathAndQuery: string, accept: string): Promise<HttpReply> =>
     new Promise((resolve, reject) => {

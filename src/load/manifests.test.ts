@@ -272,3 +272,27 @@ describe('decodeUtf8', () => {
     expect(decodeUtf8(Buffer.from('\ufeffkind: x\n'))).toEqual({ ok: true, value: 'kind: x\n' });
   });
 });
+
+describe('banner comments (linear time)', () => {
+  const pod = (name: string): string => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n`;
+  const banner = (n: number, doc: number): string =>
+    `---\n${'#'.repeat(n)}\n# document ${doc}\n${'#'.repeat(n)}\n`;
+
+  // The blank-document check once backtracked exponentially on a run of `#`: 26 took 5 s.
+  it.each([26, 40, 10_000])(
+    'reads a file whose documents open with a banner of %i `#`',
+    (n) => {
+      const text = [0, 1, 2].map((d) => `${banner(n, d)}${pod(`p${d}`)}`).join('') + banner(n, 3);
+      const parsed = parseManifests(text, 'banner.yaml');
+      expect(parsed.issues).toEqual([]);
+      expect(parsed.resources.map((r) => r.object.metadata?.name)).toEqual(['p0', 'p1', 'p2']);
+      expect(parsed.resources[1]?.source?.locate('metadata.name').line).toBe(16);
+    },
+    1000,
+  );
+
+  it('finds a document holding only comment banners blank', () => {
+    const text = `${banner(10_000, 0)}${'#'.repeat(10_000)} trailing\n\u00a0\t\n`;
+    expect(parseManifests(text, 'blank.yaml')).toMatchObject({ resources: [], issues: [], documents: 0 });
+  }, 1000);
+});

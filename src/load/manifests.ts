@@ -25,7 +25,8 @@ export interface ParsedManifests {
   documents: number;
 }
 
-const HELM_SOURCE = /^#\s*Source:\s*(\S.*?)\s*$/m;
+// The name is trimmed after the match: a lazy `.*?` before `\s*$` backtracks quadratically.
+const HELM_SOURCE = /^#[ \t]*Source:[ \t]*(\S.*)/m;
 
 /**
  * Parses a YAML or JSON text holding Kubernetes objects (multi-document, `kind: List` and
@@ -51,7 +52,7 @@ export function parseManifests(text: string, file: string): ParsedManifests {
     const helm = maybeHelm ? HELM_SOURCE.exec(text.slice(chunk.start, chunk.end)) : null;
     if (helm?.[1] !== undefined) {
       // Lines count as in the template's own rendered file: `---` is line 1, `# Source:` line 2.
-      sourceFile = helm[1];
+      sourceFile = helm[1].trimEnd();
       const sourceLine = lines.get().position(chunk.start + helm.index).line;
       const before = helmLines.get(sourceFile) ?? 0;
       lineDelta = before + 2 - sourceLine;

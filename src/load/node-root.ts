@@ -17,7 +17,13 @@ import {
   type FileSetName,
   type NodeFacts,
 } from '../controls/index.js';
-import { podTemplateOf, type InputIssue, type Resource, type SourceLocation } from '../core/index.js';
+import {
+  podTemplateOf,
+  trimEndChars,
+  type InputIssue,
+  type Resource,
+  type SourceLocation,
+} from '../core/index.js';
 import { parseManifests } from './manifests.js';
 import { LineIndex } from './yaml-documents.js';
 import type { NodeFs, NodeStat } from './node-fs.js';
@@ -306,7 +312,7 @@ async function readConfig(r: Reader, path: string): Promise<ComponentFacts['conf
   const failure = r.failed.get(path);
   if (failure !== undefined) return { path, error: failure };
   if (text === undefined) return undefined;
-  const decoded = decodeConfig(text.replace(/[ \n]+$/, ''));
+  const decoded = decodeConfig(trimEndChars(text, ' \n'));
   if (!decoded.ok) {
     r.issues.push({ file: path, message: `cannot decode the config file: ${decoded.error}` });
     return { path, error: decoded.error };

@@ -1,5 +1,5 @@
 import jsyaml from 'js-yaml';
-import { parseFieldPath, type PathSegment } from '../core/index.js';
+import { isRegexSpace, parseFieldPath, type PathSegment } from '../core/index.js';
 
 /**
  * YAML parsing with source positions, fast enough for CI on large repositories.
@@ -117,11 +117,29 @@ function skipLine(text: string, i: number): number {
   return nl < 0 ? text.length : nl + 1;
 }
 
-const BLANK_YAML = /^(\s|#[^\n]*)*$/;
-
-/** Returns true when the text holds nothing but blanks and comments. */
+/**
+ * Returns true when the text holds nothing but blanks and comments. A linear scan: the regex
+ * it replaces, `/^(\s|#[^\n]*)*$/`, backtracked exponentially on a banner of `#`.
+ */
 export function isBlankYaml(text: string): boolean {
-  return BLANK_YAML.test(text);
+  return isBlankScan(text, 0, text.length);
+}
+
+function isBlankScan(text: string, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 35) {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0 || nl >= end) return true;
+      i = nl + 1;
+    } else if (isRegexSpace(c)) {
+      i++;
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** `isBlankYaml` of `text[start, end)`, without the slice for the usual document. */
@@ -133,7 +151,7 @@ export function isBlankRange(text: string, start: number, end: number): boolean 
   // Any other ASCII character but `#`, vertical tab and form feed is content; the rest
   // (comments, Unicode spaces) takes the full test.
   if (c < 0x80 && c !== 35 && c !== 11 && c !== 12) return false;
-  return BLANK_YAML.test(text.slice(start, end));
+  return isBlankScan(text, i, end);
 }
 
 // The listener's state. Parsing is synchronous and never re-entered, so one set of stacks

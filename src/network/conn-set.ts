@@ -242,10 +242,10 @@ export function parseConnSet(text: string): ConnSet | undefined {
   let current: Protocol | undefined;
   for (const raw of t.split(',')) {
     let item = raw.trim();
-    const m = /^(TCP|UDP|SCTP)\s+(.*)$/.exec(item);
+    const m = /^(TCP|UDP|SCTP)\s/.exec(item);
     if (m) {
       current = m[1] as Protocol;
-      item = m[2] ?? '';
+      item = item.slice(current.length);
     }
     if (current === undefined) return undefined;
     const r = /^(\d+)(?:-(\d+))?$/.exec(item.trim());

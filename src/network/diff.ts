@@ -154,7 +154,14 @@ export function diffInventories(base: Inventory, head: Inventory): NetpolDiff {
 }
 
 function short(peer: string): string {
-  return peer.replace(/\[[^\]]*\]$/, '').replace(/^[^/]*\//, '');
+  let s = peer;
+  // Drops a trailing `[…]` (no `]` inside) without a regex that would retry from every `[`.
+  if (s.endsWith(']')) {
+    const open = s.indexOf('[', s.lastIndexOf(']', s.length - 2) + 1);
+    if (open >= 0 && open < s.length - 1) s = s.slice(0, open);
+  }
+  const slash = s.indexOf('/');
+  return slash < 0 ? s : s.slice(slash + 1);
 }
 
 /** One sentence for a new exposure: "frontend can now reach payments-db on TCP 5432". */

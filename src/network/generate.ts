@@ -8,7 +8,7 @@
  * `stageGeneratedPolicies` replays the flows against existing + generated policies: every
  * observed flow must stay allowed, and it lists the in-cluster paths that would close.
  */
-import { Inventory, refOf, type KubeObject } from '../core/index.js';
+import { Inventory, refOf, trimChars, type KubeObject } from '../core/index.js';
 import { ConnSet, type Protocol } from './conn-set.js';
 import { Analysis } from './engine.js';
 import type { Flow, FlowEndpoint, FlowIssue } from './flows.js';
@@ -145,11 +145,7 @@ function peerKey(e: ResolvedEndpoint): string {
 }
 
 function safeName(s: string): string {
-  return s
-    .toLowerCase()
-    .replace(/[^a-z0-9.-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 200);
+  return trimChars(s.toLowerCase().replace(/[^a-z0-9.-]+/g, '-'), '-').slice(0, 200);
 }
 
 /** Builds least-privilege policies from flows over an inventory (pure). */

@@ -136,7 +136,7 @@ interface Memo {
 
 type Activation = Record<string, unknown> & { [LAZY]?: LazyState };
 
-const VARIABLE_REF = /^\s*\.\s*\??\s*([A-Za-z_][A-Za-z0-9_]*)/;
+const VARIABLE_REF = /^\s*\.\s*(?:\?\s*)?([A-Za-z_][A-Za-z0-9_]*)/;
 
 /** Names of the variables an expression reads as `variables.x`, or 'all' for any other use. */
 function variableRefs(expr: string): ReadonlySet<string> | 'all' {

@@ -4,7 +4,7 @@
  * is named with its `prefix`, so successive configurations never collide; subjects, groups
  * and namespaces come from small pools so that questions often hit a grant.
  */
-import type { KubeObject } from '../core/index.js';
+import { trimEndChars, type KubeObject } from '../core/index.js';
 import { modelOf } from './builders.js';
 import { allBindings } from './model.js';
 import { identityOf } from './subjects.js';
@@ -327,7 +327,7 @@ export function randomQuestions(config: RandomConfiguration, seed: number, count
           u === '*'
             ? pick(r, URLS)
             : u.endsWith('*')
-              ? `${u.replace(/\*+$/, '')}${pick(r, ['', 'x', '/y/z'])}`
+              ? `${trimEndChars(u, '*')}${pick(r, ['', 'x', '/y/z'])}`
               : u;
       }
       out.push({ user, attrs: { resourceRequest: false, verb, path } });

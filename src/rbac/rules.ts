@@ -9,6 +9,7 @@
  * - nonResourceURLs match exactly, `*` matches all, and a trailing `*` is a prefix match of the
  *   URL with every trailing `*` trimmed.
  */
+import { trimEndChars } from '../core/index.js';
 import type { RbacRule, RequestAttributes } from './types.js';
 
 /** Returns true when the rule lists `*` or the verb. */
@@ -41,7 +42,7 @@ export function resourceNameMatches(rule: RbacRule, name: string): boolean {
 export function nonResourceURLMatches(rule: RbacRule, path: string): boolean {
   for (const u of rule.nonResourceURLs) {
     if (u === '*' || u === path) return true;
-    if (u.endsWith('*') && path.startsWith(u.replace(/\*+$/, ''))) return true;
+    if (u.endsWith('*') && path.startsWith(trimEndChars(u, '*'))) return true;
   }
   return false;
 }

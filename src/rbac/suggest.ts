@@ -3,7 +3,7 @@
  * Roles and ClusterRoles that allow exactly those calls, and how they compare with what
  * the subject holds now.
  */
-import type { KubeObject } from '../core/index.js';
+import { trimChars, type KubeObject } from '../core/index.js';
 import type { AuditCall } from './audit.js';
 import type { RbacModel } from './model.js';
 import { effectiveRules, type EffectiveRule } from './queries.js';
@@ -32,11 +32,7 @@ function subjectOfUser(name: string): RbacSubject {
 
 function slug(s: RbacSubject): string {
   const raw = s.kind === 'ServiceAccount' ? `sa-${s.namespace ?? ''}-${s.name}` : `user-${s.name}`;
-  return raw
-    .toLowerCase()
-    .replace(/[^a-z0-9.-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 200);
+  return trimChars(raw.toLowerCase().replace(/[^a-z0-9.-]+/g, '-'), '-').slice(0, 200);
 }
 
 interface Use {

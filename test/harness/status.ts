@@ -11,7 +11,7 @@ export const REPO_ROOT = path.resolve(HARNESS_DIR, '../..');
 /** Kubernetes release the harness builds, read from go.mod. */
 export function harnessKubernetesVersion(): string {
   const gomod = readFileSync(path.join(HARNESS_DIR, 'go.mod'), 'utf8');
-  const m = /^\s*k8s\.io\/kubernetes (v\S+)/m.exec(gomod);
+  const m = /^[ \t]*k8s\.io\/kubernetes (v\S+)/m.exec(gomod);
   if (!m?.[1]) throw new Error('test/harness/go.mod does not require k8s.io/kubernetes');
   return m[1];
 }

@@ -140,7 +140,9 @@ function findEndpoint(
   const looksIp = /^[0-9.]+$/.test(value) || (value.includes(':') && !value.includes('/'));
   const i = looksIp ? analysis.externalFor(value, direction) : analysis.findPeer(value);
   if (i !== undefined) return i;
-  const needle = value.split('/').pop()?.replace(/\[.*$/, '') ?? value;
+  const last = value.split('/').pop() ?? value;
+  const bracket = last.indexOf('[');
+  const needle = bracket < 0 ? last : last.slice(0, bracket);
   const close = analysis.peers
     .map((_, j) => analysis.nameOf(j))
     .filter((n) => n.includes(needle))

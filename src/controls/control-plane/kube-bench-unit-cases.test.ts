@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { trimEndChars } from '../../core/index.js';
 import { compareValues } from './compare.js';
 import { evaluateTests, type AuditData } from './evaluate.js';
 import { argvFlags, textConfig, textEnv, textFlags, type FlagLookup } from './lookup.js';
@@ -59,7 +60,7 @@ function checkAt(ref: CheckRef): RawCheck {
 }
 
 function trimRight(s: string): string {
-  return s.replace(/[ \n]+$/, '');
+  return trimEndChars(s, ' \n');
 }
 
 /** Runs a kube-bench check on raw audit outputs, as kube-bench's Check.execute does. */

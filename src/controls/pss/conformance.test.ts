@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { trimEndChars } from '../../core/index.js';
 import { Inventory } from '../../core/index.js';
 import { parseManifests } from '../../load/index.js';
 import { evaluateControls } from '../engine.js';
@@ -45,7 +46,10 @@ function listFixtures(): Fixture[] {
             minor: Number(m[1]),
             pass: kind === 'pass',
           };
-          if (kind === 'fail') fixture.prefix = name.replace(/\d*\.yaml$/, '');
+          if (kind === 'fail')
+            fixture.prefix = name.endsWith('.yaml')
+              ? trimEndChars(name.slice(0, -'.yaml'.length), '0123456789')
+              : name;
           out.push(fixture);
         }
       }

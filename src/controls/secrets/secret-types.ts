@@ -37,7 +37,7 @@ export const noLegacyTokenSecret: Control = {
 const JWT = /^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function classify(text: string): string | undefined {
-  if (/^\s*kind:\s*Config\s*$/m.test(text) && /^\s*users:/m.test(text)) return 'a kubeconfig';
+  if (/^[ \t]*kind:[ \t]*Config[ \t\r]*$/m.test(text) && /^[ \t]*users:/m.test(text)) return 'a kubeconfig';
   if (JWT.test(text.trim())) return 'a bearer token (JWT)';
   return undefined;
 }

@@ -4,7 +4,7 @@
  * Fails for each volume with a `hostPath` source, naming the host path; a read-write mount
  * of `/`, `/var/run/docker.sock`, `/proc`, `/etc` or the kubelet's directory is critical.
  */
-import type { Control, Violation } from '../../core/index.js';
+import { trimEndChars, type Control, type Violation } from '../../core/index.js';
 import { cis, isRecord, mitre, nsa, text } from '../support.js';
 
 const CRITICAL_PATHS = [
@@ -33,7 +33,7 @@ export const noHostPath: Control = {
     (pod.spec.volumes ?? []).forEach((v, i) => {
       if (!isRecord(v) || !isRecord(v.hostPath)) return;
       const p = typeof v.hostPath.path === 'string' ? v.hostPath.path : '';
-      const trimmed = p.length > 1 ? p.replace(/\/+$/, '') : p;
+      const trimmed = p.length > 1 ? trimEndChars(p, '/') : p;
       out.push({
         message: `volume "${v.name !== undefined ? text(v.name) : `#${i}`}" mounts host path ${p}`,
         path: `${pod.specPath}.volumes[${i}].hostPath`,

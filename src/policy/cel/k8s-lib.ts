@@ -4,6 +4,7 @@
  * `replace`, `format`), URLs, quantities, IP/CIDR and the authorizer.
  */
 import { Optional } from '@marcbachmann/cel-js';
+import { trimEndChars } from '../../core/index.js';
 import { parse as semverParse, type SemVer } from 'semver';
 import type { Environment } from '@marcbachmann/cel-js';
 import { IPAddr, CIDR, parseCIDR, parseIP } from './net.js';
@@ -293,9 +294,14 @@ export function fixedDecimal(x: number, digits: number): string {
 
 /** Go's message printer groups the integer part by thousands (en: `1,234,567.5`). */
 function groupThousands(s: string): string {
-  const m = /^(-?)(\d+)(.*)$/.exec(s);
-  if (!m) return s;
-  return `${m[1] ?? ''}${(m[2] ?? '').replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}`;
+  const sign = s.startsWith('-') ? 1 : 0;
+  let end = sign;
+  while (end < s.length && s.charCodeAt(end) >= 48 && s.charCodeAt(end) <= 57) end++;
+  if (end === sign) return s;
+  const digits = s.slice(sign, end);
+  let grouped = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let i = grouped.length; i < digits.length; i += 3) grouped += `,${digits.slice(i, i + 3)}`;
+  return `${s.slice(0, sign)}${grouped}${s.slice(end)}`;
 }
 
 const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
@@ -314,13 +320,18 @@ export function durationString(seconds: bigint, nanos: number): string {
   const total = seconds * 1_000_000_000n + BigInt(nanos);
   const abs = total < 0n ? -total : total;
   const whole = abs / 1_000_000_000n;
-  const frac = (abs % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  const nanosText = (abs % 1_000_000_000n).toString().padStart(9, '0');
+  const frac = trimEndChars(nanosText, '0');
   return `${total < 0n ? '-' : ''}${whole}${frac ? `.${frac}` : ''}s`;
 }
 
 /** A timestamp as CEL's string() writes it in UTC: RFC 3339 with the fraction trimmed. */
 export function timestampString(d: Date): string {
-  return d.toISOString().replace(/\.(\d*?)0*Z$/, (_m, f: string) => (f ? `.${f}Z` : 'Z'));
+  const iso = d.toISOString();
+  const dot = iso.lastIndexOf('.');
+  if (dot < 0) return iso;
+  const frac = trimEndChars(iso.slice(dot + 1, -1), '0');
+  return `${iso.slice(0, dot)}${frac ? `.${frac}` : ''}Z`;
 }
 
 /** CEL's zero values, for `optional.ofNonZeroValue`. */

@@ -171,7 +171,7 @@ function judge(adapter: ConformanceAdapter, test: TextMessage): string | undefin
 }
 
 const PROTO_HINT =
-  /google\.protobuf|TestAllTypes|NestedTestAllTypes|[A-Z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*\s*\{|proto[23]/;
+  /google\.protobuf|TestAllTypes|NestedTestAllTypes|(?<![\w.])[A-Z]\w*(?:\.\w+)*\s*\{|proto[23]/;
 
 /** True when a test needs protobuf message types: a container, a message literal or a message value. */
 export function needsProto(test: TextMessage): boolean {
