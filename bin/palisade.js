@@ -1,13 +1,3 @@
 #!/usr/bin/env node
-// Runs the built CLI (npm run build); exit code as the command decided.
-import { main } from '../dist/cli/main.js';
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    console.error('palisade: internal error:', error);
-    process.exitCode = 3;
-  },
-);
+// Runs the built CLI (npm run build); the exit code is the command's (docs/cli.md, "Exit codes").
+import '../dist/cli/bin.js';

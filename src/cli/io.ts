@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { InputError, neutraliseControls } from '../core/index.js';
 
 /** A place the CLI writes text to. */
 export interface OutputStream {
@@ -19,15 +20,78 @@ export interface CliIO {
   writeFile(file: string, content: string): Promise<void>;
 }
 
-/** The real process's IO. */
-export function processIO(): CliIO {
+/** What a system error code means, in the words of the message that names the path. */
+export function systemErrorText(e: unknown): string {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;
+  const known: Record<string, string> = {
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    EFBIG: 'file too large',
+    EIO: 'input/output error',
+    EPIPE: 'the reader closed the pipe',
+  };
+  if (code !== undefined && known[code] !== undefined) return `${known[code]} (${code})`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The process's IO plus what went wrong writing standard output, read when the run ends. */
+export interface ProcessIO extends CliIO {
+  /** Why standard output could not be written (not set for a reader that closed the pipe). */
+  stdoutFailure(): string | undefined;
+  /** Waits until what was written to stdout is handed to the system (or failed). */
+  flush(): Promise<void>;
+}
+
+/**
+ * The real process's IO. A reader that closes the pipe (`| head`) ends output quietly, as
+ * `git log | head` does; any other write failure of stdout (a full disk) is kept for the exit
+ * code. Files that cannot be written are an InputError naming the path.
+ */
+export function processIO(): ProcessIO {
+  let stdoutClosed = false;
+  let failure: string | undefined;
+  process.stdout.on('error', (e) => {
+    stdoutClosed = true;
+    if ((e as NodeJS.ErrnoException).code !== 'EPIPE')
+      failure ??= `cannot write to standard output: ${systemErrorText(e)}`;
+  });
+  // Nothing can be said about a failing stderr; it must not crash the run either.
+  let stderrClosed = false;
+  process.stderr.on('error', () => {
+    stderrClosed = true;
+  });
   return {
     stdout: {
-      write: (t) => void process.stdout.write(t),
+      write: (t) => {
+        if (!stdoutClosed) process.stdout.write(t);
+      },
       isTTY: process.stdout.isTTY,
       columns: process.stdout.columns,
     },
-    stderr: { write: (t) => void process.stderr.write(t), isTTY: process.stderr.isTTY },
+    stderr: {
+      write: (t) => {
+        if (!stderrClosed) process.stderr.write(t);
+      },
+      isTTY: process.stderr.isTTY,
+    },
+    stdoutFailure: () => failure,
+    flush: () =>
+      new Promise<void>((resolve) => {
+        if (stdoutClosed) {
+          resolve();
+          return;
+        }
+        process.stdout.write('', () => {
+          // The error event, if any, comes after the callback: give it its turn.
+          setImmediate(resolve);
+        });
+      }),
     cwd: process.cwd(),
     env: process.env,
     readStdin: async () => {
@@ -36,8 +100,12 @@ export function processIO(): CliIO {
       return Buffer.concat(chunks);
     },
     writeFile: async (file, content) => {
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, content);
+      try {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, content);
+      } catch (e) {
+        throw new InputError(`cannot write ${file}: ${systemErrorText(e)}`);
+      }
     },
   };
 }
@@ -72,4 +140,33 @@ export function useColor(stream: OutputStream, env: CliIO['env']): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
   return stream.isTTY === true;
+}
+
+// The progress line's own erase sequence is the one escape stderr keeps (see progress.ts).
+const PROGRESS_ERASE = '\r\x1b[2K';
+
+/**
+ * The IO every command gets: control characters (ANSI escapes) in any text it writes, to a
+ * file, to stderr or to an uncoloured stdout, are neutralised, so an object named with ESC
+ * cannot repaint a terminal whatever the format. Renderers that colour (table, when
+ * useColor says so) sanitise the data they print themselves and are passed through.
+ */
+export function neutralisingIO<T extends CliIO>(io: T): T {
+  const colour = useColor(io.stdout, io.env);
+  return {
+    ...io,
+    stdout: {
+      ...io.stdout,
+      write: (t: string) => {
+        io.stdout.write(colour ? t : neutraliseControls(t));
+      },
+    },
+    stderr: {
+      ...io.stderr,
+      write: (t: string) => {
+        io.stderr.write(t === PROGRESS_ERASE ? t : neutraliseControls(t));
+      },
+    },
+    writeFile: (file: string, content: string) => io.writeFile(file, neutraliseControls(content)),
+  };
 }

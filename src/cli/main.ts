@@ -3,7 +3,7 @@ import { InputError, UsageError } from '../core/index.js';
 import { registerNodeCommand } from './commands/node-command.js';
 import { registerPolicyCommand } from './commands/policy-command.js';
 import { registerAdmissionCommand } from './commands/admission-command.js';
-import { processIO, type CliIO } from './io.js';
+import { neutralisingIO, processIO, type CliIO } from './io.js';
 import { registerControlsCommand } from './commands/controls-command.js';
 import { registerNetpolCommand } from './commands/netpol-command.js';
 import { palisadeVersion } from './version.js';
@@ -52,6 +52,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
         io.stderr.write(s);
       },
     })
+    .option('--debug', 'print the stack trace of an internal error (for bug reports)')
     .exitOverride();
 
   const scan = program
@@ -140,9 +141,18 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   return program;
 }
 
-/** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
-export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+/** Exit code of an internal error (a bug): the message asks for a report, `--debug` adds the stack. */
+export const EXIT_INTERNAL = 3;
+
+/**
+ * Runs the CLI with the given arguments (without `node` and the script) and returns the exit
+ * code (docs/cli.md, "Exit codes"). The one place errors become exit codes: usage and input
+ * errors are 2 with one line on stderr; anything else is a bug, exit 3, with its stack only
+ * under `--debug` (or PALISADE_DEBUG=1).
+ */
+export async function main(argv: readonly string[], rawIO: CliIO = processIO()): Promise<number> {
   let code = 0;
+  const io = neutralisingIO(rawIO);
   const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -156,6 +166,12 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       io.stderr.write(`palisade: ${e.message}\n`);
       return 2;
     }
-    throw e;
+    const debug = program.opts().debug === true || argv.includes('--debug') || io.env.PALISADE_DEBUG === '1';
+    io.stderr.write(
+      debug
+        ? `palisade: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`
+        : `palisade: internal error: ${e instanceof Error ? e.message : String(e)} (a bug: please report it; --debug prints the stack trace)\n`,
+    );
+    return EXIT_INTERNAL;
   }
 }

@@ -45,3 +45,24 @@ export function isRegexSpace(code: number): boolean {
     code === 0xfeff
   );
 }
+
+// C0 and C1 control characters other than tab, newline and carriage return: an object name
+// carrying ESC could otherwise repaint the reader's terminal or a viewer of a CSV file.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+/** Replaces control characters (ANSI escapes included) by U+FFFD; tab, LF and CR stay. */
+export function neutraliseControls(s: string): string {
+  return s.replace(CONTROL_CHARACTERS, '\uFFFD');
+}
+
+/**
+ * One CSV cell per RFC 4180, safe to open in a spreadsheet: control characters are
+ * neutralised and a cell that a spreadsheet would run as a formula (leading `=`, `+`, `-`,
+ * `@`, tab or CR) gets a leading apostrophe. Values come from manifests: attacker-controlled.
+ */
+export function csvCell(value: string): string {
+  const clean = neutraliseControls(value);
+  const safe = /^[=+\-@\t\r]/.test(clean) ? `'${clean}` : clean;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

@@ -2,6 +2,7 @@
  * np-guard's connlist notation: one line per allowed connection, `src => dst : conns`,
  * sorted by source then destination; renderers for text, JSON, CSV, DOT and HTML.
  */
+import { csvCell } from '../core/index.js';
 import { parseConnSet, type ConnSet } from './conn-set.js';
 import type { Analysis } from './engine.js';
 
@@ -52,8 +53,9 @@ export function parseConnListText(text: string): { lines: ConnLine[]; skipped: s
   return { lines, skipped };
 }
 
+/** A CSV cell: control characters and spreadsheet formula prefixes neutralised (see csvCell). */
 function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return csvCell(s);
 }
 
 /** JSON output: `[{src, dst, conn}]`, as np-guard's `-o json`. */

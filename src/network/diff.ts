@@ -4,7 +4,7 @@
  * rules of the new version that open it. Both versions cut the external address space the
  * same way so external ranges compare by name.
  */
-import type { Inventory, SourceLocation } from '../core/index.js';
+import { csvCell, type Inventory, type SourceLocation } from '../core/index.js';
 import { ConnSet } from './conn-set.js';
 import { Analysis, ipBlocksOf, resolvePorts } from './engine.js';
 import { buildModel } from './model.js';
@@ -189,7 +189,7 @@ export function formatDiffText(diff: NetpolDiff): string {
 
 /** CSV output: `src,dst,change,before,after,new_exposure`. */
 export function formatDiffCsv(diff: NetpolDiff): string {
-  const q = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const q = csvCell;
   return `src,dst,change,before,after,new_exposure\n${diff.diffs
     .map((d) => [d.src, d.dst, d.change, d.before, d.after, String(d.newExposure)].map(q).join(','))
     .map((l) => `${l}\n`)

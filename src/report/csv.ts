@@ -1,4 +1,4 @@
-import type { Finding } from '../core/index.js';
+import { csvCell, type Finding } from '../core/index.js';
 import type { FrameworkScore, ScanReport } from './model.js';
 
 /** Column names of the CSV format, in order. */
@@ -23,13 +23,13 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /**
- * Quotes one CSV field per RFC 4180. Text that a spreadsheet would run as a formula
- * (leading `=`, `+`, `-`, `@`, tab or CR) gets a leading apostrophe: manifest values are
- * attacker-controlled, and a security report must not become a way to run one.
+ * Quotes one CSV field per RFC 4180. Control characters (ANSI escapes) are neutralised and
+ * text that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or CR) gets
+ * a leading apostrophe: manifest values are attacker-controlled, and a security report must
+ * not become a way to run one.
  */
 export function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return csvCell(value);
 }
 
 function row(f: Finding): string[] {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import {
   connectCluster,
@@ -105,7 +106,6 @@ export async function loadClusterSource(o: ClusterSourceOptions, io: CliIO): Pro
 
 /** Reads a snapshot file; the scopes that had failed when it was taken are input issues again. */
 export async function loadSnapshotSource(file: string, io: CliIO): Promise<ClusterSource> {
-  const path = await import('node:path');
   const loaded = await readSnapshot(path.resolve(io.cwd, file));
   if (!loaded.ok) throw new InputError(loaded.error);
   const { snapshot, inventory } = loaded.value;
@@ -135,10 +135,114 @@ export async function loadInventorySource(
     quiet: opts.quiet === true,
   };
   checkClusterOptions(paths, o);
-  if (o.snapshot !== undefined) return loadSnapshotSource(o.snapshot, io);
-  if (o.cluster) return loadClusterSource(o, io);
-  const { loadFiles } = await import('../../load/index.js');
-  return loadFiles(paths.length > 0 ? paths : ['.'], { cwd: io.cwd, readStdin: () => io.readStdin() });
+  const snapshot =
+    o.snapshot ?? (o.cluster ? undefined : await snapshotAmongPaths(paths, io, o.quiet === true));
+  const loaded =
+    snapshot !== undefined
+      ? await loadSnapshotSource(snapshot, io)
+      : o.cluster
+        ? await loadClusterSource(o, io)
+        : markSnapshots(
+            await (
+              await import('../../load/index.js')
+            ).loadFiles(paths.length > 0 ? paths : ['.'], { cwd: io.cwd, readStdin: () => io.readStdin() }),
+          );
+  requireObjects(
+    loaded,
+    describeSource(paths, { ...o, ...(snapshot !== undefined ? { snapshot } : {}) }),
+    io,
+  );
+  return loaded;
+}
+
+const SNAPSHOT_HEAD = /^\s*\{\s*"apiVersion"\s*:\s*"palisade\.dev\/v1"\s*,\s*"kind"\s*:\s*"ClusterSnapshot"/;
+
+/** Whether a file starts as a snapshot does: gzip data, or JSON opening with the snapshot's apiVersion and kind. */
+async function looksLikeSnapshot(file: string): Promise<boolean> {
+  const { open } = await import('node:fs/promises');
+  let handle;
+  try {
+    handle = await open(file, 'r');
+    if (!(await handle.stat()).isFile()) return false;
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
+    return SNAPSHOT_HEAD.test(head.subarray(0, bytesRead).toString('utf8'));
+  } catch {
+    // Unreadable: the manifest reader reports it with its path.
+    return false;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * A snapshot passed as a path (`palisade scan prod.snapshot.json`, `--snapshot` forgotten) is
+ * read as a snapshot when it is the only path, with a note; among other paths it is a usage
+ * error. Scanning it as a manifest would check one object of an unknown kind and pass.
+ */
+export async function snapshotAmongPaths(
+  paths: readonly string[],
+  io: CliIO,
+  quiet: boolean,
+): Promise<string | undefined> {
+  const snapshots: string[] = [];
+  for (const p of paths)
+    if (p !== '-' && (await looksLikeSnapshot(path.resolve(io.cwd, p)))) snapshots.push(p);
+  const first = snapshots[0];
+  if (first === undefined) return undefined;
+  if (paths.length > 1)
+    throw new UsageError(
+      `${first} is a Palisade snapshot: scan it on its own with --snapshot ${first}, not among manifests`,
+    );
+  if (!quiet) io.stderr.write(`palisade: ${first} is a Palisade snapshot; reading it as with --snapshot\n`);
+  return first;
+}
+
+/** Turns snapshot objects found among manifests (a reformatted snapshot file) into input errors. */
+export function markSnapshots<T extends { inventory: Inventory; inputErrors: InputIssue[] }>(loaded: T): T {
+  for (const r of loaded.inventory.resources) {
+    if (r.ref.apiVersion === 'palisade.dev/v1' && r.ref.kind === 'ClusterSnapshot') {
+      const file = r.source?.file ?? '<input>';
+      loaded.inputErrors.push({
+        file,
+        message: `is a Palisade snapshot, not a manifest: use --snapshot ${file}`,
+      });
+    }
+  }
+  return loaded;
+}
+
+/** Where objects were to come from, for the message when none came. */
+export function describeSource(paths: readonly string[], o: ClusterSourceOptions): string {
+  if (o.snapshot !== undefined) return `the snapshot ${o.snapshot}`;
+  if (o.cluster) return 'the cluster';
+  const shown = (paths.length > 0 ? paths : ['.']).map((p) => (p === '-' ? 'standard input' : p));
+  return shown.join(', ');
+}
+
+/**
+ * Fails closed when nothing was read: no objects at all (empty standard input, a folder
+ * without manifests, a cluster whose every list was refused) is an input error, never a clean
+ * scan with perfect scores. The input errors that explain it go to stderr first.
+ */
+export function requireObjects(
+  loaded: { inventory: Inventory; inputErrors: InputIssue[] },
+  source: string,
+  io: CliIO,
+): void {
+  if (loaded.inventory.size > 0) return;
+  for (const e of loaded.inputErrors.slice(0, 20))
+    io.stderr.write(`palisade: ${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);
+  if (loaded.inputErrors.length > 20)
+    io.stderr.write(`palisade: … and ${loaded.inputErrors.length - 20} more\n`);
+  const hint =
+    source === 'standard input'
+      ? ' (did the command before the pipe print nothing?)'
+      : source === 'the cluster'
+        ? ' (every list failed or was forbidden: check the credentials and RBAC of the kubeconfig user)'
+        : '';
+  throw new InputError(`no Kubernetes objects in ${source}: nothing to scan${hint}`);
 }
 
 /** Adds `--cluster`, `--context`, `--kubeconfig` and `--snapshot` to a command that reads objects. */

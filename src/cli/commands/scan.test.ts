@@ -107,8 +107,15 @@ describe('palisade scan exit codes and outputs', () => {
 
   it('reports a missing path as an input error and exits 2', async () => {
     const io = memoryIO({ cwd: demo });
-    expect(await main(['scan', 'does-not-exist', '-o', 'json'], io)).toBe(2);
+    expect(await main(['scan', 'does-not-exist', 'ops', '-o', 'json'], io)).toBe(2);
     expect((JSON.parse(io.out()) as JsonReport).inputErrors[0]?.message).toMatch(/no such file/);
+  });
+
+  it('with nothing else to scan, a missing path is exit 2 on stderr and no report', async () => {
+    const io = memoryIO({ cwd: demo });
+    expect(await main(['scan', 'does-not-exist', '-o', 'json'], io)).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err()).toContain('palisade: does-not-exist: cannot read: no such file or directory');
   });
 
   it('--ignore-input-errors lets findings decide the exit code', async () => {

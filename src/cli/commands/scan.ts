@@ -39,6 +39,10 @@ import {
   checkClusterOptions,
   loadClusterSource,
   loadSnapshotSource,
+  markSnapshots,
+  requireObjects,
+  describeSource,
+  snapshotAmongPaths,
   type ClusterSourceOptions,
 } from './cluster-source.js';
 
@@ -159,11 +163,12 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
 
   checkClusterOptions(paths, options);
   let loaded: { inventory: Inventory; inputErrors: InputIssue[] };
-  if (options.cluster || options.snapshot !== undefined) {
+  const snapshot =
+    options.snapshot ??
+    (options.cluster ? undefined : await snapshotAmongPaths(paths, io, options.quiet === true));
+  if (options.cluster || snapshot !== undefined) {
     loaded =
-      options.snapshot !== undefined
-        ? await loadSnapshotSource(options.snapshot, io)
-        : await loadClusterSource(options, io);
+      snapshot !== undefined ? await loadSnapshotSource(snapshot, io) : await loadClusterSource(options, io);
   } else {
     const progress = progressReporter(
       options.quiet ? { write: () => undefined } : io.stderr,
@@ -177,7 +182,13 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
       },
     });
     progress.done();
+    markSnapshots(loaded);
   }
+  requireObjects(
+    loaded,
+    describeSource(paths, { ...options, ...(snapshot !== undefined ? { snapshot } : {}) }),
+    io,
+  );
 
   loaded.inventory.facts.scanDate = scanDate;
   if (config?.kubernetesVersion !== undefined && loaded.inventory.facts.kubernetesVersion === undefined)

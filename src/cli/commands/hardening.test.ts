@@ -1,0 +1,249 @@
+// The rows of issue 19 that belong to failing closed and failing cleanly, each as a test that
+// runs the real CLI: in process through main() where the process does not matter, and as a
+// child process (src/cli/bin.ts through tsx) for pipes, full disks and exit codes.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { memoryIO } from '../io.js';
+import { main } from '../main.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const BIN = path.join(ROOT, 'src/cli/bin.ts');
+const DEMO = path.join(ROOT, 'examples/demo-cluster');
+const tmp = mkdtempSync(path.join(tmpdir(), 'palisade-hardening-'));
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as a process would (bin.ts under tsx); `shell` wraps the command in bash. */
+function cli(args: string[], options: { stdin?: string; shell?: (cmd: string) => string } = {}): Run {
+  const argv = [process.execPath, '--import', 'tsx', BIN, ...args];
+  const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const r = options.shell
+    ? spawnSync('bash', ['-c', options.shell(quoted)], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+    : spawnSync(argv[0] ?? 'node', argv.slice(1), {
+        cwd: ROOT,
+        encoding: 'utf8',
+        input: options.stdin ?? '',
+        timeout: 60_000,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const PRIVILEGED_POD = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'root-shell', namespace: 'shop' },
+  spec: { containers: [{ name: 'sh', image: 'busybox:1.36', securityContext: { privileged: true } }] },
+};
+
+function snapshotJson(): string {
+  return JSON.stringify({
+    apiVersion: 'palisade.dev/v1',
+    kind: 'ClusterSnapshot',
+    createdAt: '2026-12-01T00:00:00.000Z',
+    source: { server: 'https://10.0.0.1:6443', context: 'prod' },
+    facts: {},
+    types: [],
+    errors: [],
+    objects: [PRIVILEGED_POD],
+  });
+}
+
+describe('fail closed: no input is exit 2, never a clean scan', () => {
+  it('empty standard input (an empty `helm template`) is exit 2 with a message and no report', async () => {
+    const io = memoryIO({ cwd: tmp, stdin: '' });
+    expect(await main(['scan', '-', '-o', 'json'], io)).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err()).toContain('no Kubernetes objects in standard input: nothing to scan');
+  });
+
+  it('standard input of comments and blank documents only is exit 2 too', async () => {
+    const io = memoryIO({ cwd: tmp, stdin: '---\n# Source: chart/templates/x.yaml\n---\n' });
+    expect(await main(['scan', '-'], io)).toBe(2);
+    expect(io.out()).not.toContain('100%');
+  });
+
+  it('a directory without manifests is exit 2 naming it, with no 100% score', async () => {
+    const dir = path.join(tmp, 'no-manifests');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'README.md'), '# not a manifest\n');
+    const io = memoryIO({ cwd: tmp });
+    expect(await main(['scan', 'no-manifests'], io)).toBe(2);
+    expect(io.out()).not.toContain('100%');
+    expect(io.err()).toContain('no-manifests: no manifests found');
+    expect(io.err()).toContain('no Kubernetes objects in no-manifests');
+  });
+
+  it.each([
+    ['rbac', 'who-can', 'get', 'secrets'],
+    ['netpol', 'matrix'],
+  ])('%s %s on empty input is exit 2, not "nobody" or an empty matrix', async (...args) => {
+    const dir = path.join(tmp, 'empty-for-' + args[0]);
+    mkdirSync(dir, { recursive: true });
+    const io = memoryIO({ cwd: tmp });
+    expect(await main([...args, dir], io)).toBe(2);
+    expect(io.err()).toContain('no Kubernetes objects');
+  });
+});
+
+describe('a snapshot given as a path', () => {
+  it.each([
+    ['plain JSON', 'prod.snapshot.json', snapshotJson()],
+    ['gzip JSON', 'prod.snapshot.json.gz', gzipSync(snapshotJson())],
+  ])('%s is read as a snapshot (its findings reported), with a note', async (_what, name, content) => {
+    writeFileSync(path.join(tmp, name), content);
+    const io = memoryIO({ cwd: tmp });
+    const code = await main(['scan', name, '-o', 'json', '--fail-on', 'critical'], io);
+    const report = JSON.parse(io.out()) as { findings: { controlId: string }[] };
+    expect(report.findings.map((f) => f.controlId)).toContain('workload/no-privileged');
+    expect(code).toBe(1);
+    expect(io.err()).toContain(`${name} is a Palisade snapshot; reading it as with --snapshot`);
+  });
+
+  it('among other paths it is refused with "use --snapshot"', async () => {
+    writeFileSync(path.join(tmp, 'mixed.snapshot.json'), snapshotJson());
+    const io = memoryIO({ cwd: tmp });
+    expect(await main(['scan', 'mixed.snapshot.json', DEMO], io)).toBe(2);
+    expect(io.err()).toContain(
+      'mixed.snapshot.json is a Palisade snapshot: scan it on its own with --snapshot',
+    );
+  });
+
+  it('reformatted (keys reordered) among manifests it is an input error saying --snapshot', async () => {
+    const dir = path.join(tmp, 'reordered');
+    mkdirSync(dir, { recursive: true });
+    const snap = JSON.parse(snapshotJson()) as Record<string, unknown>;
+    writeFileSync(path.join(dir, 'snap.json'), JSON.stringify({ objects: snap.objects, ...snap }, null, 2));
+    writeFileSync(path.join(dir, 'pod.json'), JSON.stringify(PRIVILEGED_POD));
+    const io = memoryIO({ cwd: dir });
+    expect(await main(['scan', '.', '-o', 'json'], io)).toBe(2);
+    const report = JSON.parse(io.out()) as { inputErrors: { file: string; message: string }[] };
+    expect(report.inputErrors).toContainEqual(
+      expect.objectContaining({
+        file: 'snap.json',
+        message: expect.stringContaining('use --snapshot') as string,
+      }),
+    );
+  });
+});
+
+describe('clean failures of the process', () => {
+  it("a reader that closes the pipe (| head -c100) ends quietly with the run's exit code", () => {
+    const r = cli(['scan', DEMO, '--fail-on', 'high'], {
+      shell: (cmd) => `${cmd} | head -c100 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`,
+    });
+    expect(r.stderr).toMatch(/exit=1\n$/);
+    expect(r.stderr).not.toContain('EPIPE');
+    expect(r.stderr).not.toMatch(/^ {4}at /m);
+  }, 60_000);
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'a full disk on stdout (>/dev/full) is exit 2 naming standard output',
+    () => {
+      const r = cli(['scan', DEMO, '-q'], { shell: (cmd) => `${cmd} >/dev/full` });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        'palisade: cannot write to standard output: no space left on device (ENOSPC)',
+      );
+      expect(r.stderr).not.toMatch(/^ {4}at /m);
+    },
+    60_000,
+  );
+
+  it('an output file that is a directory is exit 2 naming the path', async () => {
+    const io = memoryIO({ cwd: DEMO });
+    const real = await import('../io.js');
+    const proc = real.processIO();
+    const code = await main(['scan', '.', '-q', '-o', `json=${tmp}`], {
+      ...io,
+      writeFile: (f, c) => proc.writeFile(f, c),
+    });
+    expect(code).toBe(2);
+    expect(io.err()).toContain(`palisade: cannot write ${tmp}: is a directory (EISDIR)`);
+  });
+
+  it('the same through the process: exit 2, one line, no stack', () => {
+    const r = cli(['scan', DEMO, '-q', '-o', `json=${tmp}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`palisade: cannot write ${tmp}: is a directory (EISDIR)\n`);
+  }, 60_000);
+});
+
+describe('exit codes (docs/cli.md)', () => {
+  it.each([
+    ['0: clean', ['scan', DEMO, '-q', '--fail-on', 'none', '-o', 'json'], 0],
+    ['1: findings at or above --fail-on', ['scan', DEMO, '-q', '-o', 'json'], 1],
+    ['2: usage error', ['scan', '--fail-on', 'sometimes'], 2],
+    ['2: input error', ['scan', '/nonexistent/palisade-input'], 2],
+  ])(
+    '%s',
+    (_what, args, code) => {
+      expect(cli(args).code).toBe(code);
+    },
+    60_000,
+  );
+
+  it('3: an internal error prints one line without --debug and the stack with it', async () => {
+    const boom = (): never => {
+      throw new TypeError('object is not iterable');
+    };
+    const io = memoryIO({ cwd: DEMO });
+    const broken = { ...io, writeFile: boom };
+    expect(await main(['scan', '.', '-q', '-o', 'json=r.json'], broken)).toBe(3);
+    expect(io.err()).toMatch(
+      /^palisade: internal error: object is not iterable \(a bug: please report it; --debug prints the stack trace\)\n$/,
+    );
+    const io2 = memoryIO({ cwd: DEMO });
+    expect(await main(['--debug', 'scan', '.', '-q', '-o', 'json=r.json'], { ...io2, writeFile: boom })).toBe(
+      3,
+    );
+    expect(io2.err()).toMatch(/internal error: TypeError: object is not iterable\n\s+at /);
+  });
+});
+
+describe('control characters and formulas in every text format', () => {
+  const ESC = '\u001b';
+  const pod = (name: string): string =>
+    JSON.stringify({
+      ...PRIVILEGED_POD,
+      metadata: { name, namespace: 'shop', annotations: { note: `${ESC}]0;pwned${ESC}\\` } },
+    });
+  const hostile = `web${ESC}[2J${ESC}[31mred\u0007`;
+
+  it.each(['csv', 'table', 'html', 'junit', 'sarif', 'json', 'yaml'])(
+    '%s output carries no raw ESC or BEL from an object name',
+    async (format) => {
+      const io = memoryIO({ cwd: tmp, stdin: pod(hostile) });
+      expect(await main(['scan', '-', '-o', format, '--fail-on', 'none'], io)).toBe(0);
+      expect(io.out()).toContain('web');
+      expect(io.out()).not.toContain(ESC);
+      expect(io.out()).not.toContain('\u0007');
+    },
+  );
+
+  it('csv neutralises ANSI escapes and a spreadsheet formula in a name', async () => {
+    const io = memoryIO({ cwd: tmp, stdin: pod('=HYPERLINK("http://x";"y")') + '\n---\n' + pod(hostile) });
+    expect(await main(['scan', '-', '-o', 'csv', '--fail-on', 'none'], io)).toBe(0);
+    expect(io.out()).toContain(`"'=HYPERLINK(""http://x"";""y"")"`);
+    expect(io.out()).toContain('web\uFFFD[2J\uFFFD[31mred\uFFFD');
+  });
+
+  it('a file output is neutralised too', async () => {
+    const io = memoryIO({ cwd: tmp, stdin: pod(hostile) });
+    expect(await main(['scan', '-', '-o', 'csv=r.csv', '-q', '--fail-on', 'none'], io)).toBe(0);
+    const written = io.files.get(path.join(tmp, 'r.csv')) ?? '';
+    expect(written).toContain('web');
+    expect(written).not.toContain(ESC);
+  });
+});
