@@ -1,4 +1,5 @@
 import { InputError, type KubeObject } from '../core/index.js';
+import { loadKubeconfig, redact } from '../load/index.js';
 
 /** Where to apply: a kubeconfig file (default: $KUBECONFIG or ~/.kube/config) and a context in it. */
 export interface ApplyOptions {
@@ -54,14 +55,7 @@ export async function applyObjects(
   const { KubeConfig, KubernetesObjectApi } = await import('@kubernetes/client-node');
   type Wire = import('@kubernetes/client-node').KubernetesObject;
   const kc = new KubeConfig();
-  try {
-    if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (e) {
-    throw new InputError(
-      `cannot read kubeconfig ${options.kubeconfig ?? '(default)'}: ${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
+  const { secrets } = loadKubeconfig(kc, options.kubeconfig);
   if (options.context !== undefined) {
     if (!kc.getContexts().some((c) => c.name === options.context))
       throw new InputError(
@@ -86,9 +80,11 @@ export async function applyObjects(
     if (typeof err.code === 'number') {
       const why =
         err.code === 401 ? 'not authenticated' : err.code === 403 ? 'forbidden' : `HTTP ${err.code}`;
-      throw new InputError(`cannot ${verb} ${describe(o)} on ${server}: ${why}: ${statusMessage(err)}`);
+      throw new InputError(
+        `cannot ${verb} ${describe(o)} on ${server}: ${why}: ${redact(statusMessage(err), secrets)}`,
+      );
     }
-    const reason = err.cause?.code ?? err.message ?? String(e);
+    const reason = redact(err.cause?.code ?? err.message ?? String(e), secrets);
     throw new InputError(
       `cannot reach the API server ${server} (context "${kc.getCurrentContext()}"): ${reason}`,
     );

@@ -1,6 +1,7 @@
 import https from 'node:https';
 import http from 'node:http';
 import { InputError, trimEndChars } from '../core/index.js';
+import { loadKubeconfig, redact } from './kubeconfig.js';
 
 /** One HTTP answer from the API server; the body is the raw text. */
 export interface HttpReply {
@@ -48,14 +49,7 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
   // Imported here so that file scans never load the Kubernetes client.
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
-  try {
-    if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (e) {
-    throw new InputError(
-      `cannot read kubeconfig ${options.kubeconfig ?? '(default)'}: ${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
+  const { secrets } = loadKubeconfig(kc, options.kubeconfig);
   if (options.context !== undefined) {
     if (!kc.getContexts().some((c) => c.name === options.context)) {
       const known = kc
@@ -83,7 +77,7 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
     throw new InputError(
       noConfig
         ? 'no kubeconfig found: set KUBECONFIG or pass --kubeconfig FILE (and --context NAME)'
-        : `cannot use kubeconfig context "${kc.getCurrentContext()}" (${server}): ${e instanceof Error ? e.message : String(e)}`,
+        : `cannot use kubeconfig context "${kc.getCurrentContext()}" (${server}): ${redact(e instanceof Error ? e.message : String(e), secrets)}`,
     );
   }
   const agentOptions = {

@@ -41,3 +41,10 @@ export {
   type ClusterSnapshot,
   type LoadedSnapshot,
 } from './snapshot.js';
+export {
+  loadKubeconfig,
+  checkKubeconfigFiles,
+  yamlFieldAt,
+  redact,
+  type CheckedKubeconfig,
+} from './kubeconfig.js';

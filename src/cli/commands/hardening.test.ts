@@ -247,3 +247,76 @@ describe('control characters and formulas in every text format', () => {
     expect(written).not.toContain(ESC);
   });
 });
+
+describe('never a credential in an error', () => {
+  const TOKEN = 'SECRET-TOKEN-3f9a1c77e2b04d18';
+  const PASSWORD = 'SECRET-PASSWORD-8c2e55d0a1';
+  const KEY_DATA = 'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tClNFQ1JFVC1LRVktTUFURVJJQUwtOTk=';
+  const CERT_DATA = 'U0VDUkVULUNFUlQtREFUQS0wMTIzNDU2Nzg5';
+  const SECRETS = [TOKEN, PASSWORD, KEY_DATA, CERT_DATA];
+  const head = `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster:
+    server: https://127.0.0.1:1
+contexts:
+- name: x
+  context: {cluster: c, user: u}
+current-context: x
+users:
+- name: u
+  user:
+`;
+  const KUBECONFIGS: [string, string][] = [
+    [
+      'a line indented one space too far after the credentials',
+      `${head}    token: ${TOKEN}\n    password: ${PASSWORD}\n    client-key-data: ${KEY_DATA}\n     username: admin\n`,
+    ],
+    ['an unterminated quote in the token', `${head}    token: "${TOKEN}\n    password: ${PASSWORD}\n`],
+    ['a tab before the password', `${head}    token: ${TOKEN}\n\tpassword: ${PASSWORD}\n`],
+    ['the token twice', `${head}    token: ${TOKEN}\n    token: ${PASSWORD}\n`],
+    ['a list where a map belongs', `${head}    - token: ${TOKEN}\n      client-key-data: ${KEY_DATA}\n`],
+    [
+      'key data that is not a key',
+      `${head}    client-certificate-data: ${CERT_DATA}\n    client-key-data: ${KEY_DATA}\n`,
+    ],
+    [
+      'clusters as a map holding a token',
+      `apiVersion: v1\nkind: Config\nclusters: {name: c, token: ${TOKEN}}\n`,
+    ],
+  ];
+  const COMMANDS: string[][] = [
+    ['scan', '--cluster'],
+    ['rbac', 'who-can', 'get', 'pods', '--cluster'],
+    ['netpol', 'matrix', '--cluster'],
+    ['snapshot', 'save', 'out.snapshot.json.gz'],
+    ['admission', 'install', '--apply'],
+  ];
+  const cases = KUBECONFIGS.flatMap(([what, text], i) =>
+    COMMANDS.map((cmd) => [cmd.slice(0, 2).join(' '), what, text, i, cmd] as const),
+  );
+
+  it.each(cases)('%s with %s: exit 2, no value in any output', async (_cmd, _what, text, i, cmd) => {
+    const file = path.join(tmp, `kubeconfig-${i}.yaml`);
+    writeFileSync(file, text);
+    const io = memoryIO({ cwd: tmp });
+    const code = await main([...cmd, '--kubeconfig', file], io);
+    const said = io.out() + io.err() + [...io.files.values()].join('');
+    for (const s of SECRETS) {
+      for (let k = 0; k + 10 <= s.length; k++) expect(said).not.toContain(s.slice(k, k + 10));
+    }
+    expect(code).toBe(2);
+    expect(io.err()).toMatch(/^palisade: /m);
+  });
+
+  it('a YAML error names the file, line, column and field', async () => {
+    const file = path.join(tmp, 'kubeconfig-0.yaml');
+    writeFileSync(file, KUBECONFIGS[0]?.[1] ?? '');
+    const io = memoryIO({ cwd: tmp });
+    expect(await main(['scan', '--cluster', '--kubeconfig', file], io)).toBe(2);
+    expect(io.err()).toBe(
+      `palisade: ${file}:17:14: kubeconfig is not valid YAML: bad indentation of a mapping entry (at field users[].user.client-key-data.username); values are not shown, they may be credentials\n`,
+    );
+  });
+});
