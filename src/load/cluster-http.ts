@@ -17,6 +17,8 @@ export interface HttpReply {
  */
 export interface ClusterTransport {
   get(pathAndQuery: string, accept?: string): Promise<HttpReply>;
+  /** Any other method, with a JSON body (create and replace for `admission install --apply`). */
+  send?(method: 'POST' | 'PUT', pathAndQuery: string, body: unknown): Promise<HttpReply>;
 }
 
 /** A transport bound to one kubeconfig context, plus where it points. */
@@ -36,8 +38,66 @@ export interface ConnectClusterOptions {
   context?: string;
   /** Parallel connections to keep open (the reader's concurrency). */
   maxSockets?: number;
-  /** Per-request timeout in milliseconds (default 60 s). */
+  /** Per-request timeout in milliseconds, from sending to the last byte (default 60 s; 0: none). */
   timeoutMs?: number;
+  /** Time to establish the TCP connection (and TLS), in milliseconds (default 10 s or the request timeout if shorter). */
+  connectTimeoutMs?: number;
+}
+
+/** Default of `--request-timeout`: one minute per request. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Parses `--request-timeout` as kubectl does: a number with a unit (`500ms`, `30s`, `2m`,
+ * `1h`), a bare number of seconds, or `0` for no per-request limit (connecting still has one).
+ */
+export function parseRequestTimeout(value: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
+  return Number.isFinite(ms) ? Math.round(ms) : undefined;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** An Error with a socket-style code, the step that failed and a message saying what to check. */
+export function networkError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+/** Words for a socket error at a step: which host, what happened, what to check. */
+export function describeNetworkError(e: unknown, hostPort: string, step: string): Error & { code: string } {
+  const code =
+    typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : 'EUNKNOWN';
+  const message = e instanceof Error ? e.message : String(e);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return networkError(
+        code,
+        `connecting to ${hostPort}: connection refused (is the API server running, and is the server address of the kubeconfig right?)`,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return networkError(
+        code,
+        `resolving ${hostPort}: no such host (check the server address of the kubeconfig and DNS)`,
+      );
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return networkError(
+        code,
+        `connecting to ${hostPort}: no route to the host (check the network, VPN or proxy)`,
+      );
+    case 'ECONNRESET':
+      return networkError(code, `${step} on ${hostPort}: the connection was reset by the server or a proxy`);
+    default:
+      return networkError(code, `${step} on ${hostPort}: ${message}`);
+  }
 }
 
 /**
@@ -65,7 +125,11 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
   const server = trimEndChars(cluster.server, '/');
   const url = new URL(server);
   const secure = url.protocol === 'https:';
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const connectTimeoutMs =
+    options.connectTimeoutMs ??
+    (timeoutMs > 0 ? Math.min(DEFAULT_CONNECT_TIMEOUT_MS, timeoutMs) : DEFAULT_CONNECT_TIMEOUT_MS);
+  const hostPort = url.host;
 
   const base: https.RequestOptions = {};
   try {
@@ -99,24 +163,46 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
   let headers = { ...(base.headers as Record<string, string> | undefined) };
   const basePath = trimEndChars(url.pathname, '/');
 
-  const once = (pathAndQuery: string, accept: string): Promise<HttpReply> =>
+  const once = (method: string, pathAndQuery: string, accept: string, body?: string): Promise<HttpReply> =>
     new Promise((resolve, reject) => {
+      const step = `${method} ${pathAndQuery.split('?')[0] ?? pathAndQuery}`;
+      let settled = false;
+      const timers: NodeJS.Timeout[] = [];
+      const finish = (): void => {
+        settled = true;
+        for (const t of timers) clearTimeout(t);
+      };
+      const fail = (e: Error): void => {
+        if (settled) return;
+        finish();
+        reject(e);
+      };
       const req = (secure ? https : http).request(
         {
           protocol: url.protocol,
           hostname: url.hostname.replace(/^\[|\]$/g, ''),
           port: url.port,
-          method: 'GET',
+          method,
           path: basePath + pathAndQuery,
           agent,
-          headers: { ...headers, Accept: accept },
+          headers: {
+            ...headers,
+            Accept: accept,
+            ...(body !== undefined
+              ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }
+              : {}),
+          },
           ...(base.auth !== undefined ? { auth: base.auth } : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
+          res.on('error', (e) => {
+            fail(describeNetworkError(e, hostPort, step));
+          });
           res.on('end', () => {
+            if (settled) return;
+            finish();
             const reply: HttpReply = {
               status: res.statusCode ?? 0,
               body: Buffer.concat(chunks).toString('utf8'),
@@ -127,26 +213,63 @@ export async function connectCluster(options: ConnectClusterOptions = {}): Promi
           });
         },
       );
-      req.setTimeout(timeoutMs, () => {
-        req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+      req.on('error', (e) => {
+        fail(describeNetworkError(e, hostPort, step));
       });
-      req.on('error', reject);
-      req.end();
+      // Connecting has its own, shorter limit: a black-holed address fails in seconds, not minutes.
+      req.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        const t = setTimeout(() => {
+          const e = networkError(
+            'ETIMEDOUT',
+            `connecting to ${hostPort}: no connection within ${seconds(connectTimeoutMs)} (check the server address of the kubeconfig, the network, VPN or proxy)`,
+          );
+          fail(e);
+          req.destroy(e);
+        }, connectTimeoutMs);
+        timers.push(t);
+        socket.once(secure ? 'secureConnect' : 'connect', () => {
+          clearTimeout(t);
+        });
+      });
+      // The whole request, from sending to the last byte of the answer, has one limit.
+      if (timeoutMs > 0) {
+        timers.push(
+          setTimeout(() => {
+            const e = networkError(
+              'ETIMEDOUT',
+              `${step} on ${hostPort}: no answer within ${seconds(timeoutMs)} (the server accepted the connection but did not respond; raise --request-timeout if it is only slow)`,
+            );
+            fail(e);
+            req.destroy(e);
+          }, timeoutMs),
+        );
+      }
+      req.end(body);
     });
+
+  const withRefresh = async (
+    method: string,
+    pathAndQuery: string,
+    accept: string,
+    body?: string,
+  ): Promise<HttpReply> => {
+    const reply = await once(method, pathAndQuery, accept, body);
+    if (reply.status !== 401) return reply;
+    // Tokens from exec plugins and auth providers expire: refresh once, then give up.
+    const fresh: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(fresh);
+    headers = { ...(fresh.headers as Record<string, string> | undefined) };
+    return once(method, pathAndQuery, accept, body);
+  };
 
   return {
     server,
     context: kc.getCurrentContext(),
     transport: {
-      async get(pathAndQuery, accept = 'application/json') {
-        const reply = await once(pathAndQuery, accept);
-        if (reply.status !== 401) return reply;
-        // Tokens from exec plugins and auth providers expire: refresh once, then give up.
-        const fresh: https.RequestOptions = {};
-        await kc.applyToHTTPSOptions(fresh);
-        headers = { ...(fresh.headers as Record<string, string> | undefined) };
-        return once(pathAndQuery, accept);
-      },
+      get: (pathAndQuery, accept = 'application/json') => withRefresh('GET', pathAndQuery, accept),
+      send: (method, pathAndQuery, body) =>
+        withRefresh(method, pathAndQuery, 'application/json', JSON.stringify(body)),
     },
     close() {
       agent.destroy();

@@ -17,7 +17,7 @@ export interface ApiResourceType {
  * discovery group, or a cluster fact. The rest of the read goes on.
  */
 export interface ClusterScopeError {
-  /** Stable code: cluster_forbidden, cluster_unauthorized, cluster_not_found, cluster_unavailable, cluster_request_failed, cluster_invalid_response. */
+  /** Stable code: cluster_forbidden, cluster_unauthorized, cluster_not_found, cluster_unavailable, cluster_unreachable, cluster_request_failed, cluster_invalid_response. */
   code: string;
   /** The API path that failed, e.g. `/apis/apps/v1/namespaces/shop/deployments`. */
   scope: string;
@@ -45,8 +45,19 @@ export interface ReadClusterOptions {
   retryMaxMs?: number;
   /** Waits between retries; injectable so tests do not wait. */
   sleep?: (ms: number) => Promise<void>;
+  /** Told before each retry (the CLI says so on stderr). */
+  onRetry?: (retry: ClusterRetry) => void;
   /** Called as list tasks finish: tasks done, tasks total, objects read so far. */
   onProgress?: (done: number, total: number, objects: number) => void;
+}
+
+/** A retry about to happen: which request, why, after how long, and which attempt comes next. */
+export interface ClusterRetry {
+  path: string;
+  reason: string;
+  delayMs: number;
+  attempt: number;
+  maxAttempts: number;
 }
 
 /** A cluster read: the objects, the types discovered, what failed, and request counts. */
@@ -124,10 +135,11 @@ function retryable(status: number): boolean {
   return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
 }
 
+// A dropped connection is worth another try. A refused connection or a timeout is not: the
+// server is not there or the user's --request-timeout has passed, and retrying would only make
+// the user wait (a closed port once took 12.5 s of silent retries).
 const RETRYABLE_SOCKET_ERRORS = new Set([
   'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
   'EPIPE',
   'EAI_AGAIN',
   'ECONNABORTED',
@@ -217,10 +229,18 @@ function requester(transport: ClusterTransport, options: ReadClusterOptions): Re
           const message = e instanceof Error ? e.message : String(e);
           if (attempt < maxAttempts && code !== undefined && RETRYABLE_SOCKET_ERRORS.has(code)) {
             stats.retries++;
-            await sleep(backoff(attempt, baseMs, maxMs));
+            const delayMs = backoff(attempt, baseMs, maxMs);
+            options.onRetry?.({ path, reason: message, delayMs, attempt: attempt + 1, maxAttempts });
+            await sleep(delayMs);
             continue;
           }
-          throw new RequestFailed('cluster_request_failed', undefined, `request failed: ${message}`);
+          throw new RequestFailed(
+            code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT'
+              ? 'cluster_unreachable'
+              : 'cluster_request_failed',
+            undefined,
+            `request failed: ${message}`,
+          );
         }
         if (reply.status >= 200 && reply.status < 300) {
           try {
@@ -232,7 +252,15 @@ function requester(transport: ClusterTransport, options: ReadClusterOptions): Re
         if (retryable(reply.status) && attempt < maxAttempts) {
           stats.retries++;
           const hinted = reply.retryAfterSeconds !== undefined ? reply.retryAfterSeconds * 1000 : undefined;
-          await sleep(Math.min(maxMs, hinted ?? backoff(attempt, baseMs, maxMs)));
+          const delayMs = Math.min(maxMs, hinted ?? backoff(attempt, baseMs, maxMs));
+          options.onRetry?.({
+            path,
+            reason: `HTTP ${reply.status}`,
+            delayMs,
+            attempt: attempt + 1,
+            maxAttempts,
+          });
+          await sleep(delayMs);
           continue;
         }
         throw new RequestFailed(codeForStatus(reply.status), reply.status, statusMessage(reply));
@@ -336,6 +364,8 @@ export async function discoverTypes(
       doc = await http.getJson(root, AGGREGATED_ACCEPT);
     } catch (e) {
       errors.push(toScopeError(e, root));
+      // A server that cannot be reached at /api cannot at /apis either: one timeout, not two.
+      if (e instanceof RequestFailed && e.code === 'cluster_unreachable') break;
       continue;
     }
     if (asRecord(doc)?.kind === 'APIGroupDiscoveryList') {

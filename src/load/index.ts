@@ -18,7 +18,9 @@ export {
   factsFromInventory,
   collectionPath,
   DUPLICATE_TYPES,
+  backoff,
   type ApiResourceType,
+  type ClusterRetry,
   type ClusterScopeError,
   type ClusterReadResult,
   type ReadClusterOptions,
@@ -27,6 +29,8 @@ export {
 } from './cluster.js';
 export {
   connectCluster,
+  parseRequestTimeout,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   type ClusterConnection,
   type ClusterTransport,
   type ConnectClusterOptions,

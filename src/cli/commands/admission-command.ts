@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { REQUEST_TIMEOUT_HELP } from './cluster-options.js';
 
 const SERVE_HELP = `
 Runs the validating and mutating webhook over HTTPS: POST /validate and /mutate, GET /healthz,
@@ -99,6 +100,7 @@ export function registerAdmissionCommand(program: Command, io: CliIO, setExit: (
     .option('--apply', 'create or replace the objects in the cluster instead of printing them')
     .option('--kubeconfig <file>', 'kubeconfig for --apply (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context for --apply (default: the current context)')
+    .option('--request-timeout <duration>', REQUEST_TIMEOUT_HELP)
     .option(
       '--webhook-url <url>',
       'webhook running outside the cluster (https://127.0.0.1:8443): clientConfig.url, only the webhook configurations',

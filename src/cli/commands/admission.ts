@@ -21,6 +21,7 @@ import {
   type PolicyEvaluator,
 } from '../../admission/index.js';
 import type { CliIO } from '../io.js';
+import { requestTimeoutMs, retryNotice } from './cluster-source.js';
 import { palisadeVersion } from '../version.js';
 
 /** Loads CEL policies for `--policy`/`policies:` (tests may pass another). */
@@ -305,9 +306,12 @@ export async function runAdmissionInstall(opts: Record<string, unknown>, io: Cli
   if (opts.apply === true) {
     const kubeconfig = str(opts.kubeconfig);
     const context = str(opts.context);
+    const timeoutMs = requestTimeoutMs(str(opts.requestTimeout));
     const applied = await applyObjects(objects, {
       ...(kubeconfig !== undefined ? { kubeconfig: path.resolve(io.cwd, kubeconfig) } : {}),
       ...(context !== undefined ? { context } : {}),
+      ...(timeoutMs !== undefined ? { requestTimeoutMs: timeoutMs } : {}),
+      onRetry: retryNotice(io, 'the API server', false),
     });
     for (const a of applied)
       io.stdout.write(

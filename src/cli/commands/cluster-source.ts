@@ -2,14 +2,17 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import {
   connectCluster,
+  parseRequestTimeout,
   readCluster,
   readSnapshot,
   type ClusterReadResult,
+  type ClusterRetry,
   type ClusterScopeError,
   type ReadClusterOptions,
 } from '../../load/index.js';
 import { InputError, UsageError, type InputIssue, type Inventory } from '../../core/index.js';
 import type { CliIO } from '../io.js';
+import { REQUEST_TIMEOUT_HELP } from './cluster-options.js';
 import { progressReporter } from '../progress.js';
 
 /** The live-cluster options of `palisade scan` and `palisade snapshot save`. */
@@ -23,6 +26,31 @@ export interface ClusterSourceOptions {
   quiet?: boolean;
   /** Parallel list requests (default 8). */
   concurrency?: number;
+  /** `--request-timeout` as given (`30s`, `2m`, `0`). */
+  requestTimeout?: string;
+}
+
+/** Milliseconds of a `--request-timeout` value; a malformed one is a usage error. */
+export function requestTimeoutMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseRequestTimeout(value);
+  if (ms === undefined)
+    throw new UsageError(`--request-timeout must be a duration such as 30s, 2m or 0 (got "${value}")`);
+  return ms;
+}
+
+/** Writes a retry notice on stderr (not with -q): which request, why, and when it is tried again. */
+export function retryNotice(
+  io: CliIO,
+  server: string,
+  quiet: boolean | undefined,
+): (r: ClusterRetry) => void {
+  return (r) => {
+    if (quiet) return;
+    io.stderr.write(
+      `palisade: ${r.path.split('?')[0] ?? r.path} on ${server}: ${r.reason}; retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt} of ${r.maxAttempts})\n`,
+    );
+  };
 }
 
 /** Objects read from a cluster or a snapshot, with the scopes that failed as input issues. */
@@ -45,6 +73,7 @@ export function checkClusterOptions(paths: readonly string[], o: ClusterSourceOp
     ['--context', o.context],
     ['--kubeconfig', o.kubeconfig],
     ['-A/--all-namespaces', o.allNamespaces ? true : undefined],
+    ['--request-timeout', o.requestTimeout],
   ].filter(([, v]) => v !== undefined);
   if (o.cluster && o.snapshot !== undefined)
     throw new UsageError('--cluster and --snapshot cannot be used together');
@@ -64,14 +93,17 @@ export function checkClusterOptions(paths: readonly string[], o: ClusterSourceOp
 /** Reads a live cluster (progress on a TTY); failures of single scopes are input issues, a cluster that cannot be reached at all is an InputError. */
 export async function loadClusterSource(o: ClusterSourceOptions, io: CliIO): Promise<ClusterSource> {
   const concurrency = o.concurrency ?? 8;
+  const timeoutMs = requestTimeoutMs(o.requestTimeout);
   const connection = await connectCluster({
     ...(o.kubeconfig !== undefined ? { kubeconfig: o.kubeconfig } : {}),
     ...(o.context !== undefined ? { context: o.context } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     maxSockets: concurrency,
   });
   const progress = progressReporter(o.quiet ? { write: () => undefined } : io.stderr, 'Reading cluster');
   const options: ReadClusterOptions = {
     concurrency,
+    onRetry: retryNotice(io, connection.server, o.quiet),
     onProgress: (done, total) => {
       progress.update(done, total);
     },
@@ -132,6 +164,7 @@ export async function loadInventorySource(
     ...(typeof opts.context === 'string' ? { context: opts.context } : {}),
     ...(typeof opts.kubeconfig === 'string' ? { kubeconfig: opts.kubeconfig } : {}),
     ...(typeof opts.snapshot === 'string' ? { snapshot: opts.snapshot } : {}),
+    ...(typeof opts.requestTimeout === 'string' ? { requestTimeout: opts.requestTimeout } : {}),
     quiet: opts.quiet === true,
   };
   checkClusterOptions(paths, o);
@@ -251,5 +284,6 @@ export function addInventorySourceOptions(cmd: Command): Command {
     .option('--cluster', 'read the live cluster of the kubeconfig context (every namespace) instead of files')
     .option('--context <name>', 'kubeconfig context for --cluster (default: the current context)')
     .option('--kubeconfig <file>', 'kubeconfig file for --cluster (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--snapshot <file>', 'read a snapshot written by `palisade snapshot save` instead of files');
+    .option('--snapshot <file>', 'read a snapshot written by `palisade snapshot save` instead of files')
+    .option('--request-timeout <duration>', REQUEST_TIMEOUT_HELP);
 }

@@ -3,6 +3,8 @@
 // child process (src/cli/bin.ts through tsx) for pipes, full disks and exit codes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -319,4 +321,155 @@ users:
       `palisade: ${file}:17:14: kubeconfig is not valid YAML: bad indentation of a mapping entry (at field users[].user.client-key-data.username); values are not shown, they may be credentials\n`,
     );
   });
+});
+
+describe('timeouts and retries on every network call (a fake API server on 127.0.0.1)', () => {
+  const kubeconfigFor = (server: string, name: string): string => {
+    const file = path.join(tmp, `${name}.kubeconfig`);
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster:
+    server: ${server}
+    insecure-skip-tls-verify: true
+contexts:
+- name: x
+  context: {cluster: c, user: u}
+current-context: x
+users:
+- name: u
+  user: {token: abc}
+`,
+    );
+    return file;
+  };
+
+  /** A server that accepts TCP connections and never says a word. */
+  async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
+    const sockets = new Set<Socket>();
+    const server = createNetServer((s) => sockets.add(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      port: (server.address() as AddressInfo).port,
+      close: () =>
+        new Promise<void>((r) => {
+          for (const s of sockets) s.destroy();
+          server.close(() => {
+            r();
+          });
+        }),
+    };
+  }
+
+  /** A port that nothing listens on: bound, then released. */
+  async function closedPort(): Promise<number> {
+    const server = createNetServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((r) =>
+      server.close(() => {
+        r();
+      }),
+    );
+    return port;
+  }
+
+  const commands: [string, string[]][] = [
+    ['scan --cluster', ['scan', '--cluster']],
+    ['rbac who-can --cluster', ['rbac', 'who-can', 'get', 'pods', '--cluster']],
+    ['snapshot save', ['snapshot', 'save', 'never.snapshot.json.gz']],
+    ['admission install --apply', ['admission', 'install', '--apply', '--skip-certificates']],
+  ];
+
+  it.each(commands)(
+    '%s against a server that never answers ends within --request-timeout naming host and step',
+    async (_name, args) => {
+      const silent = await silentServer();
+      try {
+        const kubeconfig = kubeconfigFor(`http://127.0.0.1:${silent.port}`, 'silent');
+        const io = memoryIO({ cwd: tmp });
+        expect(await main([...args, '--kubeconfig', kubeconfig, '--request-timeout', '1s'], io)).toBe(2);
+        expect(io.err()).toMatch(
+          new RegExp(`GET /[a-z/0-9]* on 127\\.0\\.0\\.1:${silent.port}: no answer within 1 s`),
+        );
+        expect(io.err()).not.toContain('ECONNREFUSED');
+        expect(io.err()).not.toContain('retrying');
+      } finally {
+        await silent.close();
+      }
+    },
+    10_000,
+  );
+
+  it.each(commands)(
+    '%s against a closed port fails at once with a clear message, without retries',
+    async (_name, args) => {
+      const port = await closedPort();
+      const kubeconfig = kubeconfigFor(`http://127.0.0.1:${port}`, 'closed');
+      const io = memoryIO({ cwd: tmp });
+      expect(await main([...args, '--kubeconfig', kubeconfig], io)).toBe(2);
+      expect(io.err()).toContain(
+        `connecting to 127.0.0.1:${port}: connection refused (is the API server running`,
+      );
+      expect(io.err()).not.toContain('retrying');
+    },
+    5_000,
+  );
+
+  it('refuses a malformed --request-timeout', async () => {
+    const io = memoryIO({ cwd: tmp });
+    const kubeconfig = kubeconfigFor('http://127.0.0.1:1', 'bad-timeout');
+    expect(
+      await main(['scan', '--cluster', '--kubeconfig', kubeconfig, '--request-timeout', 'soon'], io),
+    ).toBe(2);
+    expect(io.err()).toContain('--request-timeout must be a duration such as 30s, 2m or 0 (got "soon")');
+  });
+
+  it('says on stderr that it retries a 503, and fails closed when every list is forbidden', async () => {
+    let versionsLeft503 = 1;
+    const server = createHttpServer((req, res) => {
+      const url = req.url ?? '';
+      const json = (status: number, body: unknown): void => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (url === '/version') json(200, { gitVersion: 'v1.30.0' });
+      else if (url === '/api') json(200, { kind: 'APIVersions', versions: ['v1'] });
+      else if (url === '/apis') json(200, { kind: 'APIGroupList', groups: [] });
+      else if (url === '/api/v1') {
+        if (versionsLeft503-- > 0) json(503, { message: 'etcd is busy' });
+        else
+          json(200, {
+            resources: [
+              { name: 'pods', kind: 'Pod', namespaced: true, verbs: ['list'] },
+              { name: 'namespaces', kind: 'Namespace', namespaced: false, verbs: ['list'] },
+            ],
+          });
+      } else json(403, { kind: 'Status', message: `${url.split('?')[0] ?? ''} is forbidden` });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const kubeconfig = kubeconfigFor(`http://127.0.0.1:${port}`, 'forbidden');
+      const io = memoryIO({ cwd: tmp });
+      expect(await main(['scan', '--cluster', '--kubeconfig', kubeconfig, '-o', 'json'], io)).toBe(2);
+      expect(io.err()).toMatch(
+        new RegExp(
+          `palisade: /api/v1 on http://127\\.0\\.0\\.1:${port}: HTTP 503; retrying in \\d\\.\\d s \\(attempt 2 of 5\\)`,
+        ),
+      );
+      expect(io.err()).toContain('/api/v1/pods is forbidden');
+      expect(io.err()).toContain('no Kubernetes objects in the cluster: nothing to scan');
+      expect(io.out()).toBe('');
+    } finally {
+      await new Promise<void>((r) =>
+        server.close(() => {
+          r();
+        }),
+      );
+    }
+  }, 10_000);
 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { REQUEST_TIMEOUT_HELP } from './cluster-options.js';
 
 const SNAPSHOT_SAVE_HELP = `
 Reads every listable object of the cluster (built-in types and CRDs) plus cluster facts
@@ -36,6 +37,7 @@ export function registerSnapshotCommand(program: Command, io: CliIO, setExit: (c
     )
     .option('-A, --all-namespaces', 'every namespace (the default)')
     .option('-q, --quiet', 'no progress or status lines on stderr')
+    .option('--request-timeout <duration>', REQUEST_TIMEOUT_HELP)
     .addHelpText('after', SNAPSHOT_SAVE_HELP)
     .action(async (file: string, opts: Record<string, unknown>) => {
       const { runSnapshotSave } = await import('./snapshot.js');
@@ -48,6 +50,7 @@ export function registerSnapshotCommand(program: Command, io: CliIO, setExit: (c
             namespace: opts.namespace as string[],
             allNamespaces: opts.allNamespaces === true,
             quiet: opts.quiet === true,
+            ...(typeof opts.requestTimeout === 'string' ? { requestTimeout: opts.requestTimeout } : {}),
           },
           io,
         ),
