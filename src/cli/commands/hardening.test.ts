@@ -428,19 +428,24 @@ users:
     expect(io.err()).toContain('--request-timeout must be a duration such as 30s, 2m or 0 (got "soon")');
   });
 
-  it('says on stderr that it retries a 503, and fails closed when every list is forbidden', async () => {
-    let versionsLeft503 = 1;
-    const server = createHttpServer((req, res) => {
+  /** A minimal API server: core v1 with pods and namespaces; lists answer `list(path)` or 403. */
+  function fakeApi(
+    list: (path: string) => unknown[] | undefined,
+    versionsLeft503 = 0,
+  ): ReturnType<typeof createHttpServer> {
+    let left = versionsLeft503;
+    return createHttpServer((req, res) => {
       const url = req.url ?? '';
       const json = (status: number, body: unknown): void => {
         res.writeHead(status, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(body));
       };
+      const items = list(url.split('?')[0] ?? '');
       if (url === '/version') json(200, { gitVersion: 'v1.30.0' });
       else if (url === '/api') json(200, { kind: 'APIVersions', versions: ['v1'] });
       else if (url === '/apis') json(200, { kind: 'APIGroupList', groups: [] });
       else if (url === '/api/v1') {
-        if (versionsLeft503-- > 0) json(503, { message: 'etcd is busy' });
+        if (left-- > 0) json(503, { message: 'etcd is busy' });
         else
           json(200, {
             resources: [
@@ -448,8 +453,13 @@ users:
               { name: 'namespaces', kind: 'Namespace', namespaced: false, verbs: ['list'] },
             ],
           });
-      } else json(403, { kind: 'Status', message: `${url.split('?')[0] ?? ''} is forbidden` });
+      } else if (items) json(200, { kind: 'List', metadata: {}, items });
+      else json(403, { kind: 'Status', message: `${url.split('?')[0] ?? ''} is forbidden` });
     });
+  }
+
+  it('says on stderr that it retries a 503, and fails closed when every list is forbidden', async () => {
+    const server = fakeApi(() => undefined, 1);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const port = (server.address() as AddressInfo).port;
@@ -464,6 +474,24 @@ users:
       expect(io.err()).toContain('/api/v1/pods is forbidden');
       expect(io.err()).toContain('no Kubernetes objects in the cluster: nothing to scan');
       expect(io.out()).toBe('');
+    } finally {
+      await new Promise<void>((r) =>
+        server.close(() => {
+          r();
+        }),
+      );
+    }
+  }, 10_000);
+
+  it('snapshot save to a path that is a directory is exit 2 naming it', async () => {
+    const server = fakeApi((p) => (p === '/api/v1/namespaces' ? [{ metadata: { name: 'shop' } }] : []));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const kubeconfig = kubeconfigFor(`http://127.0.0.1:${port}`, 'one-namespace');
+      const io = memoryIO({ cwd: tmp });
+      expect(await main(['snapshot', 'save', tmp, '-q', '--kubeconfig', kubeconfig], io)).toBe(2);
+      expect(io.err()).toBe(`palisade: cannot write ${tmp}: is a directory (EISDIR)\n`);
     } finally {
       await new Promise<void>((r) =>
         server.close(() => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { assembleSnapshot, writeSnapshot } from '../../load/index.js';
-import type { CliIO } from '../io.js';
+import { InputError } from '../../core/index.js';
+import { systemErrorText, type CliIO } from '../io.js';
 import { checkClusterOptions, loadClusterSource, type ClusterSourceOptions } from './cluster-source.js';
 
 /** Runs `palisade snapshot save FILE`: 0 saved, 2 when some scopes could not be read (the file is still written). */
@@ -19,7 +20,12 @@ export async function runSnapshotSave(
     new Date(),
   );
   const target = path.resolve(io.cwd, file);
-  const bytes = await writeSnapshot(target, snapshot);
+  let bytes: number;
+  try {
+    bytes = await writeSnapshot(target, snapshot);
+  } catch (e) {
+    throw new InputError(`cannot write ${file}: ${systemErrorText(e)}`);
+  }
   for (const e of source.inputErrors) io.stderr.write(`palisade: ${e.file}: ${e.message}\n`);
   if (!options.quiet) {
     io.stderr.write(
