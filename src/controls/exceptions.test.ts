@@ -178,7 +178,25 @@ describe('glob', () => {
     ['pss/*', 'workload/x', false],
     ['a.b', 'aXb', false],
     ['web-?', 'web-1', true],
+    ['*', '', true],
+    ['a*b*c', 'aXbYc', true],
+    ['a*b*c', 'aXbYcZ', false],
+    ['a**c', 'ac', true],
+    ['*.io/*', 'ghcr.io/team/app:1', true],
+    ['a?c', 'a\nc', false],
+    ['a*c', 'a\nc', false],
+    ['web-?', 'web-', false],
+    ['x*', 'xy', true],
+    ['*x', 'yyx', true],
+    ['*x', 'yxy', false],
   ])('%s ~ %s = %s', (pattern, s, expected) => {
     expect(glob(pattern).test(s)).toBe(expected);
   });
+});
+
+describe('glob time', () => {
+  it('matches a long hostile string against several stars in linear time', () => {
+    const s = `${'a'.repeat(200_000)}b`;
+    expect(glob('*a*a*a*a*a*c').test(s)).toBe(false);
+  }, 1000);
 });

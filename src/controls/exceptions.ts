@@ -174,11 +174,47 @@ function compileRule(
     wantLabels.every(([k, v]) => labels[k] === v);
 }
 
-/** Compiles a glob (`*` any run of characters, `?` one character) to an anchored regex. */
-export function glob(pattern: string): RegExp {
-  const body = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replaceAll('*', '.*')
-    .replaceAll('?', '.');
-  return new RegExp(`^${body}$`);
+/** A compiled glob: whether a whole string matches it. */
+export interface Glob {
+  test(s: string): boolean;
+}
+
+function isLineTerminator(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+/**
+ * Compiles a glob (`*` any run of characters, `?` one character, neither a line break) to a
+ * matcher of the whole string. Matching is greedy with one backtrack point, O(pattern ×
+ * string) at worst: the regex it replaces, `^a.*b.*c$`, took polynomial time in the length of
+ * an image reference that a manifest controls.
+ */
+export function glob(pattern: string): Glob {
+  return {
+    test(s: string): boolean {
+      let p = 0;
+      let i = 0;
+      let star = -1;
+      let resume = 0;
+      while (i < s.length) {
+        const pc = pattern.charAt(p);
+        if (
+          p < pattern.length &&
+          pc !== '*' &&
+          (pc === '?' ? !isLineTerminator(s.charCodeAt(i)) : pc === s.charAt(i))
+        ) {
+          p++;
+          i++;
+        } else if (p < pattern.length && pc === '*') {
+          star = p++;
+          resume = i;
+        } else if (star >= 0 && !isLineTerminator(s.charCodeAt(resume))) {
+          p = star + 1;
+          i = ++resume;
+        } else return false;
+      }
+      while (p < pattern.length && pattern.charAt(p) === '*') p++;
+      return p === pattern.length;
+    },
+  };
 }
