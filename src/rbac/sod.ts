@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { Result } from '../core/index.js';
-import { subjectAppliesTo } from './authorize.js';
+import { serviceAccountUsername, subjectAppliesTo } from './authorize.js';
 import { allBindings, type RbacModel } from './model.js';
 import { bindingLabel, roleLabel, type Via } from './queries.js';
 import { ruleAllows } from './rules.js';
@@ -222,24 +222,69 @@ function appliesThrough(b: RbacBinding, user: UserInfo): Held | undefined {
 }
 
 /**
+ * The bindings that may apply to an identity, found through indexes of the bindings'
+ * subjects: by user name (User subjects, and ServiceAccount subjects as their user names) and
+ * by group. Each subject's candidates are then checked exactly as the authorizer would, in the
+ * order of `allBindings`, so only the bindings that name the subject or one of its groups are
+ * looked at, not every binding for every subject.
+ */
+class BindingIndex {
+  private readonly byUser = new Map<string, number[]>();
+  private readonly byGroup = new Map<string, number[]>();
+
+  constructor(readonly bindings: readonly RbacBinding[]) {
+    bindings.forEach((b, i) => {
+      const ns = b.namespace ?? '';
+      for (const s of b.subjects) {
+        if (s.kind === 'Group') add(this.byGroup, s.name, i);
+        else if (s.kind === 'User') add(this.byUser, s.name, i);
+        else {
+          const sns = s.namespace ?? ns;
+          if (sns !== '') add(this.byUser, serviceAccountUsername(sns, s.name), i);
+        }
+      }
+    });
+  }
+
+  /** Bindings with a Group subject of this name, in order. */
+  ofGroup(name: string): RbacBinding[] {
+    return (this.byGroup.get(name) ?? []).map((i) => this.bindings[i] as RbacBinding);
+  }
+
+  /** How each binding that applies to the user applies, in the order of the bindings. */
+  heldBy(user: UserInfo): Held[] {
+    const candidates = new Set<number>(this.byUser.get(user.name) ?? []);
+    for (const g of user.groups) for (const i of this.byGroup.get(g) ?? []) candidates.add(i);
+    const out: Held[] = [];
+    for (const i of [...candidates].sort((x, y) => x - y)) {
+      const h = appliesThrough(this.bindings[i] as RbacBinding, user);
+      if (h) out.push(h);
+    }
+    return out;
+  }
+}
+
+function add(map: Map<string, number[]>, key: string, i: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [i]);
+  else if (list[list.length - 1] !== i) list.push(i);
+}
+
+/**
  * Evaluates the rules over every subject named in a binding and every ServiceAccount the
  * inventory declares or runs pods as.
  */
 export function evaluateSod(model: RbacModel, rules: readonly SodRule[]): SodFinding[] {
   const subjects = new Map<string, { subject: RbacSubject; held: Held[] }>();
   const bindings = allBindings(model);
+  const index = new BindingIndex(bindings);
   const add = (subject: RbacSubject): void => {
     const k = keyOf(subject);
     if (subjects.has(k)) return;
-    let held: Held[];
-    if (subject.kind === 'Group') {
-      held = bindings
-        .filter((b) => b.subjects.some((x) => x.kind === 'Group' && x.name === subject.name))
-        .map((b) => ({ binding: b }));
-    } else {
-      const user = identityOf(subject);
-      held = bindings.map((b) => appliesThrough(b, user)).filter((h): h is Held => h !== undefined);
-    }
+    const held =
+      subject.kind === 'Group'
+        ? index.ofGroup(subject.name).map((b) => ({ binding: b }))
+        : index.heldBy(identityOf(subject));
     subjects.set(k, { subject, held });
   };
   for (const b of bindings)
