@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  checkResources,
   connectCluster,
   readCluster,
   readSnapshot,
@@ -7,7 +8,7 @@ import {
   type ClusterScopeError,
   type ReadClusterOptions,
 } from '../../load/index.js';
-import { InputError, UsageError, type InputIssue, type Inventory } from '../../core/index.js';
+import { InputError, Inventory, UsageError, type InputIssue } from '../../core/index.js';
 import type { CliIO } from '../io.js';
 import { progressReporter } from '../progress.js';
 
@@ -108,10 +109,18 @@ export async function loadSnapshotSource(file: string, io: CliIO): Promise<Clust
   const path = await import('node:path');
   const loaded = await readSnapshot(path.resolve(io.cwd, file));
   if (!loaded.ok) throw new InputError(loaded.error);
-  const { snapshot, inventory } = loaded.value;
+  const { snapshot } = loaded.value;
+  // A snapshot is a file anyone can edit: its objects are checked like manifests.
+  const checked = checkResources(loaded.value.inventory.resources, file);
+  let inventory = loaded.value.inventory;
+  if (checked.issues.length > 0) {
+    inventory = new Inventory();
+    inventory.facts = loaded.value.inventory.facts;
+    for (const r of checked.resources) inventory.add(r);
+  }
   return {
     inventory,
-    inputErrors: snapshot.errors.map(scopeIssue),
+    inputErrors: [...snapshot.errors.map(scopeIssue), ...checked.issues],
     server: snapshot.source.server,
     context: snapshot.source.context,
   };
