@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { clusterRole, clusterRoleBinding, modelOf, role, roleBinding, subject } from './builders.js';
-import { compileSodRules, DEFAULT_SOD_RULES, evaluateSod } from './sod.js';
+import { allBindings } from './model.js';
+import { RANDOM_NAMESPACES, randomConfiguration } from './random.js';
+import {
+  appliesThrough,
+  BindingIndex,
+  compileSodRules,
+  DEFAULT_SOD_RULES,
+  evaluateSod,
+  type Held,
+} from './sod.js';
+import { identityOf } from './subjects.js';
+import type { RbacSubject } from './types.js';
 
 const rules = (bScope: 'cluster' | 'any', explicit = false) => {
   const r = compileSodRules({
@@ -127,4 +138,46 @@ describe('segregation of duties', () => {
   it('the built-in rules compile', () => {
     expect(compileSodRules(DEFAULT_SOD_RULES).ok).toBe(true);
   });
+});
+
+describe('the subject index of segregation of duties', () => {
+  // Subjects of every kind the random configurations use, implicit groups and ServiceAccount
+  // user names included, so each way a binding can apply to a subject is exercised.
+  const subjects: RbacSubject[] = [
+    ...['alice', 'bob', 'carol', 'dave', 'system:anonymous', 'system:serviceaccount:pd-a:sa1'].map(
+      (name) => ({ kind: 'User' as const, name }),
+    ),
+    ...RANDOM_NAMESPACES.flatMap((namespace) =>
+      ['default', 'sa1', 'sa2'].map((name) => ({ kind: 'ServiceAccount' as const, namespace, name })),
+    ),
+  ];
+
+  it.each(Array.from({ length: 40 }, (_, i) => i))(
+    'finds exactly the bindings a scan of every binding finds (seed %i)',
+    (seed) => {
+      const objects = [0, 1, 2].flatMap((k) => randomConfiguration(seed * 3 + k, `s${seed}k${k}`).objects);
+      const bindings = allBindings(modelOf(objects));
+      const index = new BindingIndex(bindings);
+      let held = 0;
+      for (const s of subjects) {
+        const user = identityOf(s);
+        const scanned = bindings
+          .map((b) => appliesThrough(b, user))
+          .filter((h): h is Held => h !== undefined);
+        expect(index.heldBy(user)).toEqual(scanned);
+        held += scanned.length;
+      }
+      expect(held).toBeGreaterThan(0);
+      for (const g of [
+        'system:authenticated',
+        'system:serviceaccounts',
+        'system:serviceaccounts:pd-a',
+        'system:unauthenticated',
+        'devs',
+      ])
+        expect(index.ofGroup(g)).toEqual(
+          bindings.filter((b) => b.subjects.some((x) => x.kind === 'Group' && x.name === g)),
+        );
+    },
+  );
 });

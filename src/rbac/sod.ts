@@ -183,7 +183,7 @@ function roleHolds(role: RbacRole, side: Side, clusterWide: boolean): boolean {
 }
 
 /** A binding that applies to a subject, and the group it applies through (absent: by name). */
-interface Held {
+export interface Held {
   binding: RbacBinding;
   group?: string;
 }
@@ -214,7 +214,7 @@ function keyOf(s: RbacSubject): string {
  * How a binding applies to a user or ServiceAccount: by name (no group), through one of its
  * implicit groups, or not at all (undefined).
  */
-function appliesThrough(b: RbacBinding, user: UserInfo): Held | undefined {
+export function appliesThrough(b: RbacBinding, user: UserInfo): Held | undefined {
   const ns = b.namespace ?? '';
   const s = b.subjects.find((x) => subjectAppliesTo(x, user, ns));
   if (!s) return undefined;
@@ -228,7 +228,7 @@ function appliesThrough(b: RbacBinding, user: UserInfo): Held | undefined {
  * order of `allBindings`, so only the bindings that name the subject or one of its groups are
  * looked at, not every binding for every subject.
  */
-class BindingIndex {
+export class BindingIndex {
   private readonly byUser = new Map<string, number[]>();
   private readonly byGroup = new Map<string, number[]>();
 
