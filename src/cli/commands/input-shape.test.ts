@@ -252,3 +252,35 @@ describe('netpol: malformed containers and foreign files', () => {
     expect(r.out).toMatch(/removed +x\/a\[Pod\] => x\/b\[Pod\]/);
   });
 });
+
+describe('snapshots', () => {
+  it('objects of a snapshot are checked like manifests', async () => {
+    const snapshot = {
+      apiVersion: 'palisade.dev/v1',
+      kind: 'ClusterSnapshot',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      source: { server: 'https://127.0.0.1:6443', context: 'test' },
+      facts: {},
+      types: [],
+      errors: [],
+      objects: [
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'p', namespace: 'shop' },
+          spec: {
+            containers: [{ name: 'c', image: 'nginx:1', ports: 'x', securityContext: { privileged: true } }],
+          },
+        },
+      ],
+    };
+    const dir = folder({ 'snap.json': JSON.stringify(snapshot) });
+    const r = await run(['scan', '--snapshot', 'snap.json', '-o', 'json', '--fail-on', 'none'], dir);
+    expect(r.code).toBe(2);
+    const report = JSON.parse(r.out) as JsonReport;
+    expect(report.inputErrors).toEqual([
+      { file: 'snap.json', message: 'Pod shop/p: spec.containers[0].ports: expected a list, found a string' },
+    ]);
+    expect(report.findings.some((f) => f.controlId === 'workload/no-privileged')).toBe(true);
+  });
+});
