@@ -6,7 +6,7 @@ import {
   type PathSegment,
   type Resource,
 } from '../core/index.js';
-import { KIND_SHAPES, OBJECT_META, type ObjectShape, type Shape } from './shapes.js';
+import { KIND_SHAPES, o, OBJECT_META, type ObjectShape, type Shape } from './shapes.js';
 
 /** One field of an object whose JSON type is not the one its kind's schema gives. */
 export interface ShapeIssue {
@@ -114,7 +114,7 @@ class Walk {
     }
     const v = value as Record<string, unknown>;
     const before = this.issues.length;
-    const copy = this.checkFields(v, shape.fields);
+    const copy = this.checkFields(v, shape.index);
     if (this.issues.length === before && shape.refine) {
       for (const [field, message] of shape.refine(v)) this.issue(message, field);
     }
@@ -122,17 +122,21 @@ class Walk {
     return copy ?? value;
   }
 
-  /** Checks the listed fields of an object; returns a copy when a field was changed or dropped. */
+  /**
+   * Checks the fields of an object that its shape lists; returns a copy when a field was
+   * changed or dropped. Walks the object's own keys (a manifest sets few of the fields a
+   * shape lists), looking each up in the shape's index.
+   */
   checkFields(
     v: Record<string, unknown>,
-    fields: Readonly<Record<string, Shape>>,
+    index: ReadonlyMap<string, Shape>,
   ): Record<string, unknown> | undefined {
     let copy: Record<string, unknown> | undefined;
-    for (const k in fields) {
-      if (!Object.hasOwn(v, k)) continue;
+    for (const k in v) {
+      const shape = index.get(k);
+      if (shape === undefined) continue;
       const item = v[k];
       if (item === null || item === undefined) continue;
-      const shape = fields[k] as Shape;
       this.path.push(k);
       const r = this.check(item, shape);
       this.path.pop();
@@ -141,7 +145,15 @@ class Walk {
     }
     return copy;
   }
+
+  /** Empties the walk for the next object. */
+  reset(): void {
+    this.path.length = 0;
+    this.issues.length = 0;
+  }
 }
+
+const WALK = new Walk();
 
 /** A copy of an object without one key (only objects with a wrong field are copied). */
 function withoutKey(v: Record<string, unknown>, key: string): Record<string, unknown> {
@@ -217,10 +229,18 @@ function describe(value: unknown): string {
   }
 }
 
+/** Each known kind's shape, built once. */
+const KIND_OBJECT_SHAPES = new Map<string, ObjectShape>(
+  Object.entries(KIND_SHAPES).map(([kind, k]) => [
+    kind,
+    o({ ...k.fields }, k.atomic ? { atomic: true } : {}),
+  ]),
+);
+
 /** A kind's own shape for an apiVersion, 'custom' for a custom resource sharing its name, or 'unknown'. */
 function shapeFor(obj: KubeObject): ObjectShape | 'custom' | 'unknown' | undefined {
-  if (!Object.hasOwn(KIND_SHAPES, obj.kind)) return undefined;
-  const known = KIND_SHAPES[obj.kind];
+  const shape = KIND_OBJECT_SHAPES.get(obj.kind);
+  const known = shape && KIND_SHAPES[obj.kind];
   if (known === undefined) return undefined;
   if (!known.apiVersions.includes(obj.apiVersion)) {
     const group = apiGroupOf(obj.apiVersion);
@@ -229,7 +249,7 @@ function shapeFor(obj: KubeObject): ObjectShape | 'custom' | 'unknown' | undefin
     return group.includes('.') && !group.endsWith('.k8s.io') ? 'custom' : 'unknown';
   }
   if (known.shapeVersions && !known.shapeVersions.includes(obj.apiVersion)) return undefined;
-  return { t: 'object', fields: known.fields, ...(known.atomic ? { atomic: true } : {}) };
+  return shape;
 }
 
 function listBaseKind(kind: string): string | undefined {
@@ -245,7 +265,10 @@ function listBaseKind(kind: string): string | undefined {
  * common case allocates nothing.
  */
 export function checkObjectShape(obj: KubeObject): ShapeResult | undefined {
-  const walk = new Walk();
+  // One walk serves every object (the check is synchronous): nothing is allocated for an
+  // object that conforms.
+  const walk = WALK;
+  walk.reset();
   const raw = obj as Record<string, unknown>;
   if (
     listBaseKind(obj.kind) !== undefined &&
@@ -257,7 +280,7 @@ export function checkObjectShape(obj: KubeObject): ShapeResult | undefined {
       `expected a list of objects, found ${describe(raw.items)} (the ${obj.kind} is not read)`,
       'items',
     );
-    return { issues: walk.issues, object: undefined };
+    return { issues: walk.issues.slice(), object: undefined };
   }
   const shape = shapeFor(obj);
   if (shape === 'unknown') {
@@ -266,7 +289,7 @@ export function checkObjectShape(obj: KubeObject): ShapeResult | undefined {
       `unknown apiVersion ${JSON.stringify(obj.apiVersion.slice(0, 80))} for kind ${obj.kind} (the API serves it as ${known.join(', ')}); the object is not scanned`,
       'apiVersion',
     );
-    return { issues: walk.issues, object: undefined };
+    return { issues: walk.issues.slice(), object: undefined };
   }
   let copy: Record<string, unknown> | undefined;
   if (raw.metadata !== undefined && raw.metadata !== null) {
@@ -278,16 +301,16 @@ export function checkObjectShape(obj: KubeObject): ShapeResult | undefined {
   }
   if (typeof shape === 'object') {
     const before = walk.issues.length;
-    const fields = walk.checkFields(copy ?? raw, shape.fields);
+    const fields = walk.checkFields(copy ?? raw, shape.index);
     if (fields) copy = fields;
     if (shape.atomic && walk.issues.length > before) {
       const last = walk.issues[walk.issues.length - 1];
       if (last) last.message += `; the ${obj.kind} is not read`;
-      return { issues: walk.issues, object: undefined };
+      return { issues: walk.issues.slice(), object: undefined };
     }
   }
   if (walk.issues.length === 0) return undefined;
-  return { issues: walk.issues, object: (copy ?? raw) as KubeObject };
+  return { issues: walk.issues.slice(), object: (copy ?? raw) as KubeObject };
 }
 
 /** True when a string holds a C0 or C1 control character (kept out of one-line messages). */

@@ -15,6 +15,8 @@ export type ScalarShape = 'string' | 'boolean' | 'int32' | 'int64' | 'intOrStrin
 export interface ObjectShape {
   t: 'object';
   fields: Readonly<Record<string, Shape>>;
+  /** `fields` by name, for the check to look up the fields an object has (built by `o`). */
+  index: ReadonlyMap<string, Shape>;
   /** When any field inside is wrong, the whole value is dropped (its meaning depends on every part). */
   atomic?: boolean;
   /** A check across fields, run when every field has the right type; returns [field, message] pairs. */
@@ -42,11 +44,12 @@ export interface EnumShape {
 /** The shape of one JSON value. */
 export type Shape = ScalarShape | ObjectShape | ArrayShape | MapShape | EnumShape;
 
-function o(
+/** An object shape with the given fields. */
+export function o(
   fields: Record<string, Shape>,
-  extra: Partial<Omit<ObjectShape, 't' | 'fields'>> = {},
+  extra: Partial<Omit<ObjectShape, 't' | 'fields' | 'index'>> = {},
 ): ObjectShape {
-  return { t: 'object', fields, ...extra };
+  return { t: 'object', fields, index: new Map(Object.entries(fields)), ...extra };
 }
 function a(items: Shape): ArrayShape {
   return { t: 'array', items };
