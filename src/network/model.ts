@@ -211,7 +211,7 @@ export class NetworkModel {
 function namedPortsOf(spec: Record<string, unknown>): Map<string, ContainerPort[]> {
   const out = new Map<string, ContainerPort[]>();
   for (const { container } of containersOf({ metadata: {}, spec, metadataPath: '', specPath: '' })) {
-    // Objects that did not pass the loader's schema check (a snapshot, a test's inventory) may
+    // Objects that did not pass the loader's schema check (an embedding program's inventory) may
     // hold anything here: `ports: {}` appears in published pod lists.
     const ports: unknown = container.ports;
     if (!Array.isArray(ports)) continue;
