@@ -188,18 +188,32 @@ export interface Held {
   group?: string;
 }
 
-function sideVia(held: readonly Held[], side: Side, cache: Map<RbacRole, [boolean?, boolean?]>): Via[] {
+type HoldsCache = Map<RbacRole, [boolean?, boolean?]>;
+
+/** Whether one binding's role gives a side (cached per role and scope). */
+function bindingHolds(b: RbacBinding, side: Side, cache: HoldsCache): boolean {
+  const role = b.role;
+  if (!role) return false;
+  const clusterWide = b.namespace === undefined;
+  let entry = cache.get(role);
+  if (!entry) cache.set(role, (entry = []));
+  const i = clusterWide ? 0 : 1;
+  let holds = entry[i];
+  if (holds === undefined) entry[i] = holds = roleHolds(role, side, clusterWide);
+  return holds;
+}
+
+/** Whether any held binding gives a side: the common no-conflict case allocates nothing. */
+function holdsSide(held: readonly Held[], side: Side, cache: HoldsCache): boolean {
+  for (const h of held) if (bindingHolds(h.binding, side, cache)) return true;
+  return false;
+}
+
+function sideVia(held: readonly Held[], side: Side, cache: HoldsCache): Via[] {
   const out: Via[] = [];
   for (const { binding: b, group } of held) {
-    const role = b.role;
-    if (!role) continue;
-    const clusterWide = b.namespace === undefined;
-    let entry = cache.get(role);
-    if (!entry) cache.set(role, (entry = []));
-    const i = clusterWide ? 0 : 1;
-    let holds = entry[i];
-    if (holds === undefined) entry[i] = holds = roleHolds(role, side, clusterWide);
-    if (holds) out.push({ binding: bindingLabel(b), role: roleLabel(role), ...(group ? { group } : {}) });
+    if (b.role && bindingHolds(b, side, cache))
+      out.push({ binding: bindingLabel(b), role: roleLabel(b.role), ...(group ? { group } : {}) });
   }
   return out;
 }
@@ -297,16 +311,15 @@ export function evaluateSod(model: RbacModel, rules: readonly SodRule[]): SodFin
   for (const sa of model.serviceAccounts.values())
     add({ kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name });
   const out: SodFinding[] = [];
+  const sortedKeys = [...subjects.keys()].sort();
   for (const rule of rules) {
-    const cacheA = new Map<RbacRole, [boolean?, boolean?]>();
-    const cacheB = new Map<RbacRole, [boolean?, boolean?]>();
-    for (const k of [...subjects.keys()].sort()) {
+    const cacheA: HoldsCache = new Map();
+    const cacheB: HoldsCache = new Map();
+    for (const k of sortedKeys) {
       const e = subjects.get(k);
-      if (!e) continue;
+      if (!e || !holdsSide(e.held, rule.a, cacheA) || !holdsSide(e.held, rule.b, cacheB)) continue;
       const a = sideVia(e.held, rule.a, cacheA);
-      if (a.length === 0) continue;
       const b = sideVia(e.held, rule.b, cacheB);
-      if (b.length === 0) continue;
       out.push({
         ruleId: rule.id,
         title: rule.title,
