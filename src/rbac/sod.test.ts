@@ -2,16 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { clusterRole, clusterRoleBinding, modelOf, role, roleBinding, subject } from './builders.js';
 import { allBindings } from './model.js';
 import { RANDOM_NAMESPACES, randomConfiguration } from './random.js';
+import { ruleAllows } from './rules.js';
 import {
   appliesThrough,
   BindingIndex,
   compileSodRules,
   DEFAULT_SOD_RULES,
   evaluateSod,
+  roleHolds,
   type Held,
+  type SodRule,
 } from './sod.js';
 import { identityOf } from './subjects.js';
-import type { RbacSubject } from './types.js';
+import type { RbacRole, RbacSubject } from './types.js';
 
 const rules = (bScope: 'cluster' | 'any', explicit = false) => {
   const r = compileSodRules({
@@ -178,6 +181,56 @@ describe('the subject index of segregation of duties', () => {
         expect(index.ofGroup(g)).toEqual(
           bindings.filter((b) => b.subjects.some((x) => x.kind === 'Group' && x.name === g)),
         );
+    },
+  );
+});
+
+describe('whether a role holds a side', () => {
+  const sides = (() => {
+    const r = compileSodRules(DEFAULT_SOD_RULES);
+    if (!r.ok) throw new Error(r.error.join('; '));
+    return r.value.flatMap((x) => [x.a, x.b]);
+  })();
+  // The definition: some verb, group and resource of some permission, asked as one request.
+  const reference = (role: RbacRole, side: SodRule['a'], clusterWide: boolean): boolean =>
+    side.permissions.some(
+      (p) =>
+        (p.scope === 'any' || clusterWide) &&
+        role.rules.some(
+          (rule) =>
+            (!p.explicit || !rule.resources.includes('*')) &&
+            p.verbs.some((verb) =>
+              p.apiGroups.some((apiGroup) =>
+                p.resources.some((resource) =>
+                  ruleAllows(rule, {
+                    resourceRequest: true,
+                    verb,
+                    apiGroup,
+                    resource,
+                    subresource: '',
+                    namespace: '',
+                    name: '',
+                  }),
+                ),
+              ),
+            ),
+        ),
+    );
+
+  it.each(Array.from({ length: 30 }, (_, i) => i))(
+    'agrees with one request per combination (seed %i)',
+    (seed) => {
+      const model = modelOf(randomConfiguration(seed, `h${seed}`).objects);
+      const roles = [...model.clusterRoles.values(), ...model.roles.values()];
+      let held = 0;
+      for (const role of roles)
+        for (const side of sides)
+          for (const clusterWide of [true, false]) {
+            const expected = reference(role, side, clusterWide);
+            expect(roleHolds(role, side, clusterWide)).toBe(expected);
+            if (expected) held++;
+          }
+      expect(held).toBeGreaterThan(0);
     },
   );
 });

@@ -10,7 +10,7 @@ import type { Result } from '../core/index.js';
 import { serviceAccountUsername, subjectAppliesTo } from './authorize.js';
 import { allBindings, type RbacModel } from './model.js';
 import { bindingLabel, roleLabel, type Via } from './queries.js';
-import { ruleAllows } from './rules.js';
+import { apiGroupMatches, resourceMatches, resourceNameMatches, verbMatches } from './rules.js';
 import { identityOf } from './subjects.js';
 import type { RbacBinding, RbacRole, RbacSubject, UserInfo } from './types.js';
 
@@ -156,28 +156,23 @@ export interface SodFinding {
 
 type Side = SodRule['a'];
 
-function roleHolds(role: RbacRole, side: Side, clusterWide: boolean): boolean {
+/**
+ * Whether a role allows any one permission of a side. A rule allows a request when its verb,
+ * group, resource and name each match (`ruleAllows`), independently of one another, so "some
+ * verb, some group and some resource of the permission" is asked one list at a time instead of
+ * for every combination.
+ */
+export function roleHolds(role: RbacRole, side: Side, clusterWide: boolean): boolean {
   return side.permissions.some(
     (p) =>
       (p.scope === 'any' || clusterWide) &&
       role.rules.some(
         (rule) =>
           (!p.explicit || !rule.resources.includes('*')) &&
-          p.verbs.some((verb) =>
-            p.apiGroups.some((apiGroup) =>
-              p.resources.some((resource) =>
-                ruleAllows(rule, {
-                  resourceRequest: true,
-                  verb,
-                  apiGroup,
-                  resource,
-                  subresource: '',
-                  namespace: '',
-                  name: '',
-                }),
-              ),
-            ),
-          ),
+          resourceNameMatches(rule, '') &&
+          p.verbs.some((verb) => verbMatches(rule, verb)) &&
+          p.apiGroups.some((apiGroup) => apiGroupMatches(rule, apiGroup)) &&
+          p.resources.some((resource) => resourceMatches(rule, resource, '')),
       ),
   );
 }
