@@ -10,7 +10,6 @@ import type { Result } from '../core/index.js';
 import { serviceAccountUsername, subjectAppliesTo } from './authorize.js';
 import { allBindings, type RbacModel } from './model.js';
 import { bindingLabel, roleLabel, type Via } from './queries.js';
-import { apiGroupMatches, resourceMatches, resourceNameMatches, verbMatches } from './rules.js';
 import { identityOf } from './subjects.js';
 import type { RbacBinding, RbacRole, RbacSubject, UserInfo } from './types.js';
 
@@ -156,25 +155,59 @@ export interface SodFinding {
 
 type Side = SodRule['a'];
 
+/** A permission of a side with its lists as sets. */
+interface CompiledPermission {
+  clusterOnly: boolean;
+  explicit: boolean;
+  verbs: ReadonlySet<string>;
+  apiGroups: ReadonlySet<string>;
+  resources: ReadonlySet<string>;
+}
+
+const COMPILED_SIDES = new WeakMap<Side, readonly CompiledPermission[]>();
+
+function compiledSide(side: Side): readonly CompiledPermission[] {
+  let c = COMPILED_SIDES.get(side);
+  if (!c) {
+    c = side.permissions.map((p) => ({
+      clusterOnly: p.scope === 'cluster',
+      explicit: p.explicit,
+      verbs: new Set(p.verbs),
+      apiGroups: new Set(p.apiGroups),
+      resources: new Set(p.resources),
+    }));
+    COMPILED_SIDES.set(side, c);
+  }
+  return c;
+}
+
+/** Some entry of a rule's list is `*` or in the permission's (non-empty) set. */
+function anyIn(list: readonly string[], set: ReadonlySet<string>): boolean {
+  for (const x of list) if (x === '*' || set.has(x)) return true;
+  return false;
+}
+
 /**
- * Whether a role allows any one permission of a side. A rule allows a request when its verb,
- * group, resource and name each match (`ruleAllows`), independently of one another, so "some
- * verb, some group and some resource of the permission" is asked one list at a time instead of
- * for every combination.
+ * Whether a role allows any one permission of a side, as `ruleAllows` would answer one
+ * request per verb, group and resource of the permission (no name, no subresource). Those
+ * parts match independently of one another, and each matches when the rule lists `*` or the
+ * value, so each is one pass over the rule's list with a set lookup.
  */
 export function roleHolds(role: RbacRole, side: Side, clusterWide: boolean): boolean {
-  return side.permissions.some(
-    (p) =>
-      (p.scope === 'any' || clusterWide) &&
-      role.rules.some(
-        (rule) =>
-          (!p.explicit || !rule.resources.includes('*')) &&
-          resourceNameMatches(rule, '') &&
-          p.verbs.some((verb) => verbMatches(rule, verb)) &&
-          p.apiGroups.some((apiGroup) => apiGroupMatches(rule, apiGroup)) &&
-          p.resources.some((resource) => resourceMatches(rule, resource, '')),
-      ),
-  );
+  for (const p of compiledSide(side)) {
+    if (p.clusterOnly && !clusterWide) continue;
+    for (const rule of role.rules) {
+      if (p.explicit && rule.resources.includes('*')) continue;
+      if (rule.resourceNames.length > 0 && !rule.resourceNames.includes('')) continue;
+      if (
+        anyIn(rule.verbs, p.verbs) &&
+        anyIn(rule.apiGroups, p.apiGroups) &&
+        anyIn(rule.resources, p.resources)
+      )
+        return true;
+    }
+  }
+  return false;
 }
 
 /** A binding that applies to a subject, and the group it applies through (absent: by name). */
