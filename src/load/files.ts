@@ -1,9 +1,10 @@
 import { isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Inventory, type InputIssue } from '../core/index.js';
 import { parseManifests } from './manifests.js';
+import { checkResources } from './shape-check.js';
 
 /** Options for reading manifests from the file system and stdin. */
 export interface LoadFilesOptions {
@@ -50,7 +51,9 @@ export async function loadFiles(
       continue;
     }
     if (info.isDirectory()) {
-      const found = await listManifests(abs);
+      const found = await listManifests(abs, (file, message) => {
+        result.inputErrors.push({ file: displayPath(options.cwd, file), message });
+      });
       if (found.length === 0) {
         result.inputErrors.push({
           file: p,
@@ -84,8 +87,9 @@ export async function loadFiles(
       result.inputErrors.push({ file: display, line: text.line, column: text.column, message: text.message });
     } else {
       const parsed = parseManifests(text.value, display);
-      for (const r of parsed.resources) result.inventory.add(r);
-      result.inputErrors.push(...parsed.issues);
+      const checked = checkResources(parsed.resources, display);
+      for (const r of checked.resources) result.inventory.add(r);
+      result.inputErrors.push(...parsed.issues, ...checked.issues);
       result.documents += parsed.documents;
     }
     result.files++;
@@ -94,8 +98,15 @@ export async function loadFiles(
   return result;
 }
 
-/** Lists manifest files below a directory, sorted, skipping hidden folders and node_modules. */
-async function listManifests(dir: string): Promise<string[]> {
+/**
+ * Lists manifest files below a directory, sorted, skipping hidden folders and node_modules.
+ * Special files (FIFOs, sockets, devices, also behind a symbolic link) are reported through
+ * `problem` and never opened: reading a FIFO nobody writes to would wait forever.
+ */
+async function listManifests(
+  dir: string,
+  problem: (file: string, message: string) => void,
+): Promise<string[]> {
   const out: string[] = [];
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -103,7 +114,21 @@ async function listManifests(dir: string): Promise<string[]> {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) {
       if (!e.name.startsWith('.') && !SKIPPED_DIRECTORIES.has(e.name))
-        out.push(...(await listManifests(full)));
+        out.push(...(await listManifests(full, problem)));
+      continue;
+    }
+    let special = e.isFile() ? undefined : specialKind(e);
+    if (e.isSymbolicLink()) {
+      let target: Stats | undefined;
+      try {
+        target = statSync(full);
+      } catch {
+        // A dangling link: reading it reports the error below, as before.
+      }
+      special = target && !target.isFile() && !target.isDirectory() ? specialKind(target) : undefined;
+    }
+    if (special !== undefined) {
+      problem(full, `${special}, not a regular file: not read (move it out of the scanned directory)`);
     } else if (
       (e.isFile() || e.isSymbolicLink()) &&
       MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase())
@@ -112,6 +137,20 @@ async function listManifests(dir: string): Promise<string[]> {
     }
   }
   return out;
+}
+
+/** Names a special file's type, or undefined for regular files, directories and links. */
+function specialKind(e: {
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string | undefined {
+  if (e.isFIFO()) return 'a named pipe (FIFO)';
+  if (e.isSocket()) return 'a socket';
+  if (e.isCharacterDevice()) return 'a character device';
+  if (e.isBlockDevice()) return 'a block device';
+  return undefined;
 }
 
 function displayPath(cwd: string, abs: string): string {

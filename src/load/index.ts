@@ -1,6 +1,13 @@
 export { parseManifests, type ParsedManifests } from './manifests.js';
 export { loadFiles, decodeUtf8, type LoadFilesOptions, type LoadFilesResult } from './files.js';
 export { MAX_ALIAS_EXPANSION } from './yaml-documents.js';
+export {
+  checkObjectShape,
+  checkResources,
+  type CheckedResources,
+  type ShapeIssue,
+  type ShapeResult,
+} from './shape-check.js';
 export { localNodeFs, type NodeFs, type NodeStat } from './node-fs.js';
 export { readUnitCommand, parseEnvFile, splitWords, UNIT_DIRS, type UnitCommand } from './node-systemd.js';
 export {

@@ -211,7 +211,11 @@ export class NetworkModel {
 function namedPortsOf(spec: Record<string, unknown>): Map<string, ContainerPort[]> {
   const out = new Map<string, ContainerPort[]>();
   for (const { container } of containersOf({ metadata: {}, spec, metadataPath: '', specPath: '' })) {
-    for (const p of container.ports ?? []) {
+    // Objects that did not pass the loader's schema check (an embedding program's inventory) may
+    // hold anything here: `ports: {}` appears in published pod lists.
+    const ports: unknown = container.ports;
+    if (!Array.isArray(ports)) continue;
+    for (const p of ports as unknown[]) {
       if (!isRecord(p) || typeof p.name !== 'string' || typeof p.containerPort !== 'number') continue;
       const proto = typeof p.protocol === 'string' && isProtocol(p.protocol) ? p.protocol : 'TCP';
       push(out, p.name, { port: p.containerPort, protocol: proto });

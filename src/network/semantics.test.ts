@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../core/index.js';
-import { analyzeInventory, compilePolicies } from './index.js';
+import { analyzeInventory, compilePolicies, connList } from './index.js';
 import { inventoryOf, netpol, ns, pod } from './testing.js';
 
 const base: KubeObject[] = [
@@ -614,4 +614,28 @@ describe('invalid policies are reported with their field path', () => {
     expect(policies).toEqual([]);
     expect(issues.map((i) => i.path)).toEqual([path]);
   });
+});
+
+describe('containers of the wrong shape (inventories that skipped the loader)', () => {
+  it.each([[{}], ['x'], [5], [[null, 'x', { name: 7 }]]])(
+    'ports: %j names no port and crashes nothing',
+    (ports) => {
+      const odd = pod('odd', 'a', { app: 'odd' });
+      (odd.spec as { containers: Record<string, unknown>[] }).containers[0] = {
+        name: 'c',
+        image: 'i',
+        ports,
+      };
+      const inv = inventoryOf([
+        ns('a'),
+        odd,
+        pod('web', 'a', { app: 'web' }, [{ name: 'http', containerPort: 80 }]),
+        netpol('named', 'a', { podSelector: {}, ingress: [{ ports: [{ port: 'http' }] }] }),
+      ]);
+      const { analysis } = analyzeInventory(inv);
+      const lines = connList(analysis).map((l) => `${l.src} => ${l.dst} : ${l.conn.toString()}`);
+      expect(lines).toContain('a/odd[Pod] => a/web[Pod] : TCP 80');
+      expect(lines.some((l) => l.includes('=> a/odd[Pod]'))).toBe(false);
+    },
+  );
 });

@@ -400,3 +400,45 @@ describe('checkAccess (the authorizer answer CEL policies see)', () => {
     });
   });
 });
+
+describe('malformed roles and bindings', () => {
+  // Inventories built without the loader's schema check (an embedding program, a test).
+  it.each<[string, unknown, string]>([
+    ['rules: "all"', clusterRole('r', [], { rules: 'all' }), 'rules'],
+    [
+      'verbs: "*"',
+      clusterRole('r', [{ verbs: '*', apiGroups: [''], resources: ['secrets'] }]),
+      'rules[0].verbs',
+    ],
+    ['a rule that is a string', clusterRole('r', ['get pods']), 'rules[0]'],
+    ['a null subject', clusterRoleBinding('b', 'cluster-admin', [null]), 'subjects[0]'],
+    [
+      'a subject of no known kind',
+      clusterRoleBinding('b', 'cluster-admin', [{ kind: 'Robot', name: 'x' }]),
+      'subjects[0]',
+    ],
+    ['subjects: "alice"', { ...clusterRoleBinding('b', 'cluster-admin', []), subjects: 'alice' }, 'subjects'],
+    [
+      'an aggregation selector with an unknown operator',
+      clusterRole('agg', [], {
+        aggregationRule: {
+          clusterRoleSelectors: [{ matchExpressions: [{ key: 'tier', operator: 'Matches', values: ['x'] }] }],
+        },
+      }),
+      'aggregationRule.clusterRoleSelectors[0].matchExpressions[0]',
+    ],
+  ])('%s is reported, not dropped silently', (_, object, fieldPath) => {
+    const model = modelOf([object as Parameters<typeof modelOf>[0][number]]);
+    expect(model.issues.filter((i) => i.code === 'rbac_malformed').map((i) => i.fieldPath)).toEqual([
+      fieldPath,
+    ]);
+  });
+
+  it('a well-formed role and binding report nothing', () => {
+    const model = modelOf([
+      clusterRole('r', [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }]),
+      clusterRoleBinding('b', 'r', [subject('User', 'alice')]),
+    ]);
+    expect(model.issues).toEqual([]);
+  });
+});

@@ -95,21 +95,59 @@ function withLocation<T extends object>(
   return loc ? { ...base, location: loc } : base;
 }
 
-function readSubjects(raw: unknown): RbacSubject[] {
-  if (!Array.isArray(raw)) return [];
+/**
+ * Reports a part of a role or binding the model cannot read. Manifests and snapshots reach the
+ * model through the loader's schema check, which reports these with their lines and removes
+ * them; an inventory built otherwise (an embedding program, a test) gets them reported here,
+ * never silently dropped.
+ */
+type Malformed = (r: Resource, fieldPath: string, what: string) => void;
+
+function malformedReporter(issues: RbacIssue[]): Malformed {
+  return (r, fieldPath, what) => {
+    issues.push(
+      withLocation(
+        {
+          code: 'rbac_malformed' as const,
+          severity: 'high' as const,
+          message: `${r.ref.kind} ${r.ref.namespace ? `${r.ref.namespace}/` : ''}${r.ref.name} ${fieldPath}: ${what}; it is ignored, so the answers may miss what it was meant to grant`,
+          ref: r.ref,
+          fieldPath,
+        },
+        locationOf(r, fieldPath),
+      ),
+    );
+  };
+}
+
+function isStringList(v: unknown): boolean {
+  return v === undefined || v === null || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+}
+
+function readSubjects(r: Resource, raw: unknown, malformed: Malformed): RbacSubject[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    malformed(r, 'subjects', 'subjects must be a list');
+    return [];
+  }
   const out: RbacSubject[] = [];
-  for (const s of raw) {
-    if (typeof s !== 'object' || s === null) continue;
-    const o = s as Record<string, unknown>;
-    const kind = o.kind;
-    const name = o.name;
-    if ((kind !== 'User' && kind !== 'Group' && kind !== 'ServiceAccount') || typeof name !== 'string')
-      continue;
+  raw.forEach((s: unknown, i) => {
+    const o = typeof s === 'object' && s !== null ? (s as Record<string, unknown>) : undefined;
+    const kind = o?.kind;
+    const name = o?.name;
+    if (
+      !o ||
+      (kind !== 'User' && kind !== 'Group' && kind !== 'ServiceAccount') ||
+      typeof name !== 'string'
+    ) {
+      malformed(r, `subjects[${i}]`, 'a subject needs kind User, Group or ServiceAccount and a name');
+      return;
+    }
     const subject: RbacSubject = { kind, name };
     if (kind === 'ServiceAccount' && typeof o.namespace === 'string' && o.namespace !== '')
       subject.namespace = o.namespace;
     out.push(subject);
-  }
+  });
   return out;
 }
 
@@ -123,9 +161,31 @@ interface RawRole {
   selectors?: LabelSelector[];
 }
 
-function readRawRole(r: Resource, kind: 'Role' | 'ClusterRole'): RawRole {
+const RULE_FIELDS = ['verbs', 'apiGroups', 'resources', 'resourceNames', 'nonResourceURLs'] as const;
+
+function readRules(r: Resource, raw: unknown, malformed: Malformed): RbacRule[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    malformed(r, 'rules', 'rules must be a list');
+    return [];
+  }
+  raw.forEach((rule: unknown, i) => {
+    if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) {
+      malformed(r, `rules[${i}]`, 'a rule must be a mapping');
+      return;
+    }
+    for (const f of RULE_FIELDS)
+      if (!isStringList((rule as Record<string, unknown>)[f]))
+        malformed(r, `rules[${i}].${f}`, `${f} must be a list of strings`);
+  });
+  return raw.map(readRule);
+}
+
+const OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+
+function readRawRole(r: Resource, kind: 'Role' | 'ClusterRole', malformed: Malformed): RawRole {
   const obj = r.object as Record<string, unknown>;
-  const rules = Array.isArray(obj.rules) ? obj.rules.map(readRule) : [];
+  const rules = readRules(r, obj.rules, malformed);
   const raw: RawRole = {
     resource: r,
     kind,
@@ -137,9 +197,35 @@ function readRawRole(r: Resource, kind: 'Role' | 'ClusterRole'): RawRole {
   const agg = obj.aggregationRule;
   if (kind === 'ClusterRole' && typeof agg === 'object' && agg !== null) {
     const sel = (agg as Record<string, unknown>).clusterRoleSelectors;
-    raw.selectors = Array.isArray(sel)
-      ? sel.filter((s): s is LabelSelector => typeof s === 'object' && s !== null)
-      : [];
+    raw.selectors = [];
+    if (Array.isArray(sel)) {
+      sel.forEach((s: unknown, i) => {
+        const path = `aggregationRule.clusterRoleSelectors[${i}]`;
+        if (typeof s !== 'object' || s === null || Array.isArray(s)) {
+          malformed(r, path, 'a selector must be a mapping');
+          return;
+        }
+        const exprs = (s as Record<string, unknown>).matchExpressions;
+        const bad = Array.isArray(exprs)
+          ? exprs.findIndex(
+              (e: unknown) =>
+                typeof e !== 'object' ||
+                e === null ||
+                !OPERATORS.has(String((e as Record<string, unknown>).operator)),
+            )
+          : -1;
+        // A requirement with an unknown operator matches nothing, so the selector
+        // aggregates nothing: reported rather than quietly empty.
+        if (bad >= 0)
+          malformed(
+            r,
+            `${path}.matchExpressions[${bad}]`,
+            'operator must be In, NotIn, Exists or DoesNotExist',
+          );
+        raw.selectors?.push(s);
+      });
+    } else if (sel !== undefined && sel !== null)
+      malformed(r, 'aggregationRule.clusterRoleSelectors', 'must be a list');
   }
   return raw;
 }
@@ -152,12 +238,13 @@ function readRawRole(r: Resource, kind: 'Role' | 'ClusterRole'): RawRole {
  */
 export function buildRbacModel(inventory: Inventory, options: BuildRbacModelOptions = {}): RbacModel {
   const issues: RbacIssue[] = [];
+  const malformed = malformedReporter(issues);
   const rawClusterRoles = new Map<string, RawRole>();
   const rawRoles = new Map<string, RawRole>();
   for (const r of inventory.resources) {
-    if (isRbac(r, 'ClusterRole')) rawClusterRoles.set(r.ref.name, readRawRole(r, 'ClusterRole'));
+    if (isRbac(r, 'ClusterRole')) rawClusterRoles.set(r.ref.name, readRawRole(r, 'ClusterRole', malformed));
     else if (isRbac(r, 'Role')) {
-      const raw = readRawRole(r, 'Role');
+      const raw = readRawRole(r, 'Role', malformed);
       rawRoles.set(`${raw.namespace ?? ''}/${raw.name}`, raw);
     }
   }
@@ -169,7 +256,10 @@ export function buildRbacModel(inventory: Inventory, options: BuildRbacModelOpti
       metadata: { name: 'cluster-admin', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
       rules: CLUSTER_ADMIN_RULES,
     };
-    rawClusterRoles.set('cluster-admin', readRawRole({ object, ref: refOf(object) }, 'ClusterRole'));
+    rawClusterRoles.set(
+      'cluster-admin',
+      readRawRole({ object, ref: refOf(object) }, 'ClusterRole', malformed),
+    );
   }
 
   const clusterRoles = new Map<string, RbacRole>();
@@ -255,7 +345,7 @@ export function buildRbacModel(inventory: Inventory, options: BuildRbacModelOpti
         name: r.ref.name,
         ...(namespace !== undefined ? { namespace } : {}),
         roleRef,
-        subjects: readSubjects(obj.subjects),
+        subjects: readSubjects(r, obj.subjects, malformed),
         role,
         ref: r.ref,
       },

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { clusterRole, clusterRoleBinding, modelOf, role, roleBinding, subject } from './builders.js';
-import { compileSodRules, DEFAULT_SOD_RULES, evaluateSod } from './sod.js';
+import { allBindings } from './model.js';
+import { RANDOM_NAMESPACES, randomConfiguration } from './random.js';
+import { ruleAllows } from './rules.js';
+import {
+  appliesThrough,
+  BindingIndex,
+  compileSodRules,
+  DEFAULT_SOD_RULES,
+  evaluateSod,
+  roleHolds,
+  type Held,
+  type SodRule,
+} from './sod.js';
+import { identityOf } from './subjects.js';
+import type { RbacRole, RbacSubject } from './types.js';
 
 const rules = (bScope: 'cluster' | 'any', explicit = false) => {
   const r = compileSodRules({
@@ -127,4 +141,96 @@ describe('segregation of duties', () => {
   it('the built-in rules compile', () => {
     expect(compileSodRules(DEFAULT_SOD_RULES).ok).toBe(true);
   });
+});
+
+describe('the subject index of segregation of duties', () => {
+  // Subjects of every kind the random configurations use, implicit groups and ServiceAccount
+  // user names included, so each way a binding can apply to a subject is exercised.
+  const subjects: RbacSubject[] = [
+    ...['alice', 'bob', 'carol', 'dave', 'system:anonymous', 'system:serviceaccount:pd-a:sa1'].map(
+      (name) => ({ kind: 'User' as const, name }),
+    ),
+    ...RANDOM_NAMESPACES.flatMap((namespace) =>
+      ['default', 'sa1', 'sa2'].map((name) => ({ kind: 'ServiceAccount' as const, namespace, name })),
+    ),
+  ];
+
+  it.each(Array.from({ length: 40 }, (_, i) => i))(
+    'finds exactly the bindings a scan of every binding finds (seed %i)',
+    (seed) => {
+      const objects = [0, 1, 2].flatMap((k) => randomConfiguration(seed * 3 + k, `s${seed}k${k}`).objects);
+      const bindings = allBindings(modelOf(objects));
+      const index = new BindingIndex(bindings);
+      let held = 0;
+      for (const s of subjects) {
+        const user = identityOf(s);
+        const scanned = bindings
+          .map((b) => appliesThrough(b, user))
+          .filter((h): h is Held => h !== undefined);
+        expect(index.heldBy(user)).toEqual(scanned);
+        held += scanned.length;
+      }
+      expect(held).toBeGreaterThan(0);
+      for (const g of [
+        'system:authenticated',
+        'system:serviceaccounts',
+        'system:serviceaccounts:pd-a',
+        'system:unauthenticated',
+        'devs',
+      ])
+        expect(index.ofGroup(g)).toEqual(
+          bindings.filter((b) => b.subjects.some((x) => x.kind === 'Group' && x.name === g)),
+        );
+    },
+  );
+});
+
+describe('whether a role holds a side', () => {
+  const sides = (() => {
+    const r = compileSodRules(DEFAULT_SOD_RULES);
+    if (!r.ok) throw new Error(r.error.join('; '));
+    return r.value.flatMap((x) => [x.a, x.b]);
+  })();
+  // The definition: some verb, group and resource of some permission, asked as one request.
+  const reference = (role: RbacRole, side: SodRule['a'], clusterWide: boolean): boolean =>
+    side.permissions.some(
+      (p) =>
+        (p.scope === 'any' || clusterWide) &&
+        role.rules.some(
+          (rule) =>
+            (!p.explicit || !rule.resources.includes('*')) &&
+            p.verbs.some((verb) =>
+              p.apiGroups.some((apiGroup) =>
+                p.resources.some((resource) =>
+                  ruleAllows(rule, {
+                    resourceRequest: true,
+                    verb,
+                    apiGroup,
+                    resource,
+                    subresource: '',
+                    namespace: '',
+                    name: '',
+                  }),
+                ),
+              ),
+            ),
+        ),
+    );
+
+  it.each(Array.from({ length: 30 }, (_, i) => i))(
+    'agrees with one request per combination (seed %i)',
+    (seed) => {
+      const model = modelOf(randomConfiguration(seed, `h${seed}`).objects);
+      const roles = [...model.clusterRoles.values(), ...model.roles.values()];
+      let held = 0;
+      for (const role of roles)
+        for (const side of sides)
+          for (const clusterWide of [true, false]) {
+            const expected = reference(role, side, clusterWide);
+            expect(roleHolds(role, side, clusterWide)).toBe(expected);
+            if (expected) held++;
+          }
+      expect(held).toBeGreaterThan(0);
+    },
+  );
 });

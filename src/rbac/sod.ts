@@ -7,10 +7,9 @@
  */
 import { z } from 'zod';
 import type { Result } from '../core/index.js';
-import { subjectAppliesTo } from './authorize.js';
+import { serviceAccountUsername, subjectAppliesTo } from './authorize.js';
 import { allBindings, type RbacModel } from './model.js';
 import { bindingLabel, roleLabel, type Via } from './queries.js';
-import { ruleAllows } from './rules.js';
 import { identityOf } from './subjects.js';
 import type { RbacBinding, RbacRole, RbacSubject, UserInfo } from './types.js';
 
@@ -156,50 +155,93 @@ export interface SodFinding {
 
 type Side = SodRule['a'];
 
-function roleHolds(role: RbacRole, side: Side, clusterWide: boolean): boolean {
-  return side.permissions.some(
-    (p) =>
-      (p.scope === 'any' || clusterWide) &&
-      role.rules.some(
-        (rule) =>
-          (!p.explicit || !rule.resources.includes('*')) &&
-          p.verbs.some((verb) =>
-            p.apiGroups.some((apiGroup) =>
-              p.resources.some((resource) =>
-                ruleAllows(rule, {
-                  resourceRequest: true,
-                  verb,
-                  apiGroup,
-                  resource,
-                  subresource: '',
-                  namespace: '',
-                  name: '',
-                }),
-              ),
-            ),
-          ),
-      ),
-  );
+/** A permission of a side with its lists as sets. */
+interface CompiledPermission {
+  clusterOnly: boolean;
+  explicit: boolean;
+  verbs: ReadonlySet<string>;
+  apiGroups: ReadonlySet<string>;
+  resources: ReadonlySet<string>;
+}
+
+const COMPILED_SIDES = new WeakMap<Side, readonly CompiledPermission[]>();
+
+function compiledSide(side: Side): readonly CompiledPermission[] {
+  let c = COMPILED_SIDES.get(side);
+  if (!c) {
+    c = side.permissions.map((p) => ({
+      clusterOnly: p.scope === 'cluster',
+      explicit: p.explicit,
+      verbs: new Set(p.verbs),
+      apiGroups: new Set(p.apiGroups),
+      resources: new Set(p.resources),
+    }));
+    COMPILED_SIDES.set(side, c);
+  }
+  return c;
+}
+
+/** Some entry of a rule's list is `*` or in the permission's (non-empty) set. */
+function anyIn(list: readonly string[], set: ReadonlySet<string>): boolean {
+  for (const x of list) if (x === '*' || set.has(x)) return true;
+  return false;
+}
+
+/**
+ * Whether a role allows any one permission of a side, as `ruleAllows` would answer one
+ * request per verb, group and resource of the permission (no name, no subresource). Those
+ * parts match independently of one another, and each matches when the rule lists `*` or the
+ * value, so each is one pass over the rule's list with a set lookup.
+ */
+export function roleHolds(role: RbacRole, side: Side, clusterWide: boolean): boolean {
+  for (const p of compiledSide(side)) {
+    if (p.clusterOnly && !clusterWide) continue;
+    for (const rule of role.rules) {
+      if (p.explicit && rule.resources.includes('*')) continue;
+      if (rule.resourceNames.length > 0 && !rule.resourceNames.includes('')) continue;
+      if (
+        anyIn(rule.verbs, p.verbs) &&
+        anyIn(rule.apiGroups, p.apiGroups) &&
+        anyIn(rule.resources, p.resources)
+      )
+        return true;
+    }
+  }
+  return false;
 }
 
 /** A binding that applies to a subject, and the group it applies through (absent: by name). */
-interface Held {
+export interface Held {
   binding: RbacBinding;
   group?: string;
 }
 
-function sideVia(held: readonly Held[], side: Side, cache: Map<RbacRole, [boolean?, boolean?]>): Via[] {
+type HoldsCache = Map<RbacRole, [boolean?, boolean?]>;
+
+/** Whether one binding's role gives a side (cached per role and scope). */
+function bindingHolds(b: RbacBinding, side: Side, cache: HoldsCache): boolean {
+  const role = b.role;
+  if (!role) return false;
+  const clusterWide = b.namespace === undefined;
+  let entry = cache.get(role);
+  if (!entry) cache.set(role, (entry = []));
+  const i = clusterWide ? 0 : 1;
+  let holds = entry[i];
+  if (holds === undefined) entry[i] = holds = roleHolds(role, side, clusterWide);
+  return holds;
+}
+
+/** Whether any held binding gives a side: the common no-conflict case allocates nothing. */
+function holdsSide(held: readonly Held[], side: Side, cache: HoldsCache): boolean {
+  for (const h of held) if (bindingHolds(h.binding, side, cache)) return true;
+  return false;
+}
+
+function sideVia(held: readonly Held[], side: Side, cache: HoldsCache): Via[] {
   const out: Via[] = [];
   for (const { binding: b, group } of held) {
-    const role = b.role;
-    if (!role) continue;
-    const clusterWide = b.namespace === undefined;
-    let entry = cache.get(role);
-    if (!entry) cache.set(role, (entry = []));
-    const i = clusterWide ? 0 : 1;
-    let holds = entry[i];
-    if (holds === undefined) entry[i] = holds = roleHolds(role, side, clusterWide);
-    if (holds) out.push({ binding: bindingLabel(b), role: roleLabel(role), ...(group ? { group } : {}) });
+    if (b.role && bindingHolds(b, side, cache))
+      out.push({ binding: bindingLabel(b), role: roleLabel(b.role), ...(group ? { group } : {}) });
   }
   return out;
 }
@@ -214,11 +256,60 @@ function keyOf(s: RbacSubject): string {
  * How a binding applies to a user or ServiceAccount: by name (no group), through one of its
  * implicit groups, or not at all (undefined).
  */
-function appliesThrough(b: RbacBinding, user: UserInfo): Held | undefined {
+export function appliesThrough(b: RbacBinding, user: UserInfo): Held | undefined {
   const ns = b.namespace ?? '';
   const s = b.subjects.find((x) => subjectAppliesTo(x, user, ns));
   if (!s) return undefined;
   return s.kind === 'Group' ? { binding: b, group: s.name } : { binding: b };
+}
+
+/**
+ * The bindings that may apply to an identity, found through indexes of the bindings'
+ * subjects: by user name (User subjects, and ServiceAccount subjects as their user names) and
+ * by group. Each subject's candidates are then checked exactly as the authorizer would, in the
+ * order of `allBindings`, so only the bindings that name the subject or one of its groups are
+ * looked at, not every binding for every subject.
+ */
+export class BindingIndex {
+  private readonly byUser = new Map<string, number[]>();
+  private readonly byGroup = new Map<string, number[]>();
+
+  constructor(readonly bindings: readonly RbacBinding[]) {
+    bindings.forEach((b, i) => {
+      const ns = b.namespace ?? '';
+      for (const s of b.subjects) {
+        if (s.kind === 'Group') add(this.byGroup, s.name, i);
+        else if (s.kind === 'User') add(this.byUser, s.name, i);
+        else {
+          const sns = s.namespace ?? ns;
+          if (sns !== '') add(this.byUser, serviceAccountUsername(sns, s.name), i);
+        }
+      }
+    });
+  }
+
+  /** Bindings with a Group subject of this name, in order. */
+  ofGroup(name: string): RbacBinding[] {
+    return (this.byGroup.get(name) ?? []).map((i) => this.bindings[i] as RbacBinding);
+  }
+
+  /** How each binding that applies to the user applies, in the order of the bindings. */
+  heldBy(user: UserInfo): Held[] {
+    const candidates = new Set<number>(this.byUser.get(user.name) ?? []);
+    for (const g of user.groups) for (const i of this.byGroup.get(g) ?? []) candidates.add(i);
+    const out: Held[] = [];
+    for (const i of [...candidates].sort((x, y) => x - y)) {
+      const h = appliesThrough(this.bindings[i] as RbacBinding, user);
+      if (h) out.push(h);
+    }
+    return out;
+  }
+}
+
+function add(map: Map<string, number[]>, key: string, i: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [i]);
+  else if (list[list.length - 1] !== i) list.push(i);
 }
 
 /**
@@ -228,18 +319,14 @@ function appliesThrough(b: RbacBinding, user: UserInfo): Held | undefined {
 export function evaluateSod(model: RbacModel, rules: readonly SodRule[]): SodFinding[] {
   const subjects = new Map<string, { subject: RbacSubject; held: Held[] }>();
   const bindings = allBindings(model);
+  const index = new BindingIndex(bindings);
   const add = (subject: RbacSubject): void => {
     const k = keyOf(subject);
     if (subjects.has(k)) return;
-    let held: Held[];
-    if (subject.kind === 'Group') {
-      held = bindings
-        .filter((b) => b.subjects.some((x) => x.kind === 'Group' && x.name === subject.name))
-        .map((b) => ({ binding: b }));
-    } else {
-      const user = identityOf(subject);
-      held = bindings.map((b) => appliesThrough(b, user)).filter((h): h is Held => h !== undefined);
-    }
+    const held =
+      subject.kind === 'Group'
+        ? index.ofGroup(subject.name).map((b) => ({ binding: b }))
+        : index.heldBy(identityOf(subject));
     subjects.set(k, { subject, held });
   };
   for (const b of bindings)
@@ -252,16 +339,15 @@ export function evaluateSod(model: RbacModel, rules: readonly SodRule[]): SodFin
   for (const sa of model.serviceAccounts.values())
     add({ kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name });
   const out: SodFinding[] = [];
+  const sortedKeys = [...subjects.keys()].sort();
   for (const rule of rules) {
-    const cacheA = new Map<RbacRole, [boolean?, boolean?]>();
-    const cacheB = new Map<RbacRole, [boolean?, boolean?]>();
-    for (const k of [...subjects.keys()].sort()) {
+    const cacheA: HoldsCache = new Map();
+    const cacheB: HoldsCache = new Map();
+    for (const k of sortedKeys) {
       const e = subjects.get(k);
-      if (!e) continue;
+      if (!e || !holdsSide(e.held, rule.a, cacheA) || !holdsSide(e.held, rule.b, cacheB)) continue;
       const a = sideVia(e.held, rule.a, cacheA);
-      if (a.length === 0) continue;
       const b = sideVia(e.held, rule.b, cacheB);
-      if (b.length === 0) continue;
       out.push({
         ruleId: rule.id,
         title: rule.title,

@@ -47,7 +47,12 @@ export interface RbacBinding {
 
 /** A problem found while building the model (never a crash): stable code, message, location. */
 export interface RbacIssue {
-  code: 'rbac_binding_missing_role' | 'rbac_bootstrap_role_not_loaded' | 'rbac_aggregation_cycle';
+  code:
+    | 'rbac_binding_missing_role'
+    | 'rbac_bootstrap_role_not_loaded'
+    | 'rbac_aggregation_cycle'
+    /** A rule, subject or selector of the wrong shape (only objects that skipped the loader's schema check). */
+    | 'rbac_malformed';
   severity: 'high' | 'medium' | 'low';
   message: string;
   ref: ResourceRef;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import {
+  checkResources,
   connectCluster,
   parseRequestTimeout,
   readCluster,
@@ -10,7 +11,7 @@ import {
   type ClusterScopeError,
   type ReadClusterOptions,
 } from '../../load/index.js';
-import { InputError, UsageError, type InputIssue, type Inventory } from '../../core/index.js';
+import { InputError, Inventory, UsageError, type InputIssue } from '../../core/index.js';
 import type { CliIO } from '../io.js';
 import { REQUEST_TIMEOUT_HELP } from './cluster-options.js';
 import { progressReporter } from '../progress.js';
@@ -140,10 +141,18 @@ export async function loadClusterSource(o: ClusterSourceOptions, io: CliIO): Pro
 export async function loadSnapshotSource(file: string, io: CliIO): Promise<ClusterSource> {
   const loaded = await readSnapshot(path.resolve(io.cwd, file));
   if (!loaded.ok) throw new InputError(loaded.error);
-  const { snapshot, inventory } = loaded.value;
+  const { snapshot } = loaded.value;
+  // A snapshot is a file anyone can edit: its objects are checked like manifests.
+  const checked = checkResources(loaded.value.inventory.resources, file);
+  let inventory = loaded.value.inventory;
+  if (checked.issues.length > 0) {
+    inventory = new Inventory();
+    inventory.facts = loaded.value.inventory.facts;
+    for (const r of checked.resources) inventory.add(r);
+  }
   return {
     inventory,
-    inputErrors: snapshot.errors.map(scopeIssue),
+    inputErrors: [...snapshot.errors.map(scopeIssue), ...checked.issues],
     server: snapshot.source.server,
     context: snapshot.source.context,
   };
