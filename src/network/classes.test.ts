@@ -6,7 +6,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../core/index.js';
-import { analyzeInventory, connList, sortLines, type ConnLine } from './index.js';
+import {
+  analyzeInventory,
+  connList,
+  formatConnListCsv,
+  formatConnListJson,
+  formatConnListText,
+  sortLines,
+  writeConnList,
+  type ConnLine,
+} from './index.js';
 import type { Analysis } from './engine.js';
 import { inventoryOf, netpol, ns, pod } from './testing.js';
 
@@ -162,5 +171,23 @@ describe('matrix by classes agrees with pair-by-pair evaluation', () => {
     const lines = connList(analysis);
     expect(lines.filter((l) => l.dst.startsWith('a/db')).length).toBe(6 * 4);
     expect(lines.some((l) => l.src === 'b/client[Pod]' && l.dst.startsWith('a/db'))).toBe(false);
+  });
+
+  it('writes text, JSON and CSV as the lines come, exactly as the whole-list formatters', () => {
+    const formats = { text: formatConnListText, json: formatConnListJson, csv: formatConnListCsv } as const;
+    for (const seed of [0, 3, 7]) {
+      // Seed 0 stands for an empty list.
+      const lines = seed === 0 ? [] : connList(analyzeInventory(inventoryOf(randomCluster(seed))).analysis);
+      for (const [format, whole] of Object.entries(formats) as [
+        keyof typeof formats,
+        (l: ConnLine[]) => string,
+      ][]) {
+        const chunks: string[] = [];
+        const count = writeConnList(format, lines, (c) => chunks.push(c), 64);
+        expect(count).toBe(lines.length);
+        expect(chunks.join(''), `${format} seed ${seed}`).toBe(whole(lines));
+        if (lines.length > 5) expect(chunks.length).toBeGreaterThan(1);
+      }
+    }
   });
 });
