@@ -180,16 +180,17 @@ export class Analysis {
   /** External peers; their indices follow the cluster peers. */
   readonly externals: ExternalPeer[];
   private readonly peerOfPod: Int32Array;
-  private readonly peersByNs = new Map<number, number[]>();
-  /** Policies selecting each peer, per direction (policy ids). */
-  readonly ingressPolicies: number[][] = [];
-  readonly egressPolicies: number[][] = [];
+  private peersByNs?: Map<number, number[]>;
+  /** Policies of each namespace (ids, ascending): the only ones that can select its pods. */
+  private readonly policiesByNs = new Map<number, number[]>();
+  /** Policies selecting each peer, per direction; one peer's at a time, or every peer's. */
+  private readonly selectedBy = new Map<number, { ingress: number[]; egress: number[] }>();
+  private selectedByAll?: { ingress: number[][]; egress: number[][] };
   private readonly rulePeerCache = new Map<CompiledRule, RulePeers>();
   private readonly selections: Selection[] = [];
   private readonly selectionIds = new Map<string, number>();
-  /** Each cluster peer's named-port table, equal tables interned to one object. */
-  private readonly portTables: PortTable[] = [];
-  private readonly portTableIds: number[] = [];
+  /** Each cluster peer's named-port table, equal tables interned to one object (for the matrix). */
+  private portTables?: { tables: PortTable[]; ids: number[] };
   private peerByName?: Map<string, number>;
   private classes?: Classes;
 
@@ -219,28 +220,6 @@ export class Analysis {
         });
       }
     }
-    const tables = new Map<string, number>();
-    const interned: PortTable[] = [];
-    for (const p of this.peers) {
-      const key =
-        p.namedPorts.size === 0
-          ? ''
-          : JSON.stringify([...p.namedPorts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      let t = tables.get(key);
-      if (t === undefined) {
-        t = interned.length;
-        interned.push(p.namedPorts);
-        tables.set(key, t);
-      }
-      this.portTables.push(interned[t] as PortTable);
-      this.portTableIds.push(t);
-    }
-    this.peers.forEach((p, i) => {
-      const l = this.peersByNs.get(p.ns);
-      if (l) l.push(i);
-      else this.peersByNs.set(p.ns, [i]);
-    });
-
     const blocks = ipBlocksOf(policies);
     const ingressBlocks = [...blocks.ingress, ...(options.extraIpBlocks?.ingress ?? [])];
     const egressBlocks = [...blocks.egress, ...(options.extraIpBlocks?.egress ?? [])];
@@ -255,22 +234,85 @@ export class Analysis {
       ...ipAtoms(egressBlocks, families).map((atom) => ({ atom, direction: 'egress' as const })),
     ].map((e, i) => ({ ...e, index: base + i }));
 
-    // Policies selecting each peer: a policy selects pods of its own namespace only, so
-    // each policy is matched against its namespace's label index.
-    for (let i = 0; i < this.peers.length; i++) {
-      this.ingressPolicies.push([]);
-      this.egressPolicies.push([]);
-    }
+    // A policy selects pods of its own namespace only.
     for (const pol of policies) {
       const ns = model.findNamespace(pol.namespace);
+      if (ns !== undefined) push(this.policiesByNs, ns, pol.id);
+    }
+  }
+
+  /** Policies selecting each peer for ingress (policy ids, ascending); computed for every peer. */
+  get ingressPolicies(): readonly (readonly number[])[] {
+    return this.allSelected().ingress;
+  }
+
+  /** Policies selecting each peer for egress (policy ids, ascending); computed for every peer. */
+  get egressPolicies(): readonly (readonly number[])[] {
+    return this.allSelected().egress;
+  }
+
+  /** The policies selecting one peer in one direction (ids, ascending). */
+  policiesOf(peer: number, direction: 'ingress' | 'egress'): readonly number[] {
+    if (this.selectedByAll) return this.selectedByAll[direction][peer] ?? [];
+    const p = this.peers[peer];
+    if (!p) return [];
+    let hit = this.selectedBy.get(peer);
+    if (!hit) {
+      hit = { ingress: [], egress: [] };
+      for (const id of this.policiesByNs.get(p.ns) ?? []) {
+        const pol = this.policies[id] as CompiledPolicy;
+        if (!pol.podSelector.matchesAll && !matchesLabelSelector(pol.podSelector.selector, p.labels))
+          continue;
+        if (pol.ingress) hit.ingress.push(id);
+        if (pol.egress) hit.egress.push(id);
+      }
+      this.selectedBy.set(peer, hit);
+    }
+    return hit[direction];
+  }
+
+  /** The policies selecting every peer, through the namespaces' label indexes. */
+  private allSelected(): { ingress: number[][]; egress: number[][] } {
+    if (this.selectedByAll) return this.selectedByAll;
+    const ingress: number[][] = this.peers.map(() => []);
+    const egress: number[][] = this.peers.map(() => []);
+    for (const pol of this.policies) {
+      const ns = this.model.findNamespace(pol.namespace);
       if (ns === undefined) continue;
-      for (const pod of model.selectPods(ns, pol.podSelector)) {
+      for (const pod of this.model.selectPods(ns, pol.podSelector)) {
         const peer = this.peerOfPod[pod] ?? -1;
         if (peer < 0) continue;
-        if (pol.ingress) this.ingressPolicies[peer]?.push(pol.id);
-        if (pol.egress) this.egressPolicies[peer]?.push(pol.id);
+        if (pol.ingress) ingress[peer]?.push(pol.id);
+        if (pol.egress) egress[peer]?.push(pol.id);
       }
     }
+    this.selectedByAll = { ingress, egress };
+    return this.selectedByAll;
+  }
+
+  /** Named-port tables of the peers, equal tables interned to one object (ids for class keys). */
+  private internedTables(): { tables: PortTable[]; ids: number[] } {
+    if (this.portTables) return this.portTables;
+    const byKey = new Map<string, number>();
+    const interned: PortTable[] = [];
+    const tables: PortTable[] = [];
+    const ids: number[] = [];
+    for (const p of this.peers) {
+      const key =
+        p.namedPorts.size === 0
+          ? ''
+          : JSON.stringify([...p.namedPorts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      let t = byKey.get(key);
+      if (t === undefined) {
+        t = interned.length;
+        interned.push(p.namedPorts);
+        byKey.set(key, t);
+      }
+      tables.push(interned[t] as PortTable);
+      ids.push(t);
+    }
+    this.portTables = { tables, ids };
+    return this.portTables;
   }
 
   /** Number of cluster peers plus external peers. */
@@ -441,6 +483,13 @@ export class Analysis {
 
   /** Cluster peers of one namespace. */
   peersIn(ns: number): readonly number[] {
+    if (!this.peersByNs) {
+      const m = new Map<number, number[]>();
+      this.peers.forEach((p, i) => {
+        push(m, p.ns, i);
+      });
+      this.peersByNs = m;
+    }
     return this.peersByNs.get(ns) ?? [];
   }
 
@@ -451,7 +500,7 @@ export class Analysis {
     other: number,
     dst: number,
   ): ConnSet {
-    const table = this.portTables[dst];
+    const table = this.peers[dst]?.namedPorts;
     let out = ConnSet.NONE;
     for (const id of ids) {
       const pol = this.policies[id] as CompiledPolicy;
@@ -466,15 +515,15 @@ export class Analysis {
 
   /** Connections `src`'s egress allows to `dst` (All when src is not egress-isolated). */
   egressAllows(src: number, dst: number): ConnSet {
-    const ids = this.egressPolicies[src];
-    if (!ids || ids.length === 0) return ConnSet.ALL;
+    const ids = this.policiesOf(src, 'egress');
+    if (ids.length === 0) return ConnSet.ALL;
     return this.rulesAllow(ids, 'egress', dst, dst);
   }
 
   /** Connections `dst`'s ingress allows from `src` (All when dst is not ingress-isolated). */
   ingressAllows(src: number, dst: number): ConnSet {
-    const ids = this.ingressPolicies[dst];
-    if (!ids || ids.length === 0) return ConnSet.ALL;
+    const ids = this.policiesOf(dst, 'ingress');
+    if (ids.length === 0) return ConnSet.ALL;
     return this.rulesAllow(ids, 'ingress', src, dst);
   }
 
@@ -524,9 +573,9 @@ export class Analysis {
    * names): rules open to every source or to every pod of every namespace.
    */
   ingressFromArbitraryPod(dst: number): ConnSet {
-    const ids = this.ingressPolicies[dst];
-    if (!ids || ids.length === 0) return ConnSet.ALL;
-    const table = this.portTables[dst];
+    const ids = this.policiesOf(dst, 'ingress');
+    if (ids.length === 0) return ConnSet.ALL;
+    const table = this.peers[dst]?.namedPorts;
     let out = ConnSet.NONE;
     for (const id of ids) {
       const pol = this.policies[id] as CompiledPolicy;
@@ -545,7 +594,7 @@ export class Analysis {
 
   /** True when a peer is isolated in a direction. */
   isIsolated(peer: number, direction: 'ingress' | 'egress'): boolean {
-    return ((direction === 'ingress' ? this.ingressPolicies : this.egressPolicies)[peer]?.length ?? 0) > 0;
+    return this.policiesOf(peer, direction).length > 0;
   }
 
   /** The allowed connections from src to dst (both directions' policies applied). */
@@ -566,11 +615,13 @@ export class Analysis {
   private classesOf(): Classes {
     if (this.classes) return this.classes;
     const n = this.peers.length;
+    const { ingress: ingressPolicies, egress: egressPolicies } = this.allSelected();
+    const { tables, ids: tableIds } = this.internedTables();
     const classOf = new Int32Array(n);
     const initial = new Map<string, number>();
     let count = 0;
     for (let p = 0; p < n; p++) {
-      const key = `${(this.ingressPolicies[p] ?? []).join(',')}|${(this.egressPolicies[p] ?? []).join(',')}|${this.portTableIds[p] ?? 0}`;
+      const key = `${(ingressPolicies[p] ?? []).join(',')}|${(egressPolicies[p] ?? []).join(',')}|${tableIds[p] ?? 0}`;
       let c = initial.get(key);
       if (c === undefined) {
         c = count++;
@@ -581,8 +632,8 @@ export class Analysis {
     // The selections the matrix needs: those of rules of policies selecting some peer.
     const relevant = new Set<number>();
     for (let p = 0; p < n; p++) {
-      for (const id of this.ingressPolicies[p] ?? []) relevant.add(id);
-      for (const id of this.egressPolicies[p] ?? []) relevant.add(id);
+      for (const id of ingressPolicies[p] ?? []) relevant.add(id);
+      for (const id of egressPolicies[p] ?? []) relevant.add(id);
     }
     const used = new Set<number>();
     for (const id of [...relevant].sort((a, b) => a - b)) {
@@ -650,9 +701,9 @@ export class Analysis {
       members: memberLists.map((l) => Int32Array.from(l)),
       sels: classSels.map((l) => Int32Array.from(l)),
       selClasses,
-      ingress: firstOf.map((p) => sideOf(this.ingressPolicies[p] ?? [], 'ingress')),
-      egress: firstOf.map((p) => sideOf(this.egressPolicies[p] ?? [], 'egress')),
-      table: firstOf.map((p) => this.portTables[p]),
+      ingress: firstOf.map((p) => sideOf(ingressPolicies[p] ?? [], 'ingress')),
+      egress: firstOf.map((p) => sideOf(egressPolicies[p] ?? [], 'egress')),
+      table: firstOf.map((p) => tables[p]),
     };
     return this.classes;
   }
