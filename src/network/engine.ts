@@ -789,6 +789,11 @@ export class Analysis {
       for (const a of ing.atoms.keys()) push(namingAtom, a, c);
     }
     const srcSelStamp = new Int32Array(this.selections.length).fill(-1);
+    const egSelStamp = new Int32Array(this.selections.length).fill(-1);
+    const egSelAt = new Int32Array(this.selections.length);
+    let memberships = 0;
+    for (const l of cls.sels) memberships += l.length;
+    const selsPerClass = k > 0 ? memberships / k : 0;
     const candStamp = new Int32Array(k).fill(-1);
     const egFirst: (Acc | undefined)[] = new Array<Acc | undefined>(k);
     const egMore: (Acc[] | undefined)[] = new Array<Acc[] | undefined>(k);
@@ -821,30 +826,48 @@ export class Analysis {
         }
         return { classes, conns };
       }
-      for (const s of cls.sels[srcClass] as Int32Array) srcSelStamp[s] = gen;
+      const srcSels = cls.sels[srcClass] as Int32Array;
+      for (const s of srcSels) srcSelStamp[s] = gen;
       const eg = cls.egress[srcClass];
-      // Egress parts naming destination classes, accumulated per class.
-      const named: number[] = [];
-      if (eg)
-        eg.selIds.forEach((s, i) => {
-          const acc = eg.selAccs[i] as Acc;
-          for (const cd of cls.selClasses[s] ?? []) {
-            if (candStamp[cd] !== gen) {
-              candStamp[cd] = gen;
-              named.push(cd);
-              egFirst[cd] = acc;
-              egMore[cd] = undefined;
-            } else (egMore[cd] ??= []).push(acc);
-          }
-        });
+      // Candidates come from the side that names fewer: the classes the source's egress
+      // names, or the classes whose ingress admits every pod or names the source. An egress
+      // open to every pod leaves only the second.
+      let viaIngress = !eg || eg.any !== undefined || eg.anyPod !== undefined;
+      if (!viaIngress && eg) {
+        let byEgress = 0;
+        for (const s of eg.selIds) byEgress += (cls.selClasses[s] as Int32Array).length;
+        let byIngress = openToPods.length;
+        for (const s of srcSels) byIngress += namingSel.get(s)?.length ?? 0;
+        // Going by ingress, each candidate's selections are checked against the egress.
+        viaIngress = byIngress * (1 + selsPerClass) < byEgress;
+      }
       let cands: number[];
-      if (!eg || eg.any || eg.anyPod) {
-        // Egress open to every pod: candidates are the classes whose ingress admits the source.
+      if (viaIngress) {
+        if (eg)
+          eg.selIds.forEach((s, i) => {
+            egSelStamp[s] = gen;
+            egSelAt[s] = i;
+          });
         cands = openToPods.slice();
-        for (const s of cls.sels[srcClass] as Int32Array)
-          for (const cd of namingSel.get(s) ?? []) cands.push(cd);
+        for (const s of srcSels) for (const cd of namingSel.get(s) ?? []) cands.push(cd);
         cands.sort((a, b) => a - b);
-      } else cands = named.sort((a, b) => a - b);
+      } else {
+        // Egress parts naming destination classes, accumulated per class.
+        cands = [];
+        if (eg)
+          eg.selIds.forEach((s, i) => {
+            const acc = eg.selAccs[i] as Acc;
+            for (const cd of cls.selClasses[s] ?? []) {
+              if (candStamp[cd] !== gen) {
+                candStamp[cd] = gen;
+                cands.push(cd);
+                egFirst[cd] = acc;
+                egMore[cd] = undefined;
+              } else (egMore[cd] ??= []).push(acc);
+            }
+          });
+        cands.sort((a, b) => a - b);
+      }
       let prev = -1;
       for (const cd of cands) {
         if (cd === prev) continue;
@@ -855,7 +878,12 @@ export class Analysis {
         else {
           conn = eg.any ? resolveAcc(eg.any, table) : ConnSet.NONE;
           if (eg.anyPod) conn = conn.union(resolveAcc(eg.anyPod, table));
-          if (candStamp[cd] === gen) {
+          if (viaIngress) {
+            if (!conn.isAll && eg.selIds.length > 0)
+              for (const s of cls.sels[cd] as Int32Array)
+                if (egSelStamp[s] === gen)
+                  conn = conn.union(resolveAcc(eg.selAccs[egSelAt[s] as number] as Acc, table));
+          } else if (candStamp[cd] === gen) {
             conn = conn.union(resolveAcc(egFirst[cd] as Acc, table));
             for (const acc of egMore[cd] ?? []) conn = conn.union(resolveAcc(acc, table));
           }
