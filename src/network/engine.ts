@@ -253,7 +253,8 @@ export class Analysis {
 
   /** The policies selecting one peer in one direction (ids, ascending). */
   policiesOf(peer: number, direction: 'ingress' | 'egress'): readonly number[] {
-    if (this.selectedByAll) return this.selectedByAll[direction][peer] ?? [];
+    // Past a few hundred peers asked one by one, the label indexes answer for all at once.
+    if (this.selectedByAll || this.selectedBy.size >= 256) return this.allSelected()[direction][peer] ?? [];
     const p = this.peers[peer];
     if (!p) return [];
     let hit = this.selectedBy.get(peer);
