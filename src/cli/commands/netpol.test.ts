@@ -61,7 +61,7 @@ describe('palisade netpol matrix', () => {
     );
     expect([text.code, json.code, csv.code, file.code]).toEqual([0, 0, 0, 0]);
     const lines = text.out.trim().split('\n');
-    // 60 pods reach each other on TCP 8080, the outside reaches each (no \`from\`), each
+    // 60 pods reach each other on TCP 8080, the outside reaches each (no `from`), each
     // reaches the outside (no egress policy), and so does the controller.
     expect(lines.length).toBe(60 * 59 + 3 * 60);
     expect(text.out.length).toBeGreaterThan(1 << 16);
