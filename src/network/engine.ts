@@ -177,8 +177,7 @@ const ROW_CACHE_ENTRIES = 4_000_000;
 export class Analysis {
   /** Cluster peers: pods, or one representative pod per workload. */
   readonly peers: Endpoint[];
-  /** External peers; their indices follow the cluster peers. */
-  readonly externals: ExternalPeer[];
+  private externalPeers?: ExternalPeer[];
   private readonly peerOfPod: Int32Array;
   private peersByNs?: Map<number, number[]>;
   /** Policies of each namespace (ids, ascending): the only ones that can select its pods. */
@@ -220,6 +219,20 @@ export class Analysis {
         });
       }
     }
+    // A policy selects pods of its own namespace only.
+    for (const pol of policies) {
+      const ns = model.findNamespace(pol.namespace);
+      if (ns !== undefined) push(this.policiesByNs, ns, pol.id);
+    }
+  }
+
+  /**
+   * External peers; their indices follow the cluster peers. Computed on first use (a query
+   * between two cluster peers never needs them).
+   */
+  get externals(): readonly ExternalPeer[] {
+    if (this.externalPeers) return this.externalPeers;
+    const { policies, options } = this;
     const blocks = ipBlocksOf(policies);
     const ingressBlocks = [...blocks.ingress, ...(options.extraIpBlocks?.ingress ?? [])];
     const egressBlocks = [...blocks.egress, ...(options.extraIpBlocks?.egress ?? [])];
@@ -229,16 +242,11 @@ export class Analysis {
     // np-guard cuts the external space per direction: sources by ingress ipBlocks,
     // destinations by egress ipBlocks.
     const base = this.peers.length;
-    this.externals = [
+    this.externalPeers = [
       ...ipAtoms(ingressBlocks, families).map((atom) => ({ atom, direction: 'ingress' as const })),
       ...ipAtoms(egressBlocks, families).map((atom) => ({ atom, direction: 'egress' as const })),
     ].map((e, i) => ({ ...e, index: base + i }));
-
-    // A policy selects pods of its own namespace only.
-    for (const pol of policies) {
-      const ns = model.findNamespace(pol.namespace);
-      if (ns !== undefined) push(this.policiesByNs, ns, pol.id);
-    }
+    return this.externalPeers;
   }
 
   /** Policies selecting each peer for ingress (policy ids, ascending); computed for every peer. */
@@ -549,21 +557,14 @@ export class Analysis {
   findPeer(name: string): number | undefined {
     const withNs = name.includes('/') ? name : `default/${name}`;
     if (!this.peerByName) {
-      // The first peer of a name wins, with or without its kind.
+      // The first peer answering to a name, with or without its kind, wins.
       const m = new Map<string, number>();
-      for (let i = this.peers.length - 1; i >= 0; i--) {
-        const p = this.peers[i] as Endpoint;
-        m.set(`${p.namespace}/${p.name}[${p.kind}]`, i);
-      }
-      const bare = new Map<string, number>();
-      for (let i = this.peers.length - 1; i >= 0; i--) {
-        const p = this.peers[i] as Endpoint;
-        bare.set(`${p.namespace}/${p.name}`, i);
-      }
-      for (const [k, v] of bare) {
-        const full = m.get(k);
-        if (full === undefined || v < full) m.set(k, v);
-      }
+      this.peers.forEach((p, i) => {
+        const bare = `${p.namespace}/${p.name}`;
+        const full = `${bare}[${p.kind}]`;
+        if (!m.has(bare)) m.set(bare, i);
+        if (!m.has(full)) m.set(full, i);
+      });
       this.peerByName = m;
     }
     return this.peerByName.get(withNs);
