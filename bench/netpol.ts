@@ -11,9 +11,23 @@
  *
  * The small case runs PALISADE_BENCH_ROUNDS rounds (default 3) and reports the fastest, plus
  * the first (cold) round as first_matrix_s; its peak RSS is taken after the first round.
+ *
+ * The wide shape (bench/_netpol-wide.ts: one namespace, one pod and one policy per
+ * namespace, peers named through namespace selectors) at 5,000 and 20,000 namespaces:
+ * - query: after load (inventory, pod index, compiled policies, analysis), 300 seeded
+ *   random pairs are each looked up by name and explained on TCP 8080; p50/p99 of those.
+ *   The first query, which also builds the analysis, is reported on its own.
+ * - matrix: `netpol matrix` as text into a byte-counting sink, in a child process (its own
+ *   peak RSS), load included, like matrix_s. PALISADE_BENCH_WIDE_TIMEOUT_S (default 600)
+ *   bounds each child.
+ * PALISADE_BENCH_ADVERSARIAL=N also runs the matrix of bench/_netpol-wide.ts's adversarial
+ * shape with N pods and N policies (not in the last line).
  */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { Inventory, refOf, type KubeObject } from '../src/core/index.js';
-import { Analysis, buildModel, compilePolicies } from '../src/network/index.js';
+import { Analysis, buildModel, compilePolicies, explainConnection } from '../src/network/index.js';
+import { wideCluster } from './_netpol-wide.js';
 
 export interface Shape {
   namespaces: number;
@@ -298,6 +312,117 @@ function rssMib(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+/** Figures of one wide matrix child (see bench/_netpol-wide-child.ts). */
+interface WideMatrix {
+  loadS: number;
+  matrixS: number;
+  cpuS: number;
+  pods: number;
+  policies: number;
+  classes: number;
+  lines: number;
+  bytes: number;
+  peakRssMib: number;
+}
+
+function wideMatrix(n: number, shape: 'wide' | 'adversarial'): WideMatrix | undefined {
+  const script = path.join(import.meta.dirname, '_netpol-wide-child.ts');
+  const timeoutS = Number(process.env.PALISADE_BENCH_WIDE_TIMEOUT_S ?? 600);
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script, String(n), shape], {
+      encoding: 'utf8',
+      timeout: timeoutS * 1000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return JSON.parse(out.trim().split('\n').at(-1) ?? '') as WideMatrix;
+  } catch (e) {
+    console.log(
+      `  ${shape} ${n}: matrix did not finish within ${timeoutS} s (${(e as Error).message.split('\n')[0] ?? ''})`,
+    );
+    return undefined;
+  }
+}
+
+function describeWideMatrix(label: string, m: WideMatrix | undefined): void {
+  if (!m) return;
+  console.log(
+    `${label} matrix: ${m.pods} pods, ${m.policies} policies, ${m.classes} classes, ${m.lines} lines (${(m.bytes / 1048576).toFixed(1)} MiB of text); ` +
+      `load ${m.loadS.toFixed(2)} s + matrix ${m.matrixS.toFixed(2)} s wall, ${m.cpuS.toFixed(2)} s cpu; peak RSS ${m.peakRssMib.toFixed(0)} MiB`,
+  );
+}
+
+interface WideQuery {
+  loadS: number;
+  firstQueryMs: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function wideQuery(n: number): WideQuery {
+  const objects = wideCluster(n);
+  const t0 = performance.now();
+  const inv = new Inventory();
+  for (const o of objects) inv.add({ object: o, ref: refOf(o) });
+  const model = buildModel(inv);
+  const { policies } = compilePolicies(inv.resources);
+  const t1 = performance.now();
+  const analysis = new Analysis(model, policies, { granularity: 'workload' });
+  const names = analysis.peers.map((p) => `${p.namespace}/${p.name}`);
+  const port = { protocol: 'TCP' as const, port: 8080 };
+  const ask = (src: string, dst: string): void => {
+    const s = analysis.findPeer(src);
+    const d = analysis.findPeer(dst);
+    if (s === undefined || d === undefined) throw new Error(`bench: no peer ${src} or ${dst}`);
+    explainConnection(analysis, s, d, port);
+  };
+  ask(names[5] ?? '', names[6] ?? '');
+  const t2 = performance.now();
+  const rand = rng(19);
+  const times: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const src = names[Math.floor(rand() * names.length)] ?? '';
+    const dst = names[Math.floor(rand() * names.length)] ?? '';
+    const q0 = performance.now();
+    ask(src, dst);
+    times.push(performance.now() - q0);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number): number => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)] ?? 0;
+  return { loadS: (t1 - t0) / 1000, firstQueryMs: t2 - t1, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+function describeWideQuery(label: string, q: WideQuery): void {
+  console.log(
+    `${label} query: load ${q.loadS.toFixed(2)} s; first query (builds the analysis) ${q.firstQueryMs.toFixed(1)} ms; ` +
+      `then p50 ${q.p50Ms.toFixed(2)} ms, p99 ${q.p99Ms.toFixed(2)} ms`,
+  );
+}
+
+/** The wide shape's figures at 5,000 (and 20,000 unless small) as last-line keys. */
+function wideFigures(small: boolean): string {
+  const q5 = wideQuery(5000);
+  describeWideQuery('wide 5,000', q5);
+  const m5 = wideMatrix(5000, 'wide');
+  describeWideMatrix('wide 5,000', m5);
+  const fmt = (m: WideMatrix | undefined, f: (m: WideMatrix) => string): string => (m ? f(m) : 'killed');
+  let keys =
+    ` wide_query_p99_ms=${q5.p99Ms.toFixed(2)} wide_matrix_s=${fmt(m5, (m) => (m.loadS + m.matrixS).toFixed(1))}` +
+    ` wide_peak_rss_mib=${fmt(m5, (m) => m.peakRssMib.toFixed(0))}`;
+  if (!small) {
+    const q20 = wideQuery(20000);
+    describeWideQuery('wide 20,000', q20);
+    const m20 = wideMatrix(20000, 'wide');
+    describeWideMatrix('wide 20,000', m20);
+    keys +=
+      ` wide20k_query_p99_ms=${q20.p99Ms.toFixed(2)} wide20k_matrix_s=${fmt(m20, (m) => (m.loadS + m.matrixS).toFixed(1))}` +
+      ` wide20k_peak_rss_mib=${fmt(m20, (m) => m.peakRssMib.toFixed(0))}`;
+  }
+  const adversarial = Number(process.env.PALISADE_BENCH_ADVERSARIAL ?? 0);
+  if (adversarial > 0)
+    describeWideMatrix(`adversarial ${adversarial}`, wideMatrix(adversarial, 'adversarial'));
+  return keys;
+}
+
 export function run(): Promise<string> {
   // The machine may be shared: the small case runs several rounds and reports the fastest
   // (wall and CPU minimised separately); the large case runs once.
@@ -320,12 +445,13 @@ export function run(): Promise<string> {
   describe(`small (min of ${rounds} rounds)`, small, smallRss);
   if (process.env.PALISADE_BENCH_SMALL === '1') {
     return Promise.resolve(
-      `bench netpol: matrix_s=${(small.indexS + small.matrixS).toFixed(2)} peak_rss_mib=${smallRss.toFixed(0)} large_matrix_s=skipped matrix_cpu_s=${(small.indexCpuS + small.matrixCpuS).toFixed(2)} first_matrix_s=${(first.indexS + first.matrixS).toFixed(2)}`,
+      `bench netpol: matrix_s=${(small.indexS + small.matrixS).toFixed(2)} peak_rss_mib=${smallRss.toFixed(0)} large_matrix_s=skipped matrix_cpu_s=${(small.indexCpuS + small.matrixCpuS).toFixed(2)} first_matrix_s=${(first.indexS + first.matrixS).toFixed(2)}${wideFigures(true)}`,
     );
   }
   const large = measure({ namespaces: 500, podsPerNs: 200, replicas: 5, policiesPerNs: 150 });
   describe('large', large, rssMib());
+  const largeRss = rssMib();
   return Promise.resolve(
-    `bench netpol: matrix_s=${(small.indexS + small.matrixS).toFixed(2)} peak_rss_mib=${smallRss.toFixed(0)} large_matrix_s=${(large.indexS + large.matrixS).toFixed(1)} matrix_cpu_s=${(small.indexCpuS + small.matrixCpuS).toFixed(2)} large_matrix_cpu_s=${(large.indexCpuS + large.matrixCpuS).toFixed(1)} first_matrix_s=${(first.indexS + first.matrixS).toFixed(2)} large_peak_rss_mib=${rssMib().toFixed(0)}`,
+    `bench netpol: matrix_s=${(small.indexS + small.matrixS).toFixed(2)} peak_rss_mib=${smallRss.toFixed(0)} large_matrix_s=${(large.indexS + large.matrixS).toFixed(1)} matrix_cpu_s=${(small.indexCpuS + small.matrixCpuS).toFixed(2)} large_matrix_cpu_s=${(large.indexCpuS + large.matrixCpuS).toFixed(1)} first_matrix_s=${(first.indexS + first.matrixS).toFixed(2)} large_peak_rss_mib=${largeRss.toFixed(0)}${wideFigures(false)}`,
   );
 }

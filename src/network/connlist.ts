@@ -13,21 +13,43 @@ export interface ConnLine {
   conn: ConnSet;
 }
 
+/**
+ * The connection lines of an analysis in np-guard's order (source name, then destination
+ * name), produced one source row at a time so they can be written as they come.
+ */
+export function* connLines(analysis: Analysis, keep?: (line: ConnLine) => boolean): Generator<ConnLine> {
+  const names = Array.from({ length: analysis.size }, (_, i) => analysis.nameOf(i));
+  for (const row of analysis.rows(analysis.nameOrder())) {
+    const src = names[row.src] as string;
+    for (let i = 0; i < row.dsts.length; i++) {
+      const line = { src, dst: names[row.dsts[i] as number] as string, conn: row.conns[i] as ConnSet };
+      if (!keep || keep(line)) yield line;
+    }
+  }
+}
+
 /** Builds the sorted connection list of an analysis, keeping only lines the filter accepts. */
 export function connList(analysis: Analysis, keep?: (line: ConnLine) => boolean): ConnLine[] {
-  const out: ConnLine[] = [];
-  analysis.forEachConnection((c) => {
-    const line = { src: analysis.nameOf(c.src), dst: analysis.nameOf(c.dst), conn: c.conn };
-    if (!keep || keep(line)) out.push(line);
-  });
-  return sortLines(out);
+  return [...connLines(analysis, keep)];
+}
+
+function compareLines(a: ConnLine, b: ConnLine): number {
+  return a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0;
+}
+
+/** Merges sorted line sequences into one sorted sequence (ties keep the first sequence first). */
+export function* mergeLines(a: Iterable<ConnLine>, b: readonly ConnLine[]): Generator<ConnLine> {
+  let j = 0;
+  for (const line of a) {
+    while (j < b.length && compareLines(b[j] as ConnLine, line) < 0) yield b[j++] as ConnLine;
+    yield line;
+  }
+  while (j < b.length) yield b[j++] as ConnLine;
 }
 
 /** Sorts lines by source then destination (plain string order, as np-guard does). */
 export function sortLines(lines: ConnLine[]): ConnLine[] {
-  return lines.sort((a, b) =>
-    a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0,
-  );
+  return lines.sort(compareLines);
 }
 
 /** Formats lines as np-guard's txt output. */
@@ -70,6 +92,38 @@ export function formatConnListJson(lines: readonly ConnLine[]): string {
 /** CSV output with a `src,dst,conn` header. */
 export function formatConnListCsv(lines: readonly ConnLine[]): string {
   return `src,dst,conn\n${lines.map((l) => `${csvField(l.src)},${csvField(l.dst)},${csvField(l.conn.toString())}\n`).join('')}`;
+}
+
+/** Formats that can be written line by line, as the lines are produced. */
+export type StreamFormat = 'text' | 'json' | 'csv';
+
+/**
+ * Writes lines in a streamable format as they come, in chunks of about `chunkSize`
+ * characters; the output equals `formatConnListText`/`Json`/`Csv` of the same lines.
+ */
+export function writeConnList(
+  format: StreamFormat,
+  lines: Iterable<ConnLine>,
+  write: (chunk: string) => void,
+  chunkSize = 1 << 16,
+): number {
+  let buf = format === 'csv' ? 'src,dst,conn\n' : '';
+  let count = 0;
+  for (const l of lines) {
+    const conn = l.conn.toString();
+    if (format === 'text') buf += `${l.src} => ${l.dst} : ${conn}\n`;
+    else if (format === 'csv') buf += `${csvField(l.src)},${csvField(l.dst)},${csvField(conn)}\n`;
+    else
+      buf += `${count === 0 ? '[\n' : ',\n'}  {\n    "src": ${JSON.stringify(l.src)},\n    "dst": ${JSON.stringify(l.dst)},\n    "conn": ${JSON.stringify(conn)}\n  }`;
+    count++;
+    if (buf.length >= chunkSize) {
+      write(buf);
+      buf = '';
+    }
+  }
+  if (format === 'json') buf += count === 0 ? '[]\n' : '\n]\n';
+  if (buf !== '') write(buf);
+  return count;
 }
 
 function namespaceOf(peer: string): string | undefined {

@@ -79,7 +79,7 @@ function attribute(b: Analysis, src: number, dst: number, opened: ConnSet): Attr
   if (!b.isExternal(dst)) sides.push(['ingress', dst, src]);
   if (!b.isExternal(src)) sides.push(['egress', src, dst]);
   for (const [direction, self, other] of sides) {
-    const ids = (direction === 'ingress' ? b.ingressPolicies : b.egressPolicies)[self] ?? [];
+    const ids = b.policiesOf(self, direction);
     for (const id of ids) {
       const pol = b.policies[id] as CompiledPolicy;
       for (const rule of pol[direction] ?? []) {

@@ -53,7 +53,7 @@ function side(
 ): DirectionExplanation {
   const self = direction === 'egress' ? src : dst;
   const other = direction === 'egress' ? dst : src;
-  const ids = (direction === 'egress' ? analysis.egressPolicies : analysis.ingressPolicies)[self] ?? [];
+  const ids = analysis.policiesOf(self, direction);
   const matches: RuleMatch[] = [];
   for (const id of ids) {
     const pol = analysis.policies[id] as CompiledPolicy;

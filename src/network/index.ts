@@ -34,6 +34,7 @@ export {
   type AnalysisOptions,
   type Granularity,
   type Connection,
+  type PeerOrder,
 } from './engine.js';
 export { analyzeInventory, networkFindingsOf, type InventoryAnalysis } from './analyze.js';
 export {
@@ -51,6 +52,9 @@ export {
 } from './explain.js';
 export {
   connList,
+  connLines,
+  mergeLines,
+  writeConnList,
   sortLines,
   parseConnListText,
   formatConnListText,
@@ -59,6 +63,7 @@ export {
   formatConnListDot,
   formatConnListHtml,
   type ConnLine,
+  type StreamFormat,
 } from './connlist.js';
 export {
   parseFlows,

@@ -80,6 +80,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** Bucket of the label indexes that span every namespace. */
+const ALL_NAMESPACES = -1;
+
 /** Label index over a list of labelled items, per namespace. */
 class LabelIndex {
   private readonly byNs = new Map<
@@ -135,6 +138,10 @@ export class NetworkModel {
   readonly workloads: WorkloadInfo[] = [];
   private readonly nsByName = new Map<string, number>();
   private readonly podIndex = new LabelIndex();
+  /** Pods of every namespace, in one bucket (for selectors applied across namespaces). */
+  private readonly clusterPodIndex = new LabelIndex();
+  private namespaceIndexByLabel = new LabelIndex();
+  private namespacesIndexed = 0;
   private readonly podsByNs = new Map<number, number[]>();
   private readonly selectCache = new Map<string, readonly number[]>();
   private readonly nsSelectCache = new Map<string, readonly number[]>();
@@ -150,6 +157,10 @@ export class NetworkModel {
     } else if (labels) {
       const ns = this.namespaces[i] as NamespaceInfo;
       ns.labels = { ...ns.labels, ...labels, 'kubernetes.io/metadata.name': name };
+      // Labels changed: selections made so far are stale.
+      this.nsSelectCache.clear();
+      this.namespaceIndexByLabel = new LabelIndex();
+      this.namespacesIndexed = 0;
     }
     return i;
   }
@@ -174,6 +185,7 @@ export class NetworkModel {
     const e: Endpoint = { ...pod, index: this.pods.length, ns };
     this.pods.push(e);
     this.podIndex.add(ns, e.index, e.labels);
+    this.clusterPodIndex.add(ALL_NAMESPACES, e.index, e.labels);
     push(this.podsByNs, ns, e.index);
     return e;
   }
@@ -197,14 +209,36 @@ export class NetworkModel {
     return hit;
   }
 
-  /** Namespaces matching a selector. */
+  /**
+   * Pods of any namespace that may match a selector: the smallest posting list its positive
+   * requirements allow (every pod when it has none). Callers still match each candidate.
+   */
+  podCandidatesAnywhere(sel: CompiledSelector): readonly number[] {
+    return this.clusterPodIndex.candidates(ALL_NAMESPACES, sel);
+  }
+
+  /** Namespaces matching a selector (ascending; candidates from a label index). */
   selectNamespaces(sel: CompiledSelector): readonly number[] {
     let hit = this.nsSelectCache.get(sel.key);
     if (!hit) {
-      hit = this.namespaces.filter((n) => matchesLabelSelector(sel.selector, n.labels)).map((n) => n.index);
+      // Index the namespaces added since the last selection.
+      for (; this.namespacesIndexed < this.namespaces.length; this.namespacesIndexed++) {
+        const n = this.namespaces[this.namespacesIndexed] as NamespaceInfo;
+        this.namespaceIndexByLabel.add(ALL_NAMESPACES, n.index, n.labels);
+      }
+      hit = this.namespaceIndexByLabel
+        .candidates(ALL_NAMESPACES, sel)
+        .filter((i) => matchesLabelSelector(sel.selector, (this.namespaces[i] as NamespaceInfo).labels));
       this.nsSelectCache.set(sel.key, hit);
     }
     return hit;
+  }
+
+  /** True when namespace `ns` matches a selector (no index needed for one namespace). */
+  namespaceMatches(sel: CompiledSelector, ns: number): boolean {
+    if (sel.matchesAll) return true;
+    const info = this.namespaces[ns];
+    return info !== undefined && matchesLabelSelector(sel.selector, info.labels);
   }
 }
 

@@ -34,6 +34,60 @@ describe('palisade netpol matrix', () => {
     expect(check(r.out)).toBe(true);
   });
 
+  it('text, JSON and CSV list the same lines in order, ingress controller lines merged in', async () => {
+    // Enough workloads for the output to span several written chunks.
+    const docs = [
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}',
+      ...Array.from(
+        { length: 60 },
+        (_, i) =>
+          `apiVersion: v1\nkind: Pod\nmetadata: {name: web-${i}, namespace: shop, labels: {app: web}}\n` +
+          `spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 8080}]}]}`,
+      ),
+      'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n' +
+        'spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}',
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\n' +
+        'spec: {rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]}',
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\n' +
+        'spec: {podSelector: {}, ingress: [{ports: [{port: http}]}]}',
+    ].join('\n---\n');
+    const text = await run(['netpol', 'matrix', '-', '--granularity', 'pod'], NET, docs);
+    const json = await run(['netpol', 'matrix', '-', '--granularity', 'pod', '-o', 'json'], NET, docs);
+    const csv = await run(['netpol', 'matrix', '-', '--granularity', 'pod', '-o', 'csv'], NET, docs);
+    const file = await run(
+      ['netpol', 'matrix', '-', '--granularity', 'pod', '--output-file', 'm.txt'],
+      NET,
+      docs,
+    );
+    expect([text.code, json.code, csv.code, file.code]).toEqual([0, 0, 0, 0]);
+    const lines = text.out.trim().split('\n');
+    // 60 pods reach each other on TCP 8080, the outside reaches each (no `from`), each
+    // reaches the outside (no egress policy), and so does the controller.
+    expect(lines.length).toBe(60 * 59 + 3 * 60);
+    expect(text.out.length).toBeGreaterThan(1 << 16);
+    const key = (l: string): [string, string] => {
+      const [src = '', rest = ''] = l.split(' => ');
+      return [src, rest.split(' : ')[0] ?? ''];
+    };
+    for (let i = 1; i < lines.length; i++) {
+      const [a, b] = [key(lines[i - 1] ?? ''), key(lines[i] ?? '')];
+      expect(a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]), `${lines[i - 1]} before ${lines[i]}`).toBe(true);
+    }
+    expect(lines.at(-1)).toBe('{ingress-controller} => shop/web-9[Pod] : TCP 8080');
+    const fromJson = (JSON.parse(json.out) as { src: string; dst: string; conn: string }[]).map(
+      (l) => `${l.src} => ${l.dst} : ${l.conn}`,
+    );
+    expect(fromJson).toEqual(lines);
+    const fromCsv = csv.out
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','))
+      .map(([s = '', d = '', c = '']) => `${s} => ${d} : ${c}`);
+    expect(fromCsv).toEqual(lines);
+    expect(file.files.get(path.join(NET, 'm.txt'))).toBe(text.out);
+  });
+
   it('-n keeps connections from or to the namespace', async () => {
     const r = await run(['netpol', 'matrix', 'generate/app.yaml', '-n', 'pay']);
     const lines = r.out.trim().split('\n');

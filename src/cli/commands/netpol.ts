@@ -4,20 +4,19 @@ import { stringify } from 'yaml';
 import { UsageError, type InputIssue, type Inventory } from '../../core/index.js';
 import {
   analyzeInventory,
-  connList,
+  connLines,
   diffInventories,
   explainConnection,
-  formatConnListCsv,
   formatConnListDot,
   formatConnListHtml,
-  formatConnListJson,
-  formatConnListText,
   formatDiffCsv,
   formatDiffSarif,
   formatDiffText,
   formatExplanation,
   ingressControllerLines,
+  mergeLines,
   sortLines,
+  writeConnList,
   generatePolicies,
   isProtocol,
   parseFlows,
@@ -99,21 +98,30 @@ export async function runMatrix(paths: string[], opts: Record<string, unknown>, 
       : (l: ConnLine): boolean =>
           namespaces.has(namespaceOf(l.src) ?? '') || namespaces.has(namespaceOf(l.dst) ?? '');
   const ingressLines = ingressControllerLines(analysis, inventory.resources);
-  const lines = sortLines([
-    ...connList(analysis, keep),
-    ...(keep ? ingressLines.filter(keep) : ingressLines),
-  ]);
+  const extra = sortLines(keep ? ingressLines.filter(keep) : ingressLines);
+  const lines = mergeLines(connLines(analysis, keep), extra);
   const format = str(opts.output) ?? 'text';
-  const render: Record<string, (l: ConnLine[]) => string> = {
-    text: formatConnListText,
-    json: formatConnListJson,
-    csv: formatConnListCsv,
-    dot: formatConnListDot,
-    html: (l) => formatConnListHtml(l),
-  };
-  const renderer = render[format];
-  if (!renderer) throw new UsageError(`unknown output format "${format}"`);
-  await emit(io, renderer(lines), str(opts.outputFile), opts.quiet === true, `${format} matrix`);
+  const outputFile = str(opts.outputFile);
+  if (format === 'text' || format === 'json' || format === 'csv') {
+    // Written as the rows are computed; to a file, written once complete.
+    if (outputFile === undefined)
+      writeConnList(format, lines, (chunk) => {
+        io.stdout.write(chunk);
+      });
+    else {
+      const chunks: string[] = [];
+      writeConnList(format, lines, (chunk) => chunks.push(chunk));
+      await emit(io, chunks.join(''), outputFile, opts.quiet === true, `${format} matrix`);
+    }
+  } else {
+    const render: Record<string, (l: ConnLine[]) => string> = {
+      dot: formatConnListDot,
+      html: (l) => formatConnListHtml(l),
+    };
+    const renderer = render[format];
+    if (!renderer) throw new UsageError(`unknown output format "${format}"`);
+    await emit(io, renderer([...lines]), outputFile, opts.quiet === true, `${format} matrix`);
+  }
   const bad = reportIssues(io, errors, issues);
   return bad ? 2 : 0;
 }
