@@ -294,20 +294,34 @@ async function applyLayer(
   options: CollectOptions,
   limits: LayerLimits,
 ): Promise<number> {
-  const fail = (entry: string | undefined, reason: string): LayerError => new LayerError(digest, entry, reason);
+  const fail = (entry: string | undefined, reason: string): LayerError =>
+    new LayerError(digest, entry, reason);
   const scanners = options.scanners ?? [];
   const { head, rest } = await peek(blob, 18);
   const compression = sniffCompression(head);
   const compressed = new Meter(() => undefined);
   let current: string | undefined;
-  const out = new Meter((bytes) => {
-    if (bytes > limits.maxLayerBytes)
+  // Limits are enforced where entries are read, so the error names the entry being expanded;
+  // the stages before it only run ahead by their stream buffers. The meter after the
+  // decompressor is a backstop with headroom for tar headers and padding.
+  let consumed = 0;
+  const account = (n: number): void => {
+    consumed += n;
+    if (consumed > limits.maxLayerBytes)
       throw fail(current, `decompressed layer exceeds ${limits.maxLayerBytes} bytes (decompression bomb)`);
-    if (compression !== 'none' && bytes > limits.ratioGraceBytes && bytes > compressed.bytes * limits.maxRatio)
+    if (
+      compression !== 'none' &&
+      consumed > limits.ratioGraceBytes &&
+      consumed > compressed.bytes * limits.maxRatio
+    )
       throw fail(
         current,
         `decompresses more than ${limits.maxRatio} times its compressed size (decompression bomb)`,
       );
+  };
+  const out = new Meter((bytes) => {
+    if (bytes > limits.maxLayerBytes + 16 * 1024 * 1024)
+      throw fail(current, `decompressed layer exceeds ${limits.maxLayerBytes} bytes (decompression bomb)`);
   });
   const extract = tar.extract();
   // This layer's own entries, whiteouts and opaque directories; applied to the view at the end,
@@ -328,6 +342,7 @@ async function applyLayer(
         throw fail(header.name, `layer has more than ${limits.maxEntriesPerLayer} entries (file-count bomb)`);
       if (state.entriesTotal > limits.maxEntriesTotal)
         throw fail(header.name, `image has more than ${limits.maxEntriesTotal} entries (file-count bomb)`);
+      account(512);
       const norm = normalizeEntryName(header.name);
       if (!norm.ok) throw fail(header.name, norm.reason);
       const path = norm.path;
@@ -337,16 +352,16 @@ async function applyLayer(
       const mode = header.mode ?? 0;
       if (base === '.wh..wh..opq') {
         opaque.push(dir);
-        entry.resume();
+        await drain(entry, account);
         continue;
       }
       if (base.startsWith('.wh.')) {
         whiteouts.push(dir === '' ? base.slice(4) : `${dir}/${base.slice(4)}`);
-        entry.resume();
+        await drain(entry, account);
         continue;
       }
       if (path === '') {
-        entry.resume();
+        await drain(entry, account);
         continue;
       }
       replaced.add(path);
@@ -356,7 +371,7 @@ async function applyLayer(
           if (resolveLinkTarget(path, target) === undefined)
             throw fail(header.name, `symlink to ${JSON.stringify(target)} escapes the image root`);
           added.set(path, { path, kind: 'symlink', layerDigest: digest, size: 0, mode, linkTarget: target });
-          entry.resume();
+          await drain(entry, account);
           break;
         }
         case 'link': {
@@ -364,29 +379,42 @@ async function applyLayer(
           if (!target.ok || target.path === '')
             throw fail(header.name, `hard link to ${JSON.stringify(header.linkname ?? '')} leaves the tree`);
           const source = added.get(target.path) ?? state.files.get(target.path);
-          const copy: ImageFile = { path, kind: 'hardlink', layerDigest: digest, size, mode, linkTarget: target.path };
+          const copy: ImageFile = {
+            path,
+            kind: 'hardlink',
+            layerDigest: digest,
+            size,
+            mode,
+            linkTarget: target.path,
+          };
           if (source?.data !== undefined && options.wants(path)) copy.data = source.data;
           added.set(path, copy);
-          entry.resume();
+          await drain(entry, account);
           break;
         }
         case 'directory':
           added.set(path, { path, kind: 'dir', layerDigest: digest, size: 0, mode });
-          entry.resume();
+          await drain(entry, account);
           break;
         case 'file':
         case 'contiguous-file': {
           const wanted = options.wants(path);
           const active = scanners.filter((s) => s.wants(path, size, mode));
           if (wanted && size > limits.maxFileBytes) {
-            state.skipped.push({ path, layerDigest: digest, reason: `larger than ${limits.maxFileBytes} bytes` });
+            state.skipped.push({
+              path,
+              layerDigest: digest,
+              reason: `larger than ${limits.maxFileBytes} bytes`,
+            });
           }
-          const keep = wanted && size <= limits.maxFileBytes && state.collectedBytes + size <= limits.maxCollectedBytes;
+          const keep =
+            wanted && size <= limits.maxFileBytes && state.collectedBytes + size <= limits.maxCollectedBytes;
           if (wanted && size <= limits.maxFileBytes && !keep)
             state.skipped.push({ path, layerDigest: digest, reason: 'collected-content budget exhausted' });
           const chunks: Buffer[] = [];
           let listening = active;
           for await (const chunk of entry as AsyncIterable<Buffer>) {
+            account(chunk.length);
             if (keep) chunks.push(chunk);
             if (listening.length > 0) listening = listening.filter((s) => s.chunk(path, digest, chunk));
           }
@@ -400,7 +428,7 @@ async function applyLayer(
           break;
         }
         default:
-          entry.resume();
+          await drain(entry, account);
       }
     }
   })();
@@ -438,10 +466,17 @@ async function applyLayer(
   return out.bytes;
 }
 
+/** Reads an entry's data to its end, counting it against the limits. */
+async function drain(entry: AsyncIterable<unknown>, account: (n: number) => void): Promise<void> {
+  for await (const chunk of entry) account((chunk as Buffer).length);
+}
+
 function describe(e: unknown): string {
   if (e instanceof Error) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' ? `corrupt gzip stream (${e.message})` : e.message;
+    return code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR'
+      ? `corrupt gzip stream (${e.message})`
+      : e.message;
   }
   return String(e);
 }

@@ -29,17 +29,23 @@ async function readSmall(file: string, where: string): Promise<string> {
   } catch {
     throw new InputError(`${where}: cannot read ${file}`);
   }
-  if (info.size > MAX_DOCUMENT_BYTES) throw new InputError(`${where}: ${file} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
+  if (info.size > MAX_DOCUMENT_BYTES)
+    throw new InputError(`${where}: ${file} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
   return readFile(file, 'utf8');
 }
 
 /** Reads a blob of a store by digest into a string after checking the digest. */
-async function readDocument(open: (d: string) => Promise<Readable>, digest: string, where: string): Promise<string> {
+async function readDocument(
+  open: (d: string) => Promise<Readable>,
+  digest: string,
+  where: string,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of await open(digest)) {
     size += (chunk as Buffer).length;
-    if (size > MAX_DOCUMENT_BYTES) throw new InputError(`${where}: ${digest} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
+    if (size > MAX_DOCUMENT_BYTES)
+      throw new InputError(`${where}: ${digest} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -93,15 +99,21 @@ export async function openOciLayout(ref: string, options: LocalSourceOptions = {
   const { dir, tag } = await splitLayoutRef(ref);
   const where = `oci layout ${dir}`;
   const layoutText = await readSmall(path.join(dir, 'oci-layout'), where).catch(() => {
-    throw new InputError(`${where}: not an OCI image layout (no oci-layout file); use --archive for docker save output`);
+    throw new InputError(
+      `${where}: not an OCI image layout (no oci-layout file); use --archive for docker save output`,
+    );
   });
-  if (!layoutText.includes('imageLayoutVersion')) throw new InputError(`${where}: oci-layout file is not valid`);
+  if (!layoutText.includes('imageLayoutVersion'))
+    throw new InputError(`${where}: oci-layout file is not valid`);
   const open = (digest: string): Promise<Readable> => {
     if (!isDigest(digest)) return Promise.reject(new InputError(`${where}: invalid digest ${digest}`));
     const [alg, hex] = digest.split(':') as [string, string];
     const file = path.join(dir, 'blobs', alg, hex);
     return stat(file).then(
-      () => createReadStream(file).pipe(new DigestCheck(digest, (r) => new InputError(`${where}: blob ${digest}: ${r}`))),
+      () =>
+        createReadStream(file).pipe(
+          new DigestCheck(digest, (r) => new InputError(`${where}: blob ${digest}: ${r}`)),
+        ),
       () => {
         throw new InputError(`${where}: blob ${digest} is missing`);
       },
@@ -128,7 +140,10 @@ const MAX_ARCHIVE_ENTRIES = 100_000;
  * directory under content-derived names (entry names never become paths), so layers can be
  * streamed by digest; the scratch directory goes when the source is closed.
  */
-export async function openDockerArchive(file: string, options: LocalSourceOptions = {}): Promise<ImageSource> {
+export async function openDockerArchive(
+  file: string,
+  options: LocalSourceOptions = {},
+): Promise<ImageSource> {
   const where = `archive ${file}`;
   try {
     await stat(file);
@@ -144,7 +159,8 @@ export async function openDockerArchive(file: string, options: LocalSourceOption
     const consume = (async () => {
       for await (const entry of extract) {
         const h = entry.header;
-        if (++count > MAX_ARCHIVE_ENTRIES) throw new InputError(`${where}: more than ${MAX_ARCHIVE_ENTRIES} entries`);
+        if (++count > MAX_ARCHIVE_ENTRIES)
+          throw new InputError(`${where}: more than ${MAX_ARCHIVE_ENTRIES} entries`);
         const norm = normalizeEntryName(h.name);
         if (!norm.ok) throw new InputError(`${where}: entry ${JSON.stringify(h.name)}: ${norm.reason}`);
         if (h.type !== 'file' && h.type !== 'contiguous-file') {
@@ -158,9 +174,19 @@ export async function openDockerArchive(file: string, options: LocalSourceOption
         for await (const chunk of entry as AsyncIterable<Buffer>) {
           hash.update(chunk);
           size += chunk.length;
-          if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+          if (!out.write(chunk))
+            await new Promise<void>((resolve) =>
+              out.once('drain', () => {
+                resolve();
+              }),
+            );
         }
-        await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          out.end((e?: Error | null) => {
+            if (e) reject(e);
+            else resolve();
+          }),
+        );
         entries.set(norm.path, { file: target, digest: `sha256:${hash.digest('hex')}`, size });
       }
     })();
@@ -206,7 +232,13 @@ export async function openDockerArchive(file: string, options: LocalSourceOption
         if (m !== null && `${m[1]}:${m[2]}` !== e.digest)
           throw new InputError(`${where}: blob ${name} does not match its digest (got ${e.digest})`);
       }
-      const resolved = await resolveLayout(await text('index.json'), open, where, undefined, options.platform);
+      const resolved = await resolveLayout(
+        await text('index.json'),
+        open,
+        where,
+        undefined,
+        options.platform,
+      );
       return {
         name: `archive:${file}`,
         manifestDigest: resolved.manifestDigest,
@@ -221,7 +253,8 @@ export async function openDockerArchive(file: string, options: LocalSourceOption
     try {
       manifest = JSON.parse(await text('manifest.json'));
     } catch (e) {
-      if (e instanceof InputError) throw new InputError(`${where}: neither manifest.json nor an OCI layout inside`);
+      if (e instanceof InputError)
+        throw new InputError(`${where}: neither manifest.json nor an OCI layout inside`);
       throw new InputError(`${where}: manifest.json is not JSON`);
     }
     if (!Array.isArray(manifest) || manifest.length === 0)

@@ -34,13 +34,16 @@ export function isDigest(s: string): boolean {
 }
 
 function record(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 function descriptor(v: unknown, where: string): { digest: string; mediaType: string; size: number } {
   const d = record(v);
   const digest = d?.digest;
-  if (typeof digest !== 'string' || !isDigest(digest)) throw new InputError(`${where}: descriptor without a valid digest`);
+  if (typeof digest !== 'string' || !isDigest(digest))
+    throw new InputError(`${where}: descriptor without a valid digest`);
   const size = typeof d?.size === 'number' && Number.isSafeInteger(d.size) && d.size >= 0 ? d.size : 0;
   return { digest, mediaType: typeof d?.mediaType === 'string' ? d.mediaType : '', size };
 }
@@ -58,7 +61,11 @@ export function parseManifest(text: string, where: string, contentType?: string)
   }
   if (doc === undefined) throw new InputError(`${where}: manifest is not a JSON object`);
   const mediaType = typeof doc.mediaType === 'string' ? doc.mediaType : (contentType ?? '');
-  if (Array.isArray(doc.manifests) || mediaType === MEDIA_TYPES.ociIndex || mediaType === MEDIA_TYPES.dockerList) {
+  if (
+    Array.isArray(doc.manifests) ||
+    mediaType === MEDIA_TYPES.ociIndex ||
+    mediaType === MEDIA_TYPES.dockerList
+  ) {
     if (!Array.isArray(doc.manifests)) throw new InputError(`${where}: index without manifests`);
     const manifests = doc.manifests.map((m, i): IndexEntry => {
       const base = descriptor(m, `${where}: manifests[${i}]`);
@@ -98,7 +105,11 @@ function isAttestation(e: IndexEntry): boolean {
  * Chooses one manifest of an index: the one for the platform asked for, else the only runnable
  * one. Several runnable ones and no platform is an input error listing them, so the user can pick.
  */
-export function selectFromIndex(entries: readonly IndexEntry[], platform: Platform | undefined, where: string): IndexEntry {
+export function selectFromIndex(
+  entries: readonly IndexEntry[],
+  platform: Platform | undefined,
+  where: string,
+): IndexEntry {
   const runnable = entries.filter((e) => !isAttestation(e));
   if (platform !== undefined) {
     const match = runnable.find(
@@ -117,7 +128,9 @@ export function selectFromIndex(entries: readonly IndexEntry[], platform: Platfo
   if (runnable.length === 0) throw new InputError(`${where}: index lists no image manifest`);
   const linux = runnable.filter((e) => e.platform?.os === 'linux' && e.platform.architecture === 'amd64');
   if (linux.length === 1 && linux[0] !== undefined) return linux[0];
-  throw new InputError(`${where}: index lists several platforms (${available(runnable)}); choose one with --platform`);
+  throw new InputError(
+    `${where}: index lists several platforms (${available(runnable)}); choose one with --platform`,
+  );
 }
 
 function available(entries: readonly IndexEntry[]): string {

@@ -45,7 +45,10 @@ export interface ScanImageOptions {
 }
 
 /** Streams an image's layers, catalogs its packages and hands them to the matcher. */
-export async function scanImage(source: ImageSource, options: ScanImageOptions = {}): Promise<ImageScanResult> {
+export async function scanImage(
+  source: ImageSource,
+  options: ScanImageOptions = {},
+): Promise<ImageScanResult> {
   const catalogers = options.catalogers ?? CATALOGERS;
   const view = await collectImageFiles(source.layers, (d) => source.openBlob(d), {
     wants: (p) => wantedByCatalogers(p, catalogers),

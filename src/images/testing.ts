@@ -29,7 +29,11 @@ export async function buildTar(entries: readonly TestEntry[]): Promise<Buffer> {
     const type = e.type ?? 'file';
     const data = typeof e.data === 'string' ? Buffer.from(e.data) : e.data;
     await new Promise<void>((resolve, reject) => {
-      const header: Parameters<tar.Pack["entry"]>[0] = { name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644) };
+      const header: Parameters<tar.Pack['entry']>[0] = {
+        name: e.name,
+        type,
+        mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
+      };
       if (e.linkname !== undefined) header.linkname = e.linkname;
       if (type === 'file') header.size = data?.length ?? 0;
       const cb = (err?: Error | null): void => {
@@ -106,14 +110,22 @@ export interface TestImage {
 export async function writeTestImage(
   dir: string,
   image: TestImage,
-): Promise<{ digest: string; size: number; layerDigests: string[]; manifest: Buffer; config: Buffer; blobs: Map<string, Buffer | string> }> {
+): Promise<{
+  digest: string;
+  size: number;
+  layerDigests: string[];
+  manifest: Buffer;
+  config: Buffer;
+  blobs: Map<string, Buffer | string>;
+}> {
   const compression = image.compression ?? 'gzip';
   const layers: { mediaType: string; digest: string; size: number }[] = [];
   const diffIds: string[] = [];
   const blobs = new Map<string, Buffer | string>();
   for (const layer of image.layers) {
     if (Buffer.isBuffer(layer)) {
-      const blob = compression === 'gzip' ? gzipSync(layer) : compression === 'zstd' ? zstdStored(layer) : layer;
+      const blob =
+        compression === 'gzip' ? gzipSync(layer) : compression === 'zstd' ? zstdStored(layer) : layer;
       const digest = await writeBlob(dir, blob);
       blobs.set(digest, blob);
       diffIds.push(sha256(layer));
@@ -148,12 +160,23 @@ export async function writeTestImage(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: MEDIA_TYPES.ociManifest,
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: configDigest,
+        size: config.length,
+      },
       layers,
     }),
   );
   const digest = await writeBlob(dir, manifest);
-  return { digest, size: manifest.length, layerDigests: layers.map((l) => l.digest), manifest, config, blobs };
+  return {
+    digest,
+    size: manifest.length,
+    layerDigests: layers.map((l) => l.digest),
+    manifest,
+    config,
+    blobs,
+  };
 }
 
 /**
@@ -168,7 +191,8 @@ export async function writeOciLayout(
   await mkdir(dir, { recursive: true });
   const written = [];
   for (const image of images) written.push(await writeTestImage(dir, image));
-  const annotations = options.tag !== undefined ? { 'org.opencontainers.image.ref.name': options.tag } : undefined;
+  const annotations =
+    options.tag !== undefined ? { 'org.opencontainers.image.ref.name': options.tag } : undefined;
   let top: { mediaType: string; digest: string; size: number };
   if (written.length === 1 && written[0] !== undefined) {
     top = { mediaType: MEDIA_TYPES.ociManifest, digest: written[0].digest, size: written[0].size };
@@ -202,13 +226,21 @@ export async function writeOciLayout(
 /** Writes a `docker save` style archive (manifest.json, config, uncompressed layer tars). */
 export async function writeDockerArchive(file: string, layers: readonly Buffer[]): Promise<void> {
   const diffIds = layers.map(sha256);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds } }));
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds } }),
+  );
   const configName = `${sha256(config).slice(7)}.json`;
   const entries: TestEntry[] = [{ name: configName, data: config }];
   layers.forEach((l, i) => entries.push({ name: `layer${i}/layer.tar`, data: l }));
   entries.push({
     name: 'manifest.json',
-    data: JSON.stringify([{ Config: configName, RepoTags: ['example/test:1'], Layers: layers.map((_, i) => `layer${i}/layer.tar`) }]),
+    data: JSON.stringify([
+      {
+        Config: configName,
+        RepoTags: ['example/test:1'],
+        Layers: layers.map((_, i) => `layer${i}/layer.tar`),
+      },
+    ]),
   });
   await writeFile(file, await buildTar(entries));
 }

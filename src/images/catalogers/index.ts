@@ -32,7 +32,8 @@ function text(file: ImageFile): string {
 
 function filesWhere(view: FileView, pred: (path: string) => boolean): ImageFile[] {
   const out: ImageFile[] = [];
-  for (const f of view.files.values()) if (f.data !== undefined && f.kind !== 'symlink' && pred(f.path)) out.push(f);
+  for (const f of view.files.values())
+    if (f.data !== undefined && f.kind !== 'symlink' && pred(f.path)) out.push(f);
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -56,7 +57,8 @@ export function readDistro(view: FileView): Distro | undefined {
 
 const dpkg: Cataloger = {
   name: 'dpkg',
-  wants: (p) => p === 'var/lib/dpkg/status' || (p.startsWith('var/lib/dpkg/status.d/') && !p.endsWith('.md5sums')),
+  wants: (p) =>
+    p === 'var/lib/dpkg/status' || (p.startsWith('var/lib/dpkg/status.d/') && !p.endsWith('.md5sums')),
   catalog(view, { distro }) {
     const out: CatalogPackage[] = [];
     const namespace = distro?.id === 'ubuntu' ? 'ubuntu' : 'debian';
@@ -93,7 +95,10 @@ const apk: Cataloger = {
       const pkg: CatalogPackage = {
         name: r.package,
         version: r.version,
-        purl: purl('apk', namespace, r.package, r.version, { arch: r.architecture, distro: distroQualifier(distro) }),
+        purl: purl('apk', namespace, r.package, r.version, {
+          arch: r.architecture,
+          distro: distroQualifier(distro),
+        }),
         ecosystem,
         location: location(f),
       };
@@ -106,7 +111,9 @@ const apk: Cataloger = {
 
 function npmPurl(name: string, version: string): string {
   const slash = name.startsWith('@') ? name.indexOf('/') : -1;
-  return slash > 0 ? purl('npm', name.slice(0, slash), name.slice(slash + 1), version) : purl('npm', undefined, name, version);
+  return slash > 0
+    ? purl('npm', name.slice(0, slash), name.slice(slash + 1), version)
+    : purl('npm', undefined, name, version);
 }
 
 const isLockfile = (p: string): boolean =>

@@ -8,7 +8,9 @@ export interface NpmRecord {
 }
 
 function record(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 function licenseOf(v: unknown): string | undefined {
@@ -71,7 +73,12 @@ export function parseInstalledPackageJson(text: string, path: string): NpmRecord
   } catch {
     return undefined;
   }
-  if (typeof doc?.name !== 'string' || typeof doc.version !== 'string' || doc.name === '' || doc.version === '')
+  if (
+    typeof doc?.name !== 'string' ||
+    typeof doc.version !== 'string' ||
+    doc.name === '' ||
+    doc.version === ''
+  )
     return undefined;
   const r: NpmRecord = { name: doc.name, version: doc.version, from: path };
   const license = licenseOf(doc.license);

@@ -25,7 +25,8 @@ export function parsePythonMetadata(text: string): PythonRecord | undefined {
   if (name === undefined || version === undefined || name === '' || version === '') return undefined;
   const r: PythonRecord = { name, version };
   const license = headers.get('license-expression') ?? headers.get('license');
-  if (license !== undefined && license !== '' && license !== 'UNKNOWN' && license.length < 200) r.license = license;
+  if (license !== undefined && license !== '' && license !== 'UNKNOWN' && license.length < 200)
+    r.license = license;
   return r;
 }
 
