@@ -43,3 +43,25 @@ export {
   type MatchPackages,
   type ScanImageOptions,
 } from './scan.js';
+export { parseImageReference, formatImageReference, type ImageReference } from './reference.js';
+export {
+  resolveRegistryCredentials,
+  credentialSourceFromDockerConfig,
+  parseHelperOutput,
+  type RegistryCredentials,
+} from './credentials.js';
+export {
+  openRegistryImage,
+  RegistryClient,
+  parseChallenge,
+  defaultBlobCacheDir,
+  type RegistryOptions,
+} from './registry.js';
+export {
+  renderCycloneDx,
+  renderSpdx,
+  readSbom,
+  ecosystemFromPurl,
+  type SbomFormat,
+  type SbomTool,
+} from './sbom.js';
