@@ -399,6 +399,8 @@ async function applyLayer(
         case 'file':
         case 'contiguous-file': {
           const wanted = options.wants(path);
+          // New content at this path replaces whatever a scanner found there before.
+          for (const s of scanners) s.forget(path);
           const active = scanners.filter((s) => s.wants(path, size, mode));
           if (wanted && size > limits.maxFileBytes) {
             state.skipped.push({

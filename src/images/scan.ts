@@ -1,6 +1,7 @@
 import type { CatalogPackage } from '../vulndb/package.js';
 import { CATALOGERS, catalogPackages, wantedByCatalogers, type Cataloger } from './catalogers/index.js';
 import type { Distro } from './catalogers/os-release.js';
+import { GoBinaryScanner, goPackages } from './catalogers/go.js';
 import { collectImageFiles, type FileView, type LayerLimits } from './layers.js';
 import type { ImageConfigSummary, ImageSource } from './types.js';
 
@@ -40,6 +41,8 @@ export interface ImageScanResult {
 export interface ScanImageOptions {
   limits?: Partial<LayerLimits>;
   catalogers?: readonly Cataloger[];
+  /** Search executables for Go build info (default true). */
+  goBinaries?: boolean;
   match?: MatchPackages;
   onLayer?: (index: number, digest: string, bytes: number) => void;
 }
@@ -50,12 +53,15 @@ export async function scanImage(
   options: ScanImageOptions = {},
 ): Promise<ImageScanResult> {
   const catalogers = options.catalogers ?? CATALOGERS;
+  const goBinaries = new GoBinaryScanner();
   const view = await collectImageFiles(source.layers, (d) => source.openBlob(d), {
     wants: (p) => wantedByCatalogers(p, catalogers),
+    scanners: options.goBinaries === false ? [] : [goBinaries],
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.onLayer !== undefined ? { onLayer: options.onLayer } : {}),
   });
   const { distro, packages } = catalogPackages(view, catalogers);
+  packages.push(...goPackages(goBinaries.found));
   const findings = await (options.match ?? NO_MATCHER)(packages);
   const result: ImageScanResult = {
     name: source.name,
