@@ -9,6 +9,7 @@ import { catalogPackages, wantedByCatalogers } from './index.js';
 import { isInstalledPackageJson, parseInstalledPackageJson, parsePackageLock } from './npm.js';
 import { distroEcosystem, parseOsRelease } from './os-release.js';
 import { isPythonMetadata, parsePythonMetadata } from './python.js';
+import { isGemspec, parseGemspec } from './ruby.js';
 
 describe('os-release', () => {
   it.each([
@@ -165,6 +166,30 @@ describe('python', () => {
     ['usr/share/doc/METADATA', false],
   ])('%s', (p, want) => {
     expect(isPythonMetadata(p)).toBe(want);
+  });
+});
+
+describe('ruby gemspecs', () => {
+  it('reads name, version and licences without evaluating anything', () => {
+    const text = [
+      '# -*- encoding: utf-8 -*-',
+      '# stub: rack 2.2.8 ruby lib',
+      'Gem::Specification.new do |s|',
+      '  s.name = "rack".freeze',
+      '  s.version = "2.2.8"',
+      '  s.licenses = ["MIT".freeze, \'BSD-2-Clause\']',
+      '  s.summary = "name = \\"not this\\"".freeze',
+      'end',
+    ].join('\n');
+    expect(parseGemspec(text)).toEqual({ name: 'rack', version: '2.2.8', licenses: ['MIT', 'BSD-2-Clause'] });
+    expect(parseGemspec('s.name = "x"')).toBeUndefined();
+  });
+  it.each([
+    ['usr/local/bundle/specifications/rack-2.2.8.gemspec', true],
+    ['var/lib/gems/3.1.0/specifications/default/json-2.6.1.gemspec', true],
+    ['app/rack.gemspec', false],
+  ])('%s', (p, want) => {
+    expect(isGemspec(p)).toBe(want);
   });
 });
 

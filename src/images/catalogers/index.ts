@@ -6,12 +6,14 @@ import { isInstalledPackageJson, parseInstalledPackageJson, parsePackageLock } f
 import { distroEcosystem, distroQualifier, parseOsRelease, type Distro } from './os-release.js';
 import { purl } from './purl.js';
 import { isPythonMetadata, normalizePythonName, parsePythonMetadata } from './python.js';
+import { isGemspec, parseGemspec } from './ruby.js';
 
 export { parseApkInstalled } from './apk.js';
 export { parseDpkgStatus } from './dpkg.js';
 export { parsePackageLock, parseInstalledPackageJson } from './npm.js';
 export { parseOsRelease, distroEcosystem, type Distro } from './os-release.js';
 export { parsePythonMetadata } from './python.js';
+export { parseGemspec } from './ruby.js';
 
 /** What every cataloger gets besides the files: the distribution, when known. */
 export interface CatalogContext {
@@ -166,8 +168,30 @@ const python: Cataloger = {
   },
 };
 
+const ruby: Cataloger = {
+  name: 'ruby',
+  wants: isGemspec,
+  catalog(view) {
+    const out: CatalogPackage[] = [];
+    for (const f of filesWhere(view, isGemspec)) {
+      const r = parseGemspec(text(f));
+      if (r === undefined) continue;
+      const pkg: CatalogPackage = {
+        name: r.name,
+        version: r.version,
+        purl: purl('gem', undefined, r.name, r.version),
+        ecosystem: 'RubyGems',
+        location: location(f),
+      };
+      if (r.licenses.length > 0) pkg.licenses = r.licenses;
+      out.push(pkg);
+    }
+    return out;
+  },
+};
+
 /** The catalogers every scan runs, in report order. */
-export const CATALOGERS: readonly Cataloger[] = [dpkg, apk, npm, python];
+export const CATALOGERS: readonly Cataloger[] = [dpkg, apk, npm, python, ruby];
 
 /** Whether any cataloger (or os-release) wants a file's content. */
 export function wantedByCatalogers(path: string, catalogers: readonly Cataloger[] = CATALOGERS): boolean {
