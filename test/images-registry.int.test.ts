@@ -49,7 +49,7 @@ describe.skipIf(!gate.run)('image scan against a real registry (TLS + htpasswd)'
       { tag: 'v1' },
     );
     singleDigest = single.digest;
-    registry.push(`${path.join(work, 'single')}:v1`, 'shop/app:v1');
+    await registry.push(`${path.join(work, 'single')}:v1`, 'shop/app:v1');
     await writeOciLayout(
       path.join(work, 'multi'),
       [
@@ -64,7 +64,7 @@ describe.skipIf(!gate.run)('image scan against a real registry (TLS + htpasswd)'
       ],
       { tag: 'multi' },
     );
-    registry.push(`${path.join(work, 'multi')}:multi`, 'shop/multi:1', true);
+    await registry.push(`${path.join(work, 'multi')}:multi`, 'shop/multi:1', true);
   }, 120_000);
 
   afterAll(async () => {
@@ -165,5 +165,72 @@ describe.skipIf(!gate.run)('image scan against a real registry (TLS + htpasswd)'
     expect(none.err).toMatch(
       /no manifest for platform linux\/s390x; available: linux\/amd64, linux\/arm64\/v8/,
     );
+  });
+});
+
+describe.skipIf(!gate.run)('image scan against a real registry with bearer-token authentication', () => {
+  let registry: TestRegistry;
+  let work: string;
+  let caFile: string;
+
+  beforeAll(async () => {
+    registry = await startTestRegistry({ auth: 'token' });
+    work = await mkdtemp(path.join(tmpdir(), 'palisade-registry-token-'));
+    caFile = path.join(work, 'ca.pem');
+    await writeFile(caFile, registry.caPem);
+    await writeOciLayout(path.join(work, 'img'), [{ layers: [await apkImage('busybox', '1.36.1-r15')] }], {
+      tag: 't',
+    });
+    await registry.push(`${path.join(work, 'img')}:t`, 'team/tool:1');
+  }, 120_000);
+
+  afterAll(async () => {
+    await registry?.stop();
+    if (work !== undefined) await rm(work, { recursive: true, force: true });
+  });
+
+  async function scan(password?: string) {
+    const io = memoryIO({
+      cwd: work,
+      ...(password !== undefined ? { stdin: password } : {}),
+      env: { HOME: work },
+    });
+    const login = password !== undefined ? ['--username', registry.username, '--password-stdin'] : [];
+    const code = await main(
+      [
+        'image',
+        'scan',
+        `${registry.host}/team/tool:1`,
+        ...login,
+        '--registry-ca',
+        caFile,
+        '--cache-dir',
+        path.join(work, 'c'),
+        '-o',
+        'json',
+        '-q',
+      ],
+      io,
+    );
+    return { code, out: io.out(), err: io.err() };
+  }
+
+  it('gets a token from the realm with the credentials and scans', async () => {
+    const r = await scan(registry.password);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as ImageScanResult).packages.map((p) => p.name)).toEqual(['busybox']);
+  });
+
+  it('a wrong password is refused by the token service: exit 2', async () => {
+    const r = await scan('wrong');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/authentication as palisade was refused \(wrong username or password\?\)/);
+  });
+
+  it('an anonymous token without pull rights is refused: exit 2', async () => {
+    const r = await scan();
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/access to team\/tool anonymously was refused/);
   });
 });
