@@ -1,5 +1,11 @@
 import type { CatalogPackage } from '../vulndb/package.js';
-import { CATALOGERS, catalogPackages, wantedByCatalogers, type Cataloger } from './catalogers/index.js';
+import {
+  CATALOGERS,
+  catalogJavaArchives,
+  catalogPackages,
+  wantedByCatalogers,
+  type Cataloger,
+} from './catalogers/index.js';
 import type { Distro } from './catalogers/os-release.js';
 import { GoBinaryScanner, goPackages } from './catalogers/go.js';
 import { collectImageFiles, type FileView, type LayerLimits } from './layers.js';
@@ -61,7 +67,7 @@ export async function scanImage(
     ...(options.onLayer !== undefined ? { onLayer: options.onLayer } : {}),
   });
   const { distro, packages } = catalogPackages(view, catalogers);
-  packages.push(...goPackages(goBinaries.found));
+  packages.push(...(await catalogJavaArchives(view)), ...goPackages(goBinaries.found));
   const findings = await (options.match ?? NO_MATCHER)(packages);
   const result: ImageScanResult = {
     name: source.name,

@@ -7,6 +7,7 @@ import { distroEcosystem, distroQualifier, parseOsRelease, type Distro } from '.
 import { purl } from './purl.js';
 import { isPythonMetadata, normalizePythonName, parsePythonMetadata } from './python.js';
 import { isGemspec, parseGemspec } from './ruby.js';
+import { isJavaArchive, javaPackages } from './java.js';
 
 export { parseApkInstalled } from './apk.js';
 export { parseDpkgStatus } from './dpkg.js';
@@ -193,9 +194,9 @@ const ruby: Cataloger = {
 /** The catalogers every scan runs, in report order. */
 export const CATALOGERS: readonly Cataloger[] = [dpkg, apk, npm, python, ruby];
 
-/** Whether any cataloger (or os-release) wants a file's content. */
+/** Whether any cataloger (or os-release, or the Java archive reader) wants a file's content. */
 export function wantedByCatalogers(path: string, catalogers: readonly Cataloger[] = CATALOGERS): boolean {
-  if (OS_RELEASE.includes(path)) return true;
+  if (OS_RELEASE.includes(path) || isJavaArchive(path)) return true;
   for (const c of catalogers) if (c.wants(path)) return true;
   return false;
 }
@@ -218,4 +219,15 @@ export function catalogPackages(
     }
   }
   return distro === undefined ? { packages } : { distro, packages };
+}
+
+/** Maven packages of the Java archives in the view (asynchronous: archives are inflated). */
+export function catalogJavaArchives(view: FileView): Promise<CatalogPackage[]> {
+  return javaPackages(
+    filesWhere(view, isJavaArchive).map((f) => ({
+      path: f.path,
+      layerDigest: f.layerDigest,
+      data: f.data ?? Buffer.alloc(0),
+    })),
+  );
 }
