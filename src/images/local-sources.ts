@@ -133,6 +133,10 @@ export async function openOciLayout(ref: string, options: LocalSourceOptions = {
 
 /** Bounds on an archive's own shape (its layers are bounded again when they are read). */
 const MAX_ARCHIVE_ENTRIES = 100_000;
+/** Bytes an archive may copy into scratch space, and how much a gzip archive may expand. */
+const MAX_ARCHIVE_BYTES = 64 * 1024 ** 3;
+const MAX_ARCHIVE_RATIO = 200;
+const ARCHIVE_RATIO_GRACE = 64 * 1024 ** 2;
 
 /**
  * Opens a `docker save` / `podman save` archive (plain or gzip-compressed tar; Docker's
@@ -156,6 +160,17 @@ export async function openDockerArchive(
     const entries = new Map<string, { file: string; digest: string; size: number }>();
     const extract = tar.extract();
     let count = 0;
+    let total = 0;
+    let read = 0;
+    const head = Buffer.alloc(2);
+    const fd = await import('node:fs/promises').then((m) => m.open(file));
+    await fd.read(head, 0, 2, 0);
+    await fd.close();
+    const gz = head[0] === 0x1f && head[1] === 0x8b;
+    const input = createReadStream(file);
+    input.on('data', (c) => {
+      read += c.length;
+    });
     const consume = (async () => {
       for await (const entry of extract) {
         const h = entry.header;
@@ -174,6 +189,15 @@ export async function openDockerArchive(
         for await (const chunk of entry as AsyncIterable<Buffer>) {
           hash.update(chunk);
           size += chunk.length;
+          total += chunk.length;
+          if (total > MAX_ARCHIVE_BYTES)
+            throw new InputError(
+              `${where}: entry ${JSON.stringify(h.name)}: archive expands beyond ${MAX_ARCHIVE_BYTES} bytes`,
+            );
+          if (gz && total > ARCHIVE_RATIO_GRACE && total > read * MAX_ARCHIVE_RATIO)
+            throw new InputError(
+              `${where}: entry ${JSON.stringify(h.name)}: decompresses more than ${MAX_ARCHIVE_RATIO} times its size (decompression bomb)`,
+            );
           if (!out.write(chunk))
             await new Promise<void>((resolve) =>
               out.once('drain', () => {
@@ -190,19 +214,14 @@ export async function openDockerArchive(
         entries.set(norm.path, { file: target, digest: `sha256:${hash.digest('hex')}`, size });
       }
     })();
-    const head = Buffer.alloc(2);
-    const fd = await import('node:fs/promises').then((m) => m.open(file));
-    await fd.read(head, 0, 2, 0);
-    await fd.close();
-    const gz = head[0] === 0x1f && head[1] === 0x8b;
     const abort = new AbortController();
     const consuming = consume.catch((e: unknown) => {
       abort.abort();
       throw e;
     });
     const piping = gz
-      ? pipeline(createReadStream(file), createGunzip(), extract, { signal: abort.signal })
-      : pipeline(createReadStream(file), extract, { signal: abort.signal });
+      ? pipeline(input, createGunzip(), extract, { signal: abort.signal })
+      : pipeline(input, extract, { signal: abort.signal });
     const results = await Promise.allSettled([consuming, piping]);
     for (const r of results)
       if (r.status === 'rejected')

@@ -178,6 +178,18 @@ describe('local sources', () => {
     );
   });
 
+  it('a gzip archive that expands like a bomb is an input error naming the entry', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const file = path.join(dir, 'bomb.tar.gz');
+    await writeFile(
+      file,
+      gzipSync(await buildTar([{ name: 'zeros', data: Buffer.alloc(80 * 1024 * 1024) }]), { level: 9 }),
+    );
+    await expect(openDockerArchive(file, { scratchRoot: dir })).rejects.toThrow(
+      /entry "zeros": decompresses more than 200 times/,
+    );
+  });
+
   it('reads an OCI layout by tag, and says which tags exist when one is missing', async () => {
     const layout = path.join(dir, 'layout');
     await writeOciLayout(layout, [{ layers: [await dpkgLayer()], compression: 'zstd' }], { tag: 'v1' });
