@@ -8,6 +8,8 @@ import { purl } from './purl.js';
 import { isPythonMetadata, normalizePythonName, parsePythonMetadata } from './python.js';
 import { isGemspec, parseGemspec } from './ruby.js';
 import { isJavaArchive, javaPackages } from './java.js';
+import { parseRpmHeader, parseSourceRpm, rpmVersion } from './rpm.js';
+import { createRequire } from 'node:module';
 
 export { parseApkInstalled } from './apk.js';
 export { parseDpkgStatus } from './dpkg.js';
@@ -191,8 +193,76 @@ const ruby: Cataloger = {
   },
 };
 
+const RPMDB_SQLITE = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'];
+
+/** Opens an SQLite database image held in memory (better-sqlite3, loaded on first use). */
+type SqliteRows = (data: Buffer, sql: string) => unknown[];
+let sqliteRows: SqliteRows | undefined;
+function loadSqlite(): SqliteRows {
+  if (sqliteRows !== undefined) return sqliteRows;
+  const require = createRequire(import.meta.url);
+  const Database = require('better-sqlite3') as new (
+    data: Buffer,
+    options?: { readonly?: boolean },
+  ) => {
+    prepare(sql: string): { all(): unknown[] };
+    close(): void;
+  };
+  sqliteRows = (data, sql) => {
+    const db = new Database(data);
+    try {
+      return db.prepare(sql).all();
+    } finally {
+      db.close();
+    }
+  };
+  return sqliteRows;
+}
+
+const rpm: Cataloger = {
+  name: 'rpm',
+  wants: (p) => RPMDB_SQLITE.includes(p),
+  catalog(view, { distro }) {
+    const out: CatalogPackage[] = [];
+    const namespace = distro?.id === 'rhel' ? 'redhat' : (distro?.id ?? 'redhat');
+    const ecosystem = distroEcosystem(distro) ?? 'Red Hat';
+    for (const f of filesWhere(view, (p) => RPMDB_SQLITE.includes(p))) {
+      let rows: unknown[];
+      try {
+        rows = loadSqlite()(f.data ?? Buffer.alloc(0), 'SELECT blob FROM Packages');
+      } catch {
+        // Not an SQLite rpm database (or a WAL-only state): nothing readable here.
+        continue;
+      }
+      for (const row of rows) {
+        const blob = (row as { blob?: unknown }).blob;
+        if (!Buffer.isBuffer(blob)) continue;
+        const r = parseRpmHeader(blob);
+        if (r === undefined || r.name === 'gpg-pubkey') continue;
+        const version = rpmVersion(r);
+        const pkg: CatalogPackage = {
+          name: r.name,
+          version,
+          purl: purl('rpm', namespace, r.name, `${r.version}-${r.release}`, {
+            arch: r.arch,
+            epoch: r.epoch !== undefined && r.epoch !== 0 ? String(r.epoch) : undefined,
+            distro: distroQualifier(distro),
+          }),
+          ecosystem,
+          location: location(f),
+        };
+        const source = r.sourceRpm !== undefined ? parseSourceRpm(r.sourceRpm) : undefined;
+        if (source !== undefined) pkg.source = source;
+        if (r.license !== undefined) pkg.licenses = [r.license];
+        out.push(pkg);
+      }
+    }
+    return out;
+  },
+};
+
 /** The catalogers every scan runs, in report order. */
-export const CATALOGERS: readonly Cataloger[] = [dpkg, apk, npm, python, ruby];
+export const CATALOGERS: readonly Cataloger[] = [dpkg, apk, rpm, npm, python, ruby];
 
 /** Whether any cataloger (or os-release, or the Java archive reader) wants a file's content. */
 export function wantedByCatalogers(path: string, catalogers: readonly Cataloger[] = CATALOGERS): boolean {
