@@ -10,6 +10,7 @@ import { palisadeVersion } from './version.js';
 import { registerRbacCommand } from './commands/rbac-command.js';
 import { addClusterScanOptions, clusterScanOptions } from './commands/cluster-options.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
+import { registerImageCommand } from './commands/image-command.js';
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -127,6 +128,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerPolicyCommand(program, io, setExit);
 
   registerAdmissionCommand(program, io, setExit);
+  registerImageCommand(program, io, setExit);
 
   program
     .command('version')

@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageScanResult } from '../../images/index.js';
+import { buildTar, writeDockerArchive, writeOciLayout } from '../../images/testing.js';
+import { memoryIO } from '../io.js';
+import { main } from '../main.js';
+
+describe('palisade image scan', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'palisade-image-cli-'));
+    const layer = await buildTar([
+      { name: 'etc/os-release', data: 'ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n' },
+      {
+        name: 'lib/apk/db/installed',
+        data: 'P:musl\nV:1.2.4-r2\nA:x86_64\nL:MIT\n\nP:zlib\nV:1.3.1-r0\nA:x86_64\n',
+      },
+    ]);
+    await writeOciLayout(path.join(dir, 'layout'), [{ layers: [layer] }], { tag: 'v1' });
+    await writeDockerArchive(path.join(dir, 'image.tar'), [layer]);
+    await writeOciLayout(path.join(dir, 'evil'), [
+      { layers: [await buildTar([{ name: '../x', data: 'x' }])] },
+    ]);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function run(args: string[]) {
+    const io = memoryIO({ cwd: dir });
+    const code = await main(['image', 'scan', ...args], io);
+    return { code, out: io.out(), err: io.err(), files: io.files };
+  }
+
+  it('prints a package table for a layout', async () => {
+    const r = await run(['--layout', 'layout:v1']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('OS: Alpine Linux v3.19');
+    expect(r.out).toMatch(/^musl\s+1\.2\.4-r2\s+Alpine:v3\.19\s+\/lib\/apk\/db\/installed$/m);
+    expect(r.out).toContain('2 packages, 0 vulnerabilities');
+  });
+
+  it('writes SBOMs to files and reads one back with --sbom', async () => {
+    const r = await run([
+      '--archive',
+      'image.tar',
+      '-o',
+      'cyclonedx=out.cdx.json',
+      '-o',
+      'spdx=out.spdx.json',
+      '-o',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    const cdx = r.files.get(path.join(dir, 'out.cdx.json')) ?? '';
+    expect(JSON.parse(cdx)).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.6' });
+    expect(r.files.get(path.join(dir, 'out.spdx.json'))).toContain('"spdxVersion": "SPDX-2.3"');
+    expect((JSON.parse(r.out) as ImageScanResult).packages).toHaveLength(2);
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path.join(dir, 'in.cdx.json'), cdx);
+    const back = await run(['--sbom', 'in.cdx.json', '-o', 'json']);
+    expect(back.code).toBe(0);
+    expect((JSON.parse(back.out) as ImageScanResult).packages.map((p) => p.purl)).toEqual([
+      'pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=alpine-3.19.1',
+      'pkg:apk/alpine/zlib@1.3.1-r0?arch=x86_64&distro=alpine-3.19.1',
+    ]);
+  });
+
+  it.each([
+    [[], /name one image/],
+    [['--layout', 'layout', '--archive', 'image.tar'], /exactly one/],
+    [['--layout', 'layout', '-o', 'sarif'], /unknown output format "sarif"/],
+    [['--layout', 'layout', '--platform', 'linux'], /expected os\/arch/],
+    [['reg.example/app', '--username', 'u'], /--username needs --password-stdin/],
+    [['--layout', 'missing'], /not an OCI image layout/],
+    [['--archive', 'missing.tar'], /cannot read the file/],
+    [['--sbom', 'missing.json'], /cannot read the file/],
+  ])('usage and input errors exit 2: %j', async (args, message) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err.split('\n').filter((l) => l !== '')).toHaveLength(1);
+  });
+
+  it('an unsafe layer exits 2 with the layer and the entry', async () => {
+    const r = await run(['--layout', 'evil']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^palisade: layer sha256:[a-f0-9]{64}: entry "..\/x": path traversal/);
+  });
+});

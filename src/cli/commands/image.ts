@@ -1,0 +1,231 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError, UsageError } from '../../core/index.js';
+import {
+  NO_MATCHER,
+  openDockerArchive,
+  openOciLayout,
+  openRegistryImage,
+  parseImageReference,
+  parsePlatform,
+  readSbom,
+  renderCycloneDx,
+  renderSpdx,
+  resolveRegistryCredentials,
+  scanImage,
+  type ImageScanResult,
+  type ImageSource,
+  type MatchPackages,
+  type Platform,
+  type RegistryCredentials,
+} from '../../images/index.js';
+import type { CliIO } from '../io.js';
+import { palisadeVersion } from '../version.js';
+
+/** Options of `palisade image scan`, as parsed from the command line. */
+export interface ImageScanOptions {
+  ref?: string;
+  layout?: string;
+  archive?: string;
+  sbom?: string;
+  output: string[];
+  outputFile?: string;
+  platform?: string;
+  username?: string;
+  passwordStdin: boolean;
+  cacheDir?: string;
+  registryCa?: string;
+  plainHttp: boolean;
+  quiet: boolean;
+  /** The vulnerability matcher (the seam src/vulndb fills); none by default. */
+  match?: MatchPackages;
+}
+
+const FORMATS = ['table', 'json', 'cyclonedx', 'spdx'] as const;
+type ImageFormat = (typeof FORMATS)[number];
+
+/** Parses repeated `-o FORMAT[=FILE]` for the image formats; every bad value in one message. */
+export function parseImageOutputs(
+  values: readonly string[],
+  outputFile?: string,
+): { format: ImageFormat; file?: string }[] {
+  const specs: { format: ImageFormat; file?: string }[] = [];
+  const problems: string[] = [];
+  for (const raw of values.length > 0 ? values : ['table']) {
+    const eq = raw.indexOf('=');
+    const name = (eq === -1 ? raw : raw.slice(0, eq)).trim().toLowerCase();
+    const file = eq === -1 ? undefined : raw.slice(eq + 1).trim();
+    if (!(FORMATS as readonly string[]).includes(name)) {
+      problems.push(`unknown output format "${name}"; valid formats: ${FORMATS.join(', ')}`);
+      continue;
+    }
+    if (file === '') {
+      problems.push(`output "${raw}" has an empty file name`);
+      continue;
+    }
+    specs.push(file === undefined ? { format: name as ImageFormat } : { format: name as ImageFormat, file });
+  }
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  if (outputFile !== undefined) {
+    const target = specs.find((s) => s.file === undefined);
+    if (target === undefined) throw new UsageError('--output-file given but every -o already names its file');
+    target.file = outputFile;
+  }
+  return specs;
+}
+
+/** Renders the package table. */
+export function renderPackageTable(result: ImageScanResult): string {
+  const rows = result.packages.map((p) => [p.name, p.version, p.ecosystem, p.location.path]);
+  const header = ['NAME', 'VERSION', 'ECOSYSTEM', 'LOCATION'];
+  const widths = header.map((h, i) =>
+    Math.min(60, Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const lines = [
+    `${result.name}${result.manifestDigest !== undefined ? ` (${result.manifestDigest})` : ''}`,
+    result.distro?.prettyName !== undefined ? `OS: ${result.distro.prettyName}` : 'OS: unknown',
+    `${result.packages.length} packages, ${result.findings.length} vulnerabilities`,
+    '',
+    line(header),
+    ...rows.map(line),
+  ];
+  for (const s of result.skipped)
+    lines.push(`note: ${s.path} in layer ${s.layerDigest} not read: ${s.reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function readPassword(io: CliIO): Promise<string> {
+  const raw = (await io.readStdin()).toString('utf8');
+  const password = raw.replace(/\r?\n$/, '');
+  if (password === '') throw new UsageError('--password-stdin: standard input is empty');
+  return password;
+}
+
+async function openSource(
+  options: ImageScanOptions,
+  io: CliIO,
+  platform: Platform | undefined,
+): Promise<ImageSource> {
+  if (options.layout !== undefined)
+    return openOciLayout(path.resolve(io.cwd, options.layout), platform !== undefined ? { platform } : {});
+  if (options.archive !== undefined)
+    return openDockerArchive(
+      path.resolve(io.cwd, options.archive),
+      platform !== undefined ? { platform } : {},
+    );
+  const ref = parseImageReference(options.ref ?? '');
+  let credentials: RegistryCredentials | undefined;
+  if (options.username !== undefined) {
+    if (!options.passwordStdin)
+      throw new UsageError('--username needs --password-stdin (passwords are never taken as flags)');
+    credentials = { kind: 'basic', username: options.username, password: await readPassword(io) };
+  } else if (options.passwordStdin) {
+    throw new UsageError('--password-stdin needs --username');
+  } else {
+    credentials = await resolveRegistryCredentials(ref.registry, { ...io.env });
+  }
+  let ca: string | undefined;
+  if (options.registryCa !== undefined) {
+    try {
+      ca = await readFile(path.resolve(io.cwd, options.registryCa), 'utf8');
+    } catch {
+      throw new InputError(`${options.registryCa}: cannot read the CA file`);
+    }
+  }
+  return openRegistryImage(ref, {
+    ...(credentials !== undefined ? { credentials } : {}),
+    ...(platform !== undefined ? { platform } : {}),
+    ...(options.cacheDir !== undefined ? { cacheDir: path.resolve(io.cwd, options.cacheDir) } : {}),
+    ...(ca !== undefined ? { ca } : {}),
+    plainHttp: options.plainHttp,
+  });
+}
+
+/** Runs `palisade image scan`; returns the exit code. */
+export async function runImageScan(options: ImageScanOptions, io: CliIO): Promise<number> {
+  const given = [options.ref, options.layout, options.archive, options.sbom].filter(
+    (s) => s !== undefined && s !== '',
+  );
+  if (given.length !== 1)
+    throw new UsageError(
+      given.length === 0
+        ? 'name one image: REF, --layout DIR, --archive FILE or --sbom FILE'
+        : 'name exactly one of REF, --layout, --archive and --sbom',
+    );
+  const outputs = parseImageOutputs(options.output, options.outputFile);
+  let platform: Platform | undefined;
+  if (options.platform !== undefined) {
+    platform = parsePlatform(options.platform);
+    if (platform === undefined)
+      throw new UsageError(`--platform ${JSON.stringify(options.platform)}: expected os/arch[/variant]`);
+  }
+  const progress = !options.quiet && io.stderr.isTTY === true;
+  const match = options.match ?? NO_MATCHER;
+
+  let result: ImageScanResult;
+  if (options.sbom !== undefined) {
+    const file = path.resolve(io.cwd, options.sbom);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw new InputError(`${options.sbom}: cannot read the file`);
+    }
+    const sbom = readSbom(text, options.sbom);
+    if (sbom.packages.length === 0 && sbom.unusable === 0)
+      throw new InputError(`${options.sbom}: the SBOM lists no packages`);
+    if (sbom.unusable > 0 && !options.quiet)
+      io.stderr.write(
+        `palisade: ${options.sbom}: ${sbom.unusable} components without a package URL cannot be matched\n`,
+      );
+    result = {
+      name: sbom.name ?? options.sbom,
+      config: {},
+      layers: [],
+      packages: sbom.packages,
+      skipped: [],
+      findings: await match(sbom.packages),
+    };
+  } else {
+    const source = await openSource(options, io, platform);
+    try {
+      result = await scanImage(source, {
+        match,
+        ...(progress
+          ? {
+              onLayer: (i: number, digest: string, bytes: number) => {
+                io.stderr.write(
+                  `layer ${i + 1}/${source.layers.length} ${digest.slice(0, 19)} ${(bytes / 1048576).toFixed(1)} MiB\n`,
+                );
+              },
+            }
+          : {}),
+      });
+    } finally {
+      await source.close();
+    }
+  }
+
+  const tool = { name: 'palisade', version: palisadeVersion() };
+  for (const out of outputs) {
+    const text =
+      out.format === 'table'
+        ? renderPackageTable(result)
+        : out.format === 'json'
+          ? `${JSON.stringify(result, null, 2)}\n`
+          : out.format === 'cyclonedx'
+            ? `${renderCycloneDx(result, tool)}\n`
+            : renderSpdx(result, tool);
+    if (out.file === undefined) io.stdout.write(text);
+    else {
+      await io.writeFile(path.resolve(io.cwd, out.file), text);
+      if (!options.quiet) io.stderr.write(`Wrote ${out.format} to ${out.file}\n`);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,67 @@
+export type { CatalogPackage } from '../vulndb/package.js';
+export {
+  LayerError,
+  parsePlatform,
+  formatPlatform,
+  type ImageSource,
+  type LayerDescriptor,
+  type ImageConfigSummary,
+  type Platform,
+} from './types.js';
+export {
+  collectImageFiles,
+  lookupFile,
+  normalizeEntryName,
+  resolveLinkTarget,
+  DEFAULT_LAYER_LIMITS,
+  type LayerLimits,
+  type FileView,
+  type ImageFile,
+  type CollectOptions,
+} from './layers.js';
+export { parseManifest, selectFromIndex, MEDIA_TYPES } from './manifest.js';
+export { openOciLayout, openDockerArchive, type LocalSourceOptions } from './local-sources.js';
+export {
+  CATALOGERS,
+  catalogPackages,
+  readDistro,
+  parseDpkgStatus,
+  parseApkInstalled,
+  parsePackageLock,
+  parseInstalledPackageJson,
+  parsePythonMetadata,
+  parseOsRelease,
+  distroEcosystem,
+  type Cataloger,
+  type Distro,
+} from './catalogers/index.js';
+export {
+  scanImage,
+  NO_MATCHER,
+  type ImageScanResult,
+  type ImageFinding,
+  type MatchPackages,
+  type ScanImageOptions,
+} from './scan.js';
+export { parseImageReference, formatImageReference, type ImageReference } from './reference.js';
+export {
+  resolveRegistryCredentials,
+  credentialSourceFromDockerConfig,
+  parseHelperOutput,
+  type RegistryCredentials,
+} from './credentials.js';
+export {
+  openRegistryImage,
+  RegistryClient,
+  parseChallenge,
+  defaultBlobCacheDir,
+  type RegistryOptions,
+} from './registry.js';
+export {
+  renderCycloneDx,
+  renderSpdx,
+  readSbom,
+  ecosystemFromPurl,
+  type SbomFormat,
+  type SbomTool,
+} from './sbom.js';
