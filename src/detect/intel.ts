@@ -42,7 +42,7 @@ function canonicalIP(s: string): string | undefined {
   if (!ipaddr.isValid(s)) return undefined;
   let a = ipaddr.parse(s);
   if (a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress()) a = (a as ipaddr.IPv6).toIPv4Address();
-  return a.toNormalizedString();
+  return a.toString();
 }
 
 /** Infers an indicator's type from its value (for plain lists). */
@@ -74,7 +74,7 @@ export function normalizeIndicator(type: IndicatorType, value: string): string |
     case 'cidr':
       try {
         const [a, len] = ipaddr.parseCIDR(v);
-        return `${a.toNormalizedString()}/${len}`;
+        return `${a.toString()}/${len}`;
       } catch {
         return undefined;
       }
