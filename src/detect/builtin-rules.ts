@@ -111,9 +111,10 @@ export const BUILTIN_RULES: readonly Raw[] = [
     title: 'Command executed in a pod',
     severity: 'medium',
     mitre: ['T1609'],
-    description: 'Someone ran a command in a running container through the API (kubectl exec).',
+    description:
+      'Someone ran a command in a running container through the API (kubectl exec). Attempts the authorizer allowed count even when the kubelet then failed them.',
     match: { verbs: ['create', 'get'], resources: ['pods/exec'] },
-    condition: `${OK} && !(actor.kind in ['system', 'node'])`,
+    condition: "!(action.code in [401, 403]) && !(actor.kind in ['system', 'node'])",
     message: '{{actor.user}} ran "{{process.args}}" in pod {{target.namespace}}/{{target.name}}',
     tests: [
       {
@@ -139,7 +140,7 @@ export const BUILTIN_RULES: readonly Raw[] = [
     severity: 'medium',
     mitre: ['T1609'],
     match: { verbs: ['create', 'get'], resources: ['pods/attach'] },
-    condition: `${OK} && !(actor.kind in ['system', 'node'])`,
+    condition: "!(action.code in [401, 403]) && !(actor.kind in ['system', 'node'])",
     message: '{{actor.user}} attached to pod {{target.namespace}}/{{target.name}}',
     tests: [
       {
@@ -160,7 +161,7 @@ export const BUILTIN_RULES: readonly Raw[] = [
     severity: 'medium',
     mitre: ['T1572'],
     match: { verbs: ['create', 'get'], resources: ['pods/portforward'] },
-    condition: `${OK} && !(actor.kind in ['system', 'node'])`,
+    condition: "!(action.code in [401, 403]) && !(actor.kind in ['system', 'node'])",
     message: '{{actor.user}} forwarded a port into pod {{target.namespace}}/{{target.name}}',
     tests: [
       {

@@ -246,7 +246,12 @@ export function normalizeAuditRecord(
   if (typeof record !== 'object' || record === null || Array.isArray(record))
     return { ok: false, error: 'not a JSON object' };
   const r = record as Json;
-  if (r.kind === 'Event' || str(r.apiVersion).startsWith('audit.k8s.io/')) {
+  // Items of an EventList (what the webhook backend receives) carry no kind or apiVersion.
+  const eventShaped =
+    typeof r.verb === 'string' &&
+    typeof r.user === 'object' &&
+    (typeof r.auditID === 'string' || typeof r.requestURI === 'string');
+  if (r.kind === 'Event' || str(r.apiVersion).startsWith('audit.k8s.io/') || eventShaped) {
     const provider: EventProvider = str(r.p_log_type) === 'Amazon.EKS.Audit' ? 'eks' : 'kubernetes';
     return { ok: true, value: normalizeAuditEvent(r, provider, fallbackId) };
   }

@@ -1,6 +1,7 @@
 /** The `palisade detect` command tree; implementations are imported when a subcommand runs. */
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import type { DetectCommonOptions } from './detect.js';
 
 const RUN_HELP = `
 Reads audit events (audit.k8s.io/v1 Event JSON lines, an EventList, EKS CloudWatch exports,
@@ -38,21 +39,26 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Registers `palisade detect run` and `palisade detect test`. */
-export function registerDetectCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  const detect = program
-    .command('detect')
-    .description('detect threats in audit logs, network flows and runtime events');
-  detect
-    .command('run')
-    .description('judge recorded or followed events with rules and threat feeds, print alerts')
-    .argument('[files...]', 'event files (JSON lines or JSON); - reads standard input')
+const SERVE_HELP = `
+Point the API server's audit webhook backend here (--audit-webhook-config-file, batch mode):
+each EventList POST is answered at once and its events are judged from a bounded queue, with
+the rules, feeds and outputs of \`detect run\`. When the queue is full a batch is refused with
+429 and Retry-After (the API server retries it) and counted in /metrics; nothing is dropped
+silently. /healthz answers while events are being judged.
+
+Examples:
+  $ palisade detect serve --listen 0.0.0.0:8444 --tls-cert tls.crt --tls-key tls.key -o json=alerts.jsonl
+  $ palisade detect serve --listen 127.0.0.1:8444 --feed tor-exits.txt -o syslog`;
+
+/** Adds the options `detect run` and `detect serve` share. */
+function addCommonOptions(cmd: Command): Command {
+  return cmd
     .option('-o, --output <format[=file]>', 'table, json, ecs, cef, syslog, slack (repeatable)', collect, [])
     .option('--output-file <file>', 'write the first -o format without a file to this file')
     .option('--rules <file-or-dir>', 'also load these rule files (YAML or JSON, repeatable)', collect, [])
     .option('--no-builtin', 'do not load the built-in rules')
     .option(
-      '--feed <file>',
+      '--feed <file-or-url>',
       'threat-intelligence feed: list, CSV, MISP or STIX 2.1 (repeatable)',
       collect,
       [],
@@ -70,32 +76,70 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
       'alerts of one rule, subject and target within this window are one alert',
       '600',
     )
-    .option('--follow', 'keep reading files as they grow (and after rotation) until interrupted')
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when an alert is at least this severe')
         .default('high')
         .choices(['critical', 'high', 'medium', 'low', 'info', 'none']),
     )
-    .option('-q, --quiet', 'no summary on stderr')
+    .option('-q, --quiet', 'no summary on stderr');
+}
+
+/** The shared options as the implementation takes them. */
+function commonOptions(opts: Record<string, unknown>): DetectCommonOptions {
+  return {
+    output: opts.output as string[],
+    ...(typeof opts.outputFile === 'string' ? { outputFile: opts.outputFile } : {}),
+    rules: opts.rules as string[],
+    builtin: opts.builtin !== false,
+    feeds: opts.feed as string[],
+    approvedRegistries: opts.approvedRegistry as string[],
+    trustedSubjects: opts.trustedSubject as string[],
+    trustedNetworks: opts.trustedNetwork as string[],
+    dedup: String(opts.dedup),
+    failOn: String(opts.failOn),
+    quiet: opts.quiet === true,
+  };
+}
+
+/** Registers `palisade detect run`, `serve` and `test`. */
+export function registerDetectCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const detect = program
+    .command('detect')
+    .description('detect threats in audit logs, network flows and runtime events');
+  const run = detect
+    .command('run')
+    .description('judge recorded or followed events with rules and threat feeds, print alerts')
+    .argument('[files...]', 'event files (JSON lines or JSON); - reads standard input')
+    .option('--follow', 'keep reading files as they grow (and after rotation) until interrupted');
+  addCommonOptions(run)
     .addHelpText('after', RUN_HELP)
     .action(async (files: string[], opts: Record<string, unknown>) => {
       const { runDetect } = await import('./detect.js');
+      setExit(await runDetect(files, { ...commonOptions(opts), follow: opts.follow === true }, io));
+    });
+  const serve = detect
+    .command('serve')
+    .description("serve as the API server's audit webhook backend and judge events as they arrive")
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8444')
+    .option('--tls-cert <file>', 'serving certificate (PEM); required unless listening on loopback')
+    .option('--tls-key <file>', 'key of the serving certificate (PEM)')
+    .option(
+      '--queue <events>',
+      'events waiting to be judged at most; a batch that does not fit gets 429',
+      '100000',
+    );
+  addCommonOptions(serve)
+    .addHelpText('after', SERVE_HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDetectServe } = await import('./detect.js');
       setExit(
-        await runDetect(
-          files,
+        await runDetectServe(
           {
-            output: opts.output as string[],
-            ...(typeof opts.outputFile === 'string' ? { outputFile: opts.outputFile } : {}),
-            rules: opts.rules as string[],
-            builtin: opts.builtin !== false,
-            feeds: opts.feed as string[],
-            approvedRegistries: opts.approvedRegistry as string[],
-            trustedSubjects: opts.trustedSubject as string[],
-            trustedNetworks: opts.trustedNetwork as string[],
-            dedup: String(opts.dedup),
-            follow: opts.follow === true,
-            failOn: String(opts.failOn),
-            quiet: opts.quiet === true,
+            ...commonOptions(opts),
+            listen: String(opts.listen),
+            ...(typeof opts.tlsCert === 'string' ? { tlsCert: opts.tlsCert } : {}),
+            ...(typeof opts.tlsKey === 'string' ? { tlsKey: opts.tlsKey } : {}),
+            queue: String(opts.queue),
           },
           io,
         ),

@@ -203,15 +203,24 @@ async function* boundedLines(
     yield { line: tooLong ? '' : Buffer.concat(parts, size).toString('utf8'), tooLong };
 }
 
-/** `palisade detect run`. */
-export async function runDetect(files: string[], options: DetectRunOptions, io: CliIO): Promise<number> {
+/** Options shared by `detect run` and `detect serve`. */
+export type DetectCommonOptions = Omit<DetectRunOptions, 'follow' | 'signal'>;
+
+interface Detection {
+  rules: CompiledRule[];
+  intel: IntelIndex;
+  detector: ReturnType<typeof createDetector>;
+  emit: (alerts: Alert[]) => void;
+  worst: () => Severity | undefined;
+  close: () => Promise<void>;
+}
+
+/** Validates options, loads rules and feeds, opens the outputs; undefined when rule files are broken (reported). */
+async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<Detection | undefined> {
   const outputs = parseOutputs(options.output, options.outputFile);
   const dedup = Number(options.dedup);
   if (!Number.isInteger(dedup) || dedup < 0)
     throw new UsageError(`--dedup must be a whole number of seconds, not "${options.dedup}"`);
-  if (files.length === 0) throw new UsageError('no input: name event files, or - for standard input');
-  if (options.follow && files.includes('-'))
-    throw new UsageError('--follow reads files; standard input is followed anyway until it closes');
   for (const n of options.trustedNetworks)
     try {
       ipaddr.parseCIDR(n);
@@ -222,7 +231,7 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
   const { rules, errors } = await loadRules(options.rules, options.builtin, io.cwd);
   if (errors.length > 0) {
     for (const e of errors) io.stderr.write(`palisade: ${e.source}: rule ${e.rule}: ${e.message}\n`);
-    return 2;
+    return undefined;
   }
   if (rules.length === 0) throw new UsageError('no rules to run (--no-builtin and no --rules)');
 
@@ -274,6 +283,27 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
       outputs.forEach((o, i) => writers[i]?.(`${renderAlert(o.format, a, host)}\n`));
     }
   };
+
+  const close = async (): Promise<void> => {
+    for (const ws of streams.values())
+      await new Promise<void>((resolve, reject) => {
+        ws.end((e?: Error | null) => {
+          if (e) reject(e);
+          else resolve();
+        });
+      });
+  };
+  return { rules, intel, detector, emit, worst: () => worst, close };
+}
+
+/** `palisade detect run`. */
+export async function runDetect(files: string[], options: DetectRunOptions, io: CliIO): Promise<number> {
+  if (files.length === 0) throw new UsageError('no input: name event files, or - for standard input');
+  if (options.follow && files.includes('-'))
+    throw new UsageError('--follow reads files; standard input is followed anyway until it closes');
+  const d = await setupDetection(options, io);
+  if (!d) return 2;
+  const { rules, intel, detector, emit } = d;
 
   let records = 0;
   let skipped = 0;
@@ -395,13 +425,7 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
       options.signal,
     );
 
-  for (const ws of streams.values())
-    await new Promise<void>((resolve, reject) => {
-      ws.end((e?: Error | null) => {
-        if (e) reject(e);
-        else resolve();
-      });
-    });
+  await d.close();
 
   const st = detector.stats;
   if (!options.quiet) {
@@ -420,6 +444,7 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
     return 2;
   }
   if (inputErrors > 0) return 2;
+  const worst = d.worst();
   return worst !== undefined && atLeast(worst, options.failOn as Severity | 'none') ? 1 : 0;
 }
 
@@ -511,4 +536,90 @@ export async function runDetectTest(
     `${results.length - failed} passed, ${failed} failed${untested > 0 ? ` (${untested} rules have no tests)` : ''}\n`,
   );
   return failed > 0 ? 1 : 0;
+}
+
+/** Options of `detect serve`. */
+export interface DetectServeOptions extends DetectCommonOptions {
+  listen: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  queue: string;
+  /** Resolves the server's URL once it listens (tests). */
+  onListening?: (url: string) => void;
+  /** Stops the server (tests; the CLI stops on SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+}
+
+function parseListen(listen: string): { host: string; port: number } {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(listen) ?? /^([^:]+):(\d+)$/.exec(listen);
+  const port = Number(m?.[2]);
+  if (!m?.[1] || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--listen ${listen}: expected HOST:PORT (e.g. 127.0.0.1:8444 or [::1]:8444)`);
+  return { host: m[1], port };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || (ipaddr.isValid(host) && ipaddr.parse(host).range() === 'loopback');
+}
+
+/** `palisade detect serve`: the API server's audit webhook backend. */
+export async function runDetectServe(options: DetectServeOptions, io: CliIO): Promise<number> {
+  const { host, port } = parseListen(options.listen);
+  const queue = Number(options.queue);
+  if (!Number.isInteger(queue) || queue < 1)
+    throw new UsageError(`--queue must be a positive whole number, not "${options.queue}"`);
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together');
+  if (options.tlsCert === undefined && !isLoopback(host))
+    throw new UsageError(
+      `refusing plain HTTP on ${host}: audit events carry request bodies; give --tls-cert and --tls-key, or listen on 127.0.0.1`,
+    );
+  const d = await setupDetection(options, io);
+  if (!d) return 2;
+  const { startAuditWebhook } = await import('../../detect/serve.js');
+  let inputErrors = 0;
+  const server = await startAuditWebhook({
+    detector: d.detector,
+    onAlert: (a) => {
+      d.emit([a]);
+    },
+    onInputError: (where, message) => {
+      inputErrors++;
+      if (inputErrors <= MAX_ERRORS_SHOWN) io.stderr.write(`palisade: ${where}: ${message}\n`);
+    },
+    host,
+    port,
+    queueCapacity: queue,
+    ...(options.tlsCert !== undefined && options.tlsKey !== undefined
+      ? {
+          tls: {
+            certFile: path.resolve(io.cwd, options.tlsCert),
+            keyFile: path.resolve(io.cwd, options.tlsKey),
+          },
+        }
+      : {}),
+  });
+  if (!options.quiet)
+    io.stderr.write(
+      `detect: audit webhook backend on ${server.url} (${d.rules.length} rules, queue ${queue} events)\n`,
+    );
+  options.onListening?.(server.url);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+  });
+  await server.close();
+  await server.drained();
+  await d.close();
+  const st = d.detector.stats;
+  if (!options.quiet)
+    io.stderr.write(`detect: ${st.events} events judged; ${st.alerts} alerts; ${inputErrors} input errors\n`);
+  return 0;
 }
