@@ -960,6 +960,7 @@ export const BUILTIN_RULES: readonly Raw[] = [
     title: 'Anonymous request allowed',
     severity: 'high',
     mitre: ['T1078.001', 'T1190'],
+    match: { actorKinds: ['anonymous'] },
     condition: `${OK} && actor.kind == 'anonymous' && !(action.requestURI in ['/healthz', '/livez', '/readyz', '/version']) && !(target.resource in ['', 'componentstatuses']) && !actor.userAgent.startsWith('GoogleHC') && !actor.userAgent.startsWith('kube-probe')`,
     message: 'anonymous request {{action.verb}} {{target.resource}} from {{actor.sourceIPs}} allowed',
     tests: [
@@ -988,6 +989,7 @@ export const BUILTIN_RULES: readonly Raw[] = [
     title: 'Burst of failed authentications from one address',
     severity: 'medium',
     mitre: ['T1110'],
+    match: { codes: [401] },
     condition: 'action.code == 401',
     message: 'many 401 answers to {{actor.sourceIPs}}',
     threshold: { count: 10, windowSeconds: 60, by: ['actor.sourceIPs'] },
@@ -997,6 +999,7 @@ export const BUILTIN_RULES: readonly Raw[] = [
     title: 'Burst of refused requests by one subject',
     severity: 'medium',
     mitre: ['T1613'],
+    match: { codes: [403] },
     condition: "action.code == 403 && actor.kind != 'anonymous'",
     message: '{{actor.user}} was refused many requests',
     threshold: { count: 10, windowSeconds: 60, by: ['actor.user'] },
@@ -1006,6 +1009,7 @@ export const BUILTIN_RULES: readonly Raw[] = [
     title: 'Refused requests from a public address',
     severity: 'low',
     mitre: ['T1613'],
+    match: { codes: [403] },
     condition: 'action.code == 403 && actor.publicSource',
     message: '{{actor.user}} from {{actor.sourceIPs}} was refused {{action.verb}} {{target.resource}}',
     tests: [
@@ -1018,6 +1022,7 @@ export const BUILTIN_RULES: readonly Raw[] = [
     title: 'System identity used from a public address',
     severity: 'high',
     mitre: ['T1528', 'T1078'],
+    match: { actorKinds: ['serviceaccount', 'system'] },
     condition: `${OK} && actor.kind in ['serviceaccount', 'system'] && actor.publicSource && !actor.sourceIPs.exists(a, !isIP(a) || !ip(a).isGlobalUnicast() || ip(a).family() == 4 && (cidr('10.0.0.0/8').containsIP(a) || cidr('172.16.0.0/12').containsIP(a) || cidr('192.168.0.0/16').containsIP(a) || cidr('100.64.0.0/10').containsIP(a))) && !actor.sourceIPs.exists(a, settings.trustedNetworks.exists(n, cidr(n).containsIP(a)))`,
     message: '{{actor.user}} acted from public address {{actor.sourceIPs}}',
     tests: [
@@ -1113,6 +1118,7 @@ export const BUILTIN_RULES: readonly Raw[] = [
     title: 'Request made by impersonation',
     severity: 'medium',
     mitre: ['T1078'],
+    match: { sources: ['audit'] },
     condition: `${OK} && actor.impersonator != '' && !(actor.impersonator in settings.trustedSubjects)`,
     message: '{{actor.impersonator}} acted as {{actor.user}}: {{action.verb}} {{target.resource}}',
     tests: [
@@ -1236,6 +1242,7 @@ export const BUILTIN_RULES: readonly Raw[] = [
     title: 'API request from a threat-feed address',
     severity: 'high',
     mitre: ['T1078'],
+    match: { intel: true },
     condition: "intel.exists(i, i.field == 'actor.sourceIPs' || i.field == 'actor.userAgent')",
     message:
       '{{actor.user}} {{action.verb}} {{target.resource}} from {{actor.sourceIPs}} listed in a threat feed',
@@ -1259,7 +1266,7 @@ export const BUILTIN_RULES: readonly Raw[] = [
     title: 'Connection to a threat-feed address or domain',
     severity: 'high',
     mitre: ['T1071'],
-    match: { sources: ['flow', 'runtime'] },
+    match: { sources: ['flow', 'runtime'], intel: true },
     condition: "intel.exists(i, i.field in ['network.dstIP', 'network.domain', 'network.srcIP'])",
     message:
       '{{network.srcWorkload}} connected to {{network.dstIP}} {{network.domain}} listed in a threat feed',
@@ -1335,7 +1342,7 @@ export const BUILTIN_RULES: readonly Raw[] = [
     title: 'Reverse shell pattern in a container',
     severity: 'critical',
     mitre: ['T1059.004', 'T1071'],
-    match: { sources: ['runtime', 'audit'] },
+    match: { sources: ['runtime', 'audit'], process: true },
     condition:
       "['/dev/tcp/', '/dev/udp/', 'nc -e', 'ncat -e', 'nc.traditional -e', 'bash -i', 'sh -i', 'socat exec:', 'socat tcp', 'mkfifo /tmp/', 'pty.spawn'].exists(p, process.args.lowerAscii().contains(p))",
     message: 'reverse shell pattern "{{process.args}}" in {{process.namespace}}/{{process.pod}}',

@@ -131,6 +131,10 @@ function boundedSet<V>(map: Map<string, V>, key: string, value: V, max: number):
 export function prefilter(rule: CompiledRule, ev: DetectEvent): boolean {
   if (!rule.sources.has(ev.source)) return false;
   if (rule.verbs && !rule.verbs.has(ev.action.verb)) return false;
+  if (rule.actorKinds && !rule.actorKinds.has(ev.actor.kind)) return false;
+  if (rule.codes && !rule.codes.has(ev.action.code)) return false;
+  if (rule.needsIntel && ev.intel.length === 0) return false;
+  if (rule.needsProcess && ev.process.args === '') return false;
   if (rule.resources) {
     const t = ev.target;
     const key = t.subresource === '' ? t.resource : `${t.resource}/${t.subresource}`;

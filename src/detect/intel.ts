@@ -6,6 +6,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { DetectEvent, IndicatorType, IntelHit } from './event.js';
+import { parseIPv4 } from './ip.js';
 
 /** One indicator from one feed. */
 export interface Indicator {
@@ -89,6 +90,8 @@ export function normalizeIndicator(type: IndicatorType, value: string): string |
   }
 }
 
+const NO_HITS: Indicator[] = [];
+
 /** An index of indicators from every loaded feed. */
 export class IntelIndex {
   private readonly exact = new Map<string, Indicator[]>();
@@ -128,6 +131,19 @@ export class IntelIndex {
 
   /** Indicators an IP hits: exact IPs and the most specific covering CIDR. */
   matchIP(ip: string): Indicator[] {
+    const fast = parseIPv4(ip);
+    if (fast !== undefined) {
+      const exact = this.exact.get(`ip\u0000${ip}`);
+      let node: TrieNode | undefined = this.v4;
+      let best: Indicator | undefined;
+      for (let bit = 31; bit >= 0 && node; bit--) {
+        if (node.hit) best = node.hit;
+        node = ((fast >>> bit) & 1) === 1 ? node.one : node.zero;
+      }
+      if (node?.hit) best = node.hit;
+      if (!exact && !best) return NO_HITS;
+      return best ? [...(exact ?? []), best] : [...(exact ?? [])];
+    }
     const canon = canonicalIP(ip);
     if (canon === undefined) return [];
     const out = [...(this.exact.get(`ip\u0000${canon}`) ?? [])];
@@ -166,6 +182,7 @@ export class IntelIndex {
     if (this.count === 0) return [];
     const hits: IntelHit[] = [];
     const push = (field: string, list: readonly Indicator[]): void => {
+      if (list.length === 0) return;
       for (const i of list)
         hits.push({
           feed: i.feed,

@@ -6,6 +6,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { Result } from '../core/index.js';
+import { isPublicIPv4, parseIPv4 } from './ip.js';
 import { emptyEvent, type ActorKind, type DetectEvent, type EventProvider } from './event.js';
 
 type Json = Record<string, unknown>;
@@ -22,6 +23,8 @@ function strings(v: unknown): string[] {
 
 /** Whether an address is globally routable (not private, loopback, link-local, CGNAT, reserved). */
 export function isPublicIP(ip: string): boolean {
+  const fast = parseIPv4(ip);
+  if (fast !== undefined) return isPublicIPv4(fast);
   if (!ipaddr.isValid(ip)) return false;
   let addr = ipaddr.parse(ip);
   if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress())

@@ -50,6 +50,16 @@ export const ruleSchema = z.object({
       verbs: z.array(z.string()).optional(),
       /** `resource` or `resource/subresource` (`pods/exec`); `*` for any. */
       resources: z.array(z.string()).optional(),
+      /** Only events of these actor kinds (human, serviceaccount, node, system, anonymous, workload). */
+      actorKinds: z
+        .array(z.enum(['human', 'serviceaccount', 'node', 'system', 'anonymous', 'workload', 'unknown']))
+        .optional(),
+      /** Only events with these response codes. */
+      codes: z.array(z.number().int()).optional(),
+      /** Only events that hit a threat feed. */
+      intel: z.boolean().optional(),
+      /** Only events that carry a command line (exec through the API, runtime events). */
+      process: z.boolean().optional(),
     })
     .default({ sources: ['audit'] }),
   condition: z.string().optional(),
@@ -79,6 +89,10 @@ export interface CompiledRule {
   verbs: ReadonlySet<string> | undefined;
   /** `resource` and `resource/subresource` keys; undefined: any. */
   resources: ReadonlySet<string> | undefined;
+  actorKinds: ReadonlySet<string> | undefined;
+  codes: ReadonlySet<number> | undefined;
+  needsIntel: boolean;
+  needsProcess: boolean;
   condition: CelProgram | undefined;
   /** The message template split into literal text and field paths. */
   message: readonly (string | { path: readonly string[] })[];
@@ -163,6 +177,10 @@ export function compileRule(raw: unknown, source: string, index: number): Result
         spec.match.resources && !spec.match.resources.includes('*')
           ? new Set(spec.match.resources)
           : undefined,
+      actorKinds: spec.match.actorKinds ? new Set(spec.match.actorKinds) : undefined,
+      codes: spec.match.codes ? new Set(spec.match.codes) : undefined,
+      needsIntel: spec.match.intel === true,
+      needsProcess: spec.match.process === true,
       condition,
       message: parseTemplate(spec.message),
     },

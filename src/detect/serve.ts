@@ -30,6 +30,8 @@ export interface AuditWebhookOptions {
   maxBodyBytes?: number;
   /** Events judged per slice before the loop yields (default 500). */
   sliceSize?: number;
+  /** Called when every event of a batch has been judged, with the batch's receipt time (ms since epoch). */
+  onBatchJudged?: (receivedAt: number, events: number) => void;
 }
 
 /** A running audit webhook backend. */
@@ -95,7 +97,10 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
       const batch = queue[0];
       if (!batch) break;
       const item = batch.items[batch.next++];
-      if (batch.next >= batch.items.length) queue.shift();
+      if (batch.next >= batch.items.length) {
+        queue.shift();
+        options.onBatchJudged?.(batch.at, batch.items.length);
+      }
       size--;
       n++;
       const r = normalizeRecord(item, `webhook#${++seq}`);
