@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -183,6 +183,22 @@ describe('palisade detect run', () => {
     ac.abort();
     expect(await run).toBe(1);
     expect(io.out()).toContain('secrets-listed-all-namespaces');
+  });
+});
+
+describe('the worked example of docs/detect.md', () => {
+  it('raises the three alerts the page shows', async () => {
+    const repo = path.resolve(import.meta.dirname, '../../..');
+    const io = memoryIO({ cwd: repo });
+    const code = await main(
+      ['detect', 'run', 'examples/detect/audit.jsonl', '--feed', 'examples/detect/feed.txt', '-q'],
+      io,
+    );
+    expect(code).toBe(1);
+    const doc = readFileSync(path.join(repo, 'docs/detect.md'), 'utf8');
+    for (const line of io.out().trim().split('\n')) expect(doc).toContain(line);
+    expect(io.out().trim().split('\n')).toHaveLength(3);
+    expect(io.out()).not.toContain('bm90LWEtcmVhbC1rZXk=');
   });
 });
 
