@@ -7,6 +7,7 @@
 import { toCelValue } from '../policy/index.js';
 import type { DetectEvent, IntelHit } from './event.js';
 import type { IntelIndex } from './intel.js';
+import type { AnomalyModel } from './anomaly.js';
 import type { CompiledRule, Severity } from './rule.js';
 
 /** An alert: one rule's verdict on one or more events. */
@@ -40,6 +41,10 @@ export interface DetectorOptions {
   /** Bound on the threshold and dedup tables (oldest entries are evicted; default 100,000). */
   maxKeys?: number;
   settings?: DetectSettings;
+  /** Learned baselines: events unusual for their identity raise `anomalous-behaviour` alerts. */
+  anomaly?: AnomalyModel;
+  /** Add each judged event to the baselines (default true). */
+  learnOnline?: boolean;
 }
 
 /** Counters of one detector. */
@@ -204,6 +209,47 @@ export function createDetector(options: DetectorOptions): Detector {
   let clock = 0;
   const settings = toCelValue(options.settings ?? EMPTY_SETTINGS);
 
+  /** A new alert, or undefined when it folds into an open one of the same rule, subject and target. */
+  const raise = (
+    rule: string,
+    title: string,
+    severity: Severity,
+    mitre: string[],
+    message: string,
+    ev: DetectEvent,
+    thresholdTarget: string | undefined,
+    now: number,
+  ): Alert | undefined => {
+    const subject = subjectOf(ev);
+    const target = thresholdTarget ?? targetOf(ev);
+    const dkey = `${rule}\u0000${subject}\u0000${thresholdTarget === undefined ? target : ''}`;
+    const existing = open.get(dkey);
+    if (existing && existing.until >= now) {
+      existing.alert.count++;
+      if (existing.alert.evidence.length < MAX_EVIDENCE) existing.alert.evidence.push(ev.id);
+      stats.deduplicated++;
+      return undefined;
+    }
+    const alert: Alert = {
+      rule,
+      title,
+      severity,
+      mitre,
+      message,
+      subject,
+      target,
+      time: ev.time,
+      evidence: [ev.id],
+      count: 1,
+      intel: ev.intel,
+      source: ev.source,
+      provider: ev.provider,
+    };
+    stats.evicted += boundedSet(open, dkey, { alert, until: now + dedupSeconds }, maxKeys);
+    stats.alerts++;
+    return alert;
+  };
+
   return {
     stats,
     process(ev) {
@@ -211,8 +257,7 @@ export function createDetector(options: DetectorOptions): Detector {
       const now = eventSeconds(ev, (clock += 0.001));
       clock = Math.max(clock, now);
       if (options.intel) ev.intel = options.intel.matchEvent(ev);
-      const candidates = bySource.get(ev.source);
-      if (!candidates) return [];
+      const candidates = bySource.get(ev.source) ?? [];
       let vars: Record<string, unknown> | undefined;
       const out: Alert[] = [];
       for (const rule of candidates) {
@@ -237,34 +282,34 @@ export function createDetector(options: DetectorOptions): Detector {
           }
           windows.delete(key);
         }
-        const subject = subjectOf(ev);
-        const target = th ? '' : targetOf(ev);
-        const dkey = `${rule.spec.id}\u0000${subject}\u0000${target}`;
-        const existing = open.get(dkey);
-        if (existing && existing.until >= now) {
-          existing.alert.count++;
-          if (existing.alert.evidence.length < MAX_EVIDENCE) existing.alert.evidence.push(ev.id);
-          stats.deduplicated++;
-          continue;
+        const alert = raise(
+          rule.spec.id,
+          rule.spec.title,
+          rule.spec.severity,
+          rule.spec.mitre,
+          renderMessage(rule, ev),
+          ev,
+          th ? `${th.count} events in ${th.windowSeconds}s` : undefined,
+          now,
+        );
+        if (alert) out.push(alert);
+      }
+      if (options.anomaly) {
+        const s = options.anomaly.score(ev);
+        if (s) {
+          const alert = raise(
+            'anomalous-behaviour',
+            'Unusual behaviour for this identity',
+            s.score >= 5 ? 'high' : 'medium',
+            ['T1078'],
+            s.explanation,
+            ev,
+            undefined,
+            now,
+          );
+          if (alert) out.push(alert);
         }
-        const alert: Alert = {
-          rule: rule.spec.id,
-          title: rule.spec.title,
-          severity: rule.spec.severity,
-          mitre: rule.spec.mitre,
-          message: renderMessage(rule, ev),
-          subject,
-          target: th ? `${th.count} events in ${th.windowSeconds}s` : target,
-          time: ev.time,
-          evidence: [ev.id],
-          count: 1,
-          intel: ev.intel,
-          source: ev.source,
-          provider: ev.provider,
-        };
-        stats.evicted += boundedSet(open, dkey, { alert, until: now + dedupSeconds }, maxKeys);
-        stats.alerts++;
-        out.push(alert);
+        if (options.learnOnline !== false) options.anomaly.learn(ev);
       }
       return out;
     },

@@ -55,3 +55,13 @@ export {
   atLeast,
   type AlertFormat,
 } from './sinks.js';
+export {
+  AnomalyModel,
+  identityOf,
+  parseBaseline,
+  type AnomalyOptions,
+  type AnomalyReason,
+  type AnomalyScore,
+  type BaselineFile,
+  type IdentityBaseline,
+} from './anomaly.js';

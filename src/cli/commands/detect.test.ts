@@ -186,6 +186,53 @@ describe('palisade detect run', () => {
   });
 });
 
+describe('palisade detect learn and run --baseline', () => {
+  it('learns a training window, then alerts on what an identity never did, and keeps the baseline', async () => {
+    const normal = Array.from({ length: 60 }, (_, i) =>
+      JSON.stringify(
+        event('get', 'configmaps', {
+          user: { username: 'system:serviceaccount:ci:bot' },
+          sourceIPs: ['10.0.0.9'],
+          stageTimestamp: new Date(Date.parse('2026-11-01T00:00:00Z') + i * 3_600_000).toISOString(),
+          objectRef: { resource: 'configmaps', namespace: 'ci', name: 'c' },
+        }),
+      ),
+    ).join('\n');
+    const train = write('train.jsonl', `${normal}\n`);
+    const baseline = path.join(tmp, 'baseline.json');
+    const learn = memoryIO({ cwd: tmp });
+    expect(await main(['detect', 'learn', train, '--baseline', baseline], learn)).toBe(0);
+    expect(learn.err()).toContain('learned 60 events; baseline of 1 identities');
+    const odd = write(
+      'odd.jsonl',
+      `${JSON.stringify(event('list', 'secrets', { user: { username: 'system:serviceaccount:ci:bot' }, sourceIPs: ['10.0.0.9'], objectRef: { resource: 'secrets', namespace: 'payments' } }))}\n`,
+    );
+    const run = memoryIO({ cwd: tmp });
+    await main(['detect', 'run', odd, '--baseline', baseline, '-o', 'json', '--fail-on', 'none', '-q'], run);
+    const alert = run
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { rule: string; message: string })
+      .find((a) => a.rule === 'anomalous-behaviour');
+    expect(alert?.message).toMatch(
+      /^ServiceAccount ci\/bot: first time it listed secrets in payments \(0 of 60 of its events/,
+    );
+    const again = memoryIO({ cwd: tmp });
+    await main(
+      ['detect', 'run', odd, '--baseline', baseline, '-o', 'json', '--fail-on', 'none', '-q'],
+      again,
+    );
+    expect(again.out()).not.toContain('anomalous-behaviour');
+    expect(
+      await main(
+        ['detect', 'run', odd, '--baseline', path.join(tmp, 'missing.json')],
+        memoryIO({ cwd: tmp }),
+      ),
+    ).toBe(2);
+  });
+});
+
 describe('the worked example of docs/detect.md', () => {
   it('raises the three alerts the page shows', async () => {
     const repo = path.resolve(import.meta.dirname, '../../..');

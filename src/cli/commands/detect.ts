@@ -3,7 +3,7 @@
  * each line bounded), feeds and rule files; run the detector; write alerts as they are raised.
  */
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
@@ -28,6 +28,9 @@ import {
   EMPTY_SETTINGS,
   type Alert,
   type AlertFormat,
+  AnomalyModel,
+  parseBaseline,
+  type BaselineFile,
   type CompiledRule,
   type RuleError,
   type Severity,
@@ -49,6 +52,12 @@ export interface DetectRunOptions {
   follow: boolean;
   failOn: string;
   quiet: boolean;
+  /** Baseline file of learned behaviour: read, scored against, updated and written back. */
+  baseline?: string;
+  /** Score against the baseline without updating it. */
+  freezeBaseline?: boolean;
+  /** Only learn the events into the baseline (`detect learn`). */
+  learnOnly?: boolean;
   /** Stops following (tests; the CLI stops on SIGINT/SIGTERM). */
   signal?: AbortSignal;
 }
@@ -207,6 +216,7 @@ async function* boundedLines(
 export type DetectCommonOptions = Omit<DetectRunOptions, 'follow' | 'signal'>;
 
 interface Detection {
+  model: AnomalyModel | undefined;
   rules: CompiledRule[];
   intel: IntelIndex;
   detector: ReturnType<typeof createDetector>;
@@ -246,7 +256,37 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
     for (const i of indicators) intel.add(i);
   }
 
+  let model: AnomalyModel | undefined;
+  const baselineFile = options.baseline === undefined ? undefined : path.resolve(io.cwd, options.baseline);
+  if (baselineFile !== undefined) {
+    const text = await readFile(baselineFile, 'utf8').catch((err: unknown) => {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT' && options.learnOnly === true) return undefined;
+      throw new UsageError(
+        e.code === 'ENOENT'
+          ? `baseline ${options.baseline}: no such file (create it with palisade detect learn FILES --baseline ${options.baseline})`
+          : `baseline ${options.baseline}: ${e.message}`,
+      );
+    });
+    let parsed: BaselineFile | undefined;
+    if (text !== undefined) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new UsageError(`baseline ${options.baseline}: not JSON`);
+      }
+      const b = parseBaseline(json);
+      if (!b.ok) throw new UsageError(`baseline ${options.baseline}: ${b.error}`);
+      parsed = b.value;
+    }
+    model = new AnomalyModel(parsed);
+  }
+
   const detector = createDetector({
+    ...(model && options.learnOnly !== true
+      ? { anomaly: model, learnOnline: options.freezeBaseline !== true }
+      : {}),
     rules,
     intel,
     dedupSeconds: dedup,
@@ -285,6 +325,11 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
   };
 
   const close = async (): Promise<void> => {
+    if (model && baselineFile !== undefined && options.freezeBaseline !== true) {
+      const tmpFile = `${baselineFile}.tmp-${process.pid}`;
+      await writeFile(tmpFile, `${JSON.stringify(model.toFile())}\n`);
+      await rename(tmpFile, baselineFile);
+    }
     for (const ws of streams.values())
       await new Promise<void>((resolve, reject) => {
         ws.end((e?: Error | null) => {
@@ -293,7 +338,7 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
         });
       });
   };
-  return { rules, intel, detector, emit, worst: () => worst, close };
+  return { model, rules, intel, detector, emit, worst: () => worst, close };
 }
 
 /** `palisade detect run`. */
@@ -337,7 +382,8 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
       skipped++;
       return;
     }
-    emit(detector.process(n.value));
+    if (options.learnOnly === true) d.model?.learn(n.value);
+    else emit(detector.process(n.value));
   };
 
   const readText = async (
@@ -428,6 +474,13 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
   await d.close();
 
   const st = detector.stats;
+  if (options.learnOnly === true) {
+    if (!options.quiet)
+      io.stderr.write(
+        `detect: learned ${records - skipped} events; baseline of ${d.model?.identities.size ?? 0} identities written to ${options.baseline ?? ''}\n`,
+      );
+    return records === 0 && inputErrors === 0 ? 2 : inputErrors > 0 ? 2 : 0;
+  }
   if (!options.quiet) {
     const ruleErrors = Object.entries(st.ruleErrors);
     io.stderr.write(
