@@ -117,6 +117,7 @@ function commonOptions(opts: Record<string, unknown>): DetectCommonOptions {
     quiet: opts.quiet === true,
     ...(typeof opts.baseline === 'string' ? { baseline: opts.baseline } : {}),
     freezeBaseline: opts.freezeBaseline === true,
+    sinks: opts.sink as string[],
   };
 }
 

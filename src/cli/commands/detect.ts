@@ -52,6 +52,8 @@ export interface DetectRunOptions {
   follow: boolean;
   failOn: string;
   quiet: boolean;
+  /** SIEM destinations (syslog+udp|tcp|tls://, http(s)://). */
+  sinks?: string[];
   /** Baseline file of learned behaviour: read, scored against, updated and written back. */
   baseline?: string;
   /** Score against the baseline without updating it. */
@@ -314,6 +316,14 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
     const w = ws;
     return (text: string): void => void w.write(text);
   });
+  const { openSink } = await import('../../detect/transport.js');
+  const sinks = (options.sinks ?? []).map((spec) => {
+    try {
+      return openSink(spec, { host, warn: (m) => { io.stderr.write(`palisade: ${m}\n`); } });
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+  });
   let worst: Severity | undefined;
   const severityOrder = ['info', 'low', 'medium', 'high', 'critical'];
   const emit = (alerts: Alert[]): void => {
@@ -321,10 +331,12 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
       if (worst === undefined || severityOrder.indexOf(a.severity) > severityOrder.indexOf(worst))
         worst = a.severity;
       outputs.forEach((o, i) => writers[i]?.(`${renderAlert(o.format, a, host)}\n`));
+      for (const sink of sinks) sink.send(a);
     }
   };
 
   const close = async (): Promise<void> => {
+    await Promise.all(sinks.map((sink) => sink.close()));
     if (model && baselineFile !== undefined && options.freezeBaseline !== true) {
       const tmpFile = `${baselineFile}.tmp-${process.pid}`;
       await writeFile(tmpFile, `${JSON.stringify(model.toFile())}\n`);
