@@ -11,6 +11,7 @@ import { registerRbacCommand } from './commands/rbac-command.js';
 import { addClusterScanOptions, clusterScanOptions } from './commands/cluster-options.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
 import { registerImageCommand } from './commands/image-command.js';
+import { registerDetectCommand } from './commands/detect-command.js';
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -139,6 +140,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     });
 
   registerNodeCommand(program, io, setExit);
+  registerDetectCommand(program, io, setExit);
 
   return program;
 }

@@ -29,6 +29,7 @@ export {
   createCelEngine,
   PER_CALL_COST_LIMIT,
   PER_EXPRESSION_COST_LIMIT,
+  toCelValue,
   type CelEngine,
   type CelProgram,
 } from './cel/engine.js';

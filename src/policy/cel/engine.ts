@@ -151,6 +151,8 @@ export interface CelEngineOptions {
   authorizer?: AuthorizerFn;
   /** Exact shortcuts for hot expression shapes (`fast-paths.ts`; default true; tests turn them off to compare). */
   fastPaths?: boolean;
+  /** Variables expressions may reference (default: the admission variables); all are `dyn`. */
+  variables?: readonly string[];
 }
 
 /** A `cel.bind(` call in an expression's text (two-variable macros use it internally only). */
@@ -175,7 +177,8 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
       maxCallArguments: 32,
     },
   });
-  for (const v of ADMISSION_VARIABLES) if (v !== 'authorizer') env.registerVariable(v, 'dyn');
+  for (const v of options.variables ?? ADMISSION_VARIABLES)
+    if (v !== 'authorizer') env.registerVariable(v, 'dyn');
   registerKubernetesLibraries(env, options.authorizer);
   const nodeClass = (env.parse('1') as unknown as { ast: { constructor: unknown } }).ast.constructor;
 

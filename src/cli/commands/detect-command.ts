@@ -1,0 +1,212 @@
+/** The `palisade detect` command tree; implementations are imported when a subcommand runs. */
+import { Option, type Command } from 'commander';
+import type { CliIO } from '../io.js';
+import type { DetectCommonOptions } from './detect.js';
+
+const RUN_HELP = `
+Reads audit events (audit.k8s.io/v1 Event JSON lines, an EventList, EKS CloudWatch exports,
+AKS diagnostic records, GKE Cloud Logging entries), network flows (Hubble, Calico) and
+container runtime events (Falco JSON, Tetragon JSON), normalises them to one event shape and
+prints the alerts of the built-in rules, your rules (--rules) and threat feeds (--feed).
+Secret values in events never reach alerts.
+
+Output (-o, repeatable, FORMAT=FILE writes to a file): table (default), json (one alert per
+line: rule, severity, mitre, message, subject, target, time, evidence), ecs (Elastic Common
+Schema lines), cef (ArcSight CEF lines), syslog (RFC 5424 lines), slack (webhook bodies).
+
+Exit codes: 0 no alert at or above --fail-on, 1 such an alert, 2 usage or input error
+(unreadable records are reported with file:line and the rest is judged).
+
+Examples:
+  $ palisade detect run /var/log/kubernetes/audit.log
+  $ palisade detect run audit.log --follow -o json=alerts.jsonl
+  $ palisade detect run audit.log hubble-flows.json falco.json --feed tor-exits.txt --feed misp.json
+  $ palisade detect run audit.log --rules ./my-rules --approved-registry registry.example.com -o ecs
+  $ kubectl logs -n falco ds/falco | palisade detect run - -o cef`;
+
+const TEST_HELP = `
+Runs the tests each rule carries (a raw input record, the expected verdict and the feed
+indicators for that case): the built-in rules, plus the rules in the given files or
+directories. Prints one line per failing case, then "N passed, N failed".
+
+Exit codes: 0 all passed, 1 a case failed, 2 a rule file that does not read or compile.
+
+Examples:
+  $ palisade detect test
+  $ palisade detect test ./my-rules -v`;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const SERVE_HELP = `
+Point the API server's audit webhook backend here (--audit-webhook-config-file, batch mode):
+each EventList POST is answered at once and its events are judged from a bounded queue, with
+the rules, feeds and outputs of \`detect run\`. When the queue is full a batch is refused with
+429 and Retry-After (the API server retries it) and counted in /metrics; nothing is dropped
+silently. /healthz answers while events are being judged.
+
+Examples:
+  $ palisade detect serve --listen 0.0.0.0:8444 --tls-cert tls.crt --tls-key tls.key -o json=alerts.jsonl
+  $ palisade detect serve --listen 127.0.0.1:8444 --feed tor-exits.txt -o syslog`;
+
+const LEARN_HELP = `
+Counts, per identity (user, ServiceAccount, workload), what it does (verb, resource, namespace),
+from where (source addresses), with which client, at which hours and to which peers, over the
+events given (a training window, e.g. 14 days of audit log), and writes the baseline file.
+\`detect run --baseline FILE\` then alerts on what an identity has never done, explained with the
+counts ("first time ServiceAccount ci/bot listed secrets in payments; 0 of 14,210 of its events
+in 14 days did"), and keeps the baseline up to date.
+
+Examples:
+  $ palisade detect learn audit-2026-11-*.log --baseline baseline.json
+  $ palisade detect run audit.log --baseline baseline.json --follow -o json`;
+
+/** Adds the options `detect run` and `detect serve` share. */
+function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('-o, --output <format[=file]>', 'table, json, ecs, cef, syslog, slack (repeatable)', collect, [])
+    .option('--output-file <file>', 'write the first -o format without a file to this file')
+    .option('--rules <file-or-dir>', 'also load these rule files (YAML or JSON, repeatable)', collect, [])
+    .option('--no-builtin', 'do not load the built-in rules')
+    .option(
+      '--feed <file-or-url>',
+      'threat-intelligence feed: list, CSV, MISP or STIX 2.1 (repeatable)',
+      collect,
+      [],
+    )
+    .option('--approved-registry <registry>', 'registry images may come from (repeatable)', collect, [])
+    .option(
+      '--trusted-subject <user-or-group>',
+      'identity the "unusual subject" rules accept (repeatable)',
+      collect,
+      [],
+    )
+    .option('--trusted-network <cidr>', 'network system identities may act from (repeatable)', collect, [])
+    .option(
+      '--dedup <seconds>',
+      'alerts of one rule, subject and target within this window are one alert',
+      '600',
+    )
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when an alert is at least this severe')
+        .default('high')
+        .choices(['critical', 'high', 'medium', 'low', 'info', 'none']),
+    )
+    .option(
+      '--baseline <file>',
+      'learned behaviour (from detect learn): alert on what an identity never did, and keep learning',
+    )
+    .option('--freeze-baseline', 'score against --baseline without updating it')
+    .option('-q, --quiet', 'no summary on stderr');
+}
+
+/** The shared options as the implementation takes them. */
+function commonOptions(opts: Record<string, unknown>): DetectCommonOptions {
+  return {
+    output: opts.output as string[],
+    ...(typeof opts.outputFile === 'string' ? { outputFile: opts.outputFile } : {}),
+    rules: opts.rules as string[],
+    builtin: opts.builtin !== false,
+    feeds: opts.feed as string[],
+    approvedRegistries: opts.approvedRegistry as string[],
+    trustedSubjects: opts.trustedSubject as string[],
+    trustedNetworks: opts.trustedNetwork as string[],
+    dedup: String(opts.dedup),
+    failOn: String(opts.failOn),
+    quiet: opts.quiet === true,
+    ...(typeof opts.baseline === 'string' ? { baseline: opts.baseline } : {}),
+    freezeBaseline: opts.freezeBaseline === true,
+    sinks: opts.sink as string[],
+  };
+}
+
+/** Registers `palisade detect run`, `serve` and `test`. */
+export function registerDetectCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const detect = program
+    .command('detect')
+    .description('detect threats in audit logs, network flows and runtime events');
+  const run = detect
+    .command('run')
+    .description('judge recorded or followed events with rules and threat feeds, print alerts')
+    .argument('[files...]', 'event files (JSON lines or JSON); - reads standard input')
+    .option('--follow', 'keep reading files as they grow (and after rotation) until interrupted');
+  addCommonOptions(run)
+    .addHelpText('after', RUN_HELP)
+    .action(async (files: string[], opts: Record<string, unknown>) => {
+      const { runDetect } = await import('./detect.js');
+      setExit(await runDetect(files, { ...commonOptions(opts), follow: opts.follow === true }, io));
+    });
+  const serve = detect
+    .command('serve')
+    .description("serve as the API server's audit webhook backend and judge events as they arrive")
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8444')
+    .option('--tls-cert <file>', 'serving certificate (PEM); required unless listening on loopback')
+    .option('--tls-key <file>', 'key of the serving certificate (PEM)')
+    .option(
+      '--queue <events>',
+      'events waiting to be judged at most; a batch that does not fit gets 429',
+      '100000',
+    );
+  addCommonOptions(serve)
+    .addHelpText('after', SERVE_HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDetectServe } = await import('./detect.js');
+      setExit(
+        await runDetectServe(
+          {
+            ...commonOptions(opts),
+            listen: String(opts.listen),
+            ...(typeof opts.tlsCert === 'string' ? { tlsCert: opts.tlsCert } : {}),
+            ...(typeof opts.tlsKey === 'string' ? { tlsKey: opts.tlsKey } : {}),
+            queue: String(opts.queue),
+          },
+          io,
+        ),
+      );
+    });
+  detect
+    .command('learn')
+    .description('learn what each identity normally does from a training window of events')
+    .argument('<files...>', 'event files of the training window (JSON lines or JSON); - reads standard input')
+    .requiredOption('--baseline <file>', 'baseline file to create or extend')
+    .option('-q, --quiet', 'no summary on stderr')
+    .addHelpText('after', LEARN_HELP)
+    .action(async (files: string[], opts: { baseline: string; quiet?: boolean }) => {
+      const { runDetect } = await import('./detect.js');
+      setExit(
+        await runDetect(
+          files,
+          {
+            output: [],
+            rules: [],
+            builtin: true,
+            feeds: [],
+            approvedRegistries: [],
+            trustedSubjects: [],
+            trustedNetworks: [],
+            dedup: '600',
+            follow: false,
+            failOn: 'none',
+            quiet: opts.quiet === true,
+            baseline: opts.baseline,
+            learnOnly: true,
+          },
+          io,
+        ),
+      );
+    });
+  detect
+    .command('test')
+    .description('run the tests of the built-in rules and of your rule files')
+    .argument('[paths...]', 'rule files or directories')
+    .option('--no-builtin', 'only the given rule files')
+    .option('-v, --verbose', 'print passing cases too')
+    .addHelpText('after', TEST_HELP)
+    .action(async (paths: string[], opts: { builtin?: boolean; verbose?: boolean }) => {
+      const { runDetectTest } = await import('./detect.js');
+      setExit(
+        await runDetectTest(paths, { builtin: opts.builtin !== false, verbose: opts.verbose === true }, io),
+      );
+    });
+}

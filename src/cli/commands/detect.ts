@@ -1,0 +1,690 @@
+/**
+ * `palisade detect run` and `palisade detect test`: read event files (streamed line by line,
+ * each line bounded), feeds and rule files; run the detector; write alerts as they are raised.
+ */
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import ipaddr from 'ipaddr.js';
+import { UsageError } from '../../core/index.js';
+import {
+  ALERT_FORMATS,
+  alertCef,
+  alertEcs,
+  alertJson,
+  alertSlack,
+  alertSyslog,
+  alertTableRow,
+  atLeast,
+  builtinRules,
+  compileRules,
+  createDetector,
+  IntelIndex,
+  normalizeRecord,
+  parseFeed,
+  readRuleText,
+  runRuleTests,
+  EMPTY_SETTINGS,
+  type Alert,
+  type AlertFormat,
+  AnomalyModel,
+  parseBaseline,
+  type BaselineFile,
+  type CompiledRule,
+  type RuleError,
+  type Severity,
+} from '../../detect/index.js';
+import type { CliIO } from '../io.js';
+import { palisadeVersion } from '../version.js';
+
+/** Options of `detect run`. */
+export interface DetectRunOptions {
+  output: string[];
+  outputFile?: string;
+  rules: string[];
+  builtin: boolean;
+  feeds: string[];
+  approvedRegistries: string[];
+  trustedSubjects: string[];
+  trustedNetworks: string[];
+  dedup: string;
+  follow: boolean;
+  failOn: string;
+  quiet: boolean;
+  /** SIEM destinations (syslog+udp|tcp|tls://, http(s)://). */
+  sinks?: string[];
+  /** Baseline file of learned behaviour: read, scored against, updated and written back. */
+  baseline?: string;
+  /** Score against the baseline without updating it. */
+  freezeBaseline?: boolean;
+  /** Only learn the events into the baseline (`detect learn`). */
+  learnOnly?: boolean;
+  /** Stops following (tests; the CLI stops on SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+}
+
+/** The longest record line read; longer lines are input errors (no unbounded buffering). */
+const MAX_LINE_BYTES = 8 * 1024 * 1024;
+/** The largest file read as one JSON document (an EventList or array) rather than as lines. */
+const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+const MAX_ERRORS_SHOWN = 20;
+const FEED_TIMEOUT_MS = 15_000;
+
+async function listRuleFiles(p: string): Promise<string[]> {
+  const s = await stat(p).catch(() => undefined);
+  if (!s) throw new UsageError(`${p}: no such file or directory`);
+  if (s.isFile()) return [p];
+  const out: string[] = [];
+  for (const e of (await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(p, e.name);
+    if (e.isDirectory()) out.push(...(await listRuleFiles(full)));
+    else if (/\.(ya?ml|json)$/.test(e.name)) out.push(full);
+  }
+  return out;
+}
+
+/** Loads and compiles the built-in rules and the given rule files. */
+async function loadRules(
+  paths: readonly string[],
+  builtin: boolean,
+  cwd: string,
+): Promise<{ rules: CompiledRule[]; errors: RuleError[] }> {
+  const raws: { source: string; rule: unknown }[] = [];
+  const errors: RuleError[] = [];
+  for (const p of paths) {
+    for (const file of await listRuleFiles(path.resolve(cwd, p))) {
+      const r = readRuleText(path.relative(cwd, file) || file, await readFile(file, 'utf8'));
+      raws.push(...r.rules);
+      errors.push(...r.errors);
+    }
+  }
+  const compiled = compileRules(raws);
+  errors.push(...compiled.errors);
+  const rules = builtin ? [...builtinRules(), ...compiled.rules] : compiled.rules;
+  const ids = new Set<string>();
+  for (const r of rules) {
+    if (ids.has(r.spec.id))
+      errors.push({
+        source: 'rules',
+        rule: r.spec.id,
+        message: 'duplicate rule id (a built-in rule has it; rename yours or use --no-builtin)',
+      });
+    ids.add(r.spec.id);
+  }
+  return { rules, errors };
+}
+
+async function readFeedText(feed: string, cwd: string): Promise<string> {
+  if (/^https?:\/\//.test(feed)) {
+    const res = await fetch(feed, { signal: AbortSignal.timeout(FEED_TIMEOUT_MS) }).catch((e: unknown) => {
+      const why =
+        e instanceof Error && e.name === 'TimeoutError'
+          ? `no answer within ${FEED_TIMEOUT_MS / 1000}s`
+          : e instanceof Error
+            ? e.message
+            : String(e);
+      throw new UsageError(`feed ${new URL(feed).host}: ${why}; check the URL and the network`);
+    });
+    if (!res.ok) throw new UsageError(`feed ${new URL(feed).host}: HTTP ${res.status}`);
+    return res.text();
+  }
+  const file = path.resolve(cwd, feed);
+  const s = await stat(file).catch(() => undefined);
+  if (!s?.isFile()) throw new UsageError(`feed ${feed}: no such file`);
+  if (s.size > MAX_DOCUMENT_BYTES)
+    throw new UsageError(`feed ${feed}: larger than ${MAX_DOCUMENT_BYTES / 1048576} MiB`);
+  return readFile(file, 'utf8');
+}
+
+interface OutputSpec {
+  format: AlertFormat;
+  file?: string;
+}
+
+function parseOutputs(specs: readonly string[], outputFile: string | undefined): OutputSpec[] {
+  const outs: OutputSpec[] = (specs.length > 0 ? specs : ['table']).map((s) => {
+    const eq = s.indexOf('=');
+    const format = (eq < 0 ? s : s.slice(0, eq)).toLowerCase();
+    if (!(ALERT_FORMATS as readonly string[]).includes(format))
+      throw new UsageError(`unknown output format "${format}" (choose from ${ALERT_FORMATS.join(', ')})`);
+    return eq < 0
+      ? { format: format as AlertFormat }
+      : { format: format as AlertFormat, file: s.slice(eq + 1) };
+  });
+  if (outputFile !== undefined) {
+    const target = outs.find((o) => o.file === undefined);
+    if (!target)
+      throw new UsageError('--output-file given but every -o already names its file (use -o FORMAT=FILE)');
+    target.file = outputFile;
+  }
+  return outs;
+}
+
+function renderAlert(format: AlertFormat, a: Alert, host: string): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(alertJson(a));
+    case 'ecs':
+      return JSON.stringify(alertEcs(a));
+    case 'cef':
+      return alertCef(a, palisadeVersion());
+    case 'syslog':
+      return alertSyslog(a, host);
+    case 'slack':
+      return JSON.stringify(alertSlack(a));
+    case 'table':
+      return alertTableRow(a);
+  }
+}
+
+/** Splits a byte stream into lines, never holding more than `max` bytes of one line. */
+async function* boundedLines(
+  stream: AsyncIterable<Buffer | string> | Iterable<Buffer>,
+  max: number,
+): AsyncGenerator<{ line: string; tooLong: boolean }> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let tooLong = false;
+  for await (const raw of stream) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      const end = nl < 0 ? chunk.length : nl;
+      if (!tooLong) {
+        if (size + (end - start) > max) {
+          tooLong = true;
+          parts = [];
+          size = 0;
+        } else {
+          parts.push(chunk.subarray(start, end));
+          size += end - start;
+        }
+      }
+      if (nl < 0) break;
+      yield { line: tooLong ? '' : Buffer.concat(parts, size).toString('utf8'), tooLong };
+      parts = [];
+      size = 0;
+      tooLong = false;
+      start = nl + 1;
+    }
+  }
+  if (size > 0 || tooLong)
+    yield { line: tooLong ? '' : Buffer.concat(parts, size).toString('utf8'), tooLong };
+}
+
+/** Options shared by `detect run` and `detect serve`. */
+export type DetectCommonOptions = Omit<DetectRunOptions, 'follow' | 'signal'>;
+
+interface Detection {
+  model: AnomalyModel | undefined;
+  rules: CompiledRule[];
+  intel: IntelIndex;
+  detector: ReturnType<typeof createDetector>;
+  emit: (alerts: Alert[]) => void;
+  worst: () => Severity | undefined;
+  close: () => Promise<void>;
+}
+
+/** Validates options, loads rules and feeds, opens the outputs; undefined when rule files are broken (reported). */
+async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<Detection | undefined> {
+  const outputs = parseOutputs(options.output, options.outputFile);
+  const dedup = Number(options.dedup);
+  if (!Number.isInteger(dedup) || dedup < 0)
+    throw new UsageError(`--dedup must be a whole number of seconds, not "${options.dedup}"`);
+  for (const n of options.trustedNetworks)
+    try {
+      ipaddr.parseCIDR(n);
+    } catch {
+      throw new UsageError(`--trusted-network ${n}: not a CIDR (e.g. 203.0.113.0/24)`);
+    }
+
+  const { rules, errors } = await loadRules(options.rules, options.builtin, io.cwd);
+  if (errors.length > 0) {
+    for (const e of errors) io.stderr.write(`palisade: ${e.source}: rule ${e.rule}: ${e.message}\n`);
+    return undefined;
+  }
+  if (rules.length === 0) throw new UsageError('no rules to run (--no-builtin and no --rules)');
+
+  const intel = new IntelIndex();
+  for (const feed of options.feeds) {
+    const { indicators, issues } = parseFeed(feed, await readFeedText(feed, io.cwd));
+    for (const i of issues.slice(0, MAX_ERRORS_SHOWN))
+      io.stderr.write(`palisade: feed ${i.feed} ${i.where}: ${i.message}\n`);
+    if (issues.length > MAX_ERRORS_SHOWN)
+      io.stderr.write(`palisade: feed ${feed}: ${issues.length - MAX_ERRORS_SHOWN} more problems\n`);
+    if (indicators.length === 0) throw new UsageError(`feed ${feed}: no indicators read`);
+    for (const i of indicators) intel.add(i);
+  }
+
+  let model: AnomalyModel | undefined;
+  const baselineFile = options.baseline === undefined ? undefined : path.resolve(io.cwd, options.baseline);
+  if (baselineFile !== undefined) {
+    const text = await readFile(baselineFile, 'utf8').catch((err: unknown) => {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT' && options.learnOnly === true) return undefined;
+      throw new UsageError(
+        e.code === 'ENOENT'
+          ? `baseline ${options.baseline}: no such file (create it with palisade detect learn FILES --baseline ${options.baseline})`
+          : `baseline ${options.baseline}: ${e.message}`,
+      );
+    });
+    let parsed: BaselineFile | undefined;
+    if (text !== undefined) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new UsageError(`baseline ${options.baseline}: not JSON`);
+      }
+      const b = parseBaseline(json);
+      if (!b.ok) throw new UsageError(`baseline ${options.baseline}: ${b.error}`);
+      parsed = b.value;
+    }
+    model = new AnomalyModel(parsed);
+  }
+
+  const detector = createDetector({
+    ...(model && options.learnOnly !== true
+      ? { anomaly: model, learnOnline: options.freezeBaseline !== true }
+      : {}),
+    rules,
+    intel,
+    dedupSeconds: dedup,
+    settings: {
+      ...EMPTY_SETTINGS,
+      approvedRegistries: options.approvedRegistries,
+      trustedSubjects: options.trustedSubjects,
+      trustedNetworks: options.trustedNetworks,
+    },
+  });
+
+  const host = os.hostname();
+  const streams = new Map<string, WriteStream>();
+  const writers = outputs.map((o) => {
+    if (o.file === undefined)
+      return (text: string): void => {
+        io.stdout.write(text);
+      };
+    const file = path.resolve(io.cwd, o.file);
+    let ws = streams.get(file);
+    if (!ws) {
+      ws = createWriteStream(file, { flags: 'w' });
+      streams.set(file, ws);
+    }
+    const w = ws;
+    return (text: string): void => void w.write(text);
+  });
+  const { openSink } = await import('../../detect/transport.js');
+  const sinks = (options.sinks ?? []).map((spec) => {
+    try {
+      return openSink(spec, { host, warn: (m) => { io.stderr.write(`palisade: ${m}\n`); } });
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+  });
+  let worst: Severity | undefined;
+  const severityOrder = ['info', 'low', 'medium', 'high', 'critical'];
+  const emit = (alerts: Alert[]): void => {
+    for (const a of alerts) {
+      if (worst === undefined || severityOrder.indexOf(a.severity) > severityOrder.indexOf(worst))
+        worst = a.severity;
+      outputs.forEach((o, i) => writers[i]?.(`${renderAlert(o.format, a, host)}\n`));
+      for (const sink of sinks) sink.send(a);
+    }
+  };
+
+  const close = async (): Promise<void> => {
+    await Promise.all(sinks.map((sink) => sink.close()));
+    if (model && baselineFile !== undefined && options.freezeBaseline !== true) {
+      const tmpFile = `${baselineFile}.tmp-${process.pid}`;
+      await writeFile(tmpFile, `${JSON.stringify(model.toFile())}\n`);
+      await rename(tmpFile, baselineFile);
+    }
+    for (const ws of streams.values())
+      await new Promise<void>((resolve, reject) => {
+        ws.end((e?: Error | null) => {
+          if (e) reject(e);
+          else resolve();
+        });
+      });
+  };
+  return { model, rules, intel, detector, emit, worst: () => worst, close };
+}
+
+/** `palisade detect run`. */
+export async function runDetect(files: string[], options: DetectRunOptions, io: CliIO): Promise<number> {
+  if (files.length === 0) throw new UsageError('no input: name event files, or - for standard input');
+  if (options.follow && files.includes('-'))
+    throw new UsageError('--follow reads files; standard input is followed anyway until it closes');
+  const d = await setupDetection(options, io);
+  if (!d) return 2;
+  const { rules, intel, detector, emit } = d;
+
+  let records = 0;
+  let skipped = 0;
+  let inputErrors = 0;
+  const inputError = (where: string, message: string): void => {
+    inputErrors++;
+    if (inputErrors <= MAX_ERRORS_SHOWN) io.stderr.write(`palisade: ${where}: ${message}\n`);
+  };
+  const judge = (record: unknown, where: string): void => {
+    const items =
+      typeof record === 'object' && record !== null && (record as { kind?: unknown }).kind === 'EventList'
+        ? (record as { items?: unknown }).items
+        : undefined;
+    if (items !== undefined) {
+      if (!Array.isArray(items)) {
+        inputError(where, 'EventList items is not a list');
+        return;
+      }
+      items.forEach((it, i) => {
+        judge(it, `${where} items[${i}]`);
+      });
+      return;
+    }
+    records++;
+    const n = normalizeRecord(record, where);
+    if (!n.ok) {
+      inputError(where, n.error);
+      return;
+    }
+    if (n.value === undefined) {
+      skipped++;
+      return;
+    }
+    if (options.learnOnly === true) d.model?.learn(n.value);
+    else emit(detector.process(n.value));
+  };
+
+  const readText = async (
+    name: string,
+    source: AsyncIterable<Buffer | string> | Iterable<Buffer>,
+    startLine: number,
+  ): Promise<number> => {
+    let lineNo = startLine;
+    let first = true;
+    for await (const { line, tooLong } of boundedLines(source, MAX_LINE_BYTES)) {
+      lineNo++;
+      if (tooLong) {
+        inputError(`${name}:${lineNo}`, `line longer than ${MAX_LINE_BYTES / 1048576} MiB`);
+        continue;
+      }
+      const t = line.trim();
+      if (t === '') continue;
+      let record: unknown;
+      try {
+        record = JSON.parse(t);
+      } catch {
+        if (first && (t === '[' || t === '{' || t.startsWith('{') || t.startsWith('['))) return -1;
+        inputError(`${name}:${lineNo}`, 'not a JSON object');
+        first = false;
+        continue;
+      }
+      first = false;
+      if (Array.isArray(record))
+        record.forEach((r, i) => {
+          judge(r, `${name}:${lineNo}[${i}]`);
+        });
+      else judge(record, `${name}:${lineNo}`);
+    }
+    return lineNo;
+  };
+
+  const readDocument = (name: string, text: string): void => {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      inputError(
+        name,
+        `neither JSON lines nor one JSON document: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      return;
+    }
+    if (Array.isArray(doc))
+      doc.forEach((r, i) => {
+        judge(r, `${name}[${i}]`);
+      });
+    else judge(doc, name);
+  };
+
+  const stopped = (): boolean => options.signal?.aborted === true;
+  for (const f of files) {
+    if (f === '-') {
+      const buf = await io.readStdin();
+      if ((await readText('stdin', [buf], 0)) < 0) readDocument('stdin', buf.toString('utf8'));
+      continue;
+    }
+    const file = path.resolve(io.cwd, f);
+    const s = await stat(file).catch(() => undefined);
+    if (!s?.isFile()) {
+      inputError(f, s ? 'not a regular file' : 'no such file');
+      continue;
+    }
+    const lines = await readText(f, createReadStream(file), 0);
+    if (lines < 0) {
+      if (s.size > MAX_DOCUMENT_BYTES)
+        inputError(
+          f,
+          `a single JSON document larger than ${MAX_DOCUMENT_BYTES / 1048576} MiB; write one record per line`,
+        );
+      else readDocument(f, await readFile(file, 'utf8'));
+    }
+  }
+
+  if (options.follow)
+    await follow(
+      files.map((f) => path.resolve(io.cwd, f)),
+      files,
+      readText,
+      stopped,
+      options.signal,
+    );
+
+  await d.close();
+
+  const st = detector.stats;
+  if (options.learnOnly === true) {
+    if (!options.quiet)
+      io.stderr.write(
+        `detect: learned ${records - skipped} events; baseline of ${d.model?.identities.size ?? 0} identities written to ${options.baseline ?? ''}\n`,
+      );
+    return records === 0 && inputErrors === 0 ? 2 : inputErrors > 0 ? 2 : 0;
+  }
+  if (!options.quiet) {
+    const ruleErrors = Object.entries(st.ruleErrors);
+    io.stderr.write(
+      `detect: ${st.events} events judged by ${rules.length} rules${intel.size > 0 ? ` and ${intel.size} indicators` : ''}` +
+        `${skipped > 0 ? ` (${skipped} records not about Kubernetes)` : ''}; ${st.alerts} alerts` +
+        (st.deduplicated > 0 ? ` (${st.deduplicated} repeats folded)` : '') +
+        `${inputErrors > 0 ? `; ${inputErrors} input errors${inputErrors > MAX_ERRORS_SHOWN ? ` (first ${MAX_ERRORS_SHOWN} shown)` : ''}` : ''}\n`,
+    );
+    for (const [id, n] of ruleErrors)
+      io.stderr.write(`detect: rule ${id} could not judge ${n} events (its condition failed to evaluate)\n`);
+  }
+  if (records === 0 && inputErrors === 0) {
+    io.stderr.write('palisade: no events in the input (empty files?)\n');
+    return 2;
+  }
+  if (inputErrors > 0) return 2;
+  const worst = d.worst();
+  return worst !== undefined && atLeast(worst, options.failOn as Severity | 'none') ? 1 : 0;
+}
+
+/** Reads what is appended to each file (reopening after rotation) until stopped. */
+async function follow(
+  files: readonly string[],
+  names: readonly string[],
+  readText: (
+    name: string,
+    source: AsyncIterable<Buffer | string> | Iterable<Buffer>,
+    startLine: number,
+  ) => Promise<number>,
+  stopped: () => boolean,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const state = await Promise.all(
+    files.map(async (f) => {
+      const s = await stat(f).catch(() => undefined);
+      return { offset: s?.size ?? 0, ino: s?.ino ?? 0, line: 0 };
+    }),
+  );
+  const ac = new AbortController();
+  const onSignal = (): void => {
+    ac.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  signal?.addEventListener('abort', onSignal, { once: true });
+  try {
+    while (!stopped() && !ac.signal.aborted) {
+      for (let i = 0; i < files.length; i++) {
+        const f = files[i] as string;
+        const st = state[i];
+        if (!st) continue;
+        const s = await stat(f).catch(() => undefined);
+        if (!s) continue;
+        if (s.ino !== st.ino || s.size < st.offset) {
+          st.offset = 0;
+          st.ino = s.ino;
+        }
+        if (s.size > st.offset) {
+          const end = s.size - 1;
+          const n = await readText(names[i] ?? f, createReadStream(f, { start: st.offset, end }), st.line);
+          st.line = Math.max(st.line, n);
+          st.offset = s.size;
+        }
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 250);
+        ac.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+/** `palisade detect test`. */
+export async function runDetectTest(
+  paths: string[],
+  options: { builtin: boolean; verbose: boolean },
+  io: CliIO,
+): Promise<number> {
+  const { rules, errors } = await loadRules(paths, options.builtin, io.cwd);
+  if (errors.length > 0) {
+    for (const e of errors) io.stderr.write(`palisade: ${e.source}: rule ${e.rule}: ${e.message}\n`);
+    return 2;
+  }
+  if (rules.length === 0) throw new UsageError('no rules to test');
+  const results = runRuleTests(rules, EMPTY_SETTINGS);
+  let failed = 0;
+  for (const r of results) {
+    if (r.pass && !options.verbose) continue;
+    if (!r.pass) failed++;
+    io.stdout.write(
+      `${r.pass ? 'PASS' : 'FAIL'} ${r.rule}: ${r.test}${r.pass ? '' : ` (expected ${r.expected}, got ${String(r.actual)})`}\n`,
+    );
+  }
+  const untested = rules.filter((r) => r.spec.tests.length === 0).length;
+  io.stdout.write(
+    `${results.length - failed} passed, ${failed} failed${untested > 0 ? ` (${untested} rules have no tests)` : ''}\n`,
+  );
+  return failed > 0 ? 1 : 0;
+}
+
+/** Options of `detect serve`. */
+export interface DetectServeOptions extends DetectCommonOptions {
+  listen: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  queue: string;
+  /** Resolves the server's URL once it listens (tests). */
+  onListening?: (url: string) => void;
+  /** Stops the server (tests; the CLI stops on SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+}
+
+function parseListen(listen: string): { host: string; port: number } {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(listen) ?? /^([^:]+):(\d+)$/.exec(listen);
+  const port = Number(m?.[2]);
+  if (!m?.[1] || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--listen ${listen}: expected HOST:PORT (e.g. 127.0.0.1:8444 or [::1]:8444)`);
+  return { host: m[1], port };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || (ipaddr.isValid(host) && ipaddr.parse(host).range() === 'loopback');
+}
+
+/** `palisade detect serve`: the API server's audit webhook backend. */
+export async function runDetectServe(options: DetectServeOptions, io: CliIO): Promise<number> {
+  const { host, port } = parseListen(options.listen);
+  const queue = Number(options.queue);
+  if (!Number.isInteger(queue) || queue < 1)
+    throw new UsageError(`--queue must be a positive whole number, not "${options.queue}"`);
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together');
+  if (options.tlsCert === undefined && !isLoopback(host))
+    throw new UsageError(
+      `refusing plain HTTP on ${host}: audit events carry request bodies; give --tls-cert and --tls-key, or listen on 127.0.0.1`,
+    );
+  const d = await setupDetection(options, io);
+  if (!d) return 2;
+  const { startAuditWebhook } = await import('../../detect/serve.js');
+  let inputErrors = 0;
+  const server = await startAuditWebhook({
+    detector: d.detector,
+    onAlert: (a) => {
+      d.emit([a]);
+    },
+    onInputError: (where, message) => {
+      inputErrors++;
+      if (inputErrors <= MAX_ERRORS_SHOWN) io.stderr.write(`palisade: ${where}: ${message}\n`);
+    },
+    host,
+    port,
+    queueCapacity: queue,
+    ...(options.tlsCert !== undefined && options.tlsKey !== undefined
+      ? {
+          tls: {
+            certFile: path.resolve(io.cwd, options.tlsCert),
+            keyFile: path.resolve(io.cwd, options.tlsKey),
+          },
+        }
+      : {}),
+  });
+  if (!options.quiet)
+    io.stderr.write(
+      `detect: audit webhook backend on ${server.url} (${d.rules.length} rules, queue ${queue} events)\n`,
+    );
+  options.onListening?.(server.url);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+  });
+  await server.close();
+  await server.drained();
+  await d.close();
+  const st = d.detector.stats;
+  if (!options.quiet)
+    io.stderr.write(`detect: ${st.events} events judged; ${st.alerts} alerts; ${inputErrors} input errors\n`);
+  return 0;
+}

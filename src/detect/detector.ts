@@ -1,0 +1,317 @@
+/**
+ * The detector: one normalised event in, alerts out. Threat-feed hits are attached first, then
+ * only the rules whose prefilter (source, verb, resource) the event passes run their CEL
+ * condition; thresholds count per key within a time window; alerts are deduplicated per rule,
+ * subject and target. Every map it keeps is bounded. Pure: time comes from the events.
+ */
+import { toCelValue } from '../policy/index.js';
+import type { DetectEvent, IntelHit } from './event.js';
+import type { IntelIndex } from './intel.js';
+import type { AnomalyModel } from './anomaly.js';
+import type { CompiledRule, Severity } from './rule.js';
+
+/** An alert: one rule's verdict on one or more events. */
+export interface Alert {
+  rule: string;
+  title: string;
+  severity: Severity;
+  mitre: string[];
+  message: string;
+  /** Who acted: the user or ServiceAccount, or the workload for runtime and flow events. */
+  subject: string;
+  /** What it was done to, in one line. */
+  target: string;
+  /** Time of the first event. */
+  time: string;
+  /** Ids of the events behind the alert (the first 20). */
+  evidence: string[];
+  /** How many events the alert stands for (grows while deduplicated). */
+  count: number;
+  intel: IntelHit[];
+  source: DetectEvent['source'];
+  provider: DetectEvent['provider'];
+}
+
+/** Options of the detector. */
+export interface DetectorOptions {
+  rules: readonly CompiledRule[];
+  intel?: IntelIndex;
+  /** Alerts of the same rule, subject and target within this many seconds are one alert (default 600). */
+  dedupSeconds?: number;
+  /** Bound on the threshold and dedup tables (oldest entries are evicted; default 100,000). */
+  maxKeys?: number;
+  settings?: DetectSettings;
+  /** Learned baselines: events unusual for their identity raise `anomalous-behaviour` alerts. */
+  anomaly?: AnomalyModel;
+  /** Add each judged event to the baselines (default true). */
+  learnOnline?: boolean;
+}
+
+/** Counters of one detector. */
+export interface DetectorStats {
+  events: number;
+  alerts: number;
+  deduplicated: number;
+  /** Rule conditions that failed to evaluate, per rule id. */
+  ruleErrors: Record<string, number>;
+  evicted: number;
+}
+
+/** A running detector. */
+export interface Detector {
+  /** Judges one event; returns the new alerts it raised (deduplicated repeats return none). */
+  process(ev: DetectEvent): Alert[];
+  readonly stats: DetectorStats;
+}
+
+const MAX_EVIDENCE = 20;
+
+function lookup(root: Record<string, unknown>, path: readonly string[]): unknown {
+  let v: unknown = path[0] === 'event' ? root : root[path[0] ?? ''];
+  for (let i = 1; i < path.length; i++) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string, unknown>)[path[i] ?? ''];
+  }
+  return v;
+}
+
+function text(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (Array.isArray(v)) return v.map(text).join(',');
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v) ?? '';
+}
+
+/** Renders a rule's message for an event. */
+export function renderMessage(rule: CompiledRule, ev: DetectEvent): string {
+  let out = '';
+  const root = ev as unknown as Record<string, unknown>;
+  for (const part of rule.message) out += typeof part === 'string' ? part : text(lookup(root, part.path));
+  return out;
+}
+
+/** The one-line target of an event. */
+export function targetOf(ev: DetectEvent): string {
+  if (ev.source === 'audit') {
+    const t = ev.target;
+    const res = t.subresource === '' ? t.resource : `${t.resource}/${t.subresource}`;
+    const obj = t.namespace === '' ? t.name : `${t.namespace}/${t.name}`;
+    return obj === '' ? res : `${res} ${obj}`;
+  }
+  if (ev.source === 'flow') {
+    const n = ev.network;
+    return `${n.dstWorkload || n.domain || n.dstIP}:${n.dstPort}/${n.protocol}`;
+  }
+  const p = ev.process;
+  return `${p.namespace}/${p.pod}/${p.container}`;
+}
+
+/** The one-line subject of an event. */
+export function subjectOf(ev: DetectEvent): string {
+  if (ev.source === 'audit') return ev.actor.user || '(unknown)';
+  if (ev.source === 'flow') return ev.network.srcWorkload || ev.network.srcIP;
+  return ev.process.namespace === '' ? ev.process.pod : `${ev.process.namespace}/${ev.process.pod}`;
+}
+
+function eventSeconds(ev: DetectEvent, fallback: number): number {
+  const t = ev.time === '' ? NaN : Date.parse(ev.time);
+  return Number.isFinite(t) ? t / 1000 : fallback;
+}
+
+/** Sets `key` in a bounded map, evicting the oldest entries; returns how many it evicted. */
+function boundedSet<V>(map: Map<string, V>, key: string, value: V, max: number): number {
+  map.delete(key);
+  map.set(key, value);
+  let evicted = 0;
+  while (map.size > max) {
+    const first = map.keys().next().value as string;
+    map.delete(first);
+    evicted++;
+  }
+  return evicted;
+}
+
+/** Whether a rule's prefilter lets an event through. */
+export function prefilter(rule: CompiledRule, ev: DetectEvent): boolean {
+  if (!rule.sources.has(ev.source)) return false;
+  if (rule.verbs && !rule.verbs.has(ev.action.verb)) return false;
+  if (rule.actorKinds && !rule.actorKinds.has(ev.actor.kind)) return false;
+  if (rule.codes && !rule.codes.has(ev.action.code)) return false;
+  if (rule.needsIntel && ev.intel.length === 0) return false;
+  if (rule.needsProcess && ev.process.args === '') return false;
+  if (rule.resources) {
+    const t = ev.target;
+    const key = t.subresource === '' ? t.resource : `${t.resource}/${t.subresource}`;
+    if (!rule.resources.has(key) && !rule.resources.has(`${t.resource}/*`)) return false;
+  }
+  return true;
+}
+
+/** Evaluates a rule's condition: true, false, or an error message. */
+export function evaluateCondition(rule: CompiledRule, vars: Record<string, unknown>): boolean | string {
+  if (!rule.condition) return true;
+  const r = rule.condition.evaluate(vars, { remaining: 1_000_000 });
+  if (!r.ok) return r.error.message;
+  if (typeof r.value !== 'boolean') return `condition returned ${typeof r.value}, not a bool`;
+  return r.value;
+}
+
+/** Site settings rule conditions read as `settings.…` (lists of approved things). */
+export interface DetectSettings {
+  /** Registries (host or host/path prefixes) images may come from; empty: the rule that checks it stays silent. */
+  approvedRegistries: string[];
+  /** Users and groups whose actions the "unusual subject" rules accept (break-glass admins, CI). */
+  trustedSubjects: string[];
+  /** CIDRs of networks system identities may act from (the cloud provider's control plane, NAT gateways). */
+  trustedNetworks: string[];
+}
+
+/** Settings with every list empty. */
+export const EMPTY_SETTINGS: DetectSettings = {
+  approvedRegistries: [],
+  trustedSubjects: [],
+  trustedNetworks: [],
+};
+
+/** The CEL variables of an event. */
+export function celVariables(ev: DetectEvent, settings: unknown = EMPTY_SETTINGS): Record<string, unknown> {
+  const cv = toCelValue(ev) as Record<string, unknown>;
+  return {
+    event: cv,
+    actor: cv.actor,
+    action: cv.action,
+    target: cv.target,
+    object: cv.object,
+    pod: cv.pod,
+    containers: cv.containers,
+    settings,
+    network: cv.network,
+    process: cv.process,
+    intel: cv.intel,
+  };
+}
+
+/** Creates a detector over compiled rules and an optional intel index. */
+export function createDetector(options: DetectorOptions): Detector {
+  const dedupSeconds = options.dedupSeconds ?? 600;
+  const maxKeys = options.maxKeys ?? 100_000;
+  const bySource = new Map<string, CompiledRule[]>();
+  for (const r of options.rules)
+    for (const s of r.sources) {
+      const list = bySource.get(s) ?? [];
+      list.push(r);
+      bySource.set(s, list);
+    }
+  const windows = new Map<string, number[]>();
+  const open = new Map<string, { alert: Alert; until: number }>();
+  const stats: DetectorStats = { events: 0, alerts: 0, deduplicated: 0, ruleErrors: {}, evicted: 0 };
+  let clock = 0;
+  const settings = toCelValue(options.settings ?? EMPTY_SETTINGS);
+
+  /** A new alert, or undefined when it folds into an open one of the same rule, subject and target. */
+  const raise = (
+    rule: string,
+    title: string,
+    severity: Severity,
+    mitre: string[],
+    message: string,
+    ev: DetectEvent,
+    thresholdTarget: string | undefined,
+    now: number,
+  ): Alert | undefined => {
+    const subject = subjectOf(ev);
+    const target = thresholdTarget ?? targetOf(ev);
+    const dkey = `${rule}\u0000${subject}\u0000${thresholdTarget === undefined ? target : ''}`;
+    const existing = open.get(dkey);
+    if (existing && existing.until >= now) {
+      existing.alert.count++;
+      if (existing.alert.evidence.length < MAX_EVIDENCE) existing.alert.evidence.push(ev.id);
+      stats.deduplicated++;
+      return undefined;
+    }
+    const alert: Alert = {
+      rule,
+      title,
+      severity,
+      mitre,
+      message,
+      subject,
+      target,
+      time: ev.time,
+      evidence: [ev.id],
+      count: 1,
+      intel: ev.intel,
+      source: ev.source,
+      provider: ev.provider,
+    };
+    stats.evicted += boundedSet(open, dkey, { alert, until: now + dedupSeconds }, maxKeys);
+    stats.alerts++;
+    return alert;
+  };
+
+  return {
+    stats,
+    process(ev) {
+      stats.events++;
+      const now = eventSeconds(ev, (clock += 0.001));
+      clock = Math.max(clock, now);
+      if (options.intel) ev.intel = options.intel.matchEvent(ev);
+      const candidates = bySource.get(ev.source) ?? [];
+      let vars: Record<string, unknown> | undefined;
+      const out: Alert[] = [];
+      for (const rule of candidates) {
+        if (!prefilter(rule, ev)) continue;
+        if (rule.condition) {
+          vars ??= celVariables(ev, settings);
+          const verdict = evaluateCondition(rule, vars);
+          if (typeof verdict === 'string') {
+            stats.ruleErrors[rule.spec.id] = (stats.ruleErrors[rule.spec.id] ?? 0) + 1;
+            continue;
+          }
+          if (!verdict) continue;
+        }
+        const th = rule.spec.threshold;
+        if (th) {
+          const key = `${rule.spec.id}\u0000${th.by.map((p) => text(lookup(ev as unknown as Record<string, unknown>, p.split('.')))).join('\u0000')}`;
+          const times = (windows.get(key) ?? []).filter((t) => t > now - th.windowSeconds);
+          times.push(now);
+          if (times.length < th.count) {
+            stats.evicted += boundedSet(windows, key, times, maxKeys);
+            continue;
+          }
+          windows.delete(key);
+        }
+        const alert = raise(
+          rule.spec.id,
+          rule.spec.title,
+          rule.spec.severity,
+          rule.spec.mitre,
+          renderMessage(rule, ev),
+          ev,
+          th ? `${th.count} events in ${th.windowSeconds}s` : undefined,
+          now,
+        );
+        if (alert) out.push(alert);
+      }
+      if (options.anomaly) {
+        const s = options.anomaly.score(ev);
+        if (s) {
+          const alert = raise(
+            'anomalous-behaviour',
+            'Unusual behaviour for this identity',
+            s.score >= 5 ? 'high' : 'medium',
+            ['T1078'],
+            s.explanation,
+            ev,
+            undefined,
+            now,
+          );
+          if (alert) out.push(alert);
+        }
+        if (options.learnOnline !== false) options.anomaly.learn(ev);
+      }
+      return out;
+    },
+  };
+}
