@@ -21,7 +21,7 @@ export { compareGo, compareNpm, compareSemverLike } from './semver-like.js';
 /** A version scheme: its name and its ordering (negative, zero or positive). */
 export interface VersionScheme {
   name: 'dpkg' | 'apk' | 'rpm' | 'npm' | 'pep440' | 'go' | 'maven' | 'rubygems' | 'semver';
-  compare(a: string, b: string): number;
+  compare: (a: string, b: string) => number;
 }
 
 const SCHEMES: Readonly<Record<VersionScheme['name'], VersionScheme>> = {
