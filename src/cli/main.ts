@@ -10,6 +10,7 @@ import { palisadeVersion } from './version.js';
 import { registerRbacCommand } from './commands/rbac-command.js';
 import { addClusterScanOptions, clusterScanOptions } from './commands/cluster-options.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
+import { registerDbCommand } from './commands/db-command.js';
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -136,6 +137,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     });
 
   registerNodeCommand(program, io, setExit);
+  registerDbCommand(program, io, setExit);
 
   return program;
 }
