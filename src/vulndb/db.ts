@@ -20,7 +20,6 @@ CREATE TABLE IF NOT EXISTS affected (
   ecosystem TEXT NOT NULL, name TEXT NOT NULL, vuln_id TEXT NOT NULL,
   PRIMARY KEY (ecosystem, name, vuln_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS affected_by_vuln ON affected (vuln_id);
 CREATE TABLE IF NOT EXISTS imports (
   id INTEGER PRIMARY KEY, at TEXT NOT NULL, sources TEXT NOT NULL, added INTEGER NOT NULL,
   replaced INTEGER NOT NULL, unchanged INTEGER NOT NULL, withdrawn INTEGER NOT NULL, errors INTEGER NOT NULL
@@ -140,21 +139,27 @@ export class VulnDb implements VulnSource {
   /** Stores records in one transaction; newer `modified` wins, withdrawn records are removed. */
   putRecords(records: readonly OsvRecord[]): ImportCounts {
     const counts: ImportCounts = { added: 0, replaced: 0, unchanged: 0, withdrawn: 0 };
-    const getModified = this.db.prepare<[string], { modified: string }>(
-      'SELECT modified FROM vulns WHERE id = ?',
+    const getStored = this.db.prepare<[string], { modified: string; record: string }>(
+      'SELECT modified, record FROM vulns WHERE id = ?',
     );
     const insert = this.db.prepare('INSERT OR REPLACE INTO vulns (id, modified, record) VALUES (?, ?, ?)');
     const deleteVuln = this.db.prepare('DELETE FROM vulns WHERE id = ?');
-    const deleteAffected = this.db.prepare('DELETE FROM affected WHERE vuln_id = ?');
+    const deleteAffected = this.db.prepare(
+      'DELETE FROM affected WHERE ecosystem = ? AND name = ? AND vuln_id = ?',
+    );
     const insertAffected = this.db.prepare(
       'INSERT OR IGNORE INTO affected (ecosystem, name, vuln_id) VALUES (?, ?, ?)',
     );
+    // The stored record says which index rows it owns: no second index on vuln_id is needed.
+    const unindex = (stored: string, id: string): void => {
+      for (const [eco, name] of indexKeys(JSON.parse(stored) as OsvRecord)) deleteAffected.run(eco, name, id);
+    };
     this.db.transaction(() => {
       for (const r of records) {
-        const existing = getModified.get(r.id);
+        const existing = getStored.get(r.id);
         if (r.withdrawn !== undefined) {
           if (existing !== undefined) {
-            deleteAffected.run(r.id);
+            unindex(existing.record, r.id);
             deleteVuln.run(r.id);
           }
           counts.withdrawn++;
@@ -164,16 +169,9 @@ export class VulnDb implements VulnSource {
           counts.unchanged++;
           continue;
         }
-        if (existing !== undefined) deleteAffected.run(r.id);
+        if (existing !== undefined) unindex(existing.record, r.id);
         insert.run(r.id, r.modified, JSON.stringify(r));
-        for (const a of r.affected) {
-          if (a.package === undefined) continue;
-          insertAffected.run(
-            ecosystemKey(a.package.ecosystem),
-            packageKey(a.package.ecosystem, a.package.name),
-            r.id,
-          );
-        }
+        for (const [eco, name] of indexKeys(r)) insertAffected.run(eco, name, r.id);
         if (existing === undefined) counts.added++;
         else counts.replaced++;
       }
@@ -247,6 +245,15 @@ export class VulnDb implements VulnSource {
   close(): void {
     this.db.close();
   }
+}
+
+function indexKeys(r: OsvRecord): [string, string][] {
+  const out: [string, string][] = [];
+  for (const a of r.affected) {
+    if (a.package !== undefined)
+      out.push([ecosystemKey(a.package.ecosystem), packageKey(a.package.ecosystem, a.package.name)]);
+  }
+  return out;
 }
 
 function checkSchema(db: Database.Database, file: string): void {

@@ -21,6 +21,7 @@ export {
   type ImportLimits,
   type ImportOptions,
   type ImportReport,
+  type OsvSink,
 } from './import.js';
 export { downloadToTemp, isUrl, type DownloadOptions } from './update.js';
 export {
