@@ -61,6 +61,15 @@ describe('palisade db', () => {
     expect((await run(['db', 'status', '--vuln-db', 'v.sqlite', '--max-db-age', 'soon'])).code).toBe(2);
   });
 
+  it('fails closed when the paths hold no OSV record', async () => {
+    writeFileSync(path.join(dir, 'notes.txt'), 'nothing here');
+    const r = await run(['db', 'import', '.', '--vuln-db', 'v.sqlite']);
+    expect([r.code, r.err]).toEqual([
+      2,
+      'palisade: no OSV records found (expected *.json records, directories of them or all.zip exports)\n',
+    ]);
+  });
+
   it('updates from a directory and from a URL on 127.0.0.1', async () => {
     writeFileSync(path.join(dir, 'c.json'), record('GHSA-2'));
     const fromDir = await run(['db', 'update', '--from', '.', '--vuln-db', 'v.sqlite']);

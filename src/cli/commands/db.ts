@@ -49,6 +49,13 @@ function writeReport(io: CliIO, report: ImportReport, file: string, output: stri
         `${report.unchanged} unchanged, ${report.withdrawn} withdrawn, ${report.issues.length} errors\n`,
     );
   }
+  if (report.records === 0 && report.issues.length === 0) {
+    // Fail closed: an import that found nothing is an input error, not a success.
+    io.stderr.write(
+      'palisade: no OSV records found (expected *.json records, directories of them or all.zip exports)\n',
+    );
+    return 2;
+  }
   return report.issues.length > 0 ? 2 : 0;
 }
 
