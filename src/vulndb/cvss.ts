@@ -32,8 +32,24 @@ function hasMetrics(vector: string, names: readonly string[]): boolean {
   return names.every((n) => present.has(n));
 }
 
+// Scoring a vector costs up to a millisecond (v4.0) and the same vectors recur across
+// thousands of records: results are memoised, in a bounded map.
+const MEMO_LIMIT = 50_000;
+const memo = new Map<string, { version: CvssScore['version']; baseScore: number } | null>();
+
 /** Computes the base score of a CVSS v3.0, v3.1 or v4.0 vector; undefined when it is not one. */
 export function cvssBaseScore(vector: string, source: string): CvssScore | undefined {
+  let known = memo.get(vector);
+  if (known === undefined) {
+    const computed = computeBaseScore(vector);
+    known = computed === undefined ? null : { version: computed.version, baseScore: computed.baseScore };
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(vector, known);
+  }
+  return known === null ? undefined : { ...known, vector: vector.trim(), source };
+}
+
+function computeBaseScore(vector: string): Omit<CvssScore, 'source'> | undefined {
   const v = vector.trim();
   if (v.length > MAX_VECTOR) return undefined;
   let version: CvssScore['version'];
@@ -48,7 +64,7 @@ export function cvssBaseScore(vector: string, source: string): CvssScore | undef
     const scores = parsed.calculateScores();
     const base = scores.base;
     if (typeof base !== 'number' || !Number.isFinite(base) || base < 0 || base > 10) return undefined;
-    return { version, vector: v, baseScore: base, source };
+    return { version, vector: v, baseScore: base };
   } catch {
     return undefined;
   }
