@@ -103,10 +103,9 @@ function distroRating(record: OsvRecord): string | undefined {
   return record.severity?.find((s) => !s.type.startsWith('CVSS_'))?.score;
 }
 
-function hitsFor(source: VulnSource, pkg: CatalogPackage): { hits: Hit[]; notes: string[] } {
+function hitsFor(source: VulnSource, pkg: CatalogPackage): Hit[] {
   const scheme = versionSchemeFor(pkg.ecosystem);
-  const notes: string[] = [];
-  if (scheme === undefined) return { hits: [], notes };
+  if (scheme === undefined) return [];
   const key = ecosystemKey(pkg.ecosystem);
   const queries: { name: string; version: string; via: Hit['via'] }[] = [];
   if (isDistroEcosystem(pkg.ecosystem) && pkg.source !== undefined && pkg.source.name !== '') {
@@ -129,13 +128,6 @@ function hitsFor(source: VulnSource, pkg: CatalogPackage): { hits: Hit[]; notes:
         )
           continue;
         const r = evaluateAffected(q.version, entry, scheme);
-        if (
-          r.gitIgnored &&
-          entry.versions === undefined &&
-          !(entry.ranges ?? []).some((x) => x.type !== 'GIT')
-        ) {
-          notes.push(`${record.id}: only GIT ranges for ${p.name}; commits are not matched against versions`);
-        }
         if (!r.affected) continue;
         seen.add(record.id);
         hits.push({
@@ -152,7 +144,7 @@ function hitsFor(source: VulnSource, pkg: CatalogPackage): { hits: Hit[]; notes:
       }
     }
   }
-  return { hits, notes };
+  return hits;
 }
 
 /** Groups hits whose records share an id, alias or upstream id. */
@@ -277,8 +269,7 @@ export function matchPackages(
   for (const pkg of packages) {
     const scheme = versionSchemeFor(pkg.ecosystem);
     if (scheme === undefined) continue;
-    const { hits } = hitsFor(source, pkg);
-    for (const group of mergeHits(hits)) {
+    for (const group of mergeHits(hitsFor(source, pkg))) {
       const m = buildMatch(pkg, group, scheme.compare);
       if (options.ignoreUnfixed === true && m.fixedVersions.length === 0) continue;
       const st =
