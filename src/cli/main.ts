@@ -12,6 +12,7 @@ import { addClusterScanOptions, clusterScanOptions } from './commands/cluster-op
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
 import { registerImageCommand } from './commands/image-command.js';
 import { registerDetectCommand } from './commands/detect-command.js';
+import { registerDbCommand } from './commands/db-command.js';
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -141,6 +142,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   registerNodeCommand(program, io, setExit);
   registerDetectCommand(program, io, setExit);
+  registerDbCommand(program, io, setExit);
 
   return program;
 }
