@@ -97,7 +97,8 @@ export function severityOfScore(score: number): VulnSeverity {
  * "not yet assigned", Ubuntu's priorities, Red Hat's Important) onto the scale.
  */
 export function severityOfWord(word: string): VulnSeverity | undefined {
-  const w = word.trim().toLowerCase().replace(/\*+$/, '');
+  let w = word.trim().toLowerCase();
+  while (w.endsWith('*')) w = w.slice(0, -1);
   switch (w) {
     case 'critical':
       return 'critical';

@@ -39,7 +39,7 @@ export function parseProperties(text: string): Map<string, string> {
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(line);
+    const m = /^([^=:\s]+)\s*[=:](.*)$/.exec(line);
     if (m?.[1] !== undefined) out.set(m[1], (m[2] ?? '').trim());
   }
   return out;

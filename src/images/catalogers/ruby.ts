@@ -22,9 +22,9 @@ export function parseGemspec(text: string): GemRecord | undefined {
   const licenses: string[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
-    const m = /^\w+\.(name|version|licenses?)\s*=\s*(.*)$/.exec(line);
+    const m = /^\w+\.(name|version|licenses?)\s*=(.*)$/.exec(line);
     if (m === null) continue;
-    const values = strings(m[2] ?? '');
+    const values = strings((m[2] ?? '').trim());
     if (m[1] === 'name' && name === undefined) name = values[0];
     else if (m[1] === 'version' && version === undefined) version = values[0];
     else if (m[1] === 'license' || m[1] === 'licenses') licenses.push(...values);
