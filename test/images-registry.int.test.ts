@@ -83,6 +83,7 @@ describe.skipIf(!gate.run)('image scan against a real registry (TLS + htpasswd)'
       [
         'image',
         'scan',
+        '--no-vulns',
         ...args,
         ...login,
         '--registry-ca',
@@ -200,6 +201,7 @@ describe.skipIf(!gate.run)('image scan against a real registry with bearer-token
       [
         'image',
         'scan',
+        '--no-vulns',
         `${registry.host}/team/tool:1`,
         ...login,
         '--registry-ca',

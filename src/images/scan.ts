@@ -18,7 +18,13 @@ export interface ImageFinding {
   package: CatalogPackage;
   severity?: string;
   fixedVersion?: string;
+  /** Every version that fixes it, ascending. */
+  fixedVersions?: string[];
   summary?: string;
+  cvssScore?: number;
+  /** True when a VEX statement says the package is not affected: kept and shown, never dropped. */
+  suppressed?: boolean;
+  vex?: { status: string; justification?: string; detail?: string; source: string };
 }
 
 /**

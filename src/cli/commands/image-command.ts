@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
 
 const SCAN_HELP = `
@@ -54,6 +54,24 @@ export function registerImageCommand(program: Command, io: CliIO, setExit: (code
     .option('--cache-dir <dir>', 'blob cache directory (default ~/.palisade/cache/blobs)')
     .option('--registry-ca <file>', 'PEM file of extra CA certificates to trust for the registry')
     .option('--plain-http', 'talk to the registry over http (loopback test registries only)')
+    .option(
+      '--vuln-db <file>',
+      'vulnerability database (default $PALISADE_VULN_DB or ~/.palisade/vulndb.sqlite)',
+    )
+    .option('--no-vulns', 'list packages only; do not look up vulnerabilities')
+    .option('--ignore-unfixed', 'leave out vulnerabilities no released version fixes')
+    .option(
+      '--vex <file>',
+      'OpenVEX or CycloneDX VEX statements to apply (repeatable)',
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
+    .option('--max-db-age <duration>', 'warn when the database is older than this (e.g. 7d, 36h)', '7d')
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when an unsuppressed vulnerability is at least this severe')
+        .default('high')
+        .choices(['critical', 'high', 'medium', 'low', 'none']),
+    )
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', SCAN_HELP)
     .action(async (ref: string | undefined, opts: Record<string, unknown>) => {
@@ -75,6 +93,12 @@ export function registerImageCommand(program: Command, io: CliIO, setExit: (code
             ...(str(opts.registryCa) !== undefined ? { registryCa: str(opts.registryCa) } : {}),
             plainHttp: opts.plainHttp === true,
             quiet: opts.quiet === true,
+            ...(str(opts.vulnDb) !== undefined ? { vulnDb: str(opts.vulnDb) } : {}),
+            vulns: opts.vulns !== false,
+            ignoreUnfixed: opts.ignoreUnfixed === true,
+            vex: opts.vex as string[],
+            maxDbAge: String(opts.maxDbAge),
+            failOn: String(opts.failOn),
           } as import('./image.js').ImageScanOptions,
           io,
         ),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,9 +30,70 @@ describe('palisade image scan', () => {
 
   async function run(args: string[]) {
     const io = memoryIO({ cwd: dir });
-    const code = await main(['image', 'scan', ...args], io);
+    const vulnArgs = args.some((a) => a === '--vuln-db' || a === '--no-vulns') ? [] : ['--no-vulns'];
+    const code = await main(['image', 'scan', ...vulnArgs, ...args], io);
     return { code, out: io.out(), err: io.err(), files: io.files };
   }
+
+  it('finds a vulnerable package with its fixed version from imported OSV records, and VEX suppresses it visibly', async () => {
+    await writeFile(
+      path.join(dir, 'musl-osv.json'),
+      JSON.stringify({
+        schema_version: '1.6.0',
+        id: 'ALPINE-CVE-2025-26519',
+        aliases: ['CVE-2025-26519'],
+        modified: '2026-01-01T00:00:00Z',
+        summary: 'musl iconv out-of-bounds write',
+        affected: [
+          {
+            package: { ecosystem: 'Alpine:v3.19', name: 'musl' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.2.4-r3' }] }],
+          },
+        ],
+        database_specific: { severity: 'HIGH' },
+      }),
+    );
+    const db = path.join(dir, 'vulndb.sqlite');
+    const imp = memoryIO({ cwd: dir });
+    expect(await main(['db', 'import', 'musl-osv.json', '--vuln-db', db], imp)).toBe(0);
+    const r = await run(['--layout', 'layout:v1', '--vuln-db', db, '-o', 'table', '-o', 'json=scan.json']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('2 packages, 1 vulnerabilities');
+    expect(r.out).toMatch(/^CVE-2025-26519\s+high\s+musl\s+1\.2\.4-r2\s+1\.2\.4-r3$/m);
+    const json = JSON.parse(r.files.get(path.join(dir, 'scan.json')) ?? '{}') as {
+      findings: { id: string; fixedVersion: string; package: { location: { layerDigest?: string } } }[];
+    };
+    expect(json.findings[0]).toMatchObject({ id: 'CVE-2025-26519', fixedVersion: '1.2.4-r3' });
+    expect(json.findings[0]?.package.location.layerDigest).toMatch(/^sha256:/);
+
+    await writeFile(
+      path.join(dir, 'vex.json'),
+      JSON.stringify({
+        '@context': 'https://openvex.dev/ns/v0.2.0',
+        '@id': 'https://example.com/vex/1',
+        author: 'security@example.com',
+        timestamp: '2026-12-01T00:00:00Z',
+        version: 1,
+        statements: [
+          {
+            vulnerability: { name: 'CVE-2025-26519' },
+            products: [{ '@id': 'pkg:apk/alpine/musl' }],
+            status: 'not_affected',
+            justification: 'vulnerable_code_not_in_execute_path',
+          },
+        ],
+      }),
+    );
+    const v = await run(['--layout', 'layout:v1', '--vuln-db', db, '--vex', 'vex.json']);
+    expect(v.code).toBe(0);
+    expect(v.out).toContain('2 packages, 0 vulnerabilities (1 suppressed by VEX)');
+    expect(v.out).toContain('suppressed by VEX: vulnerable_code_not_in_execute_path');
+
+    const missing = await run(['--layout', 'layout:v1', '--vuln-db', path.join(dir, 'nope.sqlite')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('no vulnerability database at');
+    expect(missing.err).toContain('palisade db import');
+  });
 
   it('prints a package table for a layout', async () => {
     const r = await run(['--layout', 'layout:v1']);

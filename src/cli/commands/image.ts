@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UsageError } from '../../core/index.js';
 import {
@@ -19,6 +19,16 @@ import {
   type Platform,
   type RegistryCredentials,
 } from '../../images/index.js';
+import {
+  IMPORT_HINT,
+  matchPackages,
+  openVulnDb,
+  parseDuration,
+  readVexFile,
+  resolveVulnDbPath,
+  vulnDbAgeWarning,
+  type VexStatement,
+} from '../../vulndb/index.js';
 import type { CliIO } from '../io.js';
 import { palisadeVersion } from '../version.js';
 
@@ -37,8 +47,73 @@ export interface ImageScanOptions {
   registryCa?: string;
   plainHttp: boolean;
   quiet: boolean;
-  /** The vulnerability matcher (the seam src/vulndb fills); none by default. */
+  /** The vulnerability matcher; by default the one of src/vulndb over the local database. */
   match?: MatchPackages;
+  /** Database file (else $PALISADE_VULN_DB, else ~/.palisade/vulndb.sqlite). */
+  vulnDb?: string;
+  /** Look vulnerabilities up (default true); false lists packages only. */
+  vulns?: boolean;
+  ignoreUnfixed?: boolean;
+  /** VEX files to apply. */
+  vex?: string[];
+  /** Warn when the database is older than this (default 7d). */
+  maxDbAge?: string;
+  /** Exit 1 when an unsuppressed vulnerability is at least this severe (default high). */
+  failOn?: string;
+}
+
+const SEVERITY_ORDER = ['unknown', 'none', 'low', 'medium', 'high', 'critical'];
+
+/**
+ * The matcher over the local vulnerability database, or undefined when lookups are off or only
+ * SBOM formats are asked for. A missing database is an input error that says how to import one.
+ */
+async function vulnMatcher(
+  options: ImageScanOptions,
+  outputs: readonly { format: string }[],
+  io: CliIO,
+): Promise<{ match: MatchPackages; close: () => void } | undefined> {
+  if (options.vulns === false) return undefined;
+  if (outputs.every((o) => o.format === 'cyclonedx' || o.format === 'spdx')) return undefined;
+  const file = resolveVulnDbPath(options.vulnDb, io.env, io.cwd);
+  try {
+    await stat(file);
+  } catch {
+    throw new InputError(
+      `no vulnerability database at ${file}; ${IMPORT_HINT} (or --no-vulns to list packages only)`,
+    );
+  }
+  const db = openVulnDb(file);
+  const maxAge = parseDuration(options.maxDbAge ?? '7d');
+  if (maxAge === undefined)
+    throw new UsageError(`--max-db-age ${options.maxDbAge ?? ''}: expected a duration such as 7d or 36h`);
+  const warning = vulnDbAgeWarning(db.status(), maxAge, new Date());
+  if (warning !== undefined && !options.quiet) io.stderr.write(`palisade: warning: ${warning}\n`);
+  const vex: VexStatement[] = [];
+  for (const f of options.vex ?? []) vex.push(...(await readVexFile(path.resolve(io.cwd, f))));
+  return {
+    match: (packages) =>
+      Promise.resolve(
+        matchPackages(db, packages, {
+          ignoreUnfixed: options.ignoreUnfixed === true,
+          ...(vex.length > 0 ? { vex } : {}),
+        }).map((m) => ({
+          id: m.id,
+          aliases: m.ids.filter((i) => i !== m.id),
+          package: m.package,
+          severity: m.severity,
+          ...(m.fixedVersions[0] !== undefined ? { fixedVersion: m.fixedVersions[0] } : {}),
+          fixedVersions: m.fixedVersions,
+          summary: m.summary,
+          ...(m.cvssScore !== undefined ? { cvssScore: m.cvssScore } : {}),
+          suppressed: m.suppressed,
+          ...(m.vex !== undefined ? { vex: m.vex } : {}),
+        })),
+      ),
+    close: () => {
+      db.close();
+    },
+  };
 }
 
 const FORMATS = ['table', 'json', 'cyclonedx', 'spdx'] as const;
@@ -89,11 +164,25 @@ export function renderPackageTable(result: ImageScanResult): string {
   const lines = [
     `${result.name}${result.manifestDigest !== undefined ? ` (${result.manifestDigest})` : ''}`,
     result.distro?.prettyName !== undefined ? `OS: ${result.distro.prettyName}` : 'OS: unknown',
-    `${result.packages.length} packages, ${result.findings.length} vulnerabilities`,
+    `${result.packages.length} packages, ${result.findings.filter((f) => f.suppressed !== true).length} vulnerabilities${result.findings.some((f) => f.suppressed === true) ? ` (${result.findings.filter((f) => f.suppressed === true).length} suppressed by VEX)` : ''}`,
     '',
     line(header),
     ...rows.map(line),
   ];
+  if (result.findings.length > 0) {
+    lines.push('', 'VULNERABILITY        SEVERITY  PACKAGE                        INSTALLED        FIXED IN');
+    const sorted = [...result.findings].sort(
+      (a, b) =>
+        SEVERITY_ORDER.indexOf(b.severity ?? 'unknown') - SEVERITY_ORDER.indexOf(a.severity ?? 'unknown') ||
+        a.id.localeCompare(b.id),
+    );
+    for (const f of sorted)
+      lines.push(
+        `${f.id.padEnd(20)} ${(f.severity ?? 'unknown').padEnd(9)} ${f.package.name.padEnd(30)} ${f.package.version.padEnd(16)} ${f.fixedVersion ?? '(no fix)'}${
+          f.suppressed === true ? `  suppressed by VEX: ${f.vex?.justification ?? f.vex?.status ?? ''}` : ''
+        }`,
+      );
+  }
   for (const s of result.skipped)
     lines.push(`note: ${s.path} in layer ${s.layerDigest} not read: ${s.reason}`);
   return `${lines.join('\n')}\n`;
@@ -165,67 +254,80 @@ export async function runImageScan(options: ImageScanOptions, io: CliIO): Promis
       throw new UsageError(`--platform ${JSON.stringify(options.platform)}: expected os/arch[/variant]`);
   }
   const progress = !options.quiet && io.stderr.isTTY === true;
-  const match = options.match ?? NO_MATCHER;
+  const failOn = options.failOn ?? 'high';
+  if (failOn !== 'none' && !SEVERITY_ORDER.includes(failOn))
+    throw new UsageError(`--fail-on ${failOn}: expected critical, high, medium, low or none`);
+  const matcher = options.match === undefined ? await vulnMatcher(options, outputs, io) : undefined;
+  const match = options.match ?? matcher?.match ?? NO_MATCHER;
+  const checked = options.match !== undefined || matcher !== undefined;
+  try {
+    let result: ImageScanResult;
+    if (options.sbom !== undefined) {
+      const file = path.resolve(io.cwd, options.sbom);
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch {
+        throw new InputError(`${options.sbom}: cannot read the file`);
+      }
+      const sbom = readSbom(text, options.sbom);
+      if (sbom.packages.length === 0 && sbom.unusable === 0)
+        throw new InputError(`${options.sbom}: the SBOM lists no packages`);
+      if (sbom.unusable > 0 && !options.quiet)
+        io.stderr.write(
+          `palisade: ${options.sbom}: ${sbom.unusable} components without a package URL cannot be matched\n`,
+        );
+      result = {
+        name: sbom.name ?? options.sbom,
+        config: {},
+        layers: [],
+        packages: sbom.packages,
+        skipped: [],
+        findings: await match(sbom.packages),
+      };
+    } else {
+      const source = await openSource(options, io, platform);
+      try {
+        result = await scanImage(source, {
+          match,
+          ...(progress
+            ? {
+                onLayer: (i: number, digest: string, bytes: number) => {
+                  io.stderr.write(
+                    `layer ${i + 1}/${source.layers.length} ${digest.slice(0, 19)} ${(bytes / 1048576).toFixed(1)} MiB\n`,
+                  );
+                },
+              }
+            : {}),
+        });
+      } finally {
+        await source.close();
+      }
+    }
 
-  let result: ImageScanResult;
-  if (options.sbom !== undefined) {
-    const file = path.resolve(io.cwd, options.sbom);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      throw new InputError(`${options.sbom}: cannot read the file`);
+    const tool = { name: 'palisade', version: palisadeVersion() };
+    for (const out of outputs) {
+      const text =
+        out.format === 'table'
+          ? renderPackageTable(result)
+          : out.format === 'json'
+            ? `${JSON.stringify(result, null, 2)}\n`
+            : out.format === 'cyclonedx'
+              ? `${renderCycloneDx(result, tool)}\n`
+              : renderSpdx(result, tool);
+      if (out.file === undefined) io.stdout.write(text);
+      else {
+        await io.writeFile(path.resolve(io.cwd, out.file), text);
+        if (!options.quiet) io.stderr.write(`Wrote ${out.format} to ${out.file}\n`);
+      }
     }
-    const sbom = readSbom(text, options.sbom);
-    if (sbom.packages.length === 0 && sbom.unusable === 0)
-      throw new InputError(`${options.sbom}: the SBOM lists no packages`);
-    if (sbom.unusable > 0 && !options.quiet)
-      io.stderr.write(
-        `palisade: ${options.sbom}: ${sbom.unusable} components without a package URL cannot be matched\n`,
-      );
-    result = {
-      name: sbom.name ?? options.sbom,
-      config: {},
-      layers: [],
-      packages: sbom.packages,
-      skipped: [],
-      findings: await match(sbom.packages),
-    };
-  } else {
-    const source = await openSource(options, io, platform);
-    try {
-      result = await scanImage(source, {
-        match,
-        ...(progress
-          ? {
-              onLayer: (i: number, digest: string, bytes: number) => {
-                io.stderr.write(
-                  `layer ${i + 1}/${source.layers.length} ${digest.slice(0, 19)} ${(bytes / 1048576).toFixed(1)} MiB\n`,
-                );
-              },
-            }
-          : {}),
-      });
-    } finally {
-      await source.close();
-    }
+    if (!checked && !options.quiet && outputs.some((o) => o.format === 'table' || o.format === 'json'))
+      io.stderr.write('palisade: vulnerabilities not checked (--no-vulns)\n');
+    const worst = result.findings
+      .filter((f) => f.suppressed !== true)
+      .reduce((w, f) => Math.max(w, SEVERITY_ORDER.indexOf(f.severity ?? 'unknown')), -1);
+    return failOn !== 'none' && worst >= SEVERITY_ORDER.indexOf(failOn) ? 1 : 0;
+  } finally {
+    matcher?.close();
   }
-
-  const tool = { name: 'palisade', version: palisadeVersion() };
-  for (const out of outputs) {
-    const text =
-      out.format === 'table'
-        ? renderPackageTable(result)
-        : out.format === 'json'
-          ? `${JSON.stringify(result, null, 2)}\n`
-          : out.format === 'cyclonedx'
-            ? `${renderCycloneDx(result, tool)}\n`
-            : renderSpdx(result, tool);
-    if (out.file === undefined) io.stdout.write(text);
-    else {
-      await io.writeFile(path.resolve(io.cwd, out.file), text);
-      if (!options.quiet) io.stderr.write(`Wrote ${out.format} to ${out.file}\n`);
-    }
-  }
-  return 0;
 }
