@@ -85,6 +85,20 @@ export const admissionConfigSchema = z
     policyFailurePolicy: failurePolicySchema.default('Fail'),
     /** Per-control settings, keyed by control id. */
     controlSettings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /** Where and how long reviews are evaluated: worker threads, a deadline, a bounded queue. */
+    evaluation: z
+      .object({
+        /** Worker threads evaluating reviews (default: one per CPU). */
+        threads: z.number().int().min(1).max(256).optional(),
+        /** A review not decided by then is answered per `failurePolicy` (below the webhook's 3 s timeout). */
+        deadlineMs: z.number().int().min(10).max(30_000).default(2500),
+        /** Reviews waiting for a thread beyond this many are answered at once per `failurePolicy`. */
+        maxQueue: z.number().int().min(0).max(100_000).default(1024),
+        /** What a review cut at its deadline or shed from a full queue gets (default: the top-level failurePolicy). */
+        failurePolicy: failurePolicySchema.optional(),
+      })
+      .strict()
+      .default({ deadlineMs: 2500, maxQueue: 1024 }),
     decisionLog: z
       .object({
         size: z.number().int().min(0).max(1_000_000).default(1000),
@@ -147,7 +161,7 @@ export interface CompiledAdmissionConfig {
   };
   /** Resolves a label value to controls; cached, undefined for an unknown name. */
   resolveLevel(level: ModeLevel): ResolvedLevel | undefined;
-  /** The strictest set: used when a namespace label names an unknown set (fail closed). */
+  /** The strictest set: a mode whose namespace label names an unknown set and that has no cluster default. */
   strictest: ResolvedLevel;
   namespaces: NamespaceLookup;
   policies: PolicyEvaluator;
@@ -160,7 +174,10 @@ export interface CompiledAdmissionConfig {
 export interface CompileAdmissionOptions {
   resolveControls?: ControlSetResolver;
   policies?: PolicyEvaluator;
-  /** Overrides `namespaces` from the file (e.g. a watching cluster provider). */
+  /**
+   * Where Namespace objects come from (e.g. the watch of the live cluster); the file's
+   * `namespaces:` map overrides it for the namespaces it names.
+   */
   namespaces?: NamespaceLookup;
   /** Every control, for `all`, globs in policy sets and the strictest fallback. */
   catalog?: readonly CatalogEntry[];
@@ -249,7 +266,9 @@ export function compileAdmissionConfig(
         controls: allControls,
         ids: new Set(allControls.map((c) => c.id)),
       },
-      namespaces: options.namespaces ?? ((name) => staticNamespaces.get(name)),
+      namespaces: options.namespaces
+        ? (name) => staticNamespaces.get(name) ?? options.namespaces?.(name)
+        : (name) => staticNamespaces.get(name),
       policies: options.policies ?? NO_POLICIES,
       failurePolicy: config.failurePolicy,
       policyFailurePolicy: config.policyFailurePolicy,

@@ -26,6 +26,7 @@ export {
 } from './testing.js';
 export { request as httpsRequest, type ClientRequestOptions, type ClientResponse } from './test-client.js';
 export { celPolicyEvaluator } from './cel-evaluator.js';
+export { loadCelPolicies } from './policies.js';
 export type { ApplyOptions, AppliedObject } from './apply.js';
 
 /** Creates or replaces objects in the cluster of a kubeconfig; loads the Kubernetes client only when called. */

@@ -10,10 +10,10 @@ import {
   JsonLinesSink,
   applyObjects,
   assembleInstallManifests,
-  celPolicyEvaluator,
   compileAdmissionConfig,
   createWebhookCertificates,
   defaultAdmissionConfigYaml,
+  loadCelPolicies as loadPolicyFiles,
   parseAdmissionConfig,
   startAdmissionServer,
   type AdmissionConfig,
@@ -35,27 +35,7 @@ export interface ServeDeps {
 }
 
 /** Loads and compiles CEL policy files; any load or compile error stops the server from starting. */
-export const loadCelPolicies: PolicyLoader = async (paths, cwd) => {
-  const [{ loadFiles }, { compilePolicies }] = await Promise.all([
-    import('../../load/index.js'),
-    import('../../policy/index.js'),
-  ]);
-  const loaded = await loadFiles(paths, { cwd });
-  const problems = loaded.inputErrors.map(
-    (e) => `  ${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}`,
-  );
-  const { set, errors } = compilePolicies(loaded.inventory.resources);
-  for (const e of errors)
-    problems.push(
-      `  ${e.file ?? '<policy>'}${e.line !== undefined ? `:${e.line}` : ''}: ${e.kind} ${e.policy}: ${e.path}: ${e.message}`,
-    );
-  if (problems.length > 0) throw new InputError(`CEL policies could not be loaded:\n${problems.join('\n')}`);
-  if (set.validating.length === 0 && set.mutating.length === 0)
-    throw new InputError(
-      `no ValidatingAdmissionPolicy, MutatingAdmissionPolicy or CELPolicy in ${paths.join(', ')}`,
-    );
-  return celPolicyEvaluator(set);
-};
+export const loadCelPolicies: PolicyLoader = loadPolicyFiles;
 
 async function readYamlFile(file: string, cwd: string): Promise<unknown> {
   const full = path.resolve(cwd, file);
