@@ -73,7 +73,13 @@ export const admissionConfigSchema = z
       })
       .strict()
       .default({ usernames: [], namespaces: [], runtimeClasses: [] }),
-    /** Labels of namespaces when no live cluster is watched (name -> labels). */
+    /**
+     * Where namespace labels come from: `cluster` watches the Namespaces of the cluster (the
+     * start fails when they cannot be listed), `config` uses `namespaces:` only, `auto` watches
+     * when a kubeconfig or in-cluster service account is found.
+     */
+    namespaceSource: z.enum(['auto', 'cluster', 'config']).default('auto'),
+    /** Labels of namespaces by name; override the watched labels of those namespaces. */
     namespaces: z.record(z.string(), z.record(z.string(), z.string())).default({}),
     /** Named sets of built-in controls, usable as mode values: control ids, globs or set names. */
     policySets: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({}),

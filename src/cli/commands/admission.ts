@@ -16,7 +16,11 @@ import {
   loadCelPolicies as loadPolicyFiles,
   parseAdmissionConfig,
   startAdmissionServer,
+  startReviewPool,
+  watchNamespaces,
   type AdmissionConfig,
+  type NamespaceWatch,
+  type ReviewPool,
   type CompileAdmissionOptions,
   type PolicyEvaluator,
 } from '../../admission/index.js';
@@ -85,6 +89,13 @@ export async function loadServeConfig(opts: Record<string, unknown>, cwd: string
       throw new UsageError(`--max-body-bytes must be an integer (got "${String(opts.maxBodyBytes)}")`);
     doc.maxBodyBytes = n;
   }
+  if (str(opts.namespaceSource) !== undefined) doc.namespaceSource = opts.namespaceSource;
+  if (str(opts.threads) !== undefined) {
+    const n = Number(opts.threads);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--threads must be a positive integer (got "${String(opts.threads)}")`);
+    doc.evaluation = { ...(doc.evaluation ?? {}), threads: n };
+  }
   if (str(opts.decisionLog) !== undefined)
     doc.decisionLog = {
       ...(doc.decisionLog ?? {}),
@@ -126,7 +137,11 @@ export async function runAdmissionServe(
     config.policies.length > 0
       ? await (deps.loadPolicies ?? loadCelPolicies)(config.policies, io.cwd)
       : undefined;
+  // Tests that inject in-memory ports decide on the main thread: workers compile from files.
+  const inline = deps.loadPolicies !== undefined || deps.compileOptions !== undefined;
+  const watch = await startNamespaceSource(config, opts, io);
   const compiled = compileAdmissionConfig(config, {
+    ...(watch ? { namespaces: (name: string) => watch.get(name) } : {}),
     ...deps.compileOptions,
     ...(policies ? { policies } : {}),
   });
@@ -155,8 +170,20 @@ export async function runAdmissionServe(
         ]
       : [];
   let server;
+  let pool: ReviewPool | undefined;
   try {
+    if (!inline)
+      pool = await startReviewPool({
+        config,
+        cwd: io.cwd,
+        ...(config.evaluation.threads !== undefined ? { threads: config.evaluation.threads } : {}),
+        deadlineMs: config.evaluation.deadlineMs,
+        maxQueue: config.evaluation.maxQueue,
+        ...(watch ? { namespaces: watch } : {}),
+      });
     server = await startAdmissionServer({
+      ...(pool ? { pool } : {}),
+      overloadFailurePolicy: config.evaluation.failurePolicy ?? config.failurePolicy,
       config: compiled.value,
       tls: {
         certFile: resolve(certFile),
@@ -172,8 +199,18 @@ export async function runAdmissionServe(
       decisionLog: new DecisionLog(new DecisionRing(config.decisionLog.size), sinks),
     });
   } catch (e) {
+    await pool?.close();
+    await watch?.stop();
     throw new InputError(`cannot start the webhook: ${e instanceof Error ? e.message : String(e)}`);
   }
+  logger.info(
+    {
+      threads: pool?.threads ?? 0,
+      deadlineMs: config.evaluation.deadlineMs,
+      namespaceSource: watch ? 'cluster' : 'config',
+    },
+    'admission webhook listening',
+  );
   deps.onListening?.(server.url);
   await new Promise<void>((done) => {
     const stop = (): void => {
@@ -191,7 +228,51 @@ export async function runAdmissionServe(
   });
   logger.info('shutting down');
   await server.close();
+  await watch?.stop();
   return 0;
+}
+
+/**
+ * The live namespace labels, per `namespaceSource`: `cluster` must list them or the start
+ * fails; `auto` watches when a kubeconfig (the flag, $KUBECONFIG, ~/.kube/config) or an
+ * in-cluster service account is there, and otherwise uses the file's `namespaces:` only.
+ */
+async function startNamespaceSource(
+  config: AdmissionConfig,
+  opts: Record<string, unknown>,
+  io: CliIO,
+): Promise<NamespaceWatch | undefined> {
+  if (config.namespaceSource === 'config') return undefined;
+  const kubeconfig = str(opts.kubeconfig);
+  const home = process.env.HOME ?? '';
+  const found =
+    kubeconfig !== undefined ||
+    (process.env.KUBECONFIG ?? '') !== '' ||
+    (home !== '' && existsSync(path.join(home, '.kube', 'config'))) ||
+    (process.env.KUBERNETES_SERVICE_HOST ?? '') !== '';
+  if (!found) {
+    if (config.namespaceSource === 'cluster')
+      throw new InputError(
+        'namespaceSource is cluster but no kubeconfig or in-cluster service account was found: use --kubeconfig',
+      );
+    io.stderr.write(
+      'palisade: no cluster configured: namespace labels come from the configuration file only (namespaceSource: config to silence)\n',
+    );
+    return undefined;
+  }
+  try {
+    return await watchNamespaces({
+      ...(kubeconfig !== undefined ? { kubeconfig: path.resolve(io.cwd, kubeconfig) } : {}),
+      ...(typeof opts.context === 'string' ? { context: opts.context } : {}),
+      onError: (message) => {
+        io.stderr.write(`palisade: ${message}\n`);
+      },
+    });
+  } catch (e) {
+    throw new InputError(
+      `${e instanceof Error ? e.message : String(e)} (namespace labels select the modes; namespaceSource: config uses the configuration file only)`,
+    );
+  }
 }
 
 /** Runs `palisade admission install`: prints the manifests; returns the exit code. */
