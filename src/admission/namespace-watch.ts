@@ -99,7 +99,8 @@ export async function watchNamespaces(options: NamespaceWatchOptions = {}): Prom
         }, timeoutMs);
       }),
     ]);
-    if (firstError !== undefined) throw firstError instanceof Error ? firstError : new Error(errorText(firstError));
+    if (firstError !== undefined)
+      throw firstError instanceof Error ? firstError : new Error(errorText(firstError));
     started = true;
   } catch (e) {
     stopped = true;

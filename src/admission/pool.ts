@@ -65,8 +65,7 @@ export interface ReviewPool {
 /** The worker module next to this one: sources under a TypeScript loader, or the build. */
 function workerFile(): { filename: string; execArgv: string[] } {
   const here = import.meta.url;
-  if (here.endsWith('.ts'))
-    return { filename: new URL('./worker-dev.js', here).href, execArgv: [] };
+  if (here.endsWith('.ts')) return { filename: new URL('./worker-dev.js', here).href, execArgv: [] };
   return { filename: new URL('./worker.js', here).href, execArgv: [] };
 }
 
