@@ -13,6 +13,7 @@
  * errors and answers that are not a well-formed AdmissionReview for the request.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +62,11 @@ function startChild(
   const child = spawn(
     process.execPath,
     [
+      // BENCH_CPU_PROF=DIR: each server writes a V8 CPU profile there when stopped
+      // (summarise with `npx tsx bench/_cpu-profile-summary.ts FILE`).
+      ...(process.env.BENCH_CPU_PROF !== undefined
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF, mode)}`]
+        : []),
       '--import',
       'tsx',
       path.join(import.meta.dirname, '_admission-server.ts'),
@@ -306,6 +312,7 @@ export async function run(): Promise<string> {
     return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} floor_rps=${f.rps.toFixed(0)} ratio_to_floor=${ratio.toFixed(2)} cpu_us_per_review=${p.cpuPerReview.toFixed(0)} floor_cpu_us_per_review=${f.cpuPerReview.toFixed(0)} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${(p.rps / b.rps).toFixed(2)} bare_cpu_us_per_review=${b.cpuPerReview.toFixed(0)}`;
   } finally {
     for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.filter((c) => c.exitCode === null).map((c) => once(c, 'exit')));
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -110,8 +110,11 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
     if (pool.queueSize >= options.maxQueue && pool.idleThreads === 0)
       return { kind: 'shed', queued: pool.queueSize };
     const signal = AbortSignal.timeout(options.deadlineMs);
+    // A Buffer is often a view on a larger pooled ArrayBuffer, which structured cloning would
+    // copy whole (8 KiB for a 1 KiB review): send an exact copy, moved rather than cloned.
+    const copy = new Uint8Array(body);
     try {
-      return await pool.run({ body, phase }, { signal });
+      return await pool.run({ body: copy, phase }, { signal, transferList: [copy.buffer] });
     } catch (e) {
       if (signal.aborted) return { kind: 'deadline' };
       const message = e instanceof Error ? e.message : String(e);
