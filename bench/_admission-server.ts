@@ -93,7 +93,7 @@ if (mode === 'fastify') {
           cwd: process.cwd(),
           ...(threads !== undefined ? { threads } : {}),
           deadlineMs: file.evaluation.deadlineMs,
-          maxQueue: file.evaluation.maxQueue,
+          ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
         })
       : undefined;
   const server = await startAdmissionServer({

@@ -98,13 +98,13 @@ export const admissionConfigSchema = z
         threads: z.number().int().min(1).max(256).optional(),
         /** A review not decided by then is answered per `failurePolicy` (below the webhook's 3 s timeout). */
         deadlineMs: z.number().int().min(10).max(30_000).default(2500),
-        /** Reviews waiting for a thread beyond this many are answered at once per `failurePolicy`. */
-        maxQueue: z.number().int().min(0).max(100_000).default(1024),
+        /** Reviews waiting for a thread beyond this many are answered at once per `failurePolicy` (default 128 per thread). */
+        maxQueue: z.number().int().min(0).max(100_000).optional(),
         /** What a review cut at its deadline or shed from a full queue gets (default: the top-level failurePolicy). */
         failurePolicy: failurePolicySchema.optional(),
       })
       .strict()
-      .default({ deadlineMs: 2500, maxQueue: 1024 }),
+      .default({ deadlineMs: 2500 }),
     decisionLog: z
       .object({
         size: z.number().int().min(0).max(1_000_000).default(1000),

@@ -131,7 +131,7 @@ async function serve(
     cwd: dir,
     threads,
     deadlineMs: file.evaluation.deadlineMs,
-    maxQueue: file.evaluation.maxQueue,
+    ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
     ...(namespaces ? { namespaces } : {}),
   });
   const server = await startAdmissionServer({

@@ -39,7 +39,8 @@ export interface ReviewPoolOptions {
   /** Threads (default: one per CPU). */
   threads?: number;
   deadlineMs: number;
-  maxQueue: number;
+  /** Reviews waiting for a thread beyond this many are refused at once (default 128 per thread). */
+  maxQueue?: number;
   namespaces?: NamespaceSource;
 }
 
@@ -62,6 +63,8 @@ export interface ReviewPool {
   close(): Promise<void>;
 }
 
+const QUEUE_PER_THREAD = 128;
+
 /** The worker module next to this one: sources under a TypeScript loader, or the build. */
 function workerFile(): { filename: string; execArgv: string[] } {
   const here = import.meta.url;
@@ -72,6 +75,9 @@ function workerFile(): { filename: string; execArgv: string[] } {
 /** Starts the pool; resolves once every thread has compiled its configuration. */
 export async function startReviewPool(options: ReviewPoolOptions): Promise<ReviewPool> {
   const threads = options.threads ?? Math.max(1, availableParallelism());
+  // A short queue: at a few hundred µs per review, 128 per thread wait some 40 ms at
+  // most; beyond that an immediate answer serves the API server better than a late one.
+  const maxQueue = options.maxQueue ?? threads * QUEUE_PER_THREAD;
   const channelName = `palisade-namespaces-${randomUUID()}`;
   const channel = new BroadcastChannel(channelName);
   const post = (m: NamespaceMessage): void => {
@@ -96,7 +102,7 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Infinity,
-    maxQueue: options.maxQueue,
+    maxQueue,
     // Idle workers must run their event loop to receive namespace changes.
     atomics: 'async',
   });
@@ -107,8 +113,7 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
   pool.on('error', () => undefined);
 
   const review = async (body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome> => {
-    if (pool.queueSize >= options.maxQueue && pool.idleThreads === 0)
-      return { kind: 'shed', queued: pool.queueSize };
+    if (pool.queueSize >= maxQueue && pool.idleThreads === 0) return { kind: 'shed', queued: pool.queueSize };
     const signal = AbortSignal.timeout(options.deadlineMs);
     // A Buffer is often a view on a larger pooled ArrayBuffer, which structured cloning would
     // copy whole (8 KiB for a 1 KiB review): send an exact copy, moved rather than cloned.

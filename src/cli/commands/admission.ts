@@ -178,7 +178,7 @@ export async function runAdmissionServe(
         cwd: io.cwd,
         ...(config.evaluation.threads !== undefined ? { threads: config.evaluation.threads } : {}),
         deadlineMs: config.evaluation.deadlineMs,
-        maxQueue: config.evaluation.maxQueue,
+        ...(config.evaluation.maxQueue !== undefined ? { maxQueue: config.evaluation.maxQueue } : {}),
         ...(watch ? { namespaces: watch } : {}),
       });
     server = await startAdmissionServer({
