@@ -94,7 +94,7 @@ export const admissionConfigSchema = z
     /** Where and how long reviews are evaluated: worker threads, a deadline, a bounded queue. */
     evaluation: z
       .object({
-        /** Worker threads evaluating reviews (default: one per CPU). */
+        /** Worker threads evaluating reviews (default: one per CPU but one, at least one). */
         threads: z.number().int().min(1).max(256).optional(),
         /** A review not decided by then is answered per `failurePolicy` (below the webhook's 3 s timeout). */
         deadlineMs: z.number().int().min(10).max(30_000).default(2500),

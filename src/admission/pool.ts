@@ -1,8 +1,8 @@
 /**
  * The pool of evaluation worker threads (piscina, see docs/decisions/admission-workers.md):
- * one thread per CPU by default, each with its own compiled configuration and policies. A
- * review is a task carrying the raw body; it has a deadline (queue wait included), after
- * which it is abandoned and, when it was running, its thread is terminated and replaced, so a
+ * one thread per CPU but one by default (the main thread keeps a CPU for TLS and HTTP), each
+ * with its own compiled configuration and policies. A review is a task carrying the raw body;
+ * it has a deadline (queue wait included), after which it is abandoned and, when it was running, its thread is terminated and replaced, so a
  * review that runs away costs one thread for at most the deadline. Beyond `maxQueue` waiting
  * reviews a new one is refused at once. The main thread keeps only I/O, probes and metrics.
  */
@@ -36,7 +36,7 @@ export interface NamespaceSource {
 export interface ReviewPoolOptions {
   config: AdmissionConfig;
   cwd: string;
-  /** Threads (default: one per CPU). */
+  /** Threads (default: one per CPU but one, at least one). */
   threads?: number;
   deadlineMs: number;
   /** Reviews waiting for a thread beyond this many are refused at once (default 128 per thread). */
@@ -74,7 +74,9 @@ function workerFile(): { filename: string; execArgv: string[] } {
 
 /** Starts the pool; resolves once every thread has compiled its configuration. */
 export async function startReviewPool(options: ReviewPoolOptions): Promise<ReviewPool> {
-  const threads = options.threads ?? Math.max(1, availableParallelism());
+  // One CPU stays with the main thread (TLS, HTTP, probes): on 2 CPUs, two workers and the
+  // main thread contend, and the review costs twice the CPU (bench/admission.ts).
+  const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
   // A short queue: at a few hundred µs per review, 128 per thread wait some 40 ms at
   // most; beyond that an immediate answer serves the API server better than a late one.
   const maxQueue = options.maxQueue ?? threads * QUEUE_PER_THREAD;

@@ -71,7 +71,7 @@ export function registerAdmissionCommand(program: Command, io: CliIO, setExit: (
       '--namespace-source <source>',
       'auto (watch the cluster when one is configured), cluster or config',
     )
-    .option('--threads <n>', 'evaluation worker threads (default: one per CPU)')
+    .option('--threads <n>', 'evaluation worker threads (default: one per CPU but one)')
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent'])
