@@ -4,7 +4,8 @@
  * with its own compiled configuration and policies. A review is a task carrying the raw body;
  * it has a deadline (queue wait included), after which it is abandoned and, when it was
  * running, its thread is terminated and replaced, so a review that runs away costs one thread
- * for at most the deadline. Beyond `maxQueue` waiting reviews a new one is refused at once. The main thread keeps only I/O, probes and metrics.
+ * for at most the deadline. Beyond `maxQueue` waiting reviews a new one is refused at once.
+ * The main thread keeps only I/O, probes and metrics.
  */
 import { availableParallelism } from 'node:os';
 import { BroadcastChannel } from 'node:worker_threads';
