@@ -7,9 +7,10 @@ import path from 'node:path';
 import {
   compileAdmissionConfig,
   parseAdmissionConfig,
+  loadCelPolicies,
+  type AdmissionConfig,
   type CompiledAdmissionConfig,
 } from '../src/admission/index.js';
-import { loadCelPolicies } from '../src/cli/commands/admission.js';
 
 /** The example policy folders loaded, one validating policy each. */
 export const BENCH_POLICY_DIRS: readonly string[] = [
@@ -25,22 +26,28 @@ export const BENCH_POLICY_DIRS: readonly string[] = [
   'loadbalancer-source-ranges',
 ];
 
-/** Compiles the benchmarked configuration. */
-export async function benchAdmissionConfig(): Promise<CompiledAdmissionConfig> {
-  const root = path.resolve(import.meta.dirname, '../examples/policies');
-  const policies = await loadCelPolicies(
-    BENCH_POLICY_DIRS.map((d) => path.join(root, d)),
-    root,
-  );
-  if (policies.policies.length !== BENCH_POLICY_DIRS.length)
-    throw new Error(`expected ${BENCH_POLICY_DIRS.length} policies, got ${policies.policies.join(', ')}`);
+const ROOT = path.resolve(import.meta.dirname, '../examples/policies');
+
+/** The benchmarked configuration file, as `palisade admission serve` reads it (policies by absolute path). */
+export function benchAdmissionFile(): AdmissionConfig {
   const parsed = parseAdmissionConfig({
     apiVersion: 'palisade.dev/v1',
     kind: 'AdmissionConfiguration',
     defaults: { enforce: 'pss:restricted' },
+    namespaceSource: 'config',
+    policies: BENCH_POLICY_DIRS.map((d) => path.join(ROOT, d)),
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
-  const compiled = compileAdmissionConfig(parsed.value, { policies });
+  return parsed.value;
+}
+
+/** Compiles the benchmarked configuration. */
+export async function benchAdmissionConfig(): Promise<CompiledAdmissionConfig> {
+  const file = benchAdmissionFile();
+  const policies = await loadCelPolicies(file.policies, ROOT);
+  if (policies.policies.length !== BENCH_POLICY_DIRS.length)
+    throw new Error(`expected ${BENCH_POLICY_DIRS.length} policies, got ${policies.policies.join(', ')}`);
+  const compiled = compileAdmissionConfig(file, { policies });
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.error));
   return compiled.value;
 }

@@ -1,28 +1,33 @@
 /**
- * Child process of bench/admission.ts: starts the real Palisade webhook server, a bare Node
- * HTTPS server that answers one fixed AdmissionReview, or that bare server spending a fixed
- * time of busy work on each review before it answers (`budget US`: what the machine allows a
- * webhook that does US µs of work per review), or a Fastify HTTPS server (the framework the
- * Palisade server is built on) that parses the review and answers the same fixed one, then
- * prints its URL.
+ * Child process of bench/admission.ts: starts the real Palisade webhook server (`palisade`:
+ * evaluation in worker threads as `palisade admission serve` runs it; `inline`: on the main
+ * thread), the floor (`floor ANSWER_FILE`: a bare Node HTTPS server that reads the body,
+ * JSON.parses it and writes the precomputed bytes of Palisade's answer to that review), a bare
+ * Node HTTPS server that answers one fixed AdmissionReview without parsing, that bare server
+ * spending a fixed time of busy work on each review before it answers (`budget US`: what the
+ * machine allows a webhook that does US µs of work per review), or a Fastify HTTPS server (the
+ * framework the Palisade server is built on) that parses the review and answers the same fixed
+ * one, then prints its URL.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import https from 'node:https';
 import fastify from 'fastify';
 import { pino } from 'pino';
-import { startAdmissionServer } from '../src/admission/index.js';
-import { benchAdmissionConfig } from './_admission-config.js';
+import { startAdmissionServer, startReviewPool } from '../src/admission/index.js';
+import { benchAdmissionConfig, benchAdmissionFile } from './_admission-config.js';
 
-const [mode, certFile, keyFile, budgetArg] = process.argv.slice(2);
+const MODES = ['palisade', 'inline', 'floor', 'bare', 'budget', 'fastify'] as const;
+const [mode, certFile, keyFile, budgetArg, answerFile] = process.argv.slice(2);
 const budgetUs = Number(budgetArg ?? 0);
 if (
-  (mode !== 'palisade' && mode !== 'bare' && mode !== 'budget' && mode !== 'fastify') ||
+  !(MODES as readonly (string | undefined)[]).includes(mode) ||
   certFile === undefined ||
   keyFile === undefined ||
-  !(budgetUs >= 0)
+  !(budgetUs >= 0) ||
+  (mode === 'floor' && answerFile === undefined)
 ) {
-  console.error('usage: _admission-server.ts palisade|bare|budget|fastify CERT KEY [BUDGET_US]');
+  console.error(`usage: _admission-server.ts ${MODES.join('|')} CERT KEY [BUDGET_US [ANSWER_FILE]]`);
   process.exit(2);
 }
 
@@ -52,16 +57,22 @@ if (mode === 'fastify') {
   app.post('/validate', (_req, reply) => reply.type('application/json').send(answer));
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   console.log(url.replace('localhost', '127.0.0.1'));
-} else if (mode === 'bare' || mode === 'budget') {
+} else if (mode === 'bare' || mode === 'budget' || mode === 'floor') {
+  // The floor answers with the very bytes Palisade answers this review with.
+  const floorAnswer = mode === 'floor' && answerFile !== undefined ? readFileSync(answerFile) : undefined;
   const server = https.createServer(
     { cert: readFileSync(certFile), key: readFileSync(keyFile) },
     (req, res) => {
       // Read the whole body, as any webhook must, then answer the fixed review.
-      req.on('data', () => undefined);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => {
+        if (floorAnswer) chunks.push(c);
+      });
       req.on('end', () => {
         if (mode === 'budget') busy(budgetUs);
+        if (floorAnswer) JSON.parse(Buffer.concat(chunks).toString('utf8'));
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(answer);
+        res.end(floorAnswer ?? answer);
       });
     },
   );
@@ -73,7 +84,20 @@ if (mode === 'fastify') {
 } else {
   // PSS restricted enforced and 10 example CEL policies.
   const config = await benchAdmissionConfig();
+  const file = benchAdmissionFile();
+  const threads = process.env.BENCH_THREADS !== undefined ? Number(process.env.BENCH_THREADS) : undefined;
+  const pool =
+    mode === 'palisade'
+      ? await startReviewPool({
+          config: file,
+          cwd: process.cwd(),
+          ...(threads !== undefined ? { threads } : {}),
+          deadlineMs: file.evaluation.deadlineMs,
+          ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
+        })
+      : undefined;
   const server = await startAdmissionServer({
+    ...(pool ? { pool } : {}),
     config,
     tls: { certFile, keyFile },
     port: 0,
@@ -85,3 +109,8 @@ if (mode === 'fastify') {
   });
   console.log(server.url);
 }
+
+// Exit (rather than die) on SIGTERM, so `node --cpu-prof` writes its profile.
+process.on('SIGTERM', () => {
+  process.exit(0);
+});

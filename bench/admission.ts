@@ -1,14 +1,19 @@
 /**
  * Admission webhook throughput: the real Palisade server (PSS restricted enforced and 10
- * example CEL policies from examples/policies, JSON logs, metrics, decision log) against a bare Node HTTPS server that
- * answers a fixed AdmissionReview, both in their own process, driven in this run by
- * autocannon with 50 connections over keep-alive TLS with the same AdmissionReview, in
- * alternating rounds (median reported) because the machine may be shared. A third server,
- * the bare one busy for a fixed BUDGET_US µs on each review, shows what throughput and p99 the
- * machine allows a webhook whose work per review costs that much; a fourth, Fastify answering
- * the fixed review, what the HTTP framework alone costs.
+ * example CEL policies from examples/policies, JSON logs, metrics, decision log; evaluation in
+ * worker threads as `palisade admission serve` runs it, and on the main thread) against the
+ * floor: a bare Node HTTPS server that reads the body, JSON.parses it and writes the very bytes
+ * of Palisade's answer to that review, so the ratio measures only the decision and the request
+ * path. All in their own process, driven in this run by autocannon with 50 connections over
+ * keep-alive TLS with the same AdmissionReview, in alternating rounds (median reported)
+ * because the machine may be shared. Kept from before: the bare server answering a fixed
+ * review without parsing, that one busy for BUDGET_US µs per review (what the machine allows a
+ * webhook whose work costs that much), and Fastify answering the fixed review (the HTTP
+ * framework alone). Last, 1,000 connections for 10 s against Palisade: client timeouts,
+ * errors and answers that are not a well-formed AdmissionReview for the request.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,13 +54,19 @@ interface Server {
 }
 
 function startChild(
-  mode: 'palisade' | 'bare' | 'budget' | 'fastify',
+  mode: 'palisade' | 'inline' | 'floor' | 'bare' | 'budget' | 'fastify',
   cert: string,
   key: string,
+  answerFile = '',
 ): Promise<Server> {
   const child = spawn(
     process.execPath,
     [
+      // BENCH_CPU_PROF=DIR: each server writes a V8 CPU profile there when stopped
+      // (summarise with `npx tsx bench/_cpu-profile-summary.ts FILE`).
+      ...(process.env.BENCH_CPU_PROF !== undefined
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF, mode)}`]
+        : []),
       '--import',
       'tsx',
       path.join(import.meta.dirname, '_admission-server.ts'),
@@ -63,6 +74,7 @@ function startChild(
       cert,
       key,
       String(BUDGET_US),
+      answerFile,
     ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -126,6 +138,60 @@ function decideLatency(body: string, config: CompiledAdmissionConfig): { p50: nu
   };
 }
 
+/** 1,000 connections for 10 s: does every client get a well-formed answer before its 10 s timeout? */
+async function manyConnections(
+  server: Server,
+  body: string,
+): Promise<{
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  timeouts: number;
+  errors: number;
+  non2xx: number;
+  mismatches: number;
+  undecided: number;
+}> {
+  const uid = (JSON.parse(body) as { request: { uid: string } }).request.uid;
+  let undecided = 0;
+  const result = await autocannon({
+    url: `${server.url}/validate`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: 1000,
+    duration: 10,
+    timeout: 10,
+    verifyBody: (text) => {
+      try {
+        const r = JSON.parse(String(text)) as {
+          kind?: unknown;
+          response?: { uid?: unknown; allowed?: unknown; warnings?: unknown; status?: { reason?: unknown } };
+        };
+        const ok =
+          r.kind === 'AdmissionReview' && r.response?.uid === uid && typeof r.response.allowed === 'boolean';
+        const reason = r.response?.status?.reason;
+        if (ok && (reason === 'Timeout' || reason === 'ServiceUnavailable')) undecided++;
+        return ok;
+      } catch {
+        return false;
+      }
+    },
+  });
+  return {
+    requests: result.requests.total,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    timeouts: result.timeouts,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    mismatches: result.mismatches,
+    undecided,
+  };
+}
+
 /** The round with the median throughput (its latencies come with it). */
 function medianRound(rounds: Figures[]): Figures {
   const sorted = [...rounds].sort((x, y) => x.rps - y.rps);
@@ -166,12 +232,21 @@ export async function run(): Promise<string> {
     children.push(bare.child);
     const palisade = await startChild('palisade', cert, key);
     children.push(palisade.child);
+    const inline = await startChild('inline', cert, key);
+    children.push(inline.child);
     const budget = await startChild('budget', cert, key);
     children.push(budget.child);
     const framework = await startChild('fastify', cert, key);
     children.push(framework.child);
 
     const check = await request(`${palisade.url}/validate`, { ca: certs.ca.cert, body });
+    const inlineCheck = await request(`${inline.url}/validate`, { ca: certs.ca.cert, body });
+    if (inlineCheck.text !== check.text) throw new Error('the two palisade servers answer differently');
+    // The floor writes exactly these bytes.
+    const answerFile = path.join(dir, 'answer.json');
+    writeFileSync(answerFile, check.text);
+    const floor = await startChild('floor', cert, key, answerFile);
+    children.push(floor.child);
     const answer = check.json as { response?: { allowed?: boolean; warnings?: string[] } };
     if (check.status !== 200 || answer.response?.allowed !== false)
       throw new Error(`palisade did not deny the sample: ${check.status} ${check.text.slice(0, 300)}`);
@@ -181,26 +256,22 @@ export async function run(): Promise<string> {
     if (!message.includes('pss/privileged') || policiesDenying.length === 0)
       throw new Error(`the sample was not denied by both PSS and CEL policies: ${message.slice(0, 300)}`);
 
-    await drive(bare, body, WARMUP_S);
-    await drive(palisade, body, WARMUP_S);
-    await drive(budget, body, WARMUP_S);
-    await drive(framework, body, WARMUP_S);
+    const servers = [floor, palisade, inline, bare, budget, framework];
+    for (const server of servers) await drive(server, body, WARMUP_S);
     // Alternate the servers and keep the median round of each: the machine is shared.
-    const bareRounds: Figures[] = [];
-    const palisadeRounds: Figures[] = [];
-    const budgetRounds: Figures[] = [];
-    const frameworkRounds: Figures[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      bareRounds.push(await drive(bare, body, DURATION_S));
-      palisadeRounds.push(await drive(palisade, body, DURATION_S));
-      budgetRounds.push(await drive(budget, body, DURATION_S));
-      frameworkRounds.push(await drive(framework, body, DURATION_S));
-    }
-    const b = medianRound(bareRounds);
-    const p = medianRound(palisadeRounds);
-    const g = medianRound(budgetRounds);
-    const fw = medianRound(frameworkRounds);
-    const ratio = p.rps / b.rps;
+    const rounds = servers.map((): Figures[] => []);
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [i, server] of servers.entries()) rounds[i]?.push(await drive(server, body, DURATION_S));
+    const [f, p, pi, b, g, fw] = rounds.map(medianRound) as [
+      Figures,
+      Figures,
+      Figures,
+      Figures,
+      Figures,
+      Figures,
+    ];
+    const ratio = p.rps / f.rps;
+    const many = await manyConnections(palisade, body);
     const pure = decideLatency(body, await benchAdmissionConfig());
 
     console.log(
@@ -209,9 +280,11 @@ export async function run(): Promise<string> {
     console.log(
       `enforce pss:restricted (${answer.response.warnings?.length ?? 0} warnings per answer), ${BENCH_POLICY_DIRS.length} CEL policies from examples/policies (denying: ${policiesDenying.join(', ')})`,
     );
-    console.log(
-      `palisade: ${p.rps.toFixed(0)} reviews/s  p50 ${p.p50} ms  p99 ${p.p99} ms  server CPU ${p.cpuPerReview.toFixed(0)} µs/review  errors ${p.errors}  non-2xx ${p.non2xx}`,
-    );
+    const line = (name: string, x: Figures): string =>
+      `${name}: ${x.rps.toFixed(0)} reviews/s  p50 ${x.p50} ms  p99 ${x.p99} ms  server CPU ${x.cpuPerReview.toFixed(0)} µs/review  errors ${x.errors}  non-2xx ${x.non2xx}`;
+    console.log(line('palisade (worker threads)', p));
+    console.log(line('palisade (main thread)  ', pi));
+    console.log(`${line('floor (parse + precomputed answer)', f)}  answer ${check.text.length} bytes`);
     console.log(
       `bare:     ${b.rps.toFixed(0)} reviews/s  p50 ${b.p50} ms  p99 ${b.p99} ms  server CPU ${b.cpuPerReview.toFixed(0)} µs/review  errors ${b.errors}  non-2xx ${b.non2xx}`,
     );
@@ -222,10 +295,13 @@ export async function run(): Promise<string> {
       `fastify, fixed answer: ${fw.rps.toFixed(0)} reviews/s  p50 ${fw.p50} ms  p99 ${fw.p99} ms  server CPU ${fw.cpuPerReview.toFixed(0)} µs/review  ratio to bare ${(fw.rps / b.rps).toFixed(2)}  errors ${fw.errors}  non-2xx ${fw.non2xx}`,
     );
     console.log(
-      `decide() alone (JSON.parse + decide + JSON.stringify, 20,000 runs): p50 ${(pure.p50 * 1000).toFixed(0)} µs  p99 ${(pure.p99 * 1000).toFixed(0)} µs`,
+      `decide() alone, this process (JSON.parse + decide + JSON.stringify, 20,000 runs): p50 ${(pure.p50 * 1000).toFixed(0)} µs  p99 ${(pure.p99 * 1000).toFixed(0)} µs`,
     );
     console.log(
-      `throughput ratio palisade/bare: ${ratio.toFixed(2)} (target >= 0.5); p99 target <= 5 ms; server CPU per review palisade/bare: ${(p.cpuPerReview / b.cpuPerReview).toFixed(2)}`,
+      `throughput ratio palisade/floor: ${ratio.toFixed(2)} (target >= 0.5); main thread ${(pi.rps / f.rps).toFixed(2)}; p99 ${p.p99} ms (target <= 5 ms); server CPU per review palisade/floor: ${(p.cpuPerReview / f.cpuPerReview).toFixed(2)} (target <= 2); palisade/bare ${(p.rps / b.rps).toFixed(2)}`,
+    );
+    console.log(
+      `1000 connections, 10 s, 10 s client timeout: ${many.requests} answers  ${many.rps.toFixed(0)} reviews/s  p50 ${many.p50} ms  p99 ${many.p99} ms  timeouts ${many.timeouts}  errors ${many.errors}  non-2xx ${many.non2xx}  not a well-formed answer ${many.mismatches}  answered per failure policy (shed or deadline) ${many.undecided}`,
     );
     console.log(
       `machine: ${os.cpus().length} cores, load average ${os
@@ -233,9 +309,10 @@ export async function run(): Promise<string> {
         .map((l) => l.toFixed(1))
         .join(' ')}`,
     );
-    return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${ratio.toFixed(2)} cpu_us_per_review=${p.cpuPerReview.toFixed(0)} bare_cpu_us_per_review=${b.cpuPerReview.toFixed(0)}`;
+    return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} floor_rps=${f.rps.toFixed(0)} ratio_to_floor=${ratio.toFixed(2)} cpu_us_per_review=${p.cpuPerReview.toFixed(0)} floor_cpu_us_per_review=${f.cpuPerReview.toFixed(0)} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${(p.rps / b.rps).toFixed(2)} bare_cpu_us_per_review=${b.cpuPerReview.toFixed(0)}`;
   } finally {
     for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.filter((c) => c.exitCode === null).map((c) => once(c, 'exit')));
     rmSync(dir, { recursive: true, force: true });
   }
 }

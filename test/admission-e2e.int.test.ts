@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookCertificates, httpsRequest, type ClientResponse } from '../src/admission/index.js';
 import { runAdmissionServe } from '../src/cli/commands/admission.js';
@@ -116,6 +121,8 @@ describe.skipIf(!gate.run)('admission webhook end to end against a real kube-api
         'tls: { certFile: tls.crt, keyFile: tls.key }',
         // A label value cannot contain ':', so the level gets a label-safe policy-set name.
         'policySets: { pss-restricted: ["pss:restricted"] }',
+        // The cluster default a label naming no framework falls back to.
+        'defaults: { enforce: none }',
         'namespaces:',
         '  locked: { palisade.dev/enforce: pss-restricted }',
         '  soft: { palisade.dev/warn: pss-restricted }',
@@ -147,7 +154,14 @@ describe.skipIf(!gate.run)('admission webhook end to end against a real kube-api
         rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'get'] }],
       }),
     );
-    for (const ns of ['locked', 'soft'])
+    await admin.create(
+      k8s({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'labelled', labels: { 'palisade.dev/enforce': 'pss-restricted' } },
+      }),
+    );
+    for (const ns of ['locked', 'soft', 'labelled'])
       await admin.create(
         k8s({
           apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -163,10 +177,15 @@ describe.skipIf(!gate.run)('admission webhook end to end against a real kube-api
     const listening = new Promise<string>((resolve) => {
       listened = resolve;
     });
-    serving = runAdmissionServe({ config: configFile, logLevel: 'silent' }, memoryIO({ cwd: tmp }), {
-      signal: stopWebhook.signal,
-      onListening: listened,
-    });
+    // Namespace labels come from a watch of this cluster; the file's `namespaces:` overrides two of them.
+    serving = runAdmissionServe(
+      { config: configFile, logLevel: 'silent', kubeconfig: cluster.admin.kubeconfig },
+      memoryIO({ cwd: tmp }),
+      {
+        signal: stopWebhook.signal,
+        onListening: listened,
+      },
+    );
     webhookUrl = await Promise.race([
       listening,
       serving.then((code) => {
@@ -245,6 +264,62 @@ describe.skipIf(!gate.run)('admission webhook end to end against a real kube-api
       metadata: { name: 'root-shell', namespace: 'soft' },
     })) as unknown as Status;
     expect(stored.spec?.securityContext).toMatchObject({ runAsNonRoot: true });
+  });
+
+  it('follows the namespace labels of the cluster, a change taking effect within 2 s', async () => {
+    const admin = api(cluster.admin.kubeconfig);
+    const relabel = async (labels: Record<string, string | null>): Promise<void> => {
+      await admin.patch(
+        k8s({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'labelled', labels } }),
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        PatchStrategy.MergePatch,
+      );
+    };
+    // Labelled only in the cluster (not in the configuration file): enforced.
+    const refused = await createPod(cluster, cluster.limited, 'labelled', pod('root-shell', true));
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain(
+      'palisade denied CREATE of Pod labelled/root-shell: pss/privileged (spec.containers[0].securityContext.privileged)',
+    );
+
+    await relabel({ 'palisade.dev/enforce': null, 'palisade.dev/warn': 'pss-restricted' });
+    const changed = Date.now();
+    await eventually(
+      async () => {
+        const probe = await createPod(cluster, cluster.limited, 'labelled', pod('root-shell', true), true);
+        expect(probe.status).toBe(201);
+      },
+      2000,
+      50,
+    );
+    console.log(`label change took effect after ${Date.now() - changed} ms`);
+    const admitted = await createPod(cluster, cluster.limited, 'labelled', pod('root-shell', true));
+    expect(admitted.status).toBe(201);
+    expect(warnings(admitted)).toContainEqual(
+      expect.stringMatching(
+        /^would violate "pss-restricted:latest": pss\/privileged \(spec\.containers\[0\]/,
+      ),
+    );
+
+    // A label naming no framework: the cluster default (enforce none), with a clear warning.
+    await relabel({ 'palisade.dev/warn': null, 'palisade.dev/enforce': 'restrictd' });
+    const typo = await eventually(
+      async () => {
+        const r = await createPod(cluster, cluster.limited, 'labelled', pod('typo', false), true);
+        expect(warnings(r)).toContainEqual(
+          expect.stringMatching(
+            /palisade: namespace labelled: palisade\.dev\/enforce="restrictd" is not a known framework/,
+          ),
+        );
+        return r;
+      },
+      2000,
+      50,
+    );
+    expect(typo.status).toBe(201);
   });
 
   it('with the webhook stopped, failurePolicy Fail refuses and Ignore admits', async () => {
@@ -346,6 +421,9 @@ describe.skipIf(!gate.run)('admission webhook end to end against a real kube-api
       'Service/full-system/full',
       'NetworkPolicy/full-system/full-default-deny',
       'NetworkPolicy/full-system/full-webhook-ingress',
+      'NetworkPolicy/full-system/full-apiserver-egress',
+      'ClusterRole/full-namespace-reader',
+      'ClusterRoleBinding/full-namespace-reader',
       'ValidatingWebhookConfiguration/full-validate',
       'MutatingWebhookConfiguration/full-mutate',
     ];

@@ -73,7 +73,13 @@ export const admissionConfigSchema = z
       })
       .strict()
       .default({ usernames: [], namespaces: [], runtimeClasses: [] }),
-    /** Labels of namespaces when no live cluster is watched (name -> labels). */
+    /**
+     * Where namespace labels come from: `cluster` watches the Namespaces of the cluster (the
+     * start fails when they cannot be listed), `config` uses `namespaces:` only, `auto` watches
+     * when a kubeconfig or in-cluster service account is found.
+     */
+    namespaceSource: z.enum(['auto', 'cluster', 'config']).default('auto'),
+    /** Labels of namespaces by name; override the watched labels of those namespaces. */
     namespaces: z.record(z.string(), z.record(z.string(), z.string())).default({}),
     /** Named sets of built-in controls, usable as mode values: control ids, globs or set names. */
     policySets: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({}),
@@ -85,6 +91,20 @@ export const admissionConfigSchema = z
     policyFailurePolicy: failurePolicySchema.default('Fail'),
     /** Per-control settings, keyed by control id. */
     controlSettings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /** Where and how long reviews are evaluated: worker threads, a deadline, a bounded queue. */
+    evaluation: z
+      .object({
+        /** Worker threads evaluating reviews (default: one per CPU but one, at least one). */
+        threads: z.number().int().min(1).max(256).optional(),
+        /** A review not decided by then is answered per `failurePolicy` (below the webhook's 3 s timeout). */
+        deadlineMs: z.number().int().min(10).max(30_000).default(2500),
+        /** Reviews waiting for a thread beyond this many are answered at once per `failurePolicy` (default 128 per thread). */
+        maxQueue: z.number().int().min(0).max(100_000).optional(),
+        /** What a review cut at its deadline or shed from a full queue gets (default: the top-level failurePolicy). */
+        failurePolicy: failurePolicySchema.optional(),
+      })
+      .strict()
+      .default({ deadlineMs: 2500 }),
     decisionLog: z
       .object({
         size: z.number().int().min(0).max(1_000_000).default(1000),
@@ -147,7 +167,7 @@ export interface CompiledAdmissionConfig {
   };
   /** Resolves a label value to controls; cached, undefined for an unknown name. */
   resolveLevel(level: ModeLevel): ResolvedLevel | undefined;
-  /** The strictest set: used when a namespace label names an unknown set (fail closed). */
+  /** The strictest set: a mode whose namespace label names an unknown set and that has no cluster default. */
   strictest: ResolvedLevel;
   namespaces: NamespaceLookup;
   policies: PolicyEvaluator;
@@ -160,7 +180,10 @@ export interface CompiledAdmissionConfig {
 export interface CompileAdmissionOptions {
   resolveControls?: ControlSetResolver;
   policies?: PolicyEvaluator;
-  /** Overrides `namespaces` from the file (e.g. a watching cluster provider). */
+  /**
+   * Where Namespace objects come from (e.g. the watch of the live cluster); the file's
+   * `namespaces:` map overrides it for the namespaces it names.
+   */
   namespaces?: NamespaceLookup;
   /** Every control, for `all`, globs in policy sets and the strictest fallback. */
   catalog?: readonly CatalogEntry[];
@@ -249,7 +272,9 @@ export function compileAdmissionConfig(
         controls: allControls,
         ids: new Set(allControls.map((c) => c.id)),
       },
-      namespaces: options.namespaces ?? ((name) => staticNamespaces.get(name)),
+      namespaces: options.namespaces
+        ? (name) => staticNamespaces.get(name) ?? options.namespaces?.(name)
+        : (name) => staticNamespaces.get(name),
       policies: options.policies ?? NO_POLICIES,
       failurePolicy: config.failurePolicy,
       policyFailurePolicy: config.policyFailurePolicy,

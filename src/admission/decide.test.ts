@@ -9,7 +9,7 @@ import {
 import { decide, type DecideResult } from './decide.js';
 import type { PolicyEvaluator } from './ports.js';
 import { deploymentOf, fakePolicies, podOf, reviewOf } from './testing.js';
-import { WARNING_MAX_CHARS } from './text.js';
+import { WARNING_MAX_CHARS, limitWarnings } from './text.js';
 
 function compile(
   doc: Record<string, unknown>,
@@ -59,6 +59,10 @@ const base = {
     runtimeClasses: ['kata'],
   },
 };
+
+function partition<T>(xs: readonly T[], p: (x: T) => boolean): [T[], T[]] {
+  return [xs.filter(p), xs.filter((x) => !p(x))];
+}
 
 interface Case {
   name: string;
@@ -116,12 +120,24 @@ describe('decide: built-in controls by namespace mode', () => {
       result: 'allow',
     },
     {
-      name: 'unknown label value falls back to the strictest set (PSS restricted included)',
+      // pss:baseline (the default) has no run-as-non-root check: the typo does not make it restricted.
+      name: 'unknown label value falls back to the cluster default, with a warning',
       object: podOf('web', { namespace: 'typo', root: true }),
       review: { namespace: 'typo' },
+      allowed: true,
+      annotations: {
+        'namespace-label-errors':
+          /"restrictd" is not a known framework or policy set; using the cluster default pss:baseline:latest/,
+        'enforce-policy': 'pss:baseline:latest',
+      },
+      result: 'warn',
+    },
+    {
+      name: 'unknown label value falls back to the cluster default, which still denies',
+      object: podOf('web', { namespace: 'typo', privileged: true }),
+      review: { namespace: 'typo' },
       allowed: false,
-      denied: ['pss/runAsNonRoot'],
-      partial: true,
+      denied: ['pss/privileged'],
       annotations: { 'namespace-label-errors': /restrictd/ },
       result: 'deny',
     },
@@ -336,7 +352,13 @@ describe('decide: built-in controls by namespace mode', () => {
         if (partial) expect(causes).toEqual(expect.arrayContaining(denied));
         else expect(causes).toEqual(denied);
       }
-      expect((res.warnings ?? []).map((w) => /(?:pss|workload)\/[A-Za-z_-]+/.exec(w)?.[0])).toEqual(warned);
+      const [labelWarnings, controlWarnings] = partition(res.warnings ?? [], (w) =>
+        w.startsWith('palisade: namespace '),
+      );
+      expect(controlWarnings.map((w) => /(?:pss|workload)\/[A-Za-z_-]+/.exec(w)?.[0])).toEqual(warned);
+      // A label that names nothing is told to the user, not only to the audit log.
+      const labelErrors = res.auditAnnotations?.['namespace-label-errors'];
+      expect(labelWarnings.length > 0).toBe(labelErrors !== undefined);
       for (const [k, v] of Object.entries(annotations)) {
         if (typeof v === 'string') expect(res.auditAnnotations?.[k]).toBe(v);
         else expect(res.auditAnnotations?.[k]).toMatch(v);
@@ -384,10 +406,42 @@ describe('decide: built-in controls by namespace mode', () => {
     const res = answered(decide(reviewOf(pod), cfg)).review.response;
     expect(res.allowed).toBe(true);
     const warnings = res.warnings ?? [];
-    expect(warnings.length).toBeGreaterThan(10);
     for (const w of warnings) expect(w.length).toBeLessThanOrEqual(WARNING_MAX_CHARS);
     expect(warnings.join('').length).toBeLessThanOrEqual(4096);
-    expect(warnings.at(-1)).toMatch(/more warnings not shown/);
+    // One line per control, with the count of containers that violate it.
+    const ids = warnings.map((w) => /: ([a-z]+\/[A-Za-z_-]+) \(/.exec(w)?.[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(warnings.some((w) => w.includes('200× e.g. spec.containers[0]'))).toBe(true);
+  });
+
+  it('keeps the warnings within the total when there are more controls than fit', () => {
+    const many = Array.from({ length: 80 }, (_, i) => `${'w'.repeat(100)} ${i}`);
+    const limited = limitWarnings(many);
+    expect(limited.join('').length).toBeLessThanOrEqual(4096);
+    expect(limited.at(-1)).toMatch(/more warnings not shown/);
+  });
+
+  it('groups the warnings of one pod by control, the controls that deny first', () => {
+    const cfg = compile({ defaults: { enforce: 'pss:baseline', warn: 'pss:restricted' } });
+    const containers = Array.from({ length: 14 }, (_, i) => ({
+      name: `c${i}`,
+      image: 'registry.example.com/app:1.0',
+      securityContext: { privileged: true },
+    }));
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'shop' },
+      spec: { containers },
+    };
+    const res = answered(decide(reviewOf(pod), cfg)).review.response;
+    expect(res.allowed).toBe(false);
+    const warnings = res.warnings ?? [];
+    const ids = warnings.map((w) => /: ([a-z]+\/[A-Za-z_-]+) \(/.exec(w)?.[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids[0]).toBe('pss/privileged');
+    expect(warnings[0]).toContain('14× e.g. spec.containers[0].securityContext.privileged');
+    expect(warnings.length).toBeLessThan(14);
   });
 
   it('reports a control that throws per the failure policy, and the request still gets an answer', () => {
@@ -622,6 +676,37 @@ describe('decide: hostile objects still get an answer', () => {
   });
 });
 
+describe('decide: objects without TypeMeta', () => {
+  const cfg = compile({ defaults: { enforce: 'pss:baseline' } });
+  const bare = (o: KubeObject): Record<string, unknown> => {
+    const { apiVersion: _a, kind: _k, ...rest } = o;
+    return rest;
+  };
+  it.each<[string, 'admission.k8s.io/v1' | 'admission.k8s.io/v1beta1']>([
+    ['v1', 'admission.k8s.io/v1'],
+    ['v1beta1', 'admission.k8s.io/v1beta1'],
+  ])('takes apiVersion and kind from request.kind (%s)', (_name, apiVersion) => {
+    const review = reviewOf(privileged, { apiVersion }) as { request: Record<string, unknown> };
+    review.request.object = bare(privileged);
+    const r = answered(decide(review, cfg));
+    expect(r.review.apiVersion).toBe(apiVersion);
+    expect(r.review.response.allowed).toBe(false);
+    expect(r.review.response.status?.message).toContain('pss/privileged');
+  });
+
+  it('fills oldObject of an UPDATE too, and a workload group into apiVersion', () => {
+    const deployment = deploymentOf('web', { namespace: 'shop', privileged: true });
+    const review = reviewOf(deployment, { operation: 'UPDATE', oldObject: deployment }) as {
+      request: Record<string, unknown>;
+    };
+    review.request.object = bare(deployment);
+    review.request.oldObject = bare(deploymentOf('web', { namespace: 'shop' }));
+    const r = answered(decide(review, cfg));
+    expect(r.review.response.allowed).toBe(false);
+    expect(r.review.response.status?.message).toContain('Deployment shop/web');
+  });
+});
+
 describe('decide: bad reviews', () => {
   const cfg = compile(base);
   const good = reviewOf(clean) as { request: Record<string, unknown> } & Record<string, unknown>;
@@ -639,8 +724,8 @@ describe('decide: bad reviews', () => {
     ],
     ['bad operation', { ...good, request: { ...good.request, operation: 'PATCH' } }, ['request.operation']],
     [
-      'object without kind',
-      { ...good, request: { ...good.request, object: { apiVersion: 'v1' } } },
+      'object with a kind that is not a string',
+      { ...good, request: { ...good.request, object: { apiVersion: 'v1', kind: 7 } } },
       ['request.object'],
     ],
     [

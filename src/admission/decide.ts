@@ -154,7 +154,10 @@ export function decide(
 
   if (phase === 'validate' && controlsApply(attrs)) {
     const { levels, labelIssues } = modeLevels(attrs, config);
-    if (labelIssues.length > 0) audit['namespace-label-errors'] = truncate(labelIssues.join('; '), 1024);
+    if (labelIssues.length > 0) {
+      audit['namespace-label-errors'] = truncate(labelIssues.join('; '), 1024);
+      for (const issue of labelIssues) warnings.push(`palisade: namespace ${attrs.namespace}: ${issue}`);
+    }
     if (levels.enforce) audit['enforce-policy'] = `${levels.enforce.name}:${levels.enforce.version}`;
     const object = attrs.object;
     if (object && (attrs.operation === 'CREATE' || !sameSecurityFields(object, attrs.oldObject))) {
@@ -180,9 +183,9 @@ export function decide(
               message: `${v.controlId}: ${v.message}`,
               field: v.field,
             });
-        } else if (v.mode === 'warn') warnings.push(`would violate "${v.level}": ${line}`);
-        else auditLines.push(line);
+        } else if (v.mode !== 'warn') auditLines.push(line);
       }
+      warnings.push(...groupedWarnings(record.violations));
       if (auditLines.length > 0 && levels.audit)
         audit['audit-violations'] = truncate(
           `would violate "${levels.audit.name}:${levels.audit.version}": ${auditLines.join('; ')}`,
@@ -275,6 +278,43 @@ export function decide(
   return answer(response);
 }
 
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
+  critical: 0,
+  high: 1,
+  medium: 2,
+  low: 3,
+  info: 4,
+};
+
+/**
+ * One warning per control and level, with how many places violate it: a pod with fourteen
+ * containers gets one line per control, not fourteen cut lines. Controls that also deny the
+ * request come first (the reason it failed), then by severity.
+ */
+function groupedWarnings(violations: readonly ControlViolation[]): string[] {
+  const denying = new Set<string>();
+  const groups = new Map<string, { first: ControlViolation; count: number }>();
+  for (const v of violations) {
+    if (v.mode === 'enforce') denying.add(v.controlId);
+    if (v.mode !== 'warn') continue;
+    const key = `${v.level}\u0000${v.controlId}`;
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { first: v, count: 1 });
+  }
+  return [...groups.values()]
+    .sort(
+      (a, b) =>
+        Number(denying.has(b.first.controlId)) - Number(denying.has(a.first.controlId)) ||
+        SEVERITY_RANK[a.first.severity] - SEVERITY_RANK[b.first.severity] ||
+        b.count - a.count,
+    )
+    .map(({ first, count }) => {
+      const where = count > 1 ? `${count}× e.g. ${first.field}` : first.field;
+      return `would violate "${first.level}": ${first.controlId} (${where}): ${first.message}`;
+    });
+}
+
 const STATUS_BY_REASON: Readonly<Record<string, number>> = {
   Unauthorized: 401,
   Forbidden: 403,
@@ -345,9 +385,15 @@ function modeLevels(
     }
     const resolved = config.resolveLevel({ name: raw, version });
     if (resolved) levels[mode] = resolved;
-    else {
+    else if (fallback) {
       labelIssues.push(
-        `${modeLabel(mode)}="${raw}" is not a known control set; using the strictest (all controls)`,
+        `${modeLabel(mode)}="${raw}" is not a known framework or policy set; using the cluster default ${fallback.name}:${fallback.version}`,
+      );
+      levels[mode] = fallback;
+    } else {
+      // No default to fall back to: an enforce label that means nothing must not mean "allow all".
+      labelIssues.push(
+        `${modeLabel(mode)}="${raw}" is not a known framework or policy set and ${mode} has no cluster default; using all controls`,
       );
       levels[mode] = config.strictest;
     }

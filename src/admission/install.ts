@@ -62,6 +62,25 @@ export function commonLabels(component = 'admission'): Record<string, string> {
   };
 }
 
+/** Where client libraries look for the pod's API credentials. */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The token for the Namespace watch, projected explicitly (short-lived, this pod's audience)
+ * rather than automounted: the pod and its ServiceAccount keep automountServiceAccountToken false.
+ */
+const API_TOKEN_VOLUME = {
+  name: 'api-token',
+  projected: {
+    defaultMode: 0o444,
+    sources: [
+      { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+      { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+    ],
+  },
+};
+
 const SELECTOR = { 'app.kubernetes.io/name': 'palisade', 'app.kubernetes.io/component': 'admission' };
 
 /** Builds every object of the webhook installation, in apply order. */
@@ -173,12 +192,14 @@ export function assembleInstallManifests(o: InstallOptions): KubeObject[] {
                 volumeMounts: [
                   { name: 'config', mountPath: '/etc/palisade/config', readOnly: true },
                   { name: 'tls', mountPath: '/etc/palisade/tls', readOnly: true },
+                  { name: 'api-token', mountPath: SERVICE_ACCOUNT_DIR, readOnly: true },
                 ],
               },
             ],
             volumes: [
               { name: 'config', configMap: { name: configMap } },
               { name: 'tls', secret: { secretName: tlsSecret } },
+              API_TOKEN_VOLUME,
             ],
           },
         },
@@ -200,8 +221,7 @@ export function assembleInstallManifests(o: InstallOptions): KubeObject[] {
       },
     },
     {
-      // Nothing in or out of the namespace unless allowed below: the webhook needs no egress
-      // (its configuration, certificates and namespace labels are mounted files).
+      // Nothing in or out of the namespace unless allowed below.
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: meta(`${o.service}-default-deny`),
@@ -217,6 +237,43 @@ export function assembleInstallManifests(o: InstallOptions): KubeObject[] {
         policyTypes: ['Ingress'],
         ingress: [{ ports: [{ port: 'https', protocol: 'TCP' }] }],
       },
+    },
+    {
+      // The watch of Namespaces goes to the API server, whose address the cluster does not name
+      // either (the kubernetes Service is translated before policies apply): its ports only.
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(`${o.service}-apiserver-egress`),
+      spec: {
+        podSelector: { matchLabels: SELECTOR },
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            ports: [
+              { port: 443, protocol: 'TCP' },
+              { port: 6443, protocol: 'TCP' },
+            ],
+          },
+        ],
+      },
+    },
+    {
+      // Namespace labels select the modes: exactly list and watch of Namespaces, nothing else.
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: `${o.service}-namespace-reader`, labels },
+      rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `${o.service}-namespace-reader`, labels },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: `${o.service}-namespace-reader`,
+      },
+      subjects: [{ kind: 'ServiceAccount', name: o.service, namespace: o.namespace }],
     },
   );
   if (o.webhookUrl !== undefined) out.length = 0;
@@ -307,6 +364,8 @@ export function defaultAdmissionConfigYaml(): string {
   return [
     'apiVersion: palisade.dev/v1',
     'kind: AdmissionConfiguration',
+    '# Namespace labels palisade.dev/enforce|warn|audit (and -version) select the modes, watched live.',
+    'namespaceSource: cluster',
     'defaults:',
     '  # Cluster-wide modes; a namespace label palisade.dev/enforce|warn|audit overrides each one.',
     '  warn: all',

@@ -79,8 +79,10 @@ export function parseAdmissionReview(body: unknown): ParseReviewResult {
   if (dryRun !== undefined && dryRun !== null && typeof dryRun !== 'boolean')
     bad('request.dryRun', 'request.dryRun must be a boolean');
 
-  const object = objectField(req.object, 'request.object', bad);
-  const oldObject = objectField(req.oldObject, 'request.oldObject', bad);
+  // The API server sends objects without TypeMeta at times (a conversion that leaves it empty,
+  // e.g. for built-in types): the GVK of the request then names them, as it does for the API server.
+  const object = objectField(withTypeMeta(req.object, kind), 'request.object', bad);
+  const oldObject = objectField(withTypeMeta(req.oldObject, kind), 'request.oldObject', bad);
   if ((operation === 'CREATE' || operation === 'UPDATE') && object === undefined && req.object === undefined)
     bad('request.object', `request.object is required for ${operation}`);
   if ((operation === 'CREATE' || operation === 'UPDATE') && req.object === null)
@@ -179,6 +181,23 @@ function user(v: unknown, bad: Bad): UserInfo | undefined {
       bad('request.userInfo.extra', 'request.userInfo.extra must map strings to lists of strings');
     else out.extra = extra as Record<string, string[]>;
   }
+  return out;
+}
+
+/** An object missing apiVersion or kind (absent or empty) gets them from the request's kind. */
+function withTypeMeta(v: unknown, kind: GroupVersionKind | undefined): unknown {
+  if (!isObject(v) || kind === undefined || kind.kind === '' || kind.version === '') return v;
+  const missing = (x: unknown): boolean => x === undefined || x === null || x === '';
+  if (!missing(v.apiVersion) && !missing(v.kind)) return v;
+  const apiVersion = missing(v.apiVersion)
+    ? kind.group === ''
+      ? kind.version
+      : `${kind.group}/${kind.version}`
+    : v.apiVersion;
+  const out: Json = { apiVersion, kind: missing(v.kind) ? kind.kind : v.kind };
+  for (const k of Object.keys(v))
+    if (k !== 'apiVersion' && k !== 'kind')
+      Object.defineProperty(out, k, { value: v[k], enumerable: true, writable: true, configurable: true });
   return out;
 }
 

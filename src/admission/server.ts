@@ -22,11 +22,14 @@ import fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HttpError } from '../core/index.js';
 import type { CompiledAdmissionConfig } from './config.js';
-import { decide } from './decide.js';
+import { decide, type DecisionRecord } from './decide.js';
 import { DecisionLog, DecisionRing } from './decision-log.js';
+import { reviewHead, undecidedAnswer, type UndecidedReason } from './overload.js';
+import type { ReviewProblem } from './parse.js';
+import type { PoolOutcome, ReviewPool } from './pool.js';
 import type { PolicyPhase } from './ports.js';
 
 /** TLS material for the server, as file paths (so it can be reloaded). */
@@ -57,6 +60,14 @@ export interface AdmissionServerOptions {
   processMetrics?: boolean;
   /** Called after each certificate reload attempt. */
   onTlsReload?: (outcome: { ok: boolean; error?: string }) => void;
+  /**
+   * Evaluation worker threads (`startReviewPool`): reviews are decided there, off the event
+   * loop, with a deadline. Without a pool they are decided on the main thread with `config`
+   * (tests with in-memory ports). The server closes the pool when it closes.
+   */
+  pool?: ReviewPool;
+  /** What a review cut at its deadline or shed from a full queue gets (default: `config.failurePolicy`). */
+  overloadFailurePolicy?: 'Fail' | 'Ignore';
 }
 
 /** A running webhook server. */
@@ -134,6 +145,23 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  const undecidedTotal = new Counter({
+    name: 'palisade_admission_undecided_total',
+    help: 'Reviews answered per the failure policy without a decision: deadline, shed (queue full) or worker failure.',
+    labelNames: ['endpoint', 'reason'] as const,
+    registers: [registry],
+  });
+  const pool = options.pool;
+  const deadlineMs = pool?.deadlineMs ?? 0;
+  new Gauge({
+    name: 'palisade_admission_queued_reviews',
+    help: 'Reviews waiting for an evaluation thread.',
+    registers: [registry],
+    collect() {
+      this.set(pool?.queued() ?? 0);
+    },
+  });
+  const overloadFailurePolicy = options.overloadFailurePolicy ?? options.config.failurePolicy;
   const reloads = new Counter({
     name: 'palisade_admission_tls_reloads_total',
     help: 'Certificate reloads by result.',
@@ -159,18 +187,12 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
 
   let closing = false;
 
-  // Every body is read as JSON whatever its content type. JSON.parse keeps a `__proto__` key
-  // as plain data (it never sets a prototype) and decide only reads, so nothing is polluted.
+  // Every body is taken whatever its content type, as bytes: with a pool the JSON is parsed in
+  // a worker, never here. JSON.parse keeps a `__proto__` key as plain data (it never sets a
+  // prototype) and decide only reads, so nothing is polluted.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string) as unknown);
-    } catch (e) {
-      done(
-        new HttpError(400, `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`),
-        undefined,
-      );
-    }
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+    done(null, body);
   });
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
@@ -219,7 +241,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
 
   const handle =
     (phase: PolicyPhase) =>
-    (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const started = process.hrtime.bigint();
       if (verifyClients) {
         const socket = request.raw.socket as unknown as TLSSocket;
@@ -244,21 +266,36 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
             );
         }
       }
-      const result = decide(request.body, options.config, phase);
-      if (!result.ok) {
-        return sendError(
-          reply,
-          phase,
-          400,
-          'bad_request',
-          result.problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; '),
-          {
-            reasons: result.problems,
-            ...(result.uid !== undefined ? { uid: result.uid } : {}),
-          },
-        );
+      const body = request.body;
+      if (!(body instanceof Uint8Array) || body.byteLength === 0)
+        return sendError(reply, phase, 400, 'bad_request', 'body is not valid JSON: the body is empty');
+      const outcome = pool ? await pool.review(body, phase) : decideHere(body, phase);
+      switch (outcome.kind) {
+        case 'invalid-json':
+          return sendError(reply, phase, 400, 'bad_request', `body is not valid JSON: ${outcome.message}`);
+        case 'bad':
+          return sendError(
+            reply,
+            phase,
+            400,
+            'bad_request',
+            outcome.problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; '),
+            {
+              reasons: outcome.problems,
+              ...(outcome.uid !== undefined ? { uid: outcome.uid } : {}),
+            },
+          );
+        case 'deadline':
+          return undecided(reply, phase, body, 'deadline', `${deadlineMs} ms`);
+        case 'shed':
+          return undecided(reply, phase, body, 'shed', `${outcome.queued} reviews waiting`);
+        case 'failed':
+          request.log.error({ error: outcome.message }, 'evaluation worker failed');
+          return undecided(reply, phase, body, 'worker', outcome.message.slice(0, 200));
+        case 'answer':
+          break;
       }
-      const r = result.record;
+      const r = outcome.record;
       decisions.inc({ endpoint: phase, result: r.result, dry_run: String(r.dryRun) });
       for (const v of r.violations) violations.inc({ control: v.controlId, mode: v.mode });
       for (const d of r.policyDecisions) violations.inc({ control: d.policy, mode: d.action.toLowerCase() });
@@ -283,8 +320,54 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       );
       requests.inc({ endpoint: phase, code: '200' });
       latency.observe({ endpoint: phase }, Number(process.hrtime.bigint() - started) / 1e9);
-      return reply.type('application/json').send(result.review);
+      return reply.type('application/json').send(outcome.review);
     };
+
+  /** Decides on this thread (no pool): the outcome a worker would have sent. */
+  function decideHere(body: Uint8Array, phase: PolicyPhase): PoolOutcome {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    } catch (e) {
+      return { kind: 'invalid-json', message: e instanceof Error ? e.message : String(e) };
+    }
+    const result = decide(parsed, options.config, phase);
+    if (!result.ok) {
+      const bad: { kind: 'bad'; problems: ReviewProblem[]; uid?: string } = {
+        kind: 'bad',
+        problems: result.problems,
+      };
+      if (result.uid !== undefined) bad.uid = result.uid;
+      return bad;
+    }
+    const record: DecisionRecord = result.record;
+    return { kind: 'answer', review: JSON.stringify(result.review), record };
+  }
+
+  /** Answers a review that was not decided, per the failure policy, or 503 when its uid is unreadable. */
+  function undecided(
+    reply: FastifyReply,
+    phase: PolicyPhase,
+    body: Uint8Array,
+    reason: UndecidedReason,
+    detail: string,
+  ): FastifyReply {
+    undecidedTotal.inc({ endpoint: phase, reason });
+    const head = reviewHead(body);
+    logger.warn({ endpoint: phase, reason, detail, uid: head?.uid }, 'review not decided');
+    if (!head)
+      return sendError(
+        reply,
+        phase,
+        503,
+        reason === 'shed' ? 'overloaded' : 'not_decided',
+        `the review was not decided (${reason}: ${detail}) and its uid could not be read cheaply`,
+      );
+    requests.inc({ endpoint: phase, code: '200' });
+    return reply
+      .type('application/json')
+      .send(JSON.stringify(undecidedAnswer(head, reason, overloadFailurePolicy, detail)));
+  }
   app.post('/validate', handle('validate'));
   app.post('/mutate', handle('mutate'));
   app.get('/healthz', (_req, reply) => reply.type('text/plain').send('ok'));
@@ -352,6 +435,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       closing = true;
       clearInterval(timer);
       await app.close();
+      await pool?.close();
       await decisionLog.close();
     },
   };

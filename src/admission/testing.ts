@@ -15,6 +15,7 @@ const RESOURCES: Readonly<Record<string, [string, string]>> = {
   Job: ['batch', 'jobs'],
   CronJob: ['batch', 'cronjobs'],
   ConfigMap: ['', 'configmaps'],
+  Secret: ['', 'secrets'],
   Namespace: ['', 'namespaces'],
   Scale: ['autoscaling', 'scale'],
   PodExecOptions: ['', 'pods'],

@@ -63,6 +63,16 @@ export function registerAdmissionCommand(program: Command, io: CliIO, setExit: (
     .option('--policy <file-or-dir>', 'CEL policies to load (repeatable)', collect, [])
     .option('--max-body-bytes <n>', 'largest request body accepted')
     .option('--decision-log <file>', 'append non-allow decisions to this JSON-lines file')
+    .option(
+      '--kubeconfig <file>',
+      'cluster whose Namespace labels select the modes (default: $KUBECONFIG, ~/.kube/config or the pod service account)',
+    )
+    .option('--context <name>', 'kubeconfig context (default: the current context)')
+    .option(
+      '--namespace-source <source>',
+      'auto (watch the cluster when one is configured), cluster or config',
+    )
+    .option('--threads <n>', 'evaluation worker threads (default: one per CPU but one)')
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent'])

@@ -43,10 +43,21 @@ describe('palisade admission install', () => {
       'Service',
       'NetworkPolicy',
       'NetworkPolicy',
+      'NetworkPolicy',
+      'ClusterRole',
+      'ClusterRoleBinding',
       'ValidatingWebhookConfiguration',
       'MutatingWebhookConfiguration',
     ]);
     const byKind = new Map(objects.map((o) => [o.kind, o]));
+    // The Namespace watch gets exactly list and watch of Namespaces, for the webhook's account.
+    expect(byKind.get('ClusterRole')).toMatchObject({
+      rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] }],
+    });
+    expect(byKind.get('ClusterRoleBinding')).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: 'palisade-namespace-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'palisade', namespace: 'palisade-system' }],
+    });
     const deployment = byKind.get('Deployment');
     expect(deployment?.spec.replicas).toBe(2);
     const pod = deployment?.spec.template.spec;
@@ -122,10 +133,12 @@ describe('palisade admission install', () => {
     const found = evaluateControls(inventory, CATALOG).findings;
     // Two known exceptions: the default image is a release tag, as no digest is known when the
     // CLI is built (`--image registry/palisade@sha256:…` pins it); and the webhook port admits
-    // any peer, as the API server's source address is not known at install time.
+    // any peer, and the webhook reaches any peer on the API server's ports, as the API server's
+    // address is not known at install time.
     const exceptions = [
       'workload/image-digest Deployment container "admission" image "ghcr.io/palisade-dev/palisade:0.1.0" is not pinned by digest',
       'network/no-allow-all NetworkPolicy ingress rule 0 admits any peer',
+      'network/no-allow-all NetworkPolicy egress rule 0 reaches any peer',
     ];
     expect(found.map((f) => `${f.controlId} ${f.resource.kind} ${f.message}`).sort()).toEqual(
       [...exceptions].sort(),

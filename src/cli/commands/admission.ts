@@ -10,13 +10,17 @@ import {
   JsonLinesSink,
   applyObjects,
   assembleInstallManifests,
-  celPolicyEvaluator,
   compileAdmissionConfig,
   createWebhookCertificates,
   defaultAdmissionConfigYaml,
+  loadCelPolicies as loadPolicyFiles,
   parseAdmissionConfig,
   startAdmissionServer,
+  startReviewPool,
+  watchNamespaces,
   type AdmissionConfig,
+  type NamespaceWatch,
+  type ReviewPool,
   type CompileAdmissionOptions,
   type PolicyEvaluator,
 } from '../../admission/index.js';
@@ -36,27 +40,7 @@ export interface ServeDeps {
 }
 
 /** Loads and compiles CEL policy files; any load or compile error stops the server from starting. */
-export const loadCelPolicies: PolicyLoader = async (paths, cwd) => {
-  const [{ loadFiles }, { compilePolicies }] = await Promise.all([
-    import('../../load/index.js'),
-    import('../../policy/index.js'),
-  ]);
-  const loaded = await loadFiles(paths, { cwd });
-  const problems = loaded.inputErrors.map(
-    (e) => `  ${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}`,
-  );
-  const { set, errors } = compilePolicies(loaded.inventory.resources);
-  for (const e of errors)
-    problems.push(
-      `  ${e.file ?? '<policy>'}${e.line !== undefined ? `:${e.line}` : ''}: ${e.kind} ${e.policy}: ${e.path}: ${e.message}`,
-    );
-  if (problems.length > 0) throw new InputError(`CEL policies could not be loaded:\n${problems.join('\n')}`);
-  if (set.validating.length === 0 && set.mutating.length === 0)
-    throw new InputError(
-      `no ValidatingAdmissionPolicy, MutatingAdmissionPolicy or CELPolicy in ${paths.join(', ')}`,
-    );
-  return celPolicyEvaluator(set);
-};
+export const loadCelPolicies: PolicyLoader = loadPolicyFiles;
 
 async function readYamlFile(file: string, cwd: string): Promise<unknown> {
   const full = path.resolve(cwd, file);
@@ -106,6 +90,13 @@ export async function loadServeConfig(opts: Record<string, unknown>, cwd: string
       throw new UsageError(`--max-body-bytes must be an integer (got "${String(opts.maxBodyBytes)}")`);
     doc.maxBodyBytes = n;
   }
+  if (str(opts.namespaceSource) !== undefined) doc.namespaceSource = opts.namespaceSource;
+  if (str(opts.threads) !== undefined) {
+    const n = Number(opts.threads);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--threads must be a positive integer (got "${String(opts.threads)}")`);
+    doc.evaluation = { ...(doc.evaluation ?? {}), threads: n };
+  }
   if (str(opts.decisionLog) !== undefined)
     doc.decisionLog = {
       ...(doc.decisionLog ?? {}),
@@ -147,7 +138,11 @@ export async function runAdmissionServe(
     config.policies.length > 0
       ? await (deps.loadPolicies ?? loadCelPolicies)(config.policies, io.cwd)
       : undefined;
+  // Tests that inject in-memory ports decide on the main thread: workers compile from files.
+  const inline = deps.loadPolicies !== undefined || deps.compileOptions !== undefined;
+  const watch = await startNamespaceSource(config, opts, io);
   const compiled = compileAdmissionConfig(config, {
+    ...(watch ? { namespaces: (name: string) => watch.get(name) } : {}),
     ...deps.compileOptions,
     ...(policies ? { policies } : {}),
   });
@@ -176,8 +171,20 @@ export async function runAdmissionServe(
         ]
       : [];
   let server;
+  let pool: ReviewPool | undefined;
   try {
+    if (!inline)
+      pool = await startReviewPool({
+        config,
+        cwd: io.cwd,
+        ...(config.evaluation.threads !== undefined ? { threads: config.evaluation.threads } : {}),
+        deadlineMs: config.evaluation.deadlineMs,
+        ...(config.evaluation.maxQueue !== undefined ? { maxQueue: config.evaluation.maxQueue } : {}),
+        ...(watch ? { namespaces: watch } : {}),
+      });
     server = await startAdmissionServer({
+      ...(pool ? { pool } : {}),
+      overloadFailurePolicy: config.evaluation.failurePolicy ?? config.failurePolicy,
       config: compiled.value,
       tls: {
         certFile: resolve(certFile),
@@ -193,8 +200,18 @@ export async function runAdmissionServe(
       decisionLog: new DecisionLog(new DecisionRing(config.decisionLog.size), sinks),
     });
   } catch (e) {
+    await pool?.close();
+    await watch?.stop();
     throw new InputError(`cannot start the webhook: ${e instanceof Error ? e.message : String(e)}`);
   }
+  logger.info(
+    {
+      threads: pool?.threads ?? 0,
+      deadlineMs: config.evaluation.deadlineMs,
+      namespaceSource: watch ? 'cluster' : 'config',
+    },
+    'admission webhook listening',
+  );
   deps.onListening?.(server.url);
   await new Promise<void>((done) => {
     const stop = (): void => {
@@ -212,7 +229,51 @@ export async function runAdmissionServe(
   });
   logger.info('shutting down');
   await server.close();
+  await watch?.stop();
   return 0;
+}
+
+/**
+ * The live namespace labels, per `namespaceSource`: `cluster` must list them or the start
+ * fails; `auto` watches when a kubeconfig (the flag, $KUBECONFIG, ~/.kube/config) or an
+ * in-cluster service account is there, and otherwise uses the file's `namespaces:` only.
+ */
+async function startNamespaceSource(
+  config: AdmissionConfig,
+  opts: Record<string, unknown>,
+  io: CliIO,
+): Promise<NamespaceWatch | undefined> {
+  if (config.namespaceSource === 'config') return undefined;
+  const kubeconfig = str(opts.kubeconfig);
+  const home = process.env.HOME ?? '';
+  const found =
+    kubeconfig !== undefined ||
+    (process.env.KUBECONFIG ?? '') !== '' ||
+    (home !== '' && existsSync(path.join(home, '.kube', 'config'))) ||
+    (process.env.KUBERNETES_SERVICE_HOST ?? '') !== '';
+  if (!found) {
+    if (config.namespaceSource === 'cluster')
+      throw new InputError(
+        'namespaceSource is cluster but no kubeconfig or in-cluster service account was found: use --kubeconfig',
+      );
+    io.stderr.write(
+      'palisade: no cluster configured: namespace labels come from the configuration file only (namespaceSource: config to silence)\n',
+    );
+    return undefined;
+  }
+  try {
+    return await watchNamespaces({
+      ...(kubeconfig !== undefined ? { kubeconfig: path.resolve(io.cwd, kubeconfig) } : {}),
+      ...(typeof opts.context === 'string' ? { context: opts.context } : {}),
+      onError: (message) => {
+        io.stderr.write(`palisade: ${message}\n`);
+      },
+    });
+  } catch (e) {
+    throw new InputError(
+      `${e instanceof Error ? e.message : String(e)} (namespace labels select the modes; namespaceSource: config uses the configuration file only)`,
+    );
+  }
 }
 
 /** Runs `palisade admission install`: prints the manifests; returns the exit code. */

@@ -240,3 +240,43 @@ describe('toCelValue', () => {
     expect((out.m as { polluted?: boolean }).polluted).toBeUndefined();
   });
 });
+
+describe('runtime cost of what an expression builds', () => {
+  const big = toCelValue({ data: { blob: 'x'.repeat(2_400_000) } });
+  const run = (expr: string, limit?: number): { ok: boolean; code?: string; spent: number } => {
+    const compiled = engine.compile(expr);
+    if (!compiled.ok) throw new Error(compiled.error);
+    const budget = { remaining: 10_000_000 };
+    const r = compiled.value.evaluate({ object: big }, budget, limit);
+    return r.ok
+      ? { ok: true, spent: 10_000_000 - budget.remaining }
+      : { ok: false, code: r.error.code, spent: 10_000_000 - budget.remaining };
+  };
+
+  it('stops a comprehension that concatenates a large string at the limit', () => {
+    // 1,000 steps of 4.8 MB strings: a few hundred thousand steps' worth of charges each.
+    const r = run(
+      '[' +
+        Array.from({ length: 1000 }, (_, i) => i).join(',') +
+        '].all(i, (object.data.blob + object.data.blob).size() > 0)',
+    );
+    expect(r).toMatchObject({ ok: false, code: 'cost_exceeded' });
+  });
+
+  it.each<[string, number]>([
+    ["object.data.blob + 'a'", 240_000],
+    ["[object.data.blob, 'b'].join('')", 240_000],
+    ['object.data.blob.size() > 0', 0],
+  ])('charges %s for the size of what it builds (at least %d)', (expr, atLeast) => {
+    const r = run(expr);
+    expect(r.ok).toBe(true);
+    expect(r.spent).toBeGreaterThanOrEqual(atLeast);
+    if (atLeast === 0) expect(r.spent).toBeLessThan(100);
+  });
+
+  it('keeps small strings nearly free', () => {
+    const r = run("'ab' + 'cd' == 'abcd'");
+    expect(r).toMatchObject({ ok: true });
+    expect(r.spent).toBeLessThan(10);
+  });
+});

@@ -5,7 +5,11 @@
  *
  * Values handed to a program are "CEL values": JSON with integers as bigint (use
  * `toCelValue`). Runtime cost is counted as one unit per evaluated expression node
- * (comprehension bodies count once per iteration), checked against a `CostBudget`.
+ * (comprehension bodies count once per iteration), plus, like the API server's cost model,
+ * the size of what operators and functions build: one unit per 10 characters of a string or
+ * bytes and per 10 elements of a list or map that `+` or a call returns. A loop that builds
+ * strings out of a large object therefore stops at the limit after a few megabytes, not after
+ * as many steps as the limit allows. Checked against a `CostBudget`.
  */
 import { Environment, EvaluationError, Optional } from '@marcbachmann/cel-js';
 import type { Result } from '../../core/index.js';
@@ -117,6 +121,50 @@ function meterAst(root: unknown, nodeClass: unknown): void {
   });
 }
 
+/** Characters (or elements) charged one cost unit: the API server's string traversal factor 0.1. */
+const SIZE_UNIT = 10;
+
+/** Charges the size of a value an operation built to the current budget. */
+function chargeBuilt(v: unknown): void {
+  let size: number;
+  if (typeof v === 'string' || Array.isArray(v) || v instanceof Uint8Array) size = v.length;
+  else if (v instanceof Map) size = v.size;
+  else return;
+  if (size >= SIZE_UNIT && (current.remaining -= Math.floor(size / SIZE_UNIT)) < 0)
+    throw new CostExceeded('cost budget exceeded');
+}
+
+/** Operators and calls whose result may be a newly built string, bytes, list or map. */
+const BUILDING_OPS = new Set(['+', 'call', 'rcall']);
+
+/**
+ * Wraps every building node so the size of its result is charged. Nodes keep whatever
+ * evaluate they have (a metered step, a fast path); the library's lazy dispatch is resolved
+ * here, never by calling it, since it would replace the wrapper on its first run.
+ */
+function meterSizes(root: unknown, nodeClass: unknown): void {
+  forEachNode(root, nodeClass, (node) => {
+    if (!BUILDING_OPS.has((node as unknown as { op: string }).op)) return;
+    const own = Object.hasOwn(node, 'evaluate') ? node.evaluate : undefined;
+    const meta = node.meta;
+    const alternate = meta.alternate;
+    const macro = meta.macro;
+    const base = meta.evaluate;
+    const inner: AstLike['evaluate'] = own
+      ? own
+      : alternate
+        ? (ev, _ast, ctx) => alternate.evaluate(ev, alternate, ctx)
+        : macro
+          ? (ev, _ast, ctx) => macro.evaluate(ev, macro, ctx)
+          : (ev, ast, ctx) => base.call(node, ev, ast, ctx);
+    node.evaluate = function sized(ev, ast, ctx) {
+      const out = inner.call(node, ev, ast, ctx);
+      chargeBuilt(out);
+      return out;
+    };
+  });
+}
+
 /** Calls `onNode` for every node of a checked AST (macro expansions included), each once. */
 function forEachNode(root: unknown, nodeClass: unknown, onNode: (n: AstLike) => void): void {
   const seen = new Set<unknown>();
@@ -205,6 +253,7 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
           const node = n as unknown as CelAstNode;
           if (!shortcutOptionalChain(node)) shortcutComparison(node);
         });
+      meterSizes(parsed.ast, nodeClass);
       const program: CelProgram = {
         expression,
         evaluate(vars, budget, perExpressionLimit = PER_EXPRESSION_COST_LIMIT) {

@@ -1,0 +1,297 @@
+/**
+ * The real server with its pool of evaluation workers, over HTTPS sockets: an expensive
+ * review cannot stall the others, is cut at its deadline and answered per the failure
+ * policy, its worker is replaced; a full queue is answered at once; the probes stay on the
+ * main thread. Timings are printed and only bounded generously: the benchmark measures speed.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../core/index.js';
+import { compileAdmissionConfig, parseAdmissionConfig, type AdmissionConfig } from './config.js';
+import { createWebhookCertificates } from './index.js';
+import { startReviewPool, type NamespaceChange, type NamespaceSource } from './pool.js';
+import { startAdmissionServer, type AdmissionServer } from './server.js';
+import { request, type ClientResponse } from './test-client.js';
+import { podOf, reviewOf } from './testing.js';
+import type { AdmissionReviewResponse } from './types.js';
+
+/** The default deadline (of the webhook's 3 s timeout). */
+const DEADLINE_MS = 2500;
+
+/** Policies of heavy comprehensions over a large Secret: much work, all of it within the cost limits. */
+function expensivePolicies(): string {
+  const heavy = (n: number): string =>
+    Array.from(
+      { length: n },
+      (_, i) => `    - expression: "object.data.all(a, object.data.all(b, a + b != b + a + '${i}'))"`,
+    ).join('\n');
+  const policy = (name: string): string =>
+    [
+      'apiVersion: admissionregistration.k8s.io/v1',
+      'kind: ValidatingAdmissionPolicy',
+      `metadata: { name: ${name} }`,
+      'spec:',
+      '  failurePolicy: Fail',
+      '  matchConstraints:',
+      "    resourceRules: [{ apiGroups: [''], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [secrets] }]",
+      '  validations:',
+      // Builds a copy of each value per step: stopped by the cost of what it builds.
+      '    - expression: "object.data.all(k, (object.data[k] + object.data[k]).size() > 0)"',
+      heavy(9),
+      '---',
+      'apiVersion: admissionregistration.k8s.io/v1',
+      'kind: ValidatingAdmissionPolicyBinding',
+      `metadata: { name: ${name} }`,
+      `spec: { policyName: ${name}, validationActions: [Deny] }`,
+    ].join('\n');
+  // Ten policies, each with its own cost budget: tens of seconds of work on a quiet machine.
+  return `${Array.from({ length: 10 }, (_, i) => policy(`secret-scan-${i}`)).join('\n---\n')}\n`;
+}
+
+/** A 2.4 MB Secret: 2,000 keys of 1.2 KB. */
+function bigSecret(): KubeObject {
+  const data: Record<string, string> = {};
+  for (let i = 0; i < 2000; i++) data[`key-${i}`] = Buffer.from('s'.repeat(900)).toString('base64');
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'big', namespace: 'shop' }, data };
+}
+
+class FixedNamespaces implements NamespaceSource {
+  private readonly objects = new Map<string, KubeObject>();
+  private readonly listeners = new Set<(c: NamespaceChange) => void>();
+  get(name: string): KubeObject | undefined {
+    return this.objects.get(name);
+  }
+  list(): KubeObject[] {
+    return [...this.objects.values()];
+  }
+  subscribe(listener: (c: NamespaceChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  set(name: string, labels: Record<string, string>): void {
+    const object: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
+    this.objects.set(name, object);
+    for (const l of this.listeners) l({ type: 'set', object });
+  }
+}
+
+function percentile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+let dir: string;
+let ca: string;
+let certFile: string;
+let keyFile: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'palisade-pool-'));
+  const certs = await createWebhookCertificates({
+    service: 'palisade',
+    namespace: 'palisade-system',
+    extraNames: ['127.0.0.1'],
+  });
+  ca = certs.ca.cert;
+  certFile = path.join(dir, 'tls.crt');
+  keyFile = path.join(dir, 'tls.key');
+  writeFileSync(certFile, certs.serving.cert);
+  writeFileSync(keyFile, certs.serving.key);
+  writeFileSync(path.join(dir, 'expensive.yaml'), expensivePolicies());
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function config(extra: Record<string, unknown>): AdmissionConfig {
+  const parsed = parseAdmissionConfig({
+    apiVersion: 'palisade.dev/v1',
+    kind: 'AdmissionConfiguration',
+    defaults: { enforce: 'pss:baseline' },
+    policies: ['expensive.yaml'],
+    ...extra,
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
+  return parsed.value;
+}
+
+async function serve(
+  file: AdmissionConfig,
+  threads: number,
+  namespaces?: NamespaceSource,
+): Promise<AdmissionServer & { started: () => number }> {
+  const compiled = compileAdmissionConfig(file);
+  if (!compiled.ok) throw new Error('compile');
+  const pool = await startReviewPool({
+    config: file,
+    cwd: dir,
+    threads,
+    deadlineMs: file.evaluation.deadlineMs,
+    ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
+    ...(namespaces ? { namespaces } : {}),
+  });
+  const server = await startAdmissionServer({
+    config: compiled.value,
+    pool,
+    overloadFailurePolicy: file.evaluation.failurePolicy ?? file.failurePolicy,
+    tls: { certFile, keyFile },
+    port: 0,
+    logger: pino({ level: 'silent' }),
+    processMetrics: false,
+  });
+  return Object.assign(server, { started: () => pool.started() });
+}
+
+function review(res: ClientResponse): AdmissionReviewResponse {
+  expect(res.status).toBe(200);
+  return res.json as AdmissionReviewResponse;
+}
+
+describe('evaluation in worker threads', () => {
+  it('an expensive review is cut at its deadline while 100 cheap ones and the probes go on', async () => {
+    const server = await serve(config({ evaluation: { threads: 2, deadlineMs: DEADLINE_MS } }), 2);
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 200 });
+    try {
+      const post = (body: string): Promise<ClientResponse> =>
+        request(`${server.url}/validate`, { ca, body, agent });
+      const cheapBody = (i: number): string =>
+        JSON.stringify(
+          reviewOf(podOf(`p${i}`, { namespace: 'shop', privileged: i % 2 === 0 }), { uid: `cheap-${i}` }),
+        );
+      // Warm the workers and open the 100 connections first: the burst measures reviews, not handshakes.
+      await Promise.all(Array.from({ length: 100 }, (_, i) => post(cheapBody(i))));
+      const startedBefore = server.started();
+
+      const t0 = performance.now();
+      let expensiveAt = 0;
+      const expensive = post(JSON.stringify(reviewOf(bigSecret(), { uid: 'expensive' }))).then((r) => {
+        expensiveAt = performance.now() - t0;
+        return r;
+      });
+      // Let the expensive body reach a worker first.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const cheapTimes: number[] = [];
+      const cheapDone: number[] = [];
+      const cheap = Array.from({ length: 100 }, async (_, i) => {
+        const t = performance.now();
+        const r = await post(cheapBody(i));
+        cheapTimes.push(performance.now() - t);
+        cheapDone.push(performance.now() - t0);
+        return [i, r] as const;
+      });
+      const probeTimes: number[] = [];
+      const probes = (async () => {
+        for (let i = 0; i < 10; i++) {
+          const t = performance.now();
+          const r = await request(`${server.url}/healthz`, { ca, method: 'GET', agent });
+          probeTimes.push(performance.now() - t);
+          expect(r.status).toBe(200);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      for (const [i, r] of await Promise.all(cheap)) {
+        const answer = review(r);
+        expect(answer.response.uid).toBe(`cheap-${i}`);
+        expect(answer.response.allowed).toBe(i % 2 !== 0);
+      }
+      await probes;
+      const slow = review(await expensive);
+      console.log(
+        `stall test: cheap p50 ${percentile(cheapTimes, 0.5).toFixed(1)} ms p99 ${percentile(cheapTimes, 0.99).toFixed(1)} ms; ` +
+          `/healthz max ${Math.max(...probeTimes).toFixed(1)} ms; expensive answered after ${expensiveAt.toFixed(0)} ms (deadline ${DEADLINE_MS} ms)`,
+      );
+      // Cut at the deadline and denied per failurePolicy Fail.
+      expect(slow.response).toMatchObject({
+        uid: 'expensive',
+        allowed: false,
+        status: { code: 504, reason: 'Timeout' },
+      });
+      expect(slow.response.status?.message).toContain('not decided within its deadline');
+      expect(expensiveAt).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
+      expect(expensiveAt).toBeLessThan(DEADLINE_MS + 5000);
+      // Every cheap review was answered before the expensive one: none waited behind it.
+      expect(Math.max(...cheapDone)).toBeLessThan(expensiveAt);
+      expect(percentile(cheapTimes, 0.99)).toBeLessThan(DEADLINE_MS);
+      expect(Math.max(...probeTimes)).toBeLessThan(DEADLINE_MS / 2);
+      // The worker that ran it was terminated and replaced.
+      await expect.poll(() => server.started(), { timeout: 10_000 }).toBeGreaterThan(startedBefore);
+      const after = review(await post(cheapBody(1)));
+      expect(after.response.allowed).toBe(true);
+      const metrics = await server.metrics.metrics();
+      expect(metrics).toMatch(
+        /palisade_admission_undecided_total\{endpoint="validate",reason="deadline"\} 1/,
+      );
+    } finally {
+      agent.destroy();
+      await server.close();
+    }
+  }, 90_000);
+
+  it('beyond the queue bound a review is answered at once per the failure policy', async () => {
+    const server = await serve(
+      config({ evaluation: { threads: 1, deadlineMs: 5000, maxQueue: 0, failurePolicy: 'Ignore' } }),
+      1,
+    );
+    try {
+      const expensive = request(`${server.url}/validate`, {
+        ca,
+        body: JSON.stringify(reviewOf(bigSecret(), { uid: 'expensive' })),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const t = performance.now();
+      const shed = review(
+        await request(`${server.url}/validate`, {
+          ca,
+          body: JSON.stringify(reviewOf(podOf('p', { privileged: true }), { uid: 'shed' })),
+        }),
+      );
+      const took = performance.now() - t;
+      console.log(`shed answer after ${took.toFixed(1)} ms`);
+      expect(shed.response).toMatchObject({ uid: 'shed', allowed: true });
+      expect(shed.response.warnings?.[0]).toMatch(/^palisade: admitted unchecked: palisade is overloaded/);
+      expect(shed.response.auditAnnotations?.['evaluation-errors-ignored']).toMatch(/^shed: /);
+      expect(took).toBeLessThan(2000);
+      await expensive;
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it('workers see namespace label changes and objects without TypeMeta', async () => {
+    const namespaces = new FixedNamespaces();
+    namespaces.set('team', { 'palisade.dev/enforce': 'none' });
+    const server = await serve(config({ defaults: { enforce: 'none' }, policies: [] }), 2, namespaces);
+    try {
+      const pod = podOf('root', { namespace: 'team', privileged: true });
+      const { apiVersion: _a, kind: _k, ...bare } = pod;
+      const body = reviewOf(pod, { namespace: 'team', uid: 'no-typemeta' }) as {
+        request: Record<string, unknown>;
+      };
+      body.request.object = bare;
+      const send = async (): Promise<AdmissionReviewResponse> =>
+        review(await request(`${server.url}/validate`, { ca, body: JSON.stringify(body) }));
+      expect((await send()).response.allowed).toBe(true);
+      namespaces.set('team', { 'palisade.dev/enforce': 'pss-restricted' });
+      // Every worker gets the change; both answer the same.
+      await expect.poll(async () => (await send()).response.allowed, { timeout: 5000 }).toBe(false);
+      for (let i = 0; i < 6; i++) {
+        const r = await send();
+        expect(r.response.allowed).toBe(false);
+        expect(r.response.status?.message).toContain('Pod team/root: pss/privileged');
+      }
+      namespaces.set('team', { 'palisade.dev/enforce': 'restrictd' });
+      const typo = await send();
+      expect(typo.response.allowed).toBe(true);
+      expect(typo.response.warnings?.[0]).toMatch(
+        /palisade: namespace team: palisade.dev\/enforce="restrictd" is not a known/,
+      );
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+});

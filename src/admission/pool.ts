@@ -1,0 +1,153 @@
+/**
+ * The pool of evaluation worker threads (piscina, see docs/decisions/admission-workers.md):
+ * one thread per CPU but one by default (the main thread keeps a CPU for TLS and HTTP), each
+ * with its own compiled configuration and policies. A review is a task carrying the raw body;
+ * it has a deadline (queue wait included), after which it is abandoned and, when it was
+ * running, its thread is terminated and replaced, so a review that runs away costs one thread
+ * for at most the deadline. Beyond `maxQueue` waiting reviews a new one is refused at once.
+ * The main thread keeps only I/O, probes and metrics.
+ */
+import { availableParallelism } from 'node:os';
+import { BroadcastChannel } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import { Piscina } from 'piscina';
+import type { KubeObject } from '../core/index.js';
+import type { AdmissionConfig } from './config.js';
+import type { PolicyPhase } from './ports.js';
+import {
+  parseNamespaceMessage,
+  type NamespaceMessage,
+  type WorkerInit,
+  type WorkerOutcome,
+  type WorkerTask,
+} from './pool-protocol.js';
+
+/** A change of one Namespace object. */
+export type NamespaceChange = { type: 'set'; object: KubeObject } | { type: 'delete'; name: string };
+
+/** Where live Namespace objects come from (the watch of the cluster; a fixed map in tests). */
+export interface NamespaceSource {
+  get(name: string): KubeObject | undefined;
+  list(): KubeObject[];
+  /** Calls `listener` on every change until the returned function is called. */
+  subscribe(listener: (change: NamespaceChange) => void): () => void;
+}
+
+/** Options of `startReviewPool`. */
+export interface ReviewPoolOptions {
+  config: AdmissionConfig;
+  cwd: string;
+  /** Threads (default: one per CPU but one, at least one). */
+  threads?: number;
+  deadlineMs: number;
+  /** Reviews waiting for a thread beyond this many are refused at once (default 128 per thread). */
+  maxQueue?: number;
+  namespaces?: NamespaceSource;
+}
+
+/** What became of one review sent to the pool. */
+export type PoolOutcome =
+  | WorkerOutcome
+  | { kind: 'deadline' }
+  | { kind: 'shed'; queued: number }
+  | { kind: 'failed'; message: string };
+
+/** A running pool. */
+export interface ReviewPool {
+  readonly threads: number;
+  readonly deadlineMs: number;
+  review(body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome>;
+  /** Reviews waiting for a thread now. */
+  queued(): number;
+  /** Threads started so far, replacements of terminated ones included. */
+  started(): number;
+  close(): Promise<void>;
+}
+
+const QUEUE_PER_THREAD = 128;
+
+/** The worker module next to this one: sources under a TypeScript loader, or the build. */
+function workerFile(): { filename: string; execArgv: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return { filename: new URL('./worker-dev.js', here).href, execArgv: [] };
+  return { filename: new URL('./worker.js', here).href, execArgv: [] };
+}
+
+/** Starts the pool; resolves once every thread has compiled its configuration. */
+export async function startReviewPool(options: ReviewPoolOptions): Promise<ReviewPool> {
+  // One CPU stays with the main thread (TLS, HTTP, probes): on 2 CPUs, two workers and the
+  // main thread contend, and the review costs twice the CPU (bench/admission.ts).
+  const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
+  // A short queue: at a few hundred µs per review, 128 per thread wait some 40 ms at
+  // most; beyond that an immediate answer serves the API server better than a late one.
+  const maxQueue = options.maxQueue ?? threads * QUEUE_PER_THREAD;
+  const channelName = `palisade-namespaces-${randomUUID()}`;
+  const channel = new BroadcastChannel(channelName);
+  const post = (m: NamespaceMessage): void => {
+    channel.postMessage(m);
+  };
+  const snapshot = (): KubeObject[] => options.namespaces?.list() ?? [];
+  channel.onmessage = (event: unknown) => {
+    if (parseNamespaceMessage((event as { data?: unknown }).data)?.type === 'hello')
+      post({ type: 'snapshot', namespaces: snapshot() });
+  };
+  const unsubscribe = options.namespaces?.subscribe((change) => {
+    post(change);
+  });
+
+  const { filename, execArgv } = workerFile();
+  const init: WorkerInit = { config: options.config, cwd: options.cwd, channel: channelName };
+  let startedThreads = 0;
+  const pool = new Piscina<WorkerTask, WorkerOutcome>({
+    filename,
+    execArgv,
+    workerData: init,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Infinity,
+    maxQueue,
+    // Idle workers must run their event loop to receive namespace changes.
+    atomics: 'async',
+  });
+  pool.on('workerCreate', () => {
+    startedThreads++;
+  });
+  // A worker that dies is replaced by the pool; its task is rejected and answered per policy.
+  pool.on('error', () => undefined);
+
+  const review = async (body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome> => {
+    if (pool.queueSize >= maxQueue && pool.idleThreads === 0) return { kind: 'shed', queued: pool.queueSize };
+    const signal = AbortSignal.timeout(options.deadlineMs);
+    // A Buffer is often a view on a larger pooled ArrayBuffer, which structured cloning would
+    // copy whole (8 KiB for a 1 KiB review): send an exact copy, moved rather than cloned.
+    const copy = new Uint8Array(body);
+    try {
+      return await pool.run({ body: copy, phase }, { signal, transferList: [copy.buffer] });
+    } catch (e) {
+      if (signal.aborted) return { kind: 'deadline' };
+      const message = e instanceof Error ? e.message : String(e);
+      if (message === 'Task queue is at limit') return { kind: 'shed', queued: pool.queueSize };
+      return { kind: 'failed', message };
+    }
+  };
+
+  // Wait until every thread has loaded: a configuration that fails there must fail the start.
+  await Promise.all(
+    Array.from({ length: threads }, () =>
+      pool.run({ body: new TextEncoder().encode('{}'), phase: 'validate' }),
+    ),
+  );
+
+  return {
+    threads,
+    deadlineMs: options.deadlineMs,
+    review,
+    queued: () => pool.queueSize,
+    started: () => startedThreads,
+    close: async () => {
+      unsubscribe?.();
+      channel.close();
+      await pool.destroy();
+    },
+  };
+}
