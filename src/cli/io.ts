@@ -1,3 +1,4 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -17,6 +18,14 @@ export interface CliIO {
   env: Readonly<Record<string, string | undefined>>;
   readStdin(): Promise<Buffer>;
   writeFile(file: string, content: string): Promise<void>;
+  /** Opens a file to write in pieces (large reports); without it, `writeFile` gets the whole text. */
+  openFile?(file: string): Promise<OutputFile>;
+}
+
+/** A file being written piece by piece. */
+export interface OutputFile {
+  write(text: string): void;
+  close(): Promise<void>;
 }
 
 /** The real process's IO. */
@@ -39,6 +48,21 @@ export function processIO(): CliIO {
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, content);
     },
+    openFile: async (file) => {
+      await mkdir(path.dirname(file), { recursive: true });
+      // Synchronous writes: the report is produced synchronously, and nothing queues up.
+      const fd = openSync(file, 'w');
+      return {
+        write: (text) => {
+          const bytes = Buffer.from(text, 'utf8');
+          for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+        },
+        close: () => {
+          closeSync(fd);
+          return Promise.resolve();
+        },
+      };
+    },
   };
 }
 
@@ -60,6 +84,16 @@ export function memoryIO(options: { cwd: string; stdin?: string; env?: Record<st
     writeFile: (file, content) => {
       files.set(file, content);
       return Promise.resolve();
+    },
+    openFile: (file) => {
+      const parts: string[] = [];
+      return Promise.resolve({
+        write: (text) => void parts.push(text),
+        close: () => {
+          files.set(file, parts.join(''));
+          return Promise.resolve();
+        },
+      });
     },
     out: () => out,
     err: () => err,

@@ -5,3 +5,4 @@ export * from './workloads.js';
 export * from './inventory.js';
 export * from './selector.js';
 export * from './control.js';
+export * from './memory.js';
