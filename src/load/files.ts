@@ -148,7 +148,7 @@ export function readManifestBytes(
     countLines(part, part.length);
     offset += whole;
     let text = Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('utf8');
-    if (first) {
+    if (first && text !== '') {
       first = false;
       if (text.startsWith('\ufeff')) text = text.slice(1);
     }

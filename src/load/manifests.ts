@@ -29,6 +29,9 @@ const HELM_SOURCE = /^#\s*Source:\s*(\S.*?)\s*$/m;
 /** Longest document the loader holds (characters): past it the rest of the file is an input error. */
 export const MAX_DOCUMENT_CHARS = 256 * 2 ** 20;
 
+/** A document longer than this is kept in parts while it is read (see `ManifestStream.push`). */
+const PART_CHARS = 4 * 2 ** 20;
+
 /** Tables of positions are compacted and a new one begun once one holds this many numbers. */
 const POSITIONS_PER_TABLE = 1 << 16;
 
@@ -55,6 +58,12 @@ export class ManifestStream {
   private positions = newPositionTable();
   /** Text not yet parsed: the current document from offset `docStart`, then what follows. */
   private buf = '';
+  /**
+   * The start of a long current document, already searched for markers: moved out of `buf` so
+   * that appending a piece does not copy the whole document again (`docStart` is then 0).
+   */
+  private parts: string[] = [];
+  private partsLength = 0;
   private docStart = 0;
   /** Line (0-based) and column (0-based) in the file of `buf[docStart]`. */
   private docLine = 0;
@@ -80,25 +89,38 @@ export class ManifestStream {
     if (this.docStart > 0) {
       const c = this.buf.charCodeAt(this.docStart - 1);
       this.startsLine = c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
-      this.buf = this.buf.slice(this.docStart);
-      this.scanAt = Math.max(0, this.scanAt - this.docStart);
-      this.from = Math.max(0, this.from - this.docStart);
+      this.shift(this.docStart);
       this.docStart = 0;
+    } else if (this.buf.length >= PART_CHARS && this.scanAt > 1) {
+      // A long document: set aside what was searched, keeping the character before `scanAt`.
+      const cut = this.scanAt - 1;
+      const c = this.buf.charCodeAt(cut - 1);
+      this.parts.push(this.buf.slice(0, cut));
+      this.partsLength += cut;
+      this.startsLine = c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+      this.shift(cut);
     }
-    if (this.buf.length + text.length > MAX_DOCUMENT_CHARS) {
+    if (this.partsLength + this.buf.length + text.length > MAX_DOCUMENT_CHARS) {
       this.failed = true;
-      const at = this.locate(0, 0);
       this.out.issues.push({
         file: this.file,
-        line: at.line,
-        column: at.column,
+        line: this.docLine + 1,
+        column: this.docColumn + 1,
         message: `document longer than ${MAX_DOCUMENT_CHARS / 2 ** 20} MiB; the rest of the file is not read (split it into documents of their own)`,
       });
       this.buf = '';
+      this.parts = [];
       return;
     }
     this.buf = this.buf === '' ? text : this.buf + text;
     this.scan(false);
+  }
+
+  /** Drops the first `n` characters of `buf`. */
+  private shift(n: number): void {
+    this.buf = this.buf.slice(n);
+    this.scanAt = Math.max(0, this.scanAt - n);
+    this.from = Math.max(0, this.from - n);
   }
 
   /** Parses what is left and returns everything found in the text. */
@@ -150,26 +172,31 @@ export class ManifestStream {
     }
   }
 
-  /** Line and column (1-based) in the file of an offset of `buf` at or after `docStart`. */
-  private locate(offset: number, lineDelta: number): { line: number; column: number } {
-    return positionIn(this.buf, this.docStart, offset, this.docLine, this.docColumn, lineDelta);
-  }
-
-  /** Handles the document `buf[docStart, end)`; the next one starts at `next`. */
+  /** Handles the document `buf[docStart, end)` (after `parts`); the next one starts at `next`. */
   private emit(end: number, next: number): void {
     const start = this.docStart;
-    const text = this.buf.slice(start, end);
+    let text: string;
+    // The document and the marker after it, to count the lines the next document starts after.
+    let through: string;
+    if (this.parts.length > 0) {
+      through = this.parts.join('') + this.buf.slice(0, next);
+      text = through.slice(0, this.partsLength + end);
+      this.parts = [];
+      this.partsLength = 0;
+    } else {
+      through = this.buf.slice(start, next);
+      text = this.buf.slice(start, end);
+    }
     const line = this.docLine;
     const column = this.docColumn;
-    // Move to the next document first: `handle` may keep nothing of `buf` but `text`.
     let nl = -1;
     let lines = 0;
-    for (let i = this.buf.indexOf('\n', start); i >= 0 && i < next; i = this.buf.indexOf('\n', i + 1)) {
+    for (let i = through.indexOf('\n'); i >= 0; i = through.indexOf('\n', i + 1)) {
       nl = i;
       lines++;
     }
     this.docLine += lines;
-    this.docColumn = nl < 0 ? this.docColumn + (next - start) : next - nl - 1;
+    this.docColumn = nl < 0 ? this.docColumn + through.length : through.length - nl - 1;
     this.docStart = next;
     this.handle(text, line, column, this.docIndex++);
   }
