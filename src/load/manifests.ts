@@ -236,7 +236,7 @@ export class ManifestStream {
     const { doc } = parsed;
     if (doc.value === null || doc.value === undefined) return;
     out.documents++;
-    const locator = new DocumentLocator(doc, text, line0, column0, lineDelta);
+    const locator = new DocumentLocator(doc, line0, column0, lineDelta);
     const problem = objectProblem(doc.value);
     if (problem !== undefined) {
       const at = locator.at(doc.offsetOf(NO_SEGMENTS));
@@ -324,14 +324,13 @@ class DocumentLocator {
 
   constructor(
     private readonly doc: ParsedDocument,
-    private readonly text: string,
     private readonly line0: number,
     private readonly column0: number,
     private readonly lineDelta: number,
   ) {}
 
   at(offset: number): { line: number; column: number } {
-    const p = (this.index ??= new LineIndex(this.text)).position(offset);
+    const p = (this.index ??= new LineIndex(this.doc.text)).position(offset);
     return {
       line: this.line0 + p.line + this.lineDelta,
       column: p.line === 1 ? this.column0 + p.column : p.column,

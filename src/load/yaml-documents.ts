@@ -58,6 +58,8 @@ export interface ParsedDocument {
   offsetOf(segments: readonly PathSegment[]): number;
   /** Text of the leading comment block, used to read Helm's `# Source:` lines. */
   leadingComments: string;
+  /** The text `offset` and `offsetOf` count in (the parser's own copy when it can be). */
+  readonly text: string;
 }
 
 /** A document that failed to parse, with its position in the file. */
@@ -153,6 +155,27 @@ const doneStart: number[] = [];
 const doneResult: unknown[] = [];
 let capturedRoot: unknown = undefined;
 let capturedRootStart = 0;
+/** js-yaml's own copy of the text (its scalars are slices of it, so it is kept anyway). */
+let capturedInput = '';
+
+/** Longest scalar `intern` shares. */
+const INTERN_MAX_LENGTH = 64;
+/** Most strings `intern` remembers; then it starts again (the table's memory stays bounded). */
+const INTERN_MAX_ENTRIES = 1 << 16;
+let internTable = new Map<string, string>();
+
+/**
+ * One string object for each short scalar value: manifests repeat the same values (`v1`,
+ * `IfNotPresent`, image names, labels) in every document, and each copy would otherwise be an
+ * object of its own, kept for as long as the scan keeps the document.
+ */
+function intern(s: string): string {
+  const known = internTable.get(s);
+  if (known !== undefined) return known;
+  if (internTable.size >= INTERN_MAX_ENTRIES) internTable = new Map();
+  internTable.set(s, s);
+  return s;
+}
 
 /**
  * js-yaml's parse listener. Nodes open and close properly nested; when a node closes, the
@@ -171,7 +194,9 @@ function captureListener(event: jsyaml.EventType, state: jsyaml.State): void {
   openTop--;
   const nodeStart = openStart[openTop] ?? 0;
   const base = openBase[openTop] ?? 0;
-  const result: unknown = state.result;
+  let result: unknown = state.result;
+  if (typeof result === 'string' && result.length <= INTERN_MAX_LENGTH)
+    result = state.result = intern(result);
   if (byOrder) {
     if (result !== null && typeof result === 'object') recordInOrder(result, base);
   } else if (result !== null && typeof result === 'object' && !table.index.has(result)) {
@@ -192,6 +217,7 @@ function captureListener(event: jsyaml.EventType, state: jsyaml.State): void {
   if (openTop === 0) {
     capturedRoot = result;
     capturedRootStart = nodeStart;
+    capturedInput = state.input;
   }
 }
 
@@ -295,6 +321,7 @@ export function parseDocument(
     options.byNode !== true && !source.includes('&') && !source.includes('<<') && !source.includes('!');
   let value: unknown;
   let root: unknown;
+  let input = '';
   let rootStart = 0;
   for (;;) {
     table = positions;
@@ -317,7 +344,9 @@ export function parseDocument(
       doneResult.fill(undefined, 0, doneHigh);
       doneHigh = 0;
       root = capturedRoot;
+      input = capturedInput;
       capturedRoot = undefined;
+      capturedInput = '';
       byOrder = false;
     }
     rootStart = value === root ? capturedRootStart : 0;
@@ -342,9 +371,13 @@ export function parseDocument(
       };
     }
   }
+  // A whole text that js-yaml copied without a change of offsets (it appends a line break and
+  // a NUL, and drops a leading byte-order mark): keep its copy rather than the caller's text,
+  // which may be a slice of a larger buffer that would otherwise stay alive with the document.
+  const own = start === 0 && end === text.length && input.startsWith(text) ? input : text;
   return {
     ok: true,
-    doc: new Document(value, text, start, end, rootStart, positions, tree ? rootRecord : undefined),
+    doc: new Document(value, own, start, end, rootStart, positions, tree ? rootRecord : undefined),
   };
 }
 
@@ -365,7 +398,7 @@ function forgetSince(positions: PositionTable, mark: number, recordMark: number)
 class Document implements ParsedDocument {
   constructor(
     readonly value: unknown,
-    private readonly text: string,
+    readonly text: string,
     readonly offset: number,
     private readonly end: number,
     private readonly rootStart: number,
