@@ -1,19 +1,24 @@
 /**
  * Child process of bench/scan-large.ts, so each side has its own peak RSS:
  * `scan FILE OUT` runs the real `palisade scan FILE -o json=OUT`; `parse FILE` parses the same
- * bytes with plain js-yaml, a chunk of whole documents at a time, keeping nothing. Prints one
- * JSON line: seconds, documents (parse) or exit code (scan), peak RSS in MiB.
+ * bytes with plain js-yaml, a chunk of whole documents at a time, keeping nothing; `idle`
+ * only loads the same modules (the fixed base of RSS). Prints one JSON line: seconds,
+ * documents (parse) or exit code (scan), peak RSS in MiB.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import jsyaml from 'js-yaml';
 import { main } from '../src/cli/main.js';
 
 const [mode, file, out] = process.argv.slice(2);
-if (file === undefined) throw new Error('usage: _scan-large-child scan FILE OUT | parse FILE');
+if (file === undefined && mode !== 'idle')
+  throw new Error('usage: _scan-large-child scan FILE OUT | parse FILE | idle');
 
 const start = performance.now();
 const result: Record<string, number> = {};
-if (mode === 'scan') {
+if (mode === 'idle' || file === undefined) {
+  // The scan command's modules, imported lazily by the CLI.
+  await import('../src/cli/commands/scan.js');
+} else if (mode === 'scan') {
   result['code'] = await main(['scan', file, '-o', `json=${out ?? ''}`, '--fail-on', 'none', '-q']);
 } else {
   // Whole documents only: everything up to the last `---` line of what has been read.

@@ -32,8 +32,11 @@ export const MAX_DOCUMENT_CHARS = 256 * 2 ** 20;
 /** A document longer than this is kept in parts while it is read (see `ManifestStream.push`). */
 const PART_CHARS = 4 * 2 ** 20;
 
-/** Tables of positions are compacted and a new one begun once one holds this many numbers. */
-const POSITIONS_PER_TABLE = 1 << 16;
+/**
+ * Tables of positions are compacted and a new one begun once one holds this many numbers, few
+ * enough for the offsets in it to fit in 2 bytes each (see `compactPositions`).
+ */
+const POSITIONS_PER_TABLE = 24_000;
 
 /**
  * Parses a YAML or JSON text holding Kubernetes objects (multi-document, `kind: List` and
@@ -314,6 +317,9 @@ function positionIn(
 
 const NO_SEGMENTS: readonly PathSegment[] = [];
 
+/** Documents longer than this get a line index when a position in them is asked for. */
+const INDEXED_DOCUMENT_CHARS = 16 * 1024;
+
 /**
  * Turns field paths of one document into line and column of the reported file. The document
  * starts at line `line0` and column `column0` (0-based) of the file; its line index is built
@@ -330,7 +336,12 @@ class DocumentLocator {
   ) {}
 
   at(offset: number): { line: number; column: number } {
-    const p = (this.index ??= new LineIndex(this.doc.text)).position(offset);
+    const text = this.doc.text;
+    // A short document is searched for its line breaks each time (each path is located once):
+    // an index would cost more memory than the document, for every document with a finding.
+    if (text.length <= INDEXED_DOCUMENT_CHARS)
+      return positionIn(text, 0, offset, this.line0, this.column0, this.lineDelta);
+    const p = (this.index ??= new LineIndex(text)).position(offset);
     return {
       line: this.line0 + p.line + this.lineDelta,
       column: p.line === 1 ? this.column0 + p.column : p.column,
@@ -358,6 +369,10 @@ function sourceOf(
  * per resource instead of three.
  */
 class LocatedSource implements ResourceSource {
+  // The first path located, then a map for the others: most resources with findings have
+  // findings on one field only, and a map costs more than the resource's other objects.
+  private firstPath: string | undefined;
+  private firstAt: Readonly<{ line: number; column: number }> | undefined;
   private seen: Map<string, Readonly<{ line: number; column: number }>> | undefined;
 
   constructor(
@@ -369,11 +384,14 @@ class LocatedSource implements ResourceSource {
 
   /** The cached object itself: callers copy what they keep (toFinding builds a location). */
   locate(fieldPath: string): { line: number; column: number } {
-    this.seen ??= new Map();
-    let at = this.seen.get(fieldPath);
+    if (fieldPath === this.firstPath && this.firstAt) return this.firstAt;
+    let at = this.seen?.get(fieldPath);
     if (at === undefined) {
       at = this.locator.locate(this.base, fieldPath);
-      this.seen.set(fieldPath, at);
+      if (this.firstPath === undefined) {
+        this.firstPath = fieldPath;
+        this.firstAt = at;
+      } else (this.seen ??= new Map()).set(fieldPath, at);
     }
     return at;
   }

@@ -29,11 +29,11 @@ import { parseFieldPath, type PathSegment } from '../core/index.js';
 export interface PositionTable {
   index: Map<object, number>;
   /** A growing array while documents are parsed into the table; compacted once they all are. */
-  starts: number[] | Int32Array;
+  starts: Offsets;
   /** Offsets in `starts` of the records of tree documents, in closing order. */
-  records: number[] | Int32Array;
+  records: Offsets;
   /** For each entry of `records`, the index in `records` of the first record of its subtree. */
-  firsts: number[] | Int32Array;
+  firsts: Offsets;
   keys: Map<number, string[]> | undefined;
 }
 
@@ -42,11 +42,26 @@ export function newPositionTable(): PositionTable {
   return { index: new Map(), starts: [], records: [], firsts: [], keys: undefined };
 }
 
-/** Stores a shared table's offsets in 4 bytes each once no more documents are parsed into it. */
+/** Offsets of a position table: a growing array, then 2 or 4 bytes each once compacted. */
+export type Offsets = number[] | Int32Array | Int16Array;
+
+/** Stores a shared table's offsets in 2 or 4 bytes each once no more documents are parsed into it. */
 export function compactPositions(positions: PositionTable): void {
-  if (Array.isArray(positions.starts)) positions.starts = Int32Array.from(positions.starts);
-  if (Array.isArray(positions.records)) positions.records = Int32Array.from(positions.records);
-  if (Array.isArray(positions.firsts)) positions.firsts = Int32Array.from(positions.firsts);
+  positions.starts = compact(positions.starts);
+  positions.records = compact(positions.records);
+  positions.firsts = compact(positions.firsts);
+}
+
+/** The offsets in 2 bytes each when they all fit (most tables of manifests), else in 4. */
+function compact(offsets: Offsets): Offsets {
+  if (!Array.isArray(offsets)) return offsets;
+  let min = 0;
+  let max = 0;
+  for (const n of offsets) {
+    if (n < min) min = n;
+    else if (n > max) max = n;
+  }
+  return min >= -0x8000 && max <= 0x7fff ? Int16Array.from(offsets) : Int32Array.from(offsets);
 }
 
 /** A parsed YAML document with a way to locate its field paths. */
@@ -394,6 +409,18 @@ function forgetSince(positions: PositionTable, mark: number, recordMark: number)
   (positions.firsts as number[]).length = recordMark;
 }
 
+/**
+ * The nodes the last tree lookup passed through, so that the next lookup of the same document
+ * (controls report many fields of one container) resumes after the segments the paths share.
+ */
+const TRAIL: {
+  doc: object | undefined;
+  segs: PathSegment[];
+  nodes: unknown[];
+  at: number[];
+  records: number[];
+} = { doc: undefined, segs: [], nodes: [], at: [], records: [] };
+
 /** A parsed document; positions are looked up only when a finding asks for one. */
 class Document implements ParsedDocument {
   constructor(
@@ -444,16 +471,16 @@ class Document implements ParsedDocument {
     return at;
   }
 
-  /**
-   * The nodes the last tree lookup passed through, so that the next lookup (controls report
-   * many fields of one container) resumes after the segments the two paths share.
-   */
-  private trail: { segs: PathSegment[]; nodes: unknown[]; at: number[]; records: number[] } | undefined;
-
   /** `startByNode` for a tree document: each child's record is found from its parent's. */
   private startInTree(segments: readonly PathSegment[]): number {
     const { starts, records, firsts, keys } = this.positions;
-    const trail = (this.trail ??= { segs: [], nodes: [], at: [], records: [] });
+    // One trail for all documents, kept by the one that used it last: lookups of one
+    // resource come together, and a trail per document would cost memory for each.
+    const trail = TRAIL;
+    if (trail.doc !== this) {
+      trail.doc = this;
+      trail.segs.length = trail.nodes.length = trail.at.length = trail.records.length = 0;
+    }
     let p = 0;
     const shared = Math.min(segments.length, trail.segs.length);
     while (p < shared && trail.segs[p] === segments[p]) p++;
