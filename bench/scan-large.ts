@@ -81,6 +81,7 @@ interface ChildResult {
   peakRssMiB: number;
   code?: number;
   documents?: number;
+  stderr: string;
 }
 
 function child(args: string[], flags: string[] = []): ChildResult {
@@ -91,7 +92,7 @@ function child(args: string[], flags: string[] = []): ChildResult {
   });
   if (r.status !== 0) throw new Error(`child ${args[0] ?? ''} exited ${r.status ?? r.signal}: ${r.stderr}`);
   const line = r.stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as ChildResult;
+  return { ...(JSON.parse(line) as Omit<ChildResult, 'stderr'>), stderr: r.stderr };
 }
 
 /** The `summary` at the top of a JSON report, without reading the whole file. */
@@ -133,7 +134,7 @@ export function run(): Promise<string> {
     );
     if (parse.documents !== pods) throw new Error(`the parse saw ${parse.documents} documents, not ${pods}`);
     const scan = child(['scan', input, output], heapFlags);
-    if (scan.code !== 0) throw new Error(`the scan exited ${scan.code}`);
+    if (scan.code !== 0) throw new Error(`the scan exited ${scan.code}: ${scan.stderr}`);
     const summary = summaryOf(output);
     const reportMiB = statSync(output).size / MIB;
     console.log(
