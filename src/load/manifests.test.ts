@@ -319,6 +319,10 @@ describe('ManifestStream (text in pieces)', () => {
     ['no final newline', `${pod('a')}---\n${pod('b').trimEnd()}`],
     ['a marker at the very end', `${pod('a')}---`],
     [
+      'dashes and dots inside lines',
+      `${pod('a')}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: 'x---y'}\ndata: {k: "a...b---c", j: ----}\n...\n---\n${pod('b')}`,
+    ],
+    [
       'non-ASCII text',
       `${pod('ä')}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: "\u{1F600}"}\ndata: {k: "é"}\n`,
     ],

@@ -140,9 +140,13 @@ export class ManifestStream {
   /** Finds the `---` and `...` markers at the start of a line, as `splitDocuments` does. */
   private scan(final: boolean): void {
     const buf = this.buf;
+    // The next of each kind, searched again only once passed: searching both each time would
+    // cost a pass over the rest of the text per marker when one kind is absent.
+    let dashes = buf.indexOf('---', this.scanAt);
+    let dots = buf.indexOf('...', this.scanAt);
     for (;;) {
-      const dashes = buf.indexOf('---', this.scanAt);
-      const dots = buf.indexOf('...', this.scanAt);
+      if (dashes >= 0 && dashes < this.scanAt) dashes = buf.indexOf('---', this.scanAt);
+      if (dots >= 0 && dots < this.scanAt) dots = buf.indexOf('...', this.scanAt);
       if (dashes < 0 && dots < 0) {
         // A marker may begin in the last two characters and end in the next piece.
         this.scanAt = Math.max(this.scanAt, buf.length - 2);
