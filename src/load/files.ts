@@ -88,7 +88,8 @@ export async function loadFiles(
     } else {
       const parsed = read.parsed;
       for (const r of parsed.resources) result.inventory.add(r);
-      result.inputErrors.push(...parsed.issues);
+      // One at a time: a spread of a few hundred thousand issues would overflow the stack.
+      for (const issue of parsed.issues) result.inputErrors.push(issue);
       result.documents += parsed.documents;
     }
     result.files++;
