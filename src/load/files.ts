@@ -73,7 +73,7 @@ export async function loadFiles(
         const bytes = await options.readStdin();
         read = readManifestBytes(display, (emit) => {
           for (let at = 0; at < bytes.length; at += CHUNK_BYTES)
-            emit(bytes.subarray(at, Math.min(bytes.length, at + CHUNK_BYTES)));
+            if (!emit(bytes.subarray(at, Math.min(bytes.length, at + CHUNK_BYTES)))) return;
         });
       } else {
         read = readManifestFile(f, display);
@@ -109,11 +109,12 @@ function readManifestFile(file: string, display: string): ReadResult {
   const fd = openSync(file, 'r');
   try {
     const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    // From the start each time: a file that is not UTF-8 is read again to locate the bad byte.
     return readManifestBytes(display, (emit) => {
-      for (;;) {
-        const n = readSync(fd, chunk, 0, CHUNK_BYTES, null);
-        if (n === 0) return;
-        emit(chunk.subarray(0, n));
+      for (let at = 0; ;) {
+        const n = readSync(fd, chunk, 0, CHUNK_BYTES, at);
+        if (n === 0 || !emit(chunk.subarray(0, n))) return;
+        at += n;
       }
     });
   } finally {
@@ -124,17 +125,17 @@ function readManifestFile(file: string, display: string): ReadResult {
 /**
  * Decodes strict UTF-8 chunk by chunk (a character split between chunks is carried over) and
  * parses the text as it comes. A file that is not UTF-8 yields one located issue and no
- * objects, wherever the bad byte is. The heap is checked after each chunk.
+ * objects, wherever the bad byte is (the bytes are then produced again, up to it, to count the
+ * lines before it). The heap is checked after each chunk. `produce` passes the bytes to
+ * `emit` in order, from the first, and stops early when `emit` returns false.
  */
 export function readManifestBytes(
   display: string,
-  produce: (emit: (bytes: Uint8Array) => void) => void,
+  produce: (emit: (bytes: Uint8Array) => boolean) => void,
 ): ReadResult {
   const stream = new ManifestStream(display);
   let carry: Buffer | undefined;
   let offset = 0;
-  let line = 1;
-  let lineStart = 0;
   let bad: { offset: number; byte: number } | undefined;
   let first = true;
   const decode = (bytes: Uint8Array, final: boolean): void => {
@@ -142,11 +143,9 @@ export function readManifestBytes(
     const part = bytes.subarray(0, whole);
     if (!isUtf8(part)) {
       const at = firstInvalidUtf8(part);
-      countLines(part, at);
       bad = { offset: offset + at, byte: part[at] ?? 0 };
       return;
     }
-    countLines(part, part.length);
     offset += whole;
     let text = Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('utf8');
     if (first && text !== '') {
@@ -156,20 +155,27 @@ export function readManifestBytes(
     stream.push(text);
     carry = whole < bytes.length ? Buffer.from(bytes.subarray(whole)) : undefined;
   };
-  const countLines = (bytes: Uint8Array, end: number): void => {
-    const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = b.indexOf(10); i >= 0 && i < end; i = b.indexOf(10, i + 1)) {
-      line++;
-      lineStart = offset + i + 1;
-    }
-  };
   produce((bytes) => {
-    if (bad) return;
     decode(carry ? Buffer.concat([carry, bytes]) : bytes, false);
     checkHeap(`reading ${display}`);
+    return bad === undefined;
   });
   if (!bad && carry) decode(carry, true);
   if (bad) {
+    // Line and column (in bytes) of the bad byte, from the bytes before it.
+    const end = bad.offset;
+    let line = 1;
+    let lineStart = 0;
+    let at = 0;
+    produce((bytes) => {
+      const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let i = b.indexOf(10); i >= 0 && at + i < end; i = b.indexOf(10, i + 1)) {
+        line++;
+        lineStart = at + i + 1;
+      }
+      at += b.length;
+      return at < end;
+    });
     return {
       ok: false,
       issue: {
