@@ -321,8 +321,9 @@ function positionIn(
 
 const NO_SEGMENTS: readonly PathSegment[] = [];
 
-/** Documents longer than this get a line index when a position in them is asked for. */
-const INDEXED_DOCUMENT_CHARS = 16 * 1024;
+/** The document whose line index `lastIndex` is (see `DocumentLocator.at`). */
+let lastIndexed: ParsedDocument | undefined;
+let lastIndex: LineIndex | undefined;
 
 /**
  * Turns field paths of one document into line and column of the reported file. The document
@@ -330,8 +331,6 @@ const INDEXED_DOCUMENT_CHARS = 16 * 1024;
  * on first use (only documents with findings or errors need one).
  */
 class DocumentLocator {
-  private index: LineIndex | undefined;
-
   constructor(
     private readonly doc: ParsedDocument,
     private readonly line0: number,
@@ -340,12 +339,13 @@ class DocumentLocator {
   ) {}
 
   at(offset: number): { line: number; column: number } {
-    const text = this.doc.text;
-    // A short document is searched for its line breaks each time (each path is located once):
-    // an index would cost more memory than the document, for every document with a finding.
-    if (text.length <= INDEXED_DOCUMENT_CHARS)
-      return positionIn(text, 0, offset, this.line0, this.column0, this.lineDelta);
-    const p = (this.index ??= new LineIndex(text)).position(offset);
+    // The line index of the document located last is kept for the next lookups (those of one
+    // resource come together); one per document would cost more memory than the document.
+    if (lastIndexed !== this.doc) {
+      lastIndexed = this.doc;
+      lastIndex = new LineIndex(this.doc.text);
+    }
+    const p = (lastIndex ?? new LineIndex(this.doc.text)).position(offset);
     return {
       line: this.line0 + p.line + this.lineDelta,
       column: p.line === 1 ? this.column0 + p.column : p.column,
