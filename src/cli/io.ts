@@ -1,3 +1,4 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, neutraliseControls } from '../core/index.js';
@@ -18,6 +19,14 @@ export interface CliIO {
   env: Readonly<Record<string, string | undefined>>;
   readStdin(): Promise<Buffer>;
   writeFile(file: string, content: string): Promise<void>;
+  /** Opens a file to write in pieces (large reports); without it, `writeFile` gets the whole text. */
+  openFile?(file: string): Promise<OutputFile>;
+}
+
+/** A file being written piece by piece. */
+export interface OutputFile {
+  write(text: string): void;
+  close(): Promise<void>;
 }
 
 /** What a system error code means, in the words of the message that names the path. */
@@ -107,6 +116,30 @@ export function processIO(): ProcessIO {
         throw new InputError(`cannot write ${file}: ${systemErrorText(e)}`);
       }
     },
+    openFile: async (file) => {
+      let fd: number;
+      try {
+        await mkdir(path.dirname(file), { recursive: true });
+        // Synchronous writes: the report is produced synchronously, and nothing queues up.
+        fd = openSync(file, 'w');
+      } catch (e) {
+        throw new InputError(`cannot write ${file}: ${systemErrorText(e)}`);
+      }
+      return {
+        write: (text) => {
+          const bytes = Buffer.from(text, 'utf8');
+          try {
+            for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+          } catch (e) {
+            throw new InputError(`cannot write ${file}: ${systemErrorText(e)}`);
+          }
+        },
+        close: () => {
+          closeSync(fd);
+          return Promise.resolve();
+        },
+      };
+    },
   };
 }
 
@@ -128,6 +161,16 @@ export function memoryIO(options: { cwd: string; stdin?: string; env?: Record<st
     writeFile: (file, content) => {
       files.set(file, content);
       return Promise.resolve();
+    },
+    openFile: (file) => {
+      const parts: string[] = [];
+      return Promise.resolve({
+        write: (text) => void parts.push(text),
+        close: () => {
+          files.set(file, parts.join(''));
+          return Promise.resolve();
+        },
+      });
     },
     out: () => out,
     err: () => err,

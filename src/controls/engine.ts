@@ -19,6 +19,11 @@ import {
 export interface EvaluateOptions {
   /** Per-control settings, keyed by control id (e.g. allowed registries). */
   settings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
+   * Called after every few thousand findings, outside any check's error handling: the CLI
+   * checks the heap there, so that an input with too many findings stops cleanly (it throws).
+   */
+  checkpoint?: () => void;
 }
 
 /** A control whose check threw: reported, never a silent pass. */
@@ -33,6 +38,9 @@ export interface EvaluationResult {
   findings: Finding[];
   errors: EvaluationError[];
 }
+
+/** Findings between two calls of `EvaluateOptions.checkpoint`. */
+const CHECKPOINT_FINDINGS = 4096;
 
 function isInventoryControl(c: CatalogEntry): c is InventoryControl {
   return 'checkInventory' in c;
@@ -76,7 +84,12 @@ export function evaluateControls(
     return toFinding(control, r, v, ref);
   };
 
+  let nextCheckpoint = CHECKPOINT_FINDINGS;
   const run = (control: Control, resource: Resource, ctx: CheckContext): void => {
+    if (result.findings.length >= nextCheckpoint) {
+      nextCheckpoint = result.findings.length + CHECKPOINT_FINDINGS;
+      options.checkpoint?.();
+    }
     try {
       const violations = control.check(ctx);
       for (let i = 0; i < violations.length; i++) {

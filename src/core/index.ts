@@ -6,3 +6,4 @@ export * from './inventory.js';
 export * from './selector.js';
 export * from './control.js';
 export * from './text.js';
+export * from './memory.js';

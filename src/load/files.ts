@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer';
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Inventory, type InputIssue } from '../core/index.js';
-import { parseManifests } from './manifests.js';
+import { checkHeap, Inventory, MemoryLimitError, type InputIssue } from '../core/index.js';
+import { ManifestStream, type ParsedManifests } from './manifests.js';
 import { checkResources } from './shape-check.js';
 
 /** Options for reading manifests from the file system and stdin. */
@@ -69,33 +69,143 @@ export async function loadFiles(
   let done = 0;
   for (const f of files) {
     const display = f === '-' ? '<stdin>' : displayPath(options.cwd, f);
-    let bytes: Buffer;
+    let read: ReadResult;
     try {
       if (f === '-') {
         if (!options.readStdin) throw new Error('standard input is not available');
-        bytes = await options.readStdin();
+        const bytes = await options.readStdin();
+        read = readManifestBytes(display, (emit) => {
+          for (let at = 0; at < bytes.length; at += CHUNK_BYTES)
+            if (!emit(bytes.subarray(at, Math.min(bytes.length, at + CHUNK_BYTES)))) return;
+        });
       } else {
-        // Synchronous reads: one file at a time is faster than a promise per file here.
-        bytes = readFileSync(f);
+        read = readManifestFile(f, display);
       }
     } catch (e) {
+      if (e instanceof MemoryLimitError) throw e;
       result.inputErrors.push({ file: display, message: `cannot read: ${errorMessage(e)}` });
       continue;
     }
-    const text = decodeUtf8(bytes);
-    if (!text.ok) {
-      result.inputErrors.push({ file: display, line: text.line, column: text.column, message: text.message });
+    if (!read.ok) {
+      result.inputErrors.push(read.issue);
     } else {
-      const parsed = parseManifests(text.value, display);
+      const parsed = read.parsed;
       const checked = checkResources(parsed.resources, display);
       for (const r of checked.resources) result.inventory.add(r);
-      result.inputErrors.push(...parsed.issues, ...checked.issues);
+      // One at a time: a spread of a few hundred thousand issues would overflow the stack.
+      for (const issue of parsed.issues) result.inputErrors.push(issue);
+      for (const issue of checked.issues) result.inputErrors.push(issue);
       result.documents += parsed.documents;
     }
     result.files++;
     options.onProgress?.(++done, files.length, display);
   }
   return result;
+}
+
+/** Bytes read at a time: a file is never held whole, only the document being parsed. */
+const CHUNK_BYTES = 1 << 20;
+
+type ReadResult = { ok: true; parsed: ParsedManifests } | { ok: false; issue: InputIssue };
+
+/** Reads a file in chunks into `readManifestBytes`. */
+function readManifestFile(file: string, display: string): ReadResult {
+  // Synchronous reads: one file at a time is faster than a promise per chunk here.
+  const fd = openSync(file, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    // From the start each time: a file that is not UTF-8 is read again to locate the bad byte.
+    return readManifestBytes(display, (emit) => {
+      for (let at = 0; ;) {
+        const n = readSync(fd, chunk, 0, CHUNK_BYTES, at);
+        if (n === 0 || !emit(chunk.subarray(0, n))) return;
+        at += n;
+      }
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Decodes strict UTF-8 chunk by chunk (a character split between chunks is carried over) and
+ * parses the text as it comes. A file that is not UTF-8 yields one located issue and no
+ * objects, wherever the bad byte is (the bytes are then produced again, up to it, to count the
+ * lines before it). The heap is checked after each chunk. `produce` passes the bytes to
+ * `emit` in order, from the first, and stops early when `emit` returns false.
+ */
+export function readManifestBytes(
+  display: string,
+  produce: (emit: (bytes: Uint8Array) => boolean) => void,
+): ReadResult {
+  const stream = new ManifestStream(display);
+  let carry: Buffer | undefined;
+  let offset = 0;
+  let bad: { offset: number; byte: number } | undefined;
+  let first = true;
+  const decode = (bytes: Uint8Array, final: boolean): void => {
+    const whole = final ? bytes.length : completeUtf8Length(bytes);
+    const part = bytes.subarray(0, whole);
+    if (!isUtf8(part)) {
+      const at = firstInvalidUtf8(part);
+      bad = { offset: offset + at, byte: part[at] ?? 0 };
+      return;
+    }
+    offset += whole;
+    let text = Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('utf8');
+    if (first && text !== '') {
+      first = false;
+      if (text.startsWith('\ufeff')) text = text.slice(1);
+    }
+    stream.push(text);
+    carry = whole < bytes.length ? Buffer.from(bytes.subarray(whole)) : undefined;
+  };
+  produce((bytes) => {
+    decode(carry ? Buffer.concat([carry, bytes]) : bytes, false);
+    checkHeap(`reading ${display}`);
+    return bad === undefined;
+  });
+  if (!bad && carry) decode(carry, true);
+  if (bad) {
+    // Line and column (in bytes) of the bad byte, from the bytes before it.
+    const end = bad.offset;
+    let line = 1;
+    let lineStart = 0;
+    let at = 0;
+    produce((bytes) => {
+      const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let i = b.indexOf(10); i >= 0 && at + i < end; i = b.indexOf(10, i + 1)) {
+        line++;
+        lineStart = at + i + 1;
+      }
+      at += b.length;
+      return at < end;
+    });
+    return {
+      ok: false,
+      issue: {
+        file: display,
+        line,
+        column: bad.offset - lineStart + 1,
+        message: `not valid UTF-8 (byte 0x${bad.byte.toString(16).padStart(2, '0')} at offset ${bad.offset}); manifests must be UTF-8`,
+      },
+    };
+  }
+  return { ok: true, parsed: stream.end() };
+}
+
+/** Length of the part of `b` that does not end inside a UTF-8 sequence. */
+function completeUtf8Length(b: Uint8Array): number {
+  let i = b.length - 1;
+  let continuation = 0;
+  while (i >= 0 && continuation < 3 && ((b[i] ?? 0) & 0xc0) === 0x80) {
+    i--;
+    continuation++;
+  }
+  if (i < 0) return b.length;
+  const c = b[i] ?? 0;
+  const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+  return need > b.length - i ? i : b.length;
 }
 
 /**
@@ -132,9 +242,8 @@ async function listManifests(
     } else if (
       (e.isFile() || e.isSymbolicLink()) &&
       MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase())
-    ) {
+    )
       out.push(full);
-    }
   }
   return out;
 }

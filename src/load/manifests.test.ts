@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifests } from './manifests.js';
-import { decodeUtf8 } from './files.js';
+import { MAX_DOCUMENT_CHARS, ManifestStream, parseManifests } from './manifests.js';
+import { decodeUtf8, readManifestBytes } from './files.js';
+import { isBlankRange, splitDocuments } from './yaml-documents.js';
 
 const deployment = `# a comment
 apiVersion: apps/v1
@@ -295,4 +296,137 @@ describe('banner comments (linear time)', () => {
     const text = `${banner(10_000, 0)}${'#'.repeat(10_000)} trailing\n\u00a0\t\n`;
     expect(parseManifests(text, 'blank.yaml')).toMatchObject({ resources: [], issues: [], documents: 0 });
   }, 1000);
+});
+
+/** Everything a scan reads of a parse: references, sources, every path's location, issues. */
+function summary(parsed: ReturnType<typeof parseManifests>): unknown {
+  const paths = ['', 'metadata', 'metadata.name', 'spec', 'spec.containers[0].image', 'data.k', 'items[0]'];
+  return {
+    documents: parsed.documents,
+    issues: parsed.issues,
+    resources: parsed.resources.map((r) => ({
+      ref: r.ref,
+      file: r.source?.file,
+      doc: r.source?.docIndex,
+      at: paths.map((p) => r.source?.locate(p)),
+    })),
+  };
+}
+
+/** Feeds `text` to a ManifestStream in pieces of `size` characters. */
+function inPieces(text: string, size: number): ReturnType<typeof parseManifests> {
+  const stream = new ManifestStream('f.yaml');
+  for (let i = 0; i < text.length; i += size) stream.push(text.slice(i, i + size));
+  return stream.end();
+}
+
+describe('ManifestStream (text in pieces)', () => {
+  const pod = (name: string): string =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\nspec:\n  containers:\n    - image: x\n`;
+  const texts: [string, string][] = [
+    ['plain stream', `${pod('a')}---\n${pod('b')}---\n${pod('c')}`],
+    [
+      'CRLF and a marker with content',
+      `--- # first\r\n${pod('a').replaceAll('\n', '\r\n')}--- {apiVersion: v1, kind: ConfigMap, metadata: {name: m}, data: {k: v}}\r\n`,
+    ],
+    ['end markers and blank documents', `---\n---\n# only a comment\n...\n${pod('a')}...\n---\n${pod('b')}`],
+    ['markers that are not markers', `${pod('a')}  ---\n----\n---x: 1\n`],
+    ['a broken document between good ones', `${pod('a')}---\nkind: [\n---\n${pod('b')}`],
+    [
+      'Helm sources',
+      `---\n# Source: c/templates/a.yaml\n${pod('a')}---\n# Source: c/templates/a.yaml\n${pod('b')}---\n# Source: c/templates/b.yaml\n${pod('c')}`,
+    ],
+    [
+      'a List',
+      `apiVersion: v1\nkind: List\nitems:\n  - ${pod('a').replaceAll('\n', '\n    ').trimEnd()}\n  - {kind: Pod}\n`,
+    ],
+    ['no final newline', `${pod('a')}---\n${pod('b').trimEnd()}`],
+    ['a marker at the very end', `${pod('a')}---`],
+    [
+      'dashes and dots inside lines',
+      `${pod('a')}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: 'x---y'}\ndata: {k: "a...b---c", j: ----}\n...\n---\n${pod('b')}`,
+    ],
+    [
+      'non-ASCII text',
+      `${pod('ä')}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: "\u{1F600}"}\ndata: {k: "é"}\n`,
+    ],
+  ];
+  it.each(texts)('%s: the same objects, locations and issues whatever the pieces', (_name, text) => {
+    const whole = summary(parseManifests(text, 'f.yaml'));
+    for (const size of [1, 2, 3, 4, 5, 7, 16, 61]) expect(summary(inPieces(text, size))).toEqual(whole);
+  });
+
+  it('finds the same documents around one longer than a part (set aside while read)', () => {
+    const long = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata:\n${'  k: x\n'.repeat(1_000_000)}`;
+    const text = `${pod('a')}---\n${long}---\n${pod('b')}`;
+    const whole = summary(parseManifests(text, 'f.yaml'));
+    for (const size of [1 << 20, 999_999]) expect(summary(inPieces(text, size))).toEqual(whole);
+  });
+
+  it('numbers documents as splitDocuments splits them', () => {
+    const text = texts[2]?.[1] ?? '';
+    const docs = parseManifests(text, 'f.yaml').resources.map((r) => r.source?.docIndex);
+    const chunks = splitDocuments(text);
+    const withContent = chunks.flatMap((c, i) => (isBlankRange(text, c.start, c.end) ? [] : [i]));
+    expect(docs).toEqual(withContent);
+  });
+
+  it('stops reading a file at a document too long to hold, with its line', () => {
+    const stream = new ManifestStream('big.yaml');
+    stream.push(`${pod('a')}---\nkey: |\n`);
+    const line = 'x'.repeat(1 << 20);
+    for (let i = 0; i * line.length <= MAX_DOCUMENT_CHARS; i++) stream.push(`  ${line}\n`);
+    const parsed = stream.end();
+    expect(parsed.resources.map((r) => r.ref.name)).toEqual(['a']);
+    expect(parsed.issues).toEqual([
+      expect.objectContaining({
+        file: 'big.yaml',
+        // Where the document starts: just after its `---`.
+        line: 7,
+        column: 4,
+        message: expect.stringContaining('document longer than 256 MiB') as unknown,
+      }),
+    ]);
+  });
+});
+
+describe('readManifestBytes (bytes in chunks)', () => {
+  const read = (bytes: Buffer, size: number) =>
+    readManifestBytes('f.yaml', (emit) => {
+      for (let i = 0; i < bytes.length; i += size) if (!emit(bytes.subarray(i, i + size))) return;
+    });
+
+  it('decodes characters split between chunks and drops a byte-order mark', () => {
+    const bytes = Buffer.from('\ufeffapiVersion: v1\nkind: ConfigMap\nmetadata: {name: "\u{1F600}é"}\n');
+    for (const size of [1, 2, 3, 5, 64]) {
+      const r = read(bytes, size);
+      if (!r.ok) throw new Error(r.issue.message);
+      expect(r.parsed.resources.map((x) => x.ref.name)).toEqual(['\u{1F600}é']);
+      expect(r.parsed.resources[0]?.source?.locate('metadata.name')).toEqual({ line: 3, column: 12 });
+    }
+  });
+
+  it('locates an invalid byte as decodeUtf8 does, in any chunk, and keeps no object of the file', () => {
+    const bytes = Buffer.concat([
+      Buffer.from(
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: ',
+      ),
+      Buffer.from([0xe2, 0x28]),
+      Buffer.from('}\n'),
+    ]);
+    const expected = decodeUtf8(bytes);
+    if (expected.ok) throw new Error('expected invalid UTF-8');
+    for (const size of [1, 3, 7, 1000]) {
+      const r = read(bytes, size);
+      expect(r).toEqual({
+        ok: false,
+        issue: { file: 'f.yaml', line: expected.line, column: expected.column, message: expected.message },
+      });
+    }
+  });
+
+  it('reports a character cut off at the end of the file', () => {
+    const r = read(Buffer.concat([Buffer.from('kind: x\n'), Buffer.from([0xf0, 0x9f])]), 4);
+    expect(r).toMatchObject({ ok: false, issue: { line: 2, column: 1 } });
+  });
 });

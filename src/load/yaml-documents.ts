@@ -29,11 +29,11 @@ import { isRegexSpace, parseFieldPath, type PathSegment } from '../core/index.js
 export interface PositionTable {
   index: Map<object, number>;
   /** A growing array while documents are parsed into the table; compacted once they all are. */
-  starts: number[] | Int32Array;
+  starts: Offsets;
   /** Offsets in `starts` of the records of tree documents, in closing order. */
-  records: number[] | Int32Array;
+  records: Offsets;
   /** For each entry of `records`, the index in `records` of the first record of its subtree. */
-  firsts: number[] | Int32Array;
+  firsts: Offsets;
   keys: Map<number, string[]> | undefined;
 }
 
@@ -42,11 +42,26 @@ export function newPositionTable(): PositionTable {
   return { index: new Map(), starts: [], records: [], firsts: [], keys: undefined };
 }
 
-/** Stores a shared table's offsets in 4 bytes each once no more documents are parsed into it. */
+/** Offsets of a position table: a growing array, then 2 or 4 bytes each once compacted. */
+export type Offsets = number[] | Int32Array | Int16Array;
+
+/** Stores a shared table's offsets in 2 or 4 bytes each once no more documents are parsed into it. */
 export function compactPositions(positions: PositionTable): void {
-  if (Array.isArray(positions.starts)) positions.starts = Int32Array.from(positions.starts);
-  if (Array.isArray(positions.records)) positions.records = Int32Array.from(positions.records);
-  if (Array.isArray(positions.firsts)) positions.firsts = Int32Array.from(positions.firsts);
+  positions.starts = compact(positions.starts);
+  positions.records = compact(positions.records);
+  positions.firsts = compact(positions.firsts);
+}
+
+/** The offsets in 2 bytes each when they all fit (most tables of manifests), else in 4. */
+function compact(offsets: Offsets): Offsets {
+  if (!Array.isArray(offsets)) return offsets;
+  let min = 0;
+  let max = 0;
+  for (const n of offsets) {
+    if (n < min) min = n;
+    else if (n > max) max = n;
+  }
+  return min >= -0x8000 && max <= 0x7fff ? Int16Array.from(offsets) : Int32Array.from(offsets);
 }
 
 /** A parsed YAML document with a way to locate its field paths. */
@@ -58,6 +73,8 @@ export interface ParsedDocument {
   offsetOf(segments: readonly PathSegment[]): number;
   /** Text of the leading comment block, used to read Helm's `# Source:` lines. */
   leadingComments: string;
+  /** The text `offset` and `offsetOf` count in (the parser's own copy when it can be). */
+  readonly text: string;
 }
 
 /** A document that failed to parse, with its position in the file. */
@@ -171,6 +188,27 @@ const doneStart: number[] = [];
 const doneResult: unknown[] = [];
 let capturedRoot: unknown = undefined;
 let capturedRootStart = 0;
+/** js-yaml's own copy of the text (its scalars are slices of it, so it is kept anyway). */
+let capturedInput = '';
+
+/** Longest scalar `intern` shares. */
+const INTERN_MAX_LENGTH = 64;
+/** Most strings `intern` remembers; then it starts again (the table's memory stays bounded). */
+const INTERN_MAX_ENTRIES = 1 << 16;
+let internTable = new Map<string, string>();
+
+/**
+ * One string object for each short scalar value: manifests repeat the same values (`v1`,
+ * `IfNotPresent`, image names, labels) in every document, and each copy would otherwise be an
+ * object of its own, kept for as long as the scan keeps the document.
+ */
+function intern(s: string): string {
+  const known = internTable.get(s);
+  if (known !== undefined) return known;
+  if (internTable.size >= INTERN_MAX_ENTRIES) internTable = new Map();
+  internTable.set(s, s);
+  return s;
+}
 
 /**
  * js-yaml's parse listener. Nodes open and close properly nested; when a node closes, the
@@ -189,7 +227,9 @@ function captureListener(event: jsyaml.EventType, state: jsyaml.State): void {
   openTop--;
   const nodeStart = openStart[openTop] ?? 0;
   const base = openBase[openTop] ?? 0;
-  const result: unknown = state.result;
+  let result: unknown = state.result;
+  if (typeof result === 'string' && result.length <= INTERN_MAX_LENGTH)
+    result = state.result = intern(result);
   if (byOrder) {
     if (result !== null && typeof result === 'object') recordInOrder(result, base);
   } else if (result !== null && typeof result === 'object' && !table.index.has(result)) {
@@ -210,6 +250,7 @@ function captureListener(event: jsyaml.EventType, state: jsyaml.State): void {
   if (openTop === 0) {
     capturedRoot = result;
     capturedRootStart = nodeStart;
+    capturedInput = state.input;
   }
 }
 
@@ -313,6 +354,7 @@ export function parseDocument(
     options.byNode !== true && !source.includes('&') && !source.includes('<<') && !source.includes('!');
   let value: unknown;
   let root: unknown;
+  let input = '';
   let rootStart = 0;
   for (;;) {
     table = positions;
@@ -335,7 +377,9 @@ export function parseDocument(
       doneResult.fill(undefined, 0, doneHigh);
       doneHigh = 0;
       root = capturedRoot;
+      input = capturedInput;
       capturedRoot = undefined;
+      capturedInput = '';
       byOrder = false;
     }
     rootStart = value === root ? capturedRootStart : 0;
@@ -360,9 +404,13 @@ export function parseDocument(
       };
     }
   }
+  // A whole text that js-yaml copied without a change of offsets (it appends a line break and
+  // a NUL, and drops a leading byte-order mark): keep its copy rather than the caller's text,
+  // which may be a slice of a larger buffer that would otherwise stay alive with the document.
+  const own = start === 0 && end === text.length && input.startsWith(text) ? input : text;
   return {
     ok: true,
-    doc: new Document(value, text, start, end, rootStart, positions, tree ? rootRecord : undefined),
+    doc: new Document(value, own, start, end, rootStart, positions, tree ? rootRecord : undefined),
   };
 }
 
@@ -379,11 +427,23 @@ function forgetSince(positions: PositionTable, mark: number, recordMark: number)
   (positions.firsts as number[]).length = recordMark;
 }
 
+/**
+ * The nodes the last tree lookup passed through, so that the next lookup of the same document
+ * (controls report many fields of one container) resumes after the segments the paths share.
+ */
+const TRAIL: {
+  doc: object | undefined;
+  segs: PathSegment[];
+  nodes: unknown[];
+  at: number[];
+  records: number[];
+} = { doc: undefined, segs: [], nodes: [], at: [], records: [] };
+
 /** A parsed document; positions are looked up only when a finding asks for one. */
 class Document implements ParsedDocument {
   constructor(
     readonly value: unknown,
-    private readonly text: string,
+    readonly text: string,
     readonly offset: number,
     private readonly end: number,
     private readonly rootStart: number,
@@ -429,16 +489,16 @@ class Document implements ParsedDocument {
     return at;
   }
 
-  /**
-   * The nodes the last tree lookup passed through, so that the next lookup (controls report
-   * many fields of one container) resumes after the segments the two paths share.
-   */
-  private trail: { segs: PathSegment[]; nodes: unknown[]; at: number[]; records: number[] } | undefined;
-
   /** `startByNode` for a tree document: each child's record is found from its parent's. */
   private startInTree(segments: readonly PathSegment[]): number {
     const { starts, records, firsts, keys } = this.positions;
-    const trail = (this.trail ??= { segs: [], nodes: [], at: [], records: [] });
+    // One trail for all documents, kept by the one that used it last: lookups of one
+    // resource come together, and a trail per document would cost memory for each.
+    const trail = TRAIL;
+    if (trail.doc !== this) {
+      trail.doc = this;
+      trail.segs.length = trail.nodes.length = trail.at.length = trail.records.length = 0;
+    }
     let p = 0;
     const shared = Math.min(segments.length, trail.segs.length);
     while (p < shared && trail.segs[p] === segments[p]) p++;

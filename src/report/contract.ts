@@ -1,4 +1,5 @@
 import type { ScanReport } from './model.js';
+import { writeJson, type ReportWriter } from './stream.js';
 
 /**
  * The public JSON form of a report (`palisade.dev/v1` ScanReport), with a fixed key order:
@@ -31,4 +32,11 @@ export function toContractObject(report: ScanReport): Record<string, unknown> {
 /** Renders the report as the JSON contract, two-space indented, ending with a newline. */
 export function renderJson(report: ScanReport): string {
   return `${JSON.stringify(toContractObject(report), null, 2)}\n`;
+}
+
+/** `renderJson` in pieces: findings, input errors and resources in batches (see stream.ts). */
+export function writeJsonReport(report: ScanReport, write: ReportWriter, check?: () => void): void {
+  const root = toContractObject(report);
+  const expand = new Set<unknown>([root, root['findings'], root['inputErrors'], root['resources']]);
+  writeJson(root, expand, write, check);
 }

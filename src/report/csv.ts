@@ -1,5 +1,6 @@
 import { csvCell, type Finding } from '../core/index.js';
 import type { FrameworkScore, ScanReport } from './model.js';
+import type { ReportWriter } from './stream.js';
 
 /** Column names of the CSV format, in order. */
 export const CSV_COLUMNS = [
@@ -74,10 +75,24 @@ function scoreRow(s: FrameworkScore): string[] {
  * RFC 4180 says.
  */
 export function renderCsv(report: ScanReport): string {
-  const lines = [
-    CSV_COLUMNS.join(','),
-    ...report.findings.map((f) => row(f).map(csvField).join(',')),
-    ...(report.scores ?? []).map((s) => scoreRow(s).map(csvField).join(',')),
-  ];
-  return `${lines.join('\r\n')}\r\n`;
+  const parts: string[] = [];
+  writeCsv(report, (t) => parts.push(t));
+  return parts.join('');
+}
+
+/** `renderCsv` in pieces: a batch of rows at a time. */
+export function writeCsv(report: ScanReport, write: ReportWriter, check: () => void = () => undefined): void {
+  const ROWS = 2048;
+  let lines: string[] = [CSV_COLUMNS.join(',')];
+  const flush = (): void => {
+    write(`${lines.join('\r\n')}\r\n`);
+    lines = [];
+    check();
+  };
+  for (const f of report.findings) {
+    lines.push(row(f).map(csvField).join(','));
+    if (lines.length >= ROWS) flush();
+  }
+  for (const s of report.scores ?? []) lines.push(scoreRow(s).map(csvField).join(','));
+  if (lines.length > 0) flush();
 }

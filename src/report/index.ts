@@ -17,8 +17,9 @@ export {
   sortFindings,
 } from './build.js';
 export type { OutputSpec, RenderOptions, ReportFormat } from './render.js';
-export { REPORT_FORMATS, isReportFormat, parseOutputSpecs, renderReport } from './render.js';
-export { renderJson, toContractObject } from './contract.js';
+export { REPORT_FORMATS, isReportFormat, parseOutputSpecs, renderReport, writeReport } from './render.js';
+export { bufferedWriter, type ReportWriter } from './stream.js';
+export { renderJson, toContractObject, writeJsonReport } from './contract.js';
 export { renderYaml } from './yaml.js';
 export { CSV_COLUMNS, csvField, renderCsv } from './csv.js';
 export type { TableOptions } from './table.js';

@@ -2,6 +2,7 @@ import { formatRef } from '../core/index.js';
 import type { Finding, ResourceRef } from '../core/index.js';
 import { normalizeRef } from './build.js';
 import type { ScanReport } from './model.js';
+import type { ReportWriter } from './stream.js';
 import { escapeXml, escapeXmlAttribute, formatPosition } from './text.js';
 
 /** Name of the passing test case a resource without unsuppressed findings gets. */
@@ -162,17 +163,41 @@ function complianceSuite(report: ScanReport): string[] {
 
 /** Renders the report as JUnit XML: suites per resource, cases per control, input errors as errors. */
 export function renderJunit(report: ScanReport): string {
+  const parts: string[] = [];
+  writeJunit(report, (t) => parts.push(t));
+  return parts.join('');
+}
+
+/** `renderJunit` in pieces: a few suites at a time. */
+export function writeJunit(
+  report: ScanReport,
+  write: ReportWriter,
+  check: () => void = () => undefined,
+): void {
   const suites = resourceSuites(report);
   const inputs = inputSuite(report);
   if (inputs) suites.push(inputs);
-  const all = suites.flatMap((s) => s.cases);
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="palisade" ${counts(all)}>`];
+  const total = { tests: 0, failure: 0, error: 0, skipped: 0 };
+  for (const s of suites) {
+    total.tests += s.cases.length;
+    for (const c of s.cases) if (c.outcome) total[c.outcome.tag]++;
+  }
+  let lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="palisade" tests="${total.tests}" failures="${total.failure}" errors="${total.error}" skipped="${total.skipped}">`,
+  ];
   lines.push(...complianceSuite(report));
+  const flush = (): void => {
+    write(`${lines.join('\n')}\n`);
+    lines = [];
+    check();
+  };
   for (const s of suites) {
     lines.push(`  <testsuite${attr('name', s.name)} ${counts(s.cases)}${attr('file', s.file)}>`);
     for (const c of s.cases) lines.push(...renderCase(c));
     lines.push('  </testsuite>');
+    if (lines.length >= 4096) flush();
   }
   lines.push('</testsuites>');
-  return `${lines.join('\n')}\n`;
+  flush();
 }

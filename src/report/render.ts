@@ -1,11 +1,12 @@
 import { err, ok } from '../core/index.js';
 import type { Result } from '../core/index.js';
-import { renderJson } from './contract.js';
-import { renderCsv } from './csv.js';
+import { renderJson, writeJsonReport } from './contract.js';
+import { renderCsv, writeCsv } from './csv.js';
 import { renderHtml } from './html.js';
-import { renderJunit } from './junit.js';
+import { renderJunit, writeJunit } from './junit.js';
 import type { ScanReport } from './model.js';
-import { renderSarif } from './sarif.js';
+import { renderSarif, writeSarif } from './sarif.js';
+import type { ReportWriter } from './stream.js';
 import { renderTable } from './table.js';
 import { renderYaml } from './yaml.js';
 
@@ -51,6 +52,36 @@ export function renderReport(format: ReportFormat, report: ScanReport, options: 
       return renderHtml(report);
     case 'csv':
       return renderCsv(report);
+  }
+}
+
+/**
+ * Writes a report in one format in pieces, the same text `renderReport` returns: JSON, SARIF,
+ * CSV and JUnit a batch of findings at a time (a report may be far larger than a string can
+ * be), the other formats at once. `check` runs between batches (the CLI's heap check).
+ */
+export function writeReport(
+  format: ReportFormat,
+  report: ScanReport,
+  write: ReportWriter,
+  options: RenderOptions = {},
+  check?: () => void,
+): void {
+  switch (format) {
+    case 'json':
+      writeJsonReport(report, write, check);
+      return;
+    case 'sarif':
+      writeSarif(report, options.scanRoot !== undefined ? { scanRoot: options.scanRoot } : {}, write, check);
+      return;
+    case 'csv':
+      writeCsv(report, write, check);
+      return;
+    case 'junit':
+      writeJunit(report, write, check);
+      return;
+    default:
+      write(renderReport(format, report, options));
   }
 }
 

@@ -3,6 +3,7 @@ import { formatRef } from '../core/index.js';
 import type { Finding, InputIssue, ResourceRef, Severity } from '../core/index.js';
 import { describeException } from './build.js';
 import type { ReportControl, ScanReport } from './model.js';
+import { LazyItems, writeJson, type ReportWriter } from './stream.js';
 import { pascalCase } from './text.js';
 
 /** Options of the SARIF renderer. */
@@ -263,6 +264,18 @@ function originalUriBaseIds(scanRoot: string | undefined): Record<string, unknow
 
 /** Builds the SARIF 2.1.0 log object of a report (one run). */
 export function toSarif(report: ScanReport, options: SarifOptions = {}): Record<string, unknown> {
+  return sarifLog(report, options, false).log;
+}
+
+/**
+ * The SARIF log; with `lazy`, its results are a `LazyItems` built one batch at a time as they
+ * are written, and `expand` lists what `writeJson` must write member by member.
+ */
+function sarifLog(
+  report: ScanReport,
+  options: SarifOptions,
+  lazy: boolean,
+): { log: Record<string, unknown>; expand: Set<unknown> } {
   const rules = collectRules(report);
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const tool = report.tool ?? { name: 'palisade', version: '0.0.0' };
@@ -284,10 +297,17 @@ export function toSarif(report: ScanReport, options: SarifOptions = {}): Record<
   const configNotes = exceptionNotifications(report);
   if (configNotes.length > 0) invocation['toolConfigurationNotifications'] = configNotes;
 
-  const run: Record<string, unknown> = { tool: { driver }, invocations: [invocation] };
+  const invocations = [invocation];
+  const run: Record<string, unknown> = { tool: { driver }, invocations };
   const bases = originalUriBaseIds(options.scanRoot);
   if (bases) run['originalUriBaseIds'] = bases;
-  run['results'] = report.findings.map((f) => sarifResult(f, index.get(f.controlId) ?? 0, options.scanRoot));
+  const result = (f: Finding): Record<string, unknown> =>
+    sarifResult(f, index.get(f.controlId) ?? 0, options.scanRoot);
+  const findings = report.findings;
+  const results = lazy
+    ? new LazyItems(findings.length, (i) => result(findings[i] as Finding))
+    : findings.map(result);
+  run['results'] = results;
   // Columns come from the YAML parser, which counts JavaScript string positions.
   run['columnKind'] = 'utf16CodeUnits';
   const properties: Record<string, unknown> = { summary: report.summary };
@@ -295,11 +315,35 @@ export function toSarif(report: ScanReport, options: SarifOptions = {}): Record<
   if (report.scores) properties['scores'] = report.scores;
   if (report.exceptions) properties['exceptions'] = report.exceptions;
   run['properties'] = properties;
-  return {
+  const runs = [run];
+  const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [run],
+    runs,
   };
+  return {
+    log,
+    expand: new Set<unknown>([
+      log,
+      runs,
+      run,
+      results,
+      invocations,
+      invocation,
+      invocation['toolExecutionNotifications'],
+    ]),
+  };
+}
+
+/** `renderSarif` in pieces, results built and written in batches (see stream.ts). */
+export function writeSarif(
+  report: ScanReport,
+  options: SarifOptions,
+  write: ReportWriter,
+  check?: () => void,
+): void {
+  const { log, expand } = sarifLog(report, options, true);
+  writeJson(log, expand, write, check);
 }
 
 /** Renders the report as a SARIF 2.1.0 log, two-space indented. */

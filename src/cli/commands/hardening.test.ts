@@ -170,6 +170,7 @@ describe('clean failures of the process', () => {
     const code = await main(['scan', '.', '-q', '-o', `json=${tmp}`], {
       ...io,
       writeFile: (f, c) => proc.writeFile(f, c),
+      openFile: (f) => (proc.openFile ? proc.openFile(f) : Promise.reject(new Error('no openFile'))),
     });
     expect(code).toBe(2);
     expect(io.err()).toContain(`palisade: cannot write ${tmp}: is a directory (EISDIR)`);
@@ -201,15 +202,19 @@ describe('exit codes (docs/cli.md)', () => {
       throw new TypeError('object is not iterable');
     };
     const io = memoryIO({ cwd: DEMO });
-    const broken = { ...io, writeFile: boom };
+    const broken = { ...io, writeFile: boom, openFile: boom };
     expect(await main(['scan', '.', '-q', '-o', 'json=r.json'], broken)).toBe(3);
     expect(io.err()).toMatch(
       /^palisade: internal error: object is not iterable \(a bug: please report it; --debug prints the stack trace\)\n$/,
     );
     const io2 = memoryIO({ cwd: DEMO });
-    expect(await main(['--debug', 'scan', '.', '-q', '-o', 'json=r.json'], { ...io2, writeFile: boom })).toBe(
-      3,
-    );
+    expect(
+      await main(['--debug', 'scan', '.', '-q', '-o', 'json=r.json'], {
+        ...io2,
+        writeFile: boom,
+        openFile: boom,
+      }),
+    ).toBe(3);
     expect(io2.err()).toMatch(/internal error: TypeError: object is not iterable\n\s+at /);
   });
 });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import {
+  checkHeap,
   InputError,
   isSeverity,
   parseFieldPath,
@@ -31,7 +32,13 @@ import {
   type ScanConfig,
 } from '../../frameworks/index.js';
 import { componentWorkloads, loadFiles } from '../../load/index.js';
-import { buildReport, parseOutputSpecs, renderReport, type ReportFormat } from '../../report/index.js';
+import {
+  bufferedWriter,
+  buildReport,
+  parseOutputSpecs,
+  writeReport,
+  type ReportFormat,
+} from '../../report/index.js';
 import { useColor, type CliIO } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { palisadeVersion } from '../version.js';
@@ -194,7 +201,12 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
   if (config?.kubernetesVersion !== undefined && loaded.inventory.facts.kubernetesVersion === undefined)
     loaded.inventory.facts.kubernetesVersion = config.kubernetesVersion;
   const controls = selection.value.controls;
-  const evaluation = evaluateControls(loaded.inventory, controls, { settings: config?.settings ?? {} });
+  const evaluation = evaluateControls(loaded.inventory, controls, {
+    settings: config?.settings ?? {},
+    checkpoint: () => {
+      checkHeap('evaluating controls');
+    },
+  });
   const policies = options.policy?.length
     ? await (
         await import('./policy-scan.js')
@@ -279,10 +291,43 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
 
   for (const out of outputs) {
     const color = out.file === undefined && useColor(io.stdout, io.env);
-    const text = renderReport(out.format, report, { color, scanRoot: io.cwd });
-    if (out.file === undefined) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-    else {
-      await io.writeFile(path.resolve(io.cwd, out.file), text);
+    const render = { color, scanRoot: io.cwd };
+    // Reports are written in pieces: one can be many times the size of its input.
+    const check = (): void => {
+      checkHeap(`writing the ${out.format} report`);
+    };
+    if (out.file === undefined) {
+      let last = '';
+      const stdout = bufferedWriter((t) => {
+        io.stdout.write(t);
+      });
+      writeReport(
+        out.format,
+        report,
+        (t) => {
+          if (t !== '') last = t;
+          stdout.write(t);
+        },
+        render,
+        check,
+      );
+      if (!last.endsWith('\n')) stdout.write('\n');
+      stdout.flush();
+    } else {
+      const target = path.resolve(io.cwd, out.file);
+      if (io.openFile) {
+        const file = await io.openFile(target);
+        const buffered = bufferedWriter((t) => {
+          file.write(t);
+        });
+        writeReport(out.format, report, buffered.write, render, check);
+        buffered.flush();
+        await file.close();
+      } else {
+        const parts: string[] = [];
+        writeReport(out.format, report, (t) => parts.push(t), render, check);
+        await io.writeFile(target, parts.join(''));
+      }
       if (!options.quiet) io.stderr.write(`Wrote ${out.format} report to ${out.file}\n`);
     }
   }
