@@ -1,0 +1,11 @@
+import { openStore } from '../src/store/index.ts';
+import { testFinding, testScan } from '../src/store/testing.ts';
+import { rmSync } from 'node:fs';
+rmSync('/tmp/prof', { recursive: true, force: true });
+const s = await openStore({ kind: 'sqlite', file: '/tmp/prof/p.db' });
+const many = Array.from({ length: 12_345 }, (_, i) => testFinding(`w${i}`, { namespace: `ns${i % 7}` }));
+let t = performance.now();
+const r = await s.recordScan(testScan(0, many)); console.log('first', performance.now() - t); t = performance.now();
+await s.scanFindings(r.id); console.log('read', performance.now() - t); t = performance.now();
+await s.recordScan(testScan(1, many.slice(100))); console.log('second', performance.now() - t);
+await s.close();

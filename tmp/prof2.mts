@@ -1,0 +1,16 @@
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { migrateStore, Store } from '../src/store/index.ts';
+import { testFinding, testScan } from '../src/store/testing.ts';
+import { rmSync, mkdirSync } from 'node:fs';
+rmSync('/tmp/prof', { recursive: true, force: true }); mkdirSync('/tmp/prof');
+const database = new Database('/tmp/prof/p.db'); database.pragma('journal_mode = WAL');
+const db = new Kysely<any>({ dialect: new SqliteDialect({ database }), log: (e) => { if (e.queryDurationMillis > 5) console.log(e.queryDurationMillis.toFixed(0), e.query.sql.slice(0, 90).replace(/\s+/g,' ')); } });
+await migrateStore(db, 'sqlite');
+const s = new Store(db, 'sqlite');
+const many = Array.from({ length: 12_345 }, (_, i) => testFinding(`w${i}`, { namespace: `ns${i % 7}` }));
+let t = performance.now();
+const r = await s.recordScan(testScan(0, many)); console.log('first', performance.now() - t); t = performance.now();
+await s.scanFindings(r.id); console.log('read', performance.now() - t); t = performance.now();
+await s.recordScan(testScan(1, many.slice(100))); console.log('second', performance.now() - t);
+await s.close();

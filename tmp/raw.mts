@@ -1,0 +1,13 @@
+import Database from 'better-sqlite3';
+import { rmSync, mkdirSync } from 'node:fs';
+rmSync('/tmp/raw', { recursive: true, force: true }); mkdirSync('/tmp/raw');
+const d = new Database('/tmp/raw/r.db'); d.pragma('journal_mode = WAL');
+d.exec('create table t (a integer, b text, c text, d text)');
+const rows = Array.from({ length: 12345 }, (_, i) => [i, 'fp' + i, 'x'.repeat(40), 'ns' + (i % 7)]);
+let t = performance.now();
+d.prepare("insert into t select value->>0, value->>1, value->>2, value->>3 from json_each(?)").run(JSON.stringify(rows));
+console.log('json insert', performance.now() - t); t = performance.now();
+const ins = d.prepare('insert into t values (?,?,?,?)');
+d.transaction(() => { for (const r of rows) ins.run(...r); })();
+console.log('row insert', performance.now() - t); t = performance.now();
+console.log(d.prepare('select * from t').all().length, 'read', performance.now() - t);

@@ -1,0 +1,10 @@
+import { openStore } from '/work/wt-store/src/store/index.ts';
+const s = await openStore({ kind: 'sqlite', file: '/tmp/smoke-store/p.db' });
+const f = (name: string, sev: 'high'|'low') => ({ controlId: 'C1', title: 't', severity: sev, message: 'm', resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name }, remediation: '', frameworks: [] });
+const base = { cluster: { name: 'prod' }, source: 'cluster', sourceDetail: 'x', palisadeVersion: '0.1', resources: 3, inputErrors: 0, scores: [{ framework: 'cis', score: 50, passed: 1, failed: 1, applicable: 2 }] };
+console.log(await s.recordScan({ ...base, time: 1000, findings: [f('a','high'), f('b','low')], rbacGrants: [{subject:'User::x', namespace:'', rule:'get pods', via:'b → r'}] }));
+console.log(await s.recordScan({ ...base, time: 2000, findings: [f('b','high'), f('c','low')] }));
+console.log(await s.listScans());
+console.log(await s.scanFindings(2));
+console.log(await s.openFindingsBySeverity('prod', 'shop'), await s.scoreHistory('prod', 0), await s.scanRbacGrants(1), await s.scanRbacGrants(2));
+await s.close();
