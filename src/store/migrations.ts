@@ -100,6 +100,7 @@ async function initial(db: AnyDb, dialect: StoreDialect): Promise<void> {
     .addColumn('first_scan_id', t.big, (c) => c.notNull())
     .addColumn('last_scan_id', t.big, (c) => c.notNull())
     .addColumn('suppressed', 'integer', (c) => c.notNull())
+    .addColumn('state', 'text', (c) => c.notNull())
     .addUniqueConstraint('findings_identity', ['cluster_id', 'fingerprint'])
     .execute();
   // "Open findings by severity for namespace X now" reads only this partial index.
@@ -108,11 +109,6 @@ async function initial(db: AnyDb, dialect: StoreDialect): Promise<void> {
     .on('findings')
     .columns(['cluster_id', 'namespace', 'suppressed', 'severity'])
     .where(sql.ref('resolved_at'), 'is', null)
-    .execute();
-  await db.schema
-    .createIndex('findings_last_scan')
-    .on('findings')
-    .columns(['cluster_id', 'last_scan_id'])
     .execute();
 
   await db.schema

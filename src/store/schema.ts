@@ -74,6 +74,8 @@ export interface FindingsTable {
   last_scan_id: number;
   /** 1 when the latest scan that had it suppressed it (exception or annotation). */
   suppressed: number;
+  /** Hash of the fields a later scan may change (severity, texts, location, suppression): unchanged rows are not rewritten. */
+  state: string;
 }
 
 export interface ScanFindingsTable {

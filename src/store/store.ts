@@ -5,6 +5,7 @@
  * expanded by the database (`json_each` / `json_array_elements`): one prepared statement per
  * table and chunk instead of thousands of placeholders.
  */
+import { createHash } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { SEVERITIES, type Finding, type Severity } from '../core/index.js';
 import { findingFingerprint, findingNamespace } from './fingerprint.js';
@@ -69,6 +70,16 @@ function severityOf(text: string): Severity {
 
 function emptyCounts(): Record<Severity, number> {
   return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+}
+
+/** A short hash of the fields a later scan may change. */
+function stateOf(f: Finding, location: string | null): string {
+  return createHash('sha1')
+    .update(
+      `${f.severity}\u0000${f.title}\u0000${f.message}\u0000${location ?? ''}\u0000${f.suppressed ? 1 : 0}\u0000${f.resource.apiVersion}`,
+    )
+    .digest('base64')
+    .slice(0, 16);
 }
 
 function formatLocation(f: Finding): string | null {
@@ -160,20 +171,23 @@ export class Store {
         .executeTakeFirstOrThrow();
       const scanId = scan.id;
 
-      const known = new Map<string, number>();
+      const known = new Map<string, { id: number; state: string }>();
       for (const r of await tx
         .selectFrom('findings')
-        .select(['id', 'fingerprint'])
+        .select(['id', 'fingerprint', 'state'])
         .where('cluster_id', '=', clusterId)
         .execute())
-        known.set(r.fingerprint, r.id);
+        known.set(r.fingerprint, { id: r.id, state: r.state });
 
       const fresh: unknown[][] = [];
-      const seen: unknown[][] = [];
+      const changed: unknown[][] = [];
+      const ids = new Map<string, number>();
       for (const [fp, f] of byPrint) {
-        const id = known.get(fp);
+        const old = known.get(fp);
         const sup = f.suppressed ? 1 : 0;
-        if (id === undefined) {
+        const location = formatLocation(f);
+        const state = stateOf(f, location);
+        if (old === undefined) {
           fresh.push([
             clusterId,
             fp,
@@ -186,42 +200,59 @@ export class Store {
             f.fieldPath ?? '',
             f.title,
             f.message,
-            formatLocation(f),
+            location,
             input.time,
             input.time,
             scanId,
             scanId,
             sup,
+            state,
           ]);
         } else {
-          seen.push([id, f.severity, f.title, f.message, formatLocation(f), sup, f.resource.apiVersion]);
+          ids.set(fp, old.id);
+          if (old.state !== state)
+            changed.push([
+              old.id,
+              f.severity,
+              f.title,
+              f.message,
+              location,
+              sup,
+              f.resource.apiVersion,
+              state,
+            ]);
         }
       }
-      await this.bulkInsert(
-        tx,
-        'findings',
-        [
-          ['cluster_id', 'int'],
-          ['fingerprint', 'text'],
-          ['control_id', 'text'],
-          ['severity', 'text'],
-          ['namespace', 'text'],
-          ['api_version', 'text'],
-          ['kind', 'text'],
-          ['name', 'text'],
-          ['field_path', 'text'],
-          ['title', 'text'],
-          ['message', 'text'],
-          ['location', 'text'],
-          ['first_seen', 'int'],
-          ['last_seen', 'int'],
-          ['first_scan_id', 'int'],
-          ['last_scan_id', 'int'],
-          ['suppressed', 'int'],
-        ],
-        fresh,
-      );
-      const updated: Columns = [
+      const freshColumns: Columns = [
+        ['cluster_id', 'int'],
+        ['fingerprint', 'text'],
+        ['control_id', 'text'],
+        ['severity', 'text'],
+        ['namespace', 'text'],
+        ['api_version', 'text'],
+        ['kind', 'text'],
+        ['name', 'text'],
+        ['field_path', 'text'],
+        ['title', 'text'],
+        ['message', 'text'],
+        ['location', 'text'],
+        ['first_seen', 'int'],
+        ['last_seen', 'int'],
+        ['first_scan_id', 'int'],
+        ['last_scan_id', 'int'],
+        ['suppressed', 'int'],
+        ['state', 'text'],
+      ];
+      const names = sql.raw(freshColumns.map(([n]) => n).join(', '));
+      for (const part of chunks(fresh)) {
+        const inserted = await sql<{ id: number; fingerprint: string }>`INSERT INTO findings (${names})
+          ${rowsSelect(this.dialect, freshColumns, JSON.stringify(part))} RETURNING id, fingerprint`.execute(
+          tx,
+        );
+        for (const r of inserted.rows) ids.set(r.fingerprint, r.id);
+      }
+      // Only findings whose severity, texts, location or suppression changed are rewritten.
+      const changedColumns: Columns = [
         ['id', 'int'],
         ['severity', 'text'],
         ['title', 'text'],
@@ -229,26 +260,17 @@ export class Store {
         ['location', 'text'],
         ['suppressed', 'int'],
         ['api_version', 'text'],
+        ['state', 'text'],
       ];
-      for (const part of chunks(seen)) {
+      for (const part of chunks(changed)) {
         await sql`UPDATE findings SET severity = u.severity, title = u.title, message = u.message,
-            location = u.location, suppressed = u.suppressed, api_version = u.api_version,
-            last_seen = ${input.time}, last_scan_id = ${scanId}, resolved_at = NULL
-          FROM (${rowsSelect(this.dialect, updated, JSON.stringify(part))}) AS u
+            location = u.location, suppressed = u.suppressed, api_version = u.api_version, state = u.state
+          FROM (${rowsSelect(this.dialect, changedColumns, JSON.stringify(part))}) AS u
           WHERE findings.id = u.id`.execute(tx);
-      }
-      if (fresh.length > 0) {
-        for (const r of await tx
-          .selectFrom('findings')
-          .select(['id', 'fingerprint'])
-          .where('cluster_id', '=', clusterId)
-          .where('first_scan_id', '=', scanId)
-          .execute())
-          known.set(r.fingerprint, r.id);
       }
 
       const links: unknown[][] = [];
-      for (const [fp, f] of byPrint) links.push([scanId, known.get(fp), f.suppressed ? 1 : 0]);
+      for (const [fp, f] of byPrint) links.push([scanId, ids.get(fp), f.suppressed ? 1 : 0]);
       await this.bulkInsert(
         tx,
         'scan_findings',
@@ -259,6 +281,8 @@ export class Store {
         ],
         links,
       );
+      await sql`UPDATE findings SET last_seen = ${input.time}, last_scan_id = ${scanId}, resolved_at = NULL
+        WHERE id IN (SELECT finding_id FROM scan_findings WHERE scan_id = ${scanId})`.execute(tx);
 
       // Findings this scan could have seen but did not are resolved; a scan of some
       // namespaces says nothing about the others.
