@@ -314,7 +314,7 @@ export class Store {
           s.reason,
           s.owner ?? '',
           s.expires ?? '',
-          known.get(fp),
+          ids.get(fp),
         ]);
       }
       for (const [status, list] of [
