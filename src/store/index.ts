@@ -4,3 +4,11 @@ export { resolveStoreTarget, describeStoreTarget, parseScanRef, type ScanRef } f
 export { storeMigrations, type StoreDialect } from './migrations.js';
 export { Store, type RecordedScan } from './store.js';
 export { openStore, migrateStore, type OpenStoreOptions } from './open.js';
+export {
+  computeDrift,
+  driftFailsOn,
+  type DriftFinding,
+  type DriftReport,
+  type DriftSide,
+  type SubjectDrift,
+} from './drift.js';
