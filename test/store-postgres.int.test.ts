@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { openStore } from '../src/store/index.js';
 import { storeContract } from '../src/store/contract.js';
-import { requirePostgresOrSkip, startPostgres, type TestPostgres } from './harness/postgres.js';
+import { startPostgres, type TestPostgres } from './harness/postgres.js';
+import { requirePostgresOrSkip } from './harness/postgres-gate.js';
 
 const gate = requirePostgresOrSkip();
 if (!gate.run) console.log(`store-postgres: skipped: ${gate.reason ?? ''}`);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Finding, ResourceRef } from '../core/index.js';
 
 /** The API group of an apiVersion (`apps/v1` → `apps`, `v1` → `''`): versions change, identity does not. */
@@ -24,12 +24,6 @@ export function findingNamespace(ref: ResourceRef): string {
  */
 export function findingFingerprint(f: Pick<Finding, 'controlId' | 'resource' | 'fieldPath'>): string {
   const r = f.resource;
-  return createHash('sha256')
-    .update(
-      [f.controlId, apiGroup(r.apiVersion), r.kind, r.namespace ?? '', r.name, f.fieldPath ?? ''].join(
-        '\u0000',
-      ),
-    )
-    .digest('hex')
-    .slice(0, 32);
+  const key = [f.controlId, apiGroup(r.apiVersion), r.kind, r.namespace ?? '', r.name, f.fieldPath ?? ''];
+  return hash('sha256', key.join('\u0000'), 'hex').slice(0, 32);
 }

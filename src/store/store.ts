@@ -5,7 +5,7 @@
  * expanded by the database (`json_each` / `json_array_elements`): one prepared statement per
  * table and chunk instead of thousands of placeholders.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { SEVERITIES, type Finding, type Severity } from '../core/index.js';
 import { findingFingerprint, findingNamespace } from './fingerprint.js';
@@ -74,12 +74,12 @@ function emptyCounts(): Record<Severity, number> {
 
 /** A short hash of the fields a later scan may change. */
 function stateOf(f: Finding, location: string | null): string {
-  return createHash('sha1')
-    .update(
-      `${f.severity}\u0000${f.title}\u0000${f.message}\u0000${location ?? ''}\u0000${f.suppressed ? 1 : 0}\u0000${f.resource.apiVersion}`,
-    )
-    .digest('base64')
-    .slice(0, 16);
+  return hash(
+    'sha1',
+
+    `${f.severity}\u0000${f.title}\u0000${f.message}\u0000${location ?? ''}\u0000${f.suppressed ? 1 : 0}\u0000${f.resource.apiVersion}`,
+    'base64',
+  ).slice(0, 16);
 }
 
 function formatLocation(f: Finding): string | null {
@@ -149,6 +149,14 @@ export class Store {
       }
       const open = [...byPrint.values()].filter((f) => !f.suppressed).length;
 
+      const previous = await tx
+        .selectFrom('scans')
+        .select(['id', 'started_at'])
+        .where('cluster_id', '=', clusterId)
+        .orderBy('started_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       const scan = await tx
         .insertInto('scans')
         .values({
@@ -171,13 +179,14 @@ export class Store {
         .executeTakeFirstOrThrow();
       const scanId = scan.id;
 
-      const known = new Map<string, { id: number; state: string }>();
+      const known = new Map<string, { id: number; state: string; resolved: boolean }>();
       for (const r of await tx
         .selectFrom('findings')
-        .select(['id', 'fingerprint', 'state'])
+        .select(['id', 'fingerprint', 'state', 'resolved_at'])
         .where('cluster_id', '=', clusterId)
         .execute())
-        known.set(r.fingerprint, { id: r.id, state: r.state });
+        known.set(r.fingerprint, { id: r.id, state: r.state, resolved: r.resolved_at !== null });
+      const reopened: unknown[][] = [];
 
       const fresh: unknown[][] = [];
       const changed: unknown[][] = [];
@@ -210,6 +219,7 @@ export class Store {
           ]);
         } else {
           ids.set(fp, old.id);
+          if (old.resolved) reopened.push([old.id]);
           if (old.state !== state)
             changed.push([
               old.id,
@@ -281,17 +291,36 @@ export class Store {
         ],
         links,
       );
-      await sql`UPDATE findings SET last_seen = ${input.time}, last_scan_id = ${scanId}, resolved_at = NULL
-        WHERE id IN (SELECT finding_id FROM scan_findings WHERE scan_id = ${scanId})`.execute(tx);
+      // Open findings are not rewritten per scan (their last sighting is the cluster's latest
+      // scan); only reopened and resolved ones change, which keeps a steady scan cheap.
+      for (const part of chunks(reopened))
+        await sql`UPDATE findings SET resolved_at = NULL, last_seen = ${input.time}, last_scan_id = ${scanId}
+          WHERE id IN (SELECT id FROM (${rowsSelect(this.dialect, [['id', 'int']], JSON.stringify(part))}) AS r)`.execute(
+          tx,
+        );
 
-      // Findings this scan could have seen but did not are resolved; a scan of some
-      // namespaces says nothing about the others.
+      // Findings this scan could have seen but did not are resolved, last seen by the scan
+      // before; a scan of some namespaces says nothing about the others.
       let resolve = tx
         .updateTable('findings')
-        .set({ resolved_at: input.time })
+        .set({
+          resolved_at: input.time,
+          last_seen: previous?.started_at ?? input.time,
+          last_scan_id: previous?.id ?? scanId,
+        })
         .where('cluster_id', '=', clusterId)
         .where('resolved_at', 'is', null)
-        .where('last_scan_id', '<>', scanId);
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('scan_findings')
+                .select('scan_findings.finding_id')
+                .where('scan_findings.scan_id', '=', scanId)
+                .whereRef('scan_findings.finding_id', '=', 'findings.id'),
+            ),
+          ),
+        );
       if (input.scope)
         resolve = resolve.where('namespace', 'in', input.scope.length > 0 ? [...input.scope] : ['']);
       const resolvedResult = await resolve.executeTakeFirst();
@@ -421,7 +450,7 @@ export class Store {
         await tx.deleteFrom(table).where('scan_id', 'in', part).execute();
       await tx.deleteFrom('scans').where('id', 'in', part).execute();
     }
-    // A finding whose newest scan is older than every kept scan is in no kept scan.
+    // A resolved finding last seen before every kept scan is in no kept scan.
     const kept = await tx
       .selectFrom('scans')
       .select((eb) => eb.fn.min('id').as('min'))
@@ -431,6 +460,7 @@ export class Store {
     await tx
       .deleteFrom('findings')
       .where('cluster_id', '=', clusterId)
+      .where('resolved_at', 'is not', null)
       .where('last_scan_id', '<', minKept)
       .execute();
     return ids.length;
@@ -549,6 +579,13 @@ export class Store {
       .where('scan_findings.scan_id', '=', scanId)
       .orderBy('findings.id')
       .execute();
+    const latest = rows[0]
+      ? await this.db
+          .selectFrom('scans')
+          .select((eb) => eb.fn.max('started_at').as('t'))
+          .where('cluster_id', '=', rows[0].cluster_id)
+          .executeTakeFirst()
+      : undefined;
     return rows.map((r) => ({
       fingerprint: r.fingerprint,
       controlId: r.control_id,
@@ -562,7 +599,7 @@ export class Store {
       message: r.message,
       ...(r.location !== null ? { location: r.location } : {}),
       firstSeen: r.first_seen,
-      lastSeen: r.last_seen,
+      lastSeen: r.resolved_at === null ? (latest?.t ?? r.last_seen) : r.last_seen,
       ...(r.resolved_at !== null ? { resolvedAt: r.resolved_at } : {}),
       suppressed: r.in_scan_suppressed === 1,
     }));

@@ -9,8 +9,6 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { it } from 'vitest';
-import { inCI } from './status.js';
 
 /** Where the server binaries are: `PALISADE_PG_BIN`, else the newest `/usr/lib/postgresql/N/bin`. */
 export function postgresBinDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -23,27 +21,6 @@ export function postgresBinDir(env: NodeJS.ProcessEnv = process.env): string | u
           .map((v) => path.join('/usr/lib/postgresql', v, 'bin'))
       : [];
   return candidates.find((d) => existsSync(path.join(d, 'initdb')) && existsSync(path.join(d, 'postgres')));
-}
-
-/** Whether a PostgreSQL suite runs, and why not. */
-export interface PostgresGate {
-  run: boolean;
-  reason?: string;
-}
-
-/**
- * Decides whether a suite that needs PostgreSQL runs: skipped with a reason when the binaries
- * are absent, a failing test instead under `CI=true`.
- */
-export function requirePostgresOrSkip(): PostgresGate {
-  if (postgresBinDir()) return { run: true };
-  const reason = 'PostgreSQL server binaries not found (install Debian postgresql or set PALISADE_PG_BIN)';
-  if (inCI()) {
-    it('has PostgreSQL (required under CI=true)', () => {
-      throw new Error(`integration prerequisite missing: ${reason}`);
-    });
-  }
-  return { run: false, reason };
 }
 
 /** A running throwaway server. */
