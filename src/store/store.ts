@@ -38,6 +38,12 @@ const DAY_MS = 86_400_000;
 /** Rows per bulk statement: bounds the JSON parameter to a few MiB. */
 const CHUNK = 5000;
 
+/** Options of {@link Store.recordScan}. */
+export interface RecordScanOptions {
+  /** Called inside the transaction after a stage is written; awaited. */
+  onProgress?: (stage: 'findings') => void | Promise<void>;
+}
+
 /** What one recorded scan amounted to. */
 export interface RecordedScan {
   id: number;
@@ -127,8 +133,12 @@ export class Store {
     return row.id;
   }
 
-  /** Records one scan, its findings' life, scores, exceptions, grants and reachability, in one transaction. */
-  async recordScan(input: ScanInput): Promise<RecordedScan> {
+  /**
+   * Records one scan, its findings' life, scores, exceptions, grants and reachability, in one
+   * transaction. `onProgress` is told (and awaited) after each stage inside the transaction.
+   */
+  async recordScan(input: ScanInput, options: RecordScanOptions = {}): Promise<RecordedScan> {
+    const progress = options.onProgress ?? (() => undefined);
     return this.db.transaction().execute(async (tx) => {
       // The first statement writes, so SQLite takes the write lock before any read (no
       // snapshot upgrade failures between concurrent writers).
@@ -291,6 +301,7 @@ export class Store {
         ],
         links,
       );
+      await progress('findings');
       // Open findings are not rewritten per scan (their last sighting is the cluster's latest
       // scan); only reopened and resolved ones change, which keeps a steady scan cheap.
       for (const part of chunks(reopened))
