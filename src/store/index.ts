@@ -12,3 +12,4 @@ export {
   type DriftSide,
   type SubjectDrift,
 } from './drift.js';
+export { storeDecisionSink, type StoreDecisionSink, type StoreDecisionSinkOptions } from './decision-sink.js';
