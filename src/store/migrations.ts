@@ -111,6 +111,14 @@ async function initial(db: AnyDb, dialect: StoreDialect): Promise<void> {
     .where(sql.ref('resolved_at'), 'is', null)
     .execute();
 
+  // A new scan reads the open findings' identities and states from this index alone.
+  await db.schema
+    .createIndex('findings_open_state')
+    .on('findings')
+    .columns(['cluster_id', 'fingerprint', 'state'])
+    .where(sql.ref('resolved_at'), 'is', null)
+    .execute();
+
   await db.schema
     .createTable('scan_findings')
     .addColumn('scan_id', t.big, (c) => c.notNull())

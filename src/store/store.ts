@@ -192,10 +192,21 @@ export class Store {
       const known = new Map<string, { id: number; state: string; resolved: boolean }>();
       for (const r of await tx
         .selectFrom('findings')
-        .select(['id', 'fingerprint', 'state', 'resolved_at'])
+        .select(['id', 'fingerprint', 'state'])
         .where('cluster_id', '=', clusterId)
+        .where('resolved_at', 'is', null)
         .execute())
-        known.set(r.fingerprint, { id: r.id, state: r.state, resolved: r.resolved_at !== null });
+        known.set(r.fingerprint, { id: r.id, state: r.state, resolved: false });
+      // Resolved findings are looked up only for the fingerprints that are not open: a few.
+      const unseen = [...byPrint.keys()].filter((fp) => !known.has(fp));
+      for (const part of chunks(unseen))
+        for (const r of await tx
+          .selectFrom('findings')
+          .select(['id', 'fingerprint', 'state'])
+          .where('cluster_id', '=', clusterId)
+          .where('fingerprint', 'in', part)
+          .execute())
+          known.set(r.fingerprint, { id: r.id, state: r.state, resolved: true });
       const reopened: unknown[][] = [];
 
       const fresh: unknown[][] = [];
