@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
@@ -22,18 +22,22 @@ const PG_INT8 = 20;
 
 async function sqliteDb(file: string): Promise<Kysely<StoreSchema>> {
   const { default: Database } = await import('better-sqlite3');
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   let database;
   try {
+    // One level only (the default ~/.palisade): a mistyped deeper path is an error, not a tree.
+    if (!existsSync(path.dirname(file))) mkdirSync(path.dirname(file), { mode: 0o700 });
     database = new Database(file);
+    // WAL: readers never block the writer; FULL: a committed scan survives a power cut, not
+    // just a killed process. One fsync per scan is cheap.
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+    database.pragma('busy_timeout = 10000');
   } catch (e) {
-    throw new InputError(`cannot open store ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    database?.close();
+    throw new InputError(
+      `cannot open store ${file}: ${e instanceof Error ? e.message : String(e)}; pass --db with a writable SQLite file or a postgres:// URL`,
+    );
   }
-  // WAL: readers never block the writer; FULL: a committed scan survives a power cut, not
-  // just a killed process. One fsync per scan is cheap.
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = FULL');
-  database.pragma('busy_timeout = 10000');
   return new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database }) });
 }
 

@@ -6,6 +6,7 @@ import { memoryIO } from '../io.js';
 import { main } from '../main.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'palisade-store-cli-'));
+mkdirSync(path.join(root, 'home'));
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
