@@ -13,6 +13,8 @@ import { registerSnapshotCommand } from './commands/snapshot-command.js';
 import { registerImageCommand } from './commands/image-command.js';
 import { registerDetectCommand } from './commands/detect-command.js';
 import { registerDbCommand } from './commands/db-command.js';
+import { registerHistoryCommand } from './commands/history-command.js';
+import { registerDriftCommand } from './commands/drift-command.js';
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -30,6 +32,8 @@ Examples:
   $ palisade scan ./deploy --framework pss:restricted@v1.29
   $ palisade scan ./deploy --framework none --policy ./policies
   $ palisade scan ./deploy --exceptions palisade-exceptions.yaml --scan-date 2026-12-01 -o sarif
+  $ palisade scan --cluster --context prod --db ~/.palisade/palisade.db -q
+  $ palisade scan --cluster --db postgres://palisade@db.internal/palisade --retain-scans 500
 
 Frameworks (--framework, repeatable or comma-separated; default all): cis, nsa, mitre,
 pss:<baseline|restricted>[@<version>|@latest], all (every built-in control), none (no
@@ -95,6 +99,17 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     )
     .option('--policy <file-or-dir>', 'also evaluate these CEL admission policies (repeatable)', collect, [])
     .option('--no-policy-autogen', 'do not apply Pod policies to the pod templates of workloads')
+    .option('--db <path-or-url>', 'record the scan in the history store: a SQLite file or postgres://… URL')
+    .option(
+      '--db-cluster <name>',
+      'name the scan is recorded under (default: the context, or the scanned paths)',
+    )
+    .option('--retain-scans <n>', 'with --db: scans kept per cluster (default 1000)', Number)
+    .option(
+      '--retain-days <n>',
+      'with --db: scans older than this many days are deleted (default 400)',
+      Number,
+    )
     .addHelpText('after', SCAN_HELP);
   addClusterScanOptions(scan).action(async (paths: string[], opts: Record<string, unknown>) => {
     const { runScan } = await import('./commands/scan.js');
@@ -115,6 +130,10 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
           ...(typeof opts.scanDate === 'string' ? { scanDate: opts.scanDate } : {}),
           policy: opts.policy as string[],
           policyAutogen: opts.policyAutogen !== false,
+          ...(typeof opts.db === 'string' ? { db: opts.db } : {}),
+          ...(typeof opts.dbCluster === 'string' ? { dbCluster: opts.dbCluster } : {}),
+          ...(typeof opts.retainScans === 'number' ? { retainScans: opts.retainScans } : {}),
+          ...(typeof opts.retainDays === 'number' ? { retainDays: opts.retainDays } : {}),
           ...clusterScanOptions(opts),
         },
         io,
@@ -123,6 +142,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   });
 
   registerSnapshotCommand(program, io, setExit);
+  registerHistoryCommand(program, io, setExit);
+  registerDriftCommand(program, io, setExit);
 
   registerControlsCommand(program, io, setExit);
   registerNetpolCommand(program, io, setExit);

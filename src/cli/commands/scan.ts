@@ -38,6 +38,7 @@ import {
   parseOutputSpecs,
   writeReport,
   type ReportFormat,
+  type ScanReport,
 } from '../../report/index.js';
 import { useColor, type CliIO } from '../io.js';
 import { progressReporter } from '../progress.js';
@@ -77,6 +78,16 @@ export interface ScanOptions extends Omit<ClusterSourceOptions, 'namespace' | 'q
   policyAutogen?: boolean;
   /** Today's date for the default scan date; injected so tests do not read the clock. */
   today?: () => string;
+  /** `--db PATH|URL`: record the scan in the history store. */
+  db?: string;
+  /** `--db-cluster NAME`: the name the scan is recorded under (default: context, or the scanned paths). */
+  dbCluster?: string;
+  /** `--retain-scans N`: scans kept per cluster in the store. */
+  retainScans?: number;
+  /** `--retain-days N`: scans older than this are deleted from the store. */
+  retainDays?: number;
+  /** The clock for the recorded scan time; injected by tests. */
+  now?: () => Date;
 }
 
 /** A parsed YAML file plus a way to turn a field path into `file:line` for messages. */
@@ -137,6 +148,14 @@ function utcToday(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
+/** A finished assessment: the report plus what recording and drift need besides it. */
+export interface ScanAssessment {
+  report: ScanReport;
+  inventory: Inventory;
+  /** The live cluster or snapshot the objects came from; absent for manifests. */
+  cluster?: { server: string; context: string; snapshot?: string };
+}
+
 /** Runs `palisade scan` and returns the exit code: 0 clean, 1 findings at or above --fail-on, 2 input errors. */
 export async function runScan(paths: string[], options: ScanOptions, io: CliIO): Promise<number> {
   const failOn = options.failOn;
@@ -154,7 +173,38 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
       throw new UsageError('--output-file given but every -o already names its file (use -o FORMAT=FILE)');
     target.file = options.outputFile;
   }
+  const recording =
+    options.db !== undefined || options.dbCluster !== undefined
+      ? await import('./record.js').then((m) => m.prepareRecording(options, io))
+      : undefined;
 
+  let report: ScanReport;
+  try {
+    const assessment = await assessScan(paths, options, io);
+    report = assessment.report;
+    await writeOutputs(report, outputs, options, io);
+    if (recording) await recording.record(paths, assessment);
+  } finally {
+    await recording?.close();
+  }
+
+  if (report.inputErrors.length > 0 && !options.ignoreInputErrors) return 2;
+  const threshold: Severity | undefined = failOn === 'none' ? undefined : failOn;
+  if (threshold && report.findings.some((f) => !f.suppressed && severityAtLeast(f.severity, threshold)))
+    return 1;
+  return 0;
+}
+
+/**
+ * Reads the objects (files, live cluster or snapshot), evaluates controls and policies,
+ * applies exceptions and scores: everything `scan` does before rendering. Drift reuses it to
+ * assess a directory or snapshot on the fly.
+ */
+export async function assessScan(
+  paths: string[],
+  options: Omit<ScanOptions, 'failOn' | 'output'>,
+  io: CliIO,
+): Promise<ScanAssessment> {
   const selection = selectFrameworks(options.framework ?? []);
   if (!selection.ok) throw new UsageError(selection.error);
   const scanDate = options.scanDate ?? (options.today ?? utcToday)();
@@ -170,12 +220,19 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
 
   checkClusterOptions(paths, options);
   let loaded: { inventory: Inventory; inputErrors: InputIssue[] };
+  let cluster: ScanAssessment['cluster'];
   const snapshot =
     options.snapshot ??
     (options.cluster ? undefined : await snapshotAmongPaths(paths, io, options.quiet === true));
   if (options.cluster || snapshot !== undefined) {
-    loaded =
+    const source =
       snapshot !== undefined ? await loadSnapshotSource(snapshot, io) : await loadClusterSource(options, io);
+    loaded = source;
+    cluster = {
+      server: source.server,
+      context: source.context,
+      ...(snapshot !== undefined ? { snapshot } : {}),
+    };
   } else {
     const progress = progressReporter(
       options.quiet ? { write: () => undefined } : io.stderr,
@@ -288,7 +345,16 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
       : {}),
     tool: { name: 'palisade', version: palisadeVersion() },
   });
+  return { report, inventory: loaded.inventory, ...(cluster ? { cluster } : {}) };
+}
 
+/** Writes every requested format, streaming where the format allows. */
+async function writeOutputs(
+  report: ScanReport,
+  outputs: readonly { format: ReportFormat; file?: string }[],
+  options: ScanOptions,
+  io: CliIO,
+): Promise<void> {
   for (const out of outputs) {
     const color = out.file === undefined && useColor(io.stdout, io.env);
     const render = { color, scanRoot: io.cwd };
@@ -331,10 +397,4 @@ export async function runScan(paths: string[], options: ScanOptions, io: CliIO):
       if (!options.quiet) io.stderr.write(`Wrote ${out.format} report to ${out.file}\n`);
     }
   }
-
-  if (report.inputErrors.length > 0 && !options.ignoreInputErrors) return 2;
-  const threshold: Severity | undefined = failOn === 'none' ? undefined : failOn;
-  if (threshold && report.findings.some((f) => !f.suppressed && severityAtLeast(f.severity, threshold)))
-    return 1;
-  return 0;
 }

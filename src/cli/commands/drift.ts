@@ -1,0 +1,180 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { formatRef, InputError, isSeverity, UsageError } from '../../core/index.js';
+import {
+  computeDrift,
+  driftFailsOn,
+  findingFingerprint,
+  findingNamespace,
+  parseScanRef,
+  type DriftFinding,
+  type DriftReport,
+  type DriftSide,
+  type Store,
+} from '../../store/index.js';
+import type { CliIO } from '../io.js';
+import { openCliStore, rbacGrantRows, reachabilityRows } from './record.js';
+import { assessScan } from './scan.js';
+import { columns, inert, parseStoreOutputs, shortTime, writeStoreOutputs } from './store-output.js';
+
+/** Options of `palisade drift`. */
+export interface DriftOptions {
+  db?: string;
+  cluster?: string;
+  failOnNew: string;
+  framework?: string[];
+  output: string[];
+  quiet?: boolean;
+}
+
+async function kindOf(io: CliIO, arg: string): Promise<'file' | 'dir' | undefined> {
+  try {
+    const s = await stat(path.resolve(io.cwd, arg));
+    return s.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return undefined;
+  }
+}
+
+async function assessedSide(
+  arg: string,
+  kind: 'file' | 'dir',
+  options: DriftOptions,
+  io: CliIO,
+): Promise<DriftSide> {
+  const a = await assessScan(
+    kind === 'dir' ? [arg] : [],
+    {
+      ...(kind === 'file' ? { snapshot: arg } : {}),
+      quiet: true,
+      framework: options.framework ?? [],
+    },
+    io,
+  );
+  if (a.report.inputErrors.length > 0) {
+    const first = a.report.inputErrors[0];
+    throw new InputError(
+      `${arg}: ${a.report.inputErrors.length} input error(s), first ${first?.file ?? ''}${first?.line ? `:${first.line}` : ''}: ${first?.message ?? ''}; fix them so drift compares whole assessments`,
+    );
+  }
+  return {
+    label: kind === 'dir' ? `${arg} (manifests)` : `${arg} (snapshot)`,
+    findings: a.report.findings.map((f) => ({
+      fingerprint: findingFingerprint(f),
+      controlId: f.controlId,
+      severity: f.severity,
+      namespace: findingNamespace(f.resource),
+      kind: f.resource.kind,
+      name: f.resource.name,
+      fieldPath: f.fieldPath ?? '',
+      title: f.title,
+      ...(f.location ? { location: `${f.location.file}:${f.location.line}:${f.location.column}` } : {}),
+      ...(f.suppressed ? { suppressed: true } : {}),
+    })),
+    rbacGrants: rbacGrantRows(a.inventory),
+    reachability: reachabilityRows(a.inventory),
+  };
+}
+
+async function storedSide(arg: string, store: Store, cluster: string | undefined): Promise<DriftSide> {
+  const ref = parseScanRef(arg);
+  if (!ref)
+    throw new UsageError(
+      `${arg}: not a scan id, latest, latest~N, nor an existing snapshot file or manifest directory`,
+    );
+  const found = await store.resolveScan(ref, cluster);
+  if (!found.ok) throw new UsageError(`${arg}: ${found.error}`);
+  const scan = found.scan;
+  return {
+    label: `scan ${scan.id} (${scan.cluster}, ${shortTime(scan.time)} UTC)`,
+    findings: await store.scanFindings(scan.id),
+    rbacGrants: await store.scanRbacGrants(scan.id),
+    reachability: await store.scanReachability(scan.id),
+  };
+}
+
+/** Renders a drift report for people. */
+export function renderDriftTable(d: DriftReport): string {
+  const out: string[] = [`Drift from ${inert(d.base)} to ${inert(d.head)}`, ''];
+  const f = d.findings;
+  out.push(`Findings: ${f.opened.length} opened, ${f.closed.length} closed, ${f.unchanged} unchanged`);
+  const rows: (readonly ['+' | '-', DriftFinding])[] = [
+    ...f.opened.map((x) => ['+', x] as const),
+    ...f.closed.map((x) => ['-', x] as const),
+  ];
+  if (rows.length > 0)
+    out.push(
+      columns(
+        ['', 'SEVERITY', 'CONTROL', 'OBJECT', 'FIELD', 'TITLE'],
+        rows.map(([sign, x]) => [
+          sign,
+          x.severity,
+          x.controlId,
+          formatRef({
+            apiVersion: '',
+            kind: x.kind,
+            name: x.name,
+            ...(x.namespace && x.kind !== 'Namespace' ? { namespace: x.namespace } : {}),
+          }),
+          x.fieldPath || '-',
+          x.title,
+        ]),
+      ).trimEnd(),
+    );
+  if (d.rbac) {
+    out.push('', `RBAC: ${d.rbac.length} subject(s) changed`);
+    for (const s of d.rbac) {
+      out.push(`  ${inert(s.subject)}`);
+      for (const [sign, list] of [
+        ['+', s.gained],
+        ['-', s.lost],
+      ] as const)
+        for (const g of list)
+          out.push(
+            `    ${sign} ${g.namespace === '' ? 'cluster-wide' : `in ${inert(g.namespace)}`}: ${inert(g.rule)}  [${inert(g.via)}]`,
+          );
+    }
+  }
+  if (d.reachability) {
+    const r = d.reachability;
+    out.push('', `Reachability: ${r.added.length} added, ${r.removed.length} removed`);
+    for (const [sign, list] of [
+      ['+', r.added],
+      ['-', r.removed],
+    ] as const)
+      for (const c of list) out.push(`  ${sign} ${inert(c.src)} => ${inert(c.dst)} : ${inert(c.conn)}`);
+  }
+  for (const n of d.notes) out.push('', `Note: ${n}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** Runs `palisade drift A B`: 0 compared, 1 a new finding at or above --fail-on-new, 2 usage or input error. */
+export async function runDrift(
+  base: string,
+  head: string,
+  options: DriftOptions,
+  io: CliIO,
+): Promise<number> {
+  const outputs = parseStoreOutputs(options.output);
+  const threshold = options.failOnNew;
+  if (threshold !== 'none' && !isSeverity(threshold))
+    throw new UsageError(
+      `--fail-on-new must be one of critical, high, medium, low, info or none (got "${threshold}")`,
+    );
+  const kinds = [await kindOf(io, base), await kindOf(io, head)] as const;
+  let store: Store | undefined;
+  try {
+    const side = async (arg: string, kind: 'file' | 'dir' | undefined): Promise<DriftSide> => {
+      if (kind) return assessedSide(arg, kind, options, io);
+      store ??= await openCliStore(options.db, io);
+      return storedSide(arg, store, options.cluster);
+    };
+    const a = await side(base, kinds[0]);
+    const b = await side(head, kinds[1]);
+    const report = computeDrift(a, b);
+    await writeStoreOutputs(outputs, io, report, () => renderDriftTable(report));
+    return threshold !== 'none' && isSeverity(threshold) && driftFailsOn(report, threshold) ? 1 : 0;
+  } finally {
+    await store?.close();
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Glue between a finished scan and the history store: the rows recorded besides the report
+ * (RBAC grants, reachability) and the `--db` handling shared by `scan`, `history` and `drift`.
+ */
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { UsageError, type Inventory } from '../../core/index.js';
+import { analyzeInventory, connList } from '../../network/index.js';
+import { allBindings, bindingLabel, buildRbacModel, formatRule, roleLabel } from '../../rbac/index.js';
+import {
+  openStore,
+  resolveStoreTarget,
+  type RbacGrantRow,
+  type ReachabilityRow,
+  type RetentionPolicy,
+  type ScanInput,
+  type Store,
+} from '../../store/index.js';
+import type { CliIO } from '../io.js';
+import { palisadeVersion } from '../version.js';
+import type { ScanAssessment, ScanOptions } from './scan.js';
+
+/** Workload-like objects above which reachability is not recorded (its size grows with the square). */
+const MAX_REACHABILITY_WORKLOADS = 2000;
+const WORKLOAD_KINDS = new Set([
+  'Pod',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+]);
+
+/** Opens the store named by `--db`, `PALISADE_DB` or the default file. */
+export async function openCliStore(
+  db: string | undefined,
+  io: CliIO,
+  retention: Partial<RetentionPolicy> = {},
+): Promise<Store> {
+  const target = resolveStoreTarget(db, io.env, io.env.HOME ?? homedir(), io.cwd);
+  return openStore(target, { retention });
+}
+
+/** Every (subject, scope, rule, binding → role) an inventory's RBAC grants (pure). */
+export function rbacGrantRows(inventory: Inventory): RbacGrantRow[] {
+  const model = buildRbacModel(inventory);
+  const out = new Map<string, RbacGrantRow>();
+  for (const b of allBindings(model)) {
+    const role = b.role;
+    if (!role) continue;
+    const via = `${bindingLabel(b)} → ${roleLabel(role)}`;
+    const namespace = b.namespace ?? '';
+    for (const s of b.subjects) {
+      const ns = s.kind === 'ServiceAccount' ? (s.namespace ?? b.namespace ?? '') : '';
+      const subject = `${s.kind}:${ns}:${s.name}`;
+      for (const r of role.rules) {
+        const row = { subject, namespace, rule: formatRule(r), via };
+        out.set(`${subject}\u0000${namespace}\u0000${row.rule}\u0000${via}`, row);
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/** The allowed connections between workloads, or undefined when the inventory is too big to keep them (pure). */
+export function reachabilityRows(inventory: Inventory): ReachabilityRow[] | undefined {
+  let workloads = 0;
+  for (const r of inventory.resources) if (WORKLOAD_KINDS.has(r.ref.kind)) workloads++;
+  if (workloads > MAX_REACHABILITY_WORKLOADS) return undefined;
+  const { analysis } = analyzeInventory(inventory, { granularity: 'workload' });
+  return connList(analysis).map((l) => ({ src: l.src, dst: l.dst, conn: l.conn.toString() }));
+}
+
+/** The name a scan is recorded under: `--db-cluster`, the context, or the scanned paths. */
+export function recordedClusterName(
+  paths: readonly string[],
+  a: ScanAssessment,
+  cwd: string,
+  name?: string,
+): string {
+  if (name !== undefined) return name;
+  if (a.cluster) return a.cluster.context;
+  const list = paths.length > 0 ? paths : ['.'];
+  return `manifests:${list.map((p) => (p === '-' ? 'stdin' : path.resolve(cwd, p))).join(',')}`;
+}
+
+/** Builds what the store records for one assessment (pure). */
+export function scanInputOf(
+  paths: readonly string[],
+  a: ScanAssessment,
+  options: { dbCluster?: string; namespace?: string[]; cwd: string; time: number },
+): ScanInput {
+  const report = a.report;
+  return {
+    cluster: {
+      name: recordedClusterName(paths, a, options.cwd, options.dbCluster),
+      ...(a.cluster ? { server: a.cluster.server } : {}),
+    },
+    time: options.time,
+    source: a.cluster ? (a.cluster.snapshot !== undefined ? 'snapshot' : 'cluster') : 'manifests',
+    sourceDetail: a.cluster
+      ? (a.cluster.snapshot ?? a.cluster.server)
+      : (paths.length > 0 ? paths : ['.']).join(' '),
+    palisadeVersion: report.tool?.version ?? palisadeVersion(),
+    kubernetesVersion: a.inventory.facts.kubernetesVersion,
+    ...(options.namespace?.length ? { scope: options.namespace } : {}),
+    resources: report.summary.resources,
+    inputErrors: report.inputErrors.length,
+    findings: report.findings,
+    scores: (report.scores ?? []).map((s) => ({
+      framework: s.framework,
+      score: s.score,
+      passed: s.passed,
+      failed: s.failed,
+      applicable: s.applicable,
+    })),
+    ...(report.exceptions
+      ? {
+          exceptions: {
+            expired: report.exceptions.expired.map((e) => ({ ...e })),
+            unused: report.exceptions.unused.map((e) => ({ ...e })),
+          },
+        }
+      : {}),
+    rbacGrants: rbacGrantRows(a.inventory),
+    reachability: reachabilityRows(a.inventory),
+  };
+}
+
+/**
+ * Opens the store before the scan (a wrong `--db` fails fast, before minutes of reading a
+ * cluster) and returns the step that records the finished scan.
+ */
+export async function prepareRecording(
+  options: ScanOptions,
+  io: CliIO,
+): Promise<{ record(paths: readonly string[], a: ScanAssessment): Promise<void>; close(): Promise<void> }> {
+  for (const [flag, v] of [
+    ['--retain-scans', options.retainScans],
+    ['--retain-days', options.retainDays],
+  ] as const)
+    if (v !== undefined && (!Number.isInteger(v) || v < 1))
+      throw new UsageError(`${flag} must be a whole number of at least 1 (got ${v})`);
+  const store = await openCliStore(options.db, io, {
+    ...(options.retainScans !== undefined ? { maxScans: options.retainScans } : {}),
+    ...(options.retainDays !== undefined ? { maxScanAgeDays: options.retainDays } : {}),
+  });
+  return {
+    close: () => store.close(),
+    async record(paths, a) {
+      {
+        const input = scanInputOf(paths, a, {
+          ...(options.dbCluster !== undefined ? { dbCluster: options.dbCluster } : {}),
+          ...(options.namespace ? { namespace: options.namespace } : {}),
+          cwd: io.cwd,
+          time: (options.now ?? (() => new Date()))().getTime(),
+        });
+        const done = await store.recordScan(input);
+        if (!options.quiet)
+          io.stderr.write(
+            `Recorded scan ${done.id} of ${input.cluster.name}: ${done.opened} new, ${done.resolved} resolved finding(s)${done.pruned > 0 ? `; ${done.pruned} old scan(s) pruned` : ''}\n`,
+          );
+      }
+    },
+  };
+}

@@ -1,0 +1,327 @@
+/**
+ * The store contract: one suite every backend passes (SQLite in `sqlite.test.ts`, PostgreSQL in
+ * `test/store-postgres.int.test.ts`). `open` must return an empty, migrated store each call.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { findingFingerprint } from './fingerprint.js';
+import type { Store } from './store.js';
+import { TEST_T0, testFinding, testScan } from './testing.js';
+import type { RetentionPolicy } from './types.js';
+
+/** Opens a fresh, empty store with the given retention. */
+export type OpenTestStore = (retention?: Partial<RetentionPolicy>) => Promise<Store>;
+
+const DAY = 86_400_000;
+const T0 = TEST_T0;
+
+/** Registers the contract suite for one backend. */
+export function storeContract(backend: string, open: OpenTestStore): void {
+  describe(`store contract (${backend})`, () => {
+    const opened: Store[] = [];
+    const fresh = async (retention?: Partial<RetentionPolicy>): Promise<Store> => {
+      const s = await open(retention);
+      opened.push(s);
+      return s;
+    };
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+    });
+
+    it('tracks first seen, last seen, resolution and reopening by fingerprint', async () => {
+      const s = await fresh();
+      const a = testFinding('a');
+      const b = testFinding('b', { severity: 'low' });
+      const r1 = await s.recordScan(testScan(0, [a, b]));
+      expect(r1).toMatchObject({ opened: 2, resolved: 0 });
+      const r2 = await s.recordScan(testScan(1, [{ ...a, message: 'changed text', severity: 'critical' }]));
+      expect(r2).toMatchObject({ opened: 0, resolved: 1 });
+      const second = await s.scanFindings(r2.id);
+      expect(second).toHaveLength(1);
+      expect(second[0]).toMatchObject({
+        fingerprint: findingFingerprint(a),
+        severity: 'critical',
+        message: 'changed text',
+        firstSeen: T0,
+        lastSeen: T0 + DAY,
+      });
+      expect(second[0]?.resolvedAt).toBeUndefined();
+      // The first scan still lists both: history is per scan, not the latest state.
+      expect((await s.scanFindings(r1.id)).map((f) => f.name).sort()).toEqual(['a', 'b']);
+      const r3 = await s.recordScan(testScan(2, [a, b]));
+      expect(r3).toMatchObject({ opened: 0, resolved: 0 });
+      const third = await s.scanFindings(r3.id);
+      expect(third.find((f) => f.name === 'b')).toMatchObject({ firstSeen: T0, lastSeen: T0 + 2 * DAY });
+      expect(third.find((f) => f.name === 'b')?.resolvedAt).toBeUndefined();
+    });
+
+    it('keeps one row per fingerprint and tells findings on different fields apart', async () => {
+      const s = await fresh();
+      const a = testFinding('a', { field: 'spec.template.spec.containers[0].securityContext' });
+      const r = await s.recordScan(
+        testScan(0, [
+          a,
+          { ...a, message: 'duplicate' },
+          testFinding('a', { field: 'spec.template.spec.hostPID' }),
+        ]),
+      );
+      expect(r.opened).toBe(2);
+      expect((await s.listScans())[0]?.findings).toBe(2);
+    });
+
+    it('a scan of some namespaces resolves nothing outside them', async () => {
+      const s = await fresh();
+      await s.recordScan(
+        testScan(0, [testFinding('a', { namespace: 'shop' }), testFinding('b', { namespace: 'pay' })]),
+      );
+      const r = await s.recordScan(testScan(1, [], { scope: ['shop'] }));
+      expect(r.resolved).toBe(1);
+      expect(await s.openFindingsBySeverity('prod', 'pay')).toMatchObject({ high: 1 });
+      expect(await s.openFindingsBySeverity('prod', 'shop')).toMatchObject({ high: 0 });
+      expect((await s.listScans())[0]?.scope).toEqual(['shop']);
+    });
+
+    it('counts open findings by severity, leaving out suppressed and resolved ones', async () => {
+      const s = await fresh();
+      await s.recordScan(
+        testScan(0, [
+          testFinding('a', { severity: 'critical' }),
+          testFinding('b', { severity: 'critical', suppressed: true }),
+          testFinding('c', { severity: 'medium' }),
+          testFinding('d', { severity: 'medium', namespace: 'other' }),
+          testFinding('gone', { severity: 'low' }),
+        ]),
+      );
+      await s.recordScan(
+        testScan(1, [
+          testFinding('a', { severity: 'critical' }),
+          testFinding('b', { severity: 'critical', suppressed: true }),
+          testFinding('c', { severity: 'medium' }),
+          testFinding('d', { severity: 'medium', namespace: 'other' }),
+        ]),
+      );
+      expect(await s.openFindingsBySeverity('prod', 'shop')).toEqual({
+        critical: 1,
+        high: 0,
+        medium: 1,
+        low: 0,
+        info: 0,
+      });
+      expect(await s.openFindingsBySeverity('prod')).toEqual({
+        critical: 1,
+        high: 0,
+        medium: 2,
+        low: 0,
+        info: 0,
+      });
+      const [latest] = await s.listScans();
+      expect(latest).toMatchObject({ findings: 3, suppressed: 1, bySeverity: { critical: 1, medium: 2 } });
+      expect(await s.openFindingsBySeverity('nope')).toEqual({
+        critical: 0,
+        high: 0,
+        medium: 0,
+        low: 0,
+        info: 0,
+      });
+    });
+
+    it('lists scans newest first with scores, per cluster, and resolves latest~N', async () => {
+      const s = await fresh();
+      const r1 = await s.recordScan(testScan(0, [testFinding('a')]));
+      const r2 = await s.recordScan(testScan(1, []));
+      await s.recordScan(testScan(0.5, [], { cluster: { name: 'staging' } }));
+      const prod = await s.listScans({ cluster: 'prod' });
+      expect(prod.map((x) => x.id)).toEqual([r2.id, r1.id]);
+      expect(prod[1]).toMatchObject({
+        cluster: 'prod',
+        time: T0,
+        source: 'cluster',
+        kubernetesVersion: '1.33.1',
+        resources: 10,
+        findings: 1,
+      });
+      expect(prod[1]?.scores.map((x) => [x.framework, x.score])).toEqual([
+        ['cis-1.10', 99],
+        ['nsa-cisa-1.2', 90],
+      ]);
+      expect(await s.clusters()).toEqual(['prod', 'staging']);
+      expect(await s.resolveScan({ kind: 'latest', back: 1 }, 'prod')).toMatchObject({
+        ok: true,
+        scan: { id: r1.id },
+      });
+      expect(await s.resolveScan({ kind: 'id', id: r2.id })).toMatchObject({ ok: true, scan: { id: r2.id } });
+      const ambiguous = await s.resolveScan({ kind: 'latest', back: 0 });
+      expect(ambiguous.ok).toBe(false);
+      expect(await s.resolveScan({ kind: 'latest', back: 5 }, 'prod')).toMatchObject({ ok: false });
+      expect(await s.resolveScan({ kind: 'id', id: 999_999 })).toMatchObject({ ok: false });
+    });
+
+    it('returns the score history since a time', async () => {
+      const s = await fresh();
+      for (let d = 0; d < 5; d++)
+        await s.recordScan(
+          testScan(
+            d,
+            Array.from({ length: d }, (_, i) => testFinding(`w${i}`)),
+          ),
+        );
+      const points = await s.scoreHistory('prod', T0 + 2 * DAY, 'cis-1.10');
+      expect(points.map((p) => [p.time, p.score])).toEqual([
+        [T0 + 2 * DAY, 98],
+        [T0 + 3 * DAY, 97],
+        [T0 + 4 * DAY, 96],
+      ]);
+      expect(await s.scoreHistory('prod', T0)).toHaveLength(10);
+    });
+
+    it('keeps RBAC grants and reachability only for scans that recorded them', async () => {
+      const s = await fresh();
+      const grants = [
+        {
+          subject: 'ServiceAccount:shop:ci',
+          namespace: 'shop',
+          rule: 'get secrets [core]',
+          via: 'RoleBinding/shop/ci → Role/shop/ci',
+        },
+      ];
+      const reach = [{ src: 'shop/web[Deployment]', dst: 'shop/db[Deployment]', conn: 'TCP 5432' }];
+      const r1 = await s.recordScan(testScan(0, [], { rbacGrants: grants, reachability: reach }));
+      const r2 = await s.recordScan(testScan(1, [], { rbacGrants: [] }));
+      expect(await s.scanRbacGrants(r1.id)).toEqual(grants);
+      expect(await s.scanReachability(r1.id)).toEqual(reach);
+      expect(await s.scanRbacGrants(r2.id)).toEqual([]);
+      expect(await s.scanReachability(r2.id)).toBeUndefined();
+      expect((await s.listScans())[0]).toMatchObject({ rbacGrants: 0, reachability: null });
+    });
+
+    it('applies retention by count on write, dropping findings only old scans held', async () => {
+      const s = await fresh({ maxScans: 2 });
+      await s.recordScan(testScan(0, [testFinding('old')]));
+      await s.recordScan(testScan(1, [testFinding('kept')]));
+      await s.recordScan(testScan(2, [testFinding('kept')]));
+      const r = await s.recordScan(testScan(3, [testFinding('kept'), testFinding('new')]));
+      expect(r.pruned).toBe(1);
+      const scans = await s.listScans();
+      expect(scans).toHaveLength(2);
+      expect(await s.scanFindings(scans[1]?.id ?? 0)).toHaveLength(1);
+      expect(await s.scoreHistory('prod', 0)).toHaveLength(4);
+      // `old` was resolved and only held by pruned scans: it is gone; `kept` keeps its first sighting.
+      const latest = await s.scanFindings(r.id);
+      expect(latest.find((f) => f.name === 'kept')?.firstSeen).toBe(T0 + DAY);
+    });
+
+    it('applies retention by age on write', async () => {
+      const s = await fresh({ maxScanAgeDays: 30 });
+      await s.recordScan(testScan(0, [testFinding('a')]));
+      await s.recordScan(testScan(10, [testFinding('a')]));
+      const r = await s.recordScan(testScan(35, [testFinding('a')]));
+      expect(r.pruned).toBe(1);
+      expect((await s.listScans()).map((x) => x.time)).toEqual([T0 + 35 * DAY, T0 + 10 * DAY]);
+    });
+
+    it('writes a scan larger than one bulk chunk whole', async () => {
+      const s = await fresh();
+      const many = Array.from({ length: 12_345 }, (_, i) =>
+        testFinding(`w${i}`, { namespace: `ns${i % 7}` }),
+      );
+      const r = await s.recordScan(testScan(0, many));
+      expect(r.opened).toBe(12_345);
+      expect(await s.scanFindings(r.id)).toHaveLength(12_345);
+      const r2 = await s.recordScan(testScan(1, many.slice(100)));
+      expect(r2).toMatchObject({ opened: 0, resolved: 100 });
+    });
+
+    it('rolls back a scan whose write fails: nothing of it is visible', async () => {
+      const s = await fresh();
+      await s.recordScan(testScan(0, [testFinding('a')]));
+      const bad = testScan(1, [testFinding('a'), testFinding('b')]);
+      // Two scores for one framework break the primary key after the findings were written.
+      const dup = bad.scores[0];
+      if (!dup) throw new Error('test scan has scores');
+      await expect(s.recordScan({ ...bad, scores: [dup, dup] })).rejects.toThrow();
+      const scans = await s.listScans();
+      expect(scans).toHaveLength(1);
+      expect(await s.openFindingsBySeverity('prod')).toMatchObject({ high: 1 });
+      const again = await s.recordScan(testScan(2, [testFinding('a'), testFinding('b')]));
+      expect(again.opened).toBe(1);
+    });
+
+    it('records admission decisions and keeps at most the configured number', async () => {
+      const s = await fresh({ maxEventRows: 3 });
+      const decision = (i: number) => ({
+        time: new Date(Date.now() - 1000 + i).toISOString(),
+        uid: `u${i}`,
+        endpoint: 'validate',
+        operation: 'CREATE',
+        kind: 'Pod',
+        resource: 'pods',
+        namespace: 'shop',
+        name: `p${i}`,
+        username: 'alice',
+        result: 'deny',
+        patched: false,
+        violations: [{ controlId: 'PAL-001' }, { controlId: 'PAL-002' }, { controlId: 'PAL-001' }],
+        policyDecisions: [],
+        errors: [],
+      });
+      await s.recordDecisions([decision(0), decision(1)]);
+      await s.recordDecisions([decision(2), decision(3), decision(4)], 'prod');
+      const rows = await s.listDecisions(0);
+      expect(rows.map((r) => r.uid)).toEqual(['u4', 'u3', 'u2']);
+      expect(rows[0]?.controls).toEqual(['PAL-001', 'PAL-002']);
+    });
+
+    it('records image results and alerts in the agreed shapes', async () => {
+      const s = await fresh();
+      const now = Date.now();
+      const id = await s.recordImageResult({
+        digest: 'sha256:abc',
+        ref: 'registry.local/shop/web:1.0',
+        scannedAt: now,
+        packages: 120,
+        vulnerabilities: [
+          {
+            vulnId: 'CVE-2026-1',
+            aliases: ['GHSA-x'],
+            package: 'openssl',
+            version: '3.0.1',
+            fixedVersion: '3.0.2',
+            severity: 'critical',
+            cvss: 9.8,
+            location: 'sha256:l1:/var/lib/dpkg/status',
+          },
+          {
+            vulnId: 'CVE-2026-2',
+            aliases: [],
+            package: 'zlib',
+            version: '1.2',
+            severity: 'high',
+            location: 'sha256:l1:/lib',
+            suppressed: { justification: 'vulnerable_code_not_in_execute_path' },
+          },
+        ],
+      });
+      expect(await s.latestImageResult('sha256:abc')).toMatchObject({
+        id,
+        packages: 120,
+        bySeverity: { critical: 1, high: 0 },
+      });
+      expect(await s.latestImageResult('sha256:none')).toBeUndefined();
+      await s.recordAlerts([
+        {
+          time: now,
+          cluster: 'prod',
+          rule: 'exec-into-pod',
+          severity: 'high',
+          mitre: 'T1609',
+          message: 'alice exec into shop/web',
+          subject: 'alice',
+          target: 'shop/web',
+          evidence: [{ verb: 'create' }],
+        },
+      ]);
+      expect(await s.listAlerts(now - 1)).toEqual([
+        expect.objectContaining({ rule: 'exec-into-pod', mitre: 'T1609', evidence: [{ verb: 'create' }] }),
+      ]);
+    });
+  });
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { Severity } from '../core/index.js';
+import { computeDrift, driftFailsOn, type DriftFinding, type DriftSide } from './drift.js';
+
+const f = (fp: string, severity: Severity = 'high', suppressed = false): DriftFinding => ({
+  fingerprint: fp,
+  controlId: `PAL-${fp}`,
+  severity,
+  namespace: 'shop',
+  kind: 'Deployment',
+  name: fp,
+  fieldPath: '',
+  title: 't',
+  suppressed,
+});
+const side = (label: string, findings: DriftFinding[], extra: Partial<DriftSide> = {}): DriftSide => ({
+  label,
+  findings,
+  ...extra,
+});
+const grant = (subject: string, rule: string) => ({
+  subject,
+  namespace: 'shop',
+  rule,
+  via: 'RoleBinding/shop/b → Role/shop/r',
+});
+
+describe('computeDrift', () => {
+  it.each([
+    { name: 'nothing changed', base: [f('a')], head: [f('a')], opened: [], closed: [], unchanged: 1 },
+    {
+      name: 'one opened, one closed',
+      base: [f('a'), f('b')],
+      head: [f('b'), f('c')],
+      opened: ['c'],
+      closed: ['a'],
+      unchanged: 1,
+    },
+    {
+      name: 'a newly suppressed finding is closed',
+      base: [f('a')],
+      head: [f('a', 'high', true)],
+      opened: [],
+      closed: ['a'],
+      unchanged: 0,
+    },
+    {
+      name: 'an unsuppressed finding opens',
+      base: [f('a', 'high', true)],
+      head: [f('a')],
+      opened: ['a'],
+      closed: [],
+      unchanged: 0,
+    },
+    {
+      name: 'opened sorted by severity',
+      base: [],
+      head: [f('z', 'low'), f('y', 'critical')],
+      opened: ['y', 'z'],
+      closed: [],
+      unchanged: 0,
+    },
+  ])('$name', ({ base, head, opened, closed, unchanged }) => {
+    const d = computeDrift(side('A', base), side('B', head));
+    expect(d.findings.opened.map((x) => x.fingerprint)).toEqual(opened);
+    expect(d.findings.closed.map((x) => x.fingerprint)).toEqual(closed);
+    expect(d.findings.unchanged).toBe(unchanged);
+  });
+
+  it('groups RBAC rights gained and lost per subject', () => {
+    const d = computeDrift(
+      side('A', [], { rbacGrants: [grant('SA:shop:ci', 'get pods'), grant('SA:shop:old', 'list pods')] }),
+      side('B', [], { rbacGrants: [grant('SA:shop:ci', 'get pods'), grant('SA:shop:ci', 'get secrets')] }),
+    );
+    expect(d.rbac).toEqual([
+      {
+        subject: 'SA:shop:ci',
+        gained: [{ namespace: 'shop', rule: 'get secrets', via: 'RoleBinding/shop/b → Role/shop/r' }],
+        lost: [],
+      },
+      {
+        subject: 'SA:shop:old',
+        gained: [],
+        lost: [{ namespace: 'shop', rule: 'list pods', via: 'RoleBinding/shop/b → Role/shop/r' }],
+      },
+    ]);
+  });
+
+  it('compares reachability only when both sides have it, and says so otherwise', () => {
+    const r = (src: string) => ({ src, dst: 'shop/db', conn: 'TCP 5432' });
+    const both = computeDrift(
+      side('A', [], { reachability: [r('a')] }),
+      side('B', [], { reachability: [r('b')] }),
+    );
+    expect(both.reachability).toEqual({ added: [r('b')], removed: [r('a')] });
+    const one = computeDrift(side('A', [], { reachability: [r('a')] }), side('B', []));
+    expect(one.reachability).toBeUndefined();
+    expect(one.notes.join('\n')).toMatch(/reachability not compared: B/);
+    expect(one.rbac).toBeUndefined();
+  });
+
+  it.each([
+    ['critical', false],
+    ['high', true],
+    ['low', true],
+  ] as const)('--fail-on-new %s with a new high finding fails: %s', (threshold, fails) => {
+    expect(driftFailsOn(computeDrift(side('A', []), side('B', [f('a', 'high')])), threshold)).toBe(fails);
+  });
+});

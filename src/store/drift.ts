@@ -1,0 +1,131 @@
+/**
+ * Drift between two assessments (pure): findings opened and closed (by fingerprint, suppressed
+ * ones left out on both sides), RBAC rights gained and lost per subject, and allowed
+ * connections added and removed, each only when both sides recorded them.
+ */
+import { SEVERITIES, severityAtLeast, type Severity } from '../core/index.js';
+import type { RbacGrantRow, ReachabilityRow } from './types.js';
+
+/** A finding as drift compares and shows it. */
+export interface DriftFinding {
+  fingerprint: string;
+  controlId: string;
+  severity: Severity;
+  namespace: string;
+  kind: string;
+  name: string;
+  fieldPath: string;
+  title: string;
+  location?: string;
+  suppressed?: boolean;
+}
+
+/** One side of a comparison: a stored scan, a snapshot or a directory assessed on the fly. */
+export interface DriftSide {
+  /** How the side was named on the command line, with what it resolved to. */
+  label: string;
+  findings: readonly DriftFinding[];
+  rbacGrants?: readonly RbacGrantRow[] | undefined;
+  reachability?: readonly ReachabilityRow[] | undefined;
+}
+
+/** Rights one subject gained and lost. */
+export interface SubjectDrift {
+  subject: string;
+  gained: Omit<RbacGrantRow, 'subject'>[];
+  lost: Omit<RbacGrantRow, 'subject'>[];
+}
+
+/** The difference between two sides; the JSON form is `kind: Drift`. */
+export interface DriftReport {
+  apiVersion: 'palisade.dev/v1';
+  kind: 'Drift';
+  base: string;
+  head: string;
+  findings: { opened: DriftFinding[]; closed: DriftFinding[]; unchanged: number };
+  /** Absent when a side did not record RBAC grants; `notes` says which. */
+  rbac?: SubjectDrift[];
+  /** Absent when a side did not record reachability; `notes` says which. */
+  reachability?: { added: ReachabilityRow[]; removed: ReachabilityRow[] };
+  notes: string[];
+}
+
+function bySeverity(a: DriftFinding, b: DriftFinding): number {
+  return (
+    SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+    a.controlId.localeCompare(b.controlId) ||
+    a.namespace.localeCompare(b.namespace) ||
+    a.name.localeCompare(b.name) ||
+    a.fieldPath.localeCompare(b.fieldPath)
+  );
+}
+
+function grantKey(g: RbacGrantRow): string {
+  return `${g.subject}\u0000${g.namespace}\u0000${g.rule}\u0000${g.via}`;
+}
+
+function reachKey(r: ReachabilityRow): string {
+  return `${r.src}\u0000${r.dst}\u0000${r.conn}`;
+}
+
+/** Compares two sides (pure). */
+export function computeDrift(base: DriftSide, head: DriftSide): DriftReport {
+  const open = (side: DriftSide): Map<string, DriftFinding> =>
+    new Map(side.findings.filter((f) => f.suppressed !== true).map((f) => [f.fingerprint, f]));
+  const before = open(base);
+  const after = open(head);
+  const opened = [...after.values()].filter((f) => !before.has(f.fingerprint)).sort(bySeverity);
+  const closed = [...before.values()].filter((f) => !after.has(f.fingerprint)).sort(bySeverity);
+  const notes: string[] = [];
+  const report: DriftReport = {
+    apiVersion: 'palisade.dev/v1',
+    kind: 'Drift',
+    base: base.label,
+    head: head.label,
+    findings: { opened, closed, unchanged: after.size - opened.length },
+    notes,
+  };
+
+  if (base.rbacGrants && head.rbacGrants) {
+    const b = new Map(base.rbacGrants.map((g) => [grantKey(g), g]));
+    const h = new Map(head.rbacGrants.map((g) => [grantKey(g), g]));
+    const subjects = new Map<string, SubjectDrift>();
+    const entry = (s: string): SubjectDrift => {
+      let e = subjects.get(s);
+      if (!e) subjects.set(s, (e = { subject: s, gained: [], lost: [] }));
+      return e;
+    };
+    for (const [k, g] of h)
+      if (!b.has(k)) entry(g.subject).gained.push({ namespace: g.namespace, rule: g.rule, via: g.via });
+    for (const [k, g] of b)
+      if (!h.has(k)) entry(g.subject).lost.push({ namespace: g.namespace, rule: g.rule, via: g.via });
+    const order = (x: Omit<RbacGrantRow, 'subject'>, y: Omit<RbacGrantRow, 'subject'>): number =>
+      x.namespace.localeCompare(y.namespace) || x.rule.localeCompare(y.rule) || x.via.localeCompare(y.via);
+    report.rbac = [...subjects.values()]
+      .map((s) => ({ ...s, gained: s.gained.sort(order), lost: s.lost.sort(order) }))
+      .sort((x, y) => x.subject.localeCompare(y.subject));
+  } else {
+    notes.push(`RBAC not compared: ${base.rbacGrants ? head.label : base.label} has no recorded grants`);
+  }
+
+  if (base.reachability && head.reachability) {
+    const b = new Set(base.reachability.map(reachKey));
+    const h = new Set(head.reachability.map(reachKey));
+    const order = (x: ReachabilityRow, y: ReachabilityRow): number =>
+      x.src.localeCompare(y.src) || x.dst.localeCompare(y.dst) || x.conn.localeCompare(y.conn);
+    report.reachability = {
+      added: head.reachability.filter((r) => !b.has(reachKey(r))).sort(order),
+      removed: base.reachability.filter((r) => !h.has(reachKey(r))).sort(order),
+    };
+  } else {
+    notes.push(
+      `reachability not compared: ${base.reachability ? head.label : base.label} has no recorded reachability`,
+    );
+  }
+  return report;
+}
+
+/** True when a finding opened at or above the threshold. */
+export function driftFailsOn(report: DriftReport, threshold: Severity): boolean {
+  return report.findings.opened.some((f) => severityAtLeast(f.severity, threshold));
+}

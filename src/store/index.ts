@@ -1,0 +1,15 @@
+export * from './types.js';
+export { findingFingerprint, findingNamespace } from './fingerprint.js';
+export { resolveStoreTarget, describeStoreTarget, parseScanRef, type ScanRef } from './target.js';
+export { storeMigrations, type StoreDialect } from './migrations.js';
+export { Store, type RecordedScan, type RecordScanOptions } from './store.js';
+export { openStore, migrateStore, type OpenStoreOptions } from './open.js';
+export {
+  computeDrift,
+  driftFailsOn,
+  type DriftFinding,
+  type DriftReport,
+  type DriftSide,
+  type SubjectDrift,
+} from './drift.js';
+export { storeDecisionSink, type StoreDecisionSink, type StoreDecisionSinkOptions } from './decision-sink.js';

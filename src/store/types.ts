@@ -1,0 +1,228 @@
+import type { Finding, Severity } from '../core/index.js';
+
+/** Where the store lives: a SQLite file or a PostgreSQL URL. */
+export type StoreTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+/**
+ * How much history is kept. Applied on every write, so the store never grows without bound:
+ * scans (with their findings, grants and reachability rows) per cluster by count and age;
+ * admission decisions, image results and alerts by age and row count.
+ */
+export interface RetentionPolicy {
+  /** Scans kept per cluster, newest first. */
+  maxScans: number;
+  /** Scans older than this many days are deleted. */
+  maxScanAgeDays: number;
+  /** Admission decisions, image results and alerts older than this many days are deleted. */
+  maxEventAgeDays: number;
+  /** Rows kept per event table (admission decisions, image results, alerts). */
+  maxEventRows: number;
+}
+
+/** The retention used when none is configured. */
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  maxScans: 1000,
+  maxScanAgeDays: 400,
+  maxEventAgeDays: 90,
+  maxEventRows: 1_000_000,
+};
+
+/** A framework score as recorded with a scan. */
+export interface ScoreRow {
+  framework: string;
+  score: number;
+  passed: number;
+  failed: number;
+  applicable: number;
+}
+
+/** An exception that was expired or matched nothing in a scan. */
+export interface ExceptionRow {
+  controlId: string;
+  reason: string;
+  owner: string;
+  expires?: string | undefined;
+}
+
+/** One RBAC right of one subject, as drift compares them. */
+export interface RbacGrantRow {
+  /** `Kind:namespace:name` (namespace empty for users and groups). */
+  subject: string;
+  /** `''` cluster-wide, else the namespace. */
+  namespace: string;
+  rule: string;
+  /** `binding → role`. */
+  via: string;
+}
+
+/** One allowed connection between two endpoints. */
+export interface ReachabilityRow {
+  src: string;
+  dst: string;
+  conn: string;
+}
+
+/** Everything recorded for one scan; written in one transaction. */
+export interface ScanInput {
+  cluster: { name: string; server?: string | undefined };
+  /** Milliseconds since the epoch. */
+  time: number;
+  source: string;
+  sourceDetail: string;
+  palisadeVersion: string;
+  kubernetesVersion?: string | undefined;
+  /** Namespaces the scan covered; absent for every namespace. */
+  scope?: readonly string[] | undefined;
+  resources: number;
+  inputErrors: number;
+  findings: readonly Finding[];
+  scores: readonly ScoreRow[];
+  exceptions?: { expired: readonly ExceptionRow[]; unused: readonly ExceptionRow[] } | undefined;
+  /** Absent when the scan did not compute grants (drift then says so). */
+  rbacGrants?: readonly RbacGrantRow[] | undefined;
+  /** Absent when the scan did not compute reachability. */
+  reachability?: readonly ReachabilityRow[] | undefined;
+}
+
+/** A recorded scan as history lists it. */
+export interface ScanSummary {
+  id: number;
+  cluster: string;
+  time: number;
+  source: string;
+  sourceDetail: string;
+  palisadeVersion: string;
+  kubernetesVersion?: string;
+  scope?: string[];
+  resources: number;
+  /** Unsuppressed findings of the scan. */
+  findings: number;
+  suppressed: number;
+  bySeverity: Record<Severity, number>;
+  inputErrors: number;
+  scores: ScoreRow[];
+  rbacGrants: number | null;
+  reachability: number | null;
+}
+
+/** A finding as the store keeps it, with its life across scans. */
+export interface StoredFinding {
+  fingerprint: string;
+  controlId: string;
+  severity: Severity;
+  /** The namespace, the Namespace's own name for a Namespace object, `''` when cluster-scoped. */
+  namespace: string;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  fieldPath: string;
+  title: string;
+  message: string;
+  location?: string;
+  firstSeen: number;
+  lastSeen: number;
+  resolvedAt?: number;
+  suppressed: boolean;
+}
+
+/** An admission decision as the webhook's decision log produces it (structurally its `DecisionEvent`). */
+export interface AdmissionDecisionInput {
+  /** ISO 8601 time. */
+  time: string;
+  uid: string;
+  endpoint: string;
+  operation: string;
+  kind: string;
+  resource: string;
+  namespace: string;
+  name: string;
+  username: string;
+  result: string;
+  exempt?: string | undefined;
+  patched: boolean;
+  violations: readonly { controlId: string }[];
+  policyDecisions: readonly unknown[];
+  errors: readonly unknown[];
+}
+
+/** A stored admission decision. */
+export interface AdmissionDecisionRow {
+  time: number;
+  uid: string;
+  operation: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  username: string;
+  result: string;
+  controls: string[];
+}
+
+/** One vulnerability of an image, the shape agreed with the supply-chain work (docs/store.md). */
+export interface ImageVulnerabilityInput {
+  vulnId: string;
+  aliases: readonly string[];
+  package: string;
+  version: string;
+  fixedVersion?: string | undefined;
+  severity: Severity;
+  cvss?: number | undefined;
+  /** `layer-digest:path`. */
+  location: string;
+  suppressed?: { justification: string } | undefined;
+}
+
+/** The result of scanning one image, the shape agreed with the supply-chain work (docs/store.md). */
+export interface ImageResultInput {
+  cluster?: string | undefined;
+  scanId?: number | undefined;
+  digest: string;
+  ref: string;
+  /** Milliseconds since the epoch. */
+  scannedAt: number;
+  os?: string | undefined;
+  packages: number;
+  vulnDbTime?: number | undefined;
+  vulnerabilities: readonly ImageVulnerabilityInput[];
+  detail?: Record<string, unknown> | undefined;
+}
+
+/** A stored image result, without its vulnerability rows. */
+export interface ImageResultRow {
+  id: number;
+  digest: string;
+  ref: string;
+  scannedAt: number;
+  packages: number;
+  bySeverity: Record<Severity, number>;
+}
+
+/** A detection alert, the shape agreed with the detection work (docs/store.md). */
+export interface AlertInput {
+  /** Milliseconds since the epoch. */
+  time: number;
+  cluster?: string | undefined;
+  rule: string;
+  severity: Severity;
+  mitre?: string | undefined;
+  message: string;
+  subject: string;
+  target: string;
+  incident?: string | undefined;
+  /** Evidence events, secrets already redacted. */
+  evidence: readonly unknown[];
+}
+
+/** A stored alert. */
+export interface AlertRow extends Omit<AlertInput, 'evidence' | 'cluster'> {
+  id: number;
+  evidence: unknown[];
+}
+
+/** A point of the score history of a cluster. */
+export interface ScorePoint {
+  scanId: number;
+  time: number;
+  framework: string;
+  score: number;
+}
