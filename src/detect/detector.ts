@@ -5,7 +5,6 @@
  * subject and target. Every map it keeps is bounded. Pure: time comes from the events.
  */
 import { toCelValue } from '../policy/index.js';
-import { containersOf, podOf } from './normalize-audit.js';
 import type { DetectEvent, IntelHit } from './event.js';
 import type { IntelIndex } from './intel.js';
 import type { AnomalyModel } from './anomaly.js';
@@ -177,24 +176,20 @@ export const EMPTY_SETTINGS: DetectSettings = {
 
 /** The CEL variables of an event. */
 export function celVariables(ev: DetectEvent, settings: unknown = EMPTY_SETTINGS): Record<string, unknown> {
-  // The request object is converted once; the pod spec and containers are found again inside
-  // the converted object rather than converted a second and third time.
-  const object = toCelValue(ev.object) as Record<string, unknown>;
-  const pod = podOf(object, ev.target.resource);
-  const vars: Record<string, unknown> = {
-    actor: toCelValue(ev.actor),
-    action: toCelValue(ev.action),
-    target: ev.target,
-    object,
-    pod,
-    containers: containersOf(pod),
-    network: toCelValue(ev.network),
-    process: ev.process,
-    intel: ev.intel.length === 0 ? ev.intel : toCelValue(ev.intel),
+  const cv = toCelValue(ev) as Record<string, unknown>;
+  return {
+    event: cv,
+    actor: cv.actor,
+    action: cv.action,
+    target: cv.target,
+    object: cv.object,
+    pod: cv.pod,
+    containers: cv.containers,
     settings,
+    network: cv.network,
+    process: cv.process,
+    intel: cv.intel,
   };
-  vars.event = { ...vars, id: ev.id, source: ev.source, provider: ev.provider, time: ev.time };
-  return vars;
 }
 
 /** Creates a detector over compiled rules and an optional intel index. */

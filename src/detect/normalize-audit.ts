@@ -56,8 +56,6 @@ const SECRET_FIELDS = new Set(['data', 'stringData', 'token', 'password', 'clien
  * TokenRequest's or TokenReview's `token`, and `password`-like fields at any depth.
  */
 export function redactObject(kindHint: string, v: unknown, depth = 0): unknown {
-  // Most request objects hold nothing to redact: share them instead of copying.
-  if (depth === 0 && !holdsSecretField(kindHint, v, 0)) return v;
   if (depth > 64 || typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) return v.map((x) => redactObject(kindHint, x, depth + 1));
   const out: Json = {};
@@ -69,21 +67,6 @@ export function redactObject(kindHint: string, v: unknown, depth = 0): unknown {
     out[k] = redactObject(kindHint, x, depth + 1);
   }
   return out;
-}
-
-/** Whether `redactObject` would change anything in `v` (no allocation). */
-function holdsSecretField(kindHint: string, v: unknown, depth: number): boolean {
-  if (depth > 64 || typeof v !== 'object' || v === null) return false;
-  if (Array.isArray(v)) {
-    for (const x of v) if (holdsSecretField(kindHint, x, depth + 1)) return true;
-    return false;
-  }
-  for (const k in v as Json) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    if (SECRET_FIELDS.has(k) && (kindHint === 'secrets' || k !== 'data')) return true;
-    if (holdsSecretField(kindHint, (v as Json)[k], depth + 1)) return true;
-  }
-  return false;
 }
 
 /** The values of repeated `command=` query parameters of an exec/attach request URI. */
@@ -157,29 +140,22 @@ function fillActor(ev: DetectEvent, ips: string[], userAgent: string): void {
 
 /** Finds the pod spec of a Pod, a pod template, a workload or a CronJob in the request object. */
 function fillPod(ev: DetectEvent): void {
-  ev.pod = podOf(ev.object, ev.target.resource);
-  ev.containers = containersOf(ev.pod);
-}
-
-/** The pod spec inside a request object: a Pod's, a PodTemplate's, a workload's or a CronJob's template. */
-export function podOf(o: Json, resource: string): Json {
+  const o = ev.object;
   const spec = obj(o.spec);
-  if (resource === 'pods' || o.kind === 'Pod') return spec;
-  if (o.kind === 'PodTemplate' || resource === 'podtemplates') return obj(obj(o.template).spec);
-  if (typeof spec.jobTemplate === 'object') return obj(obj(obj(obj(spec.jobTemplate).spec).template).spec);
-  if (typeof spec.template === 'object') return obj(obj(spec.template).spec);
-  return {};
-}
-
-/** Every container of a pod spec: init, regular and ephemeral. */
-export function containersOf(pod: Json): Json[] {
+  let pod: Json = {};
+  if (ev.target.resource === 'pods' || o.kind === 'Pod') pod = spec;
+  else if (o.kind === 'PodTemplate' || ev.target.resource === 'podtemplates') pod = obj(obj(o.template).spec);
+  else if (typeof spec.jobTemplate === 'object')
+    pod = obj(obj(obj(obj(spec.jobTemplate).spec).template).spec);
+  else if (typeof spec.template === 'object') pod = obj(obj(spec.template).spec);
+  ev.pod = pod;
   const all: Json[] = [];
   for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
     const list = pod[key];
     if (Array.isArray(list))
       for (const c of list) if (typeof c === 'object' && c !== null) all.push(c as Json);
   }
-  return all;
+  ev.containers = all;
 }
 
 function fillExec(ev: DetectEvent, bodyCommand: string[], uri: string, container: string): void {
