@@ -58,8 +58,66 @@ export function whoCan(model: RbacModel, attrs: RequestAttributes): WhoCanSubjec
       if (!entry.via.some((v) => v.binding === via.binding && v.role === via.role)) entry.via.push(via);
     }
   }
+  return sortSubjects([...byKey.values()]);
+}
+
+/** A grant of {@link whoCanAnyNamespace}: one binding and role, and where it applies. */
+export interface ScopedVia extends Via {
+  /** The RoleBinding's namespace; absent for a ClusterRoleBinding (every namespace and cluster-wide). */
+  namespace?: string;
+}
+
+/** A subject of {@link whoCanAnyNamespace}, with each grant's namespace. */
+export interface WhoCanAnywhereSubject {
+  kind: RbacSubject['kind'];
+  name: string;
+  namespace?: string;
+  via: ScopedVia[];
+}
+
+/**
+ * Every subject allowed to make a namespaced request in at least one namespace (kubectl's
+ * `--all-namespaces` sense of "who can"): the request is asked cluster-wide against the
+ * ClusterRoleBindings and in each RoleBinding's own namespace against that binding. Each grant
+ * says where it applies. The request's own namespace is ignored.
+ */
+export function whoCanAnyNamespace(model: RbacModel, attrs: RequestAttributes): WhoCanAnywhereSubject[] {
+  const byKey = new Map<string, WhoCanAnywhereSubject>();
+  const consider = (b: RbacBinding, request: RequestAttributes): void => {
+    const role = b.role;
+    if (!role || !role.rules.some((r) => ruleAllows(r, request))) return;
+    const via: ScopedVia = {
+      binding: bindingLabel(b),
+      role: roleLabel(role),
+      ...(b.namespace !== undefined ? { namespace: b.namespace } : {}),
+    };
+    for (const s of b.subjects) {
+      const namespace = s.kind === 'ServiceAccount' ? (s.namespace ?? b.namespace) : undefined;
+      if (s.kind === 'ServiceAccount' && namespace === undefined) continue;
+      const k = `${s.kind}\u0000${namespace ?? ''}\u0000${s.name}`;
+      let entry = byKey.get(k);
+      if (!entry) {
+        entry = { kind: s.kind, name: s.name, ...(namespace !== undefined ? { namespace } : {}), via: [] };
+        byKey.set(k, entry);
+      }
+      if (!entry.via.some((v) => v.binding === via.binding && v.role === via.role)) entry.via.push(via);
+    }
+  };
+  if (!attrs.resourceRequest) {
+    for (const b of model.clusterRoleBindings) consider(b, attrs);
+  } else {
+    for (const b of model.clusterRoleBindings) consider(b, { ...attrs, namespace: '' });
+    for (const [namespace, bindings] of model.roleBindingsByNamespace)
+      for (const b of bindings) consider(b, { ...attrs, namespace });
+  }
+  return sortSubjects([...byKey.values()]);
+}
+
+function sortSubjects<T extends { kind: RbacSubject['kind']; namespace?: string; name: string }>(
+  list: T[],
+): T[] {
   const order = { User: 0, Group: 1, ServiceAccount: 2 };
-  return [...byKey.values()].sort(
+  return list.sort(
     (a, b) =>
       order[a.kind] - order[b.kind] ||
       (a.namespace ?? '').localeCompare(b.namespace ?? '') ||

@@ -6,7 +6,8 @@ export interface ApiResource {
   resource: string;
   singular: string;
   shortNames: readonly string[];
-  namespaced: boolean;
+  /** Undefined when only known from a rule (no discovery or CRD says which). */
+  namespaced: boolean | undefined;
   kind: string;
 }
 
@@ -16,6 +17,8 @@ const TABLE: readonly [string, string, string, string, boolean, string][] = [
   ['', 'componentstatuses', 'componentstatus', 'cs', false, 'ComponentStatus'],
   ['', 'configmaps', 'configmap', 'cm', true, 'ConfigMap'],
   ['', 'endpoints', 'endpoints', 'ep', true, 'Endpoints'],
+  // Impersonation targets: not served by discovery, but named by RBAC rules and `impersonate`.
+  ['', 'groups', 'group', '', false, 'Group'],
   ['', 'events', 'event', 'ev', true, 'Event'],
   ['', 'limitranges', 'limitrange', 'limits', true, 'LimitRange'],
   ['', 'namespaces', 'namespace', 'ns', false, 'Namespace'],
@@ -29,6 +32,9 @@ const TABLE: readonly [string, string, string, string, boolean, string][] = [
   ['', 'secrets', 'secret', '', true, 'Secret'],
   ['', 'serviceaccounts', 'serviceaccount', 'sa', true, 'ServiceAccount'],
   ['', 'services', 'service', 'svc', true, 'Service'],
+  ['', 'users', 'user', '', false, 'User'],
+  ['authentication.k8s.io', 'uids', 'uid', '', false, 'UID'],
+  ['authentication.k8s.io', 'userextras', 'userextra', '', false, 'UserExtra'],
   [
     'admissionregistration.k8s.io',
     'mutatingwebhookconfigurations',
@@ -188,12 +194,68 @@ export interface ResolvedResource {
 }
 
 /**
+ * Resources the input itself names beyond the built-in ones: CustomResourceDefinitions (with
+ * their names and scope) and the `group × resource` pairs of RBAC rules (scope unknown).
+ * Wildcards and subresources are left out; built-in pairs are not repeated.
+ */
+export function inputResources(
+  crds: readonly unknown[],
+  rules: readonly { apiGroups: readonly string[]; resources: readonly string[] }[],
+): ApiResource[] {
+  const out = new Map<string, ApiResource>();
+  const builtin = new Set(BUILTIN_RESOURCES.map((r) => `${r.group}/${r.resource}`));
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  for (const crd of crds) {
+    const spec = (crd as { spec?: unknown } | null)?.spec as Record<string, unknown> | undefined;
+    const names = spec?.names as Record<string, unknown> | undefined;
+    const group = str(spec?.group);
+    const plural = str(names?.plural)?.toLowerCase();
+    if (group === undefined || plural === undefined) continue;
+    const kind = str(names?.kind) ?? plural;
+    out.set(`${group}/${plural}`, {
+      group,
+      resource: plural,
+      singular: str(names?.singular)?.toLowerCase() ?? kind.toLowerCase(),
+      shortNames: Array.isArray(names?.shortNames)
+        ? names.shortNames.filter((n): n is string => typeof n === 'string').map((n) => n.toLowerCase())
+        : [],
+      namespaced: spec?.scope === 'Cluster' ? false : spec?.scope === 'Namespaced' ? true : undefined,
+      kind,
+    });
+  }
+  for (const rule of rules)
+    for (const group of rule.apiGroups) {
+      if (group === '*') continue;
+      for (const full of rule.resources) {
+        const resource = full.split('/')[0]?.toLowerCase() ?? '';
+        const k = `${group}/${resource}`;
+        if (resource === '' || resource === '*' || builtin.has(k) || out.has(k)) continue;
+        out.set(k, {
+          group,
+          resource,
+          singular: resource,
+          shortNames: [],
+          namespaced: undefined,
+          kind: resource,
+        });
+      }
+    }
+  return [...out.values()];
+}
+
+/**
  * Resolves a resource as kubectl names it: plural, singular, short name or kind, optionally
  * `NAME.GROUP` (e.g. `deployments.apps`) and `/SUBRESOURCE`; `--api-group` settles
  * ambiguity (`events` exists in core and events.k8s.io; core wins, as in kubectl). `*` is
- * passed through. Unknown names are an error unless an API group is given (custom resources).
+ * passed through. Names the built-in table lacks are looked up in `known` (the input's CRDs
+ * and rules, see {@link inputResources}): one group there answers, several are ambiguous.
+ * Unknown names are an error unless an API group is given (custom resources).
  */
-export function resolveResource(text: string, apiGroup?: string): Result<ResolvedResource, string> {
+export function resolveResource(
+  text: string,
+  apiGroup?: string,
+  known: readonly ApiResource[] = [],
+): Result<ResolvedResource, string> {
   const slash = text.indexOf('/');
   const head = slash < 0 ? text : text.slice(0, slash);
   const subresource = slash < 0 ? '' : text.slice(slash + 1);
@@ -207,14 +269,14 @@ export function resolveResource(text: string, apiGroup?: string): Result<Resolve
     group = name.slice(dot + 1);
     name = name.slice(0, dot);
   }
-  const candidates = BUILTIN_RESOURCES.filter(
-    (r) =>
-      (group === undefined || r.group === group) &&
-      (r.resource === name ||
-        r.singular === name ||
-        r.shortNames.includes(name) ||
-        r.kind.toLowerCase() === name),
-  );
+  const matches = (r: ApiResource): boolean =>
+    (group === undefined || r.group === group) &&
+    (r.resource === name ||
+      r.singular === name ||
+      r.shortNames.includes(name) ||
+      r.kind.toLowerCase() === name);
+  let candidates = BUILTIN_RESOURCES.filter(matches);
+  if (candidates.length === 0) candidates = known.filter(matches);
   const first = candidates[0];
   if (!first) {
     if (group !== undefined)

@@ -1,6 +1,8 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { addInventorySourceOptions } from './cluster-source.js';
 import type { CliIO } from '../io.js';
+import { addOutputOptions } from '../output.js';
+import { PATHS_FORMATS, SUGGEST_FORMATS, TABLE_FORMATS } from './rbac-formats.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -8,7 +10,8 @@ function collect(value: string, previous: string[]): string[] {
 
 const INPUT_NOTE = `
 Input: manifest files or directories (default: the current directory); - reads stdin.
-Without -n a question is cluster-wide (as kubectl's --all-namespaces): only ClusterRoleBindings answer it.
+Without -n a question is cluster-wide: only ClusterRoleBindings answer it. who-can -A asks
+"in any namespace" instead: RoleBindings answer for their own namespace, each grant says where.
 The API server's built-in cluster-admin ClusterRole is assumed when the input lacks it.`;
 
 type Opts = Record<string, unknown>;
@@ -38,22 +41,29 @@ Examples:
     setExit(await fn());
   };
 
-  common(
-    rbac
-      .command('who-can')
-      .description('list the subjects allowed to make a request, and through which bindings')
-      .argument('<verb>', 'verb (get, list, create, …) or * ')
-      .argument(
-        '<resource>',
-        'resource as kubectl names it (pods, po, deploy, pods/exec, deployments.apps) or a /non-resource/url',
-      )
-      .argument('[paths...]', 'manifest files or directories', [])
-      .option('-n, --namespace <ns>', 'namespace of the request')
-      .option('--name <name>', 'name of the object')
-      .option('--api-group <group>', 'API group of the resource, when ambiguous or custom')
-      .addOption(
-        new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
-      ),
+  addOutputOptions(
+    common(
+      rbac
+        .command('who-can')
+        .description('list the subjects allowed to make a request, and through which bindings')
+        .argument('<verb>', 'verb (get, list, create, …) or * ')
+        .argument(
+          '<resource>',
+          'resource as kubectl names it (pods, po, deploy, pods/exec, deployments.apps) or a /non-resource/url',
+        )
+        .argument('[paths...]', 'manifest files or directories', [])
+        .option('-n, --namespace <ns>', 'namespace of the request')
+        .option(
+          '-A, --all-namespaces',
+          'who can make the request in any namespace (a WHERE column says which)',
+        )
+        .option('--name <name>', 'name of the object')
+        .option(
+          '--api-group <group>',
+          "API group of the resource, when ambiguous or not named by the input's CRDs and rules",
+        ),
+    ),
+    TABLE_FORMATS,
   )
     .addHelpText(
       'after',
@@ -61,31 +71,33 @@ Examples:
 
 Examples:
   $ palisade rbac who-can get secrets -n checkout .
+  $ palisade rbac who-can create pods -A .
   $ palisade rbac who-can create pods/exec -n prod k8s/ -o json
+  $ palisade rbac who-can impersonate users --cluster
   $ palisade rbac who-can get /metrics .`,
     )
     .action((verb: string, resource: string, paths: string[], opts: Opts) =>
       run(async () => (await import('./rbac.js')).runWhoCan(verb, resource, paths, opts, io)),
     );
 
-  common(
-    rbac
-      .command('can-i')
-      .description('answer whether a subject may make a request (exit 0 yes, 1 no)')
-      .requiredOption(
-        '--as <subject>',
-        'User:NAME, Group:NAME, ServiceAccount:NS:NAME or system:serviceaccount:NS:NAME',
-      )
-      .option('--as-group <group>', 'extra group of the user (repeatable)', collect, [])
-      .argument('<verb>', 'verb')
-      .argument('<resource>', 'resource as kubectl names it, or a /non-resource/url')
-      .argument('[paths...]', 'manifest files or directories', [])
-      .option('-n, --namespace <ns>', 'namespace of the request')
-      .option('--name <name>', 'name of the object')
-      .option('--api-group <group>', 'API group of the resource')
-      .addOption(
-        new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
-      ),
+  addOutputOptions(
+    common(
+      rbac
+        .command('can-i')
+        .description('answer whether a subject may make a request (exit 0 yes, 1 no)')
+        .requiredOption(
+          '--as <subject>',
+          'User:NAME, Group:NAME, ServiceAccount:NS:NAME or system:serviceaccount:NS:NAME',
+        )
+        .option('--as-group <group>', 'extra group of the user (repeatable)', collect, [])
+        .argument('<verb>', 'verb')
+        .argument('<resource>', 'resource as kubectl names it, or a /non-resource/url')
+        .argument('[paths...]', 'manifest files or directories', [])
+        .option('-n, --namespace <ns>', 'namespace of the request')
+        .option('--name <name>', 'name of the object')
+        .option('--api-group <group>', 'API group of the resource'),
+    ),
+    TABLE_FORMATS,
   )
     .addHelpText(
       'after',
@@ -101,16 +113,23 @@ Examples:
       run(async () => (await import('./rbac.js')).runCanI(verb, resource, paths, opts, io)),
     );
 
-  common(
-    rbac
-      .command('list')
-      .description("list a subject's effective rules, merged, with the bindings and roles that grant each")
-      .argument('<subject>', 'User:NAME, Group:NAME, ServiceAccount:NS:NAME or system:serviceaccount:NS:NAME')
-      .argument('[paths...]', 'manifest files or directories', [])
-      .option('--as-group <group>', 'extra group of the user (repeatable)', collect, [])
-      .addOption(
-        new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
-      ),
+  addOutputOptions(
+    common(
+      rbac
+        .command('list')
+        .description("list a subject's effective rules, merged, with the bindings and roles that grant each")
+        .argument(
+          '<subject>',
+          'User:NAME, Group:NAME, ServiceAccount:NS:NAME or system:serviceaccount:NS:NAME',
+        )
+        .argument('[paths...]', 'manifest files or directories', [])
+        .option('--as-group <group>', 'extra group of the user (repeatable)', collect, [])
+        .option(
+          '-n, --namespace <ns>',
+          'only the rules that apply in this namespace (and cluster-wide ones)',
+        ),
+    ),
+    TABLE_FORMATS,
   )
     .addHelpText(
       'after',
@@ -124,23 +143,21 @@ Examples:
       run(async () => (await import('./rbac.js')).runList(subject, paths, opts, io)),
     );
 
-  common(
-    rbac
-      .command('paths')
-      .description('shortest privilege-escalation paths, every hop explained')
-      .argument('[paths...]', 'manifest files or directories', [])
-      .option('--from <subject>', 'start from this subject only (repeatable)', collect, [])
-      .option(
-        '--to <target>',
-        'cluster-admin, node, admission-bypass or secrets:NS (repeatable)',
-        collect,
-        [],
-      )
-      .addOption(
-        new Option('-o, --output <format>', 'output format')
-          .choices(['text', 'json', 'dot', 'html'])
-          .default('text'),
-      ),
+  addOutputOptions(
+    common(
+      rbac
+        .command('paths')
+        .description('shortest privilege-escalation paths, every hop explained')
+        .argument('[paths...]', 'manifest files or directories', [])
+        .option('--from <subject>', 'start from this subject only (repeatable)', collect, [])
+        .option(
+          '--to <target>',
+          'cluster-admin, node, admission-bypass or secrets:NS (repeatable)',
+          collect,
+          [],
+        ),
+    ),
+    PATHS_FORMATS,
   )
     .addHelpText(
       'after',
@@ -157,18 +174,16 @@ Examples:
       run(async () => (await import('./rbac.js')).runPaths(paths, opts, io)),
     );
 
-  common(
-    rbac
-      .command('suggest')
-      .description('minimal Roles and bindings that cover exactly the calls seen in an audit log')
-      .requiredOption('--audit-log <file>', 'JSON lines of audit.k8s.io/v1 Events')
-      .option('--subject <subject>', 'only this subject (repeatable)', collect, [])
-      .argument('[paths...]', 'manifests with the current grants, to diff against', [])
-      .addOption(
-        new Option('-o, --output <format>', 'output format')
-          .choices(['yaml', 'diff', 'json'])
-          .default('yaml'),
-      ),
+  addOutputOptions(
+    common(
+      rbac
+        .command('suggest')
+        .description('minimal Roles and bindings that cover exactly the calls seen in an audit log')
+        .requiredOption('--audit-log <file>', 'JSON lines of audit.k8s.io/v1 Events')
+        .option('--subject <subject>', 'only this subject (repeatable)', collect, [])
+        .argument('[paths...]', 'manifests with the current grants, to diff against', []),
+    ),
+    SUGGEST_FORMATS,
   )
     .addHelpText(
       'after',
@@ -181,15 +196,15 @@ Examples:
       run(async () => (await import('./rbac.js')).runSuggest(paths, opts, io)),
     );
 
-  common(
-    rbac
-      .command('sod')
-      .description('segregation of duties: subjects holding both sides of a conflicting pair')
-      .argument('[paths...]', 'manifest files or directories', [])
-      .option('--rules <file>', 'YAML or JSON rule file (default: the built-in rules)')
-      .addOption(
-        new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
-      ),
+  addOutputOptions(
+    common(
+      rbac
+        .command('sod')
+        .description('segregation of duties: subjects holding both sides of a conflicting pair')
+        .argument('[paths...]', 'manifest files or directories', [])
+        .option('--rules <file>', 'YAML or JSON rule file (default: the built-in rules)'),
+    ),
+    TABLE_FORMATS,
   )
     .addHelpText(
       'after',
@@ -204,23 +219,33 @@ Examples:
       run(async () => (await import('./rbac.js')).runSod(paths, opts, io)),
     );
 
-  rbac
-    .command('diff')
-    .description('who gained or lost which permissions between two sets of manifests')
-    .argument('<base>', 'file or directory before the change')
-    .argument('<head>', 'file or directory after the change')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  addOutputOptions(
+    addInventorySourceOptions(
+      rbac
+        .command('diff')
+        .description('who gained or lost which permissions between two sets of manifests')
+        .argument(
+          '<sides...>',
+          'BASE HEAD: files, directories or snapshots; HEAD alone with --cluster or --snapshot',
+        ),
+    ),
+    TABLE_FORMATS,
+  )
+    .option('-q, --quiet', 'no status lines on stderr')
     .option('--ignore-input-errors', 'report input errors but do not let them set exit code 2')
     .addHelpText(
       'after',
       `
-Exit code 1 when permissions changed.
+The base is the first argument, or the live cluster (--cluster) or a snapshot (--snapshot F)
+when one argument is given. Exit code 1 when permissions changed.
 
 Examples:
   $ palisade rbac diff main/deploy pr/deploy
-  $ palisade rbac diff old.yaml new.yaml -o json`,
+  $ palisade rbac diff old.yaml new.yaml -o json
+  $ palisade rbac diff --snapshot before.json.gz deploy/
+  $ palisade rbac diff --cluster --context prod deploy/ -o yaml=rbac-diff.yaml`,
     )
-    .action((base: string, head: string, opts: Opts) =>
-      run(async () => (await import('./rbac.js')).runDiff(base, head, opts, io)),
+    .action((sides: string[], opts: Opts) =>
+      run(async () => (await import('./rbac.js')).runDiff(sides, opts, io)),
     );
 }

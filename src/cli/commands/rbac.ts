@@ -24,6 +24,9 @@ import {
   renderPathsHtml,
   renderPathsText,
   resolveResource,
+  inputResources,
+  whoCanAnyNamespace,
+  type ApiResource,
   subjectNodeId,
   suggestRoles,
   bindingLabel,
@@ -35,6 +38,8 @@ import {
 } from '../../rbac/index.js';
 import { loadInventorySource } from './cluster-source.js';
 import type { CliIO } from '../io.js';
+import { parseOutputs, renderData, writeOutputs } from '../output.js';
+import { PATHS_FORMATS, SUGGEST_FORMATS, TABLE_FORMATS } from './rbac-formats.js';
 
 type Opts = Record<string, unknown>;
 
@@ -44,18 +49,25 @@ const optList = (o: Opts, k: string): string[] => (Array.isArray(o[k]) ? (o[k] a
 interface Loaded {
   model: RbacModel;
   inputErrors: InputIssue[];
+  /** Resources the input's CRDs and rules name, for resolving custom resources. */
+  known: ApiResource[];
 }
 
 async function loadModel(paths: string[], opts: Opts, io: CliIO): Promise<Loaded> {
   const loaded = await loadInventorySource(paths, opts, io);
   const model = buildRbacModel(loaded.inventory);
+  const rules = [...model.clusterRoles.values(), ...model.roles.values()].flatMap((r) => r.rules);
+  const known = inputResources(
+    loaded.inventory.byKind('CustomResourceDefinition').map((r) => r.object),
+    rules,
+  );
   for (const e of loaded.inputErrors)
     io.stderr.write(`palisade: ${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);
   for (const i of model.issues) {
     const where = i.location ? `${i.location.file}:${i.location.line}:${i.location.column}: ` : '';
     io.stderr.write(`${where}${i.severity} ${i.code}: ${i.message}\n`);
   }
-  return { model, inputErrors: loaded.inputErrors };
+  return { model, inputErrors: loaded.inputErrors, known };
 }
 
 function finish(loaded: Loaded, opts: Opts, code: number): number {
@@ -63,9 +75,14 @@ function finish(loaded: Loaded, opts: Opts, code: number): number {
 }
 
 /** Turns the VERB RESOURCE arguments and flags into request attributes. */
-export function requestFromArgs(verb: string, resource: string, opts: Opts): RequestAttributes {
+export function requestFromArgs(
+  verb: string,
+  resource: string,
+  opts: Opts,
+  known: readonly ApiResource[] = [],
+): RequestAttributes {
   if (resource.startsWith('/')) return { resourceRequest: false, verb, path: resource };
-  const r = resolveResource(resource, optString(opts, 'apiGroup'));
+  const r = resolveResource(resource, optString(opts, 'apiGroup'), known);
   if (!r.ok) throw new UsageError(r.error);
   const namespace = r.value.namespaced === false ? '' : (optString(opts, 'namespace') ?? '');
   return {
@@ -105,6 +122,28 @@ function table(rows: string[][]): string {
   );
 }
 
+/** The who-can table: one row per grant, the subject named on its first row. */
+function whoCanTable(
+  subjects: readonly {
+    kind: string;
+    namespace?: string;
+    name: string;
+    via: readonly (Via & { namespace?: string })[];
+  }[],
+  anyNamespace: boolean,
+): string {
+  const rows = [
+    anyNamespace ? ['KIND', 'NAMESPACE', 'NAME', 'WHERE', 'VIA'] : ['KIND', 'NAMESPACE', 'NAME', 'VIA'],
+  ];
+  for (const s of subjects)
+    s.via.forEach((v, i) => {
+      const who = i === 0 ? [s.kind, s.namespace ?? '', s.name] : ['', '', ''];
+      const where = v.namespace ?? 'all namespaces';
+      rows.push([...who, ...(anyNamespace ? [where] : []), `${v.binding} → ${v.role}`]);
+    });
+  return table(rows);
+}
+
 /** `palisade rbac who-can`. */
 export async function runWhoCan(
   verb: string,
@@ -113,28 +152,22 @@ export async function runWhoCan(
   opts: Opts,
   io: CliIO,
 ): Promise<number> {
-  const attrs = requestFromArgs(verb, resource, opts);
+  const outputs = parseOutputs(opts.output, opts.outputFile, TABLE_FORMATS);
+  const anyNamespace = opts.allNamespaces === true;
+  if (anyNamespace && optString(opts, 'namespace') !== undefined)
+    throw new UsageError('-A/--all-namespaces and -n/--namespace cannot be used together');
   const loaded = await loadModel(paths, opts, io);
+  const attrs = requestFromArgs(verb, resource, opts, loaded.known);
   const { whoCan } = await import('../../rbac/index.js');
-  const subjects = whoCan(loaded.model, attrs);
-  if (opts.output === 'json') io.stdout.write(`${JSON.stringify({ subjects }, null, 2)}\n`);
-  else {
-    io.stdout.write(`Who can ${describeRequest(attrs)}:\n`);
-    if (subjects.length === 0) io.stdout.write('  nobody through RBAC\n');
-    else {
-      const rows = [['KIND', 'NAMESPACE', 'NAME', 'VIA']];
-      for (const s of subjects)
-        s.via.forEach((v, i) =>
-          rows.push(
-            i === 0
-              ? [s.kind, s.namespace ?? '', s.name, `${v.binding} → ${v.role}`]
-              : ['', '', '', `${v.binding} → ${v.role}`],
-          ),
-        );
-      io.stdout.write(table(rows));
-    }
-    io.stdout.write('(members of system:masters are allowed everything ahead of RBAC)\n');
-  }
+  const subjects = anyNamespace ? whoCanAnyNamespace(loaded.model, attrs) : whoCan(loaded.model, attrs);
+  await writeOutputs(outputs, io, (format) => {
+    if (format !== 'table') return renderData(format, { subjects });
+    const question = anyNamespace
+      ? `${describeRequest({ ...attrs, ...(attrs.resourceRequest ? { namespace: '' } : {}) }).replace(/ cluster-wide$/, '')} in any namespace`
+      : describeRequest(attrs);
+    const body = subjects.length === 0 ? '  nobody through RBAC\n' : whoCanTable(subjects, anyNamespace);
+    return `Who can ${question}:\n${body}(members of system:masters are allowed everything ahead of RBAC)\n`;
+  });
   return finish(loaded, opts, 0);
 }
 
@@ -146,75 +179,77 @@ export async function runCanI(
   opts: Opts,
   io: CliIO,
 ): Promise<number> {
-  const attrs = requestFromArgs(verb, resource, opts);
+  const outputs = parseOutputs(opts.output, opts.outputFile, TABLE_FORMATS);
   const subject = subjectArg(optString(opts, 'as') ?? '');
   const user = identityOf(subject, optList(opts, 'asGroup'));
   const loaded = await loadModel(paths, opts, io);
+  const attrs = requestFromArgs(verb, resource, opts, loaded.known);
   const d = authorize(loaded.model, user, attrs);
   const grants = d.allowed && d.reason ? allGrants(loaded.model, user, attrs) : [];
-  if (opts.output === 'json') {
-    io.stdout.write(
-      `${JSON.stringify(
-        {
-          allowed: d.allowed,
-          user: { username: user.name, groups: user.groups },
-          ...(d.privilegedGroup ? { privilegedGroup: d.privilegedGroup } : {}),
-          via: grants.map((g) => ({
-            binding: bindingLabel(g.binding),
-            role: roleLabel(g.role),
-            rule: g.ruleIndex,
-          })),
-        },
-        null,
-        2,
-      )}\n`,
-    );
-  } else {
-    io.stdout.write(`${d.allowed ? 'yes' : 'no'}\n`);
+  await writeOutputs(outputs, io, (format) => {
+    if (format !== 'table')
+      return renderData(format, {
+        allowed: d.allowed,
+        user: { username: user.name, groups: user.groups },
+        ...(d.privilegedGroup ? { privilegedGroup: d.privilegedGroup } : {}),
+        via: grants.map((g) => ({
+          binding: bindingLabel(g.binding),
+          role: roleLabel(g.role),
+          rule: g.ruleIndex,
+        })),
+      });
+    let text = `${d.allowed ? 'yes' : 'no'}\n`;
     if (d.privilegedGroup)
-      io.stdout.write(`  member of ${d.privilegedGroup}, which the API server allows everything\n`);
-    for (const g of grants)
-      io.stdout.write(
-        `  ${bindingLabel(g.binding)} → ${roleLabel(g.role)} rule ${g.ruleIndex + 1}: ${formatRule(g.role.rules[g.ruleIndex] ?? g.role.rules[0] ?? { verbs: [], apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: [] })}\n`,
-      );
+      text += `  member of ${d.privilegedGroup}, which the API server allows everything\n`;
+    for (const g of grants) {
+      const rule = g.role.rules[g.ruleIndex];
+      // Rules are numbered from 0, as `rules[N]` in the role and in every other command.
+      text += `  ${bindingLabel(g.binding)} → ${roleLabel(g.role)} rules[${g.ruleIndex}]${rule ? `: ${formatRule(rule)}` : ''}\n`;
+    }
     if (!d.allowed)
-      io.stdout.write(
-        `  no binding of ${user.name || formatSubject(subject)} (groups ${user.groups.join(', ')}) allows ${describeRequest(attrs)}\n`,
-      );
-  }
+      text += `  no binding of ${user.name || formatSubject(subject)} (groups ${user.groups.join(', ')}) allows ${describeRequest(attrs)}\n`;
+    return text;
+  });
   return finish(loaded, opts, d.allowed ? 0 : 1);
 }
 
 /** `palisade rbac list SUBJECT`. */
 export async function runList(subjectText: string, paths: string[], opts: Opts, io: CliIO): Promise<number> {
+  const outputs = parseOutputs(opts.output, opts.outputFile, TABLE_FORMATS);
   const subject = subjectArg(subjectText);
   const user = identityOf(subject, optList(opts, 'asGroup'));
+  const only = optString(opts, 'namespace');
   const loaded = await loadModel(paths, opts, io);
-  const rules = effectiveRules(loaded.model, user);
-  if (opts.output === 'json') {
-    io.stdout.write(
-      `${JSON.stringify({ subject, groups: user.groups, rules: rules.map((r) => ({ namespace: r.namespace || undefined, rule: r.rule, via: r.via })) }, null, 2)}\n`,
-    );
-  } else {
-    io.stdout.write(
-      `Effective rules of ${formatSubject(subject)} (groups: ${user.groups.join(', ') || 'none'}):\n`,
-    );
-    if (rules.length === 0) io.stdout.write('  none\n');
+  // -n keeps what applies in that namespace: its own rules and the cluster-wide ones.
+  const rules = effectiveRules(loaded.model, user).filter(
+    (r) => only === undefined || r.namespace === '' || r.namespace === only,
+  );
+  await writeOutputs(outputs, io, (format) => {
+    if (format !== 'table')
+      return renderData(format, {
+        subject,
+        groups: user.groups,
+        rules: rules.map((r) => ({ namespace: r.namespace || undefined, rule: r.rule, via: r.via })),
+      });
+    let text = `Effective rules of ${formatSubject(subject)} (groups: ${user.groups.join(', ') || 'none'}):\n`;
+    if (rules.length === 0) text += '  none\n';
     let scope: string | undefined;
     for (const r of rules) {
       if (r.namespace !== scope) {
         scope = r.namespace;
-        io.stdout.write(scope === '' ? 'cluster-wide:\n' : `namespace ${scope}:\n`);
+        text += scope === '' ? 'cluster-wide:\n' : `namespace ${scope}:\n`;
       }
-      io.stdout.write(`  ${formatRule(r.rule)}\n`);
-      for (const v of r.via) io.stdout.write(`      via ${v.binding} → ${v.role}\n`);
+      text += `  ${formatRule(r.rule)}\n`;
+      for (const v of r.via) text += `      via ${v.binding} → ${v.role}\n`;
     }
-  }
+    return text;
+  });
   return finish(loaded, opts, 0);
 }
 
 /** `palisade rbac paths`: exit 1 when a path is found. */
 export async function runPaths(paths: string[], opts: Opts, io: CliIO): Promise<number> {
+  const outputs = parseOutputs(opts.output, opts.outputFile, PATHS_FORMATS);
   const to = optList(opts, 'to');
   for (const t of to)
     if (!(DEFAULT_TARGETS as readonly string[]).includes(t) && !/^secrets:[^:]+$/.test(t))
@@ -225,15 +260,21 @@ export async function runPaths(paths: string[], opts: Opts, io: CliIO): Promise<
   const loaded = await loadModel(paths, opts, io);
   const graph = buildEscalationGraph(loaded.model);
   const found = findPaths(graph, { ...(from.length > 0 ? { from } : {}), ...(to.length > 0 ? { to } : {}) });
-  if (opts.output === 'json') io.stdout.write(`${JSON.stringify({ paths: found }, null, 2)}\n`);
-  else if (opts.output === 'dot') io.stdout.write(renderPathsDot(found, graph));
-  else if (opts.output === 'html') io.stdout.write(renderPathsHtml(found, graph));
-  else io.stdout.write(renderPathsText(found, graph));
+  await writeOutputs(outputs, io, (format) =>
+    format === 'json' || format === 'yaml'
+      ? renderData(format, { paths: found })
+      : format === 'dot'
+        ? renderPathsDot(found, graph)
+        : format === 'html'
+          ? renderPathsHtml(found, graph)
+          : renderPathsText(found, graph),
+  );
   return finish(loaded, opts, found.length > 0 ? 1 : 0);
 }
 
 /** `palisade rbac suggest`. */
 export async function runSuggest(paths: string[], opts: Opts, io: CliIO): Promise<number> {
+  const outputs = parseOutputs(opts.output, opts.outputFile, SUGGEST_FORMATS);
   const file = optString(opts, 'auditLog') ?? '';
   let text: string;
   try {
@@ -252,43 +293,38 @@ export async function runSuggest(paths: string[], opts: Opts, io: CliIO): Promis
     ...(subjects.length > 0 ? { subjects } : {}),
     ...(loaded ? { model: loaded.model } : {}),
   });
-  if (opts.output === 'json') {
-    io.stdout.write(
-      `${JSON.stringify(
-        {
-          suggestions: suggestions.map((s) => ({
-            subject: s.subject,
-            calls: s.calls,
-            objects: s.objects,
-            current: s.current.map((c) => ({
-              namespace: c.namespace || undefined,
-              rule: c.rule,
-              via: c.via,
-              used: c.used,
-            })),
+  await writeOutputs(outputs, io, (format) => {
+    if (format === 'json')
+      return renderData(format, {
+        suggestions: suggestions.map((s) => ({
+          subject: s.subject,
+          calls: s.calls,
+          objects: s.objects,
+          current: s.current.map((c) => ({
+            namespace: c.namespace || undefined,
+            rule: c.rule,
+            via: c.via,
+            used: c.used,
           })),
-        },
-        null,
-        2,
-      )}\n`,
-    );
-  } else if (opts.output === 'diff') {
-    for (const s of suggestions) {
-      io.stdout.write(`${formatSubject(s.subject)} (${s.calls} calls)\n`);
-      for (const c of s.current)
-        io.stdout.write(
-          `${c.used ? '~' : '-'} ${c.namespace || 'cluster-wide'}: ${formatRule(c.rule)}  [${c.via.map((v) => `${v.binding} → ${v.role}`).join('; ')}]${c.used ? '  (used; replaced by the suggestion)' : '  (unused)'}\n`,
-        );
-      for (const [scope, rules] of s.rules)
-        for (const r of rules) io.stdout.write(`+ ${scope || 'cluster-wide'}: ${formatRule(r)}\n`);
-      io.stdout.write('\n');
+        })),
+      });
+    if (format === 'diff' || format === 'table') {
+      let text = '';
+      for (const s of suggestions) {
+        text += `${formatSubject(s.subject)} (${s.calls} calls)\n`;
+        for (const c of s.current)
+          text += `${c.used ? '~' : '-'} ${c.namespace || 'cluster-wide'}: ${formatRule(c.rule)}  [${c.via.map((v) => `${v.binding} → ${v.role}`).join('; ')}]${c.used ? '  (used; replaced by the suggestion)' : '  (unused)'}\n`;
+        for (const [scope, rules] of s.rules)
+          for (const r of rules) text += `+ ${scope || 'cluster-wide'}: ${formatRule(r)}\n`;
+        text += '\n';
+      }
+      return text;
     }
-  } else {
-    const docs = suggestions.flatMap((s) => s.objects);
-    io.stdout.write(
-      docs.map((d) => stringify(d, { aliasDuplicateObjects: false, lineWidth: 0 })).join('---\n'),
-    );
-  }
+    return suggestions
+      .flatMap((s) => s.objects)
+      .map((d) => stringify(d, { aliasDuplicateObjects: false, lineWidth: 0 }))
+      .join('---\n');
+  });
   if (log.issues.length > 0 && opts.ignoreInputErrors !== true) return 2;
   return loaded ? finish(loaded, opts, 0) : 0;
 }
@@ -300,6 +336,7 @@ function describeVia(v: Via): string {
 
 /** `palisade rbac sod`: exit 1 when a conflict is found. */
 export async function runSod(paths: string[], opts: Opts, io: CliIO): Promise<number> {
+  const outputs = parseOutputs(opts.output, opts.outputFile, TABLE_FORMATS);
   const rulesFile = optString(opts, 'rules');
   let raw: unknown = DEFAULT_SOD_RULES;
   if (rulesFile !== undefined) {
@@ -316,24 +353,42 @@ export async function runSod(paths: string[], opts: Opts, io: CliIO): Promise<nu
     throw new InputError(`invalid rule file ${rulesFile ?? '(built-in)'}:\n  ${rules.error.join('\n  ')}`);
   const loaded = await loadModel(paths, opts, io);
   const findings = evaluateSod(loaded.model, rules.value);
-  if (opts.output === 'json') io.stdout.write(`${JSON.stringify({ findings }, null, 2)}\n`);
-  else if (findings.length === 0) io.stdout.write('No segregation-of-duties conflicts.\n');
-  else
-    for (const f of findings) {
-      io.stdout.write(`${f.severity} ${f.ruleId}: ${formatSubject(f.subject)} — ${f.title}\n`);
-      io.stdout.write(`  ${f.a.name}: ${f.a.via.map(describeVia).join('; ')}\n`);
-      io.stdout.write(`  ${f.b.name}: ${f.b.via.map(describeVia).join('; ')}\n`);
-    }
+  await writeOutputs(outputs, io, (format) => {
+    if (format !== 'table') return renderData(format, { findings });
+    if (findings.length === 0) return 'No segregation-of-duties conflicts.\n';
+    return findings
+      .map(
+        (f) =>
+          `${f.severity} ${f.ruleId}: ${formatSubject(f.subject)} — ${f.title}\n` +
+          `  ${f.a.name}: ${f.a.via.map(describeVia).join('; ')}\n` +
+          `  ${f.b.name}: ${f.b.via.map(describeVia).join('; ')}\n`,
+      )
+      .join('');
+  });
   return finish(loaded, opts, findings.length > 0 ? 1 : 0);
 }
 
-/** `palisade rbac diff BASE HEAD`: exit 1 when permissions changed. */
-export async function runDiff(base: string, head: string, opts: Opts, io: CliIO): Promise<number> {
-  const a = await loadModel([base], opts, io);
-  const b = await loadModel([head], opts, io);
+/**
+ * `palisade rbac diff BASE HEAD`, or `rbac diff --cluster|--snapshot F HEAD` with the live
+ * cluster or a snapshot as the base: exit 1 when permissions changed.
+ */
+export async function runDiff(sides: string[], opts: Opts, io: CliIO): Promise<number> {
+  const outputs = parseOutputs(opts.output, opts.outputFile, TABLE_FORMATS);
+  const liveBase = opts.cluster === true || typeof opts.snapshot === 'string';
+  const want = liveBase ? 1 : 2;
+  if (sides.length !== want)
+    throw new UsageError(
+      liveBase
+        ? `with ${opts.cluster === true ? '--cluster' : '--snapshot'} as the base, give one HEAD (got ${sides.length} arguments)`
+        : `give BASE and HEAD (got ${sides.length} argument${sides.length === 1 ? '' : 's'}), or one HEAD with --cluster or --snapshot F`,
+    );
+  const headOnly: Opts = { ...opts, cluster: false, snapshot: undefined };
+  const a = liveBase ? await loadModel([], opts, io) : await loadModel([sides[0] ?? ''], headOnly, io);
+  const b = await loadModel([sides[want - 1] ?? ''], headOnly, io);
   const changes = diffRbac(a.model, b.model);
-  if (opts.output === 'json') io.stdout.write(`${JSON.stringify({ changes }, null, 2)}\n`);
-  else io.stdout.write(renderDiffText(changes));
+  await writeOutputs(outputs, io, (format) =>
+    format === 'table' ? renderDiffText(changes) : renderData(format, { changes }),
+  );
   const code = changes.length > 0 ? 1 : 0;
   return (a.inputErrors.length > 0 || b.inputErrors.length > 0) && opts.ignoreInputErrors !== true ? 2 : code;
 }
