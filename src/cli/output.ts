@@ -18,6 +18,12 @@ export interface OutputFormats<F extends string> {
   aliases?: Readonly<Record<string, F>>;
 }
 
+/** Kubernetes manifests: a YAML stream for kubectl (default), or one JSON `List`. */
+export const MANIFEST_FORMATS: OutputFormats<'yaml' | 'json'> = {
+  formats: ['yaml', 'json'],
+  default: 'yaml',
+};
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }

@@ -96,7 +96,9 @@ export function parseOutputSpecs(values: readonly string[]): Result<OutputSpec[]
   const files = new Map<string, string>();
   for (const raw of values) {
     const eq = raw.indexOf('=');
-    const name = (eq === -1 ? raw : raw.slice(0, eq)).trim().toLowerCase();
+    const given = (eq === -1 ? raw : raw.slice(0, eq)).trim().toLowerCase();
+    // `text` is the other name of `table`, in every command.
+    const name = given === 'text' ? 'table' : given;
     const file = eq === -1 ? undefined : raw.slice(eq + 1).trim();
     if (!isReportFormat(name)) {
       problems.push(

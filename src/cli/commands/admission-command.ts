@@ -115,7 +115,13 @@ export function registerAdmissionCommand(program: Command, io: CliIO, setExit: (
       '--webhook-url <url>',
       'webhook running outside the cluster (https://127.0.0.1:8443): clientConfig.url, only the webhook configurations',
     )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .option(
+      '-o, --output <format[=file]>',
+      'yaml (default) or json, repeatable; FORMAT=FILE writes to a file',
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
+    .option('--output-file <file>', 'write the manifests to FILE instead of stdout')
     .addHelpText('after', INSTALL_HELP)
     .action(async (opts: Record<string, unknown>) => {
       const { runAdmissionInstall } = await import('./admission.js');

@@ -25,6 +25,13 @@ import {
   type PolicyEvaluator,
 } from '../../admission/index.js';
 import type { CliIO } from '../io.js';
+import { parseOutputs, renderData, writeOutputs, type OutputFormats } from '../output.js';
+
+/** Manifests: a YAML stream for kubectl, or one JSON List. */
+export const MANIFEST_FORMATS: OutputFormats<'yaml' | 'json'> = {
+  formats: ['yaml', 'json'],
+  default: 'yaml',
+};
 import { requestTimeoutMs, retryNotice } from './cluster-source.js';
 import { palisadeVersion } from '../version.js';
 
@@ -278,6 +285,7 @@ async function startNamespaceSource(
 
 /** Runs `palisade admission install`: prints the manifests; returns the exit code. */
 export async function runAdmissionInstall(opts: Record<string, unknown>, io: CliIO): Promise<number> {
+  const outputs = parseOutputs(opts.output, opts.outputFile, MANIFEST_FORMATS);
   const webhookUrl = str(opts.webhookUrl);
   if (webhookUrl !== undefined) {
     let u: URL | undefined;
@@ -380,9 +388,11 @@ export async function runAdmissionInstall(opts: Record<string, unknown>, io: Cli
       );
     return 0;
   }
-  if (opts.output === 'json')
-    io.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);
-  else io.stdout.write(objects.map((o) => YAML.stringify(o, { lineWidth: 0 })).join('---\n'));
+  await writeOutputs(outputs, io, (format) =>
+    format === 'json'
+      ? renderData('json', { apiVersion: 'v1', kind: 'List', items: objects })
+      : objects.map((o) => YAML.stringify(o, { lineWidth: 0 })).join('---\n'),
+  );
   return 0;
 }
 

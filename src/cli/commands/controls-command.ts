@@ -1,5 +1,6 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { addOutputOptions } from '../output.js';
 
 const HELP = `
 Prints the built-in control catalogue: id, severity, title, rationale, remediation and the
@@ -17,8 +18,11 @@ function collect(value: string, previous: string[]): string[] {
 /** Registers `palisade controls list`; the implementation is imported when it runs. */
 export function registerControlsCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
   const controls = program.command('controls').description('the built-in control catalogue');
-  controls
-    .command('list')
+  addOutputOptions(controls.command('list'), {
+    formats: ['table', 'json', 'yaml', 'md'],
+    default: 'table',
+    aliases: { text: 'table', markdown: 'md' },
+  })
     .description('list built-in controls and their framework mappings')
     .option(
       '--framework <spec>',
@@ -26,12 +30,18 @@ export function registerControlsCommand(program: Command, io: CliIO, setExit: (c
       collect,
       [],
     )
-    .addOption(
-      new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'md']).default('table'),
-    )
     .addHelpText('after', HELP)
-    .action(async (opts: { framework: string[]; output: 'table' | 'json' | 'md' }) => {
+    .action(async (opts: { framework: string[]; output: string[]; outputFile?: string }) => {
       const { runControlsList } = await import('./controls.js');
-      setExit(runControlsList({ framework: opts.framework, output: opts.output }, io));
+      setExit(
+        await runControlsList(
+          {
+            framework: opts.framework,
+            output: opts.output,
+            ...(opts.outputFile !== undefined ? { outputFile: opts.outputFile } : {}),
+          },
+          io,
+        ),
+      );
     });
 }

@@ -6,25 +6,39 @@ import {
   selectFrameworks,
 } from '../../frameworks/index.js';
 import type { CliIO } from '../io.js';
+import { parseOutputs, renderData, writeOutputs, type OutputFormats } from '../output.js';
+
+/** The formats of `palisade controls list`. */
+export const CONTROLS_FORMATS: OutputFormats<'table' | 'json' | 'yaml' | 'md'> = {
+  formats: ['table', 'json', 'yaml', 'md'],
+  default: 'table',
+  aliases: { text: 'table', markdown: 'md' },
+};
 
 /** Options of `palisade controls list`. */
 export interface ControlsListOptions {
   framework: string[];
-  output: 'table' | 'json' | 'md';
+  output: string[];
+  outputFile?: string;
 }
 
 /** Prints the catalogue (or the controls of the selected frameworks); returns the exit code. */
-export function runControlsList(options: ControlsListOptions, io: CliIO): number {
+export async function runControlsList(options: ControlsListOptions, io: CliIO): Promise<number> {
+  const outputs = parseOutputs(options.output, options.outputFile, CONTROLS_FORMATS);
   const selection = selectFrameworks(options.framework);
   if (!selection.ok) throw new UsageError(selection.error);
   const controls = selection.value.controls;
-  const text =
-    options.output === 'json'
-      ? `${JSON.stringify({ apiVersion: 'palisade.dev/v1', kind: 'ControlList', controls: listControls(controls) }, null, 2)}\n`
-      : options.output === 'md'
-        ? renderControlsMarkdown(controls)
-        : renderControlsTable(controls);
-  io.stdout.write(text);
+  await writeOutputs(outputs, io, (format) =>
+    format === 'md'
+      ? renderControlsMarkdown(controls)
+      : format === 'table'
+        ? renderControlsTable(controls)
+        : renderData(format, {
+            apiVersion: 'palisade.dev/v1',
+            kind: 'ControlList',
+            controls: listControls(controls),
+          }),
+  );
   return 0;
 }
 

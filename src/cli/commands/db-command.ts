@@ -1,5 +1,14 @@
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { addOutputOptions, parseOutputs, type OutputFormats } from '../output.js';
+import type { DbOptions } from './db.js';
+
+/** The formats of the `db` commands. */
+const DB_FORMATS: OutputFormats<'table' | 'json' | 'yaml'> = {
+  formats: ['table', 'json', 'yaml'],
+  default: 'table',
+  aliases: { text: 'table' },
+};
 
 const DB_HELP = `
 The vulnerability database is a local SQLite file of OSV records (https://osv.dev), used by
@@ -53,31 +62,25 @@ function dbOption(): Option {
   );
 }
 
-function outputOption(): Option {
-  return new Option('-o, --output <format>', 'output format').default('table').choices(['table', 'json']);
-}
-
 /** Registers `palisade db import|status|update`; the implementation is imported when one runs. */
 export function registerDbCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
   const db = program
     .command('db')
     .description('manage the offline vulnerability database (OSV records)')
     .addHelpText('after', DB_HELP);
-  db.command('import')
+  addOutputOptions(db.command('import'), DB_FORMATS)
     .description('load OSV records from files, directories and all.zip exports')
     .argument('<paths...>', 'OSV JSON files, directories or zip exports')
     .addOption(dbOption())
-    .addOption(outputOption())
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', IMPORT_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runDbImport } = await import('./db.js');
       setExit(await runDbImport(paths, dbOptions(opts), io));
     });
-  db.command('status')
+  addOutputOptions(db.command('status'), DB_FORMATS)
     .description('show the database location, size, age and sources')
     .addOption(dbOption())
-    .addOption(outputOption())
     .option(
       '--max-db-age <duration>',
       'warn when the last import is older than this (e.g. 12h, 7d, 2w)',
@@ -88,11 +91,10 @@ export function registerDbCommand(program: Command, io: CliIO, setExit: (code: n
       const { runDbStatus } = await import('./db.js');
       setExit(await runDbStatus({ ...dbOptions(opts), maxDbAge: String(opts.maxDbAge) }, io));
     });
-  db.command('update')
+  addOutputOptions(db.command('update'), DB_FORMATS)
     .description('import a fresh OSV export from a directory or an http(s) URL')
     .requiredOption('--from <dir-or-url>', 'directory of OSV records, or URL of an all.zip or JSON file')
     .addOption(dbOption())
-    .addOption(outputOption())
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', UPDATE_HELP)
     .action(async (opts: Record<string, unknown>) => {
@@ -101,10 +103,10 @@ export function registerDbCommand(program: Command, io: CliIO, setExit: (code: n
     });
 }
 
-function dbOptions(opts: Record<string, unknown>): { vulnDb?: string; output: string; quiet: boolean } {
+function dbOptions(opts: Record<string, unknown>): DbOptions {
   return {
     ...(typeof opts.vulnDb === 'string' ? { vulnDb: opts.vulnDb } : {}),
-    output: String(opts.output),
+    outputs: parseOutputs(opts.output, opts.outputFile, DB_FORMATS),
     quiet: opts.quiet === true,
   };
 }

@@ -14,11 +14,12 @@ import {
   type VulnDbStatus,
 } from '../../vulndb/index.js';
 import type { CliIO } from '../io.js';
+import { renderData, writeOutputs, type OutputTarget } from '../output.js';
 
 /** Options shared by the `db` commands. */
 export interface DbOptions {
   vulnDb?: string;
-  output: string;
+  outputs: readonly OutputTarget<'table' | 'json' | 'yaml'>[];
   quiet: boolean;
 }
 
@@ -35,20 +36,24 @@ function progress(io: CliIO, quiet: boolean): ((n: number) => void) | undefined 
   };
 }
 
-function writeReport(io: CliIO, report: ImportReport, file: string, output: string, quiet: boolean): number {
+async function writeReport(
+  io: CliIO,
+  report: ImportReport,
+  file: string,
+  outputs: DbOptions['outputs'],
+  quiet: boolean,
+): Promise<number> {
   if (!quiet && io.stderr.isTTY === true) io.stderr.write('\r\x1b[2K');
   for (const i of report.issues) {
     const where = i.entry !== undefined ? `${i.file}!${i.entry}` : i.file;
     io.stderr.write(`palisade: ${clean(where)}: ${clean(i.message)}\n`);
   }
-  if (output === 'json') {
-    io.stdout.write(`${JSON.stringify({ database: file, ...report }, null, 2)}\n`);
-  } else {
-    io.stdout.write(
-      `${file}: ${report.records} records read from ${report.files} files: ${report.added} added, ${report.replaced} replaced, ` +
-        `${report.unchanged} unchanged, ${report.withdrawn} withdrawn, ${report.issues.length} errors\n`,
-    );
-  }
+  await writeOutputs(outputs, io, (format) =>
+    format === 'table'
+      ? `${file}: ${report.records} records read from ${report.files} files: ${report.added} added, ${report.replaced} replaced, ` +
+        `${report.unchanged} unchanged, ${report.withdrawn} withdrawn, ${report.issues.length} errors\n`
+      : renderData(format, { database: file, ...report }),
+  );
   if (report.records === 0 && report.issues.length === 0) {
     // Fail closed: an import that found nothing is an input error, not a success.
     io.stderr.write(
@@ -68,7 +73,7 @@ export async function runDbImport(paths: string[], options: DbOptions, io: CliIO
     const onProgress = progress(io, options.quiet);
     const sources = paths.map((p) => path.resolve(io.cwd, p));
     const report = await importOsv(db, sources, onProgress ? { onProgress } : {});
-    return writeReport(io, report, file, options.output, options.quiet);
+    return await writeReport(io, report, file, options.outputs, options.quiet);
   } finally {
     db.close();
   }
@@ -94,7 +99,7 @@ export async function runDbUpdate(from: string, options: DbOptions, io: CliIO): 
   try {
     const onProgress = progress(io, options.quiet);
     const report = await importOsv(db, [source], onProgress ? { onProgress } : {});
-    return writeReport(io, report, file, options.output, options.quiet);
+    return await writeReport(io, report, file, options.outputs, options.quiet);
   } finally {
     db.close();
     await cleanup?.();
@@ -136,11 +141,11 @@ export async function runDbStatus(options: DbOptions & { maxDbAge: string }, io:
     const now = new Date();
     const warning = vulnDbAgeWarning(status, maxAge, now);
     if (warning !== undefined) io.stderr.write(`palisade: warning: ${warning}\n`);
-    if (options.output === 'json') {
-      io.stdout.write(
-        `${JSON.stringify({ ...status, sizeBytes: size, stale: warning !== undefined }, null, 2)}\n`,
-      );
-    } else io.stdout.write(renderStatus(status, size, now));
+    await writeOutputs(options.outputs, io, (format) =>
+      format === 'table'
+        ? renderStatus(status, size, now)
+        : renderData(format, { ...status, sizeBytes: size, stale: warning !== undefined }),
+    );
     return 0;
   } finally {
     db.close();

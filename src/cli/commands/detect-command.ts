@@ -65,7 +65,7 @@ Examples:
 /** Adds the options `detect run` and `detect serve` share. */
 function addCommonOptions(cmd: Command): Command {
   return cmd
-    .option('-o, --output <format[=file]>', 'table, json, ecs, cef, syslog, slack (repeatable)', collect, [])
+    .option('-o, --output <format[=file]>', 'table, json, yaml, ecs, cef, syslog, slack (repeatable, FORMAT=FILE writes to a file)', collect, [])
     .option('--output-file <file>', 'write the first -o format without a file to this file')
     .option('--rules <file-or-dir>', 'also load these rule files (YAML or JSON, repeatable)', collect, [])
     .option('--no-builtin', 'do not load the built-in rules')

@@ -2,6 +2,7 @@
  * `palisade detect run` and `palisade detect test`: read event files (streamed line by line,
  * each line bounded), feeds and rule files; run the detector; write alerts as they are raised.
  */
+import { stringify as toYaml } from 'yaml';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -36,6 +37,7 @@ import {
   type Severity,
 } from '../../detect/index.js';
 import type { CliIO } from '../io.js';
+import { parseOutputs, type OutputFormats } from '../output.js';
 import { palisadeVersion } from '../version.js';
 
 /** Options of `detect run`. */
@@ -137,32 +139,19 @@ async function readFeedText(feed: string, cwd: string): Promise<string> {
   return readFile(file, 'utf8');
 }
 
-interface OutputSpec {
-  format: AlertFormat;
-  file?: string;
-}
+type DetectFormat = AlertFormat | 'yaml';
 
-function parseOutputs(specs: readonly string[], outputFile: string | undefined): OutputSpec[] {
-  const outs: OutputSpec[] = (specs.length > 0 ? specs : ['table']).map((s) => {
-    const eq = s.indexOf('=');
-    const format = (eq < 0 ? s : s.slice(0, eq)).toLowerCase();
-    if (!(ALERT_FORMATS as readonly string[]).includes(format))
-      throw new UsageError(`unknown output format "${format}" (choose from ${ALERT_FORMATS.join(', ')})`);
-    return eq < 0
-      ? { format: format as AlertFormat }
-      : { format: format as AlertFormat, file: s.slice(eq + 1) };
-  });
-  if (outputFile !== undefined) {
-    const target = outs.find((o) => o.file === undefined);
-    if (!target)
-      throw new UsageError('--output-file given but every -o already names its file (use -o FORMAT=FILE)');
-    target.file = outputFile;
-  }
-  return outs;
-}
+/** Alert formats: one line (or one YAML document) per alert, streamed as alerts fire. */
+const DETECT_FORMATS: OutputFormats<DetectFormat> = {
+  formats: [...ALERT_FORMATS, 'yaml'],
+  default: 'table',
+  aliases: { text: 'table' },
+};
 
-function renderAlert(format: AlertFormat, a: Alert, host: string): string {
+function renderAlert(format: DetectFormat, a: Alert, host: string): string {
   switch (format) {
+    case 'yaml':
+      return `---\n${toYaml(alertJson(a), { lineWidth: 0 }).trimEnd()}`;
     case 'json':
       return JSON.stringify(alertJson(a));
     case 'ecs':
@@ -229,7 +218,7 @@ interface Detection {
 
 /** Validates options, loads rules and feeds, opens the outputs; undefined when rule files are broken (reported). */
 async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<Detection | undefined> {
-  const outputs = parseOutputs(options.output, options.outputFile);
+  const outputs = parseOutputs(options.output, options.outputFile, DETECT_FORMATS);
   const dedup = Number(options.dedup);
   if (!Number.isInteger(dedup) || dedup < 0)
     throw new UsageError(`--dedup must be a whole number of seconds, not "${options.dedup}"`);
@@ -319,7 +308,12 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
   const { openSink } = await import('../../detect/transport.js');
   const sinks = (options.sinks ?? []).map((spec) => {
     try {
-      return openSink(spec, { host, warn: (m) => { io.stderr.write(`palisade: ${m}\n`); } });
+      return openSink(spec, {
+        host,
+        warn: (m) => {
+          io.stderr.write(`palisade: ${m}\n`);
+        },
+      });
     } catch (e) {
       throw new UsageError(e instanceof Error ? e.message : String(e));
     }

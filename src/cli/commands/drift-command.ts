@@ -35,10 +35,11 @@ export function registerDriftCommand(program: Command, io: CliIO, setExit: (code
     )
     .option(
       '-o, --output <format[=file]>',
-      'output format, repeatable: table, json; FORMAT=FILE writes to a file',
+      'output format, repeatable: table, json, yaml; FORMAT=FILE writes to a file',
       collect,
       [],
     )
+    .option('--output-file <file>', 'write the one output that names no file to FILE')
     .option('-q, --quiet', 'no status lines on stderr')
     .addHelpText(
       'after',
@@ -68,6 +69,7 @@ Examples:
             failOnNew: String(opts.failOnNew),
             framework: opts.framework as string[],
             output: opts.output as string[],
+            ...(typeof opts.outputFile === 'string' ? { outputFile: opts.outputFile } : {}),
             quiet: opts.quiet === true,
           },
           io,

@@ -24,6 +24,7 @@ export interface DriftOptions {
   failOnNew: string;
   framework?: string[];
   output: string[];
+  outputFile?: string;
   quiet?: boolean;
 }
 
@@ -155,7 +156,7 @@ export async function runDrift(
   options: DriftOptions,
   io: CliIO,
 ): Promise<number> {
-  const outputs = parseStoreOutputs(options.output);
+  const outputs = parseStoreOutputs(options.output, options.outputFile);
   const threshold = options.failOnNew;
   if (threshold !== 'none' && !isSeverity(threshold))
     throw new UsageError(

@@ -18,10 +18,11 @@ export function registerHistoryCommand(program: Command, io: CliIO, setExit: (co
     .option('--limit <n>', 'at most this many scans, newest first (default 50)', Number)
     .option(
       '-o, --output <format[=file]>',
-      'output format, repeatable: table, json; FORMAT=FILE writes to a file',
+      'output format, repeatable: table, json, yaml; FORMAT=FILE writes to a file',
       collect,
       [],
     )
+    .option('--output-file <file>', 'write the one output that names no file to FILE')
     .addHelpText(
       'after',
       `
@@ -41,6 +42,7 @@ Examples:
             ...(typeof opts.cluster === 'string' ? { cluster: opts.cluster } : {}),
             ...(typeof opts.limit === 'number' ? { limit: opts.limit } : {}),
             output: opts.output as string[],
+            ...(typeof opts.outputFile === 'string' ? { outputFile: opts.outputFile } : {}),
           },
           io,
         ),

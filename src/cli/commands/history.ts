@@ -10,6 +10,7 @@ export interface HistoryOptions {
   cluster?: string;
   limit?: number;
   output: string[];
+  outputFile?: string;
 }
 
 /** Renders scans as a table, newest first. */
@@ -46,7 +47,7 @@ export function renderHistoryTable(scans: readonly ScanSummary[]): string {
 
 /** Runs `palisade history`: 0 listed (even when empty), 2 on a usage or store error. */
 export async function runHistory(options: HistoryOptions, io: CliIO): Promise<number> {
-  const outputs = parseStoreOutputs(options.output);
+  const outputs = parseStoreOutputs(options.output, options.outputFile);
   const limit = options.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a whole number of at least 1 (got ${limit})`);

@@ -39,14 +39,20 @@ export function registerPolicyCommand(program: Command, io: CliIO, setExit: (cod
     .command('export')
     .description('write native ValidatingAdmissionPolicy and binding objects')
     .argument('<paths...>', 'policy files or directories; - reads standard input')
+    .option(
+      '-o, --output <format[=file]>',
+      'yaml (default) or json, repeatable; FORMAT=FILE writes to a file',
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
     .option('--output-file <file>', 'write to this file instead of standard output')
     .addHelpText('after', EXPORT_HELP)
-    .action(async (paths: string[], opts: { outputFile?: string }) => {
+    .action(async (paths: string[], opts: { output: string[]; outputFile?: string }) => {
       const { runPolicyExportCommand } = await import('./policy.js');
       setExit(
         await runPolicyExportCommand(
           paths,
-          opts.outputFile !== undefined ? { outputFile: opts.outputFile } : {},
+          { output: opts.output, ...(opts.outputFile !== undefined ? { outputFile: opts.outputFile } : {}) },
           io,
         ),
       );

@@ -13,6 +13,7 @@ import {
 } from '../../policy/index.js';
 import { modelOf } from '../../rbac/index.js';
 import type { CliIO } from '../io.js';
+import { MANIFEST_FORMATS, parseOutputs, renderData, writeOutputs } from '../output.js';
 import { rbacAuthorizer } from './policy-scan.js';
 
 const SUITE_SUFFIXES = ['.test.yaml', '.test.yml'];
@@ -114,6 +115,7 @@ export async function runPolicyTestCommand(
 
 /** Options of `palisade policy export`. */
 export interface PolicyExportOptions {
+  output?: string[];
   outputFile?: string;
 }
 
@@ -124,6 +126,7 @@ export async function runPolicyExportCommand(
   io: CliIO,
 ): Promise<number> {
   if (paths.length === 0) throw new UsageError('policy export needs at least one file or directory');
+  const outputs = parseOutputs(options.output ?? [], options.outputFile, MANIFEST_FORMATS);
   const loaded = await loadFiles(paths, { cwd: io.cwd, readStdin: () => io.readStdin() });
   let code = 0;
   for (const e of loaded.inputErrors) {
@@ -142,11 +145,11 @@ export async function runPolicyExportCommand(
     io.stderr.write('palisade: no policies found in the given files\n');
     return 2;
   }
-  const text = policies
-    .flatMap((r) => exportNative(r.object))
-    .map((o) => stringify(o, { lineWidth: 0 }))
-    .join('---\n');
-  if (options.outputFile !== undefined) await io.writeFile(path.resolve(io.cwd, options.outputFile), text);
-  else io.stdout.write(text);
+  const objects = policies.flatMap((r) => exportNative(r.object));
+  await writeOutputs(outputs, io, (format) =>
+    format === 'json'
+      ? renderData('json', { apiVersion: 'v1', kind: 'List', items: objects })
+      : objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'),
+  );
   return code;
 }

@@ -1,39 +1,28 @@
-import path from 'node:path';
-import { UsageError } from '../../core/index.js';
 import type { CliIO } from '../io.js';
+import { parseOutputs, renderData, writeOutputs, type OutputFormats, type OutputTarget } from '../output.js';
 
 /** One `-o FORMAT[=FILE]` of the store commands. */
-export interface StoreOutput {
-  format: 'table' | 'json';
-  file?: string;
+export type StoreOutput = OutputTarget<'table' | 'json' | 'yaml'>;
+
+const STORE_FORMATS: OutputFormats<'table' | 'json' | 'yaml'> = {
+  formats: ['table', 'json', 'yaml'],
+  default: 'table',
+  aliases: { text: 'table' },
+};
+
+/** Parses `-o table|json|yaml[=FILE]` values and `--output-file` (default one table on stdout). */
+export function parseStoreOutputs(values: readonly string[], outputFile?: string): StoreOutput[] {
+  return parseOutputs(values, outputFile, STORE_FORMATS);
 }
 
-/** Parses `-o table|json[=FILE]` values (default one table on stdout). */
-export function parseStoreOutputs(values: readonly string[]): StoreOutput[] {
-  if (values.length === 0) return [{ format: 'table' }];
-  return values.map((v) => {
-    const eq = v.indexOf('=');
-    const format = eq < 0 ? v : v.slice(0, eq);
-    if (format !== 'table' && format !== 'json')
-      throw new UsageError(`-o must be table or json, optionally FORMAT=FILE (got "${v}")`);
-    const file = eq < 0 ? undefined : v.slice(eq + 1);
-    if (file === '') throw new UsageError(`-o ${format}= needs a file name`);
-    return file === undefined ? { format } : { format, file };
-  });
-}
-
-/** Writes each output: JSON from `data`, the table from `table()`. */
+/** Writes each output: JSON or YAML from `data`, the table from `table()`. */
 export async function writeStoreOutputs(
   outputs: readonly StoreOutput[],
   io: CliIO,
   data: unknown,
   table: () => string,
 ): Promise<void> {
-  for (const o of outputs) {
-    const text = o.format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : table();
-    if (o.file === undefined) io.stdout.write(text);
-    else await io.writeFile(path.resolve(io.cwd, o.file), text);
-  }
+  await writeOutputs(outputs, io, (format) => (format === 'table' ? table() : renderData(format, data)));
 }
 
 /** Replaces control characters (from cluster object names) so a terminal shows them inert. */
