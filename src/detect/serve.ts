@@ -10,11 +10,21 @@ import type { Server as HttpsServer } from 'node:https';
 import fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Alert, Detector } from './detector.js';
+import type { DetectEvent } from './event.js';
 import { normalizeRecord } from './normalize-runtime.js';
 
 /** Options of `startAuditWebhook`. */
 export interface AuditWebhookOptions {
-  detector: Detector;
+  /** Judges events here; without it, `publish` must be given. */
+  detector?: Detector;
+  /**
+   * Hands each slice of normalised events to a stream (NATS JetStream) instead of judging them
+   * here. A failed publish is retried with backoff, the events kept and counted in the queue, so
+   * a stream that is down fills the queue and the API server gets 429s: nothing is dropped.
+   */
+  publish?: (events: DetectEvent[]) => Promise<void>;
+  /** Called when a publish failed (it will be retried). */
+  onPublishError?: (message: string) => void;
   /** Called with each alert as it is raised. */
   onAlert: (alert: Alert) => void;
   /** Called for each record that could not be read. */
@@ -73,6 +83,11 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
     help: 'Records that could not be read.',
     registers: [registry],
   });
+  const publishFailures = new Counter({
+    name: 'palisade_detect_publish_failures_total',
+    help: 'Publishes to the event stream that failed and were retried.',
+    registers: [registry],
+  });
   const depth = new Gauge({
     name: 'palisade_detect_queue_depth',
     help: 'Events waiting to be judged.',
@@ -91,7 +106,68 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
   let waiters: (() => void)[] = [];
   let seq = 0;
 
+  if (options.detector === undefined && options.publish === undefined)
+    throw new Error('the audit webhook needs a detector or a stream to publish to');
+
+  const finish = (): void => {
+    running = false;
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+
+  // Publishing mode: a slice is taken off the queue, normalised and published; `size` keeps
+  // counting it until the stream has stored it, so a stream that is down fills the queue.
+  let backoffMs = 0;
+  const pumpPublish = async (publish: (events: DetectEvent[]) => Promise<void>): Promise<void> => {
+    while (queue.length > 0) {
+      const events: DetectEvent[] = [];
+      let taken = 0;
+      const judged: { at: number; n: number }[] = [];
+      while (queue.length > 0 && taken < slice) {
+        const batch = queue[0];
+        if (!batch) break;
+        const item = batch.items[batch.next++];
+        taken++;
+        if (batch.next >= batch.items.length) {
+          queue.shift();
+          judged.push({ at: batch.at, n: batch.items.length });
+        }
+        const r = normalizeRecord(item, `webhook#${++seq}`);
+        if (!r.ok) {
+          errors.inc();
+          options.onInputError?.(`webhook event #${seq}`, r.error);
+        } else if (r.value !== undefined) events.push(r.value);
+      }
+      for (;;) {
+        try {
+          if (events.length > 0) await publish(events);
+          backoffMs = 0;
+          break;
+        } catch (e) {
+          publishFailures.inc();
+          backoffMs = Math.min(10_000, backoffMs === 0 ? 250 : backoffMs * 2);
+          options.onPublishError?.(
+            `${e instanceof Error ? e.message : String(e)}; ${events.length} events kept, retrying in ${backoffMs} ms`,
+          );
+          await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        }
+      }
+      size -= taken;
+      depth.set(size);
+      for (const j of judged) options.onBatchJudged?.(j.at, j.n);
+      lag.set(queue.length > 0 && queue[0] ? (Date.now() - queue[0].at) / 1000 : 0);
+    }
+    finish();
+  };
+
   const pump = (): void => {
+    if (options.publish !== undefined) {
+      void pumpPublish(options.publish);
+      return;
+    }
+    const detector = options.detector;
+    if (detector === undefined) return;
     let n = 0;
     while (queue.length > 0 && n < slice) {
       const batch = queue[0];
@@ -110,7 +186,7 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
         continue;
       }
       if (r.value === undefined) continue;
-      for (const a of options.detector.process(r.value)) {
+      for (const a of detector.process(r.value)) {
         alerts.inc({ rule: a.rule, severity: a.severity });
         options.onAlert(a);
       }
@@ -118,12 +194,7 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
     depth.set(size);
     lag.set(queue.length > 0 && queue[0] ? (Date.now() - queue[0].at) / 1000 : 0);
     if (queue.length > 0) setImmediate(pump);
-    else {
-      running = false;
-      const w = waiters;
-      waiters = [];
-      for (const f of w) f();
-    }
+    else finish();
   };
 
   const tls = options.tls

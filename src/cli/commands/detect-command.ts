@@ -11,8 +11,14 @@ prints the alerts of the built-in rules, your rules (--rules) and threat feeds (
 Secret values in events never reach alerts.
 
 Output (-o, repeatable, FORMAT=FILE writes to a file): table (default), json (one alert per
-line: rule, severity, mitre, message, subject, target, time, evidence), ecs (Elastic Common
-Schema lines), cef (ArcSight CEF lines), syslog (RFC 5424 lines), slack (webhook bodies).
+line: rule, severity, mitre, message, subject, target, time, evidence), yaml (one document per
+alert), ecs (Elastic Common Schema lines), cef (ArcSight CEF lines), syslog (RFC 5424 lines),
+slack (webhook bodies).
+
+Replicas: with --from nats://HOST:PORT, events come from the JetStream stream that
+\`detect serve --publish\` fills; every replica started with the same --consumer shares it, each
+event judged by one replica and acknowledged after its alerts are written, so a replica that
+dies leaves its events to the others (delivered again after 10 s).
 
 Exit codes: 0 no alert at or above --fail-on, 1 such an alert, 2 usage or input error
 (unreadable records are reported with file:line and the rest is judged).
@@ -22,7 +28,8 @@ Examples:
   $ palisade detect run audit.log --follow -o json=alerts.jsonl
   $ palisade detect run audit.log hubble-flows.json falco.json --feed tor-exits.txt --feed misp.json
   $ palisade detect run audit.log --rules ./my-rules --approved-registry registry.example.com -o ecs
-  $ kubectl logs -n falco ds/falco | palisade detect run - -o cef`;
+  $ kubectl logs -n falco ds/falco | palisade detect run - -o cef
+  $ palisade detect run --from nats://nats.palisade:4222 -o json=alerts.jsonl   # one replica of many`;
 
 const TEST_HELP = `
 Runs the tests each rule carries (a raw input record, the expected verdict and the feed
@@ -46,9 +53,14 @@ the rules, feeds and outputs of \`detect run\`. When the queue is full a batch i
 429 and Retry-After (the API server retries it) and counted in /metrics; nothing is dropped
 silently. /healthz answers while events are being judged.
 
+With --publish nats://HOST:PORT[/STREAM] the events are normalised and published to NATS
+JetStream (each once: a message id per event) for \`detect run --from\` replicas to judge;
+while the stream is unreachable the events stay queued (and the queue's bound brings 429s).
+
 Examples:
   $ palisade detect serve --listen 0.0.0.0:8444 --tls-cert tls.crt --tls-key tls.key -o json=alerts.jsonl
-  $ palisade detect serve --listen 127.0.0.1:8444 --feed tor-exits.txt -o syslog`;
+  $ palisade detect serve --listen 127.0.0.1:8444 --feed tor-exits.txt -o syslog
+  $ palisade detect serve --listen 0.0.0.0:8444 --tls-cert tls.crt --tls-key tls.key --publish nats://nats:4222`;
 
 const LEARN_HELP = `
 Counts, per identity (user, ServiceAccount, workload), what it does (verb, resource, namespace),
@@ -65,7 +77,12 @@ Examples:
 /** Adds the options `detect run` and `detect serve` share. */
 function addCommonOptions(cmd: Command): Command {
   return cmd
-    .option('-o, --output <format[=file]>', 'table, json, yaml, ecs, cef, syslog, slack (repeatable, FORMAT=FILE writes to a file)', collect, [])
+    .option(
+      '-o, --output <format[=file]>',
+      'table, json, yaml, ecs, cef, syslog, slack (repeatable, FORMAT=FILE writes to a file)',
+      collect,
+      [],
+    )
     .option('--output-file <file>', 'write the first -o format without a file to this file')
     .option('--rules <file-or-dir>', 'also load these rule files (YAML or JSON, repeatable)', collect, [])
     .option('--no-builtin', 'do not load the built-in rules')
@@ -130,12 +147,38 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
     .command('run')
     .description('judge recorded or followed events with rules and threat feeds, print alerts')
     .argument('[files...]', 'event files (JSON lines or JSON); - reads standard input')
-    .option('--follow', 'keep reading files as they grow (and after rotation) until interrupted');
+    .option('--follow', 'keep reading files as they grow (and after rotation) until interrupted')
+    .option(
+      '--from <nats-url>',
+      'judge the stream `detect serve --publish` writes (nats://HOST:PORT[/STREAM]); replicas share it',
+    )
+    .option('--consumer <name>', 'with --from: the durable consumer replicas share', 'palisade-detect')
+    .option(
+      '--idle-exit <duration>',
+      'with --from: stop once the stream has had nothing new this long (5s, 2m)',
+    )
+    .option(
+      '--ack-wait <duration>',
+      'with --from, when the consumer is first created: how long a taken event waits for its acknowledgement before another replica gets it (default 10s)',
+    );
   addCommonOptions(run)
     .addHelpText('after', RUN_HELP)
     .action(async (files: string[], opts: Record<string, unknown>) => {
       const { runDetect } = await import('./detect.js');
-      setExit(await runDetect(files, { ...commonOptions(opts), follow: opts.follow === true }, io));
+      setExit(
+        await runDetect(
+          files,
+          {
+            ...commonOptions(opts),
+            follow: opts.follow === true,
+            ...(typeof opts.from === 'string' ? { from: opts.from } : {}),
+            ...(typeof opts.consumer === 'string' ? { consumer: opts.consumer } : {}),
+            ...(typeof opts.idleExit === 'string' ? { idleExit: opts.idleExit } : {}),
+            ...(typeof opts.ackWait === 'string' ? { ackWait: opts.ackWait } : {}),
+          },
+          io,
+        ),
+      );
     });
   const serve = detect
     .command('serve')
@@ -147,6 +190,10 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
       '--queue <events>',
       'events waiting to be judged at most; a batch that does not fit gets 429',
       '100000',
+    )
+    .option(
+      '--publish <nats-url>',
+      'publish the normalised events to NATS JetStream (nats://HOST:PORT[/STREAM]) for `detect run --from` replicas',
     );
   addCommonOptions(serve)
     .addHelpText('after', SERVE_HELP)
@@ -160,6 +207,7 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
             ...(typeof opts.tlsCert === 'string' ? { tlsCert: opts.tlsCert } : {}),
             ...(typeof opts.tlsKey === 'string' ? { tlsKey: opts.tlsKey } : {}),
             queue: String(opts.queue),
+            ...(typeof opts.publish === 'string' ? { publish: opts.publish } : {}),
           },
           io,
         ),

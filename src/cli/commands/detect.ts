@@ -8,7 +8,7 @@ import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
-import { UsageError } from '../../core/index.js';
+import { InputError, UsageError } from '../../core/index.js';
 import {
   ALERT_FORMATS,
   alertCef,
@@ -29,6 +29,7 @@ import {
   EMPTY_SETTINGS,
   type Alert,
   type AlertFormat,
+  type DetectEvent,
   AnomalyModel,
   parseBaseline,
   type BaselineFile,
@@ -64,6 +65,14 @@ export interface DetectRunOptions {
   learnOnly?: boolean;
   /** Stops following (tests; the CLI stops on SIGINT/SIGTERM). */
   signal?: AbortSignal;
+  /** Consume the normalised stream of `detect serve --publish` instead of files: nats://HOST:PORT[/STREAM]. */
+  from?: string;
+  /** The durable consumer replicas share (`--consumer`, default palisade-detect). */
+  consumer?: string;
+  /** With --from: stop once the stream has been idle this long (`--idle-exit`, e.g. 5s). */
+  idleExit?: string;
+  /** With --from: how long an event taken by a replica waits for its acknowledgement (`--ack-wait`, default 10s). */
+  ackWait?: string;
 }
 
 /** The longest record line read; longer lines are input errors (no unbounded buffering). */
@@ -212,6 +221,8 @@ interface Detection {
   intel: IntelIndex;
   detector: ReturnType<typeof createDetector>;
   emit: (alerts: Alert[]) => void;
+  /** Resolves when the alerts written to files so far have reached the operating system. */
+  flush: () => Promise<void>;
   worst: () => Severity | undefined;
   close: () => Promise<void>;
 }
@@ -291,6 +302,11 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
 
   const host = os.hostname();
   const streams = new Map<string, WriteStream>();
+  let pendingWrites = 0;
+  const flushWaiters: (() => void)[] = [];
+  /** Resolves when every alert written to a file so far has reached the operating system. */
+  const flush = (): Promise<void> =>
+    pendingWrites === 0 ? Promise.resolve() : new Promise<void>((resolve) => flushWaiters.push(resolve));
   const writers = outputs.map((o) => {
     if (o.file === undefined)
       return (text: string): void => {
@@ -303,7 +319,13 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
       streams.set(file, ws);
     }
     const w = ws;
-    return (text: string): void => void w.write(text);
+    return (text: string): void => {
+      pendingWrites++;
+      w.write(text, () => {
+        pendingWrites--;
+        if (pendingWrites === 0) for (const f of flushWaiters.splice(0)) f();
+      });
+    };
   });
   const { openSink } = await import('../../detect/transport.js');
   const sinks = (options.sinks ?? []).map((spec) => {
@@ -344,12 +366,17 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
         });
       });
   };
-  return { model, rules, intel, detector, emit, worst: () => worst, close };
+  return { model, rules, intel, detector, emit, flush, worst: () => worst, close };
 }
 
 /** `palisade detect run`. */
 export async function runDetect(files: string[], options: DetectRunOptions, io: CliIO): Promise<number> {
-  if (files.length === 0) throw new UsageError('no input: name event files, or - for standard input');
+  if (options.from !== undefined) {
+    if (files.length > 0) throw new UsageError('--from reads the event stream; give no files with it');
+    return runDetectFromStream(options.from, options, io);
+  }
+  if (files.length === 0)
+    throw new UsageError('no input: name event files, - for standard input, or --from nats://HOST:PORT');
   if (options.follow && files.includes('-'))
     throw new UsageError('--follow reads files; standard input is followed anyway until it closes');
   const d = await setupDetection(options, io);
@@ -507,6 +534,70 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
   return worst !== undefined && atLeast(worst, options.failOn as Severity | 'none') ? 1 : 0;
 }
 
+/** Milliseconds of a `500ms`, `5s` or `2m` option value; a malformed one is a usage error. */
+function shortDuration(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{1,9})(ms|s|m)$/.exec(value);
+  if (!m) throw new UsageError(`${flag} must be a duration such as 500ms, 5s or 2m (got "${value}")`);
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+}
+
+/**
+ * `palisade detect run --from nats://…`: one replica of a consumer group over the normalised
+ * stream. Each pulled batch is judged, its alerts written (and flushed to files), then
+ * acknowledged; a replica that dies leaves its unacknowledged batch to the others.
+ */
+async function runDetectFromStream(from: string, options: DetectRunOptions, io: CliIO): Promise<number> {
+  const { parseStreamUrl, consumeEvents } = await import('../../detect/stream.js');
+  const addr = parseStreamUrl(from);
+  if (typeof addr === 'string') throw new UsageError(`--from: ${addr}`);
+  if (options.follow) throw new UsageError('--from follows the stream already; drop --follow');
+  const idleExitMs = shortDuration('--idle-exit', options.idleExit);
+  const ackWaitMs = shortDuration('--ack-wait', options.ackWait);
+  if (ackWaitMs !== undefined && ackWaitMs < 1000) throw new UsageError('--ack-wait must be at least 1s');
+  const d = await setupDetection(options, io);
+  if (!d) return 2;
+  const ac = new AbortController();
+  const stop = (): void => {
+    ac.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  options.signal?.addEventListener('abort', stop, { once: true });
+  let result: { events: number; redelivered: number };
+  try {
+    result = await consumeEvents(
+      addr,
+      async (events) => {
+        for (const e of events) d.emit(d.detector.process(e));
+        await d.flush();
+      },
+      {
+        signal: ac.signal,
+        ...(options.consumer !== undefined ? { durable: options.consumer } : {}),
+        ...(idleExitMs !== undefined ? { idleExitMs } : {}),
+        ...(ackWaitMs !== undefined ? { ackWaitMs } : {}),
+        onBadMessage: (seq, message) => {
+          io.stderr.write(`palisade: ${addr.stream} message ${seq}: ${message}\n`);
+        },
+      },
+    );
+  } catch (e) {
+    throw new InputError(`--from ${addr.servers}: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    await d.close();
+  }
+  if (!options.quiet)
+    io.stderr.write(
+      `detect: ${result.events} events judged from ${addr.stream}` +
+        `${result.redelivered > 0 ? ` (${result.redelivered} delivered again after another replica stopped)` : ''}; ${d.detector.stats.alerts} alerts\n`,
+    );
+  const worst = d.worst();
+  return worst !== undefined && atLeast(worst, options.failOn as Severity | 'none') ? 1 : 0;
+}
+
 /** Reads what is appended to each file (reopening after rotation) until stopped. */
 async function follow(
   files: readonly string[],
@@ -603,6 +694,8 @@ export interface DetectServeOptions extends DetectCommonOptions {
   tlsCert?: string;
   tlsKey?: string;
   queue: string;
+  /** Publish the normalised events to NATS JetStream (nats://HOST:PORT[/STREAM]) instead of judging them here. */
+  publish?: string;
   /** Resolves the server's URL once it listens (tests). */
   onListening?: (url: string) => void;
   /** Stops the server (tests; the CLI stops on SIGINT/SIGTERM). */
@@ -633,12 +726,38 @@ export async function runDetectServe(options: DetectServeOptions, io: CliIO): Pr
     throw new UsageError(
       `refusing plain HTTP on ${host}: audit events carry request bodies; give --tls-cert and --tls-key, or listen on 127.0.0.1`,
     );
+  let publishTo: import('../../detect/stream.js').StreamAddress | undefined;
+  let publisher: import('../../detect/stream.js').EventPublisher | undefined;
+  if (options.publish !== undefined) {
+    const { parseStreamUrl } = await import('../../detect/stream.js');
+    const addr = parseStreamUrl(options.publish);
+    if (typeof addr === 'string') throw new UsageError(`--publish: ${addr}`);
+    publishTo = addr;
+  }
   const d = await setupDetection(options, io);
   if (!d) return 2;
+  if (publishTo !== undefined) {
+    const { openEventPublisher } = await import('../../detect/stream.js');
+    try {
+      publisher = await openEventPublisher(publishTo);
+    } catch (e) {
+      throw new InputError(`--publish: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   const { startAuditWebhook } = await import('../../detect/serve.js');
   let inputErrors = 0;
+  const pub = publisher;
   const server = await startAuditWebhook({
-    detector: d.detector,
+    ...(pub !== undefined
+      ? {
+          publish: async (events: DetectEvent[]) => {
+            await pub.publish(events);
+          },
+          onPublishError: (m: string) => {
+            io.stderr.write(`palisade: publishing to ${publishTo?.servers ?? ''}: ${m}\n`);
+          },
+        }
+      : { detector: d.detector }),
     onAlert: (a) => {
       d.emit([a]);
     },
@@ -660,7 +779,9 @@ export async function runDetectServe(options: DetectServeOptions, io: CliIO): Pr
   });
   if (!options.quiet)
     io.stderr.write(
-      `detect: audit webhook backend on ${server.url} (${d.rules.length} rules, queue ${queue} events)\n`,
+      publishTo !== undefined
+        ? `detect: audit webhook backend on ${server.url}, publishing to ${publishTo.servers} stream ${publishTo.stream} (queue ${queue} events)\n`
+        : `detect: audit webhook backend on ${server.url} (${d.rules.length} rules, queue ${queue} events)\n`,
     );
   options.onListening?.(server.url);
   await new Promise<void>((resolve) => {
@@ -676,6 +797,7 @@ export async function runDetectServe(options: DetectServeOptions, io: CliIO): Pr
   });
   await server.close();
   await server.drained();
+  await publisher?.close();
   await d.close();
   const st = d.detector.stats;
   if (!options.quiet)
