@@ -6,7 +6,14 @@
  * and drops (429s). Anomaly scoring is not part of the pipeline yet (printed as n/a).
  */
 import { request } from 'node:http';
-import { createDetector, builtinRules, IntelIndex, normalizeRecord, parseFeed } from '../src/detect/index.js';
+import {
+  AnomalyModel,
+  createDetector,
+  builtinRules,
+  IntelIndex,
+  normalizeRecord,
+  parseFeed,
+} from '../src/detect/index.js';
 import { startAuditWebhook } from '../src/detect/serve.js';
 
 const EVENTS = Number(process.env.DETECT_EVENTS ?? 200_000);
@@ -24,7 +31,7 @@ function prng(seed: number): () => number {
   };
 }
 
-function generate(): string[] {
+export function generate(): string[] {
   const rnd = prng(42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const namespaces = Array.from({ length: 40 }, (_, i) => `team-${i}`);
@@ -132,7 +139,7 @@ function generate(): string[] {
   return lines;
 }
 
-function feed(): IntelIndex {
+export function feed(): IntelIndex {
   const rows: string[] = [];
   for (let i = 0; i < INDICATORS; i++) {
     const k = i % 4;
@@ -190,24 +197,43 @@ export async function run(): Promise<string> {
     floor = Math.min(floor, performance.now() - t);
     if (n !== lines.length) throw new Error('parse count');
   }
-  // Pipeline: parse, normalise, feed hits, rules; best of 3 (a fresh detector each round).
+  // The training window: a baseline learned from the first half of the stream (not timed).
+  const training = new AnomalyModel();
+  for (let i = 0; i < lines.length / 2; i++) {
+    const n = normalizeRecord(JSON.parse(lines[i] as string), `t${i}`);
+    if (n.ok && n.value) training.learn(n.value);
+  }
+  const baseline = training.toFile();
+  console.log(
+    `baseline: ${training.identities.size} identities learned from ${Math.floor(lines.length / 2)} events`,
+  );
+  // Pipeline: parse, normalise, feed hits, rules, anomaly scoring and online learning; best of 3
+  // (a fresh detector and a fresh copy of the baseline each round).
   let best = Infinity;
   let alerts = 0;
+  let anomalies = 0;
   for (let r = 0; r < 3; r++) {
-    const detector = createDetector({ rules: builtinRules(), intel });
+    const anomaly = new AnomalyModel(structuredClone(baseline));
+    const detector = createDetector({ rules: builtinRules(), intel, anomaly });
     const t = performance.now();
     let a = 0;
+    let an = 0;
     for (let i = 0; i < lines.length; i++) {
       const n = normalizeRecord(JSON.parse(lines[i] as string), `l${i}`);
-      if (n.ok && n.value) a += detector.process(n.value).length;
+      if (!n.ok || !n.value) continue;
+      for (const al of detector.process(n.value)) {
+        a++;
+        if (al.rule === 'anomalous-behaviour') an++;
+      }
     }
     best = Math.min(best, performance.now() - t);
     alerts = a;
+    anomalies = an;
   }
   const eventsPerS = Math.round(lines.length / (best / 1000));
   const ratio = best / floor;
   console.log(
-    `floor (JSON.parse): ${floor.toFixed(0)} ms; pipeline: ${best.toFixed(0)} ms (${eventsPerS} events/s, ${alerts} alerts); ratio ${ratio.toFixed(2)}`,
+    `floor (JSON.parse): ${floor.toFixed(0)} ms; pipeline: ${best.toFixed(0)} ms (${eventsPerS} events/s, ${alerts} alerts of which ${anomalies} anomalies); ratio ${ratio.toFixed(2)}`,
   );
 
   // Through detect serve at twice the API server's default webhook rate: 400-event batches, 20 per second.
@@ -247,7 +273,7 @@ export async function run(): Promise<string> {
     `serve: ${batches.length} batches of 400 at 20/s, ${drops} refused, lag p50 ${percentile(lags, 50)} ms p99 ${lagP99} ms; peak RSS ${rssMiB} MiB`,
   );
   console.log(
-    'targets: events_per_s >= 40000, lag_p99_ms <= 1000, drops = 0, ratio_to_parse <= 4 (anomaly scoring not yet in the pipeline)',
+    'targets: events_per_s >= 40000, lag_p99_ms <= 1000, drops = 0, ratio_to_parse <= 4 (rules + 100,000-indicator feed + anomaly scoring)',
   );
-  return `bench detect: events_per_s=${eventsPerS} lag_p99_ms=${lagP99} peak_rss_mib=${rssMiB} drops=${drops} ratio_to_parse=${ratio.toFixed(2)} anomaly=n/a`;
+  return `bench detect: events_per_s=${eventsPerS} lag_p99_ms=${lagP99} peak_rss_mib=${rssMiB} drops=${drops} ratio_to_parse=${ratio.toFixed(2)} anomalies=${anomalies}`;
 }

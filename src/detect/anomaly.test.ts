@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AnomalyModel, parseBaseline } from './anomaly.js';
+import { AnomalyModel, parseBaseline, utcHour } from './anomaly.js';
 import { createDetector } from './detector.js';
 import { normalizeRecord } from './normalize-runtime.js';
 import type { DetectEvent } from './event.js';
@@ -231,5 +231,19 @@ describe('learned anomalies on a labelled trace', () => {
       ok: false,
       error: 'identity "x": malformed baseline',
     });
+  });
+});
+
+describe('utcHour', () => {
+  it.each([
+    ['2026-12-07T09:01:00Z', 9],
+    ['2026-12-07T23:59:59.123456Z', 23],
+    ['2026-12-07T09:01:00+02:00', 7],
+    ['2026-12-07T00:30:00-01:00', 1],
+    ['', -1],
+    ['yesterday', -1],
+    ['2026-12-07T99:00:00Z', -1],
+  ])('%s is hour %i', (time, hour) => {
+    expect(utcHour(time)).toBe(hour);
   });
 });

@@ -105,7 +105,6 @@ function describeIdentity(id: string, kind: string): string {
 
 interface Features {
   op: string;
-  opText: string;
   sensitive: boolean;
   ip: string;
   publicIP: boolean;
@@ -123,20 +122,14 @@ function featuresOf(ev: DetectEvent): Features {
       : ev.source === 'runtime'
         ? `${ev.action.verb} ${ev.process.binary}`
         : '';
-  const opText =
-    ev.source === 'audit'
-      ? `${VERB_WORDS[ev.action.verb] ?? ev.action.verb} ${res}${t.namespace === '' ? ' in every namespace' : ` in ${t.namespace}`}`
-      : `ran ${ev.process.binary}`;
-  const ms = ev.time === '' ? NaN : Date.parse(ev.time);
   const slash = ev.actor.userAgent.indexOf('/');
   return {
     op,
-    opText,
     sensitive: SENSITIVE_RESOURCES.has(res) || SENSITIVE_RESOURCES.has(t.resource),
     ip: ev.source === 'audit' ? (ev.actor.sourceIPs[0] ?? '') : '',
     publicIP: ev.actor.publicSource,
     agent: slash < 0 ? ev.actor.userAgent : ev.actor.userAgent.slice(0, slash),
-    hour: Number.isFinite(ms) ? new Date(ms).getUTCHours() : -1,
+    hour: utcHour(ev.time),
     peer:
       ev.source === 'flow'
         ? `${ev.network.dstWorkload || ev.network.domain || ev.network.dstIP}:${ev.network.dstPort}`
@@ -144,11 +137,56 @@ function featuresOf(ev: DetectEvent): Features {
   };
 }
 
+/** What an audit call did, in words (only built for an explanation). */
+function opText(ev: DetectEvent): string {
+  const t = ev.target;
+  const res = t.subresource === '' ? t.resource : `${t.resource}/${t.subresource}`;
+  return ev.source === 'audit'
+    ? `${VERB_WORDS[ev.action.verb] ?? ev.action.verb} ${res}${t.namespace === '' ? ' in every namespace' : ` in ${t.namespace}`}`
+    : `ran ${ev.process.binary}`;
+}
+
+const DIGIT = (c: number): boolean => c >= 48 && c <= 57;
+
+/** The UTC hour of an RFC 3339 time, read from the text when it is in UTC (the common case), else parsed; -1 when unknown. */
+export function utcHour(time: string): number {
+  if (time.length >= 20 && time.charCodeAt(10) === 84 /* T */ && time.endsWith('Z')) {
+    const a = time.charCodeAt(11);
+    const b = time.charCodeAt(12);
+    if (DIGIT(a) && DIGIT(b)) {
+      const h = (a - 48) * 10 + (b - 48);
+      if (h < 24) return h;
+    }
+  }
+  if (time === '') return -1;
+  const ms = Date.parse(time);
+  return Number.isFinite(ms) ? new Date(ms).getUTCHours() : -1;
+}
+
+// Key counts of the baseline's value maps, so a full map (new values every event) is not
+// counted again per event: Object.keys of 2,000 keys costs more than the rest of the scoring.
+const sizes = new WeakMap<Record<string, number>, number>();
+
+function sizeOf(map: Record<string, number>): number {
+  let n = sizes.get(map);
+  if (n === undefined) {
+    n = Object.keys(map).length;
+    sizes.set(map, n);
+  }
+  return n;
+}
+
 function bump(map: Record<string, number>, key: string, max: number): void {
   if (key === '') return;
   const n = map[key];
   if (n !== undefined) map[key] = n + 1;
-  else if (Object.keys(map).length < max) map[key] = 1;
+  else {
+    const size = sizeOf(map);
+    if (size < max) {
+      map[key] = 1;
+      sizes.set(map, size + 1);
+    }
+  }
 }
 
 function daysBetween(a: string, b: string): number {
@@ -176,6 +214,23 @@ export class AnomalyModel {
   learn(ev: DetectEvent): void {
     const id = identityOf(ev);
     if (id === '') return;
+    this.learnAs(id, ev, featuresOf(ev));
+  }
+
+  /**
+   * Scores an event against its identity's baseline, then learns it (when `learn`): the
+   * detector's path, which reads the event's features once for both.
+   */
+  observe(ev: DetectEvent, learn: boolean): AnomalyScore | undefined {
+    const id = identityOf(ev);
+    if (id === '') return undefined;
+    const f = featuresOf(ev);
+    const s = this.scoreAs(id, ev, f);
+    if (learn) this.learnAs(id, ev, f);
+    return s;
+  }
+
+  private learnAs(id: string, ev: DetectEvent, f: Features): void {
     let b = this.identities.get(id);
     if (!b) {
       b = {
@@ -199,7 +254,6 @@ export class AnomalyModel {
       this.identities.delete(id);
       this.identities.set(id, b);
     }
-    const f = featuresOf(ev);
     b.events++;
     if (ev.time !== '') {
       if (b.firstSeen === '' || ev.time < b.firstSeen) b.firstSeen = ev.time;
@@ -215,18 +269,23 @@ export class AnomalyModel {
   /** Scores an event against its identity's baseline (before learning it); undefined when below the threshold or the identity is too new. */
   score(ev: DetectEvent): AnomalyScore | undefined {
     const id = identityOf(ev);
-    const b = id === '' ? undefined : this.identities.get(id);
+    return id === '' ? undefined : this.scoreAs(id, ev, featuresOf(ev));
+  }
+
+  private scoreAs(id: string, ev: DetectEvent, f: Features): AnomalyScore | undefined {
+    const b = this.identities.get(id);
     if (!b || b.events < this.minEvents) return undefined;
-    const f = featuresOf(ev);
     const reasons: AnomalyReason[] = [];
-    const full = (m: Record<string, number>): boolean => Object.keys(m).length >= this.maxValues;
-    const span = `${b.events.toLocaleString('en-US')} of its events in ${daysBetween(b.firstSeen, b.lastSeen)} days`;
+    const full = (m: Record<string, number>): boolean => sizeOf(m) >= this.maxValues;
+    // Built only for an explanation: number formatting and dates cost more than the lookups.
+    const span = (): string =>
+      `${b.events.toLocaleString('en-US')} of its events in ${daysBetween(b.firstSeen, b.lastSeen)} days`;
     if (f.op !== '' && b.ops[f.op] === undefined && !full(b.ops))
       reasons.push({
         feature: 'operation',
         value: f.op,
         weight: f.sensitive ? 3 : 1,
-        text: `first time it ${f.opText} (0 of ${span} did)`,
+        text: `first time it ${opText(ev)} (0 of ${span()} did)`,
       });
     if (f.ip !== '' && b.ips[f.ip] === undefined && !full(b.ips))
       reasons.push({

@@ -295,7 +295,7 @@ export function createDetector(options: DetectorOptions): Detector {
         if (alert) out.push(alert);
       }
       if (options.anomaly) {
-        const s = options.anomaly.score(ev);
+        const s = options.anomaly.observe(ev, options.learnOnline !== false);
         if (s) {
           const alert = raise(
             'anomalous-behaviour',
@@ -309,7 +309,6 @@ export function createDetector(options: DetectorOptions): Detector {
           );
           if (alert) out.push(alert);
         }
-        if (options.learnOnline !== false) options.anomaly.learn(ev);
       }
       return out;
     },
