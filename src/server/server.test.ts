@@ -4,7 +4,7 @@
  * filters, sorting, paging and adversarial inputs, ETags, gzip, headers, cookie sessions and
  * CSRF, the netpol diff and the single-page app's files.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -574,5 +574,37 @@ describe('configuration errors fail before listening', () => {
     [{ oidcIssuer: 'http://issuer.example.com', oidcClientId: 'x' }, /https:\/\//],
   ])('%o', async (options, message) => {
     await expect(startTestServer(options, dir)).rejects.toThrow(message);
+  });
+});
+
+describe('HTTPS when a certificate is given', () => {
+  it('serves TLS with HSTS and a Secure session cookie', async () => {
+    const { main } = await import('../cli/main.js');
+    const { memoryIO } = await import('../cli/io.js');
+    const certIo = memoryIO({ cwd: dir });
+    await main(['admission', 'cert', '--extra-name', '127.0.0.1'], certIo);
+    for (const [f, text] of certIo.files) writeFileSync(f, text);
+    const tls = await startTestServer(
+      { tokenFile: 'tokens.txt', tlsCert: 'tls.crt', tlsKey: 'tls.key' },
+      dir,
+    );
+    try {
+      expect(tls.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const { Agent } = await import('undici');
+      const dispatcher = new Agent({ connect: { ca: readFileSync(path.join(dir, 'ca.crt'), 'utf8') } });
+      const res = await request(`${tls.url}${api('/auth/login')}`, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: VIEWER }),
+      });
+      await res.body.text();
+      expect(res.statusCode).toBe(200);
+      expect(String(res.headers['set-cookie'])).toMatch(/; Secure$/);
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
+      await dispatcher.close();
+    } finally {
+      await tls.stop();
+    }
   });
 });
