@@ -3,6 +3,7 @@ import { InputError, UsageError } from '../core/index.js';
 import { registerNodeCommand } from './commands/node-command.js';
 import { registerPolicyCommand } from './commands/policy-command.js';
 import { registerAdmissionCommand } from './commands/admission-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
 import { neutralisingIO, processIO, type CliIO } from './io.js';
 import { registerControlsCommand } from './commands/controls-command.js';
 import { registerNetpolCommand } from './commands/netpol-command.js';
@@ -151,6 +152,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerPolicyCommand(program, io, setExit);
 
   registerAdmissionCommand(program, io, setExit);
+  registerServeCommand(program, io, setExit);
   registerImageCommand(program, io, setExit);
 
   program
