@@ -568,24 +568,14 @@ class Compiler {
     const inner: Scope = { names, accu: accuSlot };
     const iterable = this.compile(a.iterable, scope);
     const init = this.compile(a.init, inner);
-    const compiledStep = this.compileFull(a.step, inner);
-    const stepFn = compiledStep.fn;
-    // A step the interpreter runs is metered by the interpreter's own wrapper.
-    const cost = compiledStep.fallback ? 0 : stepCost(a.step);
-    const step: Fn =
-      cost === 0
-        ? stepFn
-        : (f) => {
-            chargeSteps(cost);
-            return stepFn(f);
-          };
     const iterType = a.iterCtx.iterType;
     const iterVar = a.iterVarName;
     const condition = a.condition;
     const result = a.result;
     const iterableNode = a.iterable;
+    const dynIter = iterType.kind === 'dyn';
     const setIter = (f: Frame, v: unknown): void => {
-      if (iterType.matchesValueType(v, ev)) {
+      if ((dynIter && plainCelValue(v)) || iterType.matchesValueType(v, ev)) {
         f.s[iterSlot] = v;
         return;
       }
@@ -613,6 +603,61 @@ class Compiler {
         iterableNode,
       );
     };
+    const quantifier = a.errorsAreFatal ? undefined : this.booleanQuantifier(a, inner);
+    if (quantifier) {
+      // `all` / `exists`: the step is `predicate ? true : false` from a bool, so the
+      // accumulator is always a bool and the library's condition and result functions (pure)
+      // are known for both values in advance.
+      const { predicate, cost, onTrue, onFalse, init: first } = quantifier;
+      const cond = condition as (accu: unknown) => boolean;
+      const goOnTrue = cond(true);
+      const goOnFalse = cond(false);
+      const resultTrue = result(true);
+      const resultFalse = result(false);
+      const stepNode = a.step;
+      const conditionNode = stepNode.condition as Node;
+      const notBool = (c: unknown): Error =>
+        ev.createError(
+          'invalid_condition_type',
+          `${conditionNode.meta.label || 'Ternary condition must be bool'}, got '${String(ev.debugRuntimeType(c))}'`,
+          conditionNode,
+        );
+      return (f) => {
+        const items = itemsOf(iterable(f));
+        let accu = first;
+        f.s[accuSlot] = accu;
+        let error: Error | undefined;
+        for (let i = 0; i < items.length; i++) {
+          if (!(accu ? goOnTrue : goOnFalse)) return accu ? resultTrue : resultFalse;
+          setIter(f, items[i]);
+          let c: unknown;
+          try {
+            chargeSteps(cost);
+            c = predicate(f);
+          } catch (e) {
+            // Every throw site (the library, the Kubernetes libraries, the runtime) throws an Error.
+            error ??= e as Error;
+            continue;
+          }
+          if (c === true) accu = onTrue;
+          else if (c === false) accu = onFalse;
+          else error ??= notBool(c);
+        }
+        if (error !== undefined && (accu ? goOnTrue : goOnFalse)) throw error;
+        return accu ? resultTrue : resultFalse;
+      };
+    }
+    const compiledStep = this.compileFull(a.step, inner);
+    const stepFn = compiledStep.fn;
+    // A step the interpreter runs is metered by the interpreter's own wrapper.
+    const cost = compiledStep.fallback ? 0 : stepCost(a.step);
+    const step: Fn =
+      cost === 0
+        ? stepFn
+        : (f) => {
+            chargeSteps(cost);
+            return stepFn(f);
+          };
     if (a.errorsAreFatal)
       return (f) => {
         const items = itemsOf(iterable(f));
@@ -648,6 +693,32 @@ class Compiler {
       }
       if (error !== undefined && cond(accu)) throw error;
       return result(accu);
+    };
+  }
+
+  /**
+   * The parts of a quantifier whose init is a bool and whose step is a plain
+   * `predicate ? bool : bool` (what `all` and `exists` expand to), else undefined.
+   */
+  private booleanQuantifier(
+    a: ComprehensionArgs,
+    inner: Scope,
+  ): { predicate: Fn; cost: number; onTrue: boolean; onFalse: boolean; init: boolean } | undefined {
+    const step = a.step;
+    const init = a.init;
+    if (!a.condition || step.op !== '?:' || step.meta.alternate || step.meta.macro) return undefined;
+    if (init.op !== 'value' || init.meta.alternate || typeof init.args !== 'boolean') return undefined;
+    const yes = step.left;
+    const no = step.right as Node | undefined;
+    const isBool = (n: Node | undefined): n is Node =>
+      n !== undefined && n.op === 'value' && !n.meta.alternate && typeof n.args === 'boolean';
+    if (!isBool(yes) || !isBool(no) || !step.condition) return undefined;
+    return {
+      predicate: this.compile(step.condition, inner),
+      cost: stepCost(step),
+      onTrue: yes.args as boolean,
+      onFalse: no.args as boolean,
+      init: init.args,
     };
   }
 
