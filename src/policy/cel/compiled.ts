@@ -124,8 +124,24 @@ export function compileChecked(root: unknown, ev: Evaluator): CompiledExpression
     const empty: unknown[] = [];
     return (vars) => fn({ v: vars, s: empty });
   }
-  return (vars) => fn({ v: vars, s: new Array<unknown>(slots) });
+  const tops = [...c.tops].map(([name, t]) => ({ name, ...t, dyn: t.type.kind === 'dyn' }));
+  if (tops.length === 0) return (vars) => fn({ v: vars, s: new Array<unknown>(slots) });
+  // Top-level variables are read and type-checked once per evaluation into their slots; a
+  // missing or mistyped one is left for its node to report (or convert) when it runs.
+  return (vars) => {
+    const s = new Array<unknown>(slots);
+    for (let i = 0; i < tops.length; i++) {
+      const t = tops[i] as (typeof tops)[number];
+      const v = vars[t.name];
+      s[t.slot] =
+        v !== undefined && ((t.dyn && plainCelValue(v)) || t.type.matchesValueType(v, ev)) ? v : UNCHECKED;
+    }
+    return fn({ v: vars, s });
+  };
 }
+
+/** A top-level variable's slot value when the variable is missing or not of its declared type. */
+const UNCHECKED = Symbol('unchecked');
 
 const hasOwn = Object.hasOwn;
 
@@ -184,6 +200,8 @@ const FOLDABLE = new Set([
 
 class Compiler {
   slots = 0;
+  /** Top-level variables read by the expression: their slot and declared type. */
+  readonly tops = new Map<string, { slot: number; type: TypeDecl }>();
   constructor(private readonly ev: Evaluator) {}
 
   private slot(): number {
@@ -396,13 +414,21 @@ class Compiler {
     const name = node.args as string;
     const s = scope.names.get(name);
     if (s !== undefined) return (f) => f.s[s];
-    const ev = this.ev;
     const type = node.checkedType as TypeDecl;
-    const matches = type.matchesValueType;
+    let top = this.tops.get(name);
+    if (!top) this.tops.set(name, (top = { slot: this.slot(), type }));
+    if (top.type !== type) {
+      const ev = this.ev;
+      return (f) => {
+        const v = f.v[name];
+        if (v !== undefined && type.matchesValueType(v, ev)) return v;
+        return this.readTop(name, node, f);
+      };
+    }
+    const slot = top.slot;
     return (f) => {
-      const v = f.v[name];
-      if (v !== undefined && matches.call(type, v, ev)) return v;
-      return this.readTop(name, node, f);
+      const v = f.s[slot];
+      return v !== UNCHECKED ? v : this.readTop(name, node, f);
     };
   }
 
