@@ -167,3 +167,28 @@ describe('compiled CEL against the interpreter: example policies', () => {
     expect(compared).toBeGreaterThan(0);
   });
 });
+
+describe('compiled CEL: folded constants and adversarial shapes cost what the interpreter charges', () => {
+  const vars = { object: toCelValue({ items: [1, 2, 3], s: 'x'.repeat(50) }), variables: {} };
+  it.each<[string, number]>([
+    ['size(lists.range(100)) == 100', 1e6],
+    ["size('abcdefghijklmnop' + 'qrstuvwxyz0123456789') > 0", 1e6],
+    ["[1, 2, 3].all(x, size('aaaaaaaaaaaaaaaaaaaa' + 'b') > 0)", 1e6],
+    ['size(lists.range(2000000)) > 0', 1e6],
+    ['size(lists.range(50000)) > 0', 1000],
+    ["object.items.map(i, object.s + object.s + 'abcdefghijkl').size()", 1e6],
+    ["object.items.map(i, object.s + object.s + 'abcdefghijkl').size()", 40],
+    ['object.items.exists(i, i / 0 == 1) || true', 1e6],
+    ['object.items.all(i, i / 0 == 1) && false', 1e6],
+    ['object.items.exists_one(i, i == 2) && object.items.filter(i, i > 1).size() == 2', 1e6],
+    ['object.missing.all(i, true)', 1e6],
+    ['object.s.all(c, true)', 1e6],
+    ['[1, 2, 3].all(x, dyn(x))', 1e6],
+    ['1 / 0 == 1', 1e6],
+    ['9223372036854775807 + 1 > 0', 1e6],
+  ])('%s (limit %d)', (expr, limit) => {
+    const reference = outcome(interpreter, expr, vars, limit);
+    expect(reference).not.toMatch(/^compile error/);
+    expect(outcome(compiled, expr, vars, limit)).toBe(reference);
+  });
+});

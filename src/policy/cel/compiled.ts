@@ -26,7 +26,7 @@
  * and the example policies' expressions both ways and requires the same value or error.
  */
 import { Optional, type Environment } from '@marcbachmann/cel-js';
-import { BUILDING_OPS, builtCost, chargeBuilt, chargeSteps, meterState, stepCost } from './meter.js';
+import { BUILDING_OPS, chargeBuilt, chargeSteps, meterState, stepCost } from './meter.js';
 
 /** One evaluation: the activation and the slots of local variables. */
 interface Frame {
@@ -139,6 +139,9 @@ export function compileChecked(root: unknown, ev: Evaluator): CompiledExpression
     return fn({ v: vars, s });
   };
 }
+
+/** The cost a constant subexpression may take to be folded at compile time. */
+const FOLD_LIMIT = 1_000_000;
 
 /** A top-level variable's slot value when the variable is missing or not of its declared type. */
 const UNCHECKED = Symbol('unchecked');
@@ -262,7 +265,10 @@ class Compiler {
     if (node.op === 'value' || node.op === 'id' || !this.constant(node)) return fn;
     let value: unknown;
     const outer = meterState.current;
-    meterState.current = { remaining: Infinity };
+    // Bounded like one expression at run time: a constant that cannot be built within it is
+    // left to run (and fail) there.
+    const meter = { remaining: FOLD_LIMIT };
+    meterState.current = meter;
     try {
       value = fn({ v: {}, s: [] });
     } catch {
@@ -271,7 +277,8 @@ class Compiler {
       meterState.current = outer;
     }
     if (!isPrimitive(value)) return fn;
-    const cost = BUILDING_OPS.has(node.op) ? builtCost(value) : 0;
+    // What the subtree charges for what it builds (inner calls included), charged per run.
+    const cost = FOLD_LIMIT - meter.remaining;
     if (cost > 0)
       return function foldedBuilt() {
         chargeSteps(cost);
