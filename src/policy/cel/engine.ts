@@ -16,11 +16,18 @@ import type { Result } from '../../core/index.js';
 import { registerKubernetesLibraries, type AuthorizerFn } from './k8s-lib.js';
 import { shortcutComparison, shortcutOptionalChain, type CelAstNode } from './fast-paths.js';
 import { relaxNullBranches } from './rewrite.js';
+import { compileChecked, evaluatorOf } from './compiled.js';
+import {
+  BUILDING_OPS,
+  chargeBuilt,
+  CostExceeded,
+  forEachNode,
+  meterState,
+  type CostBudget,
+  type WalkNode,
+} from './meter.js';
 
-/** Remaining runtime cost for one evaluation; shared by every expression of one policy call. */
-export interface CostBudget {
-  remaining: number;
-}
+export type { CostBudget } from './meter.js';
 
 /** Default per-expression runtime cost limit (Kubernetes' PerCallLimit is 1,000,000). */
 export const PER_EXPRESSION_COST_LIMIT = 1_000_000;
@@ -47,6 +54,8 @@ export interface CelProgram {
 /** Compiles CEL expressions in the Kubernetes admission environment. */
 export interface CelEngine {
   readonly name: string;
+  /** Whether expressions run compiled or interpreted. */
+  readonly mode: CelMode;
   /** Compiles one expression; the error is a one-line message with the column when known. */
   compile(expression: string): Result<CelProgram, string>;
 }
@@ -62,10 +71,6 @@ export const ADMISSION_VARIABLES = [
   'authorizer',
 ] as const;
 
-class CostExceeded extends Error {}
-
-let current: CostBudget = { remaining: Infinity };
-
 interface AstLike {
   evaluate: (ev: unknown, ast: unknown, ctx: unknown) => unknown;
   meta: {
@@ -74,10 +79,6 @@ interface AstLike {
     evaluate: (ev: unknown, ast: unknown, ctx: unknown) => unknown;
   };
   args: unknown;
-}
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /**
@@ -101,41 +102,25 @@ function meterAst(root: unknown, nodeClass: unknown): void {
     const own = meta.evaluate;
     node.evaluate = alternate
       ? function metered(ev, _ast, ctx) {
-          if ((current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
+          if ((meterState.current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
           return alternate.evaluate(ev, alternate, ctx);
         }
       : macro
         ? function metered(ev, _ast, ctx) {
-            if ((current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
+            if ((meterState.current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
             return macro.evaluate(ev, macro, ctx);
           }
         : function metered(ev, ast, ctx) {
-            if ((current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
+            if ((meterState.current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
             return own.call(node, ev, ast, ctx);
           };
   };
   forEachNode(root, nodeClass, (node) => {
     const args = node.args as { step?: unknown; condition?: unknown } | undefined;
-    if ((node as unknown as { op?: string }).op === 'comprehension' && args && isNode(args.step))
+    if (node.op === 'comprehension' && args && isNode(args.step))
       meter(args.step, Math.max(1, size(args.step)));
   });
 }
-
-/** Characters (or elements) charged one cost unit: the API server's string traversal factor 0.1. */
-const SIZE_UNIT = 10;
-
-/** Charges the size of a value an operation built to the current budget. */
-function chargeBuilt(v: unknown): void {
-  let size: number;
-  if (typeof v === 'string' || Array.isArray(v) || v instanceof Uint8Array) size = v.length;
-  else if (v instanceof Map) size = v.size;
-  else return;
-  if (size >= SIZE_UNIT && (current.remaining -= Math.floor(size / SIZE_UNIT)) < 0)
-    throw new CostExceeded('cost budget exceeded');
-}
-
-/** Operators and calls whose result may be a newly built string, bytes, list or map. */
-const BUILDING_OPS = new Set(['+', 'call', 'rcall']);
 
 /**
  * Wraps every building node so the size of its result is charged. Nodes keep whatever
@@ -143,8 +128,9 @@ const BUILDING_OPS = new Set(['+', 'call', 'rcall']);
  * here, never by calling it, since it would replace the wrapper on its first run.
  */
 function meterSizes(root: unknown, nodeClass: unknown): void {
-  forEachNode(root, nodeClass, (node) => {
-    if (!BUILDING_OPS.has((node as unknown as { op: string }).op)) return;
+  forEachNode(root, nodeClass, (walked) => {
+    if (!BUILDING_OPS.has(walked.op)) return;
+    const node = walked as WalkNode & AstLike;
     const own = Object.hasOwn(node, 'evaluate') ? node.evaluate : undefined;
     const meta = node.meta;
     const alternate = meta.alternate;
@@ -165,29 +151,6 @@ function meterSizes(root: unknown, nodeClass: unknown): void {
   });
 }
 
-/** Calls `onNode` for every node of a checked AST (macro expansions included), each once. */
-function forEachNode(root: unknown, nodeClass: unknown, onNode: (n: AstLike) => void): void {
-  const seen = new Set<unknown>();
-  const walk = (v: unknown): void => {
-    if (v === null || typeof v !== 'object' || seen.has(v)) return;
-    seen.add(v);
-    if (Array.isArray(v)) {
-      for (const x of v) walk(x);
-      return;
-    }
-    if ((v as { constructor?: unknown }).constructor === nodeClass) {
-      const node = v as AstLike;
-      onNode(node);
-      walk(node.args);
-      walk(node.meta.alternate);
-      walk(node.meta.macro);
-      return;
-    }
-    if (isPlain(v)) for (const x of Object.values(v)) walk(x);
-  };
-  walk(root);
-}
-
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0] ?? msg;
@@ -201,6 +164,20 @@ export interface CelEngineOptions {
   fastPaths?: boolean;
   /** Variables expressions may reference (default: the admission variables); all are `dyn`. */
   variables?: readonly string[];
+  /**
+   * How checked expressions run: `compiled` (closures built once, `compiled.ts`; the default)
+   * or `interpreter` (the library's AST walk, the reference). Without the option, the
+   * environment variable `PALISADE_CEL=interpreter` selects the interpreter, for debugging.
+   */
+  mode?: CelMode;
+}
+
+/** How checked expressions run (see `CelEngineOptions.mode`). */
+export type CelMode = 'compiled' | 'interpreter';
+
+/** The mode the environment asks for (`PALISADE_CEL=interpreter`), else compiled. */
+export function defaultCelMode(): CelMode {
+  return process.env.PALISADE_CEL === 'interpreter' ? 'interpreter' : 'compiled';
 }
 
 /** A `cel.bind(` call in an expression's text (two-variable macros use it internally only). */
@@ -229,9 +206,12 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
     if (v !== 'authorizer') env.registerVariable(v, 'dyn');
   registerKubernetesLibraries(env, options.authorizer);
   const nodeClass = (env.parse('1') as unknown as { ast: { constructor: unknown } }).ast.constructor;
+  const mode = options.mode ?? defaultCelMode();
+  const ev = mode === 'compiled' ? evaluatorOf(env) : undefined;
 
   return {
     name: '@marcbachmann/cel-js',
+    mode,
     compile(expression) {
       if (BIND_CALL.test(withoutStringLiterals(expression)))
         return {
@@ -250,19 +230,24 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
       meterAst(parsed.ast, nodeClass);
       if (options.fastPaths !== false)
         forEachNode(parsed.ast, nodeClass, (n) => {
-          const node = n as unknown as CelAstNode;
+          const node = n as CelAstNode;
           if (!shortcutOptionalChain(node)) shortcutComparison(node);
         });
       meterSizes(parsed.ast, nodeClass);
+      // The compiled closures read the checked AST; nodes the compiler leaves to the
+      // interpreter run with the metering installed above.
+      const run: (vars: Readonly<Record<string, unknown>>) => unknown = ev
+        ? compileChecked(parsed.ast, ev)
+        : (vars) => parsed(vars) as unknown;
       const program: CelProgram = {
         expression,
         evaluate(vars, budget, perExpressionLimit = PER_EXPRESSION_COST_LIMIT) {
           const limit = Math.min(perExpressionLimit, budget.remaining);
           const meter: CostBudget = { remaining: limit };
-          const previous = current;
-          current = meter;
+          const previous = meterState.current;
+          meterState.current = meter;
           try {
-            const value: unknown = parsed(vars);
+            const value: unknown = run(vars);
             if (meter.remaining < 0) return costError(budget, limit);
             budget.remaining -= limit - meter.remaining;
             return { ok: true, value };
@@ -271,7 +256,7 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
             budget.remaining -= limit - meter.remaining;
             return { ok: false, error: { code: 'eval_error', message: firstLine(e) } };
           } finally {
-            current = previous;
+            meterState.current = previous;
           }
         },
       };
@@ -353,6 +338,10 @@ function setField(o: Record<string, unknown>, k: string, v: unknown): void {
   if (k === '__proto__')
     Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   else o[k] = v;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** Converts a CEL result back to JSON (int/uint to number, maps to objects, optionals unwrapped). */

@@ -3,16 +3,19 @@ import { Environment } from '@marcbachmann/cel-js';
 import { createCelEngine, toCelValue, type CelEngine } from './engine.js';
 import { shortcutComparison, shortcutOptionalChain, type CelAstNode } from './fast-paths.js';
 
-const fast = createCelEngine();
-const plain = createCelEngine({ fastPaths: false });
+const fast = createCelEngine({ mode: 'interpreter' });
+const plain = createCelEngine({ fastPaths: false, mode: 'interpreter' });
+const compiled = createCelEngine({ mode: 'compiled' });
 
-/** Value or error of one evaluation, in a comparable form. */
+/** Value or error of one evaluation, and the cost it took, in a comparable form. */
 function outcome(engine: CelEngine, expr: string, object: unknown): string {
   const c = engine.compile(expr);
   if (!c.ok) return `compile error: ${c.error}`;
-  const r = c.value.evaluate({ object, variables: {} }, { remaining: 1e6 });
-  if (!r.ok) return `${r.error.code}: ${r.error.message}`;
-  return `ok: ${JSON.stringify(r.value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Map ? [...v] : v))}`;
+  const budget = { remaining: 1e6 };
+  const r = c.value.evaluate({ object, variables: {} }, budget);
+  const cost = `cost ${1e6 - budget.remaining}`;
+  if (!r.ok) return `${r.error.code}: ${r.error.message} (${cost})`;
+  return `ok: ${JSON.stringify(r.value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Map ? [...v] : v))} (${cost})`;
 }
 
 const EXPRESSIONS = [
@@ -78,12 +81,14 @@ const OPERANDS: unknown[] = [
 ];
 for (const a of OPERANDS) for (const b of OPERANDS) INPUTS.push({ a, b });
 
-describe('fast paths give what cel-js gives', () => {
+describe('fast paths (interpreted and compiled) give what cel-js gives', () => {
   it.each(EXPRESSIONS)('%s on every input shape', (expr) => {
     let compared = 0;
     for (const input of INPUTS) {
       const object = toCelValue(input);
-      expect(outcome(fast, expr, object), JSON.stringify(input)).toBe(outcome(plain, expr, object));
+      const reference = outcome(plain, expr, object);
+      expect(outcome(fast, expr, object), JSON.stringify(input)).toBe(reference);
+      expect(outcome(compiled, expr, object), `compiled, ${JSON.stringify(input)}`).toBe(reference);
       compared++;
     }
     expect(compared).toBe(INPUTS.length);

@@ -9,6 +9,7 @@ import { celUint, isCelError, isCelList, isCelMap, isCelType, isCelUint, run as 
 import { strings } from '@bufbuild/cel/ext';
 import { getTestRegistry } from '@bufbuild/cel-spec/testdata/registry.js';
 import { registerKubernetesLibraries } from '../cel/k8s-lib.js';
+import { compileChecked, evaluatorOf } from '../cel/compiled.js';
 import { canonical, timestampText, type ConfValue, type ConformanceAdapter } from './runner.js';
 
 function celJsInput(v: ConfValue): unknown {
@@ -66,14 +67,72 @@ function celJsCanonical(v: unknown): string {
   return `unsupported(${name ?? typeof v})`;
 }
 
-/** The @marcbachmann/cel-js adapter, configured as Palisade runs it (plus undeclared variables). */
-export function celJsAdapter(): ConformanceAdapter {
+/** A cel-js environment configured as Palisade runs it, plus undeclared variables as `dyn`. */
+function conformanceEnvironment(): Environment {
   const env = new Environment({
     unlistedVariablesAreDyn: true,
     enableOptionalTypes: true,
     homogeneousAggregateLiterals: false,
   });
   registerKubernetesLibraries(env, undefined);
+  return env;
+}
+
+/** How a conformance expression is run: parsed, checked, then interpreted or compiled. */
+export type CelJsPath = 'interpreter' | 'compiled';
+
+/**
+ * Runs `expr` on `bindings` through one path: the checked AST interpreted by cel-js, or the
+ * same checked AST compiled to closures (`compiled.ts`). The value's canonical text, or the
+ * error's full message (which names the failing node's position).
+ */
+export function celJsRun(
+  env: Environment,
+  path: CelJsPath,
+  expr: string,
+  bindings: Readonly<Record<string, ConfValue>>,
+): { ok: true; canonical: string } | { ok: false; error: string } {
+  try {
+    const ctx: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(bindings)) ctx[k] = celJsInput(v);
+    const parsed = env.parse(expr);
+    const checked = parsed.check();
+    if (!checked.valid) return { ok: false, error: checked.error?.message ?? 'type check failed' };
+    const value: unknown =
+      path === 'compiled' ? compileChecked(parsed.ast, evaluatorFor(env))(ctx) : parsed(ctx);
+    return { ok: true, canonical: celJsCanonical(value) };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+const evaluators = new WeakMap<Environment, ReturnType<typeof evaluatorOf>>();
+function evaluatorFor(env: Environment): ReturnType<typeof evaluatorOf> {
+  let ev = evaluators.get(env);
+  if (!ev) evaluators.set(env, (ev = evaluatorOf(env)));
+  return ev;
+}
+
+/** A fresh conformance environment for `celJsRun`. */
+export function celJsEnvironment(): Environment {
+  return conformanceEnvironment();
+}
+
+/** The cel-js adapter through the compiled path (checked, then compiled to closures). */
+export function celJsCompiledAdapter(): ConformanceAdapter {
+  const env = conformanceEnvironment();
+  return {
+    name: '@marcbachmann/cel-js compiled',
+    run(expr, bindings) {
+      const r = celJsRun(env, 'compiled', expr, bindings);
+      return r.ok ? r : { ok: false, error: r.error.split('\n')[0] ?? '' };
+    },
+  };
+}
+
+/** The @marcbachmann/cel-js adapter, configured as Palisade runs it (plus undeclared variables). */
+export function celJsAdapter(): ConformanceAdapter {
+  const env = conformanceEnvironment();
   return {
     name: '@marcbachmann/cel-js',
     run(expr, bindings) {

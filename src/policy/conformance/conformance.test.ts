@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bufbuildAdapter, celJsAdapter } from './adapters.js';
+import { bufbuildAdapter, celJsAdapter, celJsCompiledAdapter } from './adapters.js';
 import { runConformanceFile, type ConformanceAdapter, type FileScore } from './runner.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -48,6 +48,20 @@ describe.skipIf(!present)('cel-spec conformance', () => {
     const rate = report('@marcbachmann/cel-js (chosen)', runAll(celJsAdapter()));
     expect(rate.noProto).toBeGreaterThanOrEqual(FLOOR_NO_PROTO);
     expect(rate.all).toBeGreaterThanOrEqual(FLOOR_ALL);
+  });
+
+  it('the compiled path passes every test the interpreter passes, file by file', () => {
+    const interpreted = runAll(celJsAdapter());
+    const compiled = runAll(celJsCompiledAdapter());
+    const rate = report('@marcbachmann/cel-js compiled to closures', compiled);
+    expect(rate.noProto).toBeGreaterThanOrEqual(FLOOR_NO_PROTO);
+    const lost: string[] = [];
+    compiled.forEach((c, i) => {
+      const failing = new Set(c.failures.map((f) => f.name));
+      for (const f of interpreted[i]?.failures ?? []) failing.delete(f.name);
+      for (const name of failing) lost.push(`${c.file}: ${name}`);
+    });
+    expect(lost).toEqual([]);
   });
 
   it('the alternative (@bufbuild/cel) is measured for the decision page', () => {
