@@ -1,0 +1,1 @@
+export { Posture, objectKey, type ObjectChange, type PostureDelta, type PostureOptions } from './posture.js';
