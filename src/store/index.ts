@@ -2,7 +2,7 @@ export * from './types.js';
 export { findingFingerprint, findingNamespace } from './fingerprint.js';
 export { resolveStoreTarget, describeStoreTarget, parseScanRef, type ScanRef } from './target.js';
 export { storeMigrations, type StoreDialect } from './migrations.js';
-export { Store, type RecordedScan, type RecordScanOptions } from './store.js';
+export { Store, type RecordedScan, type RecordScanOptions, type ScanUpdate } from './store.js';
 export { openStore, migrateStore, type OpenStoreOptions } from './open.js';
 export {
   computeDrift,
