@@ -575,7 +575,11 @@ export class Store {
       for (const r of await tx
         .selectFrom('scan_findings')
         .innerJoin('findings', 'findings.id', 'scan_findings.finding_id')
-        .select(['findings.severity', 'scan_findings.suppressed', (eb) => eb.fn.countAll<number>().as('n')])
+        .select([
+          'findings.severity',
+          'scan_findings.suppressed',
+          (eb) => eb.fn.countAll<number | string>().as('n'),
+        ])
         .where('scan_findings.scan_id', '=', scanId)
         .groupBy(['findings.severity', 'scan_findings.suppressed'])
         .execute()) {
