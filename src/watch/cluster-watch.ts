@@ -11,7 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig, KubernetesListObject, KubernetesObject, ListWatch } from '@kubernetes/client-node';
-import { InputError, type KubeObject } from '../core/index.js';
+import { InputError, trimEndChars, type KubeObject } from '../core/index.js';
 import {
   collectionPath,
   connectCluster,
@@ -65,6 +65,12 @@ function errorText(e: unknown): string {
   return String(e);
 }
 
+/** The headers client-node put in request options (credentials), as an object. */
+function headersOf(options: https.RequestOptions): http.OutgoingHttpHeaders {
+  const h = options.headers;
+  return h !== undefined && !Array.isArray(h) ? (h as http.OutgoingHttpHeaders) : {};
+}
+
 /** Milliseconds without a byte on a watch after which it is given up and resumed. */
 function idleLimitMs(watchTimeoutSeconds: number): number {
   return (watchTimeoutSeconds + 30) * 1000;
@@ -96,7 +102,7 @@ async function boundedWatchClass(): Promise<
     ): Promise<AbortController> {
       const cluster = this.config.getCurrentCluster();
       if (!cluster) throw new Error('no current cluster in the kubeconfig');
-      const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+      const url = new URL(trimEndChars(cluster.server, '/') + path);
       url.searchParams.set('watch', 'true');
       url.searchParams.set('allowWatchBookmarks', 'true');
       url.searchParams.set('timeoutSeconds', String(this.timeoutSeconds));
@@ -117,7 +123,7 @@ async function boundedWatchClass(): Promise<
         const req = client.request(url, {
           ...options,
           method: 'GET',
-          headers: { ...options.headers, Accept: 'application/json' },
+          headers: { ...headersOf(options), Accept: 'application/json' },
           signal: controller.signal,
           timeout: this.connectTimeoutMs,
         });
@@ -143,6 +149,8 @@ async function boundedWatchClass(): Promise<
           // the connection is gone.
           req.setTimeout(idleLimitMs(this.timeoutSeconds));
           const lines = createInterface({ input: res, crlfDelay: Infinity });
+          // readline passes the response's errors on; they are handled on `res` below.
+          lines.on('error', () => undefined);
           lines.on('line', (line) => {
             let event: { type?: unknown; object?: unknown };
             try {
@@ -279,7 +287,7 @@ export class ClusterWatch {
         ...options,
         method,
         headers: {
-          ...options.headers,
+          ...headersOf(options),
           Accept: 'application/json',
           ...(payload !== undefined
             ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) }
@@ -446,6 +454,8 @@ export class ClusterWatch {
       if (next === undefined || next === '') break;
       token = next;
     }
+    // ListWatch reads only `metadata.resourceVersion` of the list; a plain object carries it.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- see above
     return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion }, items };
   }
 }

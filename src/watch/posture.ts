@@ -19,10 +19,11 @@ import {
   type KubeObject,
   type Resource,
   type ResourceRef,
+  type Severity,
 } from '../core/index.js';
 import { evaluateControls, evaluateSubjects, subjectOf } from '../controls/index.js';
-import { scoreFrameworks, type ControlSet } from '../frameworks/index.js';
-import { findingFingerprint, type ScoreRow } from '../store/index.js';
+import { applicableControls, scoreFrameworks, type ControlSet } from '../frameworks/index.js';
+import { findingFingerprint, findingNamespace, type ScoreRow } from '../store/index.js';
 
 /** One change seen by a watch: an object created or changed, or deleted. */
 export type ObjectChange = { type: 'upsert'; object: KubeObject } | { type: 'delete'; object: KubeObject };
@@ -273,6 +274,44 @@ export class Posture {
       passed: s.passed,
       failed: s.failed,
       applicable: s.applicable,
+    }));
+  }
+
+  /** Open findings by severity. */
+  bySeverity(): Record<Severity, number> {
+    const out: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+    for (const e of this.open.values()) if (!e.finding.suppressed) out[e.finding.severity]++;
+    return out;
+  }
+
+  /**
+   * Scores per namespace, for the first `limit` namespaces by name (metrics keep their label
+   * count bounded). A namespace's findings include its Namespace object's own.
+   */
+  namespaceScores(sets: readonly ControlSet[], limit: number): { namespace: string; scores: ScoreRow[] }[] {
+    const names = this.inventory.namespaces().slice(0, limit);
+    const wanted = new Set(names);
+    const findings = new Map<string, Finding[]>();
+    for (const e of this.open.values()) {
+      const ns = findingNamespace(e.finding.resource);
+      if (!wanted.has(ns)) continue;
+      const list = findings.get(ns);
+      if (list) list.push(e.finding);
+      else findings.set(ns, [e.finding]);
+    }
+    return names.map((namespace) => ({
+      namespace,
+      scores: scoreFrameworks(
+        sets,
+        findings.get(namespace) ?? [],
+        applicableControls(this.inventory.inNamespace(namespace), this.options.controls),
+      ).map((s) => ({
+        framework: s.framework,
+        score: s.score,
+        passed: s.passed,
+        failed: s.failed,
+        applicable: s.applicable,
+      })),
     }));
   }
 
