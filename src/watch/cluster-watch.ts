@@ -52,6 +52,8 @@ interface TypeWatch {
   name: string;
   informer: ListWatch<KubernetesObject>;
   lists: number;
+  /** A list succeeded at least once. */
+  listed?: boolean;
   unwatchable?: boolean;
 }
 
@@ -250,7 +252,10 @@ export class ClusterWatch {
                 cw.relists++;
                 options.onRelist?.(name);
               }
-              return cw.list(type);
+              return cw.list(type).then((list) => {
+                entry.listed = true;
+                return list;
+              });
             },
             false,
           ),
@@ -377,11 +382,12 @@ export class ClusterWatch {
     w.informer.on('error', (err: unknown) => {
       if (this.stopped || this.suspended || w.unwatchable) return;
       const status = (err as { statusCode?: unknown } | null)?.statusCode;
-      if (status === 405 || status === 404) {
-        // The type can be listed but not watched (or went away): the interval rescans cover it.
+      if (status === 405 || status === 404 || status === 403) {
+        // Not watchable, gone, or not granted (least-privilege RBAC leaves some types out,
+        // Secrets by default): said once, not retried. What was listed before stays known.
         w.unwatchable = true;
         this.options.onError?.(
-          `${w.name} cannot be watched (HTTP ${String(status)}); it is read on full rescans only`,
+          `${w.name} is not watched (HTTP ${String(status)}${status === 403 ? ': forbidden' : ''})`,
         );
         return;
       }
@@ -417,8 +423,7 @@ export class ClusterWatch {
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
-    const unlisted = this.watches.filter((w) => w.lists === 0);
-    if (unlisted.length === this.watches.length)
+    if (!this.watches.some((w) => w.listed === true))
       throw new InputError(
         `could not list any resource type on ${this.server}${failures[0] ? `: ${failures[0]}` : ''}`,
       );
