@@ -13,3 +13,4 @@ export {
   type SubjectDrift,
 } from './drift.js';
 export { storeDecisionSink, type StoreDecisionSink, type StoreDecisionSinkOptions } from './decision-sink.js';
+export { LastWriters, resourceOfKind, type ChangedBy } from './drift-audit.js';
