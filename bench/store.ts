@@ -15,6 +15,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SEVERITIES, type Finding, type Severity } from '../src/core/index.js';
 import { openStore, type ScanInput, type Store } from '../src/store/index.js';
+import { Inventory, refOf, type KubeObject } from '../src/core/index.js';
+import { CATALOG, evaluateControls } from '../src/controls/index.js';
+import { Posture } from '../src/watch/index.js';
 import { postgresBinDir, startPostgres } from '../test/harness/postgres.js';
 
 const OBJECTS = 10_000;
@@ -94,6 +97,125 @@ export function scans(count: number, start: number): ScanInput[] {
     });
   }
   return out;
+}
+
+/** A synthetic 10,000-object cluster: namespaces with workloads, services, policies, accounts, config. */
+function clusterObjects(): KubeObject[] {
+  const out: KubeObject[] = [];
+  const perNs = Math.floor(OBJECTS / NAMESPACES);
+  for (let n = 0; n < NAMESPACES; n++) {
+    const namespace = `ns-${n}`;
+    out.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    out.push({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default', namespace },
+      automountServiceAccountToken: n % 2 === 0,
+    });
+    if (n % 3 === 0)
+      out.push({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'deny-all', namespace },
+        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      });
+    for (let i = 0; out.length < (n + 1) * perNs; i++) {
+      const name = `app-${i}`;
+      const kind = i % 4;
+      if (kind === 3)
+        out.push({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name, namespace },
+          data: { 'app.conf': `level=${i}` },
+        });
+      else if (kind === 2)
+        out.push({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name, namespace },
+          spec: { selector: { app: name }, ports: [{ port: 80 }] },
+        });
+      else out.push(benchDeployment(name, namespace, i % 7 === 0));
+    }
+  }
+  return out;
+}
+
+function benchDeployment(name: string, namespace: string, privileged: boolean): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace, labels: { app: name } },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: `registry.example.com/${name}:1.${name.length}`,
+              resources: { limits: { cpu: '200m', memory: '128Mi' } },
+              securityContext: { privileged, runAsNonRoot: !privileged },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** CPU milliseconds (user + system) of a synchronous step. */
+function cpuMs(step: () => void): number {
+  const t = process.cpuUsage();
+  step();
+  const d = process.cpuUsage(t);
+  return (d.user + d.system) / 1000;
+}
+
+/**
+ * Watch mode: the CPU of applying one changed Deployment to a watched posture, against a full
+ * rescan's evaluation of the same cluster (what `scan` runs after reading it). Medians of
+ * repeated runs.
+ */
+function watchRatio(): { ratio: number; line: string } {
+  const objects = clusterObjects();
+  const full: number[] = [];
+  for (let i = 0; i < 5; i++)
+    full.push(
+      cpuMs(() => {
+        const inventory = new Inventory();
+        for (const o of objects) inventory.add({ object: o, ref: refOf(o) });
+        inventory.facts = { scanDate: '2026-12-07' };
+        evaluateControls(inventory, CATALOG);
+      }),
+    );
+  const posture = new Posture({ controls: CATALOG });
+  posture.reset(objects, { scanDate: '2026-12-07' });
+  const deployments = objects.filter((o) => o.kind === 'Deployment');
+  const one: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const d = deployments[(i * 37) % deployments.length] as KubeObject;
+    const changed = benchDeployment(d.metadata?.name ?? '', d.metadata?.namespace ?? '', i % 2 === 0);
+    one.push(cpuMs(() => posture.apply([{ type: 'upsert', object: changed }])));
+  }
+  const policy: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const namespace = `ns-${(i * 7) % NAMESPACES}`;
+    const np: KubeObject = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: `extra-${i}`, namespace },
+      spec: { podSelector: { matchLabels: { app: 'app-0' } }, policyTypes: ['Ingress'] },
+    };
+    policy.push(cpuMs(() => posture.apply([{ type: 'upsert', object: np }])));
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const ratio = median(one) / median(full);
+  const line = `watch: full rescan of ${objects.length} objects ${median(full).toFixed(0)} ms CPU; one changed Deployment ${median(one).toFixed(2)} ms (ratio ${(ratio * 100).toFixed(3)}%); one NetworkPolicy (re-evaluates its namespace) ${median(policy).toFixed(2)} ms`;
+  return { ratio, line };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -210,7 +332,9 @@ export async function run(): Promise<string> {
     } else {
       console.log('postgres: skipped (PostgreSQL server binaries not found)');
     }
-    return `bench store: write_per_s=${Math.round(s.writePerS)} query_p99_ms=${s.p99.toFixed(1)} db_mib=${s.mib.toFixed(0)} ${pgNote} watch_ratio=n/a`;
+    const watch = watchRatio();
+    console.log(watch.line);
+    return `bench store: write_per_s=${Math.round(s.writePerS)} query_p99_ms=${s.p99.toFixed(1)} db_mib=${s.mib.toFixed(0)} ${pgNote} watch_ratio=${watch.ratio.toFixed(4)}`;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

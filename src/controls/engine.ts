@@ -179,6 +179,56 @@ export function evaluateControls(
   return result;
 }
 
+/** Whether a per-object control looks at a resource, and the pod template it gets when it does. */
+export function subjectOf(
+  control: Control,
+  resource: Resource,
+): { pod: PodTemplate | undefined } | undefined {
+  const { podTemplate, kinds } = control.appliesTo;
+  const byKind = kinds?.includes(resource.ref.kind) === true;
+  if (!podTemplate) return byKind ? { pod: undefined } : undefined;
+  const pod = hasPodTemplate(resource.ref.kind) ? podTemplateOf(resource.object) : undefined;
+  if (!pod && !byKind) return undefined;
+  return { pod };
+}
+
+/**
+ * Evaluates per-object controls on some objects of an inventory only (watch mode's
+ * re-evaluation of what changed): each control runs on each given object it applies to, as
+ * {@link evaluateControls} would run it. Inventory controls are not run here.
+ */
+export function evaluateSubjects(
+  inventory: Inventory,
+  controls: readonly Control[],
+  subjects: readonly Resource[],
+  options: EvaluateOptions = {},
+): EvaluationResult {
+  const result: EvaluationResult = { findings: [], errors: [] };
+  for (const resource of subjects) {
+    let ref: ResourceRef | undefined;
+    // The pod template is extracted once per object and shared by the controls.
+    const pod = hasPodTemplate(resource.ref.kind) ? podTemplateOf(resource.object) : undefined;
+    for (const control of controls) {
+      const { podTemplate, kinds } = control.appliesTo;
+      const byKind = kinds?.includes(resource.ref.kind) === true;
+      if (podTemplate ? !pod && !byKind : !byKind) continue;
+      const settings = options.settings?.[control.id] ?? {};
+      const ctx: CheckContext =
+        podTemplate && pod ? { resource, pod, inventory, settings } : { resource, inventory, settings };
+      try {
+        for (const v of control.check(ctx)) {
+          const at = v.resource ?? resource;
+          if (at === resource) ref ??= contractRef(resource.ref);
+          result.findings.push(toFinding(control, at, v, at === resource ? ref : contractRef(at.ref)));
+        }
+      } catch (e) {
+        result.errors.push({ controlId: control.id, resource, message: messageOf(e) });
+      }
+    }
+  }
+  return result;
+}
+
 /**
  * Builds a finding from a violation, locating its field path in the source file when known.
  * `ref` replaces the resource's own reference (an equal object) when given.

@@ -1,6 +1,8 @@
 export { CATALOG } from './catalog.js';
 export {
   evaluateControls,
+  evaluateSubjects,
+  subjectOf,
   toFinding,
   type EvaluateOptions,
   type EvaluationError,

@@ -15,6 +15,18 @@ export interface AppliesTo {
    * NetworkPolicy selects its pods), so one object alone, as at admission, cannot show it.
    */
   needsCluster?: boolean;
+  /**
+   * Kinds of other objects the check reads besides its subject (watch mode re-evaluates on
+   * their change). For a per-object control, the objects read are in the subject's namespace
+   * (a cluster-scoped one may affect any subject). For an inventory control, absent means it
+   * may read anything (re-run on every change); `[]` means it reads only the cluster facts.
+   */
+  reads?: readonly string[];
+  /**
+   * An inventory control whose finding on an object depends only on that object and the
+   * cluster facts (watch mode evaluates it on the changed objects alone).
+   */
+  perObject?: boolean;
 }
 
 /** One violation reported by a control's check. */

@@ -26,3 +26,24 @@ describe('Inventory owner index', () => {
     ).toHaveLength(found);
   });
 });
+
+describe('Inventory.remove', () => {
+  it('takes an object out of every index and changes the revision', () => {
+    const inventory = new Inventory();
+    const object = pod([{ kind: 'ReplicaSet', name: 'web' }]);
+    const r = { object, ref: refOf(object) };
+    inventory.add(r);
+    const revision = inventory.revision;
+    expect(inventory.remove(r)).toBe(true);
+    expect(inventory.revision).not.toBe(revision);
+    expect(inventory.size).toBe(0);
+    expect(inventory.byKind('Pod')).toHaveLength(0);
+    expect(inventory.inNamespace('shop')).toHaveLength(0);
+    expect(inventory.get('Pod', 'shop', 'p')).toBeUndefined();
+    expect(inventory.namespaces()).toEqual([]);
+    expect(
+      inventory.ownedBy({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: 'shop', name: 'web' }),
+    ).toHaveLength(0);
+    expect(inventory.remove(r)).toBe(false);
+  });
+});

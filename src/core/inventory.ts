@@ -43,9 +43,11 @@ export class Inventory {
   private readonly byNamespaceIndex = new Map<string, Resource[]>();
   private readonly byKey = new Map<string, Resource>();
   private readonly byOwnerIndex = new Map<string, Resource[]>();
+  private changes = 0;
 
   /** Adds one object; a later object with the same kind, namespace and name replaces the index entry. */
   add(resource: Resource): void {
+    this.changes++;
     this.resources.push(resource);
     const { kind, namespace, name } = resource.ref;
     push(this.byKindIndex, kind, resource);
@@ -62,6 +64,35 @@ export class Inventory {
           push(this.byOwnerIndex, key(ownerKind, namespace, ownerName), resource);
       }
     }
+  }
+
+  /**
+   * Removes one object added before (watch mode); returns false when it is not there. The
+   * index entry of its identity goes only when it points at this object.
+   */
+  remove(resource: Resource): boolean {
+    if (!drop(this.resources, resource)) return false;
+    this.changes++;
+    const { kind, namespace, name } = resource.ref;
+    dropFrom(this.byKindIndex, kind, resource);
+    dropFrom(this.byNamespaceIndex, namespace ?? '', resource);
+    const k = key(kind, namespace, name);
+    if (this.byKey.get(k) === resource) this.byKey.delete(k);
+    const owners: unknown = resource.object.metadata?.ownerReferences;
+    if (Array.isArray(owners)) {
+      for (const owner of owners as unknown[]) {
+        if (owner === null || typeof owner !== 'object') continue;
+        const { kind: ownerKind, name: ownerName } = owner as { kind?: unknown; name?: unknown };
+        if (typeof ownerKind === 'string' && typeof ownerName === 'string')
+          dropFrom(this.byOwnerIndex, key(ownerKind, namespace, ownerName), resource);
+      }
+    }
+    return true;
+  }
+
+  /** A number that changes whenever an object is added or removed (for caches keyed on the inventory). */
+  get revision(): number {
+    return this.changes;
   }
 
   /** All objects of one kind. */
@@ -96,6 +127,20 @@ export class Inventory {
   get size(): number {
     return this.resources.length;
   }
+}
+
+function drop<V>(list: V[], v: V): boolean {
+  const i = list.lastIndexOf(v);
+  if (i < 0) return false;
+  list.splice(i, 1);
+  return true;
+}
+
+function dropFrom<K, V>(map: Map<K, V[]>, k: K, v: V): void {
+  const list = map.get(k);
+  if (!list) return;
+  drop(list, v);
+  if (list.length === 0) map.delete(k);
 }
 
 function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {

@@ -54,6 +54,58 @@ export function storeContract(backend: string, open: OpenTestStore): void {
       expect(third.find((f) => f.name === 'b')?.resolvedAt).toBeUndefined();
     });
 
+    it('updates a scan in place: opens, changes, closes and reopens findings (watch mode)', async () => {
+      const s = await fresh();
+      const a = testFinding('a');
+      const b = testFinding('b', { severity: 'low' });
+      const scan = await s.recordScan(testScan(0, [a]));
+      const t1 = T0 + 1000;
+      expect(await s.updateScan(scan.id, { time: t1, upserts: [b], closed: [], resources: 11 })).toEqual({
+        opened: 1,
+        resolved: 0,
+      });
+      expect((await s.scanFindings(scan.id)).map((f) => f.name).sort()).toEqual(['a', 'b']);
+      expect(await s.openFindingsBySeverity('prod')).toMatchObject({ high: 1, low: 1 });
+      const t2 = T0 + 2000;
+      const r = await s.updateScan(scan.id, {
+        time: t2,
+        upserts: [{ ...b, severity: 'critical', message: 'worse' }],
+        closed: [a],
+        resources: 10,
+        scores: [{ framework: 'cis-1.10', score: 50, passed: 1, failed: 1, applicable: 2 }],
+      });
+      expect(r).toEqual({ opened: 0, resolved: 1 });
+      const [summary] = await s.listScans();
+      expect(summary).toMatchObject({
+        id: scan.id,
+        findings: 1,
+        resources: 10,
+        bySeverity: { critical: 1, high: 0, low: 0 },
+        scores: [{ framework: 'cis-1.10', score: 50 }],
+      });
+      const now = await s.scanFindings(scan.id);
+      expect(now).toHaveLength(1);
+      // An open finding's last sighting is its cluster's latest scan (whose time is its start).
+      expect(now[0]).toMatchObject({ name: 'b', severity: 'critical', firstSeen: t1, lastSeen: T0 });
+      // Closing twice is harmless; a closed finding comes back with its first sighting kept.
+      expect(await s.updateScan(scan.id, { time: t2, upserts: [], closed: [a], resources: 10 })).toEqual({
+        opened: 0,
+        resolved: 0,
+      });
+      const t3 = T0 + 3000;
+      expect(await s.updateScan(scan.id, { time: t3, upserts: [a], closed: [], resources: 10 })).toEqual({
+        opened: 1,
+        resolved: 0,
+      });
+      const back = (await s.scanFindings(scan.id)).find((f) => f.name === 'a');
+      expect(back).toMatchObject({ firstSeen: T0, lastSeen: T0 });
+      expect(back?.resolvedAt).toBeUndefined();
+      // The next full scan starts from the updated state: nothing opens or resolves.
+      expect(
+        await s.recordScan(testScan(1, [a, { ...b, severity: 'critical', message: 'worse' }])),
+      ).toMatchObject({ opened: 0, resolved: 0 });
+    });
+
     it('keeps one row per fingerprint and tells findings on different fields apart', async () => {
       const s = await fresh();
       const a = testFinding('a', { field: 'spec.template.spec.containers[0].securityContext' });

@@ -18,6 +18,8 @@ export interface DriftFinding {
   title: string;
   location?: string;
   suppressed?: boolean;
+  /** The last write to the object, when an audit log was given. */
+  changedBy?: { user: string; time: string; verb: string };
 }
 
 /** One side of a comparison: a stored scan, a snapshot or a directory assessed on the fly. */

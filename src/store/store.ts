@@ -24,6 +24,7 @@ import {
   type ReachabilityRow,
   type RetentionPolicy,
   type ScanInput,
+  type ScoreRow,
   type ScanSummary,
   type ScorePoint,
   type StoredFinding,
@@ -42,6 +43,20 @@ const CHUNK = 5000;
 export interface RecordScanOptions {
   /** Called inside the transaction after a stage is written; awaited. */
   onProgress?: (stage: 'findings') => void | Promise<void>;
+}
+
+/** A change to the open findings of a scan (watch mode); see {@link Store.updateScan}. */
+export interface ScanUpdate {
+  /** Milliseconds since the epoch. */
+  time: number;
+  /** Findings opened or changed. */
+  upserts: readonly Finding[];
+  /** Findings that closed. */
+  closed: readonly Finding[];
+  /** Objects the cluster holds now. */
+  resources: number;
+  /** The scores now; absent to keep the recorded ones. */
+  scores?: readonly ScoreRow[] | undefined;
 }
 
 /** What one recorded scan amounted to. */
@@ -432,6 +447,163 @@ export class Store {
         resolved: Number(resolvedResult.numUpdatedRows),
         pruned,
       };
+    });
+  }
+
+  /**
+   * Updates the open findings of a cluster's latest scan in place (watch mode between full
+   * rescans): findings opened or changed since are written and linked to the scan, closed ones
+   * resolved at `update.time` and unlinked, and the scan's counts and scores replaced. The
+   * scan then holds the posture as of its last update. One transaction; cost grows with the
+   * change, not with the cluster.
+   */
+  async updateScan(scanId: number, update: ScanUpdate): Promise<{ opened: number; resolved: number }> {
+    return this.db.transaction().execute(async (tx) => {
+      // Writes first, so SQLite takes the write lock before any read.
+      const head = await tx
+        .updateTable('scans')
+        .set({ resources: update.resources })
+        .where('id', '=', scanId)
+        .returning('cluster_id')
+        .executeTakeFirst();
+      if (!head) throw new Error(`scan ${scanId} is not in the store`);
+      const clusterId = head.cluster_id;
+      if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${clusterId})`.execute(tx);
+
+      const byPrint = new Map<string, Finding>();
+      for (const f of update.upserts) byPrint.set(findingFingerprint(f), f);
+      const closedPrints = update.closed.map((f) => findingFingerprint(f)).filter((fp) => !byPrint.has(fp));
+      const known = new Map<string, { id: number; state: string; resolved: boolean }>();
+      for (const part of chunks([...byPrint.keys(), ...closedPrints]))
+        for (const r of await tx
+          .selectFrom('findings')
+          .select(['id', 'fingerprint', 'state', 'resolved_at'])
+          .where('cluster_id', '=', clusterId)
+          .where('fingerprint', 'in', part)
+          .execute())
+          known.set(r.fingerprint, { id: r.id, state: r.state, resolved: r.resolved_at !== null });
+
+      let opened = 0;
+      const links: unknown[][] = [];
+      for (const [fp, f] of byPrint) {
+        const location = formatLocation(f);
+        const state = stateOf(f, location);
+        const sup = f.suppressed ? 1 : 0;
+        const old = known.get(fp);
+        if (old === undefined) {
+          const row = await tx
+            .insertInto('findings')
+            .values({
+              cluster_id: clusterId,
+              fingerprint: fp,
+              control_id: f.controlId,
+              severity: f.severity,
+              namespace: findingNamespace(f.resource),
+              api_version: f.resource.apiVersion,
+              kind: f.resource.kind,
+              name: f.resource.name,
+              field_path: f.fieldPath ?? '',
+              title: f.title,
+              message: f.message,
+              location,
+              first_seen: update.time,
+              last_seen: update.time,
+              first_scan_id: scanId,
+              last_scan_id: scanId,
+              suppressed: sup,
+              state,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          links.push([scanId, row.id, sup]);
+          opened++;
+          continue;
+        }
+        if (old.resolved) {
+          links.push([scanId, old.id, sup]);
+          opened++;
+        }
+        if (old.resolved || old.state !== state)
+          await tx
+            .updateTable('findings')
+            .set({
+              severity: f.severity,
+              title: f.title,
+              message: f.message,
+              location,
+              suppressed: sup,
+              api_version: f.resource.apiVersion,
+              state,
+              resolved_at: null,
+              last_seen: update.time,
+              last_scan_id: scanId,
+            })
+            .where('id', '=', old.id)
+            .execute();
+      }
+      await this.bulkInsert(
+        tx,
+        'scan_findings',
+        [
+          ['scan_id', 'int'],
+          ['finding_id', 'int'],
+          ['suppressed', 'int'],
+        ],
+        links,
+      );
+
+      const closing = closedPrints
+        .map((fp) => known.get(fp))
+        .filter((k): k is { id: number; state: string; resolved: boolean } => k !== undefined && !k.resolved)
+        .map((k) => k.id);
+      for (const part of chunks(closing)) {
+        await tx
+          .updateTable('findings')
+          .set({ resolved_at: update.time, last_seen: update.time, last_scan_id: scanId })
+          .where('id', 'in', part)
+          .execute();
+        await tx
+          .deleteFrom('scan_findings')
+          .where('scan_id', '=', scanId)
+          .where('finding_id', 'in', part)
+          .execute();
+      }
+
+      const counts = emptyCounts();
+      let open = 0;
+      let suppressed = 0;
+      for (const r of await tx
+        .selectFrom('scan_findings')
+        .innerJoin('findings', 'findings.id', 'scan_findings.finding_id')
+        .select([
+          'findings.severity',
+          'scan_findings.suppressed',
+          (eb) => eb.fn.countAll<number | string>().as('n'),
+        ])
+        .where('scan_findings.scan_id', '=', scanId)
+        .groupBy(['findings.severity', 'scan_findings.suppressed'])
+        .execute()) {
+        const n = Number(r.n);
+        if (r.suppressed) suppressed += n;
+        else {
+          counts[severityOf(r.severity)] += n;
+          open += n;
+        }
+      }
+      await tx
+        .updateTable('scans')
+        .set({ findings: open, suppressed, ...counts })
+        .where('id', '=', scanId)
+        .execute();
+      if (update.scores) {
+        await tx.deleteFrom('scan_scores').where('scan_id', '=', scanId).execute();
+        if (update.scores.length > 0)
+          await tx
+            .insertInto('scan_scores')
+            .values(update.scores.map((s) => ({ scan_id: scanId, ...s })))
+            .execute();
+      }
+      return { opened, resolved: closing.length };
     });
   }
 

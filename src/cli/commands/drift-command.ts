@@ -40,6 +40,10 @@ export function registerDriftCommand(program: Command, io: CliIO, setExit: (code
       [],
     )
     .option('--output-file <file>', 'write the one output that names no file to FILE')
+    .option(
+      '--audit-log <file>',
+      'Kubernetes audit log (JSON lines): show who last wrote each changed object, and when',
+    )
     .option('-q, --quiet', 'no status lines on stderr')
     .addHelpText(
       'after',
@@ -55,7 +59,8 @@ Examples:
   $ palisade drift latest~1 latest
   $ palisade drift latest ./deploy --fail-on-new high
   $ palisade drift 12 prod-2026-12-01.snapshot.json.gz -o json=drift.json
-  $ palisade drift latest~7 latest --cluster prod --db postgres://palisade@db.internal/palisade`,
+  $ palisade drift latest~7 latest --cluster prod --db postgres://palisade@db.internal/palisade
+  $ palisade drift latest~1 latest --audit-log /var/log/kubernetes/audit.log`,
     )
     .action(async (base: string, head: string, opts: Record<string, unknown>) => {
       const { runDrift } = await import('./drift.js');
@@ -66,6 +71,7 @@ Examples:
           {
             ...(typeof opts.db === 'string' ? { db: opts.db } : {}),
             ...(typeof opts.cluster === 'string' ? { cluster: opts.cluster } : {}),
+            ...(typeof opts.auditLog === 'string' ? { auditLog: opts.auditLog } : {}),
             failOnNew: String(opts.failOnNew),
             framework: opts.framework as string[],
             output: opts.output as string[],

@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { formatRef, InputError, isSeverity, UsageError } from '../../core/index.js';
 import {
@@ -6,13 +8,14 @@ import {
   driftFailsOn,
   findingFingerprint,
   findingNamespace,
+  LastWriters,
   parseScanRef,
   type DriftFinding,
   type DriftReport,
   type DriftSide,
   type Store,
 } from '../../store/index.js';
-import type { CliIO } from '../io.js';
+import { systemErrorText, type CliIO } from '../io.js';
 import { openCliStore, rbacGrantRows, reachabilityRows } from './record.js';
 import { assessScan } from './scan.js';
 import { columns, inert, parseStoreOutputs, shortTime, writeStoreOutputs } from './store-output.js';
@@ -26,6 +29,32 @@ export interface DriftOptions {
   output: string[];
   outputFile?: string;
   quiet?: boolean;
+  /** `--audit-log FILE`: who last wrote each changed object. */
+  auditLog?: string;
+}
+
+/** Adds the last writer of each opened and closed finding's object from an audit log. */
+async function attributeChanges(report: DriftReport, file: string, io: CliIO): Promise<void> {
+  const changed = [...report.findings.opened, ...report.findings.closed];
+  const writers = new LastWriters(changed);
+  const target = path.resolve(io.cwd, file);
+  try {
+    const lines = createInterface({ input: createReadStream(target), crlfDelay: Infinity });
+    for await (const line of lines) writers.add(line);
+  } catch (e) {
+    throw new InputError(`${file}: cannot read the audit log: ${systemErrorText(e)}`);
+  }
+  let found = 0;
+  for (const f of changed) {
+    const by = writers.of(f);
+    if (by) {
+      f.changedBy = by;
+      found++;
+    }
+  }
+  report.notes.push(
+    `${found} of ${changed.length} changed finding(s) attributed from the audit log ${file} (last write to the object)`,
+  );
 }
 
 async function kindOf(io: CliIO, arg: string): Promise<'file' | 'dir' | undefined> {
@@ -103,10 +132,11 @@ export function renderDriftTable(d: DriftReport): string {
     ...f.opened.map((x) => ['+', x] as const),
     ...f.closed.map((x) => ['-', x] as const),
   ];
+  const attributed = rows.some(([, x]) => x.changedBy !== undefined);
   if (rows.length > 0)
     out.push(
       columns(
-        ['', 'SEVERITY', 'CONTROL', 'OBJECT', 'FIELD', 'TITLE'],
+        ['', 'SEVERITY', 'CONTROL', 'OBJECT', 'FIELD', 'TITLE', ...(attributed ? ['CHANGED BY'] : [])],
         rows.map(([sign, x]) => [
           sign,
           x.severity,
@@ -119,6 +149,9 @@ export function renderDriftTable(d: DriftReport): string {
           }),
           x.fieldPath || '-',
           x.title,
+          ...(attributed
+            ? [x.changedBy ? `${inert(x.changedBy.user)} ${x.changedBy.verb} ${x.changedBy.time}` : '-']
+            : []),
         ]),
       ).trimEnd(),
     );
@@ -173,6 +206,7 @@ export async function runDrift(
     const a = await side(base, kinds[0]);
     const b = await side(head, kinds[1]);
     const report = computeDrift(a, b);
+    if (options.auditLog !== undefined) await attributeChanges(report, options.auditLog, io);
     await writeStoreOutputs(outputs, io, report, () => renderDriftTable(report));
     return threshold !== 'none' && isSeverity(threshold) && driftFailsOn(report, threshold) ? 1 : 0;
   } finally {

@@ -132,6 +132,40 @@ describe('scan --db, history and drift', () => {
     expect(s.findings.closed).toEqual([]);
   });
 
+  it('says who last wrote each changed object when given an audit log', async () => {
+    const log = path.join(root, 'audit.log');
+    const line = (user: string, time: string, code = 200): string =>
+      JSON.stringify({
+        apiVersion: 'audit.k8s.io/v1',
+        kind: 'Event',
+        stage: 'ResponseComplete',
+        verb: 'patch',
+        user: { username: user },
+        objectRef: { resource: 'deployments', namespace: 'shop', name: 'web', apiGroup: 'apps' },
+        responseStatus: { code },
+        stageTimestamp: time,
+      });
+    writeFileSync(
+      log,
+      [
+        line('alice', '2026-12-06T09:00:00Z'),
+        line('mallory', '2026-12-07T09:00:00Z', 403),
+        line('bob', '2026-12-07T08:00:00Z'),
+      ].join('\n'),
+    );
+    const r = await run(['drift', base, head, '--audit-log', log]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/CHANGED BY/);
+    expect(r.out).toMatch(/workload\/no-privileged\s+Deployment shop\/web.*bob patch 2026-12-07T08:00:00Z/);
+    const json = JSON.parse((await run(['drift', base, head, '--audit-log', log, '-o', 'json'])).out) as {
+      findings: { closed: { name: string; changedBy?: { user: string } }[] };
+    };
+    expect(json.findings.closed.find((f) => f.name === 'web')?.changedBy).toMatchObject({ user: 'bob' });
+    const missing = await run(['drift', base, head, '--audit-log', path.join(root, 'nope.log')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/nope\.log: cannot read the audit log/);
+  });
+
   it('rejects what names no scan, with exit 2', async () => {
     for (const args of [
       ['drift', '999', 'latest', '--db', db],

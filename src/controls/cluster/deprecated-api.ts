@@ -19,7 +19,7 @@ export const deprecatedApi: InventoryControl = {
   title: 'Manifests must not use deprecated or removed API versions',
   severity: 'high',
   category: 'cluster',
-  appliesTo: { inventory: true },
+  appliesTo: { inventory: true, perObject: true },
   rationale:
     'Objects written against removed APIs fail to apply after an upgrade; teams then delay upgrades and stay on unpatched versions.',
   remediation:

@@ -32,7 +32,7 @@ export const versionEol: InventoryControl = {
   title: 'The cluster must run a supported Kubernetes version',
   severity: 'high',
   category: 'cluster',
-  appliesTo: { inventory: true },
+  appliesTo: { inventory: true, reads: [] },
   rationale:
     'A minor version past its end of life receives no security fixes: every later Kubernetes CVE stays open.',
   remediation: 'Upgrade the control plane and nodes to a supported minor version (one minor at a time).',

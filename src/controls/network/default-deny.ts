@@ -32,7 +32,7 @@ function defaultDeny(direction: 'ingress' | 'egress'): InventoryControl {
     title: `Namespaces must have a default-deny ${direction} NetworkPolicy`,
     severity: 'medium',
     category: 'network',
-    appliesTo: { inventory: true },
+    appliesTo: { inventory: true, reads: ['NetworkPolicy', 'Namespace'] },
     rationale:
       direction === 'ingress'
         ? 'Without a default deny every pod accepts connections from every other pod in the cluster: one compromise reaches everything.'

@@ -8,16 +8,16 @@ import type { Control } from '../../core/index.js';
 import { cis, mitre, nsa } from '../support.js';
 import { policiesByNamespace, selectsPod, type PolicyView } from './policies.js';
 
-// Policies grouped once per inventory, not once per workload; the size guards against an
-// inventory that grew since (objects are only ever added).
-const cache = new WeakMap<object, { size: number; byNs: Map<string, PolicyView[]> }>();
+// Policies grouped once per inventory, not once per workload; the revision guards against an
+// inventory changed since (watch mode adds and removes objects).
+const cache = new WeakMap<object, { revision: number; byNs: Map<string, PolicyView[]> }>();
 
 export const podSelectedByPolicy: Control = {
   id: 'network/pod-selected-by-policy',
   title: 'Every workload must be selected by a NetworkPolicy',
   severity: 'medium',
   category: 'network',
-  appliesTo: { podTemplate: true, needsCluster: true },
+  appliesTo: { podTemplate: true, needsCluster: true, reads: ['NetworkPolicy'] },
   rationale:
     'A pod no policy selects is open to and from everything, whatever the other policies of its namespace say.',
   remediation:
@@ -26,8 +26,8 @@ export const podSelectedByPolicy: Control = {
   check({ resource, pod, inventory }) {
     if (!pod) return [];
     let entry = cache.get(inventory);
-    if (entry?.size !== inventory.size) {
-      entry = { size: inventory.size, byNs: policiesByNamespace(inventory) };
+    if (entry?.revision !== inventory.revision) {
+      entry = { revision: inventory.revision, byNs: policiesByNamespace(inventory) };
       cache.set(inventory, entry);
     }
     const byNs = entry.byNs;

@@ -26,7 +26,7 @@ export const noAutomountToken: Control = {
   title: 'Pods must not automount a service-account token they do not need',
   severity: 'medium',
   category: 'workload',
-  appliesTo: { podTemplate: true },
+  appliesTo: { podTemplate: true, reads: ['ServiceAccount'] },
   rationale:
     'A mounted token is a credential for the API server that any code in the pod, or an attacker in it, can use.',
   remediation:

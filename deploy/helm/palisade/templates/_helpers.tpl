@@ -39,3 +39,15 @@ app.kubernetes.io/component: admission
   scope: Namespaced
 {{- end }}
 {{- end -}}
+
+{{- define "palisade.watchLabels" -}}
+app.kubernetes.io/name: palisade
+app.kubernetes.io/component: watch
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
+{{- end -}}
+
+{{- define "palisade.watchSelector" -}}
+app.kubernetes.io/name: palisade
+app.kubernetes.io/component: watch
+{{- end -}}
