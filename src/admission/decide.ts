@@ -30,6 +30,7 @@ import {
   type Mode,
   type ResolvedLevel,
 } from './config.js';
+import { judgeRequestImages } from './images.js';
 import { parseAdmissionReview, reviewUid, type ReviewProblem } from './parse.js';
 import type { PolicyDecision, PolicyError, PolicyEvaluation, PolicyPhase } from './ports.js';
 import { MESSAGE_MAX_CHARS, auditAnnotationKey, limitWarnings, truncate } from './text.js';
@@ -195,6 +196,21 @@ export function decide(
         if (e.failurePolicy === 'Fail') deny.push(`control ${e.id} could not be evaluated: ${e.message}`);
       }
     }
+  }
+
+  if (phase === 'validate' && config.images !== undefined && controlsApply(attrs)) {
+    const images = judgeRequestImages(attrs, config.images);
+    for (const v of images.violations)
+      record.violations.push({
+        controlId: v.code,
+        severity: 'high',
+        mode: v.action === 'deny' ? 'enforce' : 'warn',
+        level: 'images',
+        field: v.field,
+        message: v.message,
+      });
+    deny.push(...images.deny);
+    warnings.push(...images.warnings);
   }
 
   const evaluation = evaluatePolicies(attrs, config, phase);
