@@ -5,7 +5,7 @@
  * `floor BLOB…` streams the blobs through gunzip and a tar parser, keeping nothing. Prints one
  * JSON line: seconds, exit code or entries, peak RSS in MiB.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
@@ -46,5 +46,7 @@ if (mode === 'scan') {
   throw new Error('usage: _image-child scan REF OUT | floor BLOB…');
 }
 result['seconds'] = (performance.now() - start) / 1000;
-result['peakRssMiB'] = process.resourceUsage().maxRSS / 1024;
+// VmHWM, not getrusage's maxRSS: Linux carries the parent's high-water mark across fork and exec.
+const hwm = /VmHWM:\s*(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+result['peakRssMiB'] = Number(hwm?.[1] ?? NaN) / 1024;
 console.log(JSON.stringify(result));

@@ -290,6 +290,35 @@ export class RegistryClient {
     return this.readManifest(res, reference);
   }
 
+  /** The repository's tags (`/tags/list`, following `Link` pages), at most `max`. */
+  async listTags(max = 10_000): Promise<string[]> {
+    const tags: string[] = [];
+    let next: string | undefined = `/v2/${this.ref.repository}/tags/list?n=1000`;
+    for (let page = 0; next !== undefined && page < 100 && tags.length < max; page++) {
+      const res = await this.get(next, 'application/json');
+      const link = res.headers.link;
+      const text = (await readLimitedBuffer(res.body, MAX_MANIFEST_BYTES, this.where)).toString('utf8');
+      let doc: unknown;
+      try {
+        doc = JSON.parse(text);
+      } catch {
+        throw new InputError(`${this.where}: tag list of ${this.ref.repository} is not JSON`);
+      }
+      const list = (doc as { tags?: unknown } | null)?.tags;
+      if (Array.isArray(list)) for (const t of list) if (typeof t === 'string' && tags.length < max) tags.push(t);
+      next = undefined;
+      if (typeof link === 'string') {
+        const start = link.indexOf('<');
+        const end = link.indexOf('>', start + 1);
+        if (start !== -1 && end !== -1 && link.slice(end).includes('rel="next"')) {
+          const url = new URL(link.slice(start + 1, end), this.base);
+          if (url.origin === this.base && url.pathname.startsWith('/v2/')) next = url.pathname + url.search;
+        }
+      }
+    }
+    return tags;
+  }
+
   /** The OCI 1.1 referrers index of a digest, or `undefined` when the registry has no referrers API. */
   async findReferrers(digest: string): Promise<string | undefined> {
     if (!isDigest(digest)) throw new InputError(`${this.where}: invalid digest ${digest}`);

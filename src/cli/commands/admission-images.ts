@@ -15,7 +15,7 @@ import { openRegistryImage, RegistryClient, type RegistryOptions } from '../../i
 import { scanImage } from '../../images/scan.js';
 import { fetchSignatureCandidates } from '../../images/signature-fetch.js';
 import { loadSignatureRules, verifyImageSignatures, type SignatureRules } from '../../images/signatures.js';
-import { parsePlatform } from '../../images/types.js';
+import { parsePlatform, type Platform } from '../../images/types.js';
 import { defaultVerdictStorePath, storeFacts, VerdictStore } from '../../images/verdict-store.js';
 import {
   matchPackages,
@@ -114,13 +114,62 @@ export async function startImageGate(
   if (images.registry.platform !== undefined && platform === undefined)
     throw new InputError(`images.registry.platform ${images.registry.platform}: expected os/arch[/variant]`);
 
+  const ports = imagePorts({
+    env,
+    ...(ca !== undefined ? { ca } : {}),
+    ...(platform ? { platform } : {}),
+    ...(images.registry.cacheDir !== undefined ? { cacheDir: images.registry.cacheDir } : {}),
+    ...(db ? { db } : {}),
+    ...(rules ? { rules } : {}),
+  });
+
+  const store = VerdictStore.openForWrite(images.store ?? defaultVerdictStorePath(env));
+  const job = new ImageGateJob({
+    store,
+    ports,
+    ...(policy !== undefined ? { signaturePolicy: policy } : {}),
+    onEvent: (e) => {
+      const level = e.outcome.endsWith('failed') || e.outcome === 'dropped' ? 'warn' : 'info';
+      log(level, { image: e.ref, digest: e.digest, outcome: e.outcome, detail: e.message }, 'image check');
+    },
+  });
+  const facts = storeFacts(store, (ref) => {
+    job.enqueue(ref);
+  });
+  return {
+    facts,
+    job,
+    close: async () => {
+      await job.close();
+      facts.close();
+      store.close();
+      db?.close();
+    },
+  };
+}
+
+/** Where and how the registry-side ports reach registries. */
+export interface ImagePortOptions {
+  env: NodeJS.ProcessEnv;
+  ca?: string;
+  platform?: Platform;
+  cacheDir?: string;
+  /** Matches packages when given; scans list packages only otherwise. */
+  db?: VulnDb;
+  /** Checks signatures when given. */
+  rules?: SignatureRules;
+}
+
+/** Resolve, scan and verify over registries (credentials from the docker config of `env`). */
+export function imagePorts(o: ImagePortOptions): GateJobPorts {
+  const { env, ca, platform, db, rules, cacheDir } = o;
   const optionsFor = async (registry: string): Promise<RegistryOptions> => {
     const credentials = await resolveRegistryCredentials(registry, env);
     return {
       ...(credentials ? { credentials } : {}),
       ...(ca !== undefined ? { ca } : {}),
       ...(platform ? { platform } : {}),
-      ...(images.registry.cacheDir !== undefined ? { cacheDir: images.registry.cacheDir } : {}),
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
     };
   };
   const withClient = async <T>(ref: string, use: (c: RegistryClient) => Promise<T>): Promise<T> => {
@@ -133,7 +182,7 @@ export async function startImageGate(
     }
   };
 
-  const ports: GateJobPorts = {
+  return {
     resolve: (ref) =>
       withClient(ref, async (c) => (await c.getManifest(parseImageReference(ref).tag ?? 'latest')).digest),
     scan: async (ref, digest) => {
@@ -174,29 +223,5 @@ export async function startImageGate(
             ),
         }
       : {}),
-  };
-
-  const store = VerdictStore.openForWrite(images.store ?? defaultVerdictStorePath(env));
-  const job = new ImageGateJob({
-    store,
-    ports,
-    ...(policy !== undefined ? { signaturePolicy: policy } : {}),
-    onEvent: (e) => {
-      const level = e.outcome.endsWith('failed') || e.outcome === 'dropped' ? 'warn' : 'info';
-      log(level, { image: e.ref, digest: e.digest, outcome: e.outcome, detail: e.message }, 'image check');
-    },
-  });
-  const facts = storeFacts(store, (ref) => {
-    job.enqueue(ref);
-  });
-  return {
-    facts,
-    job,
-    close: async () => {
-      await job.close();
-      facts.close();
-      store.close();
-      db?.close();
-    },
   };
 }
