@@ -305,7 +305,8 @@ export class RegistryClient {
         throw new InputError(`${this.where}: tag list of ${this.ref.repository} is not JSON`);
       }
       const list = (doc as { tags?: unknown } | null)?.tags;
-      if (Array.isArray(list)) for (const t of list) if (typeof t === 'string' && tags.length < max) tags.push(t);
+      if (Array.isArray(list))
+        for (const t of list) if (typeof t === 'string' && tags.length < max) tags.push(t);
       next = undefined;
       if (typeof link === 'string') {
         const start = link.indexOf('<');
