@@ -211,6 +211,15 @@ export function decide(
       });
     deny.push(...images.deny);
     warnings.push(...images.warnings);
+    if (images.error !== undefined) {
+      record.errors.push({
+        source: 'control',
+        id: '(image rules)',
+        message: images.error,
+        failurePolicy: config.failurePolicy,
+      });
+      if (config.failurePolicy === 'Fail') deny.push(`image rules could not be evaluated: ${images.error}`);
+    }
   }
 
   const evaluation = evaluatePolicies(attrs, config, phase);

@@ -153,6 +153,23 @@ describe('image rules in the admission decision', () => {
     ).toBe(true);
   });
 
+  it('facts that cannot be read fail per failurePolicy, never admit silently', () => {
+    const broken: ImageFacts = {
+      ...facts(),
+      scanOf: () => {
+        throw new Error('SQLITE_CANTOPEN: unable to open database file');
+      },
+    };
+    const r = answered(
+      decide(reviewOf(podOf('api', { namespace: 'shop', image: CLEAN })), compile(threshold, broken)),
+    );
+    expect(r.review.response.allowed).toBe(false);
+    expect(r.review.response.status?.message).toContain(
+      'image rules could not be evaluated: SQLITE_CANTOPEN: unable to open database file',
+    );
+    expect(r.record.errors.map((e) => [e.id, e.failurePolicy])).toEqual([['(image rules)', 'Fail']]);
+  });
+
   it('registry allowlist and missing digest', () => {
     const config = compile({ allowedRegistries: ['registry.example.com/shop'], missingDigest: 'deny' });
     const other = answered(

@@ -196,13 +196,20 @@ export interface ImageDecisionLines {
   violations: ImageViolation[];
   deny: string[];
   warnings: string[];
+  /** Set when the rules could not be judged (e.g. the verdict store cannot be read). */
+  error?: string;
 }
 
 /** Judges the request's images and returns the denial and warning lines. */
 export function judgeRequestImages(attrs: AdmissionAttributes, gate: CompiledImageGate): ImageDecisionLines {
   const uses = imagesUnderReview(attrs);
   if (uses.length === 0) return { violations: [], deny: [], warnings: [] };
-  const violations = judgeImages(uses, gate.policy, gate.facts);
+  let violations: ImageViolation[];
+  try {
+    violations = judgeImages(uses, gate.policy, gate.facts);
+  } catch (e) {
+    return { violations: [], deny: [], warnings: [], error: e instanceof Error ? e.message : String(e) };
+  }
   const deny: string[] = [];
   const warnings: string[] = [];
   for (const v of violations) {

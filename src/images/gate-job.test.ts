@@ -153,6 +153,19 @@ describe('verdict store and background job', () => {
     await job.close();
   });
 
+  it('a stored scan whose findings cannot be read counts as failed, not clean', () => {
+    store.putScan({ digest: D1, ref: 'r', scannedAt: 't', packages: 1, findings: [] });
+    // Damage the row the way a bad disk or a foreign writer could.
+    const db = (store as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): void } } }).db;
+    db.prepare('UPDATE image_scans SET findings = ? WHERE digest = ?').run('{not json', D1);
+    const reader = VerdictStore.openReadOnly(store.path);
+    try {
+      expect(reader.scanOf(D1)?.error).toBe('the stored scan is unreadable');
+    } finally {
+      reader.close();
+    }
+  });
+
   it('a missing store is a clear input error for readers', () => {
     expect(() => VerdictStore.openReadOnly(path.join(dir, 'none.sqlite'))).toThrow(
       /none\.sqlite: no image verdict store/,

@@ -120,20 +120,22 @@ export class VerdictStore {
     if (!row) return undefined;
     const cached = this.parsed.get(digest);
     if (cached && cached.scannedAt === row.scanned_at) return cached;
-    let findings: GateFinding[];
+    let findings: unknown;
     try {
-      findings = JSON.parse(row.findings) as GateFinding[];
+      findings = JSON.parse(row.findings);
     } catch {
-      findings = [];
+      findings = undefined;
     }
     const verdict: ScanVerdict = {
       digest: row.digest,
       ref: row.ref,
       scannedAt: row.scanned_at,
       packages: row.packages,
-      findings: Array.isArray(findings) ? findings : [],
+      findings: Array.isArray(findings) ? (findings as GateFinding[]) : [],
     };
     if (row.error !== null) verdict.error = row.error;
+    // Fail closed: a row whose findings cannot be read is no scan at all, never a clean one.
+    else if (!Array.isArray(findings)) verdict.error = 'the stored scan is unreadable';
     if (this.parsed.size >= MAX_CACHED) this.parsed.clear();
     this.parsed.set(digest, verdict);
     return verdict;
