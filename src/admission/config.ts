@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import type { CatalogEntry, KubeObject, Result } from '../core/index.js';
+import { compileImageGate, imagesConfigSchema, type CompiledImageGate } from './images.js';
+import type { ImageFacts } from '../images/gate.js';
 import {
   NO_POLICIES,
   frameworkControlSets,
@@ -105,6 +107,8 @@ export const admissionConfigSchema = z
       })
       .strict()
       .default({ deadlineMs: 2500 }),
+    /** Image rules: registries, digests, vulnerabilities and signatures (see docs/images.md). */
+    images: imagesConfigSchema.optional(),
     decisionLog: z
       .object({
         size: z.number().int().min(0).max(1_000_000).default(1000),
@@ -174,6 +178,8 @@ export interface CompiledAdmissionConfig {
   failurePolicy: 'Fail' | 'Ignore';
   policyFailurePolicy: 'Fail' | 'Ignore';
   controlSettings: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** The image rules, when `images:` is configured. */
+  images?: CompiledImageGate;
 }
 
 /** The ports a configuration is compiled against; each has a default. */
@@ -187,6 +193,8 @@ export interface CompileAdmissionOptions {
   namespaces?: NamespaceLookup;
   /** Every control, for `all`, globs in policy sets and the strictest fallback. */
   catalog?: readonly CatalogEntry[];
+  /** Facts about images (default: the verdict store file of `images.store`, read-only). */
+  imageFacts?: ImageFacts;
 }
 
 const MAX_CACHED_LEVELS = 512;
@@ -250,6 +258,12 @@ export function compileAdmissionConfig(
   for (const [i, ns] of Object.keys(config.namespaces).entries()) {
     if (ns === '') issues.push({ path: `namespaces[${i}]`, message: 'namespace name must not be empty' });
   }
+  let images: CompiledImageGate | undefined;
+  if (config.images && issues.length === 0) {
+    const compiled = compileImageGate(config.images, options.imageFacts);
+    if (compiled.ok) images = compiled.value;
+    else issues.push(...compiled.error);
+  }
   if (issues.length > 0) return { ok: false, error: issues };
 
   const staticNamespaces = new Map<string, KubeObject>();
@@ -279,6 +293,7 @@ export function compileAdmissionConfig(
       failurePolicy: config.failurePolicy,
       policyFailurePolicy: config.policyFailurePolicy,
       controlSettings: config.controlSettings,
+      ...(images ? { images } : {}),
     },
   };
 }

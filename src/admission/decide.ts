@@ -30,6 +30,7 @@ import {
   type Mode,
   type ResolvedLevel,
 } from './config.js';
+import { judgeRequestImages } from './images.js';
 import { parseAdmissionReview, reviewUid, type ReviewProblem } from './parse.js';
 import type { PolicyDecision, PolicyError, PolicyEvaluation, PolicyPhase } from './ports.js';
 import { MESSAGE_MAX_CHARS, auditAnnotationKey, limitWarnings, truncate } from './text.js';
@@ -194,6 +195,30 @@ export function decide(
       for (const e of record.errors) {
         if (e.failurePolicy === 'Fail') deny.push(`control ${e.id} could not be evaluated: ${e.message}`);
       }
+    }
+  }
+
+  if (phase === 'validate' && config.images !== undefined && controlsApply(attrs)) {
+    const images = judgeRequestImages(attrs, config.images);
+    for (const v of images.violations)
+      record.violations.push({
+        controlId: v.code,
+        severity: 'high',
+        mode: v.action === 'deny' ? 'enforce' : 'warn',
+        level: 'images',
+        field: v.field,
+        message: v.message,
+      });
+    deny.push(...images.deny);
+    warnings.push(...images.warnings);
+    if (images.error !== undefined) {
+      record.errors.push({
+        source: 'control',
+        id: '(image rules)',
+        message: images.error,
+        failurePolicy: config.failurePolicy,
+      });
+      if (config.failurePolicy === 'Fail') deny.push(`image rules could not be evaluated: ${images.error}`);
     }
   }
 

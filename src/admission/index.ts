@@ -55,3 +55,11 @@ export async function applyObjects(
   const { applyObjects: apply } = await import('./apply.js');
   return apply(objects, options);
 }
+export {
+  imagesConfigSchema,
+  compileImageGate,
+  imagesUnderReview,
+  signaturePolicyFingerprint,
+  type ImagesConfig,
+  type CompiledImageGate,
+} from './images.js';

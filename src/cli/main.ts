@@ -12,6 +12,7 @@ import { registerRbacCommand } from './commands/rbac-command.js';
 import { addClusterScanOptions, clusterScanOptions } from './commands/cluster-options.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
 import { registerImageCommand } from './commands/image-command.js';
+import { registerRegistryCommand } from './commands/registry-command.js';
 import { registerDetectCommand } from './commands/detect-command.js';
 import { registerDbCommand } from './commands/db-command.js';
 import { registerHistoryCommand } from './commands/history-command.js';
@@ -156,6 +157,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerAdmissionCommand(program, io, setExit);
   registerServeCommand(program, io, setExit);
   registerImageCommand(program, io, setExit);
+  registerRegistryCommand(program, io, setExit);
 
   program
     .command('version')

@@ -65,3 +65,20 @@ export {
   type SbomFormat,
   type SbomTool,
 } from './sbom.js';
+export {
+  judgeImages,
+  findingsOverThreshold,
+  registryAllowed,
+  type GateAction,
+  type GateFinding,
+  type ImageFacts,
+  type ImageGateCode,
+  type ImageGatePolicy,
+  type ImageUse,
+  type ImageViolation,
+  type ScanVerdict,
+  type SignatureVerdict,
+  type VulnerabilityThreshold,
+} from './gate.js';
+export { VerdictStore, defaultVerdictStorePath, seenChannelName, storeFacts } from './verdict-store.js';
+export { ImageGateJob, type GateJobEvent, type GateJobOptions, type GateJobPorts } from './gate-job.js';

@@ -202,6 +202,16 @@ export class RegistryClient {
 
   /** GETs an API path, answering one authentication challenge, following redirects for blobs. */
   private async get(apiPath: string, accept: string): Promise<Dispatcher.ResponseData> {
+    const res = await this.getOrMissing(apiPath, accept);
+    if (res === undefined)
+      throw new InputError(
+        `${this.where}: ${apiPath.includes('/manifests/') ? 'manifest' : 'blob'} not found: ${formatImageReference(this.ref)}`,
+      );
+    return res;
+  }
+
+  /** Like `get`, but a 404 is `undefined` rather than an error. */
+  private async getOrMissing(apiPath: string, accept: string): Promise<Dispatcher.ResponseData | undefined> {
     const scope = `repository:${this.ref.repository}:pull`;
     let url = `${this.base}${apiPath}`;
     let challenged = false;
@@ -235,9 +245,7 @@ export class RegistryClient {
       }
       if (res.statusCode === 404) {
         await res.body.dump();
-        throw new InputError(
-          `${this.where}: ${apiPath.includes('/manifests/') ? 'manifest' : 'blob'} not found: ${formatImageReference(this.ref)}`,
-        );
+        return undefined;
       }
       if (res.statusCode !== 200) {
         await res.body.dump();
@@ -251,6 +259,13 @@ export class RegistryClient {
   /** Fetches a manifest by tag or digest; returns its text and the digest of its bytes. */
   async getManifest(reference: string): Promise<{ text: string; digest: string; contentType: string }> {
     const res = await this.get(`/v2/${this.ref.repository}/manifests/${reference}`, MANIFEST_ACCEPT);
+    return this.readManifest(res, reference);
+  }
+
+  private async readManifest(
+    res: Dispatcher.ResponseData,
+    reference: string,
+  ): Promise<{ text: string; digest: string; contentType: string }> {
     const body = await readLimitedBuffer(res.body, MAX_MANIFEST_BYTES, this.where);
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     if (isDigest(reference) && reference.startsWith('sha256:') && reference !== digest)
@@ -261,6 +276,77 @@ export class RegistryClient {
       digest,
       contentType: typeof ct === 'string' ? (ct.split(';')[0] ?? '') : '',
     };
+  }
+
+  /**
+   * Fetches a manifest by tag or digest when it exists (signature tags, referrers fallback
+   * tags); `undefined` when the registry answers 404. Same checks as `getManifest`.
+   */
+  async findManifest(
+    reference: string,
+  ): Promise<{ text: string; digest: string; contentType: string } | undefined> {
+    const res = await this.getOrMissing(`/v2/${this.ref.repository}/manifests/${reference}`, MANIFEST_ACCEPT);
+    if (res === undefined) return undefined;
+    return this.readManifest(res, reference);
+  }
+
+  /** The repository's tags (`/tags/list`, following `Link` pages), at most `max`. */
+  async listTags(max = 10_000): Promise<string[]> {
+    const tags: string[] = [];
+    let next: string | undefined = `/v2/${this.ref.repository}/tags/list?n=1000`;
+    for (let page = 0; next !== undefined && page < 100 && tags.length < max; page++) {
+      const res = await this.get(next, 'application/json');
+      const link = res.headers.link;
+      const text = (await readLimitedBuffer(res.body, MAX_MANIFEST_BYTES, this.where)).toString('utf8');
+      let doc: unknown;
+      try {
+        doc = JSON.parse(text);
+      } catch {
+        throw new InputError(`${this.where}: tag list of ${this.ref.repository} is not JSON`);
+      }
+      const list = (doc as { tags?: unknown } | null)?.tags;
+      if (Array.isArray(list))
+        for (const t of list) if (typeof t === 'string' && tags.length < max) tags.push(t);
+      next = undefined;
+      if (typeof link === 'string') {
+        const start = link.indexOf('<');
+        const end = link.indexOf('>', start + 1);
+        if (start !== -1 && end !== -1 && link.slice(end).includes('rel="next"')) {
+          const url = new URL(link.slice(start + 1, end), this.base);
+          if (url.origin === this.base && url.pathname.startsWith('/v2/')) next = url.pathname + url.search;
+        }
+      }
+    }
+    return tags;
+  }
+
+  /** The OCI 1.1 referrers index of a digest, or `undefined` when the registry has no referrers API. */
+  async findReferrers(digest: string): Promise<string | undefined> {
+    if (!isDigest(digest)) throw new InputError(`${this.where}: invalid digest ${digest}`);
+    const res = await this.getOrMissing(
+      `/v2/${this.ref.repository}/referrers/${digest}`,
+      'application/vnd.oci.image.index.v1+json',
+    );
+    if (res === undefined) return undefined;
+    const ct = res.headers['content-type'];
+    const text = (await readLimitedBuffer(res.body, MAX_MANIFEST_BYTES, this.where)).toString('utf8');
+    return typeof ct === 'string' && ct.startsWith('application/vnd.oci.image.index.v1+json')
+      ? text
+      : undefined;
+  }
+
+  /** Reads a small blob whole (signature payloads, bundles), verified against its digest. */
+  async readSmallBlob(digest: string, size: number, max = 4 * 1024 * 1024): Promise<Buffer> {
+    if (size > max) throw new InputError(`${this.where}: blob ${digest} is larger than ${max} bytes`);
+    const stream = await this.openBlob(digest, size);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > max) throw new InputError(`${this.where}: blob ${digest} is larger than ${max} bytes`);
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
   }
 
   private cachePath(digest: string): string {

@@ -300,3 +300,25 @@ export function buildZip(entries: readonly { name: string; data: string | Buffer
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, cd, end]);
 }
+
+/** In-memory image facts for tests: scans, signature verdicts and tags given up front; `seen` calls recorded. */
+export function memoryImageFacts(
+  init: {
+    scans?: readonly import('./gate.js').ScanVerdict[];
+    signatures?: readonly import('./gate.js').SignatureVerdict[];
+    tags?: Readonly<Record<string, string>>;
+  } = {},
+): import('./gate.js').ImageFacts & { seenRefs: string[] } {
+  const scans = new Map((init.scans ?? []).map((s) => [s.digest, s]));
+  const sigs = new Map((init.signatures ?? []).map((s) => [`${s.digest} ${s.policy}`, s]));
+  const seenRefs: string[] = [];
+  return {
+    seenRefs,
+    scanOf: (d) => scans.get(d),
+    signatureOf: (d, p) => sigs.get(`${d} ${p}`),
+    digestOf: (r) => init.tags?.[r],
+    seen: (r) => {
+      seenRefs.push(r);
+    },
+  };
+}

@@ -147,16 +147,31 @@ export async function runAdmissionServe(
       : undefined;
   // Tests that inject in-memory ports decide on the main thread: workers compile from files.
   const inline = deps.loadPolicies !== undefined || deps.compileOptions !== undefined;
+  // Image rules: the store and the background job live on this thread; workers read the store.
+  let logImage: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void = () =>
+    undefined;
+  let imageGate: import('./admission-images.js').ImageGateRuntime | undefined;
+  if (config.images) {
+    const { resolveImagePaths, startImageGate } = await import('./admission-images.js');
+    config.images = resolveImagePaths(config.images, io.cwd, { ...io.env });
+    imageGate = await startImageGate(config.images, { ...io.env }, (level, fields, message) => {
+      logImage(level, fields, message);
+    });
+  }
   const watch = await startNamespaceSource(config, opts, io);
   const compiled = compileAdmissionConfig(config, {
     ...(watch ? { namespaces: (name: string) => watch.get(name) } : {}),
+    ...(imageGate ? { imageFacts: imageGate.facts } : {}),
     ...deps.compileOptions,
     ...(policies ? { policies } : {}),
   });
-  if (!compiled.ok)
+  if (!compiled.ok) {
+    await imageGate?.close();
+    await watch?.stop();
     throw new InputError(
       `configuration is invalid:\n${compiled.error.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`,
     );
+  }
   const logger = pino(
     {
       level: str(opts.logLevel) ?? 'info',
@@ -168,6 +183,9 @@ export async function runAdmissionServe(
       },
     },
   );
+  logImage = (level, fields, message) => {
+    logger[level](fields, message);
+  };
   const { host, port } = splitHostPort(config.listen);
   const sinks =
     config.decisionLog.file !== undefined
@@ -209,6 +227,7 @@ export async function runAdmissionServe(
   } catch (e) {
     await pool?.close();
     await watch?.stop();
+    await imageGate?.close();
     throw new InputError(`cannot start the webhook: ${e instanceof Error ? e.message : String(e)}`);
   }
   logger.info(
@@ -237,6 +256,7 @@ export async function runAdmissionServe(
   logger.info('shutting down');
   await server.close();
   await watch?.stop();
+  await imageGate?.close();
   return 0;
 }
 
