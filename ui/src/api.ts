@@ -1,0 +1,125 @@
+import { useEffect, useState } from 'react';
+
+const TOKEN_KEY = 'palisade.token';
+const TIMEOUT_MS = 15_000;
+
+/** The bearer token for this tab (kept in sessionStorage: gone when the tab closes). */
+export function getToken(): string | null {
+  return window.sessionStorage.getItem(TOKEN_KEY);
+}
+
+/** Remembers (or forgets, with null) the bearer token for this tab. */
+export function setToken(token: string | null): void {
+  if (token === null) window.sessionStorage.removeItem(TOKEN_KEY);
+  else window.sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+/** A failed API call: the HTTP status (0 for network or timeout) and the server's reason. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Fired on window when the server answers 401, so the app can show the login page. */
+export const UNAUTHORIZED_EVENT = 'palisade:unauthorized';
+
+function reasonOf(body: unknown, fallback: string): string {
+  if (typeof body === 'object' && body !== null) {
+    const b = body as Record<string, unknown>;
+    if (typeof b['message'] === 'string') return b['message'];
+    if (typeof b['error'] === 'string') return b['error'];
+  }
+  return fallback;
+}
+
+/** GETs an `/api/v1/…` path (relative to the page) with the token, as JSON of type T. */
+export async function apiGet<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return apiRequest<T>('GET', path, undefined, signal);
+}
+
+/** Sends a request to the API; a body is sent as JSON. Throws ApiError on a non-2xx answer. */
+export async function apiRequest<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = getToken();
+  if (token) headers['authorization'] = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const timeout = AbortSignal.timeout(TIMEOUT_MS);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  let res: Response;
+  try {
+    res = await fetch(path.replace(/^\//, ''), {
+      method,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+      signal: combined,
+      credentials: 'same-origin',
+    });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new ApiError(
+      0,
+      timeout.aborted ? 'the server did not answer in time' : 'the server cannot be reached',
+    );
+  }
+  const text = await res.text();
+  let parsed: unknown = null;
+  if (text !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+  }
+  if (!res.ok) {
+    if (res.status === 401) window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
+    throw new ApiError(res.status, reasonOf(parsed, `${res.status} ${res.statusText}`));
+  }
+  return parsed as T;
+}
+
+/** The state of one fetched resource. */
+export type Loaded<T> = { state: 'loading' } | { state: 'error'; error: ApiError } | { state: 'ok'; data: T };
+
+/** Fetches `path` whenever it changes (null: nothing to fetch); stale answers are dropped. */
+export function useApi<T>(path: string | null): Loaded<T> {
+  const [result, setResult] = useState<{ path: string | null; value: Loaded<T> }>({
+    path: null,
+    value: { state: 'loading' },
+  });
+  useEffect(() => {
+    if (path === null) return undefined;
+    const ctl = new AbortController();
+    apiGet<T>(path, ctl.signal).then(
+      (data) => {
+        setResult({ path, value: { state: 'ok', data } });
+      },
+      (err: unknown) => {
+        if (ctl.signal.aborted) return;
+        const error = err instanceof ApiError ? err : new ApiError(0, String(err));
+        setResult({ path, value: { state: 'error', error } });
+      },
+    );
+    return () => {
+      ctl.abort();
+    };
+  }, [path]);
+  if (path === null || result.path !== path) return { state: 'loading' };
+  return result.value;
+}
+
+/** Builds `/api/v1/NAME?query` dropping empty parameters. */
+export function apiPath(name: string, query?: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  if (query) for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const qs = q.toString();
+  return `/api/v1/${name}${qs ? `?${qs}` : ''}`;
+}

@@ -1,0 +1,5 @@
+import type { ReactNode } from 'react';
+
+export function OverviewPage(): ReactNode {
+  return <h1>overview</h1>;
+}

@@ -1,0 +1,5 @@
+import type { ReactNode } from 'react';
+
+export function RbacPage(): ReactNode {
+  return <h1>rbac</h1>;
+}
