@@ -1,17 +1,12 @@
 import { useEffect, useState } from 'react';
 
-const TOKEN_KEY = 'palisade.token';
 const TIMEOUT_MS = 15_000;
 
-/** The bearer token for this tab (kept in sessionStorage: gone when the tab closes). */
-export function getToken(): string | null {
-  return window.sessionStorage.getItem(TOKEN_KEY);
-}
+let csrfToken: string | null = null;
 
-/** Remembers (or forgets, with null) the bearer token for this tab. */
-export function setToken(token: string | null): void {
-  if (token === null) window.sessionStorage.removeItem(TOKEN_KEY);
-  else window.sessionStorage.setItem(TOKEN_KEY, token);
+/** Remembers the CSRF token the server issued with the session (sent on every POST). */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
 }
 
 /** A failed API call: the HTTP status (0 for network or timeout) and the server's reason. */
@@ -27,16 +22,19 @@ export class ApiError extends Error {
 /** Fired on window when the server answers 401, so the app can show the login page. */
 export const UNAUTHORIZED_EVENT = 'palisade:unauthorized';
 
+/** The server's reason from an error body `{ error: { code, message } }`. */
 function reasonOf(body: unknown, fallback: string): string {
   if (typeof body === 'object' && body !== null) {
-    const b = body as Record<string, unknown>;
-    if (typeof b['message'] === 'string') return b['message'];
-    if (typeof b['error'] === 'string') return b['error'];
+    const err = (body as Record<string, unknown>)['error'];
+    if (typeof err === 'object' && err !== null) {
+      const message = (err as Record<string, unknown>)['message'];
+      if (typeof message === 'string') return message;
+    }
   }
   return fallback;
 }
 
-/** GETs an `/api/v1/…` path (relative to the page) with the token, as JSON of type T. */
+/** GETs an `/api/v1/…` path (relative to the page, with the session cookie) as JSON of type T. */
 export async function apiGet<T>(path: string, signal?: AbortSignal): Promise<T> {
   return apiRequest<T>('GET', path, undefined, signal);
 }
@@ -49,9 +47,8 @@ export async function apiRequest<T>(
   signal?: AbortSignal,
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  const token = getToken();
-  if (token) headers['authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
   const timeout = AbortSignal.timeout(TIMEOUT_MS);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   let res: Response;

@@ -1,6 +1,7 @@
-import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
-import { getToken, setToken, UNAUTHORIZED_EVENT } from './api.js';
-import { hrefFor, navigate, PAGES, useRoute, type Page } from './router.js';
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
+import { apiGet, apiRequest, setCsrfToken, UNAUTHORIZED_EVENT } from './api.js';
+import type { Session } from './types.js';
+import { hrefFor, PAGES, useRoute, type Page } from './router.js';
 import { applyTheme, initialTheme, type Theme } from './theme.js';
 import { OverviewPage } from './pages/overview.js';
 import { LoginPage } from './pages/login.js';
@@ -42,36 +43,71 @@ function PageBody({ page }: { page: Page }): ReactNode {
     case 'drift':
       return <DriftPage />;
     case 'login':
-      return <LoginPage />;
+      return null;
   }
 }
 
-/** The dashboard: navigation, theme switch, and the page the URL names. */
+/** The dashboard: asks who we are, then shows navigation, the theme switch and the page the URL names. */
 export function App(): ReactNode {
   const route = useRoute();
   const [theme, setTheme] = useState<Theme>(initialTheme);
+  const [session, setSession] = useState<Session | null>(null);
+  const [sessionError, setSessionError] = useState<string | null>(null);
   useEffect(() => {
     applyTheme(theme, false);
   }, [theme]);
   useEffect(() => {
     document.title = `${TITLES[route.page]} · Palisade`;
   }, [route.page]);
+  const adopt = useCallback((s: Session) => {
+    setCsrfToken(s.csrfToken);
+    setSession(s);
+  }, []);
+  useEffect(() => {
+    apiGet<Session>('/api/v1/session').then(adopt, (err: unknown) => {
+      setSessionError(err instanceof Error ? err.message : 'the server cannot be reached');
+    });
+  }, [adopt]);
   useEffect(() => {
     const onUnauthorized = (): void => {
-      if (window.location.hash.startsWith('#/login')) return;
-      const back = window.location.hash.replace(/^#/, '');
-      navigate('login', { next: back });
+      setSession((s) => (s ? { ...s, authenticated: false } : s));
     };
     window.addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
     return () => {
       window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
     };
   }, []);
-  if (route.page === 'login') {
+  useEffect(() => {
+    if (session && !session.authenticated && route.page !== 'login') {
+      const back = window.location.hash.replace(/^#/, '');
+      window.history.replaceState(null, '', hrefFor('login', { next: back }));
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    }
+  }, [session, route.page]);
+
+  if (sessionError !== null) {
+    return (
+      <main id="main">
+        <p className="error" role="alert">
+          Cannot reach the Palisade server: {sessionError}
+        </p>
+      </main>
+    );
+  }
+  if (session === null) {
+    return (
+      <main id="main">
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      </main>
+    );
+  }
+  if (route.page === 'login' || !session.authenticated) {
     return (
       <ThemeContext.Provider value={theme}>
         <main id="main">
-          <LoginPage />
+          <LoginPage session={session} onSignedIn={adopt} />
         </main>
       </ThemeContext.Provider>
     );
@@ -80,6 +116,11 @@ export function App(): ReactNode {
     const next: Theme = theme === 'dark' ? 'light' : 'dark';
     applyTheme(next, true);
     setTheme(next);
+  };
+  const signOut = (): void => {
+    apiRequest<Session>('POST', '/api/v1/auth/logout').then(adopt, () => {
+      setSession({ ...session, authenticated: false });
+    });
   };
   return (
     <ThemeContext.Provider value={theme}>
@@ -109,23 +150,29 @@ export function App(): ReactNode {
           </nav>
           <div className="side-foot">
             <button type="button" onClick={toggle} aria-pressed={theme === 'dark'} data-testid="theme-toggle">
-              Dark theme: {theme === 'dark' ? 'on' : 'off'}
+              Dark theme
             </button>
-            {getToken() !== null ? (
-              <button
-                type="button"
-                onClick={() => {
-                  setToken(null);
-                  navigate('login');
-                }}
-              >
-                Sign out
-              </button>
+            {session.method !== 'none' ? (
+              <>
+                <span className="muted">
+                  {session.subject ?? 'signed in'}
+                  {session.role ? ` (${session.role})` : ''}
+                </span>
+                <button type="button" onClick={signOut}>
+                  Sign out
+                </button>
+              </>
             ) : null}
           </div>
         </aside>
         <main id="main" tabIndex={-1}>
-          <Suspense fallback={<p className="muted">Loading…</p>}>
+          <Suspense
+            fallback={
+              <p className="muted" role="status">
+                Loading…
+              </p>
+            }
+          >
             <PageBody page={route.page} />
           </Suspense>
         </main>
