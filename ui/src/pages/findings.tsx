@@ -3,6 +3,7 @@ import { apiPath, useApi } from '../api.js';
 import { Load, SelectFilter, SEVERITIES, SeverityBadge, When } from '../components/common.js';
 import { DataTable, formatSort, parseSort, type Column, type SortState } from '../components/table.js';
 import { objectName } from '../format.js';
+import { groupKeys, GROUPS, type Group } from '../model.js';
 import { useParams } from '../router.js';
 import type { Finding, FindingSort, FindingsResponse, SummaryResponse } from '../types.js';
 
@@ -18,27 +19,9 @@ const SORTABLE: readonly FindingSort[] = [
 const PAGE_SIZE = 50;
 /** Grouping works on the rows loaded, so a grouped view loads the largest page the API allows. */
 const GROUPED_PAGE_SIZE = 500;
-const GROUPS = ['control', 'severity', 'namespace', 'workload', 'framework'] as const;
-type Group = (typeof GROUPS)[number];
 
 function isSortable(k: string): k is FindingSort {
   return (SORTABLE as readonly string[]).includes(k);
-}
-
-/** The group(s) a finding falls in; a finding mapped to several frameworks is in each. */
-export function groupKeys(f: Finding, by: Group): string[] {
-  switch (by) {
-    case 'control':
-      return [`${f.controlId} ${f.title}`];
-    case 'severity':
-      return [f.severity];
-    case 'namespace':
-      return [f.namespace === '' ? '(cluster)' : f.namespace];
-    case 'workload':
-      return [objectName(f)];
-    case 'framework':
-      return f.frameworks.length > 0 ? f.frameworks : ['(none)'];
-  }
 }
 
 function Detail({ f }: { f: Finding }): ReactNode {

@@ -1,40 +1,14 @@
 import { useMemo, useState, type ReactNode, type SyntheticEvent } from 'react';
 import { apiPath, apiRequest, ApiError, useApi } from '../api.js';
 import { Load, SelectFilter } from '../components/common.js';
-import { Graph, type GraphEdge, type GraphNode } from '../components/graph.js';
+import { Graph } from '../components/graph.js';
+import { reachabilityLayout } from '../model.js';
 import { DataTable, formatSort, parseSort, sortRows, type Column } from '../components/table.js';
 import { useParams } from '../router.js';
 import type { NetpolDiffResponse, NetworkGraphResponse } from '../types.js';
 
 type Connection = NetworkGraphResponse['edges'][number];
 type Diff = NetpolDiffResponse['diffs'][number];
-
-const EXTERNAL = 'external';
-
-/** One column per namespace (external ranges last); nodes exposed to the outside are marked. */
-export function reachabilityLayout(data: NetworkGraphResponse): {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-  groups: string[];
-} {
-  const namespaces = [
-    ...new Set(data.nodes.filter((n) => n.type === 'workload').map((n) => n.namespace)),
-  ].sort();
-  const hasExternal = data.nodes.some((n) => n.type === 'external');
-  const groups = hasExternal ? [EXTERNAL, ...namespaces] : namespaces;
-  const nodes: GraphNode[] = data.nodes.map((n) => ({
-    id: n.id,
-    label: n.type === 'external' ? n.name || n.id : `${n.kind}/${n.name}`,
-    group: n.type === 'external' ? EXTERNAL : n.namespace,
-    ...(n.type === 'external' ? { kind: 'external' } : n.exposed ? { kind: 'exposed' } : {}),
-  }));
-  const edges: GraphEdge[] = data.edges.map((e) => ({
-    from: e.src,
-    to: e.dst,
-    label: `${e.src} → ${e.dst}: ${e.conn}`,
-  }));
-  return { nodes, edges, groups };
-}
 
 const CONNECTION_COLUMNS: Column<Connection>[] = [
   { key: 'src', header: 'From', render: (c) => c.src, sortValue: (c) => c.src },

@@ -1,6 +1,7 @@
 import { useContext, useMemo, type ReactNode } from 'react';
 import { apiPath, useApi } from '../api.js';
-import { BarList, TimeChart, type Series } from '../components/charts.js';
+import { BarList, TimeChart } from '../components/charts.js';
+import { alignScores } from '../model.js';
 import { Load, SEVERITIES, SeverityBadge, ThemeContext, When } from '../components/common.js';
 import { DataTable, formatSort, parseSort, sortRows, type Column } from '../components/table.js';
 import { formatDelta, formatScore, objectName, totalOf } from '../format.js';
@@ -14,23 +15,6 @@ import type {
   SummaryResponse,
   TopRisksResponse,
 } from '../types.js';
-
-/** Aligns every framework's points on one time axis (uPlot wants one x array). */
-export function alignScores(res: ScoresResponse): { times: number[]; series: Series[] } {
-  const times = [...new Set(res.frameworks.flatMap((f) => f.points.map((p) => p.time)))].sort(
-    (a, b) => a - b,
-  );
-  const index = new Map(times.map((t, i) => [t, i]));
-  const series = res.frameworks.map((f) => {
-    const values: (number | null)[] = times.map(() => null);
-    for (const p of f.points) {
-      const i = index.get(p.time);
-      if (i !== undefined) values[i] = Math.round(p.score * 10) / 10;
-    }
-    return { label: f.framework, values };
-  });
-  return { times: times.map((t) => t / 1000), series };
-}
 
 function ScoreChart(): ReactNode {
   const scores = useApi<ScoresResponse>(apiPath('scores'));

@@ -1,7 +1,8 @@
 import { useMemo, useState, type ReactNode, type SyntheticEvent } from 'react';
 import { apiPath, useApi } from '../api.js';
 import { Load } from '../components/common.js';
-import { Graph, type GraphEdge, type GraphNode } from '../components/graph.js';
+import { Graph } from '../components/graph.js';
+import { escalationLayout } from '../model.js';
 import { DataTable, formatSort, parseSort, sortRows, type Column } from '../components/table.js';
 import { useParams } from '../router.js';
 import type { RbacGraphResponse, WhoCanResponse, WhoCanSubject } from '../types.js';
@@ -121,55 +122,6 @@ function WhoCan(): ReactNode {
       )}
     </section>
   );
-}
-
-/** Columns of the escalation graph: identities, then capabilities by distance, then targets. */
-export function escalationLayout(data: RbacGraphResponse): {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-  groups: string[];
-} {
-  const depth = new Map<string, number>();
-  const queue: string[] = [];
-  for (const n of data.nodes)
-    if (n.type === 'identity') {
-      depth.set(n.id, 0);
-      queue.push(n.id);
-    }
-  const out = new Map<string, string[]>();
-  for (const e of data.edges) {
-    const list = out.get(e.from);
-    if (list) list.push(e.to);
-    else out.set(e.from, [e.to]);
-  }
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i] ?? '';
-    const d = depth.get(id) ?? 0;
-    for (const next of out.get(id) ?? [])
-      if (!depth.has(next)) {
-        depth.set(next, d + 1);
-        queue.push(next);
-      }
-  }
-  const maxCap = Math.max(
-    0,
-    ...data.nodes.filter((n) => n.type === 'capability').map((n) => depth.get(n.id) ?? 1),
-  );
-  const groups = ['identities'];
-  for (let d = 1; d <= maxCap; d++) groups.push(maxCap === 1 ? 'capabilities' : `capabilities (hop ${d})`);
-  groups.push('targets');
-  const nodes: GraphNode[] = data.nodes.map((n) => {
-    if (n.type === 'identity') return { id: n.id, label: n.label, group: 'identities', kind: 'subject' };
-    if (n.type === 'target') return { id: n.id, label: n.label, group: 'targets', kind: 'escalation' };
-    const d = Math.min(Math.max(1, depth.get(n.id) ?? 1), maxCap);
-    return { id: n.id, label: n.label, group: groups[d] ?? 'capabilities' };
-  });
-  const edges: GraphEdge[] = data.edges.map((e) => ({
-    from: e.from,
-    to: e.to,
-    label: `${e.kind}: ${e.explain}${e.via ? ` (${e.via.binding} → ${e.via.role})` : ''}`,
-  }));
-  return { nodes, edges, groups };
 }
 
 function Escalation(): ReactNode {
