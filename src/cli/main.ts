@@ -15,6 +15,7 @@ import { registerDetectCommand } from './commands/detect-command.js';
 import { registerDbCommand } from './commands/db-command.js';
 import { registerHistoryCommand } from './commands/history-command.js';
 import { registerDriftCommand } from './commands/drift-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -144,6 +145,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerSnapshotCommand(program, io, setExit);
   registerHistoryCommand(program, io, setExit);
   registerDriftCommand(program, io, setExit);
+  registerServeCommand(program, io, setExit);
 
   registerControlsCommand(program, io, setExit);
   registerNetpolCommand(program, io, setExit);

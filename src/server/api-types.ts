@@ -452,7 +452,7 @@ export const NetworkQuerySchema = z
 export type NetworkQuery = z.infer<typeof NetworkQuerySchema>;
 
 export const ConnectionSchema = z.object({
-  /** `ns/Kind/name`, or an external range `0.0.0.0/0[External]`. */
+  /** `ns/name[Kind]`, or an external range `0.0.0.0-255.255.255.255[External]`. */
   src: z.string(),
   dst: z.string(),
   /** Allowed protocols and ports (`All Connections`, `TCP 8080,UDP 53`). */
