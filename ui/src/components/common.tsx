@@ -63,6 +63,8 @@ export function SelectFilter(props: {
   options: readonly string[];
   onChange: (v: string) => void;
   name: string;
+  /** What the empty choice is called (default "any"). */
+  anyLabel?: string;
 }): ReactNode {
   return (
     <label>
@@ -74,7 +76,7 @@ export function SelectFilter(props: {
           props.onChange(e.target.value);
         }}
       >
-        <option value="">any</option>
+        <option value="">{props.anyLabel ?? 'any'}</option>
         {props.options.map((o) => (
           <option key={o} value={o}>
             {o}

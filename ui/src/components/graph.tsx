@@ -1,4 +1,4 @@
-import { useMemo, useState, type ReactNode } from 'react';
+import { useId, useMemo, useState, type ReactNode } from 'react';
 
 /** A node of a drawn graph; nodes with the same `group` share a column (or a band). */
 export interface GraphNode {
@@ -82,11 +82,12 @@ export function Graph(props: GraphProps): ReactNode {
   const at = useMemo(() => new Map(placed.map((p) => [p.id, p])), [placed]);
   const colWidth = width / Math.max(1, props.groups.length);
   const maxChars = Math.max(8, Math.floor(colWidth / 7.5));
+  const clipId = `clip-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
   return (
     <figure className="graph" data-testid={props.testId}>
       <svg
         viewBox={`0 0 ${width} ${Math.max(height, 80)}`}
-        role="img"
+        role="group"
         aria-label={`${props.title}: ${props.nodes.length} nodes, ${props.edges.length} edges`}
         className="graph-svg"
       >
@@ -138,7 +139,7 @@ export function Graph(props: GraphProps): ReactNode {
             transform={`translate(${n.x},${n.y})`}
             tabIndex={0}
             role="button"
-            aria-label={`${n.label} (${n.group})`}
+            aria-label={`${n.label}, in ${n.group}`}
             data-node-id={n.id}
             onFocus={() => {
               setFocus(n.id);
@@ -154,10 +155,15 @@ export function Graph(props: GraphProps): ReactNode {
             }}
           >
             <rect x={-colWidth / 2 + 10} y={-15} width={colWidth - 20} height={30} rx={6} />
-            <text textAnchor="middle" dy="0.35em">
-              {truncate(n.label, maxChars)}
+            {/* Long labels are clipped, not shortened: the visible text stays part of the accessible name. */}
+            <text
+              textAnchor={n.label.length > maxChars ? 'start' : 'middle'}
+              x={n.label.length > maxChars ? -colWidth / 2 + 14 : 0}
+              dy="0.35em"
+              clipPath={`url(#${clipId})`}
+            >
+              {n.label}
             </text>
-            <title>{n.label}</title>
           </g>
         ))}
       </svg>

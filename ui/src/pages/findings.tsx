@@ -87,17 +87,21 @@ function columns(expanded: string, toggle: (fp: string) => void): Column<Finding
       key: 'controlId',
       header: 'Control',
       sortable: true,
+      className: 'control',
       render: (f) => (
-        <button
-          type="button"
-          className="link-button"
-          aria-expanded={expanded === f.fingerprint}
-          onClick={() => {
-            toggle(f.fingerprint);
-          }}
-        >
-          <code>{f.controlId}</code> {f.title}
-        </button>
+        <>
+          <button
+            type="button"
+            className="link-button"
+            aria-expanded={expanded === f.fingerprint}
+            onClick={() => {
+              toggle(f.fingerprint);
+            }}
+          >
+            {f.title}
+          </button>
+          <code className="control-id">{f.controlId}</code>
+        </>
       ),
     },
     { key: 'namespace', header: 'Namespace', sortable: true, render: (f) => f.namespace || '(cluster)' },
@@ -106,6 +110,7 @@ function columns(expanded: string, toggle: (fp: string) => void): Column<Finding
     {
       key: 'where',
       header: 'Where',
+      className: 'where',
       render: (f) => <code>{f.location ?? f.fieldPath}</code>,
     },
     { key: 'lastSeen', header: 'Last seen', sortable: true, render: (f) => <When at={f.lastSeen} /> },
@@ -254,9 +259,10 @@ export function FindingsPage(): ReactNode {
         </label>
         <SelectFilter
           label="Status"
+          anyLabel="open"
           name="status"
           value={get('status')}
-          options={['open', 'resolved', 'all']}
+          options={['resolved', 'all']}
           onChange={filter('status')}
         />
         <SelectFilter
