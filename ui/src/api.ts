@@ -86,6 +86,31 @@ export async function apiRequest<T>(
 /** The state of one fetched resource. */
 export type Loaded<T> = { state: 'loading' } | { state: 'error'; error: ApiError } | { state: 'ok'; data: T };
 
+const prefetched = new Map<string, Promise<unknown>>();
+
+/**
+ * Starts GETs before the app has rendered (the landing page's data, in parallel with the
+ * session check); the first `useApi` of each path takes the answer instead of asking again.
+ */
+export function prefetch(paths: readonly string[]): void {
+  for (const p of paths) {
+    const pending = apiGet<unknown>(p);
+    pending.catch(() => undefined);
+    prefetched.set(p, pending);
+  }
+}
+
+/** Drops prefetched answers (they were asked without a session and would be stale). */
+export function clearPrefetched(): void {
+  prefetched.clear();
+}
+
+function takePrefetched<T>(path: string): Promise<T> | undefined {
+  const pending = prefetched.get(path);
+  if (pending) prefetched.delete(path);
+  return pending as Promise<T> | undefined;
+}
+
 /** Fetches `path` whenever it changes (null: nothing to fetch); stale answers are dropped. */
 export function useApi<T>(path: string | null): Loaded<T> {
   const [result, setResult] = useState<{ path: string | null; value: Loaded<T> }>({
@@ -95,7 +120,7 @@ export function useApi<T>(path: string | null): Loaded<T> {
   useEffect(() => {
     if (path === null) return undefined;
     const ctl = new AbortController();
-    apiGet<T>(path, ctl.signal).then(
+    (takePrefetched<T>(path) ?? apiGet<T>(path, ctl.signal)).then(
       (data) => {
         setResult({ path, value: { state: 'ok', data } });
       },

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
-import { apiGet, apiRequest, setCsrfToken, UNAUTHORIZED_EVENT } from './api.js';
+import { apiGet, apiRequest, clearPrefetched, setCsrfToken, UNAUTHORIZED_EVENT } from './api.js';
 import type { Session } from './types.js';
 import { hrefFor, PAGES, useRoute, type Page } from './router.js';
 import { applyTheme, initialTheme, type Theme } from './theme.js';
@@ -60,6 +60,7 @@ export function App(): ReactNode {
     document.title = `${TITLES[route.page]} · Palisade`;
   }, [route.page]);
   const adopt = useCallback((s: Session) => {
+    if (!s.authenticated) clearPrefetched();
     setCsrfToken(s.csrfToken);
     setSession(s);
   }, []);
