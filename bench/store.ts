@@ -39,7 +39,7 @@ interface Live {
 
 /** The findings of every scan, generated up front so only the store is timed. */
 
-function scans(count: number, start: number): ScanInput[] {
+export function scans(count: number, start: number): ScanInput[] {
   const rand = rng(7);
   let nextObject = OBJECTS;
   const live = new Map<string, Live>();

@@ -80,7 +80,15 @@ export interface ServerOptions {
   /** PEM certificate and key: serve HTTPS, and mark the session cookie Secure. */
   tls?: { cert: string; key: string };
   now?: () => number;
+  /**
+   * How long an overview, drift or scan-list answer is reused while no scan is recorded
+   * (default 15 s; 0 turns the cache off). Findings pages are always computed.
+   */
+  cacheTtlMs?: number;
 }
+
+/** Answers kept at most (the oldest is dropped first). */
+const MAX_CACHED_ANSWERS = 500;
 
 /** An error with an HTTP status and a stable code, caught by the error handler. */
 export class HttpError extends Error {
@@ -198,6 +206,32 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const secure = options.tls !== undefined;
   const controls = controlFacts();
   const engines = new Map<string, Engines>();
+  const cacheTtl = options.cacheTtlMs ?? 15_000;
+  const answers = new Map<string, { at: number; version: string; value: unknown }>();
+  /** What changes when a scan is recorded or pruned: the newest scan id and the scan count. */
+  const dataVersion = async (): Promise<string> => {
+    const r = await db
+      .selectFrom('scans')
+      .select((eb) => [eb.fn.max('id').as('id'), eb.fn.countAll<number>().as('n')])
+      .executeTakeFirst();
+    return `${String(r?.id ?? 0)}:${String(r?.n ?? 0)}`;
+  };
+  /** The answer for this URL, reused while the store's scans are unchanged and it is fresh. */
+  const cached = async <T>(request: FastifyRequest, compute: () => Promise<T>): Promise<T> => {
+    if (cacheTtl <= 0) return compute();
+    const version = await dataVersion();
+    const hit = answers.get(request.url);
+    if (hit && hit.version === version && now() - hit.at < cacheTtl) return hit.value as T;
+    const value = await compute();
+    answers.delete(request.url);
+    while (answers.size >= MAX_CACHED_ANSWERS) {
+      const oldest = answers.keys().next();
+      if (oldest.done === true) break;
+      answers.delete(oldest.value);
+    }
+    answers.set(request.url, { at: now(), version, value });
+    return value;
+  };
 
   const app = Fastify({
     logger: false,
@@ -409,18 +443,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   };
 
-  app.get(api('/scans'), viewer, async (request) => {
-    const q = parseWith(ScansQuerySchema, request.query, 'query');
-    if (q.cluster !== undefined) await clusterOf(q.cluster);
-    const scans = await store.listScans({ cluster: q.cluster, limit: q.offset + q.limit });
-    return {
-      clusters: await store.clusters(),
-      items: scans.slice(q.offset),
-      total: await countScans(db, q.cluster),
-      limit: q.limit,
-      offset: q.offset,
-    };
-  });
+  app.get(api('/scans'), viewer, (request) =>
+    cached(request, async () => {
+      const q = parseWith(ScansQuerySchema, request.query, 'query');
+      if (q.cluster !== undefined) await clusterOf(q.cluster);
+      const scans = await store.listScans({ cluster: q.cluster, limit: q.offset + q.limit });
+      return {
+        clusters: await store.clusters(),
+        items: scans.slice(q.offset),
+        total: await countScans(db, q.cluster),
+        limit: q.limit,
+        offset: q.offset,
+      };
+    }),
+  );
 
   app.get(api('/findings'), viewer, async (request) => {
     const q = parseWith(FindingsQuerySchema, request.query, 'query');
@@ -454,82 +490,90 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return findingsPage(db, cluster.id, q, controls, frameworkControls, scanId);
   });
 
-  app.get(api('/scores'), viewer, async (request): Promise<ScoresResponse> => {
-    const q = parseWith(ScoresQuerySchema, request.query, 'query');
-    const cluster = await clusterOf(q.cluster);
-    if (!cluster) return { cluster: null, frameworks: [] };
-    const points = await store.scoreHistory(cluster.name, q.since ?? now() - 90 * DAY, q.framework);
-    const byFw = new Map<string, ScoresResponse['frameworks'][number]>();
-    for (const p of points) {
-      let e = byFw.get(p.framework);
-      if (!e) {
-        e = { framework: p.framework, points: [] };
-        byFw.set(p.framework, e);
+  app.get(api('/scores'), viewer, (request) =>
+    cached(request, async (): Promise<ScoresResponse> => {
+      const q = parseWith(ScoresQuerySchema, request.query, 'query');
+      const cluster = await clusterOf(q.cluster);
+      if (!cluster) return { cluster: null, frameworks: [] };
+      const points = await store.scoreHistory(cluster.name, q.since ?? now() - 90 * DAY, q.framework);
+      const byFw = new Map<string, ScoresResponse['frameworks'][number]>();
+      for (const p of points) {
+        let e = byFw.get(p.framework);
+        if (!e) {
+          e = { framework: p.framework, points: [] };
+          byFw.set(p.framework, e);
+        }
+        e.points.push({ scanId: p.scanId, time: p.time, score: p.score });
       }
-      e.points.push({ scanId: p.scanId, time: p.time, score: p.score });
-    }
-    return { cluster: cluster.name, frameworks: [...byFw.values()] };
-  });
+      return { cluster: cluster.name, frameworks: [...byFw.values()] };
+    }),
+  );
 
-  app.get(api('/summary'), viewer, async (request) => {
-    const q = parseWith(ClusterQuerySchema, request.query, 'query');
-    const cluster = await clusterOf(q.cluster);
-    if (!cluster)
-      return {
+  app.get(api('/summary'), viewer, (request) =>
+    cached(request, async () => {
+      const q = parseWith(ClusterQuerySchema, request.query, 'query');
+      const cluster = await clusterOf(q.cluster);
+      if (!cluster)
+        return {
+          cluster: null,
+          scan: null,
+          bySeverity: emptyCounts(),
+          byNamespace: [],
+          other: { namespaces: 0, total: 0 },
+        };
+      const [scan] = await store.listScans({ cluster: cluster.name, limit: 1 });
+      return { cluster: cluster.name, scan: scan ?? null, ...(await summaryOf(db, cluster.id)) };
+    }),
+  );
+
+  app.get(api('/changes'), viewer, (request) =>
+    cached(request, async (): Promise<ChangesResponse> => {
+      const q = parseWith(ClusterQuerySchema, request.query, 'query');
+      const cluster = await clusterOf(q.cluster);
+      const none: ChangesResponse = {
         cluster: null,
-        scan: null,
-        bySeverity: emptyCounts(),
-        byNamespace: [],
-        other: { namespaces: 0, total: 0 },
+        base: null,
+        head: null,
+        opened: [],
+        closed: [],
+        unchanged: 0,
+        openedCount: 0,
+        closedCount: 0,
+        scores: [],
       };
-    const [scan] = await store.listScans({ cluster: cluster.name, limit: 1 });
-    return { cluster: cluster.name, scan: scan ?? null, ...(await summaryOf(db, cluster.id)) };
-  });
+      if (!cluster) return none;
+      const [head, base] = await store.listScans({ cluster: cluster.name, limit: 2 });
+      if (!head) return { ...none, cluster: cluster.name };
+      const diff = await changedFindings(store, head.id, base?.id);
+      return ChangesResponseSchema.parse({
+        cluster: cluster.name,
+        base: base ?? null,
+        head,
+        ...diff,
+        scores: head.scores.map((s) => ({
+          framework: s.framework,
+          before: base?.scores.find((b) => b.framework === s.framework)?.score ?? null,
+          after: s.score,
+        })),
+      });
+    }),
+  );
 
-  app.get(api('/changes'), viewer, async (request): Promise<ChangesResponse> => {
-    const q = parseWith(ClusterQuerySchema, request.query, 'query');
-    const cluster = await clusterOf(q.cluster);
-    const none: ChangesResponse = {
-      cluster: null,
-      base: null,
-      head: null,
-      opened: [],
-      closed: [],
-      unchanged: 0,
-      openedCount: 0,
-      closedCount: 0,
-      scores: [],
-    };
-    if (!cluster) return none;
-    const [head, base] = await store.listScans({ cluster: cluster.name, limit: 2 });
-    if (!head) return { ...none, cluster: cluster.name };
-    const diff = await changedFindings(store, head.id, base?.id);
-    return ChangesResponseSchema.parse({
-      cluster: cluster.name,
-      base: base ?? null,
-      head,
-      ...diff,
-      scores: head.scores.map((s) => ({
-        framework: s.framework,
-        before: base?.scores.find((b) => b.framework === s.framework)?.score ?? null,
-        after: s.score,
-      })),
-    });
-  });
-
-  app.get(api('/top-risks'), viewer, async (request) => {
-    const q = parseWith(TopRisksQuerySchema, request.query, 'query');
-    const cluster = await clusterOf(q.cluster);
-    const workloads = cluster ? await riskyWorkloads(db, cluster.id, q.limit) : [];
-    const inputs = await options.inputs?.();
-    if (!inputs)
-      return {
-        workloads,
-        identities: [],
-        identitiesNote: 'no RBAC objects to analyse (start with --demo or record a scan of manifests)',
-      };
-    return { workloads, identities: (await enginesNow()).riskyIdentities(q.limit) };
-  });
+  app.get(api('/top-risks'), viewer, (request) =>
+    cached(request, async () => {
+      const q = parseWith(TopRisksQuerySchema, request.query, 'query');
+      const cluster = await clusterOf(q.cluster);
+      const workloads = cluster ? await riskyWorkloads(db, cluster.id, q.limit) : [];
+      const inputs = await options.inputs?.();
+      if (!inputs)
+        return {
+          workloads,
+          identities: [],
+          identitiesNote: 'no RBAC objects to analyse (start with --demo or record a scan of manifests)',
+        };
+      return { workloads, identities: (await enginesNow()).riskyIdentities(q.limit) };
+    }),
+  );
 
   app.get(api('/rbac/who-can'), viewer, async (request) => {
     const q = parseWith(WhoCanQuerySchema, request.query, 'query');
@@ -557,72 +601,58 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return (await enginesNow()).netpolDiff(body.manifests, body.remove);
   });
 
-  app.get(api('/drift'), viewer, async (request): Promise<DriftResponse> => {
-    const q = parseWith(DriftQuerySchema, request.query, 'query');
-    let base: ScanSummary | undefined;
-    let head: ScanSummary | undefined;
-    if (q.head !== undefined) head = await scanSummary(q.head);
-    if (q.base !== undefined) base = await scanSummary(q.base);
-    if (!head || !base) {
-      const cluster = await clusterOf(q.cluster ?? head?.cluster ?? base?.cluster);
-      const latest = cluster ? await store.listScans({ cluster: cluster.name, limit: 2 }) : [];
-      head ??= latest[0];
-      base ??= latest.find((s) => s.id !== head?.id);
-    }
-    if (!head || !base)
-      throw new HttpError(
-        404,
-        'not_found',
-        'drift needs two recorded scans; record another with palisade scan --db',
+  app.get(api('/drift'), viewer, (request) =>
+    cached(request, async (): Promise<DriftResponse> => {
+      const q = parseWith(DriftQuerySchema, request.query, 'query');
+      let base: ScanSummary | undefined;
+      let head: ScanSummary | undefined;
+      if (q.head !== undefined) head = await scanSummary(q.head);
+      if (q.base !== undefined) base = await scanSummary(q.base);
+      if (!head || !base) {
+        const cluster = await clusterOf(q.cluster ?? head?.cluster ?? base?.cluster);
+        const latest = cluster ? await store.listScans({ cluster: cluster.name, limit: 2 }) : [];
+        head ??= latest[0];
+        base ??= latest.find((s) => s.id !== head?.id);
+      }
+      if (!head || !base)
+        throw new HttpError(
+          404,
+          'not_found',
+          'drift needs two recorded scans; record another with palisade scan --db',
+        );
+      const [changed, bg, hg, br, hr] = await Promise.all([
+        changedFindings(store, head.id, base.id, DRIFT_LIST_LIMIT),
+        store.scanRbacGrants(base.id),
+        store.scanRbacGrants(head.id),
+        store.scanReachability(base.id),
+        store.scanReachability(head.id),
+      ]);
+      // Findings are compared in SQL (bounded lists, exact counts); grants and reachability,
+      // sized by the cluster's RBAC and workload count, by the same pure drift as the CLI.
+      const d = computeDrift(
+        { label: `scan ${base.id}`, findings: [], rbacGrants: bg, reachability: br },
+        { label: `scan ${head.id}`, findings: [], rbacGrants: hg, reachability: hr },
       );
-    const [bf, hf, bg, hg, br, hr] = await Promise.all([
-      store.scanFindings(base.id),
-      store.scanFindings(head.id),
-      store.scanRbacGrants(base.id),
-      store.scanRbacGrants(head.id),
-      store.scanReachability(base.id),
-      store.scanReachability(head.id),
-    ]);
-    const d = computeDrift(
-      { label: `scan ${base.id}`, findings: bf, rbacGrants: bg, reachability: br },
-      { label: `scan ${head.id}`, findings: hf, rbacGrants: hg, reachability: hr },
-    );
-    const cut = <T>(l: readonly T[]): T[] => l.slice(0, DRIFT_LIST_LIMIT);
-    const truncated =
-      d.findings.opened.length > DRIFT_LIST_LIMIT ||
-      d.findings.closed.length > DRIFT_LIST_LIMIT ||
-      (d.rbac?.length ?? 0) > DRIFT_LIST_LIMIT ||
-      (d.reachability?.added.length ?? 0) > DRIFT_LIST_LIMIT ||
-      (d.reachability?.removed.length ?? 0) > DRIFT_LIST_LIMIT;
-    const fin = (l: readonly DriftFinding[]): DriftFinding[] =>
-      cut(l).map((f) => ({
-        fingerprint: f.fingerprint,
-        controlId: f.controlId,
-        severity: f.severity,
-        namespace: f.namespace,
-        kind: f.kind,
-        name: f.name,
-        fieldPath: f.fieldPath,
-        title: f.title,
-        ...(f.location !== undefined ? { location: f.location } : {}),
-        ...(f.suppressed !== undefined ? { suppressed: f.suppressed } : {}),
-      }));
-    return {
-      base,
-      head,
-      findings: {
-        opened: fin(d.findings.opened),
-        closed: fin(d.findings.closed),
-        unchanged: d.findings.unchanged,
-      },
-      ...(d.rbac ? { rbac: cut(d.rbac) } : {}),
-      ...(d.reachability
-        ? { reachability: { added: cut(d.reachability.added), removed: cut(d.reachability.removed) } }
-        : {}),
-      notes: d.notes,
-      truncated,
-    };
-  });
+      const cut = <T>(l: readonly T[]): T[] => l.slice(0, DRIFT_LIST_LIMIT);
+      const truncated =
+        changed.openedCount > DRIFT_LIST_LIMIT ||
+        changed.closedCount > DRIFT_LIST_LIMIT ||
+        (d.rbac?.length ?? 0) > DRIFT_LIST_LIMIT ||
+        (d.reachability?.added.length ?? 0) > DRIFT_LIST_LIMIT ||
+        (d.reachability?.removed.length ?? 0) > DRIFT_LIST_LIMIT;
+      return {
+        base,
+        head,
+        findings: { opened: changed.opened, closed: changed.closed, unchanged: changed.unchanged },
+        ...(d.rbac ? { rbac: cut(d.rbac) } : {}),
+        ...(d.reachability
+          ? { reachability: { added: cut(d.reachability.added), removed: cut(d.reachability.removed) } }
+          : {}),
+        notes: d.notes,
+        truncated,
+      };
+    }),
+  );
 
   app.get(api('/images'), viewer, async (request) => {
     const q = parseWith(EventsQuerySchema, request.query, 'query');
@@ -701,6 +731,7 @@ async function changedFindings(
   store: Store,
   head: number,
   base: number | undefined,
+  limit = CHANGE_LIST_LIMIT,
 ): Promise<Pick<ChangesResponse, 'opened' | 'closed' | 'unchanged' | 'openedCount' | 'closedCount'>> {
   const db = store.db;
   const side = async (has: number, lacks: number | undefined) => {
@@ -740,7 +771,7 @@ async function changedFindings(
       )
       .orderBy('f.control_id')
       .orderBy('f.id')
-      .limit(CHANGE_LIST_LIMIT)
+      .limit(limit)
       .execute();
     return { count: count?.n ?? 0, rows: driftFindingsOf(rows) };
   };

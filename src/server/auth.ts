@@ -159,8 +159,11 @@ export interface OidcOptions {
   clientId: string;
   /** For confidential clients; public clients rely on PKCE alone. */
   clientSecret?: string | undefined;
-  /** Where the issuer sends the browser back: `https://host:port/api/v1/auth/oidc/callback`. */
-  redirectUri: string;
+  /**
+   * Where the issuer sends the browser back: `https://host:port/api/v1/auth/oidc/callback`; a
+   * function when it is known only once the server listens (an ephemeral port).
+   */
+  redirectUri: string | (() => string);
   /** Members of this group (ID token `groups` claim) get the admin role; others viewer. */
   adminGroup?: string | undefined;
   /** Connect-and-response timeout of calls to the issuer (default 10 s). */
@@ -209,6 +212,11 @@ export class OidcClient {
   private jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private readonly pending = new Map<string, PendingLogin>();
   private readonly timeoutMs: number;
+
+  private get redirectUri(): string {
+    const r = this.options.redirectUri;
+    return typeof r === 'string' ? r : r();
+  }
 
   constructor(
     readonly options: OidcOptions,
@@ -262,7 +270,7 @@ export class OidcClient {
     const url = new URL(d.authorization_endpoint);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', this.options.clientId);
-    url.searchParams.set('redirect_uri', this.options.redirectUri);
+    url.searchParams.set('redirect_uri', this.redirectUri);
     url.searchParams.set('scope', 'openid profile email');
     url.searchParams.set('state', state);
     url.searchParams.set('nonce', nonce);
@@ -281,7 +289,7 @@ export class OidcClient {
     const form = new URLSearchParams({
       grant_type: 'authorization_code',
       code,
-      redirect_uri: this.options.redirectUri,
+      redirect_uri: this.redirectUri,
       client_id: this.options.clientId,
       code_verifier: pending.verifier,
     });

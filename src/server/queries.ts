@@ -280,12 +280,23 @@ export async function summaryOf(
 
 const WEIGHTS: Record<Severity, number> = { critical: 10, high: 5, medium: 2, low: 1, info: 0 };
 
-/** Workloads with the heaviest open findings now. */
+/** Workloads with the heaviest open findings now, counted by severity in one grouped query. */
 export async function riskyWorkloads(db: Db, clusterId: number, limit: number): Promise<RiskyWorkload[]> {
+  const count = (sev: Severity) => sql<number | string>`sum(case when severity = ${sev} then 1 else 0 end)`;
   const weight = sql<number>`sum(case severity when 'critical' then 10 when 'high' then 5 when 'medium' then 2 when 'low' then 1 else 0 end)`;
-  const top = await db
+  const rows = await db
     .selectFrom('findings')
-    .select(['namespace', 'kind', 'name', weight.as('w')])
+    .select([
+      'namespace',
+      'kind',
+      'name',
+      weight.as('w'),
+      count('critical').as('critical'),
+      count('high').as('high'),
+      count('medium').as('medium'),
+      count('low').as('low'),
+      count('info').as('info'),
+    ])
     .where('cluster_id', '=', clusterId)
     .where('resolved_at', 'is', null)
     .where('suppressed', '=', 0)
@@ -297,32 +308,23 @@ export async function riskyWorkloads(db: Db, clusterId: number, limit: number): 
     .orderBy('name')
     .limit(limit)
     .execute();
-  const out: RiskyWorkload[] = [];
-  for (const t of top) {
-    const counts = emptyCounts();
-    for (const r of await db
-      .selectFrom('findings')
-      .select(['severity', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('cluster_id', '=', clusterId)
-      .where('resolved_at', 'is', null)
-      .where('suppressed', '=', 0)
-      .where('namespace', '=', t.namespace)
-      .where('kind', '=', t.kind)
-      .where('name', '=', t.name)
-      .groupBy('severity')
-      .execute())
-      counts[severityOf(r.severity)] += r.n;
-    const findings = SEVERITIES.reduce((s, k) => s + counts[k], 0);
-    out.push({
-      namespace: t.namespace,
-      kind: t.kind,
-      name: t.name,
-      score: SEVERITIES.reduce((s, k) => s + counts[k] * WEIGHTS[k], 0),
-      findings,
-      bySeverity: counts,
-    });
-  }
-  return out;
+  return rows.map((r) => {
+    const bySeverity = {
+      critical: Number(r.critical),
+      high: Number(r.high),
+      medium: Number(r.medium),
+      low: Number(r.low),
+      info: Number(r.info),
+    };
+    return {
+      namespace: r.namespace,
+      kind: r.kind,
+      name: r.name,
+      score: SEVERITIES.reduce((n, k) => n + bySeverity[k] * WEIGHTS[k], 0),
+      findings: SEVERITIES.reduce((n, k) => n + bySeverity[k], 0),
+      bySeverity,
+    };
+  });
 }
 
 /** The newest image results (one row per scan of an image). */

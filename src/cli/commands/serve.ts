@@ -186,6 +186,8 @@ export async function runServe(options: ServeOptions, io: CliIO, deps: ServeDeps
       inputs = () => Promise.resolve(demoInputs);
     } else inputs = latestScanInputs(store, io);
 
+    let publicUrl = io.env.PALISADE_PUBLIC_URL;
+    if (publicUrl?.endsWith('/')) publicUrl = publicUrl.slice(0, -1);
     let oidc: OidcOptions | undefined;
     if (options.oidcIssuer !== undefined && options.oidcClientId !== undefined) {
       oidc = {
@@ -193,7 +195,7 @@ export async function runServe(options: ServeOptions, io: CliIO, deps: ServeDeps
         clientId: options.oidcClientId,
         clientSecret: io.env.PALISADE_OIDC_CLIENT_SECRET,
         // The redirect URI must be what the issuer has registered: the public URL when set.
-        redirectUri: `${io.env.PALISADE_PUBLIC_URL ?? `${scheme}://${hostForUrl}:${port}`}/api/v1/auth/oidc/callback`,
+        redirectUri: () => `${publicUrl ?? ''}/api/v1/auth/oidc/callback`,
         adminGroup: options.oidcAdminGroup,
       };
     }
@@ -218,6 +220,7 @@ export async function runServe(options: ServeOptions, io: CliIO, deps: ServeDeps
     }
     const actualPort = new URL(address).port;
     const url = `${scheme}://${hostForUrl}:${actualPort}/`;
+    publicUrl ??= url.slice(0, -1);
     io.stdout.write(
       `Palisade dashboard: ${url}${options.noAuth ? ' (no authentication, loopback only)' : ''}\n`,
     );
