@@ -17,7 +17,7 @@ if (!gate.run) console.log(`dashboard browser suite skipped: ${gate.reason ?? ''
 const OUT = process.env.PALISADE_TEST_OUTPUT
   ? path.join(process.env.PALISADE_TEST_OUTPUT, 'dashboard')
   : path.join(REPO_ROOT, 'test-output', 'dashboard');
-/** Also write the light-theme page screenshots into docs/img (npm run docs:screenshots). */
+/** Also write the screenshots into docs/img (npm run docs:screenshots). */
 const DOCS = process.env.PALISADE_DOCS_SCREENSHOTS === '1';
 const TOKEN = 'viewer-token-for-the-browser-suite-0123456789';
 
@@ -59,7 +59,8 @@ describe.skipIf(!gate.run)('dashboard in chromium', { timeout: 60_000 }, () => {
     await page.evaluate('document.fonts.ready');
     const png = await page.screenshot({ fullPage: false });
     writeFileSync(path.join(OUT, `${name}.png`), png);
-    if (DOCS && !name.includes('-dark')) {
+    if (DOCS) {
+      expect(png.byteLength, `docs/img/dashboard-${name}.png must stay under 200 kB`).toBeLessThan(200_000);
       mkdirSync(path.join(REPO_ROOT, 'docs/img'), { recursive: true });
       writeFileSync(path.join(REPO_ROOT, 'docs/img', `dashboard-${name}.png`), png);
     }
