@@ -10,6 +10,12 @@ import type { NetpolDiffResponse, NetworkGraphResponse } from '../types.js';
 type Connection = NetworkGraphResponse['edges'][number];
 type Diff = NetpolDiffResponse['diffs'][number];
 
+/** Beyond these the SVG would be unreadable and slow to draw; the tables still list everything. */
+const MAX_DRAWN_NODES = 400;
+const MAX_DRAWN_EDGES = 4000;
+/** Rows of the connections table rendered at once (sorted first, so the cut is the same each time). */
+const MAX_TABLE_ROWS = 1000;
+
 const CONNECTION_COLUMNS: Column<Connection>[] = [
   { key: 'src', header: 'From', render: (c) => c.src, sortValue: (c) => c.src },
   { key: 'dst', header: 'To', render: (c) => c.dst, sortValue: (c) => c.dst },
@@ -132,6 +138,11 @@ function NetworkBody({ data }: { data: NetworkGraphResponse }): ReactNode {
         <h2 id="reach-title">Reachability</h2>
         {data.nodes.length === 0 ? (
           <p className="muted">No workloads in this selection.</p>
+        ) : data.nodes.length > MAX_DRAWN_NODES || data.edges.length > MAX_DRAWN_EDGES ? (
+          <p className="muted" data-testid="network-graph-too-large">
+            {data.nodes.length} workloads and {data.edges.length} connections are too many to draw; choose a
+            namespace above. The tables below list them all.
+          </p>
         ) : (
           <Graph
             title="Which workloads can reach which"
@@ -179,7 +190,7 @@ function NetworkBody({ data }: { data: NetworkGraphResponse }): ReactNode {
           caption="Allowed connections"
           testId="connections-table"
           columns={CONNECTION_COLUMNS}
-          rows={sortRows(data.edges, CONNECTION_COLUMNS, sort)}
+          rows={sortRows(data.edges, CONNECTION_COLUMNS, sort).slice(0, MAX_TABLE_ROWS)}
           rowKey={(c) => `${c.src}>${c.dst}`}
           sort={sort}
           onSort={(s) => {
@@ -187,6 +198,12 @@ function NetworkBody({ data }: { data: NetworkGraphResponse }): ReactNode {
           }}
           empty="No connection is allowed."
         />
+        {data.edges.length > MAX_TABLE_ROWS ? (
+          <p className="muted">
+            Showing {MAX_TABLE_ROWS} of {data.edges.length} connections in this order; choose a namespace or
+            sort differently to see others.
+          </p>
+        ) : null}
         <p className="muted">Source: {data.source}</p>
       </section>
     </>
