@@ -214,6 +214,12 @@ describe.skipIf(!gate.run)('dashboard in chromium', { timeout: 60_000 }, () => {
     await nodes.first().focus();
     expect(await nodes.first().getAttribute('class')).toContain('hot');
     expect(await page.getByTestId('connections-table').locator('tbody tr').count()).toBeGreaterThan(0);
+    // The namespace filter narrows the graph to that namespace's connections, and is in the URL.
+    const all = await nodes.count();
+    await page.locator('select[name=namespace]').selectOption('storefront');
+    await expect.poll(() => page.url()).toContain('namespace=storefront');
+    await expect.poll(() => page.getByTestId('network-graph').locator('g.node').count()).toBeLessThan(all);
+    await page.getByTestId('network-graph').locator('g.node').first().focus();
     await shoot('network');
     await expectAccessible('network');
   });
