@@ -3,6 +3,7 @@ import { InputError, UsageError } from '../core/index.js';
 import { registerNodeCommand } from './commands/node-command.js';
 import { registerPolicyCommand } from './commands/policy-command.js';
 import { registerAdmissionCommand } from './commands/admission-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
 import { neutralisingIO, processIO, type CliIO } from './io.js';
 import { registerControlsCommand } from './commands/controls-command.js';
 import { registerNetpolCommand } from './commands/netpol-command.js';
@@ -15,7 +16,6 @@ import { registerDetectCommand } from './commands/detect-command.js';
 import { registerDbCommand } from './commands/db-command.js';
 import { registerHistoryCommand } from './commands/history-command.js';
 import { registerDriftCommand } from './commands/drift-command.js';
-import { registerServeCommand } from './commands/serve-command.js';
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -145,7 +145,6 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerSnapshotCommand(program, io, setExit);
   registerHistoryCommand(program, io, setExit);
   registerDriftCommand(program, io, setExit);
-  registerServeCommand(program, io, setExit);
 
   registerControlsCommand(program, io, setExit);
   registerNetpolCommand(program, io, setExit);
@@ -153,6 +152,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerPolicyCommand(program, io, setExit);
 
   registerAdmissionCommand(program, io, setExit);
+  registerServeCommand(program, io, setExit);
   registerImageCommand(program, io, setExit);
 
   program

@@ -25,6 +25,10 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#f0f0f0}
+th button{font:inherit;font-weight:600;background:none;border:0;padding:0;cursor:pointer;color:inherit}
+th button::after{content:" \\2195";color:#888}
+th[aria-sort=ascending] button::after{content:" \\2191"}
+th[aria-sort=descending] button::after{content:" \\2193"}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
 tr.suppressed td{opacity:.6}
 .filters{display:flex;gap:12px;flex-wrap:wrap;align-items:center;margin:8px 0}
@@ -52,21 +56,54 @@ const SCRIPT = `
   }
   inputs.forEach(function (el) { el.addEventListener('change', apply); });
   apply();
+
+  // Sortable columns: each header button sorts the rows by its data-* key (numbers as
+  // numbers, file:line locations by file then line); a second click reverses the order.
+  var table = document.getElementById('findings');
+  var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+  var buttons = table.querySelectorAll('thead button[data-sort]');
+  for (var b = 0; b < buttons.length; b++) {
+    buttons[b].addEventListener('click', function (ev) {
+      var button = ev.currentTarget, key = button.getAttribute('data-sort');
+      var th = button.parentNode;
+      var descending = th.getAttribute('aria-sort') === 'ascending';
+      var headers = table.querySelectorAll('thead th');
+      for (var h = 0; h < headers.length; h++) headers[h].removeAttribute('aria-sort');
+      th.setAttribute('aria-sort', descending ? 'descending' : 'ascending');
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (x, y) {
+        var c = collator.compare(x.getAttribute('data-' + key) || '', y.getAttribute('data-' + key) || '');
+        return (descending ? -c : c) || Number(x.getAttribute('data-index')) - Number(y.getAttribute('data-index'));
+      });
+      for (var r = 0; r < rows.length; r++) body.appendChild(rows[r]);
+    });
+  }
 })();
 `;
+
+/** Columns of the findings table: header text and the row attribute it sorts by. */
+const FINDING_COLUMNS: readonly [string, string][] = [
+  ['Severity', 'rank'],
+  ['Control', 'control'],
+  ['Resource', 'resource'],
+  ['Location', 'location'],
+  ['Field path', 'field'],
+  ['Message', 'message'],
+];
 
 function options(values: readonly string[], label: (v: string) => string): string {
   return values.map((v) => `<option value="${e(v)}">${e(label(v))}</option>`).join('');
 }
 
-function findingRow(f: Finding): string {
+function findingRow(f: Finding, index: number): string {
   const ns = f.resource.namespace ?? HTML_CLUSTER_SCOPE;
   const where = f.location ? formatPosition(f.location) : '';
   const suppressed = f.suppressed
     ? `<div class="remediation"><strong>Suppressed</strong> (${e(f.suppressed.kind)}${f.suppressed.owner ? `, ${e(f.suppressed.owner)}` : ''}${f.suppressed.expires ? `, until ${e(f.suppressed.expires)}` : ''}): ${e(f.suppressed.reason)}</div>`
     : '';
   return [
-    `<tr data-severity="${e(f.severity)}" data-namespace="${e(ns)}" data-control="${e(f.controlId)}" data-suppressed="${f.suppressed ? 'true' : 'false'}"${f.suppressed ? ' class="suppressed"' : ''}>`,
+    `<tr data-index="${index}" data-rank="${SEVERITIES.indexOf(f.severity)}" data-severity="${e(f.severity)}" data-namespace="${e(ns)}" data-control="${e(f.controlId)}" data-resource="${e(formatRef(f.resource))}" data-location="${e(where)}" data-field="${e(f.fieldPath ?? '')}" data-message="${e(f.message)}" data-suppressed="${f.suppressed ? 'true' : 'false'}"${f.suppressed ? ' class="suppressed"' : ''}>`,
     `<td><span class="sev sev-${e(f.severity)}">${e(f.severity)}</span></td>`,
     `<td><code>${e(f.controlId)}</code><br>${e(f.title)}</td>`,
     `<td>${e(formatRef(f.resource))}<br><small>${e(f.resource.apiVersion)}</small></td>`,
@@ -137,9 +174,15 @@ function findingsSection(report: ScanReport): string {
     `<span><span id="shown">${report.findings.length}</span> of ${report.findings.length} shown</span>`,
     '</div>',
   ].join('');
-  const head =
-    '<thead><tr><th>Severity</th><th>Control</th><th>Resource</th><th>Location</th><th>Field path</th><th>Message</th></tr></thead>';
-  const body = report.findings.map(findingRow).join('\n');
+  const head = `<thead><tr>${FINDING_COLUMNS.map(
+    ([label, key]) =>
+      `<th${key === 'rank' ? ' aria-sort="ascending"' : ''}><button type="button" data-sort="${key}" title="Sort by ${label.toLowerCase()}">${label}</button></th>`,
+  ).join('')}</tr></thead>`;
+  // Most severe first; within a severity, the order the objects were read in (stable sort).
+  const ordered = [...report.findings].sort(
+    (a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity),
+  );
+  const body = ordered.map(findingRow).join('\n');
   return `<section id="findings-section"><h2>Findings</h2>${filters}<table id="findings">${head}<tbody>\n${body}\n</tbody></table></section>`;
 }
 

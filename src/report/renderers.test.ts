@@ -197,6 +197,31 @@ describe('HTML', () => {
     expect(html).toContain(report.findings[0]?.remediation.slice(0, 20).replace(/"/g, '&quot;'));
     for (const filter of ['severity', 'namespace', 'control']) expect(html.toLowerCase()).toContain(filter);
   });
+
+  it('lists findings most severe first, keeping the read order within a severity', () => {
+    const ranks = [...html.matchAll(/<tr data-index="(\d+)" data-rank="(\d)"/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
+    expect(ranks).toHaveLength(report.findings.length);
+    expect(new Set(ranks.map((r) => r[1])).size).toBeGreaterThan(1);
+    for (let i = 1; i < ranks.length; i++) {
+      const [prev, cur] = [ranks[i - 1] ?? [0, 0], ranks[i] ?? [0, 0]];
+      expect(cur[1]).toBeGreaterThanOrEqual(prev[1] ?? 0);
+      expect(cur[0]).toBe(i);
+    }
+    const first = report.findings.filter((f) => f.severity === 'critical')[0];
+    const row = html.match(/<tr data-index="0"[^>]*>/)?.[0] ?? '';
+    expect(row).toContain(`data-control="${first?.controlId ?? ''}"`);
+  });
+
+  it('has a sort button on every column whose key every row carries', () => {
+    const keys = [...html.matchAll(/<button type="button" data-sort="(\w+)"/g)].map((m) => m[1]);
+    expect(keys).toEqual(['rank', 'control', 'resource', 'location', 'field', 'message']);
+    const rows = [...html.matchAll(/<tr data-index=[^>]*>/g)].map((m) => m[0]);
+    for (const r of rows) for (const k of keys) expect(r).toContain(`data-${k ?? ''}=`);
+    expect(html).toContain('aria-sort');
+  });
 });
 
 describe('CSV, JSON and YAML', () => {

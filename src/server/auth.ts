@@ -194,6 +194,10 @@ function isDiscovery(v: unknown): v is Discovery {
 async function fetchJson(url: string, timeoutMs: number, init: RequestInit = {}): Promise<unknown> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
   if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  if (Number(res.headers.get('content-length') ?? 0) > 1_000_000) {
+    await res.body?.cancel();
+    throw new Error(`${url} answered more than 1 MB`);
+  }
   const text = await res.text();
   if (text.length > 1_000_000) throw new Error(`${url} answered more than 1 MB`);
   return JSON.parse(text) as unknown;
