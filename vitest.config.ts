@@ -6,7 +6,7 @@ const fast = process.env.PALISADE_FAST === '1';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'ui/src/**/*.test.ts'],
     exclude: fast ? ['**/*.int.test.ts', 'node_modules/**'] : ['node_modules/**'],
     testTimeout: 20_000,
     // Builds the kube-apiserver harness when Go is present, or says once why integration suites skip.

@@ -8,9 +8,10 @@
  * Baseline in the same run: GET /api/v1/health on the same server, the HTTP floor (socket,
  * routing, headers, compression check) that every API call pays.
  *
- * The UI's first render and bundle size are measured by the UI's own bench step; this one
- * prints `render_ms=NA bundle_kb=NA` for them. PALISADE_BENCH_SCANS overrides the number of
- * scans (default 100).
+ * Then the UI (bench/_ui.ts): its bundle size gzipped, and its first meaningful render in
+ * chromium on the demo data (median of cold loads; `render_ms=NA` when chromium is absent),
+ * with DOMContentLoaded of the same loads as its baseline. PALISADE_BENCH_SCANS overrides the
+ * number of scans (default 100).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { request } from 'undici';
 import { buildServer } from '../src/server/index.js';
 import { openStore } from '../src/store/index.js';
 import { scans } from './store.js';
+import { benchUi } from './_ui.js';
 
 const ROUNDS = 200;
 
@@ -96,8 +98,14 @@ export async function run(): Promise<string> {
       console.log(line('free-text findings search', search));
       const apiP99 = Math.max(percentile(overview, 99), percentile(findings, 99));
       console.log(`api p99 / HTTP floor p99: ${(apiP99 / percentile(health, 99)).toFixed(1)}`);
+      const ui = await benchUi((l) => {
+        console.log(l);
+      });
+      const renderMs = ui.renderMs === null ? 'NA' : ui.renderMs.toFixed(0);
+      if (ui.renderMs !== null && ui.domReadyMs !== null)
+        console.log(`ui first render / DOMContentLoaded: ${(ui.renderMs / ui.domReadyMs).toFixed(2)}`);
       return (
-        `bench serve: api_p99_ms=${apiP99.toFixed(1)} render_ms=NA bundle_kb=NA ` +
+        `bench serve: api_p99_ms=${apiP99.toFixed(1)} render_ms=${renderMs} bundle_kb=${ui.bundleKb.toFixed(0)} ` +
         `overview_p99_ms=${percentile(overview, 99).toFixed(1)} findings_p99_ms=${percentile(findings, 99).toFixed(1)} ` +
         `search_p99_ms=${percentile(search, 99).toFixed(1)} floor_p99_ms=${percentile(health, 99).toFixed(1)} finding_rows=${rows}`
       );

@@ -1,0 +1,28 @@
+// The API's types come from the server's contract (zod schemas there, types only here: no
+// schema code is bundled into the dashboard).
+export type {
+  AlertsResponse,
+  ChangesResponse,
+  DriftFinding,
+  DriftResponse,
+  Finding,
+  FindingSort,
+  FindingsResponse,
+  ImagesResponse,
+  MatrixResponse,
+  NetpolDiffResponse,
+  NetworkGraphResponse,
+  NetworkNode,
+  RbacGraphResponse,
+  RiskyIdentity,
+  RiskyWorkload,
+  Scan,
+  ScansResponse,
+  ScoresResponse,
+  Session,
+  SeverityCounts,
+  SummaryResponse,
+  TopRisksResponse,
+  WhoCanResponse,
+  WhoCanSubject,
+} from '../../src/server/api-types.js';
