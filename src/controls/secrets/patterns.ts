@@ -247,8 +247,8 @@ export function keyWords(key: string): string[] {
   let word = '';
   let prevLower = false;
   for (const ch of key) {
-    const isAlnum = /[A-Za-z0-9]/.test(ch);
     const isUpper = ch >= 'A' && ch <= 'Z';
+    const isAlnum = isUpper || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
     if (!isAlnum || (isUpper && prevLower)) {
       if (word !== '') out.push(word.toLowerCase());
       word = '';
