@@ -33,14 +33,17 @@ Examples:
   $ palisade scan . -o html --output-file report.html --fail-on none
   $ palisade scan ./deploy --framework cis,nsa --config palisade.yaml
   $ palisade scan ./deploy --framework pss:restricted@v1.29
+  $ palisade scan ./deploy --framework default,best-practices
   $ palisade scan ./deploy --framework none --policy ./policies
   $ palisade scan ./deploy --exceptions palisade-exceptions.yaml --scan-date 2026-12-01 -o sarif
   $ palisade scan --cluster --context prod --db ~/.palisade/palisade.db -q
   $ palisade scan --cluster --db postgres://palisade@db.internal/palisade --retain-scans 500
 
-Frameworks (--framework, repeatable or comma-separated; default all): cis, nsa, mitre,
-pss:<baseline|restricted>[@<version>|@latest], all (every built-in control), none (no
-built-in control). Scores per framework appear in every output format.`;
+Frameworks (--framework, repeatable or comma-separated): default (every security control,
+scored against CIS, NSA/CISA and MITRE ATT&CK per tactic), cis, nsa, mitre, best-practices
+(reliability hygiene: probes, resource requests; opt-in), pss:<baseline|restricted>[@<version>|@latest],
+all (default plus best-practices), none (no built-in control). Scores per framework appear
+in every output format.`;
 
 const FORMATS = 'table, json, yaml, sarif, junit, html, csv';
 
@@ -86,7 +89,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--ignore-input-errors', 'report input errors but do not let them set exit code 2')
     .option(
       '--framework <spec>',
-      'controls to run: cis, nsa, mitre, pss:<level>[@<version>], all, none (repeatable, comma-separated)',
+      'controls to run: default, cis, nsa, mitre, best-practices, pss:<level>[@<version>], all, none (repeatable, comma-separated)',
       collect,
       [],
     )

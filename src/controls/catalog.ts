@@ -1,4 +1,5 @@
 import type { CatalogEntry } from '../core/index.js';
+import { AUTH_CONTROLS } from './auth/index.js';
 import { CLUSTER_CONTROLS } from './cluster/index.js';
 import { NETWORK_CONTROLS } from './network/index.js';
 import { RBAC_CONTROLS } from './rbac/index.js';
@@ -15,4 +16,5 @@ export const CATALOG: readonly CatalogEntry[] = [
   ...RBAC_CONTROLS,
   ...NETWORK_CONTROLS,
   ...CLUSTER_CONTROLS,
+  ...AUTH_CONTROLS,
 ];

@@ -9,6 +9,7 @@ export const FRAMEWORK_IDS = {
   cis: 'cis-1.10',
   nsa: 'nsa-cisa-1.2',
   mitre: 'mitre-attack',
+  bestPractices: 'best-practices',
 } as const;
 
 /** A CIS Kubernetes Benchmark v1.10 recommendation, e.g. `cis('5.2.2')`. */
@@ -24,6 +25,14 @@ export function nsa(control: string): FrameworkRef {
 /** A MITRE ATT&CK for Containers technique id, e.g. `mitre('T1611')`. */
 export function mitre(control: string): FrameworkRef {
   return { id: FRAMEWORK_IDS.mitre, control };
+}
+
+/**
+ * A reliability-hygiene topic (probes, resources): the control belongs to the opt-in
+ * `best-practices` framework and is left out of the default, security-only selection.
+ */
+export function bestPractice(control: string): FrameworkRef {
+  return { id: FRAMEWORK_IDS.bestPractices, control };
 }
 
 /** The container's name for messages (`#index` when it has none). */

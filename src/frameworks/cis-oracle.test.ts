@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../controls/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const POLICIES = path.resolve(ROOT, '../shared/oracles/cis-kube-bench/cfg/cis-1.10/policies.yaml');
+const CFG = path.resolve(ROOT, '../shared/oracles/cis-kube-bench/cfg/cis-1.10');
+const POLICIES = path.join(CFG, 'policies.yaml');
+/** Every section: policies (5.x) and, for the authentication controls, master, control plane and node. */
+const SECTIONS = ['master.yaml', 'controlplane.yaml', 'node.yaml', 'policies.yaml'];
 
 interface KubeBenchPolicies {
   groups: { id: string; checks?: { id: string; text: string }[] }[];
@@ -13,9 +16,11 @@ interface KubeBenchPolicies {
 
 describe.skipIf(!existsSync(POLICIES))('CIS Kubernetes Benchmark v1.10 ids (kube-bench cfg/cis-1.10)', () => {
   it('every CIS id a control maps to is a v1.10 recommendation', () => {
-    const doc = parse(readFileSync(POLICIES, 'utf8')) as KubeBenchPolicies;
     const known = new Map<string, string>();
-    for (const g of doc.groups) for (const c of g.checks ?? []) known.set(c.id, c.text);
+    for (const section of SECTIONS) {
+      const doc = parse(readFileSync(path.join(CFG, section), 'utf8')) as KubeBenchPolicies;
+      for (const g of doc.groups) for (const c of g.checks ?? []) known.set(c.id, c.text);
+    }
     const used = CATALOG.flatMap((c) =>
       c.frameworks.filter((f) => f.id === 'cis-1.10').map((f) => ({ control: c.id, cis: f.control })),
     );

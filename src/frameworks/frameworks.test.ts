@@ -4,6 +4,7 @@ import { CATALOG } from '../controls/index.js';
 import { pssControls } from '../controls/pss/index.js';
 import {
   FRAMEWORKS,
+  MITRE_TECHNIQUES,
   SEVERITY_WEIGHTS,
   applicableControls,
   scoreFrameworks,
@@ -33,7 +34,8 @@ const a = control('t/a', 'critical', ['cis-1.10', 'mitre-attack']);
 const b = control('t/b', 'high', ['cis-1.10']);
 const c = control('t/c', 'low', ['nsa-cisa-1.2']);
 const unmapped = control('t/d', 'medium', []);
-const catalog = [a, b, c, unmapped];
+const hygiene = control('t/e', 'low', ['best-practices']);
+const catalog = [a, b, c, unmapped, hygiene];
 
 // The real Pod Security Standards module: restricted at v1.29 has 14 checks, its
 // capabilities and seccomp checks replacing the baseline ones.
@@ -49,7 +51,18 @@ describe('selectFrameworks', () => {
 
   it.each<[string[], string[], string[]]>([
     [[], ['t/a', 't/b', 't/c', 't/d'], ['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack']],
-    [['all'], ['t/a', 't/b', 't/c', 't/d'], ['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack']],
+    [['default'], ['t/a', 't/b', 't/c', 't/d'], ['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack']],
+    [
+      ['all'],
+      ['t/a', 't/b', 't/c', 't/d', 't/e'],
+      ['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack', 'best-practices'],
+    ],
+    [['best-practices'], ['t/e'], ['best-practices']],
+    [
+      ['default', 'best-practices'],
+      ['t/a', 't/b', 't/c', 't/d', 't/e'],
+      ['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack', 'best-practices'],
+    ],
     [['cis'], ['t/a', 't/b'], ['cis-1.10']],
     [['nsa,mitre'], ['t/c', 't/a'], ['nsa-cisa-1.2', 'mitre-attack']],
     [
@@ -83,7 +96,7 @@ describe('selectFrameworks', () => {
     if (!sel.ok) expect(sel.error).toContain(message);
   });
 
-  it('maps every built-in control to at least one framework, and every CIS control to 5.x', () => {
+  it('maps every built-in control to at least one framework, and every CIS control to a recommendation id', () => {
     const ids = new Set(FRAMEWORKS.map((f) => f.id));
     for (const entry of CATALOG) {
       expect(
@@ -92,19 +105,40 @@ describe('selectFrameworks', () => {
       ).toBe(true);
       for (const f of entry.frameworks) {
         expect(ids.has(f.id), `${entry.id} maps to unknown ${f.id}`).toBe(true);
-        if (f.id === 'cis-1.10') expect(f.control).toMatch(/^5\.\d+\.\d+$/);
-        if (f.id === 'mitre-attack') expect(f.control).toMatch(/^T\d{4}(\.\d{3})?$/);
+        if (f.id === 'cis-1.10') expect(f.control).toMatch(/^[1-5]\.\d+\.\d+$/);
+        if (f.id === 'mitre-attack') {
+          expect(f.control).toMatch(/^T\d{4}(\.\d{3})?$/);
+          expect(MITRE_TECHNIQUES[f.control], `${entry.id}: unknown technique ${f.control}`).toBeDefined();
+        }
       }
     }
   });
 
-  it('maps every built-in control to an NSA/CISA section and a MITRE technique', () => {
-    const missing = CATALOG.filter(
-      (x) =>
-        !x.frameworks.some((f) => f.id === 'nsa-cisa-1.2') ||
-        !x.frameworks.some((f) => f.id === 'mitre-attack'),
-    );
-    expect(missing.map((x) => x.id)).toEqual([]);
+  it('maps every security control to an NSA/CISA section, and hygiene to best-practices only', () => {
+    const security = CATALOG.filter((x) => !x.frameworks.some((f) => f.id === 'best-practices'));
+    expect(
+      security.filter((x) => !x.frameworks.some((f) => f.id === 'nsa-cisa-1.2')).map((x) => x.id),
+    ).toEqual([]);
+    const hygiene = CATALOG.filter((x) => x.frameworks.some((f) => f.id === 'best-practices'));
+    expect(hygiene.map((x) => x.id).sort()).toEqual([
+      'workload/liveness-probe',
+      'workload/readiness-probe',
+      'workload/resource-requests',
+    ]);
+    expect(hygiene.flatMap((x) => x.frameworks.filter((f) => f.id !== 'best-practices'))).toEqual([]);
+  });
+
+  // Issue #20: the MITRE score equalled NSA/CISA's because both mapped the same control set.
+  it('maps MITRE to a different control set than NSA/CISA, scored per tactic', () => {
+    const sel = selectFrameworks([]);
+    if (!sel.ok) throw new Error(sel.error);
+    const ids = (fw: string): string[] =>
+      (sel.value.sets.find((x) => x.framework === fw)?.controls ?? []).map((x) => x.id);
+    expect(ids('mitre-attack')).not.toEqual(ids('nsa-cisa-1.2'));
+    const mitre = sel.value.sets.find((x) => x.framework === 'mitre-attack');
+    expect(mitre?.groupsOf?.(CATALOG.find((x) => x.id === 'workload/no-privileged') ?? a)).toEqual([
+      'Privilege Escalation',
+    ]);
   });
 
   it('has unique control ids', () => {
@@ -192,6 +226,49 @@ describe('scoreFrameworks', () => {
     expect(
       scores.map(({ score, passed, failed, applicable: n }) => ({ score, passed, failed, applicable: n })),
     ).toEqual(expected);
+  });
+
+  it('scores a grouped set per group, and the set as the mean of its groups', () => {
+    const x = control('t/x', 'critical', ['mitre-attack']);
+    const y = control('t/y', 'high', ['mitre-attack']);
+    const z = control('t/z', 'low', ['mitre-attack']);
+    const groups: Record<string, string[]> = {
+      't/x': ['Execution'],
+      't/y': ['Execution', 'Impact'],
+      't/z': ['Impact'],
+    };
+    const set = {
+      framework: 'mitre-attack',
+      controls: [x, y, z],
+      groupsOf: (e: CatalogEntry) => groups[e.id] ?? [],
+      groupOrder: ['Initial Access', 'Execution', 'Impact'],
+    };
+    // Execution: x (10) passed, y (6) failed → 62.5; Impact: y (6) failed, z (1) passed → 14.3.
+    const [score] = scoreFrameworks([set], [finding('t/y')], new Set(['t/x', 't/y', 't/z']));
+    expect(score?.groups).toEqual([
+      { name: 'Initial Access', score: 100, passed: 0, failed: 0, applicable: 0 },
+      { name: 'Execution', score: 62.5, passed: 1, failed: 1, applicable: 2 },
+      { name: 'Impact', score: 14.3, passed: 1, failed: 1, applicable: 2 },
+    ]);
+    expect(score?.score).toBe(38.4);
+    // The same findings scored without groups: 11 / 17.
+    expect(
+      scoreFrameworks(
+        [{ framework: 'flat', controls: set.controls }],
+        [finding('t/y')],
+        new Set(['t/x', 't/y', 't/z']),
+      )[0]?.score,
+    ).toBe(64.7);
+  });
+
+  it('leaves a control that could not judge (info findings only) out of the score', () => {
+    const info = { ...finding('t/a'), severity: 'info' as const };
+    expect(scoreFrameworks(sets, [info], all)[0]).toMatchObject({
+      score: 100,
+      passed: 1,
+      failed: 0,
+      applicable: 1,
+    });
   });
 
   it('lists failed controls and weighs by severity', () => {

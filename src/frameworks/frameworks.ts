@@ -1,21 +1,24 @@
 /**
  * The frameworks Palisade maps its controls to, and the selection `--framework` makes.
  *
- * A spec is `cis`, `nsa`, `mitre`, `pss:<level>[@<version>]`, `all` or `none`; several may
- * be given (repeated flag or comma-separated). `all` (the default) selects every built-in
- * catalogue control and scores it against CIS, NSA/CISA and MITRE. A framework key selects
- * the controls mapped to it. `pss:` selects the Pod Security Standards checks of that level
- * and version. `none` selects no built-in control (only user policies then run) and cannot
- * be combined with another spec.
+ * A spec is `default`, `cis`, `nsa`, `mitre`, `best-practices`, `pss:<level>[@<version>]`,
+ * `all` or `none`; several may be given (repeated flag or comma-separated). `default` (what
+ * no flag means) selects every built-in security control, that is the catalogue without the
+ * reliability hygiene of `best-practices` (probes, resource requests), and scores it against
+ * CIS, NSA/CISA and MITRE. `all` adds the best-practices controls and their score. A
+ * framework key selects the controls mapped to it. `pss:` selects the Pod Security Standards
+ * checks of that level and version. `none` selects no built-in control (only user policies
+ * then run) and cannot be combined with another spec.
  */
 import { err, ok, type CatalogEntry, type Result } from '../core/index.js';
 import { CATALOG } from '../controls/index.js';
 import { parsePssFramework, pssControls } from '../controls/pss/index.js';
+import { MITRE_TACTICS, tacticsOfTechnique } from './mitre.js';
 
 /** A framework controls map onto. */
 export interface FrameworkInfo {
   /** What users type after `--framework`. */
-  key: 'cis' | 'nsa' | 'mitre';
+  key: 'cis' | 'nsa' | 'mitre' | 'best-practices';
   /** The `FrameworkRef.id` controls use. */
   id: string;
   name: string;
@@ -46,15 +49,55 @@ export const FRAMEWORKS: readonly FrameworkInfo[] = [
     version: 'v16',
     url: 'https://attack.mitre.org/matrices/enterprise/containers/',
   },
+  {
+    key: 'best-practices',
+    id: 'best-practices',
+    name: 'Reliability best practices',
+    version: 'v1',
+    url: 'https://kubernetes.io/docs/concepts/configuration/overview/',
+  },
 ];
 
+/** Frameworks about security, scored by `default`; the others are opt-in. */
+const SECURITY_FRAMEWORK_IDS: readonly string[] = ['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack'];
+
 /** The default of `--framework`. */
-export const DEFAULT_FRAMEWORK_SPECS: readonly string[] = ['all'];
+export const DEFAULT_FRAMEWORK_SPECS: readonly string[] = ['default'];
 
 /** A group of controls scored together under one name (e.g. `cis-1.10`, `pss:baseline@latest`). */
 export interface ControlSet {
   framework: string;
   controls: readonly CatalogEntry[];
+  /**
+   * When set, the set is scored per group (e.g. per MITRE tactic) and its score is the mean
+   * of its groups' scores; a control counts in every group it returns.
+   */
+  groupsOf?: (control: CatalogEntry) => readonly string[];
+  /** Order of the groups in reports. */
+  groupOrder?: readonly string[];
+}
+
+/** True when a control is reliability hygiene (mapped to best-practices), not security. */
+function isBestPractice(c: CatalogEntry): boolean {
+  return c.frameworks.some((f) => f.id === 'best-practices');
+}
+
+/** The MITRE tactics of a control, through the techniques it maps to. */
+export function mitreTacticsOf(c: CatalogEntry): string[] {
+  const out = new Set<string>();
+  for (const f of c.frameworks)
+    if (f.id === 'mitre-attack') for (const t of tacticsOfTechnique(f.control)) out.add(t);
+  return [...out];
+}
+
+/** The scored set of one framework over a pool of controls. */
+function setOf(f: FrameworkInfo, catalog: readonly CatalogEntry[]): ControlSet {
+  const set: ControlSet = { framework: f.id, controls: controlsOfFramework(f.id, catalog) };
+  if (f.key === 'mitre') {
+    set.groupsOf = mitreTacticsOf;
+    set.groupOrder = MITRE_TACTICS;
+  }
+  return set;
 }
 
 /** What `--framework` selected: the controls to run (each once) and the sets to score. */
@@ -86,7 +129,10 @@ export function selectFrameworks(
 ): Result<FrameworkSelection, string> {
   const specs = splitFrameworkSpecs(values.length > 0 ? values : DEFAULT_FRAMEWORK_SPECS);
   if (specs.length === 0)
-    return err('--framework needs a value: cis, nsa, mitre, pss:<level>[@<version>], all or none');
+    return err(
+      '--framework needs a value: default, cis, nsa, mitre, best-practices, pss:<level>[@<version>], all or none',
+    );
+  const security = catalog.filter((c) => !isBestPractice(c));
   const problems: string[] = [];
   const sets: ControlSet[] = [];
   const add = (set: ControlSet): void => {
@@ -99,12 +145,16 @@ export function selectFrameworks(
       continue;
     }
     if (key === 'all') {
-      for (const f of FRAMEWORKS) add({ framework: f.id, controls: controlsOfFramework(f.id, catalog) });
+      for (const f of FRAMEWORKS) add(setOf(f, catalog));
+      continue;
+    }
+    if (key === 'default') {
+      for (const f of FRAMEWORKS) if (SECURITY_FRAMEWORK_IDS.includes(f.id)) add(setOf(f, security));
       continue;
     }
     const fw = FRAMEWORKS.find((f) => f.key === key || f.id === key);
     if (fw) {
-      add({ framework: fw.id, controls: controlsOfFramework(fw.id, catalog) });
+      add(setOf(fw, catalog));
       continue;
     }
     if (key.startsWith('pss:')) {
@@ -117,13 +167,16 @@ export function selectFrameworks(
         });
       continue;
     }
-    problems.push(`unknown framework "${spec}"; valid: cis, nsa, mitre, pss:<level>[@<version>], all, none`);
+    problems.push(
+      `unknown framework "${spec}"; valid: default, cis, nsa, mitre, best-practices, pss:<level>[@<version>], all, none`,
+    );
   }
   if (problems.length > 0) return err(problems.join('\n'));
   const controls: CatalogEntry[] = [];
   const seen = new Set<string>();
-  // `all` runs the whole catalogue, mapped or not.
-  const pool = specs.some((s) => s.toLowerCase() === 'all') ? [catalog] : [];
+  // `all` runs the whole catalogue, mapped or not; `default` every security control.
+  const lower = specs.map((s) => s.toLowerCase());
+  const pool = lower.includes('all') ? [catalog] : lower.includes('default') ? [security] : [];
   for (const list of [...pool, ...sets.map((s) => s.controls)]) {
     for (const c of list) {
       if (seen.has(c.id)) continue;

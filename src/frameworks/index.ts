@@ -2,6 +2,7 @@ export {
   DEFAULT_FRAMEWORK_SPECS,
   FRAMEWORKS,
   controlsOfFramework,
+  mitreTacticsOf,
   selectFrameworks,
   splitFrameworkSpecs,
   type ControlSet,
@@ -16,3 +17,10 @@ export {
   type ControlListing,
 } from './catalog-doc.js';
 export { parseScanConfig, unknownSettingIds, type ScanConfig } from './config.js';
+export {
+  MITRE_TACTICS,
+  MITRE_TECHNIQUES,
+  tacticsOfTechnique,
+  type MitreTactic,
+  type MitreTechnique,
+} from './mitre.js';

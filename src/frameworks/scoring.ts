@@ -9,7 +9,13 @@
  * scanned inventory holds at least one object it looks at (a pod template, an object of one
  * of its kinds; inventory-wide controls always apply). It passed when it has no unsuppressed
  * finding: a finding covered by an exception is an accepted risk and does not fail the
- * control. With nothing applicable the score is 100.
+ * control. A control whose only findings are `info` (it could not judge, e.g. version
+ * currency with no version known) is not judged: neither passed nor failed, and left out of
+ * the score. With nothing applicable the score is 100.
+ *
+ * A set scored per group (MITRE ATT&CK, per tactic) carries each group's score computed the
+ * same way, and its own score is the mean of the scores of the groups that had an applicable
+ * control.
  */
 import {
   hasPodTemplate,
@@ -19,7 +25,7 @@ import {
   type Resource,
   type Severity,
 } from '../core/index.js';
-import type { FrameworkScore } from '../report/index.js';
+import type { FrameworkGroupScore, FrameworkScore } from '../report/index.js';
 import type { ControlSet } from './frameworks.js';
 
 /** Weight of a control in the score, by its declared severity. */
@@ -52,7 +58,10 @@ export function scoreFrameworks(
   findings: readonly Finding[],
   applicable: ReadonlySet<string>,
 ): FrameworkScore[] {
-  const failing = new Set(findings.filter((f) => !f.suppressed).map((f) => f.controlId));
+  const open = findings.filter((f) => !f.suppressed);
+  const failing = new Set(open.filter((f) => f.severity !== 'info').map((f) => f.controlId));
+  const unjudged = new Set(open.filter((f) => f.severity === 'info').map((f) => f.controlId));
+  for (const id of failing) unjudged.delete(id);
   return sets.map((set) => {
     let passed = 0;
     let failed = 0;
@@ -60,7 +69,7 @@ export function scoreFrameworks(
     let totalWeight = 0;
     const failedControls: string[] = [];
     for (const c of set.controls) {
-      if (!applicable.has(c.id)) continue;
+      if (!applicable.has(c.id) || unjudged.has(c.id)) continue;
       const w = SEVERITY_WEIGHTS[c.severity];
       totalWeight += w;
       if (failing.has(c.id)) {
@@ -72,6 +81,58 @@ export function scoreFrameworks(
       }
     }
     const score = totalWeight === 0 ? 100 : Math.round((1000 * passedWeight) / totalWeight) / 10;
-    return { framework: set.framework, score, passed, failed, applicable: passed + failed, failedControls };
+    const result: FrameworkScore = {
+      framework: set.framework,
+      score,
+      passed,
+      failed,
+      applicable: passed + failed,
+      failedControls,
+    };
+    if (set.groupsOf) {
+      const groups = scoreGroups(set, failing, applicable, unjudged);
+      result.groups = groups;
+      const judged = groups.filter((g) => g.applicable > 0);
+      result.score =
+        judged.length === 0
+          ? 100
+          : Math.round((10 * judged.reduce((n, g) => n + g.score, 0)) / judged.length) / 10;
+    }
+    return result;
   });
+}
+
+/** Per-group scores of a grouped set (e.g. per MITRE tactic), in the set's group order. */
+function scoreGroups(
+  set: ControlSet,
+  failing: ReadonlySet<string>,
+  applicable: ReadonlySet<string>,
+  unjudged: ReadonlySet<string>,
+): FrameworkGroupScore[] {
+  const byGroup = new Map<string, { passed: number; failed: number; pw: number; tw: number }>();
+  for (const name of set.groupOrder ?? []) byGroup.set(name, { passed: 0, failed: 0, pw: 0, tw: 0 });
+  for (const c of set.controls) {
+    if (!applicable.has(c.id) || unjudged.has(c.id)) continue;
+    const w = SEVERITY_WEIGHTS[c.severity];
+    for (const name of set.groupsOf?.(c) ?? []) {
+      let g = byGroup.get(name);
+      if (!g) {
+        g = { passed: 0, failed: 0, pw: 0, tw: 0 };
+        byGroup.set(name, g);
+      }
+      g.tw += w;
+      if (failing.has(c.id)) g.failed++;
+      else {
+        g.passed++;
+        g.pw += w;
+      }
+    }
+  }
+  return [...byGroup].map(([name, g]) => ({
+    name,
+    score: g.tw === 0 ? 100 : Math.round((1000 * g.pw) / g.tw) / 10,
+    passed: g.passed,
+    failed: g.failed,
+    applicable: g.passed + g.failed,
+  }));
 }

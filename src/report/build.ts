@@ -298,6 +298,14 @@ function normalizeScore(s: FrameworkScore): FrameworkScore {
     applicable: s.applicable,
   };
   if (s.failedControls) out.failedControls = [...s.failedControls];
+  if (s.groups)
+    out.groups = s.groups.map((g) => ({
+      name: g.name,
+      score: g.score,
+      passed: g.passed,
+      failed: g.failed,
+      applicable: g.applicable,
+    }));
   return out;
 }
 

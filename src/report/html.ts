@@ -134,7 +134,14 @@ function scoresSection(report: ScanReport): string {
   const rows = report.scores
     .map(
       (s) =>
-        `<tr><td>${e(s.framework)}</td><td>${s.score}%</td><td>${s.passed}</td><td>${s.failed}</td><td>${s.applicable}</td><td>${e((s.failedControls ?? []).join(', '))}</td></tr>`,
+        `<tr><td>${e(s.framework)}</td><td>${s.score}%</td><td>${s.passed}</td><td>${s.failed}</td><td>${s.applicable}</td><td>${e((s.failedControls ?? []).join(', '))}</td></tr>` +
+        (s.groups ?? [])
+          .filter((g) => g.applicable > 0)
+          .map(
+            (g) =>
+              `<tr class="group"><td>&nbsp;&nbsp;${e(g.name)}</td><td>${g.score}%</td><td>${g.passed}</td><td>${g.failed}</td><td>${g.applicable}</td><td></td></tr>`,
+          )
+          .join(''),
     )
     .join('');
   return `<section id="scores"><h2>Compliance scores</h2><table><thead><tr><th>Framework</th><th>Score</th><th>Passed</th><th>Failed</th><th>Applicable</th><th>Failed controls</th></tr></thead><tbody>${rows}</tbody></table></section>`;

@@ -1,4 +1,5 @@
 export type {
+  FrameworkGroupScore,
   FrameworkScore,
   ReportControl,
   ReportException,

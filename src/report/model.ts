@@ -15,6 +15,20 @@ export interface FrameworkScore {
   applicable: number;
   /** Ids of the failed controls, in catalogue order. */
   failedControls?: string[];
+  /**
+   * Per-group scores when the framework is scored by group (MITRE ATT&CK: one per tactic);
+   * `score` is then the mean of the groups with an applicable control.
+   */
+  groups?: FrameworkGroupScore[];
+}
+
+/** The score of one group of a framework (e.g. one MITRE ATT&CK tactic). */
+export interface FrameworkGroupScore {
+  name: string;
+  score: number;
+  passed: number;
+  failed: number;
+  applicable: number;
 }
 
 /** An exception as reports show it (expired or unused). */

@@ -98,8 +98,13 @@ export function renderTable(report: ScanReport, options: TableOptions = {}): str
     out.push(paint(BOLD, 'Scores'));
     for (const s of report.scores) {
       out.push(
-        `${INDENT}${sanitizeTerminal(s.framework).padEnd(24)} ${String(s.score).padStart(5)}%  (${s.passed} of ${s.applicable} applicable controls passed)`,
+        `${INDENT}${sanitizeTerminal(s.framework).padEnd(24)} ${String(s.score).padStart(5)}%  (${s.passed} of ${s.applicable} applicable controls passed${s.groups ? ', mean of its groups' : ''})`,
       );
+      for (const g of s.groups ?? [])
+        if (g.applicable > 0)
+          out.push(
+            `${INDENT}${INDENT}${sanitizeTerminal(g.name).padEnd(22)} ${String(g.score).padStart(5)}%  (${g.passed} of ${g.applicable})`,
+          );
     }
     out.push('');
   }

@@ -14,7 +14,14 @@ interface JsonFinding {
 interface JsonReport {
   findings: JsonFinding[];
   scanDate?: string;
-  scores?: { framework: string; score: number; passed: number; failed: number; applicable: number }[];
+  scores?: {
+    framework: string;
+    score: number;
+    passed: number;
+    failed: number;
+    applicable: number;
+    failedControls?: string[];
+  }[];
   exceptions?: {
     expired: { controlId: string }[];
     unused: { controlId: string }[];
@@ -256,9 +263,16 @@ describe('configuration file', () => {
     expect(io.err()).toContain('settings for unknown control workload/allowed-registry');
   });
 
-  it('without it, allowed registries and end of life are not judged', async () => {
+  it('without it, allowed registries are not judged and end of life says it could not judge', async () => {
     const { report } = await scanJson(['--scan-date', '2026-12-01']);
     expect(find(report, 'workload/allowed-registries')).toBeUndefined();
-    expect(find(report, 'cluster/version-eol')).toBeUndefined();
+    // Issue #20: version currency passed silently on manifests without a version.
+    expect(find(report, 'cluster/version-eol')).toMatchObject({
+      severity: 'info',
+      message: expect.stringContaining('could not judge') as unknown,
+    });
+    expect(report.scores?.find((s) => s.framework === 'nsa-cisa-1.2')?.failedControls).not.toContain(
+      'cluster/version-eol',
+    );
   });
 });

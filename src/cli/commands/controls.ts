@@ -25,7 +25,8 @@ export interface ControlsListOptions {
 /** Prints the catalogue (or the controls of the selected frameworks); returns the exit code. */
 export async function runControlsList(options: ControlsListOptions, io: CliIO): Promise<number> {
   const outputs = parseOutputs(options.output, options.outputFile, CONTROLS_FORMATS);
-  const selection = selectFrameworks(options.framework);
+  // The catalogue is listed whole unless a framework narrows it (scans default to security).
+  const selection = selectFrameworks(options.framework.length > 0 ? options.framework : ['all']);
   if (!selection.ok) throw new UsageError(selection.error);
   const controls = selection.value.controls;
   await writeOutputs(outputs, io, (format) =>
@@ -45,9 +46,9 @@ export async function runControlsList(options: ControlsListOptions, io: CliIO): 
 /** Path of the generated catalogue page, relative to the repository root. */
 export const CONTROLS_DOC = 'docs/controls.md';
 
-/** The content docs/controls.md must have: the Markdown of the whole default catalogue. */
+/** The content docs/controls.md must have: the Markdown of the whole catalogue (`all`). */
 export function controlsDocText(): string {
-  const selection = selectFrameworks([]);
+  const selection = selectFrameworks(['all']);
   if (!selection.ok) throw new Error(selection.error);
   return renderControlsMarkdown(selection.value.controls);
 }

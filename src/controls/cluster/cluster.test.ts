@@ -23,7 +23,6 @@ describe('cluster/version-eol', () => {
       {},
       0,
     ],
-    ['no version known', { scanDate: '2026-12-01' }, {}, 0],
   ])('%s', (_name, facts, settings, count) => {
     const hits = runControl(versionEol, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n', {
       facts,
@@ -32,6 +31,21 @@ describe('cluster/version-eol', () => {
     expect(hits).toEqual(
       Array.from({ length: count }, () => ({ path: 'kubernetesVersion', line: undefined })),
     );
+  });
+
+  // Issue #20: a manifest scan without a version passed silently.
+  it.each([
+    ['no version known', {}, 'no Kubernetes version known'],
+    ['an unreadable version', { kubernetesVersion: 'latest' }, '"latest" is not a Kubernetes version'],
+  ])('%s: an info finding that it could not judge', (_name, facts, text) => {
+    const inventory = new Inventory();
+    for (const r of parseManifests('apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n', 't.yaml')
+      .resources)
+      inventory.add(r);
+    inventory.facts = { ...facts, scanDate: '2026-12-01' };
+    const { findings } = evaluateControls(inventory, [versionEol]);
+    expect(findings.map((f) => [f.severity, f.fieldPath])).toEqual([['info', 'kubernetesVersion']]);
+    expect(findings[0]?.message).toContain(text);
   });
 
   it('has an end-of-life date for every tracked minor', () => {

@@ -8,7 +8,7 @@
  * supported Kubernetes release. Path `apiVersion`.
  */
 import type { InventoryControl, Violation } from '../../core/index.js';
-import { mitre, nsa } from '../support.js';
+import { nsa } from '../support.js';
 import { targetVersion } from './version-eol.js';
 import { REMOVED_APIS, minorNumber, minorOf, type RemovedApi } from './versions.js';
 
@@ -24,7 +24,8 @@ export const deprecatedApi: InventoryControl = {
     'Objects written against removed APIs fail to apply after an upgrade; teams then delay upgrades and stay on unpatched versions.',
   remediation:
     'Migrate the manifest to the replacement API version (kubectl convert or the migration guide).',
-  frameworks: [nsa('Upgrading and application security practices'), mitre('T1190')],
+  // No ATT&CK technique: a removed API blocks upgrades, it is not itself exploitable.
+  frameworks: [nsa('Upgrading and application security practices')],
   checkInventory(inventory, settings) {
     const version = targetVersion(inventory.facts, settings);
     const target = version !== undefined ? minorOf(version) : undefined;

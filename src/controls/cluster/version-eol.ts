@@ -6,8 +6,11 @@
  * `kubernetesVersion` (manifest scans); the date is the inventory's `scanDate` fact (the
  * `--scan-date` input, today by default), so results are reproducible. Fails when the minor
  * is older than the table or its end-of-support date is before the scan date; a version the
- * table does not know yet, or no version at all, is not judged. The finding is about the
- * cluster itself (reference `Cluster cluster`, path `kubernetesVersion`).
+ * table does not know yet passes. With no version at all (a manifest scan without
+ * `kubernetesVersion` in its configuration) or one that cannot be read, the control reports
+ * an `info` finding saying it could not judge, never a silent pass; scores count such a
+ * control as not judged (see frameworks/scoring.ts). The finding is about the cluster itself
+ * (reference `Cluster cluster`, path `kubernetesVersion`).
  */
 import type { InventoryControl } from '../../core/index.js';
 import { mitre, nsa, stringSetting } from '../support.js';
@@ -40,11 +43,22 @@ export const versionEol: InventoryControl = {
   checkInventory(inventory, settings) {
     const version = targetVersion(inventory.facts, settings);
     const date = inventory.facts.scanDate;
-    if (version === undefined || date === undefined) return [];
-    const minor = minorOf(version);
-    if (minor === undefined) return [];
-    const eol = KUBERNETES_EOL[`1.${minor}`];
+    if (date === undefined) return [];
     const resource = { object: { ...CLUSTER_RESOURCE.object }, ref: { ...CLUSTER_RESOURCE.ref } };
+    const minor = version === undefined ? undefined : minorOf(version);
+    if (version === undefined || minor === undefined)
+      return [
+        {
+          message:
+            version === undefined
+              ? 'could not judge version currency: no Kubernetes version known; scan the cluster (--cluster) or set kubernetesVersion in the --config file'
+              : `could not judge version currency: "${version}" is not a Kubernetes version`,
+          path: 'kubernetesVersion',
+          resource,
+          severity: 'info',
+        },
+      ];
+    const eol = KUBERNETES_EOL[`1.${minor}`];
     if (minor < OLDEST_TRACKED_MINOR || (eol !== undefined && eol < date.slice(0, 10)))
       return [
         {

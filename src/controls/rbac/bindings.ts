@@ -8,11 +8,17 @@
  * - rbac/no-anonymous-bindings: a subject is `system:anonymous`, `system:unauthenticated`
  *   or `system:authenticated`: the role is then granted to everyone who can reach (or
  *   holds any credential for) the API server.
+ * - rbac/dangling-binding: a binding's `roleRef` names a Role (in the binding's namespace) or
+ *   a ClusterRole that the input does not hold. It grants nothing today, and whoever later
+ *   creates a role of that name grants it, unreviewed, to the binding's subjects. Roles that
+ *   Kubernetes creates on every cluster (`admin`, `edit`, `view`, `cluster-admin`,
+ *   `system:*` ClusterRoles) are never dangling. In a live scan the input is the server's
+ *   roles, so only a role missing on the server is reported.
  */
 import type { Control, Violation } from '../../core/index.js';
 import { formatRef } from '../../core/index.js';
 import { cis, mitre, nsa } from '../support.js';
-import { roleRefOf, subjectsOf, type SubjectLike } from './rules.js';
+import { isBootstrapRoleName, roleRefOf, subjectsOf, type SubjectLike } from './rules.js';
 
 const BINDING_KINDS = ['ClusterRoleBinding', 'RoleBinding'];
 const RBAC_NSA = nsa('Authentication and authorization: role-based access control');
@@ -86,8 +92,34 @@ export const noAnonymousBindings = bindingControl(
   (s, role) => (PUBLIC.includes(s.name) ? `grants ${role.kind} ${role.name} to ${s.name}` : undefined),
 );
 
+export const danglingBinding: Control = {
+  id: 'rbac/dangling-binding',
+  title: 'Bindings must refer to a role that exists',
+  severity: 'medium',
+  category: 'rbac',
+  appliesTo: { kinds: BINDING_KINDS, needsCluster: true },
+  rationale:
+    'A binding to a missing role is a grant waiting to happen: whoever creates a role of that name hands its rights to the subjects, outside any review of the binding.',
+  remediation: 'Delete the binding, or create the role it names in the same change so both are reviewed.',
+  frameworks: [RBAC_NSA, mitre('T1098')],
+  check({ resource, inventory }) {
+    const role = roleRefOf(resource);
+    if (!role || isBootstrapRoleName(role.kind, role.name)) return [];
+    const ns = role.kind === 'Role' ? resource.ref.namespace : undefined;
+    if (role.kind !== 'Role' && role.kind !== 'ClusterRole') return [];
+    if (inventory.get(role.kind, ns, role.name)) return [];
+    return [
+      {
+        message: `${formatRef(resource.ref)} refers to ${role.kind} ${ns ? `${ns}/` : ''}${role.name}, which does not exist`,
+        path: 'roleRef.name',
+      },
+    ];
+  },
+};
+
 export const BINDING_CONTROLS: readonly Control[] = [
   noClusterAdminBinding,
   noSystemMasters,
   noAnonymousBindings,
+  danglingBinding,
 ];

@@ -13,6 +13,13 @@ const binding = (roleName: string, subjects: string[], name = 'b'): string =>
 const at = (line: number, rule: number): { path: string; line: number } => ({ path: `rules[${rule}]`, line });
 const subject = (i: number): { path: string; line: number } => ({ path: `subjects[${i}]`, line: 6 + i });
 
+/** A Role named reader in a namespace (4 lines). */
+const ROLE_IN = (ns: string): string =>
+  `apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: reader, namespace: ${ns}}\nrules: []\n`;
+/** A RoleBinding in shop to the Role reader; its roleRef is its fifth line. */
+const ROLE_BINDING =
+  'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b, namespace: shop}\nsubjects: [{kind: User, name: bob}]\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}\n';
+
 const cases: ControlCase[] = [
   [
     'rbac/no-wildcards',
@@ -239,6 +246,55 @@ const cases: ControlCase[] = [
     [],
   ],
   ['rbac/no-anonymous-bindings', 'named group', binding('reader', ['{kind: Group, name: sre}']), []],
+
+  // Scanners' misses (issue #20): a binding to a role absent from the input got no finding.
+  [
+    'rbac/dangling-binding',
+    'ClusterRole absent from the input',
+    binding('reader', ['{kind: Group, name: sre}']),
+    [{ path: 'roleRef.name', line: 4 }],
+  ],
+  [
+    'rbac/dangling-binding',
+    'RoleBinding to a Role absent from its namespace',
+    `${ROLE_IN('other')}---\n${ROLE_BINDING}`,
+    [{ path: 'roleRef.name', line: 10 }],
+  ],
+  ['rbac/dangling-binding', 'Role present', `${ROLE_IN('shop')}---\n${ROLE_BINDING}`, []],
+  [
+    'rbac/dangling-binding',
+    'ClusterRole present',
+    `${role(['{apiGroups: [""], resources: [pods], verbs: [get]}'], 'reader')}---\n${binding('reader', ['{kind: Group, name: sre}'])}`,
+    [],
+  ],
+  ['rbac/dangling-binding', 'bootstrap role edit', binding('edit', ['{kind: Group, name: sre}']), []],
+  [
+    'rbac/dangling-binding',
+    'bootstrap system: role',
+    binding('system:node-proxier', ['{kind: Group, name: sre}']),
+    [],
+  ],
+
+  // Noise (issue #20): the bootstrap roles themselves are not judged; binding them to someone is.
+  [
+    'rbac/pods-exec-attach',
+    'built-in admin role without the bootstrapping label',
+    role(['{apiGroups: [""], resources: [pods/exec, pods/attach], verbs: [create, get]}'], 'admin'),
+    [],
+  ],
+  [
+    'rbac/no-wildcards',
+    'built-in cluster-admin role without the bootstrapping label',
+    role(['{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}'], 'cluster-admin'),
+    [],
+  ],
+  [
+    'rbac/pods-exec-attach',
+    'edit bound to a new user',
+    binding('edit', ['{kind: User, name: "system:admin"}', '{kind: User, name: alice}']),
+    [subject(1)],
+  ],
+  ['rbac/pods-exec-attach', 'view bound to a user', binding('view', ['{kind: User, name: alice}']), []],
 ];
 
 describe('RBAC controls', () => {

@@ -6,7 +6,8 @@
  * - rbac/no-wildcards (5.1.3): `*` in verbs, resources or apiGroups.
  * - rbac/secrets-read (5.1.2): get, list or watch on secrets (rules narrowed by resourceNames pass).
  * - rbac/create-pods (5.1.4): create on pods or on any controller that creates pods.
- * - rbac/pods-exec-attach (5.1.4): create or get on pods/exec, pods/attach, pods/portforward.
+ * - rbac/pods-exec-attach (5.1.4): create or get on pods/exec, pods/attach, pods/portforward;
+ *   also a binding giving the bootstrap ClusterRole admin or edit to a non-system subject.
  * - rbac/bind-escalate-impersonate (5.1.8): bind or escalate on roles, impersonate on subjects.
  * - rbac/persistent-volumes (5.1.9): create on persistentvolumes.
  * - rbac/nodes-proxy (5.1.10): any verb on nodes/proxy.
@@ -14,11 +15,20 @@
  * - rbac/webhook-config (5.1.12): create, update, patch or delete on admission webhook configurations.
  * - rbac/token-create (5.1.13): create on serviceaccounts/token.
  */
-import type { Control, Severity } from '../../core/index.js';
+import { formatRef, type Control, type Severity } from '../../core/index.js';
 import { cis, mitre, nsa } from '../support.js';
-import { describeRule, isBuiltInRole, ruleViolations, rulesOf, type Grant } from './rules.js';
+import {
+  describeRule,
+  isBuiltInRole,
+  roleRefOf,
+  ruleViolations,
+  rulesOf,
+  subjectsOf,
+  type Grant,
+} from './rules.js';
 
 const ROLE_KINDS = ['ClusterRole', 'Role'];
+const BINDING_KINDS = ['ClusterRoleBinding', 'RoleBinding'];
 const RBAC_NSA = nsa('Authentication and authorization: role-based access control');
 
 interface RuleControlSpec {
@@ -77,6 +87,47 @@ const READ = ['get', 'list', 'watch'];
 const ANY = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 
+/** Bootstrap ClusterRoles that grant pods/exec and pods/attach (cluster-admin has its own control). */
+const EXEC_BOOTSTRAP_ROLES = ['admin', 'edit'];
+
+const execAttach = ruleControl({
+  id: 'rbac/pods-exec-attach',
+  title: 'Roles must not grant exec, attach or port-forward into pods',
+  severity: 'high',
+  cis: '5.1.4',
+  mitre: 'T1609',
+  rationale: 'exec and attach run commands in a container with its identity and data.',
+  remediation:
+    'Remove pods/exec, pods/attach and pods/portforward from the role (or bind view instead of edit or admin); use break-glass access for debugging.',
+  want: [
+    { group: '', resources: ['pods/exec', 'pods/attach', 'pods/portforward'], verbs: ['create', 'get'] },
+  ],
+});
+
+/**
+ * rbac/pods-exec-attach judges user-defined roles by their rules; the bootstrap ClusterRoles
+ * `admin` and `edit` (which grant exec) are exempt as roles, and judged where they are
+ * bound instead: a binding (not itself `system:`) that gives one to a non-`system:` subject
+ * fails at that subject.
+ */
+const podsExecAttach: Control = {
+  ...execAttach,
+  appliesTo: { kinds: [...ROLE_KINDS, ...BINDING_KINDS] },
+  check(ctx) {
+    const { resource } = ctx;
+    if (ROLE_KINDS.includes(resource.ref.kind)) return execAttach.check(ctx);
+    if (resource.ref.name.startsWith('system:')) return [];
+    const role = roleRefOf(resource);
+    if (role?.kind !== 'ClusterRole' || !EXEC_BOOTSTRAP_ROLES.includes(role.name)) return [];
+    return subjectsOf(resource)
+      .filter((s) => !s.name.startsWith('system:'))
+      .map((s) => ({
+        message: `${formatRef(resource.ref)} gives ${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name} the built-in ClusterRole ${role.name}, which grants exec and attach into pods`,
+        path: `subjects[${s.index}]`,
+      }));
+  },
+};
+
 export const RULE_CONTROLS: readonly Control[] = [
   noWildcards,
   ruleControl({
@@ -111,19 +162,7 @@ export const RULE_CONTROLS: readonly Control[] = [
       { group: 'batch', resources: ['jobs', 'cronjobs'], verbs: ['create'] },
     ],
   }),
-  ruleControl({
-    id: 'rbac/pods-exec-attach',
-    title: 'Roles must not grant exec, attach or port-forward into pods',
-    severity: 'high',
-    cis: '5.1.4',
-    mitre: 'T1609',
-    rationale: 'exec and attach run commands in a container with its identity and data.',
-    remediation:
-      'Remove pods/exec, pods/attach and pods/portforward from the role; use break-glass access for debugging.',
-    want: [
-      { group: '', resources: ['pods/exec', 'pods/attach', 'pods/portforward'], verbs: ['create', 'get'] },
-    ],
-  }),
+  podsExecAttach,
   ruleControl({
     id: 'rbac/bind-escalate-impersonate',
     title: 'Roles must not grant bind, escalate or impersonate',

@@ -70,12 +70,26 @@ export function ruleGrants(rule: PolicyRuleLike, grants: readonly Grant[]): bool
 }
 
 /**
- * Roles shipped by Kubernetes itself (`system:` names, or labelled
- * `kubernetes.io/bootstrapping: rbac-defaults`) are not judged: users cannot change them.
+ * The user-facing ClusterRoles every cluster's API server creates and reconciles at start
+ * (RBAC bootstrap policy): they exist whether or not an input holds them.
+ */
+export const BOOTSTRAP_CLUSTER_ROLES: readonly string[] = ['cluster-admin', 'admin', 'edit', 'view'];
+
+/** True when a role reference names a role Kubernetes itself creates on every cluster. */
+export function isBootstrapRoleName(kind: string, name: string): boolean {
+  return kind === 'ClusterRole' && (name.startsWith('system:') || BOOTSTRAP_CLUSTER_ROLES.includes(name));
+}
+
+/**
+ * Roles shipped by Kubernetes itself (`system:` names, the bootstrap ClusterRoles `admin`,
+ * `edit`, `view`, `cluster-admin`, or labelled `kubernetes.io/bootstrapping: rbac-defaults`)
+ * are not judged: users cannot change them, the API server reconciles them back. Who they
+ * are bound to is judged on the bindings instead.
  */
 export function isBuiltInRole(resource: Resource): boolean {
   return (
     resource.ref.name.startsWith('system:') ||
+    (resource.ref.kind === 'ClusterRole' && BOOTSTRAP_CLUSTER_ROLES.includes(resource.ref.name)) ||
     resource.object.metadata?.labels?.['kubernetes.io/bootstrapping'] === 'rbac-defaults'
   );
 }

@@ -1,9 +1,11 @@
 /**
  * secrets/no-secret-in-configmap — ConfigMaps must not hold credentials.
  *
- * Fails for each `data` entry of a ConfigMap that `detectSecret` recognises. ConfigMaps are
- * readable by far more subjects than Secrets, are not encrypted at rest by default and are
- * logged in full.
+ * Fails for each `data` entry of a ConfigMap that `detectSecret` recognises: a known token
+ * format, a password in a URL, a literal under a credential-sounding key (`db_password`), or
+ * such a `key = value` line inside a file kept in the ConfigMap. ConfigMaps are readable by
+ * far more subjects than Secrets, are not encrypted at rest by default and are logged in
+ * full. Messages never repeat the value.
  */
 import type { Control, Violation } from '../../core/index.js';
 import { formatFieldPath } from '../../core/index.js';

@@ -1,9 +1,11 @@
 /**
  * secrets/no-secret-in-env — credentials must not be written as literal env values.
  *
- * Fails for each `env[].value` of any container that `detectSecret` recognises (a known
- * token format, or a high-entropy string under a secret-sounding variable name). The value
- * lives in the manifest, in `kubectl get -o yaml`, and in every copy of both.
+ * Fails for each `env[].value` of any container (init, regular, ephemeral) that
+ * `detectSecret` recognises: a known token format, a password in a URL, or a non-empty
+ * literal of any length under a credential-sounding variable name (`DB_PASSWORD`,
+ * `AWS_SECRET_ACCESS_KEY`, …). `valueFrom` is never flagged. The value lives in the
+ * manifest, in `kubectl get -o yaml`, and in every copy of both; messages never repeat it.
  */
 import { containersOf, type Control, type Violation } from '../../core/index.js';
 import { cis, containerName, mitre, nsa } from '../support.js';

@@ -21,7 +21,56 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6eDp5In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
 const KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters: []\nusers:\n- name: admin\n';
 
+const annotated = (annotations: string): string =>
+  `apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  namespace: shop\n  annotations:\n${annotations
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n')}\n`;
+
 const cases: ControlCase[] = [
+  // Issue #20: misses of the critical control (it wanted 20+ characters of high entropy, skipped URLs).
+  [
+    'secrets/no-secret-in-env',
+    'short literal password',
+    env('env:\n- {name: DB_PASSWORD, value: "S3cr3t!pass"}'),
+    [{ path: 'spec.template.spec.containers[0].env[0].value', line: 10 }],
+  ],
+  [
+    'secrets/no-secret-in-env',
+    'password in a connection URL',
+    env('env:\n- {name: DATABASE_URL, value: "postgres://admin:hunter2@db/x"}'),
+    [{ path: 'spec.template.spec.containers[0].env[0].value', line: 10 }],
+  ],
+  [
+    'secrets/no-secret-in-env',
+    'AWS_SECRET_ACCESS_KEY literal',
+    env('env:\n- {name: AWS_SECRET_ACCESS_KEY, value: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}'),
+    [{ path: 'spec.template.spec.containers[0].env[0].value', line: 10 }],
+  ],
+  [
+    'secrets/no-secret-in-env',
+    'valueFrom is never flagged',
+    env('env:\n- name: DB_PASSWORD\n  valueFrom: {secretKeyRef: {name: db, key: pw}}'),
+    [],
+  ],
+  [
+    'secrets/no-secret-in-configmap',
+    'db_password by key name',
+    configMap('db_password: abc123\ndb_host: db'),
+    [{ path: 'data.db_password', line: 5 }],
+  ],
+  [
+    'secrets/no-secret-in-annotations',
+    'password annotation and URL with credentials',
+    annotated(
+      'example.com/db-password: hunter2\nexample.com/upstream: "https://bot:s3cret@git.example.com/x"\nexample.com/owner: team-a',
+    ),
+    [
+      { path: 'metadata.annotations["example.com/db-password"]', line: 7 },
+      { path: 'metadata.annotations["example.com/upstream"]', line: 8 },
+    ],
+  ],
+  ['secrets/no-secret-in-annotations', 'ordinary annotations', annotated('example.com/owner: team-a'), []],
   [
     'secrets/no-secret-in-env',
     'GitHub token literal',
@@ -137,7 +186,18 @@ describe('detectSecret', () => {
     ['k', 'xoxb-123456789012-abcdefghij', 'Slack token'],
     ['k', '-----BEGIN OPENSSH PRIVATE KEY-----', 'private key'],
     ['k', JWT, 'JSON Web Token'],
-    ['api_key', 'q8Zr2LmX9vT4bN7cK1pW6yH3', 'high-entropy value'],
+    ['api_key', 'q8Zr2LmX9vT4bN7cK1pW6yH3', 'literal under a credential name'],
+    ['DB_PASSWORD', 'S3cr3t!pass', 'literal under a credential name'],
+    ['db_password', 'abc123', 'literal under a credential name'],
+    ['DATABASE_URL', 'postgres://admin:hunter2@db/x', 'password in a URL'],
+    ['DATABASE_URL', 'postgres://admin:${DB_PASSWORD}@db/x', undefined],
+    ['PASSWORD_MIN_LENGTH', '12', undefined],
+    ['SECRET_NAME', 'db-credentials', undefined],
+    ['AUTH_MODE', 'oidc', undefined],
+    ['API_TOKEN', '<your token here>', undefined],
+    ['API_TOKEN', '$(TOKEN_FROM_ENV)', undefined],
+    ['settings.ini', '[db]\nhost = db\npassword = S3cr3t\n', 'credential under password'],
+    ['settings.ini', '[db]\nhost = db\npassword = ${DB_PASSWORD}\n', undefined],
     ['description', 'q8Zr2LmX9vT4bN7cK1pW6yH3', undefined],
     ['TOKEN_URL', 'https://auth.example.com/oauth2/v1/token', undefined],
     ['PASSWORD_FILE', '/var/run/secrets/db/password-file', undefined],

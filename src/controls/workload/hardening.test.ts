@@ -19,6 +19,10 @@ const one = (extra = '', podLines = ''): string =>
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
+/** A Service in shop selecting app=web (six lines). */
+const SERVICE =
+  'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n';
+
 const cases: ControlCase[] = [
   [
     'workload/no-privileged',
@@ -138,6 +142,23 @@ const cases: ControlCase[] = [
     [{ path: 'spec.containers[0].securityContext.readOnlyRootFilesystem', line: 11 }],
   ],
   ['workload/read-only-root-fs', 'read-only', one('securityContext: {readOnlyRootFilesystem: true}'), []],
+  // Scanners' miss (issue #20): ephemeral (debug) containers were not checked.
+  [
+    'workload/read-only-root-fs',
+    'writable ephemeral container',
+    pod(
+      'containers:\n- {name: a, image: "x:1", securityContext: {readOnlyRootFilesystem: true}}\nephemeralContainers:\n- {name: debug, image: "busybox:1"}',
+    ),
+    [{ path: 'spec.ephemeralContainers[0]', line: 10 }],
+  ],
+  [
+    'workload/no-privileged',
+    'privileged ephemeral container',
+    pod(
+      'containers:\n- {name: a, image: "x:1"}\nephemeralContainers:\n- {name: debug, image: "busybox:1", securityContext: {privileged: true}}',
+    ),
+    [{ path: 'spec.ephemeralContainers[0].securityContext.privileged', line: 10 }],
+  ],
 
   [
     'workload/no-host-pid',
@@ -277,8 +298,20 @@ const cases: ControlCase[] = [
   ['workload/liveness-probe', 'missing', one(), [{ path: 'spec.containers[0]', line: 8 }]],
   ['workload/liveness-probe', 'declared', one('livenessProbe: {tcpSocket: {port: 80}}'), []],
   ['workload/liveness-probe', 'run-to-completion pod', one('', 'restartPolicy: Never\n'), []],
-  ['workload/readiness-probe', 'missing', one(), [{ path: 'spec.containers[0]', line: 8 }]],
-  ['workload/readiness-probe', 'declared', one('readinessProbe: {httpGet: {path: /, port: 80}}'), []],
+  [
+    'workload/readiness-probe',
+    'missing behind a Service',
+    `${SERVICE}---\n${one().replace('metadata:\n  name: p', 'metadata:\n  labels: {app: web}\n  name: p')}`,
+    [{ path: 'spec.containers[0]', line: 16 }],
+  ],
+  [
+    'workload/readiness-probe',
+    'declared behind a Service',
+    `${SERVICE}---\n${one('readinessProbe: {httpGet: {path: /, port: 80}}').replace('metadata:\n  name: p', 'metadata:\n  labels: {app: web}\n  name: p')}`,
+    [],
+  ],
+  // Noise (issue #20): readiness was demanded of pods no Service targets.
+  ['workload/readiness-probe', 'no Service selects the pod', `${SERVICE}---\n${one()}`, []],
 
   [
     'workload/image-tag',
@@ -295,6 +328,27 @@ const cases: ControlCase[] = [
     [{ path: 'spec.containers[0].image', line: 9 }],
   ],
   ['workload/image-digest', 'digest', pod(`containers:\n- name: a\n  image: nginx@${DIGEST}`), []],
+  [
+    'workload/image-digest',
+    'sha512 digest',
+    pod(`containers:\n- name: a\n  image: nginx@sha512:${'0'.repeat(128)}`),
+    [],
+  ],
+  // Scanners' misses (issue #20): malformed digests counted as pinned.
+  ...['sha256:abc', `sha256:${'A'.repeat(64)}`, `sha512:${'a'.repeat(64)}`, `md5:${'a'.repeat(32)}`].map(
+    (d): ControlCase => [
+      'workload/image-digest',
+      `malformed digest ${d.slice(0, 12)}`,
+      pod(`containers:\n- name: a\n  image: nginx@${d}`),
+      [{ path: 'spec.containers[0].image', line: 9 }],
+    ],
+  ),
+  [
+    'workload/image-tag',
+    'no tag and a malformed digest',
+    pod('containers:\n- name: a\n  image: nginx@sha256:abc'),
+    [{ path: 'spec.containers[0].image', line: 9 }],
+  ],
 
   [
     'workload/image-pull-policy',

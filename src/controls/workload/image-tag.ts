@@ -4,7 +4,7 @@
  * An image without a tag or with the tag `latest` changes under the workload without a
  * change to the manifest: rollbacks and audits cannot tell what ran. Fails for each
  * container whose image has no tag and no digest, or the tag `latest`. An image pinned by
- * digest (`@sha256:…`) passes whatever its tag.
+ * a well-formed digest (see `isPinnedDigest`) passes whatever its tag.
  */
 import { containersOf, type Control } from '../../core/index.js';
 
@@ -17,6 +17,22 @@ export function imageTagOf(image: string): { tag?: string; digest?: string } {
   const colon = name.indexOf(':', lastSlash + 1);
   const tag = colon >= 0 ? name.slice(colon + 1) : undefined;
   return { ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+}
+
+/** Digest algorithms an image may be pinned with, and the length of their lowercase hex. */
+const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };
+
+/**
+ * True when a digest pins content: `sha256:` followed by 64 lowercase hex characters, or
+ * `sha512:` by 128. Anything else (`sha256:abc`, upper-case hex, a short sha512, an unknown
+ * algorithm) is refused by registries and pins nothing.
+ */
+export function isPinnedDigest(digest: string | undefined): boolean {
+  if (digest === undefined) return false;
+  const colon = digest.indexOf(':');
+  const length = DIGEST_HEX_LENGTH[digest.slice(0, colon)];
+  const hex = digest.slice(colon + 1);
+  return colon > 0 && length !== undefined && hex.length === length && /^[0-9a-f]+$/.test(hex);
 }
 
 export const imageTag: Control = {
@@ -39,7 +55,7 @@ export const imageTag: Control = {
       const image = c.container.image;
       if (typeof image !== 'string' || image === '') continue;
       const { tag, digest } = imageTagOf(image);
-      if (digest !== undefined) continue;
+      if (isPinnedDigest(digest)) continue;
       if (tag === undefined || tag === 'latest') {
         out.push({
           message: `container "${c.container.name ?? `#${c.index}`}" uses image "${image}" ${tag === undefined ? 'without a tag' : 'with the tag latest'}`,

@@ -1,8 +1,9 @@
 /**
  * Image provenance controls.
  *
- * - workload/image-digest: fails for each container whose image is not pinned by digest
- *   (`@sha256:…`); a tag can be moved to other content by whoever can push.
+ * - workload/image-digest: fails for each container whose image is not pinned by a
+ *   well-formed digest (`@sha256:` and 64 lowercase hex, or `@sha512:` and 128); a tag can be
+ *   moved to other content by whoever can push, and a malformed digest pins nothing.
  * - workload/image-pull-policy: fails when the effective pull policy is not `Always` for an
  *   image that is not pinned by digest. The effective policy is the field, or when unset
  *   Kubernetes' default: `Always` for `latest` or no tag, `IfNotPresent` otherwise. A node
@@ -15,7 +16,7 @@
 import { containersOf, type Control, type Violation } from '../../core/index.js';
 import { glob } from '../exceptions.js';
 import { cis, containerName, mitre, nsa, stringListSetting } from '../support.js';
-import { imageTagOf } from './image-tag.js';
+import { imageTagOf, isPinnedDigest } from './image-tag.js';
 
 /** The fully qualified repository of an image (`nginx` → `docker.io/library/nginx`). */
 export function imageRepository(image: string): string {
@@ -45,12 +46,17 @@ export const imageDigest: Control = {
   frameworks: [cis('5.5.1'), nsa('Pod security: building secure container images'), mitre('T1525')],
   check({ pod }) {
     if (!pod) return [];
-    return images(pod)
-      .filter((c) => imageTagOf(c.container.image ?? '').digest === undefined)
-      .map((c) => ({
-        message: `container "${containerName(c)}" image "${c.container.image ?? ''}" is not pinned by digest`,
-        path: `${c.path}.image`,
-      }));
+    return images(pod).flatMap((c) => {
+      const { digest } = imageTagOf(c.container.image ?? '');
+      if (isPinnedDigest(digest)) return [];
+      const why = digest === undefined ? 'is not pinned by digest' : 'has a malformed digest';
+      return [
+        {
+          message: `container "${containerName(c)}" image "${c.container.image ?? ''}" ${why}`,
+          path: `${c.path}.image`,
+        },
+      ];
+    });
   },
 };
 
@@ -69,7 +75,7 @@ export const imagePullPolicy: Control = {
     const out: Violation[] = [];
     for (const c of images(pod)) {
       const { tag, digest } = imageTagOf(c.container.image ?? '');
-      if (digest !== undefined) continue;
+      if (isPinnedDigest(digest)) continue;
       const field = c.container['imagePullPolicy'];
       const effective =
         typeof field === 'string' ? field : tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent';

@@ -5,7 +5,7 @@
  * Objects without a namespace are not judged: the namespace is then chosen at apply time.
  */
 import type { Control } from '../../core/index.js';
-import { cis, mitre, nsa } from '../support.js';
+import { cis, nsa } from '../support.js';
 
 export const noDefaultNamespace: Control = {
   id: 'workload/no-default-namespace',
@@ -17,7 +17,8 @@ export const noDefaultNamespace: Control = {
     'The default namespace has no owner, no policies and no quotas of its own; it mixes whatever lands there.',
   remediation:
     'Move the workload to a namespace of its own team, with its network policies and Pod Security labels.',
-  frameworks: [cis('5.7.4'), nsa('Network separation and hardening: namespaces'), mitre('T1610')],
+  // No ATT&CK technique: the default namespace is an organisation risk, not an attack step.
+  frameworks: [cis('5.7.4'), nsa('Network separation and hardening: namespaces')],
   check({ resource }) {
     if (resource.ref.namespace !== 'default') return [];
     return [

@@ -1,8 +1,10 @@
 /**
  * workload/read-only-root-fs — containers must mount their root filesystem read-only.
  *
- * Fails for each init and regular container whose `securityContext.readOnlyRootFilesystem`
- * is not true. Ephemeral (debug) containers are not checked. Windows pods are exempt.
+ * Fails for each init, regular and ephemeral container whose
+ * `securityContext.readOnlyRootFilesystem` is not true: a debug container added with
+ * `kubectl debug` runs in the pod's namespaces and is as good a foothold as any other.
+ * Windows pods are exempt.
  */
 import { containersOf, type Control } from '../../core/index.js';
 import { containerName, isWindowsPod, mitre, nsa, securityPath } from '../support.js';
@@ -21,10 +23,7 @@ export const readOnlyRootFs: Control = {
   check({ pod }) {
     if (!pod || isWindowsPod(pod)) return [];
     return containersOf(pod)
-      .filter(
-        (c) =>
-          c.field !== 'ephemeralContainers' && c.container.securityContext?.readOnlyRootFilesystem !== true,
-      )
+      .filter((c) => c.container.securityContext?.readOnlyRootFilesystem !== true)
       .map((c) => ({
         message: `container "${containerName(c)}" has a writable root filesystem`,
         path: securityPath(c, 'readOnlyRootFilesystem'),

@@ -4,10 +4,11 @@
  * Without requests the scheduler cannot place the pod sensibly and it is the first evicted
  * under pressure. Fails for each init and regular container missing `resources.requests.cpu`
  * or `resources.requests.memory` (a limit alone counts: Kubernetes defaults the request to
- * it). Ephemeral containers are not checked.
+ * it). Ephemeral containers cannot set resources and are not checked. Reliability hygiene:
+ * part of the opt-in `best-practices` framework, not of the default selection.
  */
 import { containersOf, type Control, type Violation } from '../../core/index.js';
-import { containerName, mitre, nsa } from '../support.js';
+import { bestPractice, containerName } from '../support.js';
 
 function present(v: unknown): boolean {
   return v !== undefined && v !== null && v !== '';
@@ -22,7 +23,7 @@ export const resourceRequests: Control = {
   rationale:
     'Requests drive scheduling and eviction; without them a node can be overcommitted until workloads fail.',
   remediation: 'Set resources.requests.cpu and resources.requests.memory on every container.',
-  frameworks: [nsa('Network separation and hardening: resource policies'), mitre('T1499')],
+  frameworks: [bestPractice('resources')],
   check({ pod }) {
     if (!pod) return [];
     const out: Violation[] = [];
