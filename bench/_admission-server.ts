@@ -85,6 +85,11 @@ if (mode === 'fastify') {
   // PSS restricted enforced and 10 example CEL policies.
   const config = await benchAdmissionConfig();
   const file = benchAdmissionFile();
+  // BENCH_INLINE_MAX_BYTES=0: every review to the workers, as before the inline path.
+  const inlineMaxBytes =
+    process.env.BENCH_INLINE_MAX_BYTES !== undefined
+      ? Number(process.env.BENCH_INLINE_MAX_BYTES)
+      : file.evaluation.inlineMaxBytes;
   const threads = process.env.BENCH_THREADS !== undefined ? Number(process.env.BENCH_THREADS) : undefined;
   const pool =
     mode === 'palisade'
@@ -94,6 +99,8 @@ if (mode === 'fastify') {
           ...(threads !== undefined ? { threads } : {}),
           deadlineMs: file.evaluation.deadlineMs,
           ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
+          inline: { maxBytes: inlineMaxBytes, costLimit: file.evaluation.inlineCostLimit },
+          policies: config.policies,
         })
       : undefined;
   const server = await startAdmissionServer({
