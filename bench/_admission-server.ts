@@ -1,13 +1,14 @@
 /**
  * Child process of bench/admission.ts: starts the real Palisade webhook server (`palisade`:
- * evaluation in worker threads as `palisade admission serve` runs it; `inline`: on the main
- * thread), the floor (`floor ANSWER_FILE`: a bare Node HTTPS server that reads the body,
- * JSON.parses it and writes the precomputed bytes of Palisade's answer to that review), a bare
- * Node HTTPS server that answers one fixed AdmissionReview without parsing, that bare server
- * spending a fixed time of busy work on each review before it answers (`budget US`: what the
- * machine allows a webhook that does US µs of work per review), or a Fastify HTTPS server (the
- * framework the Palisade server is built on) that parses the review and answers the same fixed
- * one, then prints its URL.
+ * as `palisade admission serve` runs it, small reviews decided on the main thread and the
+ * others in worker threads; `workers`: every review in the worker threads), the floor (`floor
+ * ANSWER_FILE`: a bare Node HTTPS server that reads the body, JSON.parses it and writes the
+ * precomputed bytes of Palisade's answer to that review), a bare Node HTTPS server that
+ * answers one fixed AdmissionReview without parsing, that bare server spending a fixed time of
+ * busy work on each review before it answers (`budget US`: what the machine allows a webhook
+ * that does US µs of work per review), or a Fastify HTTPS server (the framework the Palisade
+ * server is built on) that parses the review and answers the same fixed one, then prints its
+ * URL.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -17,7 +18,7 @@ import { pino } from 'pino';
 import { startAdmissionServer, startReviewPool } from '../src/admission/index.js';
 import { benchAdmissionConfig, benchAdmissionFile } from './_admission-config.js';
 
-const MODES = ['palisade', 'inline', 'floor', 'bare', 'budget', 'fastify'] as const;
+const MODES = ['palisade', 'workers', 'floor', 'bare', 'budget', 'fastify'] as const;
 const [mode, certFile, keyFile, budgetArg, answerFile] = process.argv.slice(2);
 const budgetUs = Number(budgetArg ?? 0);
 if (
@@ -85,26 +86,20 @@ if (mode === 'fastify') {
   // PSS restricted enforced and 10 example CEL policies.
   const config = await benchAdmissionConfig();
   const file = benchAdmissionFile();
-  // BENCH_INLINE_MAX_BYTES=0: every review to the workers, as before the inline path.
-  const inlineMaxBytes =
-    process.env.BENCH_INLINE_MAX_BYTES !== undefined
-      ? Number(process.env.BENCH_INLINE_MAX_BYTES)
-      : file.evaluation.inlineMaxBytes;
+  // `workers`: every review to the worker threads, as before small ones were decided inline.
+  const inlineMaxBytes = mode === 'workers' ? 0 : file.evaluation.inlineMaxBytes;
   const threads = process.env.BENCH_THREADS !== undefined ? Number(process.env.BENCH_THREADS) : undefined;
-  const pool =
-    mode === 'palisade'
-      ? await startReviewPool({
-          config: file,
-          cwd: process.cwd(),
-          ...(threads !== undefined ? { threads } : {}),
-          deadlineMs: file.evaluation.deadlineMs,
-          ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
-          inline: { maxBytes: inlineMaxBytes, costLimit: file.evaluation.inlineCostLimit },
-          policies: config.policies,
-        })
-      : undefined;
+  const pool = await startReviewPool({
+    config: file,
+    cwd: process.cwd(),
+    ...(threads !== undefined ? { threads } : {}),
+    deadlineMs: file.evaluation.deadlineMs,
+    ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
+    inline: { maxBytes: inlineMaxBytes, costLimit: file.evaluation.inlineCostLimit },
+    policies: config.policies,
+  });
   const server = await startAdmissionServer({
-    ...(pool ? { pool } : {}),
+    pool,
     config,
     tls: { certFile, keyFile },
     port: 0,

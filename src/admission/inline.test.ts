@@ -88,7 +88,7 @@ describe('inlineDecider', () => {
     ['a small Secret, within the inline cost limit', secret(5), true],
   ])('decides %s as the workers do', (_name, body, allowed) => {
     const config = celConfig();
-    const inline = inlineDecider(config, { ...options, now: () => 0 });
+    const inline = inlineDecider(config, { ...options, now: () => 0, cpu: () => 0 });
     const here = inline?.decide(body, 'validate');
     expect(here).toEqual(decideBody(body, config, 'validate'));
     expect(
@@ -113,7 +113,7 @@ describe('inlineDecider', () => {
 
   it('leaves a review that reaches the inline cost limit to the workers, who decide it in full', () => {
     const config = celConfig();
-    const inline = inlineDecider(config, { ...options, now: () => 0 });
+    const inline = inlineDecider(config, { ...options, now: () => 0, cpu: () => 0 });
     const dear = secret(300);
     expect(inline?.decide(dear, 'validate')).toBeUndefined();
     expect(inline?.stats()).toEqual({ decided: 0, overBudget: 1, suspensions: 0 });
@@ -143,6 +143,7 @@ describe('inlineDecider', () => {
       slowMs: 20,
       suspendMs: 1000,
       now: () => clock,
+      cpu: () => clock,
     });
     // Decided (the answer is right), but it took 50 ms: the next ones go to the workers.
     expect(inline?.decide(privileged, 'validate')?.kind).toBe('answer');
@@ -164,6 +165,31 @@ describe('inlineDecider', () => {
     expect(inline?.decide(privileged, 'validate')).toBeUndefined();
     clock += 2;
     expect(inline?.decide(privileged, 'validate')?.kind).toBe('answer');
+  });
+
+  it('a decision that took long only because the thread waited for a CPU suspends nothing', () => {
+    let clock = 0;
+    let cpu = 0;
+    const waits = fakePolicies([
+      {
+        name: 'waits',
+        validate: () => {
+          clock += 500;
+          cpu += 1;
+          return undefined;
+        },
+      },
+    ]);
+    const limited: PolicyEvaluator = { ...waits, limited: () => waits };
+    const inline = inlineDecider(configWith(limited), {
+      ...options,
+      slowMs: 20,
+      now: () => clock,
+      cpu: () => cpu,
+    });
+    expect(inline?.decide(privileged, 'validate')?.kind).toBe('answer');
+    expect(inline?.decide(privileged, 'validate')?.kind).toBe('answer');
+    expect(inline?.stats()).toEqual({ decided: 2, overBudget: 0, suspensions: 0 });
   });
 
   it('is off when no body may be decided inline, or when the policies have no cost limit to lower', () => {

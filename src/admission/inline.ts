@@ -8,16 +8,19 @@
  * - its CEL policies together get `costLimit` of cost (each binding an even share) instead of
  *   the API server's limits; a review that reaches it is decided again by a worker, with the
  *   full limits, and what was done here is dropped;
- * - a decision that nevertheless took longer than `slowMs` suspends the inline path for
- *   `suspendMs`, doubled (up to 64 times) when it happens again soon after a suspension ends:
- *   every review goes to the workers meanwhile. The cost limit is checked between steps, and a
- *   step may be a whole inner comprehension over the object, so policies of many expressions
- *   that each loop over the object cost time in proportion to the object's size and their
- *   number before the limit is seen (measured: 100 expressions of nested comprehensions over a
- *   12 KB Secret, 0.6 s); the suspension keeps such a configuration in the workers.
+ * - a decision that nevertheless took longer than `slowMs`, both in time and in the
+ *   process's CPU time (a thread that only waited for a CPU, on a loaded node or under a CPU
+ *   limit, does not count, nor do busy workers during a quick decision), suspends the inline
+ *   path for `suspendMs`, doubled (up to 64 times) when it happens again soon after a
+ *   suspension ends: every review goes to the workers meanwhile. The cost limit is checked
+ *   between steps, and a step may be a whole inner comprehension over the object, so policies
+ *   of many expressions that each loop over the object cost time in proportion to the object's
+ *   size and their number before the limit is seen (measured: 100 expressions of nested
+ *   comprehensions over a 12 KB Secret, 0.6 s); the suspension keeps such a configuration in
+ *   the workers after its first slow review.
  *
- * So the event loop is held for at most one bounded decision at a time, and the deadline and
- * the queue bound of the workers keep their meaning for everything else.
+ * So the event loop is held by one bounded decision at a time, and the deadline and the queue
+ * bound of the workers keep their meaning for everything else.
  */
 import type { CompiledAdmissionConfig } from './config.js';
 import { decide } from './decide.js';
@@ -56,6 +59,8 @@ export interface InlineOptions {
   suspendMs?: number;
   /** Milliseconds, monotonic (default `performance.now`). */
   now?: () => number;
+  /** CPU time of the process in milliseconds, every thread's (default `process.cpuUsage`). */
+  cpu?: () => number;
 }
 
 /** What the inline path did so far. */
@@ -90,6 +95,12 @@ export function inlineDecider(
   const limited = base.policies.length === 0 ? base : base.limited?.(options.costLimit);
   if (!limited) return undefined;
   const now = options.now ?? (() => performance.now());
+  const cpu =
+    options.cpu ??
+    (() => {
+      const used = process.cpuUsage();
+      return (used.user + used.system) / 1000;
+    });
   const slowMs = options.slowMs ?? 50;
   const suspendMs = options.suspendMs ?? 5_000;
   let overBudget = false;
@@ -117,9 +128,10 @@ export function inlineDecider(
       const started = now();
       if (started < suspendedUntil) return undefined;
       overBudget = false;
+      const cpuBefore = cpu();
       const outcome = decideBody(body, bounded, phase);
       const ended = now();
-      if (ended - started > slowMs) {
+      if (ended - started > slowMs && cpu() - cpuBefore > slowMs) {
         // Again soon after the last suspension ended: twice as long.
         suspension =
           ended - suspendedUntil < 2 * suspension ? Math.min(suspension * 2, 64 * suspendMs) : suspendMs;
