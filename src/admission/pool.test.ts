@@ -273,6 +273,42 @@ describe('evaluation in worker threads', () => {
     }
   }, 60_000);
 
+  it('an overloaded main thread sends small reviews to the workers, where the queue is bounded', async () => {
+    const pool = await startReviewPool({
+      config: config({ policies: [] }),
+      cwd: dir,
+      threads: 1,
+      deadlineMs: DEADLINE_MS,
+      inline: { maxBytes: 16 * 1024, costLimit: 5000, overloadLagMs: 50 },
+    });
+    try {
+      const body = new TextEncoder().encode(
+        JSON.stringify(reviewOf(podOf('p', { privileged: true }), { uid: 'late' })),
+      );
+      expect((await pool.review(body, 'validate')).kind).toBe('answer');
+      expect(pool.decided()).toMatchObject({ inline: 1, workers: 0, overloaded: 0 });
+      // Hold the event loop 150 ms at a time, as a backlog of requests would, until the pool
+      // notices: then a small review is decided by a worker.
+      await expect
+        .poll(
+          async () => {
+            const until = performance.now() + 150;
+            while (performance.now() < until) {
+              // busy, like a backlog
+            }
+            await pool.review(body, 'validate');
+            return pool.decided().overloaded;
+          },
+          { timeout: 20_000, interval: 1 },
+        )
+        .toBeGreaterThan(0);
+      const d = pool.decided();
+      expect(d.workers).toBeGreaterThanOrEqual(d.overloaded);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
   it.each([
     ['the workers', 0],
     ['the main thread', 16 * 1024],

@@ -8,6 +8,7 @@
  * The main thread keeps only I/O, probes and metrics.
  */
 import { availableParallelism } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BroadcastChannel } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
@@ -50,7 +51,17 @@ export interface ReviewPoolOptions {
    * (`inline.ts`); default 16 KiB and 5,000 for all the policies, `maxBytes: 0` sends every review to
    * the workers.
    */
-  inline?: { maxBytes: number; costLimit: number; slowMs?: number; suspendMs?: number };
+  inline?: {
+    maxBytes: number;
+    costLimit: number;
+    slowMs?: number;
+    suspendMs?: number;
+    /**
+     * Mean event-loop delay (ms, over the last quarter second) beyond which the main thread is
+     * overloaded: small reviews go to the workers too, whose bounded queue sheds (default 50).
+     */
+    overloadLagMs?: number;
+  };
   /** The configuration's CEL policies when the caller has loaded them already (else loaded here). */
   policies?: PolicyEvaluator;
 }
@@ -72,7 +83,14 @@ export interface ReviewPool {
   /** Threads started so far, replacements of terminated ones included. */
   started(): number;
   /** Reviews decided so far on the calling thread and in the workers. */
-  decided(): { inline: number; workers: number; inlineOverBudget: number; inlineSuspensions: number };
+  decided(): {
+    inline: number;
+    workers: number;
+    inlineOverBudget: number;
+    inlineSuspensions: number;
+    /** Small reviews sent to the workers because the main thread was overloaded. */
+    overloaded: number;
+  };
   close(): Promise<void>;
 }
 
@@ -172,11 +190,24 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
     ...(options.inline?.suspendMs !== undefined ? { suspendMs: options.inline.suspendMs } : {}),
   });
   let toWorkers = 0;
+  // Overload of the main thread: its event loop is late. Deciding there would only make it
+  // later (no bound, no shedding), so small reviews then take the workers' bounded queue too.
+  const lagLimitMs = options.inline?.overloadLagMs ?? 50;
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  let overloaded = false;
+  let spilled = 0;
+  const lagTimer = setInterval(() => {
+    overloaded = lag.count > 0 && lag.mean / 1e6 > lagLimitMs;
+    lag.reset();
+  }, 250);
+  lagTimer.unref();
   // The first decisions compile the controls and policies: not the reviews to time.
   for (const phase of ['validate', 'mutate'] as const) inline?.warm(WARM_UP_REVIEW, phase);
 
   const review = async (body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome> => {
-    const here = inline?.decide(body, phase);
+    if (overloaded && inline) spilled++;
+    const here = overloaded ? undefined : inline?.decide(body, phase);
     if (here) return here;
     toWorkers++;
     if (pool.queueSize >= maxQueue && pool.idleThreads === 0) return { kind: 'shed', queued: pool.queueSize };
@@ -214,9 +245,12 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
         workers: toWorkers,
         inlineOverBudget: stats?.overBudget ?? 0,
         inlineSuspensions: stats?.suspensions ?? 0,
+        overloaded: spilled,
       };
     },
     close: async () => {
+      clearInterval(lagTimer);
+      lag.disable();
       unsubscribe?.();
       channel.close();
       await pool.destroy();

@@ -162,7 +162,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
   });
   new Counter({
     name: 'palisade_admission_reviews_evaluated_total',
-    help: 'Reviews by where they were evaluated: main (small enough to decide on the main thread), workers (sent to the worker threads, shed ones included), inline_over_budget (reached the inline CEL cost limit, then sent to the workers).',
+    help: 'Reviews by where they were evaluated: main (small enough to decide on the main thread), workers (sent to the worker threads, shed ones included), inline_over_budget (reached the inline CEL cost limit, then sent to the workers), main_overloaded (small, but sent to the workers because the main thread was late).',
     labelNames: ['where'] as const,
     registers: [registry],
     collect() {
@@ -172,6 +172,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       this.inc({ where: 'main' }, d.inline);
       this.inc({ where: 'workers' }, d.workers);
       this.inc({ where: 'inline_over_budget' }, d.inlineOverBudget);
+      this.inc({ where: 'main_overloaded' }, d.overloaded);
     },
   });
   new Counter({
