@@ -313,7 +313,7 @@ describe('evaluation in worker threads', () => {
     ['the workers', 0],
     ['the main thread', 16 * 1024],
   ])(
-    '%s see namespace label changes and objects without TypeMeta',
+    'decided by %s: namespace label changes and objects without TypeMeta',
     async (_where, inlineMaxBytes) => {
       const namespaces = new FixedNamespaces();
       namespaces.set('team', { 'palisade.dev/enforce': 'none' });
