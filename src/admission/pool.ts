@@ -8,7 +8,6 @@
  * The main thread keeps only I/O, probes and metrics.
  */
 import { availableParallelism } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BroadcastChannel } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
@@ -57,10 +56,11 @@ export interface ReviewPoolOptions {
     slowMs?: number;
     suspendMs?: number;
     /**
-     * Mean event-loop delay (ms, over the last quarter second) beyond which the main thread is
-     * overloaded: small reviews go to the workers too, whose bounded queue sheds (default 50).
+     * Small reviews decided on the main thread in one turn of its event loop; beyond this
+     * many (a backlog of connections) they go to the workers too, whose queue is bounded and
+     * sheds (default 64).
      */
-    overloadLagMs?: number;
+    maxPerTurn?: number;
   };
   /** The configuration's CEL policies when the caller has loaded them already (else loaded here). */
   policies?: PolicyEvaluator;
@@ -88,7 +88,7 @@ export interface ReviewPool {
     workers: number;
     inlineOverBudget: number;
     inlineSuspensions: number;
-    /** Small reviews sent to the workers because the main thread was overloaded. */
+    /** Small reviews sent to the workers because too many arrived in one turn of the event loop. */
     overloaded: number;
   };
   close(): Promise<void>;
@@ -190,24 +190,23 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
     ...(options.inline?.suspendMs !== undefined ? { suspendMs: options.inline.suspendMs } : {}),
   });
   let toWorkers = 0;
-  // Overload of the main thread: its event loop is late. Deciding there would only make it
-  // later (no bound, no shedding), so small reviews then take the workers' bounded queue too.
-  const lagLimitMs = options.inline?.overloadLagMs ?? 50;
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
-  let overloaded = false;
-  let spilled = 0;
-  const lagTimer = setInterval(() => {
-    overloaded = lag.count > 0 && lag.mean / 1e6 > lagLimitMs;
-    lag.reset();
-  }, 250);
-  lagTimer.unref();
   // The first decisions compile the controls and policies: not the reviews to time.
   for (const phase of ['validate', 'mutate'] as const) inline?.warm(WARM_UP_REVIEW, phase);
+  // A backlog on the main thread: more small reviews arrived in one turn of the event loop
+  // than it should decide before answering anything. Deciding them all would only make it
+  // later (no deadline, no shedding there), so the excess takes the workers' bounded queue.
+  const maxPerTurn = options.inline?.maxPerTurn ?? 64;
+  let thisTurn = 0;
+  let spilled = 0;
+  const newTurn = (): void => {
+    thisTurn = 0;
+  };
 
   const review = async (body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome> => {
-    if (overloaded && inline) spilled++;
-    const here = overloaded ? undefined : inline?.decide(body, phase);
+    if (inline && thisTurn++ === 0) setImmediate(newTurn);
+    const backlog = thisTurn > maxPerTurn;
+    if (inline && backlog) spilled++;
+    const here = backlog ? undefined : inline?.decide(body, phase);
     if (here) return here;
     toWorkers++;
     if (pool.queueSize >= maxQueue && pool.idleThreads === 0) return { kind: 'shed', queued: pool.queueSize };
@@ -249,8 +248,6 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
       };
     },
     close: async () => {
-      clearInterval(lagTimer);
-      lag.disable();
       unsubscribe?.();
       channel.close();
       await pool.destroy();
