@@ -47,8 +47,8 @@ export interface ReviewPoolOptions {
   namespaces?: NamespaceSource;
   /**
    * Small reviews decided on the calling thread, their CEL policies under a lower cost limit
-   * (`inline.ts`); default 16 KiB and 5,000 for all the policies, `maxBytes: 0` sends every review to
-   * the workers.
+   * (`inline.ts`), e.g. 16 KiB and 5,000 for all the policies; by default (`maxBytes: 0`)
+   * every review goes to the workers.
    */
   inline?: {
     maxBytes: number;
@@ -117,8 +117,8 @@ const WARM_UP_REVIEW = new TextEncoder().encode(
     },
   }),
 );
-/** Reviews up to this size are decided on the calling thread by default. */
-export const INLINE_MAX_BYTES = 16 * 1024;
+/** Reviews up to this size are decided on the calling thread by default: none (opt-in). */
+export const INLINE_MAX_BYTES = 0;
 /** The CEL cost of all the policies together on those reviews by default (about 4 ms of the interpreter). */
 export const INLINE_COST_LIMIT = 5_000;
 
