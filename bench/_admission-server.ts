@@ -1,13 +1,14 @@
 /**
  * Child process of bench/admission.ts: starts the real Palisade webhook server (`palisade`:
- * evaluation in worker threads as `palisade admission serve` runs it; `inline`: on the main
- * thread), the floor (`floor ANSWER_FILE`: a bare Node HTTPS server that reads the body,
- * JSON.parses it and writes the precomputed bytes of Palisade's answer to that review), a bare
- * Node HTTPS server that answers one fixed AdmissionReview without parsing, that bare server
- * spending a fixed time of busy work on each review before it answers (`budget US`: what the
- * machine allows a webhook that does US µs of work per review), or a Fastify HTTPS server (the
- * framework the Palisade server is built on) that parses the review and answers the same fixed
- * one, then prints its URL.
+ * as `palisade admission serve` runs it, every review decided in worker threads; `inline`:
+ * small reviews decided on the main thread, the others in worker threads), the floor (`floor
+ * ANSWER_FILE`: a bare Node HTTPS server that reads the body, JSON.parses it and writes the
+ * precomputed bytes of Palisade's answer to that review), a bare Node HTTPS server that
+ * answers one fixed AdmissionReview without parsing, that bare server spending a fixed time of
+ * busy work on each review before it answers (`budget US`: what the machine allows a webhook
+ * that does US µs of work per review), or a Fastify HTTPS server (the framework the Palisade
+ * server is built on) that parses the review and answers the same fixed one, then prints its
+ * URL.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -85,19 +86,20 @@ if (mode === 'fastify') {
   // PSS restricted enforced and 10 example CEL policies.
   const config = await benchAdmissionConfig();
   const file = benchAdmissionFile();
+  // `inline`: small reviews decided on the main thread (evaluation.inlineMaxBytes 16 KiB).
+  const inlineMaxBytes = mode === 'inline' ? 16 * 1024 : file.evaluation.inlineMaxBytes;
   const threads = process.env.BENCH_THREADS !== undefined ? Number(process.env.BENCH_THREADS) : undefined;
-  const pool =
-    mode === 'palisade'
-      ? await startReviewPool({
-          config: file,
-          cwd: process.cwd(),
-          ...(threads !== undefined ? { threads } : {}),
-          deadlineMs: file.evaluation.deadlineMs,
-          ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
-        })
-      : undefined;
+  const pool = await startReviewPool({
+    config: file,
+    cwd: process.cwd(),
+    ...(threads !== undefined ? { threads } : {}),
+    deadlineMs: file.evaluation.deadlineMs,
+    ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
+    inline: { maxBytes: inlineMaxBytes, costLimit: file.evaluation.inlineCostLimit },
+    policies: config.policies,
+  });
   const server = await startAdmissionServer({
-    ...(pool ? { pool } : {}),
+    pool,
     config,
     tls: { certFile, keyFile },
     port: 0,

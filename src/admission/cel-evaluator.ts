@@ -9,15 +9,33 @@ import type { RequestAttributes } from '../policy/index.js';
 import type { PolicyDecision, PolicyError, PolicyEvaluation, PolicyEvaluator } from './ports.js';
 import type { AdmissionAttributes, JsonPatchOp } from './types.js';
 
-/** A PolicyEvaluator over a compiled policy set. */
-export function celPolicyEvaluator(set: PolicySet): PolicyEvaluator {
+/**
+ * A PolicyEvaluator over a compiled policy set, with the API server's cost limits; or, with
+ * `totalCostLimit`, with that much cost for all the policies of one request together: each
+ * binding (and each of its expressions) gets an even share. A mutating binding may be invoked
+ * twice (reinvocation), so its share is halved.
+ */
+export function celPolicyEvaluator(set: PolicySet, totalCostLimit?: number): PolicyEvaluator {
   const policies = [...set.validating.map((p) => p.name), ...set.mutating.map((p) => p.name)];
+  const count = (bindings: ReadonlyMap<string, readonly unknown[]>): number =>
+    [...bindings.values()].reduce((n, b) => n + b.length, 0);
+  const share = (invocations: number): { perCallCostLimit?: number; perExpressionCostLimit?: number } => {
+    if (totalCostLimit === undefined) return {};
+    const limit = Math.max(1, Math.floor(totalCostLimit / Math.max(1, invocations)));
+    return { perCallCostLimit: limit, perExpressionCostLimit: limit };
+  };
+  const limits = {
+    validate: share(count(set.validatingBindings)),
+    mutate: share(2 * count(set.mutatingBindings)),
+  };
   return {
     policies,
+    limited: (limit) => celPolicyEvaluator(set, limit),
     evaluate(attributes, phase): PolicyEvaluation {
       const result = evaluateRequest(set, requestAttributes(attributes), {
         validate: phase === 'validate',
         mutate: phase === 'mutate',
+        ...limits[phase],
       });
       const decisions: PolicyDecision[] = result.decisions.map((d) => {
         const out: PolicyDecision = {
@@ -46,6 +64,7 @@ export function celPolicyEvaluator(set: PolicySet): PolicyEvaluator {
         errors,
       };
       if (result.patch) evaluation.patch = result.patch.map(toPatchOp);
+      if (result.errors.some((e) => e.code === 'cost_exceeded')) evaluation.costExceeded = true;
       return evaluation;
     },
   };

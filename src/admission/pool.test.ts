@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../core/index.js';
 import { compileAdmissionConfig, parseAdmissionConfig, type AdmissionConfig } from './config.js';
 import { createWebhookCertificates } from './index.js';
-import { startReviewPool, type NamespaceChange, type NamespaceSource } from './pool.js';
+import { startReviewPool, type NamespaceChange, type NamespaceSource, type ReviewPool } from './pool.js';
 import { startAdmissionServer, type AdmissionServer } from './server.js';
 import { request, type ClientResponse } from './test-client.js';
 import { podOf, reviewOf } from './testing.js';
@@ -124,7 +124,7 @@ async function serve(
   file: AdmissionConfig,
   threads: number,
   namespaces?: NamespaceSource,
-): Promise<AdmissionServer & { started: () => number }> {
+): Promise<AdmissionServer & Pick<ReviewPool, 'started' | 'decided'>> {
   const compiled = compileAdmissionConfig(file);
   if (!compiled.ok) throw new Error('compile');
   const pool = await startReviewPool({
@@ -133,6 +133,7 @@ async function serve(
     threads,
     deadlineMs: file.evaluation.deadlineMs,
     ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
+    inline: { maxBytes: file.evaluation.inlineMaxBytes, costLimit: file.evaluation.inlineCostLimit },
     ...(namespaces ? { namespaces } : {}),
   });
   const server = await startAdmissionServer({
@@ -144,7 +145,7 @@ async function serve(
     logger: pino({ level: 'silent' }),
     processMetrics: false,
   });
-  return Object.assign(server, { started: () => pool.started() });
+  return Object.assign(server, { started: () => pool.started(), decided: () => pool.decided() });
 }
 
 function review(res: ClientResponse): AdmissionReviewResponse {
@@ -218,6 +219,8 @@ describe('evaluation in worker threads', () => {
       expect(Math.max(...cheapDone)).toBeLessThan(expensiveAt);
       expect(percentile(cheapTimes, 0.99)).toBeLessThan(DEADLINE_MS);
       expect(Math.max(...probeTimes)).toBeLessThan(DEADLINE_MS / 2);
+      // By default every review goes to the workers.
+      expect(server.decided()).toMatchObject({ inline: 0, workers: 201 });
       // The worker that ran it was terminated and replaced.
       await expect.poll(() => server.started(), { timeout: 10_000 }).toBeGreaterThan(startedBefore);
       const after = review(await post(cheapBody(1)));
@@ -234,7 +237,10 @@ describe('evaluation in worker threads', () => {
 
   it('beyond the queue bound a review is answered at once per the failure policy', async () => {
     const server = await serve(
-      config({ evaluation: { threads: 1, deadlineMs: 5000, maxQueue: 0, failurePolicy: 'Ignore' } }),
+      // Every review to the worker: a small one would be decided on the main thread, queue or not.
+      config({
+        evaluation: { threads: 1, deadlineMs: 5000, maxQueue: 0, failurePolicy: 'Ignore', inlineMaxBytes: 0 },
+      }),
       1,
     );
     try {
@@ -262,36 +268,80 @@ describe('evaluation in worker threads', () => {
     }
   }, 60_000);
 
-  it('workers see namespace label changes and objects without TypeMeta', async () => {
-    const namespaces = new FixedNamespaces();
-    namespaces.set('team', { 'palisade.dev/enforce': 'none' });
-    const server = await serve(config({ defaults: { enforce: 'none' }, policies: [] }), 2, namespaces);
+  it('beyond maxPerTurn small reviews in one turn of the event loop, the rest go to the workers', async () => {
+    const pool = await startReviewPool({
+      config: config({ policies: [] }),
+      cwd: dir,
+      threads: 1,
+      deadlineMs: DEADLINE_MS,
+      inline: { maxBytes: 16 * 1024, costLimit: 5000, maxPerTurn: 10 },
+    });
     try {
-      const pod = podOf('root', { namespace: 'team', privileged: true });
-      const { apiVersion: _a, kind: _k, ...bare } = pod;
-      const body = reviewOf(pod, { namespace: 'team', uid: 'no-typemeta' }) as {
-        request: Record<string, unknown>;
-      };
-      body.request.object = bare;
-      const send = async (): Promise<AdmissionReviewResponse> =>
-        review(await request(`${server.url}/validate`, { ca, body: JSON.stringify(body) }));
-      expect((await send()).response.allowed).toBe(true);
-      namespaces.set('team', { 'palisade.dev/enforce': 'pss-restricted' });
-      // Every worker gets the change; both answer the same.
-      await expect.poll(async () => (await send()).response.allowed, { timeout: 5000 }).toBe(false);
-      for (let i = 0; i < 6; i++) {
-        const r = await send();
-        expect(r.response.allowed).toBe(false);
-        expect(r.response.status?.message).toContain('Pod team/root: pss/privileged');
-      }
-      namespaces.set('team', { 'palisade.dev/enforce': 'restrictd' });
-      const typo = await send();
-      expect(typo.response.allowed).toBe(true);
-      expect(typo.response.warnings?.[0]).toMatch(
-        /palisade: namespace team: palisade.dev\/enforce="restrictd" is not a known/,
+      const body = (i: number): Uint8Array =>
+        new TextEncoder().encode(
+          JSON.stringify(reviewOf(podOf(`p${i}`, { privileged: i % 2 === 0 }), { uid: `turn-${i}` })),
+        );
+      // 30 reviews in one turn, as a backlog of connections delivers them: 10 decided here.
+      const outcomes = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => pool.review(body(i), 'validate')),
       );
+      expect(pool.decided()).toMatchObject({ inline: 10, workers: 20, overloaded: 20 });
+      for (const [i, o] of outcomes.entries()) {
+        if (o.kind !== 'answer') throw new Error(`review ${i}: ${o.kind}`);
+        expect(JSON.parse(o.review)).toMatchObject({ response: { uid: `turn-${i}`, allowed: i % 2 !== 0 } });
+      }
+      // The next turn starts afresh.
+      await pool.review(body(0), 'validate');
+      expect(pool.decided()).toMatchObject({ inline: 11, workers: 20 });
     } finally {
-      await server.close();
+      await pool.close();
     }
   }, 60_000);
+
+  it.each([
+    ['the workers', 0],
+    ['the main thread', 16 * 1024],
+  ])(
+    'decided by %s: namespace label changes and objects without TypeMeta',
+    async (_where, inlineMaxBytes) => {
+      const namespaces = new FixedNamespaces();
+      namespaces.set('team', { 'palisade.dev/enforce': 'none' });
+      const server = await serve(
+        config({ defaults: { enforce: 'none' }, policies: [], evaluation: { inlineMaxBytes } }),
+        2,
+        namespaces,
+      );
+      try {
+        const pod = podOf('root', { namespace: 'team', privileged: true });
+        const { apiVersion: _a, kind: _k, ...bare } = pod;
+        const body = reviewOf(pod, { namespace: 'team', uid: 'no-typemeta' }) as {
+          request: Record<string, unknown>;
+        };
+        body.request.object = bare;
+        const send = async (): Promise<AdmissionReviewResponse> =>
+          review(await request(`${server.url}/validate`, { ca, body: JSON.stringify(body) }));
+        expect((await send()).response.allowed).toBe(true);
+        namespaces.set('team', { 'palisade.dev/enforce': 'pss-restricted' });
+        // Every worker gets the change; both answer the same.
+        await expect.poll(async () => (await send()).response.allowed, { timeout: 5000 }).toBe(false);
+        for (let i = 0; i < 6; i++) {
+          const r = await send();
+          expect(r.response.allowed).toBe(false);
+          expect(r.response.status?.message).toContain('Pod team/root: pss/privileged');
+        }
+        namespaces.set('team', { 'palisade.dev/enforce': 'restrictd' });
+        const typo = await send();
+        expect(typo.response.allowed).toBe(true);
+        expect(typo.response.warnings?.[0]).toMatch(
+          /palisade: namespace team: palisade.dev\/enforce="restrictd" is not a known/,
+        );
+        const decided = server.decided();
+        expect(inlineMaxBytes === 0 ? decided.workers : decided.inline).toBeGreaterThanOrEqual(9);
+        expect(inlineMaxBytes === 0 ? decided.inline : decided.workers).toBe(0);
+      } finally {
+        await server.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -12,8 +12,10 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { KubeObject } from '../core/index.js';
-import type { AdmissionConfig } from './config.js';
-import type { PolicyPhase } from './ports.js';
+import { compileAdmissionConfig, type AdmissionConfig } from './config.js';
+import { inlineDecider } from './inline.js';
+import { loadCelPolicies } from './policies.js';
+import type { PolicyEvaluator, PolicyPhase } from './ports.js';
 import {
   parseNamespaceMessage,
   type NamespaceMessage,
@@ -43,6 +45,25 @@ export interface ReviewPoolOptions {
   /** Reviews waiting for a thread beyond this many are refused at once (default 128 per thread). */
   maxQueue?: number;
   namespaces?: NamespaceSource;
+  /**
+   * Small reviews decided on the calling thread, their CEL policies under a lower cost limit
+   * (`inline.ts`), e.g. 16 KiB and 5,000 for all the policies; by default (`maxBytes: 0`)
+   * every review goes to the workers.
+   */
+  inline?: {
+    maxBytes: number;
+    costLimit: number;
+    slowMs?: number;
+    suspendMs?: number;
+    /**
+     * Small reviews decided on the main thread in one turn of its event loop; beyond this
+     * many (a backlog of connections) they go to the workers too, whose queue is bounded and
+     * sheds (default 64).
+     */
+    maxPerTurn?: number;
+  };
+  /** The configuration's CEL policies when the caller has loaded them already (else loaded here). */
+  policies?: PolicyEvaluator;
 }
 
 /** What became of one review sent to the pool. */
@@ -61,10 +82,45 @@ export interface ReviewPool {
   queued(): number;
   /** Threads started so far, replacements of terminated ones included. */
   started(): number;
+  /** Reviews decided so far on the calling thread and in the workers. */
+  decided(): {
+    inline: number;
+    workers: number;
+    inlineOverBudget: number;
+    inlineSuspensions: number;
+    /** Small reviews sent to the workers because too many arrived in one turn of the event loop. */
+    overloaded: number;
+  };
   close(): Promise<void>;
 }
 
 const QUEUE_PER_THREAD = 128;
+/** A Pod review that runs the common code paths once before the first real review. */
+const WARM_UP_REVIEW = new TextEncoder().encode(
+  JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: 'palisade-warm-up',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      namespace: 'default',
+      operation: 'CREATE',
+      userInfo: { username: 'palisade-warm-up' },
+      dryRun: true,
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'warm-up', namespace: 'default' },
+        spec: { containers: [{ name: 'c', image: 'registry.example/c:1' }] },
+      },
+    },
+  }),
+);
+/** Reviews up to this size are decided on the calling thread by default: none (opt-in). */
+export const INLINE_MAX_BYTES = 0;
+/** The CEL cost of all the policies together on those reviews by default (about 4 ms of the interpreter). */
+export const INLINE_COST_LIMIT = 5_000;
 
 /** The worker module next to this one: sources under a TypeScript loader, or the build. */
 function workerFile(): { filename: string; execArgv: string[] } {
@@ -115,7 +171,44 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
   // A worker that dies is replaced by the pool; its task is rejected and answered per policy.
   pool.on('error', () => undefined);
 
+  // The calling thread decides small reviews itself, against the same configuration, policies
+  // and namespaces as the workers.
+  const policies =
+    options.policies ??
+    (options.config.policies.length > 0
+      ? await loadCelPolicies(options.config.policies, options.cwd)
+      : undefined);
+  const compiled = compileAdmissionConfig(options.config, {
+    ...(options.namespaces ? { namespaces: (name: string) => options.namespaces?.get(name) } : {}),
+    ...(policies ? { policies } : {}),
+  });
+  if (!compiled.ok) throw new Error(`configuration is invalid: ${JSON.stringify(compiled.error)}`);
+  const inline = inlineDecider(compiled.value, {
+    maxBytes: options.inline?.maxBytes ?? INLINE_MAX_BYTES,
+    costLimit: options.inline?.costLimit ?? INLINE_COST_LIMIT,
+    ...(options.inline?.slowMs !== undefined ? { slowMs: options.inline.slowMs } : {}),
+    ...(options.inline?.suspendMs !== undefined ? { suspendMs: options.inline.suspendMs } : {}),
+  });
+  let toWorkers = 0;
+  // The first decisions compile the controls and policies: not the reviews to time.
+  for (const phase of ['validate', 'mutate'] as const) inline?.warm(WARM_UP_REVIEW, phase);
+  // A backlog on the main thread: more small reviews arrived in one turn of the event loop
+  // than it should decide before answering anything. Deciding them all would only make it
+  // later (no deadline, no shedding there), so the excess takes the workers' bounded queue.
+  const maxPerTurn = options.inline?.maxPerTurn ?? 64;
+  let thisTurn = 0;
+  let spilled = 0;
+  const newTurn = (): void => {
+    thisTurn = 0;
+  };
+
   const review = async (body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome> => {
+    if (inline && thisTurn++ === 0) setImmediate(newTurn);
+    const backlog = thisTurn > maxPerTurn;
+    if (inline && backlog) spilled++;
+    const here = backlog ? undefined : inline?.decide(body, phase);
+    if (here) return here;
+    toWorkers++;
     if (pool.queueSize >= maxQueue && pool.idleThreads === 0) return { kind: 'shed', queued: pool.queueSize };
     const signal = AbortSignal.timeout(options.deadlineMs);
     // A Buffer is often a view on a larger pooled ArrayBuffer, which structured cloning would
@@ -144,6 +237,16 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
     review,
     queued: () => pool.queueSize,
     started: () => startedThreads,
+    decided: () => {
+      const stats = inline?.stats();
+      return {
+        inline: stats?.decided ?? 0,
+        workers: toWorkers,
+        inlineOverBudget: stats?.overBudget ?? 0,
+        inlineSuspensions: stats?.suspensions ?? 0,
+        overloaded: spilled,
+      };
+    },
     close: async () => {
       unsubscribe?.();
       channel.close();

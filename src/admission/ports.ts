@@ -45,6 +45,8 @@ export interface PolicyEvaluation {
   /** Mutations, against `request.object`, in the mutate phase only. */
   patch?: JsonPatchOp[];
   errors: PolicyError[];
+  /** Set when an expression was stopped by its cost limit (whatever its failure policy made of it). */
+  costExceeded?: boolean;
 }
 
 /** Which webhook endpoint is asking: validating policies or mutating policies. */
@@ -55,6 +57,12 @@ export interface PolicyEvaluator {
   /** Names of the loaded policies, for metrics and `readyz`. */
   readonly policies: readonly string[];
   evaluate(attributes: AdmissionAttributes, phase: PolicyPhase): PolicyEvaluation;
+  /**
+   * The same policies with at most `costLimit` of CEL cost for all of them on one request
+   * (`costExceeded` is set beyond it), for reviews decided on the server's main thread; absent
+   * when the evaluator has no cost model.
+   */
+  limited?(costLimit: number): PolicyEvaluator;
 }
 
 /** Returns the Namespace object of a namespace name when known (labels drive the modes). */

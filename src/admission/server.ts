@@ -25,11 +25,10 @@ import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HttpError } from '../core/index.js';
 import type { CompiledAdmissionConfig } from './config.js';
-import { decide, type DecisionRecord } from './decide.js';
+import { decideBody } from './inline.js';
 import { DecisionLog, DecisionRing } from './decision-log.js';
 import { reviewHead, undecidedAnswer, type UndecidedReason } from './overload.js';
-import type { ReviewProblem } from './parse.js';
-import type { PoolOutcome, ReviewPool } from './pool.js';
+import type { ReviewPool } from './pool.js';
 import type { PolicyPhase } from './ports.js';
 
 /** TLS material for the server, as file paths (so it can be reloaded). */
@@ -161,6 +160,32 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       this.set(pool?.queued() ?? 0);
     },
   });
+  new Counter({
+    name: 'palisade_admission_reviews_evaluated_total',
+    help: 'Reviews by where they were evaluated: main (small enough to decide on the main thread), workers (sent to the worker threads, shed ones included), inline_over_budget (reached the inline CEL cost limit, then sent to the workers), main_overloaded (small, but sent to the workers because the main thread was late).',
+    labelNames: ['where'] as const,
+    registers: [registry],
+    collect() {
+      const d = pool?.decided();
+      if (!d) return;
+      this.reset();
+      this.inc({ where: 'main' }, d.inline);
+      this.inc({ where: 'workers' }, d.workers);
+      this.inc({ where: 'inline_over_budget' }, d.inlineOverBudget);
+      this.inc({ where: 'main_overloaded' }, d.overloaded);
+    },
+  });
+  new Counter({
+    name: 'palisade_admission_inline_suspensions_total',
+    help: 'Times a decision on the main thread took longer than its bound, so that every review went to the workers for a while.',
+    registers: [registry],
+    collect() {
+      const d = pool?.decided();
+      if (!d) return;
+      this.reset();
+      this.inc(d.inlineSuspensions);
+    },
+  });
   const overloadFailurePolicy = options.overloadFailurePolicy ?? options.config.failurePolicy;
   const reloads = new Counter({
     name: 'palisade_admission_tls_reloads_total',
@@ -269,7 +294,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       const body = request.body;
       if (!(body instanceof Uint8Array) || body.byteLength === 0)
         return sendError(reply, phase, 400, 'bad_request', 'body is not valid JSON: the body is empty');
-      const outcome = pool ? await pool.review(body, phase) : decideHere(body, phase);
+      const outcome = pool ? await pool.review(body, phase) : decideBody(body, options.config, phase);
       switch (outcome.kind) {
         case 'invalid-json':
           return sendError(reply, phase, 400, 'bad_request', `body is not valid JSON: ${outcome.message}`);
@@ -322,27 +347,6 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       latency.observe({ endpoint: phase }, Number(process.hrtime.bigint() - started) / 1e9);
       return reply.type('application/json').send(outcome.review);
     };
-
-  /** Decides on this thread (no pool): the outcome a worker would have sent. */
-  function decideHere(body: Uint8Array, phase: PolicyPhase): PoolOutcome {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-    } catch (e) {
-      return { kind: 'invalid-json', message: e instanceof Error ? e.message : String(e) };
-    }
-    const result = decide(parsed, options.config, phase);
-    if (!result.ok) {
-      const bad: { kind: 'bad'; problems: ReviewProblem[]; uid?: string } = {
-        kind: 'bad',
-        problems: result.problems,
-      };
-      if (result.uid !== undefined) bad.uid = result.uid;
-      return bad;
-    }
-    const record: DecisionRecord = result.record;
-    return { kind: 'answer', review: JSON.stringify(result.review), record };
-  }
 
   /** Answers a review that was not decided, per the failure policy, or 503 when its uid is unreadable. */
   function undecided(

@@ -9,7 +9,7 @@
 import { BroadcastChannel, workerData } from 'node:worker_threads';
 import type { KubeObject } from '../core/index.js';
 import { compileAdmissionConfig } from './config.js';
-import { decide } from './decide.js';
+import { decideBody } from './inline.js';
 import { loadCelPolicies } from './policies.js';
 import {
   parseNamespaceMessage,
@@ -48,21 +48,7 @@ async function start(): Promise<(task: WorkerTask) => WorkerOutcome> {
   const config = compiled.value;
   await snapshot;
 
-  return (task: WorkerTask): WorkerOutcome => {
-    const text = Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength).toString('utf8');
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (e) {
-      return { kind: 'invalid-json', message: e instanceof Error ? e.message : String(e) };
-    }
-    const result = decide(body, config, task.phase);
-    if (!result.ok)
-      return result.uid === undefined
-        ? { kind: 'bad', problems: result.problems }
-        : { kind: 'bad', problems: result.problems, uid: result.uid };
-    return { kind: 'answer', review: JSON.stringify(result.review), record: result.record };
-  };
+  return (task: WorkerTask): WorkerOutcome => decideBody(task.body, config, task.phase);
 }
 
 function apply(live: Map<string, KubeObject>, message: NamespaceMessage): void {

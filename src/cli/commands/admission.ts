@@ -205,6 +205,8 @@ export async function runAdmissionServe(
         ...(config.evaluation.threads !== undefined ? { threads: config.evaluation.threads } : {}),
         deadlineMs: config.evaluation.deadlineMs,
         ...(config.evaluation.maxQueue !== undefined ? { maxQueue: config.evaluation.maxQueue } : {}),
+        inline: { maxBytes: config.evaluation.inlineMaxBytes, costLimit: config.evaluation.inlineCostLimit },
+        ...(policies ? { policies } : {}),
         ...(watch ? { namespaces: watch } : {}),
       });
     server = await startAdmissionServer({
