@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -344,5 +344,42 @@ describe.skipIf(!gate.run)('palisade scan --cluster against a real kube-apiserve
     const offline = await run(['rbac', 'who-can', 'list', 'pods', '--snapshot', file, '-o', 'json']);
     expect(offline.code).toBe(0);
     expect(JSON.parse(offline.out)).toEqual(JSON.parse(whoCan.out));
+  });
+
+  it('drift live DIR: what runs against what the manifests say (findings opened and closed)', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'drift-live-'));
+    // The manifests: shop/root-shell as it should be (not privileged), pay/fine as it is.
+    writeFileSync(
+      path.join(dir, 'pods.yaml'),
+      [pod('shop', 'root-shell', false), pod('pay', 'fine', false)]
+        .map((o) => JSON.stringify(o))
+        .join('\n---\n'),
+    );
+    const io = memoryIO({ cwd: process.cwd() });
+    const code = await main(
+      ['drift', 'live', dir, '--kubeconfig', cluster.admin.kubeconfig, '-o', 'json', '--fail-on-new', 'none'],
+      io,
+    );
+    expect(io.err()).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(io.out()) as {
+      base: string;
+      head: string;
+      findings: { closed: { controlId: string; namespace: string; name: string }[] };
+    };
+    expect(report.base).toContain('live cluster');
+    expect(report.head).toBe(`${dir} (manifests)`);
+    // The privileged container runs in the cluster and is gone from the manifests: closed by the change.
+    expect(report.findings.closed).toContainEqual(
+      expect.objectContaining({ controlId: 'workload/no-privileged', namespace: 'shop', name: 'root-shell' }),
+    );
+    // Exit 1 when the live side is the head and the privileged pod opens a finding.
+    const back = memoryIO({ cwd: process.cwd() });
+    const failing = await main(
+      ['drift', dir, 'live', '--kubeconfig', cluster.admin.kubeconfig, '--fail-on-new', 'critical', '-q'],
+      back,
+    );
+    expect(failing).toBe(1);
+    expect(back.out()).toContain('workload/no-privileged');
   });
 });

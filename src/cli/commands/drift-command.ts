@@ -12,8 +12,8 @@ export function registerDriftCommand(program: Command, io: CliIO, setExit: (code
     .description(
       'compare two assessments: findings opened and closed, RBAC rights gained and lost, reachability',
     )
-    .argument('<base>', 'scan id, latest, latest~N, a snapshot file, or a directory of manifests')
-    .argument('<head>', 'scan id, latest, latest~N, a snapshot file, or a directory of manifests')
+    .argument('<base>', 'scan id, latest, latest~N, a snapshot file, a directory of manifests, or live')
+    .argument('<head>', 'scan id, latest, latest~N, a snapshot file, a directory of manifests, or live')
     .option(
       '--db <path-or-url>',
       'history store for scan ids: a SQLite file or postgres://… URL (default $PALISADE_DB or ~/.palisade/palisade.db)',
@@ -44,12 +44,17 @@ export function registerDriftCommand(program: Command, io: CliIO, setExit: (code
       '--audit-log <file>',
       'Kubernetes audit log (JSON lines): show who last wrote each changed object, and when',
     )
+    .option('--context <name>', 'kubeconfig context of a live side (default: the current context)')
+    .option('--kubeconfig <file>', 'kubeconfig of a live side (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--request-timeout <duration>', 'per request to the API server of a live side (default 30s)')
     .option('-q, --quiet', 'no status lines on stderr')
     .addHelpText(
       'after',
       `
 A path that exists is read as a snapshot (a file) or manifests (a directory) and assessed on
-the fly; anything else is a scan in the store (\`palisade history\` lists them). Findings
+the fly; \`live\` is the cluster of the kubeconfig context, read and assessed now (what runs
+against what Git holds: \`drift live ./deploy\`); anything else is a scan in the store
+(\`palisade history\` lists them). Findings
 match by fingerprint (control + object + field path), so a moved line is not a change.
 Suppressed findings count on neither side.
 
@@ -58,6 +63,7 @@ Exit codes: 0 compared, 1 a new finding at or above --fail-on-new, 2 usage or in
 Examples:
   $ palisade drift latest~1 latest
   $ palisade drift latest ./deploy --fail-on-new high
+  $ palisade drift live ./deploy --context prod --fail-on-new high
   $ palisade drift 12 prod-2026-12-01.snapshot.json.gz -o json=drift.json
   $ palisade drift latest~7 latest --cluster prod --db postgres://palisade@db.internal/palisade
   $ palisade drift latest~1 latest --audit-log /var/log/kubernetes/audit.log`,
@@ -72,6 +78,9 @@ Examples:
             ...(typeof opts.db === 'string' ? { db: opts.db } : {}),
             ...(typeof opts.cluster === 'string' ? { cluster: opts.cluster } : {}),
             ...(typeof opts.auditLog === 'string' ? { auditLog: opts.auditLog } : {}),
+            ...(typeof opts.context === 'string' ? { context: opts.context } : {}),
+            ...(typeof opts.kubeconfig === 'string' ? { kubeconfig: opts.kubeconfig } : {}),
+            ...(typeof opts.requestTimeout === 'string' ? { requestTimeout: opts.requestTimeout } : {}),
             failOnNew: String(opts.failOnNew),
             framework: opts.framework as string[],
             output: opts.output as string[],

@@ -31,6 +31,10 @@ export interface DriftOptions {
   quiet?: boolean;
   /** `--audit-log FILE`: who last wrote each changed object. */
   auditLog?: string;
+  /** For a `live` side: kubeconfig context, file and request timeout. */
+  context?: string;
+  kubeconfig?: string;
+  requestTimeout?: string;
 }
 
 /** Adds the last writer of each opened and closed finding's object from an audit log. */
@@ -66,9 +70,12 @@ async function kindOf(io: CliIO, arg: string): Promise<'file' | 'dir' | undefine
   }
 }
 
+/** The side argument that names the live cluster of the kubeconfig context. */
+export const LIVE_SIDE = 'live';
+
 async function assessedSide(
   arg: string,
-  kind: 'file' | 'dir',
+  kind: 'file' | 'dir' | 'live',
   options: DriftOptions,
   io: CliIO,
 ): Promise<DriftSide> {
@@ -76,6 +83,14 @@ async function assessedSide(
     kind === 'dir' ? [arg] : [],
     {
       ...(kind === 'file' ? { snapshot: arg } : {}),
+      ...(kind === 'live'
+        ? {
+            cluster: true,
+            ...(options.context !== undefined ? { context: options.context } : {}),
+            ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+            ...(options.requestTimeout !== undefined ? { requestTimeout: options.requestTimeout } : {}),
+          }
+        : {}),
       quiet: true,
       framework: options.framework ?? [],
     },
@@ -88,7 +103,12 @@ async function assessedSide(
     );
   }
   return {
-    label: kind === 'dir' ? `${arg} (manifests)` : `${arg} (snapshot)`,
+    label:
+      kind === 'live'
+        ? `live cluster${a.cluster?.context ? ` (context ${a.cluster.context})` : ''}`
+        : kind === 'dir'
+          ? `${arg} (manifests)`
+          : `${arg} (snapshot)`,
     findings: a.report.findings.map((f) => ({
       fingerprint: findingFingerprint(f),
       controlId: f.controlId,
@@ -200,6 +220,8 @@ export async function runDrift(
   try {
     const side = async (arg: string, kind: 'file' | 'dir' | undefined): Promise<DriftSide> => {
       if (kind) return assessedSide(arg, kind, options, io);
+      // `live` (when no file or folder has that name): the cluster of the kubeconfig context.
+      if (arg === LIVE_SIDE) return assessedSide(arg, 'live', options, io);
       store ??= await openCliStore(options.db, io);
       return storedSide(arg, store, options.cluster);
     };
