@@ -129,12 +129,18 @@ function summarySection(report: ScanReport): string {
   return `<section id="summary"><h2>Summary</h2><div class="cards">${cards.join('')}</div></section>`;
 }
 
+/** The failed controls of a framework, collapsed behind their count (a wall of ids otherwise). */
+function failedControlsCell(ids: readonly string[]): string {
+  if (ids.length === 0) return '';
+  return `<details><summary>${ids.length} control${ids.length === 1 ? '' : 's'}</summary>${ids.map((id) => e(id)).join(', ')}</details>`;
+}
+
 function scoresSection(report: ScanReport): string {
   if (!report.scores || report.scores.length === 0) return '';
   const rows = report.scores
     .map(
       (s) =>
-        `<tr><td>${e(s.framework)}</td><td>${s.score}%</td><td>${s.passed}</td><td>${s.failed}</td><td>${s.applicable}</td><td>${e((s.failedControls ?? []).join(', '))}</td></tr>` +
+        `<tr><td>${e(s.framework)}</td><td>${s.score}%</td><td>${s.passed}</td><td>${s.failed}</td><td>${s.applicable}</td><td>${failedControlsCell(s.failedControls ?? [])}</td></tr>` +
         (s.groups ?? [])
           .filter((g) => g.applicable > 0)
           .map(

@@ -222,6 +222,16 @@ describe('HTML', () => {
     for (const r of rows) for (const k of keys) expect(r).toContain(`data-${k ?? ''}=`);
     expect(html).toContain('aria-sort');
   });
+
+  it('collapses the failed controls of each framework behind their count', () => {
+    const ids = ['workload/no-privileged', 'workload/no-host-pid', 'rbac/secrets-read'];
+    const page = renderReport('html', {
+      ...report,
+      scores: [{ framework: 'nsa', score: 40, passed: 2, failed: 3, applicable: 5, failedControls: ids }],
+    });
+    expect(page).toContain(`<details><summary>3 controls</summary>${ids.join(', ')}</details>`);
+    expect(page).not.toContain(`<td>${ids.join(', ')}</td>`);
+  });
 });
 
 describe('CSV, JSON and YAML', () => {
