@@ -201,6 +201,8 @@ describe.skipIf(!gate.run)('dashboard in chromium', { timeout: 60_000 }, () => {
     expect(await rows.count()).toBeGreaterThan(0);
     expect(await rows.first().textContent()).toMatch(/Binding\/|Role\//);
     await page.getByTestId('escalation-graph').or(page.getByText('No identity can reach')).first().waitFor();
+    // Without --audit-log the unused-rights panel says what enables it.
+    expect(await page.getByTestId('unused-enabled-by').textContent()).toContain('--audit-log');
     await shoot('rbac');
     await expectAccessible('rbac');
   });

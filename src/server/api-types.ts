@@ -394,6 +394,32 @@ export const WhoCanResponseSchema = z.object({
 export type WhoCanSubject = z.infer<typeof WhoCanSubjectSchema>;
 export type WhoCanResponse = z.infer<typeof WhoCanResponseSchema>;
 
+/** One rule a subject holds and did not use in the audit window. */
+export const UnusedRightSchema = z.object({
+  /** `User:alice`, `ServiceAccount:ns:name`, … */
+  subject: z.string(),
+  /** Where the rule applies: a namespace, or '' for cluster-wide. */
+  namespace: z.string(),
+  /** The rule as `verbs resources [groups]`. */
+  rule: z.string(),
+  /** The bindings and roles that grant it (`binding → role`). */
+  via: z.array(z.string()),
+  /** Calls the subject made in the audit window (0: never seen). */
+  calls: z.number().int(),
+});
+export const UnusedRightsResponseSchema = z.object({
+  source: z.string(),
+  /** Where the calls came from (the audit log file), or absent when there is none. */
+  auditLog: z.string().optional(),
+  /** When no audit log is loaded: what enables the list. */
+  enabledBy: z.string().optional(),
+  rights: z.array(UnusedRightSchema),
+  /** True when the list was cut at 2,000 rows. */
+  truncated: z.boolean(),
+});
+export type UnusedRight = z.infer<typeof UnusedRightSchema>;
+export type UnusedRightsResponse = z.infer<typeof UnusedRightsResponseSchema>;
+
 export const RbacGraphQuerySchema = z
   .object({
     /** Source node ids (comma-separated); default every identity. */
@@ -726,6 +752,13 @@ export const API_ROUTES = [
     summary: 'Subjects allowed a request, with the binding path',
     query: WhoCanQuerySchema,
     response: WhoCanResponseSchema,
+    access: 'viewer',
+  },
+  {
+    method: 'GET',
+    path: '/rbac/unused',
+    summary: 'Rights held and not used in the audit window (needs serve --audit-log)',
+    response: UnusedRightsResponseSchema,
     access: 'viewer',
   },
   {

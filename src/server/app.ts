@@ -580,6 +580,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return (await enginesNow()).whoCan(q);
   });
 
+  app.get(api('/rbac/unused'), viewer, async () => (await enginesNow()).unusedRights());
+
   app.get(api('/rbac/graph'), viewer, async (request) => {
     const q = parseWith(RbacGraphQuerySchema, request.query, 'query');
     return (await enginesNow()).escalation(q.from, q.to);

@@ -17,19 +17,29 @@ import {
   type Analysis,
 } from '../network/index.js';
 import {
+  allBindings,
   buildEscalationGraph,
   buildRbacModel,
+  effectiveRules,
   findPaths,
+  formatRule,
+  formatSubject,
+  identityOf,
+  suggestRoles,
   whoCan,
+  type AuditCall,
   type EscalationGraph,
   type EscalationPath,
   type RbacModel,
+  type RbacSubject,
 } from '../rbac/index.js';
 import type {
   ConnectionDto,
   NetpolDiffResponse,
   NetworkGraphResponse,
   RbacGraphResponse,
+  UnusedRight,
+  UnusedRightsResponse,
   WhoCanQuery,
   WhoCanResponse,
 } from './api-types.js';
@@ -41,7 +51,12 @@ export interface ServerInputs {
   /** Shown to the user: where the objects came from. */
   source: string;
   inventory: Inventory;
+  /** API calls of an audit log (`serve --audit-log`), for the rights nobody used. */
+  audit?: { file: string; calls: readonly AuditCall[] };
 }
+
+/** Most rows of an unused-rights answer. */
+export const MAX_UNUSED_RIGHTS = 2000;
 
 /** Workload objects above which network analysis is refused (it grows with the square). */
 export const MAX_NETWORK_WORKLOADS = 2000;
@@ -107,6 +122,64 @@ export class Engines {
       })),
       privilegedGroups: ['system:masters'],
       truncated: subjects.length > MAX_WHO_CAN_SUBJECTS,
+    };
+  }
+
+  /**
+   * The rules each bound subject holds that no call of the audit log used: for a subject seen
+   * in the log, the rules its calls never needed; for a subject never seen, every rule.
+   */
+  unusedRights(): UnusedRightsResponse {
+    const audit = this.inputs.audit;
+    if (!audit)
+      return {
+        source: this.inputs.source,
+        enabledBy:
+          "start palisade serve with --audit-log FILE (the API server's audit log, JSON lines): the rights no call used are listed per subject",
+        rights: [],
+        truncated: false,
+      };
+    const model = this.rbacParts().model;
+    const rows: UnusedRight[] = [];
+    const seen = new Set<string>();
+    for (const s of suggestRoles(audit.calls, { model })) {
+      const subject = formatSubject(s.subject);
+      seen.add(subject);
+      for (const r of s.current)
+        if (!r.used)
+          rows.push({
+            subject,
+            namespace: r.namespace,
+            rule: formatRule(r.rule),
+            via: r.via.map((v) => `${v.binding} → ${v.role}`),
+            calls: s.calls,
+          });
+    }
+    // Subjects bound to something and absent from the log: every right they hold went unused.
+    const bound = new Map<string, RbacSubject>();
+    for (const b of allBindings(model))
+      for (const sub of b.subjects) {
+        const subject: RbacSubject =
+          sub.kind === 'ServiceAccount' ? { ...sub, namespace: sub.namespace ?? b.namespace ?? '' } : sub;
+        bound.set(formatSubject(subject), subject);
+      }
+    for (const [name, subject] of [...bound].sort((a, b) => a[0].localeCompare(b[0]))) {
+      if (seen.has(name) || subject.kind === 'Group') continue;
+      for (const r of effectiveRules(model, identityOf(subject, [])))
+        rows.push({
+          subject: name,
+          namespace: r.namespace,
+          rule: formatRule(r.rule),
+          via: r.via.map((v) => `${v.binding} → ${v.role}`),
+          calls: 0,
+        });
+      if (rows.length > MAX_UNUSED_RIGHTS) break;
+    }
+    return {
+      source: this.inputs.source,
+      auditLog: audit.file,
+      rights: rows.slice(0, MAX_UNUSED_RIGHTS),
+      truncated: rows.length > MAX_UNUSED_RIGHTS,
     };
   }
 

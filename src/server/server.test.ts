@@ -489,9 +489,10 @@ describe('HTTP behaviour', () => {
   });
 
   it('compresses large answers with gzip when asked', async () => {
-    const r = await call(api('/findings?limit=200'), { headers: { 'accept-encoding': 'gzip' } });
+    const r = await call(api('/findings?limit=100'), { headers: { 'accept-encoding': 'gzip' } });
     expect(r.headers['content-encoding']).toBe('gzip');
-    expect((r.json as FindingsResponse).items).toHaveLength(200);
+    // The demo has more open findings than one page of 100: the page is full.
+    expect((r.json as FindingsResponse).items).toHaveLength(100);
   });
 
   it('serves a page saying how to build the UI when dist/ui is absent', async () => {

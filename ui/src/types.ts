@@ -23,6 +23,8 @@ export type {
   SeverityCounts,
   SummaryResponse,
   TopRisksResponse,
+  UnusedRight,
+  UnusedRightsResponse,
   WhoCanResponse,
   WhoCanSubject,
 } from '../../src/server/api-types.js';

@@ -41,6 +41,10 @@ export function registerServeCommand(program: Command, io: CliIO, setExit: (code
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--no-auth', 'serve without authentication (only with a loopback --listen)')
     .option('--demo', 'scan the demo cluster into the store on start and analyse it')
+    .option(
+      '--audit-log <file>',
+      "the API server's audit log (JSON lines): the RBAC page lists rights no call used",
+    )
     .option('--ui-dir <dir>', 'the built web UI to serve (default dist/ui of this installation)')
     .option('-q, --quiet', 'no status lines on stderr')
     .addHelpText('after', SERVE_HELP)
@@ -71,6 +75,7 @@ export function registerServeCommand(program: Command, io: CliIO, setExit: (code
             ...(tlsCert !== undefined ? { tlsCert } : {}),
             ...(tlsKey !== undefined ? { tlsKey } : {}),
             ...(uiDir !== undefined ? { uiDir } : {}),
+            ...(typeof opts.auditLog === 'string' ? { auditLog: opts.auditLog } : {}),
           },
           io,
         ),

@@ -30,6 +30,31 @@ export interface ServeOptions {
   demo: boolean;
   uiDir?: string;
   quiet: boolean;
+  /** The API server's audit log (JSON lines): the RBAC page lists the rights no call used. */
+  auditLog?: string;
+}
+
+/** The largest audit log read for the unused-rights list (it is held in memory as calls). */
+const MAX_AUDIT_LOG_BYTES = 256 * 1024 * 1024;
+
+/** Reads and parses `--audit-log` before the server starts: a missing or oversized file is an input error. */
+async function readAuditCalls(file: string, io: CliIO): Promise<NonNullable<ServerInputs['audit']>> {
+  const full = path.resolve(io.cwd, file);
+  const { stat, readFile } = await import('node:fs/promises');
+  const st = await stat(full).catch(() => undefined);
+  if (!st?.isFile()) throw new InputError(`--audit-log ${file}: no such file`);
+  if (st.size > MAX_AUDIT_LOG_BYTES)
+    throw new InputError(
+      `--audit-log ${file}: larger than ${MAX_AUDIT_LOG_BYTES / 1048576} MiB; give a shorter window (e.g. the last days)`,
+    );
+  const { parseAuditLog } = await import('../../rbac/index.js');
+  const log = parseAuditLog(await readFile(full, 'utf8'));
+  if (log.issues.length > 0)
+    io.stderr.write(
+      `palisade: ${file}: ${log.issues.length} line(s) not used, first at line ${log.issues[0]?.line ?? 0}: ${log.issues[0]?.message ?? ''}\n`,
+    );
+  if (log.calls.length === 0) throw new InputError(`--audit-log ${file}: no API calls in it`);
+  return { file, calls: log.calls };
 }
 
 /** Test hooks: stop without a signal, learn the URL. */
@@ -174,6 +199,7 @@ export async function runServe(options: ServeOptions, io: CliIO, deps: ServeDeps
 
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   try {
+    const audit = options.auditLog !== undefined ? await readAuditCalls(options.auditLog, io) : undefined;
     let inputs: () => Promise<ServerInputs | undefined>;
     if (options.demo) {
       if (!options.quiet) io.stderr.write('Scanning the demo cluster into the store…\n');
@@ -185,6 +211,13 @@ export async function runServe(options: ServeOptions, io: CliIO, deps: ServeDeps
       };
       inputs = () => Promise.resolve(demoInputs);
     } else inputs = latestScanInputs(store, io);
+    if (audit) {
+      const base = inputs;
+      inputs = async () => {
+        const i = await base();
+        return i ? { ...i, audit } : undefined;
+      };
+    }
 
     let publicUrl = io.env.PALISADE_PUBLIC_URL;
     if (publicUrl?.endsWith('/')) publicUrl = publicUrl.slice(0, -1);

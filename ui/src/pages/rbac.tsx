@@ -5,7 +5,13 @@ import { Graph } from '../components/graph.js';
 import { escalationLayout } from '../model.js';
 import { DataTable, formatSort, parseSort, sortRows, type Column } from '../components/table.js';
 import { useParams } from '../router.js';
-import type { RbacGraphResponse, WhoCanResponse, WhoCanSubject } from '../types.js';
+import type {
+  RbacGraphResponse,
+  UnusedRight,
+  UnusedRightsResponse,
+  WhoCanResponse,
+  WhoCanSubject,
+} from '../types.js';
 
 function subjectName(s: WhoCanSubject): string {
   return s.kind === 'ServiceAccount' && s.namespace ? `${s.namespace}/${s.name}` : s.name;
@@ -191,7 +197,80 @@ function EscalationBody({ data }: { data: RbacGraphResponse }): ReactNode {
   );
 }
 
-/** RBAC: who-can explorer, escalation paths as a graph, and where unused rights come from. */
+const UNUSED_COLUMNS: Column<UnusedRight>[] = [
+  { key: 'subject', header: 'Subject', render: (r) => r.subject, sortValue: (r) => r.subject },
+  {
+    key: 'scope',
+    header: 'Where',
+    render: (r) => r.namespace || 'cluster-wide',
+    sortValue: (r) => r.namespace,
+  },
+  { key: 'rule', header: 'Rule', render: (r) => <code>{r.rule}</code>, sortValue: (r) => r.rule },
+  {
+    key: 'via',
+    header: 'Granted by',
+    render: (r) => (
+      <ul className="plain">
+        {r.via.map((v) => (
+          <li key={v}>
+            <code>{v}</code>
+          </li>
+        ))}
+      </ul>
+    ),
+    sortValue: (r) => r.via.join(' '),
+  },
+  {
+    key: 'calls',
+    header: 'Calls seen',
+    render: (r) => (r.calls === 0 ? 'never seen' : String(r.calls)),
+    sortValue: (r) => r.calls,
+  },
+];
+
+/** The rights held that no call of the audit log used (or what enables the list). */
+function Unused(): ReactNode {
+  const { get, set } = useParams();
+  const result = useApi<UnusedRightsResponse>(apiPath('rbac/unused', {}));
+  const sort = parseSort(get('unusedSort'), { key: 'subject', desc: false });
+  return (
+    <section className="panel wide" aria-labelledby="unused-title">
+      <h2 id="unused-title">Unused rights</h2>
+      <Load value={result}>
+        {(data) =>
+          data.enabledBy !== undefined ? (
+            <p data-testid="unused-enabled-by">
+              Rights nobody uses are found from the API server&apos;s audit log: {data.enabledBy}. From the
+              command line, <code>palisade rbac suggest --audit-log audit.jsonl</code> also proposes narrower
+              roles.
+            </p>
+          ) : (
+            <>
+              <p role="status" data-testid="unused-count">
+                {data.rights.length} rules held and not used in {data.auditLog ?? 'the audit log'}
+                {data.truncated ? ' (list cut at 2,000)' : ''}.
+              </p>
+              <DataTable
+                caption="Rights not used in the audit window"
+                testId="unused-table"
+                columns={UNUSED_COLUMNS}
+                rows={sortRows(data.rights, UNUSED_COLUMNS, sort)}
+                rowKey={(r) => `${r.subject}|${r.namespace}|${r.rule}`}
+                sort={sort}
+                onSort={(s) => {
+                  set({ unusedSort: formatSort(s) });
+                }}
+                empty="Every right held was used."
+              />
+            </>
+          )
+        }
+      </Load>
+    </section>
+  );
+}
+
+/** RBAC: who-can explorer, escalation paths as a graph, and unused rights from the audit log. */
 export function RbacPage(): ReactNode {
   return (
     <>
@@ -199,15 +278,7 @@ export function RbacPage(): ReactNode {
       <div className="grid">
         <WhoCan />
         <Escalation />
-        <section className="panel wide" aria-labelledby="unused-title">
-          <h2 id="unused-title">Unused rights</h2>
-          <p>
-            Rights nobody uses are found from the API server&apos;s audit log:{' '}
-            <code>palisade rbac suggest --audit-log audit.jsonl</code> lists, per subject, the rules it holds
-            and never exercised, and proposes narrower roles. The dashboard shows them once audit evidence is
-            recorded in the store.
-          </p>
-        </section>
+        <Unused />
       </div>
     </>
   );
