@@ -68,6 +68,7 @@ export {
 export {
   parseFlows,
   detectFlowFormat,
+  looksLikeFlows,
   type Flow,
   type FlowEndpoint,
   type FlowIssue,
@@ -95,3 +96,23 @@ export {
   type Attribution,
 } from './diff.js';
 export { ingressControllerLines, INGRESS_CONTROLLER } from './ingress.js';
+export {
+  compareObserved,
+  formatObservedText,
+  formatObservedJson,
+  formatObservedCsv,
+  observedGraph,
+  type ObservedReport,
+  type ObservedPair,
+  type ObservedVerdict,
+  type GapPair,
+  type CompareOptions,
+} from './observed.js';
+export {
+  resolveFlows,
+  withObservedPeers,
+  Resolver,
+  OBSERVED_ONLY,
+  type ObservedPeer,
+  type ResolveOptions,
+} from './resolve.js';

@@ -293,10 +293,10 @@ function controllerOf(
   owners: readonly { kind?: unknown; name?: unknown; controller?: unknown }[],
 ): { kind: string; name: string } | undefined {
   const owner = owners.find((o) => o.controller === true) ?? owners[0];
-  if (!owner || typeof owner.kind !== 'string' || owner.kind === '' || owner.kind === 'Node')
+  if (!owner || owner.kind === 'Node' || typeof owner.name !== 'string' || owner.name === '')
     return undefined;
-  if (typeof owner.name !== 'string' || owner.name === '') return undefined;
-  return { kind: owner.kind, name: owner.name };
+  // An owner without a kind still groups its pods (np-guard names the group `[Pod]`).
+  return { kind: typeof owner.kind === 'string' && owner.kind !== '' ? owner.kind : 'Pod', name: owner.name };
 }
 
 /**

@@ -17,7 +17,14 @@ export {
   sortFindings,
 } from './build.js';
 export type { OutputSpec, RenderOptions, ReportFormat } from './render.js';
-export { REPORT_FORMATS, isReportFormat, parseOutputSpecs, renderReport, writeReport } from './render.js';
+export {
+  REPORT_FORMATS,
+  isReportFormat,
+  parseFormatSpecs,
+  parseOutputSpecs,
+  renderReport,
+  writeReport,
+} from './render.js';
 export { bufferedWriter, type ReportWriter } from './stream.js';
 export { renderJson, toContractObject, writeJsonReport } from './contract.js';
 export { renderYaml } from './yaml.js';

@@ -194,7 +194,9 @@ describe('palisade netpol generate', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('blocked observed flows: none');
     const yaml = r.files.get(path.join(NET, 'out.yaml')) ?? '';
-    expect(yaml.match(/kind: NetworkPolicy/g)).toHaveLength(8);
+    // 8 per-workload and default-deny policies, plus palisade-allow-dns in each of the 3 namespaces.
+    expect(yaml.match(/kind: NetworkPolicy/g)).toHaveLength(11);
+    expect(yaml).toContain('# DNS kept: palisade-allow-dns in kube-system, pay, shop');
   });
 
   it('prints YAML policies to stdout', async () => {
