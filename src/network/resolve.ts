@@ -78,6 +78,12 @@ export class Resolver {
         const w = this.model.workloads.find((x) => x.namespace === ns && prefix.startsWith(`${x.name}-`));
         if (w) return { kind: 'workload', workload: w.index };
       }
+      // A Deployment's pod (`name-<hash>-<id>`) that the inventory knows only as its Deployment.
+      const id = observedIdentity(ep);
+      if (id) {
+        const w = this.byWorkloadName.get(`${ns}/${id.name}`);
+        if (w !== undefined) return { kind: 'workload', workload: w };
+      }
     }
     if (ep.ip && ns === undefined) return { kind: 'external', ip: canonicalIp(ep.ip) };
     return `no workload in the inventory matches ${describeEndpoint(ep)}`;
