@@ -39,9 +39,11 @@ export {
 export { analyzeInventory, networkFindingsOf, type InventoryAnalysis } from './analyze.js';
 export {
   networkFindings,
+  networkViolations,
   NETWORK_CHECKS,
   type NetworkFindingOptions,
   type NetworkCheck,
+  type NetworkViolation,
 } from './findings.js';
 export {
   explainConnection,
