@@ -118,3 +118,10 @@ export {
   type ObservedPeer,
   type ResolveOptions,
 } from './resolve.js';
+export {
+  namespaceIsolation,
+  namespaceIsolationOf,
+  ISOLATION_LIMIT,
+  type NamespaceIsolation,
+  type IsolationSummary,
+} from './isolation.js';

@@ -1,5 +1,6 @@
 export type {
   FrameworkScore,
+  NetworkIsolationSummary,
   ReportControl,
   ReportException,
   ReportExceptions,

@@ -143,3 +143,23 @@ describe('examples/demo-cluster', () => {
     for (const s of scores) expect(s.score).toBeLessThan(100);
   });
 });
+
+describe('examples/demo-cluster: namespace isolation in the reports', () => {
+  it('the table lists namespace pairs as open or isolated', async () => {
+    const io = memoryIO({ cwd: DEMO });
+    await main(['scan', '.', '-q', '--fail-on', 'none', '--scan-date', '2026-12-01'], io);
+    expect(io.out()).toContain('Namespace isolation');
+    expect(io.out()).toMatch(/\n {2}checkout → storefront +isolated\n/);
+    expect(io.out()).toMatch(
+      /\n {2}storefront → checkout +open +e\.g\. storefront\/catalog-api\[Deployment\] => checkout\/cart-api\[Deployment\] : TCP 8080\n/,
+    );
+    expect(io.out()).toContain('22 of 30 namespace pairs open, 8 isolated');
+  });
+
+  it('the HTML report has the grid', async () => {
+    const io = memoryIO({ cwd: DEMO });
+    await main(['scan', '.', '-q', '--fail-on', 'none', '--scan-date', '2026-12-01', '-o', 'html'], io);
+    expect(io.out()).toContain('<section id="isolation"><h2>Namespace isolation</h2>');
+    expect(io.out()).toMatch(/<tr><th>checkout<\/th><td>–<\/td><td[^>]*>open<\/td>/);
+  });
+});
