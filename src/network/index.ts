@@ -36,7 +36,13 @@ export {
   type Connection,
   type PeerOrder,
 } from './engine.js';
-export { analyzeInventory, networkFindingsOf, type InventoryAnalysis } from './analyze.js';
+export {
+  analyzeInventory,
+  networkFindingsOf,
+  type InventoryAnalysis,
+  type InventoryAnalysisOptions,
+} from './analyze.js';
+export { ipBlocksMatchPods } from './pod-ips.js';
 export {
   networkFindings,
   networkViolations,

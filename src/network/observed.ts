@@ -10,6 +10,7 @@ import type { ConnLine } from './connlist.js';
 import { Analysis } from './engine.js';
 import type { Flow, FlowIssue } from './flows.js';
 import { buildModel } from './model.js';
+import { ipBlocksMatchPods } from './pod-ips.js';
 import { compilePolicies, type PolicyIssue } from './policy.js';
 import {
   resolveFlows,
@@ -72,6 +73,8 @@ export interface CompareOptions extends ResolveOptions {
   againstPolicy?: boolean;
   /** Only pairs with an end in one of these namespaces. */
   namespaces?: readonly string[];
+  /** ipBlocks also select the pods whose IPs they cover (`--ipblock-matches-pods`). */
+  ipBlockMatchesPods?: boolean;
 }
 
 function order(a: { src: string; dst: string }, b: { src: string; dst: string }): number {
@@ -94,9 +97,14 @@ export function compareObserved(
   flows: readonly Flow[],
   options: CompareOptions = {},
 ): ObservedReport {
-  const { inventory: augmented, added } = withObservedPeers(inventory, buildModel(inventory), flows);
+  const observed = withObservedPeers(inventory, buildModel(inventory), flows);
+  const added = observed.added;
+  const compiled = compilePolicies(observed.inventory.resources);
+  const issues = compiled.issues;
+  const { inventory: augmented, policies } = options.ipBlockMatchesPods
+    ? ipBlocksMatchPods(observed.inventory, compiled.policies)
+    : { inventory: observed.inventory, policies: compiled.policies };
   const model = buildModel(augmented);
-  const { policies, issues } = compilePolicies(augmented.resources);
   const analysis = new Analysis(model, policies, { granularity: 'workload' });
   const { resolved, skipped } = resolveFlows(model, flows, options);
 

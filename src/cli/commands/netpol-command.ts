@@ -116,6 +116,10 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
     .option(...outputOption('table (alias text), json, yaml, csv, dot, html'))
     .option('--output-file <file>', 'write the first -o format without a file to this file')
     .addOption(granularity())
+    .option(
+      '--ipblock-matches-pods',
+      'ipBlocks also select the pods whose IPs (status.podIPs) they cover, as some network plugins do',
+    )
     .option('-q, --quiet', 'no status lines on stderr')
     .addHelpText('after', MATRIX_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
@@ -135,6 +139,10 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
     .option(
       '--against-policy',
       'mark each observed pair allowed/denied and list allowed pairs never observed',
+    )
+    .option(
+      '--ipblock-matches-pods',
+      'ipBlocks also select the pods whose IPs (status.podIPs) they cover, as some network plugins do',
     )
     .option('--since <time>', 'only flows at or after this ISO time')
     .option('--until <time>', 'only flows before this ISO time')
@@ -164,6 +172,10 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
     .option(...outputOption('table (alias text), json, yaml'))
     .option('--output-file <file>', 'write the first -o format without a file to this file')
     .addOption(granularity())
+    .option(
+      '--ipblock-matches-pods',
+      'ipBlocks also select the pods whose IPs (status.podIPs) they cover, as some network plugins do',
+    )
     .addHelpText('after', QUERY_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runQuery } = await import('./netpol.js');

@@ -373,3 +373,19 @@ describe('palisade netpol generate --staged', () => {
     expect(r.out).toContain('# DNS kept:');
   });
 });
+
+describe('palisade netpol matrix --ipblock-matches-pods', () => {
+  const docs = [
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x, labels: {app: a}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.5}',
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {app: b}}\nspec: {containers: [{name: c, image: i}]}',
+    'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\n' +
+      'spec: {podSelector: {matchLabels: {app: b}}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/24}}]}]}',
+  ].join('\n---\n');
+
+  it('applies CIDR rules to pod IPs only when asked', async () => {
+    const off = await run(['netpol', 'matrix', '-'], NET, docs);
+    expect(off.out).not.toContain('x/a[Pod] => x/b[Pod]');
+    const on = await run(['netpol', 'matrix', '-', '--ipblock-matches-pods'], NET, docs);
+    expect(on.out).toContain('x/a[Pod] => x/b[Pod] : All Connections');
+  });
+});

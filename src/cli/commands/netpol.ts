@@ -147,7 +147,10 @@ const MATRIX_FORMATS = ['table', 'json', 'yaml', 'csv', 'dot', 'html'] as const;
 export async function runMatrix(paths: string[], opts: Record<string, unknown>, io: CliIO): Promise<number> {
   const { inventory, errors } = await load(paths, io, opts);
   const granularity = opts.granularity === 'pod' ? 'pod' : 'workload';
-  const { analysis, issues } = analyzeInventory(inventory, { granularity });
+  const { analysis, issues } = analyzeInventory(inventory, {
+    granularity,
+    ipBlockMatchesPods: opts.ipblockMatchesPods === true,
+  });
   const namespaces = new Set((opts.namespace as string[] | undefined) ?? []);
   const keep =
     namespaces.size === 0
@@ -241,7 +244,10 @@ export async function runQuery(paths: string[], opts: Record<string, unknown>, i
   const outputs = netpolOutputs(opts, ['table', 'json', 'yaml'] as const, 'table');
   const { inventory, errors } = await load(paths, io, opts);
   const granularity = opts.granularity === 'pod' ? 'pod' : 'workload';
-  const { analysis, issues } = analyzeInventory(inventory, { granularity });
+  const { analysis, issues } = analyzeInventory(inventory, {
+    granularity,
+    ipBlockMatchesPods: opts.ipblockMatchesPods === true,
+  });
   const bad = reportIssues(io, errors, issues);
   const src = findEndpoint(analysis, str(opts.from) ?? '', 'ingress', '--from');
   const dst = findEndpoint(analysis, str(opts.to) ?? '', 'egress', '--to');
@@ -475,6 +481,7 @@ export async function runFlows(paths: string[], opts: Record<string, unknown>, i
   const namespaces = (opts.namespace as string[] | undefined) ?? [];
   const report = compareObserved(inventory, flows, {
     againstPolicy,
+    ipBlockMatchesPods: opts.ipblockMatchesPods === true,
     namespaces: opts.allNamespaces === true ? [] : namespaces,
     ...(since ? { since: new Date(since).toISOString() } : {}),
     ...(until ? { until: new Date(until).toISOString() } : {}),
