@@ -3,9 +3,10 @@
  * whether any workload of the first may open a connection to any workload of the second
  * (`open`, with one example) or none may (`isolated`). Pure, from the workload matrix.
  */
-import type { Inventory } from '../core/index.js';
+import { hasPodTemplate, type Inventory } from '../core/index.js';
 import { analyzeInventory } from './analyze.js';
 import type { Analysis } from './engine.js';
+import { DEFAULT_NAMESPACE } from './policy.js';
 
 /** One ordered namespace pair. */
 export interface NamespaceIsolation {
@@ -58,7 +59,40 @@ export function namespaceIsolation(analysis: Analysis, limit = ISOLATION_LIMIT):
   return { namespaces, pairs };
 }
 
-/** The isolation summary of an inventory (pure). */
+/**
+ * The isolation summary of an inventory (pure). Without any NetworkPolicy every pair is open,
+ * and above the limit nothing is computed: neither builds the analysis (a large manifest scan
+ * must not pay for a matrix it would not print).
+ */
 export function namespaceIsolationOf(inventory: Inventory, limit = ISOLATION_LIMIT): IsolationSummary {
+  const running = inventory.resources.filter(
+    (r) => hasPodTemplate(r.object.kind) && !isFinished(r.object.status),
+  );
+  if (running.length > limit) {
+    const namespaces = [...new Set(running.map((r) => r.ref.namespace ?? DEFAULT_NAMESPACE))].sort();
+    return {
+      namespaces,
+      pairs: [],
+      omitted: `${running.length} workloads, above the summary's limit of ${limit}`,
+    };
+  }
+  if (inventory.byKind('NetworkPolicy').length === 0) {
+    const namespaces = [...new Set(running.map((r) => r.ref.namespace ?? DEFAULT_NAMESPACE))].sort();
+    const pairs: NamespaceIsolation[] = [];
+    for (const from of namespaces)
+      for (const to of namespaces)
+        if (from !== to)
+          pairs.push({ from, to, status: 'open', example: 'no NetworkPolicy: All Connections' });
+    return { namespaces, pairs };
+  }
   return namespaceIsolation(analyzeInventory(inventory).analysis, limit);
+}
+
+function isFinished(status: unknown): boolean {
+  return (
+    status !== null &&
+    typeof status === 'object' &&
+    ((status as { phase?: unknown }).phase === 'Succeeded' ||
+      (status as { phase?: unknown }).phase === 'Failed')
+  );
 }

@@ -8,7 +8,14 @@
  * isolation (`network/pod-selected-by-policy`) and namespaces without a default deny
  * (`network/default-deny-ingress`, `network/default-deny-egress`).
  */
-import type { FrameworkRef, Inventory, InventoryControl, Violation } from '../../core/index.js';
+import {
+  hasPodTemplate,
+  podTemplateOf,
+  type FrameworkRef,
+  type Inventory,
+  type InventoryControl,
+  type Violation,
+} from '../../core/index.js';
 import {
   analyzeInventory,
   NETWORK_CHECKS,
@@ -31,6 +38,21 @@ function sensitiveLabels(settings: Readonly<Record<string, unknown>>): Record<st
   return sets.filter((s) => Object.keys(s).length > 0);
 }
 
+const DEFAULT_SENSITIVE: readonly Record<string, string>[] = [{ 'palisade.dev/sensitive': 'true' }];
+
+/** True when some pod (or pod template) carries every label of one sensitive set. */
+function hasSensitiveWorkload(
+  inventory: Inventory,
+  labels: readonly Record<string, string>[] | undefined,
+): boolean {
+  const sets = labels ?? DEFAULT_SENSITIVE;
+  return inventory.resources.some((r) => {
+    if (!hasPodTemplate(r.object.kind)) return false;
+    const podLabels = podTemplateOf(r.object)?.metadata.labels ?? {};
+    return sets.some((set) => Object.entries(set).every(([k, v]) => podLabels[k] === v));
+  });
+}
+
 // One analysis per inventory and settings; the size guards against an inventory that grew since.
 const cache = new WeakMap<Inventory, { size: number; key: string; byCode: Map<string, Violation[]> }>();
 
@@ -43,16 +65,18 @@ function violationsOf(
   const key = JSON.stringify(labels ?? null);
   let hit = cache.get(inventory);
   if (hit?.size !== inventory.size || hit.key !== key) {
-    const { analysis } = analyzeInventory(inventory);
     const byCode = new Map<string, Violation[]>();
+    hit = { size: inventory.size, key, byCode };
+    cache.set(inventory, hit);
+    // Without policies only a sensitive workload can be at fault: no analysis when there is none.
+    if (inventory.byKind('NetworkPolicy').length === 0 && !hasSensitiveWorkload(inventory, labels)) return [];
+    const { analysis } = analyzeInventory(inventory);
     for (const v of networkViolations(analysis, labels ? { sensitiveLabels: labels } : {})) {
       // Only objects of the inventory can be reported (a workload's template pods are its own object).
       const list = byCode.get(v.check.id) ?? [];
       list.push({ message: v.message, path: v.fieldPath ?? 'metadata', resource: v.resource });
       byCode.set(v.check.id, list);
     }
-    hit = { size: inventory.size, key, byCode };
-    cache.set(inventory, hit);
   }
   return hit.byCode.get(code) ?? [];
 }
