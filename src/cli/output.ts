@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { UsageError } from '../core/index.js';
+import { parseFormatSpecs } from '../report/index.js';
 import type { CliIO } from './io.js';
 
 /** One `-o FORMAT[=FILE]`: where one rendering of a command's result goes (stdout without a file). */
@@ -47,9 +48,8 @@ export function addOutputOptions<F extends string>(cmd: Command, choice: OutputF
 }
 
 /**
- * Parses repeated `-o FORMAT[=FILE]` values and `--output-file`: every problem in one usage
- * error (unknown format, empty file name, one file named twice, `--output-file` with nothing
- * left to send there).
+ * Parses repeated `-o FORMAT[=FILE]` values (the one parser, `parseFormatSpecs`: every problem
+ * in one usage error) and `--output-file`, which names the file of the one `-o` without one.
  */
 export function parseOutputs<F extends string>(
   values: unknown,
@@ -58,47 +58,22 @@ export function parseOutputs<F extends string>(
 ): OutputTarget<F>[] {
   const given: string[] =
     typeof values === 'string' ? [values] : Array.isArray(values) ? values.map(String) : [];
-  const valid = [...choice.formats, ...Object.keys(choice.aliases ?? {})].join(', ');
-  const problems: string[] = [];
-  const targets: OutputTarget<F>[] = [];
-  const files = new Map<string, string>();
-  for (const raw of given.length > 0 ? given : [choice.default]) {
-    const eq = raw.indexOf('=');
-    const name = (eq === -1 ? raw : raw.slice(0, eq)).trim().toLowerCase();
-    const file = eq === -1 ? undefined : raw.slice(eq + 1).trim();
-    const format = (choice.formats as readonly string[]).includes(name)
-      ? (name as F)
-      : choice.aliases?.[name];
-    if (format === undefined) {
-      problems.push(
-        name === ''
-          ? `-o "${raw}" names no format; valid formats: ${valid}`
-          : `unknown output format "${name}"; valid formats: ${valid}`,
-      );
-      continue;
-    }
-    if (file === '') {
-      problems.push(`-o "${raw}" has an empty file name; use ${name}=FILE, or ${name} for stdout`);
-      continue;
-    }
-    if (file !== undefined) {
-      const previous = files.get(file);
-      if (previous !== undefined) {
-        problems.push(`file "${file}" is the target of both ${previous} and ${name}`);
-        continue;
-      }
-      files.set(file, name);
-    }
-    targets.push(file === undefined ? { format } : { format, file });
-  }
-  if (typeof outputFile === 'string' && problems.length === 0) {
+  const parsed = parseFormatSpecs(
+    given.length > 0 ? given : [choice.default],
+    choice.formats,
+    undefined,
+    choice.aliases ?? {},
+    choice.default,
+  );
+  if (!parsed.ok) throw new UsageError(parsed.error);
+  const targets: OutputTarget<F>[] = parsed.value;
+  if (typeof outputFile === 'string') {
     const target = targets.find((t) => t.file === undefined);
-    if (outputFile === '') problems.push('--output-file needs a file name');
-    else if (target === undefined)
-      problems.push('--output-file given but every -o already names its file (use -o FORMAT=FILE)');
-    else target.file = outputFile;
+    if (outputFile === '') throw new UsageError('--output-file needs a file name');
+    if (target === undefined)
+      throw new UsageError('--output-file given but every -o already names its file (use -o FORMAT=FILE)');
+    target.file = outputFile;
   }
-  if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return targets;
 }
 

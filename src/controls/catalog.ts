@@ -2,6 +2,7 @@ import type { CatalogEntry } from '../core/index.js';
 import { AUTH_CONTROLS } from './auth/index.js';
 import { CLUSTER_CONTROLS } from './cluster/index.js';
 import { NETWORK_CONTROLS } from './network/index.js';
+import { SEGMENTATION_CONTROLS } from './network/segmentation.js';
 import { RBAC_CONTROLS } from './rbac/index.js';
 import { SECRETS_CONTROLS } from './secrets/index.js';
 import { WORKLOAD_CONTROLS } from './workload/index.js';
@@ -15,6 +16,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   ...SECRETS_CONTROLS,
   ...RBAC_CONTROLS,
   ...NETWORK_CONTROLS,
+  ...SEGMENTATION_CONTROLS,
   ...CLUSTER_CONTROLS,
   ...AUTH_CONTROLS,
 ];

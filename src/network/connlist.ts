@@ -135,8 +135,24 @@ function dotId(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-/** Graphviz DOT output, peers grouped by namespace, external ranges outside any group. */
-export function formatConnListDot(lines: readonly ConnLine[]): string {
+/** Edge colours of tagged graphs (observed traffic against policy). */
+const TAG_COLOURS: Readonly<Record<string, string>> = {
+  allowed: '#2a8a3a',
+  denied: '#d33',
+  'partly denied': '#e07b00',
+  gap: '#9aa',
+  observed: '#3366cc',
+};
+
+function tagColour(tag: string | undefined): string | undefined {
+  return tag === undefined ? undefined : (TAG_COLOURS[tag] ?? '#555');
+}
+
+/**
+ * Graphviz DOT output, peers grouped by namespace, external ranges outside any group.
+ * `tags` (one per line) colour the edges and name them in the label (`gap` edges dashed).
+ */
+export function formatConnListDot(lines: readonly ConnLine[], tags?: readonly string[]): string {
   const peers = [...new Set(lines.flatMap((l) => [l.src, l.dst]))].sort();
   const byNs = new Map<string, string[]>();
   const others: string[] = [];
@@ -153,10 +169,15 @@ export function formatConnListDot(lines: readonly ConnLine[]): string {
     out.push(`\t\tlabel=${dotId(ns)}`, '\t}');
   }
   for (const p of others) out.push(`\t${dotId(p)} [label=${dotId(p)} color="red2" fontcolor="red2"]`);
-  for (const l of lines)
+  lines.forEach((l, i) => {
+    const tag = tags?.[i];
+    const colour = tagColour(tag);
     out.push(
-      `\t${dotId(l.src)} -> ${dotId(l.dst)} [label=${dotId(l.conn.toString())} color="gold2" fontcolor="darkgreen"]`,
+      colour === undefined
+        ? `\t${dotId(l.src)} -> ${dotId(l.dst)} [label=${dotId(l.conn.toString())} color="gold2" fontcolor="darkgreen"]`
+        : `\t${dotId(l.src)} -> ${dotId(l.dst)} [label=${dotId(`${l.conn.toString()} (${tag ?? ''})`)} color="${colour}" fontcolor="${colour}"${tag === 'gap' ? ' style="dashed"' : ''}]`,
     );
+  });
   out.push('}');
   return `${out.join('\n')}\n`;
 }
@@ -172,17 +193,24 @@ function escapeHtml(s: string): string {
 export function formatConnListHtml(
   lines: readonly ConnLine[],
   title = 'Palisade network reachability',
+  options: { tags?: readonly string[]; summary?: string } = {},
 ): string {
-  const data = JSON.stringify(lines.map((l) => ({ s: l.src, d: l.dst, c: l.conn.toString() }))).replace(
-    /</g,
-    '\\u003c',
-  );
+  const { tags } = options;
+  const data = JSON.stringify(
+    lines.map((l, i) => ({
+      s: l.src,
+      d: l.dst,
+      c: l.conn.toString(),
+      ...(tags?.[i] !== undefined ? { k: tagColour(tags[i]), g: tags[i] === 'gap' } : {}),
+    })),
+  ).replace(/</g, '\\u003c');
   const rows = lines
     .map(
-      (l) =>
-        `<tr><td>${escapeHtml(l.src)}</td><td>${escapeHtml(l.dst)}</td><td>${escapeHtml(l.conn.toString())}</td></tr>`,
+      (l, i) =>
+        `<tr><td>${escapeHtml(l.src)}</td><td>${escapeHtml(l.dst)}</td><td>${escapeHtml(l.conn.toString())}</td>${tags ? `<td>${escapeHtml(tags[i] ?? '')}</td>` : ''}</tr>`,
     )
     .join('\n');
+  const summary = options.summary ?? `${lines.length} allowed connection(s).`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
@@ -192,10 +220,10 @@ table{border-collapse:collapse;margin-top:1rem;font-size:.9rem}td,th{border:1px 
 #info{min-height:1.4rem;margin:.5rem 0}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
-<p>${lines.length} allowed connection(s). Drag a node to move it; click a node to highlight its connections.</p>
+<p>${escapeHtml(summary)} Drag a node to move it; click a node to highlight its connections.</p>
 <div id="info"></div>
 <canvas id="graph" width="1200" height="560"></canvas>
-<table><thead><tr><th>src</th><th>dst</th><th>conn</th></tr></thead><tbody>
+<table><thead><tr><th>src</th><th>dst</th><th>conn</th>${tags ? '<th>status</th>' : ''}</tr></thead><tbody>
 ${rows}
 </tbody></table>
 <script>
@@ -215,8 +243,9 @@ function draw() {
   for (const e of edges) {
     const a = byName.get(e.s), b = byName.get(e.d);
     const on = !selected || selected === e.s || selected === e.d;
-    ctx.strokeStyle = on ? '#c9a100' : '#eee'; ctx.lineWidth = on ? 1.5 : 1;
-    ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
+    ctx.strokeStyle = on ? (e.k || '#c9a100') : '#eee'; ctx.lineWidth = on ? 1.5 : 1;
+    ctx.setLineDash(e.g ? [5, 4] : []);
+    ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke(); ctx.setLineDash([]);
     const t = Math.atan2(b.y - a.y, b.x - a.x), hx = b.x - 9 * Math.cos(t), hy = b.y - 9 * Math.sin(t);
     ctx.beginPath(); ctx.moveTo(hx, hy); ctx.lineTo(hx - 8 * Math.cos(t - .4), hy - 8 * Math.sin(t - .4));
     ctx.lineTo(hx - 8 * Math.cos(t + .4), hy - 8 * Math.sin(t + .4)); ctx.fillStyle = ctx.strokeStyle; ctx.fill();

@@ -1,7 +1,15 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFiles } from '../load/index.js';
-import { diffInventories, exposureSentence, formatDiffSarif } from './index.js';
+import type { KubeObject } from '../core/index.js';
+import {
+  diffInventories,
+  exposureSentence,
+  formatDiffSarif,
+  formatDiffText,
+  INGRESS_CONTROLLER,
+} from './index.js';
+import { inventoryOf, netpol, ns, pod } from './testing.js';
 
 const DIR = path.join(import.meta.dirname, 'testdata/diff');
 
@@ -62,5 +70,60 @@ describe('netpol diff', async () => {
       artifactLocation: { uri: 'head/policies.yaml' },
       region: { startLine: 16 },
     });
+  });
+});
+
+describe('netpol diff: the ingress controller', () => {
+  // np-guard's k8s_ingress_test pair: an Ingress routes to default/unicorn on 8080; the base
+  // isolates unicorn with no ingress rule, the head admits in-cluster pods on TCP 8080.
+  const common: KubeObject[] = [
+    ns('default'),
+    pod('unicorn', 'default', { app: 'unicorn' }),
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'unicorn', namespace: 'default' },
+      spec: { selector: { app: 'unicorn' }, ports: [{ port: 80, targetPort: 8080 }] },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { defaultBackend: { service: { name: 'unicorn', port: { number: 80 } } } },
+    },
+  ];
+  const deny = netpol('unicorn', 'default', {
+    podSelector: { matchLabels: { app: 'unicorn' } },
+    policyTypes: ['Ingress'],
+  });
+  const allow = netpol('unicorn', 'default', {
+    podSelector: { matchLabels: { app: 'unicorn' } },
+    ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 8080 }] }],
+  });
+
+  it('reports {ingress-controller} => default/unicorn : No Connections -> TCP 8080', () => {
+    const d = diffInventories(inventoryOf([...common, deny]), inventoryOf([...common, allow]));
+    const line = d.diffs.find((x) => x.src === INGRESS_CONTROLLER);
+    expect(line).toMatchObject({
+      dst: 'default/unicorn[Pod]',
+      change: 'added',
+      before: 'No Connections',
+      after: 'TCP 8080',
+      newExposure: true,
+      newPeer: false,
+    });
+    expect(line?.attribution.map((a) => a.description)).toEqual([
+      'NetworkPolicy default/unicorn admits in-cluster pods, the ingress controller included',
+    ]);
+    expect(formatDiffText(d)).toContain(
+      '{ingress-controller} => default/unicorn[Pod] : No Connections -> TCP 8080',
+    );
+  });
+
+  it('reports the ingress controller losing access', () => {
+    const d = diffInventories(inventoryOf([...common, allow]), inventoryOf([...common, deny]));
+    expect(d.diffs.filter((x) => x.src === INGRESS_CONTROLLER)).toMatchObject([
+      { change: 'removed', before: 'TCP 8080', after: 'No Connections', newExposure: false },
+    ]);
   });
 });

@@ -7,6 +7,7 @@
 import { csvCell, type Inventory, type SourceLocation } from '../core/index.js';
 import { ConnSet } from './conn-set.js';
 import { Analysis, ipBlocksOf, resolvePorts } from './engine.js';
+import { ingressControllerLines, INGRESS_CONTROLLER } from './ingress.js';
 import { buildModel } from './model.js';
 import { compilePolicies, type CompiledPolicy, type PolicyIssue } from './policy.js';
 
@@ -59,9 +60,11 @@ function analysisPair(
   return { a, b, issues: { base: pa.issues, head: pb.issues } };
 }
 
-function connMap(x: Analysis): Map<string, ConnSet> {
+/** Every allowed connection by `src\0dst`, the ingress controller's (from Ingress objects) included. */
+function connMap(x: Analysis, inventory: Inventory): Map<string, ConnSet> {
   const m = new Map<string, ConnSet>();
   x.forEachConnection((c) => m.set(`${x.nameOf(c.src)}\u0000${x.nameOf(c.dst)}`, c.conn));
+  for (const l of ingressControllerLines(x, inventory.resources)) m.set(`${l.src}\u0000${l.dst}`, l.conn);
   return m;
 }
 
@@ -108,11 +111,37 @@ function attribute(b: Analysis, src: number, dst: number, opened: ConnSet): Attr
   return out;
 }
 
+/**
+ * Why the ingress controller reaches a workload now: its ingress policies (which admit an
+ * arbitrary in-cluster pod on the backend port), or the workload itself when none isolates it.
+ */
+function ingressAttribution(b: Analysis, dst: number): Attribution[] {
+  const ids = b.policiesOf(dst, 'ingress');
+  if (ids.length === 0) {
+    const s = b.peers[dst]?.resource.source;
+    const pos = s?.locate('metadata');
+    return [
+      {
+        description: `${b.nameOf(dst)} is not isolated for ingress (no NetworkPolicy selects it); an Ingress routes to it`,
+        ...(s && pos ? { location: { file: s.file, line: pos.line, column: pos.column } } : {}),
+      },
+    ];
+  }
+  return ids.map((id) => {
+    const pol = b.policies[id] as CompiledPolicy;
+    const location = policyRuleLocation(pol, 'spec.ingress');
+    return {
+      description: `NetworkPolicy ${pol.namespace}/${pol.name} admits in-cluster pods, the ingress controller included`,
+      ...(location ? { location } : {}),
+    };
+  });
+}
+
 /** Compares the reachability of two inventories (pure). */
 export function diffInventories(base: Inventory, head: Inventory): NetpolDiff {
   const { a, b, issues } = analysisPair(base, head);
-  const before = connMap(a);
-  const after = connMap(b);
+  const before = connMap(a, base);
+  const after = connMap(b, head);
   const basePeers = new Set(a.peers.map((_, i) => a.nameOf(i)));
   const headIndex = new Map<string, number>();
   for (let i = 0; i < b.size; i++) headIndex.set(b.nameOf(i), i);
@@ -126,7 +155,7 @@ export function diffInventories(base: Inventory, head: Inventory): NetpolDiff {
     const opened = y.subtract(x);
     const change = x.isEmpty ? 'added' : y.isEmpty ? 'removed' : 'changed';
     const newPeer =
-      (!src.endsWith('[External]') && !basePeers.has(src)) ||
+      (!src.endsWith('[External]') && src !== INGRESS_CONTROLLER && !basePeers.has(src)) ||
       (!dst.endsWith('[External]') && !basePeers.has(dst));
     const si = headIndex.get(src);
     const di = headIndex.get(dst);
@@ -139,8 +168,13 @@ export function diffInventories(base: Inventory, head: Inventory): NetpolDiff {
       opened: opened.toString(),
       newExposure: !opened.isEmpty,
       newPeer,
-      attribution:
-        !opened.isEmpty && si !== undefined && di !== undefined ? attribute(b, si, di, opened) : [],
+      attribution: opened.isEmpty
+        ? []
+        : src === INGRESS_CONTROLLER && di !== undefined
+          ? ingressAttribution(b, di)
+          : si !== undefined && di !== undefined
+            ? attribute(b, si, di, opened)
+            : [],
     });
   }
   return {

@@ -104,7 +104,15 @@ export const NETWORK_CHECKS = {
   },
 } as const satisfies Record<string, NetworkCheck>;
 
-function finding(check: NetworkCheck, resource: Resource, message: string, fieldPath?: string): Finding {
+/** One network finding before it becomes a core `Finding`: the object at fault is kept. */
+export interface NetworkViolation {
+  check: NetworkCheck;
+  resource: Resource;
+  message: string;
+  fieldPath?: string;
+}
+
+function toFinding({ check, resource, message, fieldPath }: NetworkViolation): Finding {
   const f: Finding = {
     controlId: check.id,
     title: check.title,
@@ -153,13 +161,30 @@ function hasPublicAddress(atom: IpAtom): boolean {
   return lo <= hi;
 }
 
+function finding(
+  check: NetworkCheck,
+  resource: Resource,
+  message: string,
+  fieldPath?: string,
+): NetworkViolation {
+  return { check, resource, message, ...(fieldPath !== undefined ? { fieldPath } : {}) };
+}
+
 function policyLabel(p: CompiledPolicy): string {
   return `NetworkPolicy ${p.namespace}/${p.name}`;
 }
 
 /** Computes the item-3 findings of an analysis (workload granularity is expected). */
 export function networkFindings(analysis: Analysis, options: NetworkFindingOptions = {}): Finding[] {
-  const out: Finding[] = [];
+  return networkViolations(analysis, options).map(toFinding);
+}
+
+/** The network findings with the objects at fault, for the posture catalogue's controls (pure). */
+export function networkViolations(
+  analysis: Analysis,
+  options: NetworkFindingOptions = {},
+): NetworkViolation[] {
+  const out: NetworkViolation[] = [];
   const sensitive = options.sensitiveLabels ?? [{ 'palisade.dev/sensitive': 'true' }];
   const { peers, policies, model } = analysis;
 
@@ -235,11 +260,16 @@ export function networkFindings(analysis: Analysis, options: NetworkFindingOptio
                 );
               return;
             }
+            // A namespace named by `kubernetes.io/metadata.name` that the input lacks (kube-system
+            // in a manifest scan) is outside what was read, not a mistake.
+            const namesNamespace =
+              peer.namespaceSelector?.selector.matchLabels?.['kubernetes.io/metadata.name'] !== undefined;
             if (
               peer.namespaceSelector &&
               !peer.namespaceSelector.matchesAll &&
               model.selectNamespaces(peer.namespaceSelector).length === 0
             ) {
+              if (namesNamespace) return;
               out.push(
                 finding(
                   NETWORK_CHECKS.ruleNeverMatches,
@@ -250,6 +280,8 @@ export function networkFindings(analysis: Analysis, options: NetworkFindingOptio
               );
               return;
             }
+            // Pods of any namespace (`namespaceSelector: {}`) may live in namespaces the input lacks.
+            if (peer.namespaceSelector?.matchesAll === true) return;
             const one: CompiledRule = { ...rule, peers: [peer] };
             if (analysis.ruleReach(pol, direction, one).pods === 0)
               out.push(
@@ -336,7 +368,11 @@ export function networkFindings(analysis: Analysis, options: NetworkFindingOptio
  * least as wide) of a policy selecting at least the same pods, compared on the current
  * inventory. Of two identical rules only the later one is reported.
  */
-function shadowed(analysis: Analysis, pol: CompiledPolicy, direction: 'ingress' | 'egress'): Finding[] {
+function shadowed(
+  analysis: Analysis,
+  pol: CompiledPolicy,
+  direction: 'ingress' | 'egress',
+): NetworkViolation[] {
   const rules = pol[direction] ?? [];
   const model = analysis.model;
   const nsIndex = model.findNamespace(pol.namespace);
@@ -354,10 +390,12 @@ function shadowed(analysis: Analysis, pol: CompiledPolicy, direction: 'ingress' 
   });
   const matchOf = (q: CompiledPolicy, r: CompiledRule): Set<number> =>
     new Set(targets.filter((t) => analysis.ruleMatches(q, direction, r, t)));
-  const out: Finding[] = [];
+  const out: NetworkViolation[] = [];
   rules.forEach((rule, ri) => {
     if (rule.ports.named.length > 0) return;
     const mine = matchOf(pol, rule);
+    // A rule matching nothing here is not shadowed (rule_never_matches, or peers outside the input).
+    if (mine.size === 0) return;
     for (const q of others) {
       const found = (q[direction] ?? []).find((r, qi) => {
         if (q === pol && qi === ri) return false;

@@ -17,6 +17,8 @@ export interface FlowEndpoint {
   namePrefix?: string;
   /** Workload reported by the exporter (Hubble `workloads`). */
   workload?: { name: string; kind?: string };
+  /** Pod labels reported by the exporter (Hubble `k8s:` labels, Calico `*_labels`). */
+  labels?: Record<string, string>;
 }
 
 /** One observed connection attempt. */
@@ -132,7 +134,30 @@ function hubbleEndpoint(ep: unknown, ip: unknown): FlowEndpoint {
   const w: unknown = Array.isArray(ep.workloads) ? (ep.workloads as unknown[])[0] : undefined;
   if (isRecord(w) && str(w.name))
     out.workload = { name: str(w.name) ?? '', ...(str(w.kind) ? { kind: str(w.kind) ?? '' } : {}) };
+  const labels = labelsOf(ep.labels, 'k8s:');
+  if (labels) out.labels = labels;
   return out;
+}
+
+/**
+ * Pod labels from a list of `key=value` strings (Hubble prefixes Kubernetes labels with
+ * `k8s:`; Cilium's own and the namespace's are left out). At most 64 labels are kept.
+ */
+function labelsOf(v: unknown, prefix: string): Record<string, string> | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const item of v as unknown[]) {
+    if (typeof item !== 'string' || !item.startsWith(prefix) || n >= 64) continue;
+    const kv = item.slice(prefix.length);
+    const eq = kv.indexOf('=');
+    const key = eq < 0 ? kv : kv.slice(0, eq);
+    if (key === '' || key.startsWith('io.kubernetes.pod.namespace') || key.startsWith('io.cilium.')) continue;
+    if (key === 'io.kubernetes.pod.name' || key.startsWith('io.cilium.k8s.')) continue;
+    out[key] = eq < 0 ? '' : kv.slice(eq + 1);
+    n++;
+  }
+  return n > 0 ? out : undefined;
 }
 
 /** Reads one Hubble flow; replies and non-L4 flows are not connection attempts and are skipped. */
@@ -179,6 +204,9 @@ function calicoEndpoint(r: Record<string, unknown>, side: 'source' | 'dest'): Fl
     if (aggr.endsWith('*')) out.namePrefix = aggr.slice(0, -1);
     else out.name = aggr;
   }
+  const rawLabels = r[`${side}_labels`];
+  const labels = labelsOf(isRecord(rawLabels) ? rawLabels.labels : rawLabels, '');
+  if (labels) out.labels = labels;
   return out;
 }
 
@@ -273,4 +301,19 @@ function simpleCsv(text: string, file: string): { flows: Flow[]; issues: FlowIss
     else flows.push(r);
   });
   return { flows, issues };
+}
+
+/**
+ * True when a file's beginning reads as a flow export rather than Kubernetes manifests
+ * (which name an `apiVersion`): lets `netpol flows FLOWS… [MANIFESTS…]` tell its inputs apart.
+ */
+export function looksLikeFlows(head: string): boolean {
+  const first =
+    head
+      .split('\n')
+      .find((l) => l.trim() !== '' && !l.trim().startsWith('#'))
+      ?.trim() ?? '';
+  if (first === '' || first === '---' || /^(apiVersion|kind|metadata)\s*:/.test(first)) return false;
+  if (first.startsWith('{') || first.startsWith('[')) return !/"apiVersion"\s*:/.test(head.slice(0, 4096));
+  return first.includes(',');
 }

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseManifests } from '../load/index.js';
-import { Inventory } from '../core/index.js';
+import { Inventory, type KubeObject } from '../core/index.js';
 import { ConnSet } from './conn-set.js';
 import { connList } from './connlist.js';
 import { parseFlows } from './flows.js';
 import { analysisWith, generatePolicies, stageGeneratedPolicies } from './generate.js';
+import { inventoryOf, ns, pod } from './testing.js';
 
 const DIR = path.join(import.meta.dirname, 'testdata/generate');
 
@@ -179,5 +180,140 @@ describe('flow formats', () => {
   it('reports bad lines with their position', () => {
     const { issues } = parseFlows('src,dst,port,protocol\na/b,c/d,99999,TCP\na/b,c/d,80,ICMP\n', 'x.csv');
     expect(issues.map((i) => i.origin)).toEqual(['x.csv:2', 'x.csv:3']);
+  });
+});
+
+describe('generation keeps DNS and reaches peers outside the manifests', () => {
+  // shop/web and shop/api in the manifests; DNS (CoreDNS) and a metrics agent only in the flows.
+  const objects: KubeObject[] = [
+    ns('shop'),
+    pod('web', 'shop', { app: 'web' }, [], '10.0.0.1'),
+    pod('api', 'shop', { app: 'api' }, [], '10.0.0.2'),
+  ];
+  const hubble = (
+    src: Record<string, unknown>,
+    dst: Record<string, unknown>,
+    l4: Record<string, unknown>,
+  ): string =>
+    JSON.stringify({
+      flow: { source: src, destination: dst, l4, IP: { source: src.ip, destination: dst.ip } },
+    });
+  const web = { namespace: 'shop', pod_name: 'web', ip: '10.0.0.1' };
+  const text = [
+    hubble(
+      web,
+      { namespace: 'shop', pod_name: 'api', ip: '10.0.0.2' },
+      { TCP: { destination_port: 8080, flags: { SYN: true } } },
+    ),
+    hubble(
+      web,
+      {
+        namespace: 'kube-system',
+        pod_name: 'coredns-5d78c9869d-h8j2k',
+        ip: '10.96.5.5',
+        labels: ['k8s:k8s-app=kube-dns', 'k8s:io.kubernetes.pod.namespace=kube-system'],
+        workloads: [{ name: 'coredns', kind: 'Deployment' }],
+      },
+      { UDP: { destination_port: 53 } },
+    ),
+    hubble(
+      web,
+      { namespace: 'monitoring', pod_name: 'agent-x', ip: '10.0.9.9', labels: ['k8s:app=agent'] },
+      { TCP: { destination_port: 4317, flags: { SYN: true } } },
+    ),
+    hubble(web, { ip: '198.51.100.7' }, { TCP: { destination_port: 443, flags: { SYN: true } } }),
+  ].join('\n');
+  const { flows } = parseFlows(text, 'hubble.json');
+  const inv = inventoryOf(objects);
+  const generated = generatePolicies(inv, flows);
+
+  it('resolves every flow: peers outside the manifests become observed-only workloads', () => {
+    expect(generated.skipped).toEqual([]);
+    expect(generated.observedPeers.map((p) => `${p.namespace}/${p.name}[${p.kind}]`).sort()).toEqual([
+      'kube-system/coredns[Deployment]',
+      'monitoring/agent-x[Pod]',
+    ]);
+  });
+
+  it('selects them by namespace and the labels the flows report, externals by CIDR', () => {
+    const policy = generated.policies.find((p) => p.metadata?.name === 'palisade-web-pod');
+    const egress = (policy?.spec as { egress: { to: unknown[]; ports: unknown[] }[] }).egress;
+    expect(egress.map((r) => r.to[0])).toEqual(
+      expect.arrayContaining([
+        { ipBlock: { cidr: '198.51.100.7/32' } },
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+          podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+        },
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+          podSelector: { matchLabels: { app: 'agent' } },
+        },
+      ]),
+    );
+    // No policy of their own and no default deny for namespaces only the flows show.
+    expect(generated.policies.filter((p) => p.metadata?.namespace !== 'shop')).toEqual([]);
+  });
+
+  it('always keeps DNS to kube-system kube-dns on UDP and TCP 53, and says so', () => {
+    const dns = generated.policies.find((p) => p.metadata?.name === 'palisade-allow-dns');
+    expect(dns?.spec).toMatchObject({
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [{ podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
+        },
+      ],
+    });
+    expect(generated.notes.join('\n')).toMatch(
+      /DNS kept: palisade-allow-dns in shop .*kube-system.*k8s-app=kube-dns/,
+    );
+    // api was seen only receiving, yet the default deny isolates its egress: DNS still works for it.
+    const after = analysisWith(generated.inventory, generated.policies);
+    const api = after.findPeer('shop/api') ?? -1;
+    const coredns = after.findPeer('kube-system/coredns') ?? -1;
+    expect(after.allowed(api, coredns).toString()).toBe('TCP 53,UDP 53');
+  });
+
+  it('the staged replay allows every observed flow, checked with the matrix', () => {
+    const staged = stageGeneratedPolicies(inv, generated);
+    expect(staged.flowsReplayed).toBe(4);
+    expect(staged.blocked).toEqual([]);
+    const lines = new Set(
+      connList(analysisWith(generated.inventory, generated.policies)).map((l) => `${l.src} => ${l.dst}`),
+    );
+    for (const pair of [
+      'shop/web[Pod] => shop/api[Pod]',
+      'shop/web[Pod] => kube-system/coredns[Deployment]',
+      'shop/web[Pod] => monitoring/agent-x[Pod]',
+      'shop/web[Pod] => 198.51.100.7-198.51.100.7[External]',
+    ])
+      expect(lines.has(pair), pair).toBe(true);
+  });
+
+  it('the staged replay reports every observed flow an existing policy would still block', () => {
+    // kube-system already isolates its pods for ingress: the DNS flow is blocked whatever is generated.
+    const withDeny = inventoryOf([
+      ...objects,
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'deny', namespace: 'kube-system' },
+        spec: { podSelector: {}, policyTypes: ['Ingress'] },
+      },
+    ]);
+    const g = generatePolicies(withDeny, flows);
+    const staged = stageGeneratedPolicies(withDeny, g);
+    expect(staged.blocked.map((b) => `${b.src} => ${b.dst} : ${b.conn}`)).toEqual([
+      'shop/web[Pod] => kube-system/coredns[Deployment] : UDP 53',
+    ]);
+    // The matrix agrees: nothing reaches coredns.
+    const m = connList(analysisWith(g.inventory, g.policies));
+    expect(m.filter((l) => l.dst === 'kube-system/coredns[Deployment]')).toEqual([]);
   });
 });

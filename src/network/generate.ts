@@ -11,10 +11,20 @@
 import { Inventory, refOf, trimChars, type KubeObject } from '../core/index.js';
 import { ConnSet, type Protocol } from './conn-set.js';
 import { Analysis } from './engine.js';
-import type { Flow, FlowEndpoint, FlowIssue } from './flows.js';
+import type { Flow, FlowIssue } from './flows.js';
 import { parseIp } from './ip-set.js';
 import { buildModel, type NetworkModel, type WorkloadInfo } from './model.js';
 import { compilePolicies } from './policy.js';
+import {
+  isObservedOnly,
+  resolveFlows,
+  withObservedPeers,
+  type ObservedPeer,
+  type ResolvedEndpoint,
+  type ResolvedFlow,
+} from './resolve.js';
+
+export type { ResolvedEndpoint, ResolvedFlow } from './resolve.js';
 
 /** Options of generation. */
 export interface GenerateOptions {
@@ -26,16 +36,6 @@ export interface GenerateOptions {
   defaultDeny?: boolean;
 }
 
-/** A flow endpoint resolved to a workload or an external address. */
-export type ResolvedEndpoint = { kind: 'workload'; workload: number } | { kind: 'external'; ip: string };
-
-/** A flow both of whose ends were resolved. */
-export interface ResolvedFlow {
-  flow: Flow;
-  src: ResolvedEndpoint;
-  dst: ResolvedEndpoint;
-}
-
 /** Generated policies plus what could not be used. */
 export interface GenerateResult {
   policies: KubeObject[];
@@ -43,7 +43,18 @@ export interface GenerateResult {
   /** Flows left out: unresolvable endpoint, outside the time window, external to external. */
   skipped: FlowIssue[];
   warnings: string[];
+  /** What the generator did on its own that the user should know (DNS kept, peers added). */
+  notes: string[];
+  /** The input inventory plus observed-only pods for the in-cluster peers the flows show. */
+  inventory: Inventory;
+  /** In-cluster peers the flows show that the manifests lack. */
+  observedPeers: ObservedPeer[];
 }
+
+/** Labels of the cluster DNS pods in kube-system (kube-dns and CoreDNS both carry them). */
+export const DNS_LABELS: Readonly<Record<string, string>> = { 'k8s-app': 'kube-dns' };
+const DNS_NAMESPACE = 'kube-system';
+const DNS_NAMES = new Set(['kube-dns', 'coredns']);
 
 const VOLATILE_LABELS = new Set([
   'pod-template-hash',
@@ -58,65 +69,6 @@ const VOLATILE_LABELS = new Set([
 ]);
 
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'palisade' };
-
-/** Maps flow endpoints to workloads of a model. */
-class Resolver {
-  private readonly byIp = new Map<string, number>();
-  private readonly byPodName = new Map<string, number>();
-  private readonly byWorkloadName = new Map<string, number>();
-
-  constructor(private readonly model: NetworkModel) {
-    for (const p of model.pods) {
-      for (const ip of p.ips) this.byIp.set(canonicalIp(ip), p.workload);
-      this.byPodName.set(`${p.namespace}/${p.name}`, p.workload);
-    }
-    for (const w of model.workloads) this.byWorkloadName.set(`${w.namespace}/${w.name}`, w.index);
-  }
-
-  resolve(ep: FlowEndpoint): ResolvedEndpoint | string {
-    if (ep.ip) {
-      const w = this.byIp.get(canonicalIp(ep.ip));
-      if (w !== undefined) return { kind: 'workload', workload: w };
-    }
-    const ns = ep.namespace;
-    if (ns !== undefined) {
-      if (ep.name) {
-        const w = this.byPodName.get(`${ns}/${ep.name}`) ?? this.byWorkloadName.get(`${ns}/${ep.name}`);
-        if (w !== undefined) return { kind: 'workload', workload: w };
-      }
-      if (ep.workload) {
-        const w = this.byWorkloadName.get(`${ns}/${ep.workload.name}`);
-        if (w !== undefined) return { kind: 'workload', workload: w };
-      }
-      if (ep.namePrefix) {
-        const pod = this.model.pods.find((p) => p.namespace === ns && p.name.startsWith(ep.namePrefix ?? ''));
-        if (pod) return { kind: 'workload', workload: pod.workload };
-        const w = this.model.workloads.find(
-          (x) => x.namespace === ns && (ep.namePrefix ?? '').startsWith(`${x.name}-`),
-        );
-        if (w) return { kind: 'workload', workload: w.index };
-      }
-    }
-    if (ep.ip && ns === undefined) return { kind: 'external', ip: canonicalIp(ep.ip) };
-    return `no workload in the inventory matches ${describe(ep)}`;
-  }
-}
-
-function canonicalIp(ip: string): string {
-  const p = parseIp(ip);
-  if (!p.ok) return ip;
-  return ip.includes(':') && p.value.family === 'v4' ? ip.slice(ip.lastIndexOf(':') + 1) : ip;
-}
-
-function describe(ep: FlowEndpoint): string {
-  const parts: string[] = [];
-  if (ep.namespace) parts.push(`namespace ${ep.namespace}`);
-  if (ep.name) parts.push(`name ${ep.name}`);
-  if (ep.namePrefix) parts.push(`name ${ep.namePrefix}*`);
-  if (ep.workload) parts.push(`workload ${ep.workload.name}`);
-  if (ep.ip) parts.push(`IP ${ep.ip}`);
-  return parts.join(', ') || 'an empty endpoint';
-}
 
 /** Stable labels that select a workload's pods. */
 function selectorLabels(model: NetworkModel, w: WorkloadInfo): Record<string, string> {
@@ -136,8 +88,12 @@ function peerOf(model: NetworkModel, from: WorkloadInfo, other: ResolvedEndpoint
   }
   const w = model.workloads[other.workload] as WorkloadInfo;
   const podSelector = { matchLabels: selectorLabels(model, w) };
+  const nsSelector = { matchLabels: { 'kubernetes.io/metadata.name': w.namespace } };
+  // A peer only the flows show, with no labels reported: every pod of its namespace.
+  if (isObservedOnly(model, w.index) && Object.keys(podSelector.matchLabels).length === 0)
+    return w.namespace === from.namespace ? { podSelector: {} } : { namespaceSelector: nsSelector };
   if (w.namespace === from.namespace) return { podSelector };
-  return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': w.namespace } }, podSelector };
+  return { namespaceSelector: nsSelector, podSelector };
 }
 
 function peerKey(e: ResolvedEndpoint): string {
@@ -148,41 +104,69 @@ function safeName(s: string): string {
   return trimChars(s.toLowerCase().replace(/[^a-z0-9.-]+/g, '-'), '-').slice(0, 200);
 }
 
-/** Builds least-privilege policies from flows over an inventory (pure). */
+/** Labels selecting the cluster DNS pods: those of a kube-dns/coredns workload of kube-system, else the standard ones. */
+function dnsLabels(model: NetworkModel): Record<string, string> {
+  const w = model.workloads.find((x) => x.namespace === DNS_NAMESPACE && DNS_NAMES.has(x.name));
+  const labels = w ? selectorLabels(model, w) : {};
+  return Object.keys(labels).length > 0 ? labels : { ...DNS_LABELS };
+}
+
+/** The policy of one namespace that keeps DNS working under egress isolation. */
+function dnsPolicy(namespace: string, labels: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'palisade-allow-dns', namespace, labels: { ...MANAGED_BY } },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': DNS_NAMESPACE } },
+              podSelector: { matchLabels: labels },
+            },
+          ],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * Builds least-privilege policies from flows over an inventory (pure). In-cluster peers the
+ * flows name that the manifests lack get no policy of their own but are selected by
+ * namespace and pod labels as the flows report them; every namespace given egress isolation
+ * also gets `palisade-allow-dns`, so the cluster DNS keeps answering whatever the flows show.
+ */
 export function generatePolicies(
   inventory: Inventory,
   flows: readonly Flow[],
   options: GenerateOptions = {},
 ): GenerateResult {
-  const model = buildModel(inventory);
-  const resolver = new Resolver(model);
-  const skipped: FlowIssue[] = [];
+  const observed = withObservedPeers(inventory, buildModel(inventory), flows);
+  const model = buildModel(observed.inventory);
   const warnings: string[] = [];
-  const resolved: ResolvedFlow[] = [];
-  for (const flow of flows) {
-    if (
-      flow.time !== undefined &&
-      ((options.since && flow.time < options.since) || (options.until && flow.time >= options.until))
-    ) {
-      skipped.push({ origin: flow.origin, message: 'outside the time window' });
-      continue;
-    }
-    const src = resolver.resolve(flow.src);
-    const dst = resolver.resolve(flow.dst);
-    if (typeof src === 'string' || typeof dst === 'string') {
-      skipped.push({
-        origin: flow.origin,
-        message: typeof src === 'string' ? `source: ${src}` : `destination: ${dst as string}`,
-      });
-      continue;
-    }
-    if (src.kind === 'external' && dst.kind === 'external') {
-      skipped.push({ origin: flow.origin, message: 'both ends are outside the cluster' });
-      continue;
-    }
-    if (src.kind === 'workload' && dst.kind === 'workload' && src.workload === dst.workload) continue;
-    resolved.push({ flow, src, dst });
-  }
+  const notes: string[] = [];
+  const { resolved, skipped } = resolveFlows(model, flows, {
+    ...(options.since ? { since: options.since } : {}),
+    ...(options.until ? { until: options.until } : {}),
+  });
+  for (const p of observed.added)
+    notes.push(
+      `${p.namespace}/${p.name}[${p.kind}] is not in the manifests: selected ${
+        Object.keys(p.labels).length > 0
+          ? `by namespace and the pod labels the flows report (${Object.entries(p.labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')})`
+          : 'by its namespace only (the flows report no labels)'
+      }`,
+    );
 
   // workload → direction → peer → ports
   type PortSet = Map<string, { protocol: Protocol; port: number }>;
@@ -215,14 +199,24 @@ export function generatePolicies(
     x.ports.set(`${f.protocol}/${f.port}`, { protocol: f.protocol, port: f.port });
   };
   for (const r of resolved) {
-    if (r.dst.kind === 'workload') add(entry(r.dst.workload).ingress, r.src, r.flow);
-    if (r.src.kind === 'workload') add(entry(r.src.workload).egress, r.dst, r.flow);
+    if (r.dst.kind === 'workload' && !isObservedOnly(model, r.dst.workload))
+      add(entry(r.dst.workload).ingress, r.src, r.flow);
+    if (r.src.kind === 'workload' && !isObservedOnly(model, r.src.workload))
+      add(entry(r.src.workload).egress, r.dst, r.flow);
   }
 
+  // Namespaces of the manifests' workloads (observed-only peers are not the user's to isolate).
+  const ownNamespaces = new Set(
+    model.workloads
+      .filter((w) => w.pods.length > 0 && !isObservedOnly(model, w.index))
+      .map((w) => w.namespace),
+  );
+  const egressIsolated = new Set<string>();
   const policies: KubeObject[] = [];
   if (options.defaultDeny !== false) {
     for (const ns of model.namespaces) {
-      if (model.podsIn(ns.index).length === 0) continue;
+      if (!ownNamespaces.has(ns.name)) continue;
+      egressIsolated.add(ns.name);
       policies.push({
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
@@ -272,6 +266,7 @@ export function generatePolicies(
     if (r.egress.size > 0) {
       types.push('Egress');
       spec.egress = toRules(r.egress, 'to');
+      egressIsolated.add(w.namespace);
     }
     spec.policyTypes = types;
     policies.push({
@@ -285,7 +280,27 @@ export function generatePolicies(
       spec,
     });
   }
-  return { policies, flows: resolved, skipped, warnings };
+  if (egressIsolated.size > 0) {
+    const labels = dnsLabels(model);
+    const namespaces = [...egressIsolated].sort();
+    for (const ns of namespaces) policies.push(dnsPolicy(ns, labels));
+    notes.push(
+      `DNS kept: palisade-allow-dns in ${namespaces.join(', ')} allows egress to ${DNS_NAMESPACE} pods with ${Object.entries(
+        labels,
+      )
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')} on UDP and TCP 53`,
+    );
+  }
+  return {
+    policies,
+    flows: resolved,
+    skipped,
+    warnings,
+    notes,
+    inventory: observed.inventory,
+    observedPeers: observed.added,
+  };
 }
 
 /** A flow the staged policies would block. */
@@ -311,6 +326,8 @@ export interface StagedReport {
   /** In-cluster paths allowed now that would be narrowed or closed. */
   closed: ClosedPath[];
   flowsReplayed: number;
+  /** Flows that could not be replayed: an end matches nothing known (counted as at risk). */
+  unreplayed: FlowIssue[];
 }
 
 function withPolicies(inventory: Inventory, extra: readonly KubeObject[]): Inventory {
@@ -329,8 +346,10 @@ export function analysisWith(inventory: Inventory, extra: readonly KubeObject[])
 
 /** Replays resolved flows against the inventory's policies plus the generated ones (pure). */
 export function stageGeneratedPolicies(inventory: Inventory, generated: GenerateResult): StagedReport {
-  const before = analysisWith(inventory, []);
-  const after = analysisWith(inventory, generated.policies);
+  // The observed-only peers are part of both sides: flows to them are replayed too.
+  const base = generated.inventory.size >= inventory.size ? generated.inventory : inventory;
+  const before = analysisWith(base, []);
+  const after = analysisWith(base, generated.policies);
   const peerIndex = (
     a: Analysis,
     e: ResolvedEndpoint,
@@ -367,5 +386,8 @@ export function stageGeneratedPolicies(inventory: Inventory, generated: Generate
         after: now.toString(),
       });
   });
-  return { blocked, closed, flowsReplayed: generated.flows.length };
+  const unreplayed = generated.skipped.filter(
+    (f) => f.message !== 'outside the time window' && f.message !== 'both ends are outside the cluster',
+  );
+  return { blocked, closed, flowsReplayed: generated.flows.length, unreplayed };
 }

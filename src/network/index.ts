@@ -36,12 +36,20 @@ export {
   type Connection,
   type PeerOrder,
 } from './engine.js';
-export { analyzeInventory, networkFindingsOf, type InventoryAnalysis } from './analyze.js';
+export {
+  analyzeInventory,
+  networkFindingsOf,
+  type InventoryAnalysis,
+  type InventoryAnalysisOptions,
+} from './analyze.js';
+export { ipBlocksMatchPods } from './pod-ips.js';
 export {
   networkFindings,
+  networkViolations,
   NETWORK_CHECKS,
   type NetworkFindingOptions,
   type NetworkCheck,
+  type NetworkViolation,
 } from './findings.js';
 export {
   explainConnection,
@@ -68,6 +76,7 @@ export {
 export {
   parseFlows,
   detectFlowFormat,
+  looksLikeFlows,
   type Flow,
   type FlowEndpoint,
   type FlowIssue,
@@ -95,3 +104,30 @@ export {
   type Attribution,
 } from './diff.js';
 export { ingressControllerLines, INGRESS_CONTROLLER } from './ingress.js';
+export {
+  compareObserved,
+  formatObservedText,
+  formatObservedJson,
+  formatObservedCsv,
+  observedGraph,
+  type ObservedReport,
+  type ObservedPair,
+  type ObservedVerdict,
+  type GapPair,
+  type CompareOptions,
+} from './observed.js';
+export {
+  resolveFlows,
+  withObservedPeers,
+  Resolver,
+  OBSERVED_ONLY,
+  type ObservedPeer,
+  type ResolveOptions,
+} from './resolve.js';
+export {
+  namespaceIsolation,
+  namespaceIsolationOf,
+  ISOLATION_LIMIT,
+  type NamespaceIsolation,
+  type IsolationSummary,
+} from './isolation.js';

@@ -269,6 +269,36 @@ function podIps(obj: Record<string, unknown>): string[] {
   return [...ips];
 }
 
+/** Pods in phase Succeeded or Failed run no containers: they are not peers of any connection. */
+function isCompletedPod(obj: Record<string, unknown>): boolean {
+  const status = obj.status;
+  return isRecord(status) && (status.phase === 'Succeeded' || status.phase === 'Failed');
+}
+
+/** A Job whose `Complete` or `Failed` condition is true has no pods left running. */
+function isFinishedJob(obj: Record<string, unknown>): boolean {
+  const status = obj.status;
+  if (!isRecord(status) || !Array.isArray(status.conditions)) return false;
+  return status.conditions.some(
+    (c) => isRecord(c) && (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+}
+
+/**
+ * The controller a pod is grouped under: the owner reference with `controller: true`, else
+ * the first one. A static pod's mirror is owned by its Node: each static pod is its own
+ * workload (as every other tool names it), not one `[Node]` workload per node.
+ */
+function controllerOf(
+  owners: readonly { kind?: unknown; name?: unknown; controller?: unknown }[],
+): { kind: string; name: string } | undefined {
+  const owner = owners.find((o) => o.controller === true) ?? owners[0];
+  if (!owner || owner.kind === 'Node' || typeof owner.name !== 'string' || owner.name === '')
+    return undefined;
+  // An owner without a kind still groups its pods (np-guard names the group `[Pod]`).
+  return { kind: typeof owner.kind === 'string' && owner.kind !== '' ? owner.kind : 'Pod', name: owner.name };
+}
+
 /**
  * Builds the model from an inventory. A Pod is grouped under its controller (the owner
  * reference with `controller: true`, else the first one); a workload object (Deployment,
@@ -300,10 +330,15 @@ export function buildModel(inventory: Inventory): NetworkModel {
     const meta = r.object.metadata ?? {};
     const namespace = r.ref.namespace ?? DEFAULT_NAMESPACE;
     const spec = isRecord(r.object.spec) ? r.object.spec : {};
-    const owners = meta.ownerReferences ?? [];
-    const owner = owners.find((o) => o.controller === true) ?? owners[0];
-    const kind = owner && typeof owner.kind === 'string' && owner.kind !== '' ? owner.kind : 'Pod';
-    const wname = owner && typeof owner.name === 'string' && owner.name !== '' ? owner.name : r.ref.name;
+    if (isCompletedPod(r.object)) {
+      // Still counts as owned: its finished Job or ReplicaSet must not come back as a template pod.
+      const o = controllerOf(meta.ownerReferences ?? []);
+      if (o) ownedWorkloads.add(`${namespace}\u0000${o.kind}\u0000${o.name}`);
+      continue;
+    }
+    const owner = controllerOf(meta.ownerReferences ?? []);
+    const kind = owner ? owner.kind : 'Pod';
+    const wname = owner ? owner.name : r.ref.name;
     if (owner) ownedWorkloads.add(`${namespace}\u0000${kind}\u0000${wname}`);
     const w = workloadOf(namespace, wname, kind, r);
     const e = model.addPod({
@@ -322,6 +357,7 @@ export function buildModel(inventory: Inventory): NetworkModel {
   for (const r of inventory.resources) {
     const kind = r.object.kind;
     if (kind === 'Pod' || kind === 'PodTemplate' || !hasPodTemplate(kind)) continue;
+    if (kind === 'Job' && isFinishedJob(r.object)) continue;
     const namespace = r.ref.namespace ?? DEFAULT_NAMESPACE;
     if (ownedWorkloads.has(`${namespace}\u0000${kind}\u0000${r.ref.name}`)) continue;
     const tpl = podTemplateOf(r.object);

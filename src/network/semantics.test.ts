@@ -639,3 +639,89 @@ describe('containers of the wrong shape (inventories that skipped the loader)', 
     },
   );
 });
+
+describe('--ipblock-matches-pods: ipBlocks select the pods whose IPs they cover', () => {
+  // db has IP 10.1.2.3 (status.podIP); a second pod has it in status.podIPs only.
+  const dual = {
+    ...pod('cache', 'b', { app: 'cache' }),
+    status: { podIPs: [{ ip: '10.9.0.7' }, { ip: 'fd00::7' }] },
+  };
+  const objects = [...base, dual];
+  const onlyCidr = (cidr: string): KubeObject =>
+    netpol('only-cidr', 'a', {
+      podSelector: { matchLabels: { app: 'api' } },
+      ingress: [{ from: [{ ipBlock: { cidr } }] }],
+    });
+  const egressCidr = (cidr: string): KubeObject =>
+    netpol('to-cidr', 'a', {
+      podSelector: { matchLabels: { app: 'web' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ ipBlock: { cidr } }] }],
+    });
+  const conn = (policy: KubeObject, from: string, to: string, on: boolean): string => {
+    const { analysis } = analyzeInventory(inventoryOf([...objects, policy]), {
+      granularity: 'pod',
+      ipBlockMatchesPods: on,
+    });
+    const s = analysis.findPeer(from) ?? -1;
+    const d = analysis.findPeer(to) ?? -1;
+    return analysis.allowed(s, d).toString();
+  };
+
+  it.each([
+    [
+      'ingress from a CIDR covering the source pod IP',
+      onlyCidr('10.1.0.0/16'),
+      'a/db',
+      'a/api',
+      'No Connections',
+      'All Connections',
+    ],
+    [
+      'ingress from a CIDR not covering it',
+      onlyCidr('10.2.0.0/16'),
+      'a/db',
+      'a/api',
+      'No Connections',
+      'No Connections',
+    ],
+    [
+      'a pod without a known IP is never matched',
+      onlyCidr('0.0.0.0/0'),
+      'b/client',
+      'a/api',
+      'No Connections',
+      'No Connections',
+    ],
+    [
+      'status.podIPs counts (IPv6 too)',
+      onlyCidr('fd00::/8'),
+      'b/cache',
+      'a/api',
+      'No Connections',
+      'All Connections',
+    ],
+    [
+      'egress to a CIDR covering the destination pod IP',
+      egressCidr('10.1.2.3/32'),
+      'a/web',
+      'a/db',
+      'No Connections',
+      'All Connections',
+    ],
+    [
+      'except carves the pod out',
+      netpol('only-cidr', 'a', {
+        podSelector: { matchLabels: { app: 'api' } },
+        ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.2.0/24'] } }] }],
+      }),
+      'a/db',
+      'a/api',
+      'No Connections',
+      'No Connections',
+    ],
+  ])('%s', (_name, policy, from, to, off, on) => {
+    expect(conn(policy, from, to, false)).toBe(off);
+    expect(conn(policy, from, to, true)).toBe(on);
+  });
+});

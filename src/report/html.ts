@@ -1,6 +1,7 @@
 import { SEVERITIES, formatRef } from '../core/index.js';
 import type { Finding } from '../core/index.js';
 import { describeException } from './build.js';
+import { isolationHtmlSection } from './isolation.js';
 import type { ScanReport } from './model.js';
 import { escapeHtml as e, formatPosition } from './text.js';
 
@@ -241,6 +242,7 @@ export function renderHtml(report: ScanReport): string {
     `<div class="meta">${e(tool)}</div>`,
     summarySection(report),
     scoresSection(report),
+    isolationHtmlSection(report),
     exceptionsSection(report),
     findingsSection(report),
     inputErrorsSection(report),

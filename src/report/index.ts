@@ -1,6 +1,7 @@
 export type {
   FrameworkGroupScore,
   FrameworkScore,
+  NetworkIsolationSummary,
   ReportControl,
   ReportException,
   ReportExceptions,
@@ -18,7 +19,14 @@ export {
   sortFindings,
 } from './build.js';
 export type { OutputSpec, RenderOptions, ReportFormat } from './render.js';
-export { REPORT_FORMATS, isReportFormat, parseOutputSpecs, renderReport, writeReport } from './render.js';
+export {
+  REPORT_FORMATS,
+  isReportFormat,
+  parseFormatSpecs,
+  parseOutputSpecs,
+  renderReport,
+  writeReport,
+} from './render.js';
 export { bufferedWriter, type ReportWriter } from './stream.js';
 export { renderJson, toContractObject, writeJsonReport } from './contract.js';
 export { renderYaml } from './yaml.js';

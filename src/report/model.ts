@@ -104,4 +104,17 @@ export interface ScanReport {
   scanDate?: string;
   /** Tool and run metadata. */
   tool?: ReportTool;
+  /** Namespace-to-namespace reachability under the NetworkPolicies (table and HTML reports). */
+  networkIsolation?: NetworkIsolationSummary;
+}
+
+/**
+ * For every ordered pair of namespaces that run pods: `open` when some workload of `from` may
+ * connect to some workload of `to` (with one example connection), else `isolated`.
+ */
+export interface NetworkIsolationSummary {
+  namespaces: string[];
+  pairs: { from: string; to: string; status: 'isolated' | 'open'; example?: string }[];
+  /** Why the pairs were not computed (a cluster above the summary's size limit). */
+  omitted?: string;
 }

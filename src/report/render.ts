@@ -90,21 +90,36 @@ export function writeReport(
  * stdout. Every bad value is reported in one message, so a user fixes them all at once.
  */
 export function parseOutputSpecs(values: readonly string[]): Result<OutputSpec[], string> {
-  if (values.length === 0) return ok([{ format: 'table' }]);
-  const specs: OutputSpec[] = [];
+  return parseFormatSpecs(values, REPORT_FORMATS, isReportFormat, { text: 'table' });
+}
+
+/**
+ * The `-o FORMAT[=FILE]` parser of every command: `formats` are the command's own, `aliases`
+ * map other names onto them (`text` → `table`), `table` is the default. Every bad value is
+ * reported in one message; two outputs to one file are refused.
+ */
+export function parseFormatSpecs<F extends string>(
+  values: readonly string[],
+  formats: readonly F[],
+  isFormat: (name: string) => name is F = (name): name is F => (formats as readonly string[]).includes(name),
+  aliases: Readonly<Record<string, F>> = {},
+  defaultFormat?: F,
+): Result<{ format: F; file?: string }[], string> {
+  const fallback = defaultFormat ?? (formats.includes('table' as F) ? ('table' as F) : formats[0]);
+  if (values.length === 0) return fallback === undefined ? ok([]) : ok([{ format: fallback }]);
+  const specs: { format: F; file?: string }[] = [];
   const problems: string[] = [];
   const files = new Map<string, string>();
   for (const raw of values) {
     const eq = raw.indexOf('=');
     const given = (eq === -1 ? raw : raw.slice(0, eq)).trim().toLowerCase();
-    // `text` is the other name of `table`, in every command.
-    const name = given === 'text' ? 'table' : given;
+    const name = aliases[given] ?? given;
     const file = eq === -1 ? undefined : raw.slice(eq + 1).trim();
-    if (!isReportFormat(name)) {
+    if (!isFormat(name)) {
       problems.push(
-        name === ''
-          ? `output "${raw}" names no format; valid formats: ${REPORT_FORMATS.join(', ')}`
-          : `unknown output format "${name}"; valid formats: ${REPORT_FORMATS.join(', ')}`,
+        given === ''
+          ? `output "${raw}" names no format; valid formats: ${formats.join(', ')}`
+          : `unknown output format "${given}"; valid formats: ${formats.join(', ')}`,
       );
       continue;
     }

@@ -1,3 +1,4 @@
+import { isolationTableLines } from './isolation.js';
 import { SEVERITIES, formatRef } from '../core/index.js';
 import type { Finding, Severity } from '../core/index.js';
 import { describeException } from './build.js';
@@ -108,6 +109,9 @@ export function renderTable(report: ScanReport, options: TableOptions = {}): str
     }
     out.push('');
   }
+
+  const isolation = isolationTableLines(report, INDENT);
+  if (isolation.length > 0) out.push(paint(BOLD, 'Namespace isolation'), ...isolation, '');
 
   const x = report.exceptions;
   if (x && (x.expired.length > 0 || x.unused.length > 0 || x.ignoredAnnotations.length > 0)) {

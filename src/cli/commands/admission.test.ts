@@ -139,6 +139,9 @@ describe('palisade admission install', () => {
       'workload/image-digest Deployment container "admission" image "ghcr.io/palisade-dev/palisade:0.1.0" is not pinned by digest',
       'network/no-allow-all NetworkPolicy ingress rule 0 admits any peer',
       'network/no-allow-all NetworkPolicy egress rule 0 reaches any peer',
+      // The same two rules, as the reachability-based network controls see them.
+      'network_egress_internet_allowed NetworkPolicy NetworkPolicy palisade-system/palisade-apiserver-egress spec.egress[0] allows egress to public addresses (TCP 443,6443)',
+      'network_ingress_from_all_namespaces NetworkPolicy NetworkPolicy palisade-system/palisade-webhook-ingress spec.ingress[0] allows ingress from every source (no from), the internet included',
     ];
     expect(found.map((f) => `${f.controlId} ${f.resource.kind} ${f.message}`).sort()).toEqual(
       [...exceptions].sort(),

@@ -38,6 +38,7 @@ const WEAKNESSES: [weakness: string, object: string, controlId: string][] = [
   ['W9', 'ClusterRole deployer', 'rbac/no-wildcards'],
   ['W9', 'ClusterRole deployer', 'rbac/create-pods'],
   ['W10', 'NetworkPolicy data/postgres-allow-all-namespaces', 'network/no-allow-all'],
+  ['W10', 'NetworkPolicy data/postgres-allow-all-namespaces', 'network_ingress_from_all_namespaces'],
   ['W11', 'Service storefront/web', 'network/no-node-port-load-balancer'],
   ['W11', 'Service monitoring/grafana', 'network/no-node-port-load-balancer'],
   ['W12', 'ConfigMap storefront/catalog-config', 'secrets/no-secret-in-configmap'],
@@ -66,6 +67,7 @@ const EXPECTED_CONTROL_IDS = [
   'network/no-host-network',
   'network/no-node-port-load-balancer',
   'network/pod-selected-by-policy',
+  'network_ingress_from_all_namespaces',
   'rbac/create-pods',
   'rbac/no-anonymous-bindings',
   'rbac/no-cluster-admin-binding',
@@ -150,5 +152,25 @@ describe('examples/demo-cluster', () => {
     const { scores } = await report;
     expect(scores.map((s) => s.framework)).toEqual(['cis-1.10', 'nsa-cisa-1.2', 'mitre-attack']);
     for (const s of scores) expect(s.score).toBeLessThan(100);
+  });
+});
+
+describe('examples/demo-cluster: namespace isolation in the reports', () => {
+  it('the table lists namespace pairs as open or isolated', async () => {
+    const io = memoryIO({ cwd: DEMO });
+    await main(['scan', '.', '-q', '--fail-on', 'none', '--scan-date', '2026-12-01'], io);
+    expect(io.out()).toContain('Namespace isolation');
+    expect(io.out()).toMatch(/\n {2}checkout → storefront +isolated\n/);
+    expect(io.out()).toMatch(
+      /\n {2}storefront → checkout +open +e\.g\. storefront\/catalog-api\[Deployment\] => checkout\/cart-api\[Deployment\] : TCP 8080\n/,
+    );
+    expect(io.out()).toContain('22 of 30 namespace pairs open, 8 isolated');
+  });
+
+  it('the HTML report has the grid', async () => {
+    const io = memoryIO({ cwd: DEMO });
+    await main(['scan', '.', '-q', '--fail-on', 'none', '--scan-date', '2026-12-01', '-o', 'html'], io);
+    expect(io.out()).toContain('<section id="isolation"><h2>Namespace isolation</h2>');
+    expect(io.out()).toMatch(/<tr><th>checkout<\/th><td>–<\/td><td[^>]*>open<\/td>/);
   });
 });

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { UsageError } from '../../core/index.js';
 import { addInventorySourceOptions } from './cluster-source.js';
 import type { CliIO } from '../io.js';
 
@@ -42,6 +43,25 @@ Examples:
   $ palisade netpol generate ./deploy --flows calico-flows.log --since 2026-11-30T00:00:00Z
   $ palisade netpol generate ./deploy --flows flows.csv --staged --output-file policies.yaml`;
 
+const FLOWS_HELP = `
+Aggregates observed flows (Cilium Hubble JSON, Calico flow logs, or a simple CSV/JSON with
+src,dst,port,protocol[,time]) to workloads: who actually talked to whom, on which ports, how
+often. Inputs are told apart by content: flow exports first, then the manifests (directories,
+.yaml files) or --cluster/--snapshot. Peers the flows show that the manifests lack (the cluster
+DNS, an agent) appear under their namespace and name.
+
+--against-policy judges every observed pair by the current NetworkPolicies (allowed, denied,
+partly denied: breakage) and lists the pairs the policies allow that no flow used (the
+least-privilege gap).
+
+Exit codes: 0 done, 1 with --against-policy when an observed pair is denied, 2 usage or input error.
+
+Examples:
+  $ palisade netpol flows flows.json
+  $ palisade netpol flows flows.json ./deploy --against-policy
+  $ palisade netpol flows hubble.json --cluster --against-policy -n shop
+  $ palisade netpol flows flows.csv ./deploy --against-policy -o html=traffic.html -o json=traffic.json`;
+
 const DIFF_HELP = `
 Compares the allowed connections of two versions of the manifests and flags new exposure
 ("frontend can now reach payments-db on TCP 5432"), attributed to the policy rule that opened it.
@@ -54,6 +74,22 @@ Examples:
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** The repeatable `-o FORMAT[=FILE]` option, as `scan` has it. */
+function outputOption(formats: string): [string, string, typeof collect, string[]] {
+  return [
+    '-o, --output <format[=file]>',
+    `output format, repeatable: ${formats}; FORMAT=FILE writes to a file`,
+    collect,
+    [],
+  ];
+}
+
+/** -n and -A exclude each other. */
+function checkNamespaceOptions(opts: Record<string, unknown>): void {
+  if (opts.allNamespaces === true && ((opts.namespace as string[] | undefined) ?? []).length > 0)
+    throw new UsageError('-n/--namespace and -A/--all-namespaces cannot be used together');
 }
 
 /** Registers `palisade netpol` and its subcommands; implementations load on first use. */
@@ -76,18 +112,50 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
       collect,
       [],
     )
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['text', 'json', 'csv', 'dot', 'html'])
-        .default('text'),
-    )
-    .option('--output-file <file>', 'write the output to this file')
+    .option('-A, --all-namespaces', 'connections of every namespace (the default without -n)')
+    .option(...outputOption('table (alias text), json, yaml, csv, dot, html'))
+    .option('--output-file <file>', 'write the first -o format without a file to this file')
     .addOption(granularity())
+    .option(
+      '--ipblock-matches-pods',
+      'ipBlocks also select the pods whose IPs (status.podIPs) they cover, as some network plugins do',
+    )
     .option('-q, --quiet', 'no status lines on stderr')
     .addHelpText('after', MATRIX_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
+      checkNamespaceOptions(opts);
       const { runMatrix } = await import('./netpol.js');
       setExit(await runMatrix(paths, opts, io));
+    });
+
+  addInventorySourceOptions(netpol.command('flows'))
+    .description('observed connections between workloads, and against what the policies allow')
+    .argument('<inputs...>', 'flow exports (- reads standard input), then manifests (files or directories)')
+    .addOption(
+      new Option('--format <format>', 'flow format')
+        .choices(['auto', 'hubble', 'calico', 'csv', 'json'])
+        .default('auto'),
+    )
+    .option(
+      '--against-policy',
+      'mark each observed pair allowed/denied and list allowed pairs never observed',
+    )
+    .option(
+      '--ipblock-matches-pods',
+      'ipBlocks also select the pods whose IPs (status.podIPs) they cover, as some network plugins do',
+    )
+    .option('--since <time>', 'only flows at or after this ISO time')
+    .option('--until <time>', 'only flows before this ISO time')
+    .option('-n, --namespace <namespace>', 'only pairs from or to this namespace (repeatable)', collect, [])
+    .option('-A, --all-namespaces', 'pairs of every namespace (the default without -n)')
+    .option(...outputOption('table (alias text), json, yaml, csv, dot, html'))
+    .option('--output-file <file>', 'write the first -o format without a file to this file')
+    .option('-q, --quiet', 'no skipped-flow lines on stderr')
+    .addHelpText('after', FLOWS_HELP)
+    .action(async (paths: string[], opts: Record<string, unknown>) => {
+      checkNamespaceOptions(opts);
+      const { runFlows } = await import('./netpol.js');
+      setExit(await runFlows(paths, opts, io));
     });
 
   addInventorySourceOptions(netpol.command('query'))
@@ -101,8 +169,13 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
         .choices(['TCP', 'UDP', 'SCTP'])
         .default('TCP'),
     )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option(...outputOption('table (alias text), json, yaml'))
+    .option('--output-file <file>', 'write the first -o format without a file to this file')
     .addOption(granularity())
+    .option(
+      '--ipblock-matches-pods',
+      'ipBlocks also select the pods whose IPs (status.podIPs) they cover, as some network plugins do',
+    )
     .addHelpText('after', QUERY_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runQuery } = await import('./netpol.js');
@@ -123,10 +196,8 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
     .option('--until <time>', 'only flows before this ISO time')
     .option('--no-default-deny', 'do not add a default-deny policy per namespace')
     .option('--staged', 'replay the flows against existing + generated policies and report what would break')
-    .addOption(
-      new Option('-o, --output <format>', 'format of the policies').choices(['yaml', 'json']).default('yaml'),
-    )
-    .option('--output-file <file>', 'write the policies to this file')
+    .option(...outputOption('of the policies: yaml (default), json'))
+    .option('--output-file <file>', 'write the policies (the first -o format without a file) to this file')
     .option('-q, --quiet', 'no warnings on stderr')
     .addHelpText('after', GENERATE_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
@@ -139,12 +210,8 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
     .description('connections added, removed and changed between two versions of the manifests')
     .argument('<base>', 'base version (file or directory)')
     .argument('<head>', 'new version (file or directory)')
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['text', 'json', 'csv', 'sarif'])
-        .default('text'),
-    )
-    .option('--output-file <file>', 'write the output to this file')
+    .option(...outputOption('table (alias text), json, yaml, csv, sarif'))
+    .option('--output-file <file>', 'write the first -o format without a file to this file')
     .option('--fail-on-new-exposure', 'exit 1 when the new version allows a connection the base did not')
     .addHelpText('after', DIFF_HELP)
     .action(async (base: string, head: string, opts: Record<string, unknown>) => {

@@ -194,7 +194,9 @@ describe('palisade netpol generate', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('blocked observed flows: none');
     const yaml = r.files.get(path.join(NET, 'out.yaml')) ?? '';
-    expect(yaml.match(/kind: NetworkPolicy/g)).toHaveLength(8);
+    // 8 per-workload and default-deny policies, plus palisade-allow-dns in each of the 3 namespaces.
+    expect(yaml.match(/kind: NetworkPolicy/g)).toHaveLength(11);
+    expect(yaml).toContain('# DNS kept: palisade-allow-dns in kube-system, pay, shop');
   });
 
   it('prints YAML policies to stdout', async () => {
@@ -211,5 +213,179 @@ describe('palisade netpol generate', () => {
     );
     expect(r.code).toBe(2);
     expect(r.err).toContain('<stdin>:2: invalid port');
+  });
+});
+
+const DEMO = path.resolve(import.meta.dirname, '../../../examples/demo-cluster');
+const DEMO_FLOWS = 'flows/hubble-flows.jsonl';
+
+describe('palisade netpol flows (the demo cluster)', () => {
+  it('aggregates the Hubble export to workloads, replies and within-workload traffic left out', async () => {
+    const r = await run(['netpol', 'flows', DEMO_FLOWS, '.'], DEMO);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Observed connections: 19 flow(s) between 12 pair(s)');
+    expect(r.out).toContain(
+      'storefront/web[Deployment] => storefront/catalog-api[Deployment] : TCP 8080  (3 flows)\n',
+    );
+    expect(r.out).toContain(
+      'checkout/cart-api[Deployment] => kube-system/coredns[Deployment] : UDP 53  (1 flow)\n',
+    );
+    expect(r.out).toContain('Not in the manifests, seen in the flows: kube-system/coredns[Deployment]');
+    expect(r.out).not.toContain('least-privilege gap');
+  });
+
+  it('--against-policy marks the blocked payment-provider call and lists the gap', async () => {
+    const r = await run(['netpol', 'flows', DEMO_FLOWS, '.', '--against-policy'], DEMO);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      'checkout/payments-api[Deployment] => 203.0.113.50[External] : TCP 443  (2 flows)  denied\n',
+    );
+    expect(r.out).toContain(
+      'checkout/cart-api[Deployment] => data/redis[StatefulSet] : TCP 6379  (2 flows)  allowed\n',
+    );
+    expect(r.out).toContain('Denied by the current policies: 1 observed pair(s)');
+    // Allowed by postgres-allow-all-namespaces (W10), never used.
+    expect(r.out).toMatch(
+      /least-privilege gap\): \d+ pair\(s\)[\s\S]*\n {2}ops\/ci-runner\[Deployment\] => data\/postgres\[StatefulSet\] : TCP 5432\n/,
+    );
+    // Observed pairs are not part of the gap.
+    expect(r.out).not.toContain('  checkout/cart-api[Deployment] => data/redis[StatefulSet]');
+  });
+
+  it('writes several formats at once, -n keeps one namespace', async () => {
+    const r = await run(
+      [
+        'netpol',
+        'flows',
+        DEMO_FLOWS,
+        '.',
+        '--against-policy',
+        '-n',
+        'checkout',
+        '-o',
+        'json',
+        '-o',
+        'html=t.html',
+        '-o',
+        'dot=t.dot',
+        '-o',
+        'csv=t.csv',
+      ],
+      DEMO,
+    );
+    const json = JSON.parse(r.out) as {
+      pairs: { src: string; dst: string; verdict: string }[];
+      gap: unknown[];
+    };
+    expect(json.pairs.every((p) => p.src.startsWith('checkout/') || p.dst.startsWith('checkout/'))).toBe(
+      true,
+    );
+    expect(json.pairs.filter((p) => p.verdict === 'denied')).toHaveLength(1);
+    expect(r.files.get(path.join(DEMO, 't.html'))).toMatch(
+      /<canvas[\s\S]*partly denied|<canvas[\s\S]*denied/,
+    );
+    expect(r.files.get(path.join(DEMO, 't.dot'))).toContain('style="dashed"');
+    expect(r.files.get(path.join(DEMO, 't.csv'))).toContain(
+      'denied,checkout/payments-api[Deployment],203.0.113.50[External],TCP 443,2',
+    );
+  });
+
+  it('reads the flows without manifests', async () => {
+    const r = await run(['netpol', 'flows', DEMO_FLOWS, '-o', 'csv'], DEMO);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('observed,storefront/web[Deployment],checkout/cart-api[Deployment],TCP 8080,2');
+  });
+
+  it.each([
+    [['netpol', 'flows', '.'], /no flow export given/],
+    [['netpol', 'flows', DEMO_FLOWS, '--against-policy'], /--against-policy needs the manifests/],
+    [['netpol', 'flows', DEMO_FLOWS, '-o', 'pdf'], /unknown output format "pdf"/],
+    [['netpol', 'flows', DEMO_FLOWS, '-n', 'x', '-A'], /cannot be used together/],
+  ])('%j is a usage error', async (args, message) => {
+    const r = await run(args, DEMO);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('an export with no readable flow is an input error, not an empty report', async () => {
+    const r = await run(['netpol', 'flows', '-', '.'], DEMO, 'src,dst,port\n');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no flow could be read/);
+  });
+});
+
+describe('netpol output convention', () => {
+  it('matrix takes -o table (alias text), yaml and FORMAT=FILE, repeatable', async () => {
+    const r = await run(['netpol', 'matrix', 'diff/head', '-o', 'text', '-o', 'yaml=m.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('shop/frontend[Deployment] => shop/payments-db[StatefulSet] : TCP 5432\n');
+    expect(r.files.get(path.join(NET, 'm.yaml'))).toContain('conn: TCP 5432');
+  });
+
+  it('diff and query take yaml', async () => {
+    const d = await run(['netpol', 'diff', 'diff/base', 'diff/head', '-o', 'yaml']);
+    expect(d.out).toContain('newExposure: 1');
+    const q = await run([
+      'netpol',
+      'query',
+      'diff/head',
+      '--from',
+      'shop/frontend',
+      '--to',
+      'shop/payments-db',
+      '-o',
+      'yaml',
+    ]);
+    expect(q.out).toContain('verdict: allowed');
+  });
+
+  it('-A is accepted on matrix (every namespace, the default)', async () => {
+    const r = await run(['netpol', 'matrix', 'diff/head', '-A']);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('palisade netpol generate --staged', () => {
+  it('without --output-file prints the policies, then the replay as YAML comments', async () => {
+    const r = await run([
+      'netpol',
+      'generate',
+      'generate/app.yaml',
+      '--flows',
+      'generate/flows.csv',
+      '--staged',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('name: palisade-payments-db-statefulset');
+    expect(r.out).toContain('name: palisade-allow-dns');
+    expect(r.out).toMatch(
+      /\n# Staged replay of 9 observed flow\(s\)[^\n]*\n# {3}blocked observed flows: none\n/,
+    );
+    expect(r.err).toMatch(/note: DNS kept: palisade-allow-dns/);
+  });
+
+  it('reports a DNS flow to a peer outside the manifests as replayed, not dropped', async () => {
+    const flows =
+      'src,dst,port,protocol\nshop/frontend,shop/cart,8080,TCP\nshop/frontend,10.96.0.10,53,UDP\n';
+    const r = await run(['netpol', 'generate', 'diff/head', '--flows', '-', '--staged', '-q'], NET, flows);
+    expect(r.out).toMatch(/# Staged replay of 2 observed flow\(s\)/);
+    expect(r.out).toContain('# DNS kept:');
+  });
+});
+
+describe('palisade netpol matrix --ipblock-matches-pods', () => {
+  const docs = [
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x, labels: {app: a}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.5}',
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {app: b}}\nspec: {containers: [{name: c, image: i}]}',
+    'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\n' +
+      'spec: {podSelector: {matchLabels: {app: b}}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/24}}]}]}',
+  ].join('\n---\n');
+
+  it('applies CIDR rules to pod IPs only when asked', async () => {
+    const off = await run(['netpol', 'matrix', '-'], NET, docs);
+    expect(off.out).not.toContain('x/a[Pod] => x/b[Pod]');
+    const on = await run(['netpol', 'matrix', '-', '--ipblock-matches-pods'], NET, docs);
+    expect(on.out).toContain('x/a[Pod] => x/b[Pod] : All Connections');
   });
 });

@@ -239,7 +239,7 @@ describe('rbac output convention', () => {
   });
 
   it.each([
-    [['-o', 'xml'], 'unknown output format "xml"; valid formats: table, json, yaml, text'],
+    [['-o', 'xml'], 'unknown output format "xml"; valid formats: table, json, yaml'],
     [['-o', 'json='], 'has an empty file name'],
     [['-o', 'json=a', '-o', 'yaml=a'], 'file "a" is the target of both json and yaml'],
     [['-o', 'json=a', '--output-file', 'b'], '--output-file given but every -o already names its file'],

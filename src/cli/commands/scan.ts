@@ -1,3 +1,4 @@
+import { namespaceIsolationOf } from '../../network/index.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
@@ -345,6 +346,7 @@ export async function assessScan(
       : {}),
     tool: { name: 'palisade', version: palisadeVersion() },
   });
+  report.networkIsolation = namespaceIsolationOf(loaded.inventory);
   return { report, inventory: loaded.inventory, ...(cluster ? { cluster } : {}) };
 }
 

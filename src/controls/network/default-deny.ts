@@ -7,9 +7,17 @@
  * points at the Namespace object when the inventory has it, otherwise at the first object
  * read from a file in that namespace, so that every finding of a manifest scan has a file
  * and line (SARIF consumers drop results without one). `kube-system`, `kube-public`
- * and `kube-node-lease` are skipped: they belong to the control plane.
+ * and `kube-node-lease` are skipped: they belong to the control plane. Only namespaces that
+ * run pods (a Pod, or an object with a pod template) are judged: a namespace holding only
+ * Secrets or ConfigMaps has no traffic to deny.
  */
-import type { Inventory, InventoryControl, Resource, Violation } from '../../core/index.js';
+import {
+  hasPodTemplate,
+  type Inventory,
+  type InventoryControl,
+  type Resource,
+  type Violation,
+} from '../../core/index.js';
 import { cis, mitre, nsa } from '../support.js';
 import { isEmptySelector, policiesByNamespace } from './policies.js';
 
@@ -48,6 +56,7 @@ function defaultDeny(direction: 'ingress' | 'egress'): InventoryControl {
       const out: Violation[] = [];
       for (const ns of inventory.namespaces()) {
         if (SYSTEM_NAMESPACES.includes(ns)) continue;
+        if (!inventory.inNamespace(ns).some((r) => hasPodTemplate(r.object.kind))) continue;
         const ok = (byNs.get(ns) ?? []).some(
           (p) => isEmptySelector(p.podSelector) && p.types[direction] && p[direction].length === 0,
         );

@@ -20,37 +20,63 @@ const docs = (...d: string[]): string => d.join('---\n');
 const denyAll = policy('deny', 'shop', 'podSelector: {}\npolicyTypes: [Ingress, Egress]');
 
 const cases: ControlCase[] = [
-  ['network/default-deny-ingress', 'no policy', ns('shop'), [{ path: 'metadata.name', line: 4 }]],
+  [
+    'network/default-deny-ingress',
+    'no policy',
+    docs(ns('shop'), deploy('{app: web}')),
+    [{ path: 'metadata.name', line: 4 }],
+  ],
   [
     'network/default-deny-ingress',
     'policy with rules is not a default deny',
-    docs(ns('shop'), policy('web', 'shop', 'podSelector: {}\ningress:\n- from: [{podSelector: {}}]')),
+    docs(
+      ns('shop'),
+      deploy('{app: web}'),
+      policy('web', 'shop', 'podSelector: {}\ningress:\n- from: [{podSelector: {}}]'),
+    ),
     [{ path: 'metadata.name', line: 4 }],
   ],
   [
     'network/default-deny-ingress',
     'default policyTypes deny ingress',
-    docs(ns('shop'), policy('deny', 'shop', 'podSelector: {}')),
+    docs(ns('shop'), deploy('{app: web}'), policy('deny', 'shop', 'podSelector: {}')),
     [],
   ],
-  ['network/default-deny-ingress', 'kube-system skipped', ns('kube-system'), []],
+  [
+    'network/default-deny-ingress',
+    'kube-system skipped',
+    docs(ns('kube-system'), deploy('{app: web}', 'kube-system')),
+    [],
+  ],
+  [
+    'network/default-deny-ingress',
+    'a namespace without pods is not judged',
+    docs(ns('shop'), 'apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\n'),
+    [],
+  ],
+  [
+    'network/default-deny-egress',
+    'a namespace without pods is not judged',
+    docs(ns('shop'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n'),
+    [],
+  ],
   [
     'network/default-deny-egress',
     'ingress-only deny',
-    docs(ns('shop'), policy('deny', 'shop', 'podSelector: {}')),
+    docs(ns('shop'), deploy('{app: web}'), policy('deny', 'shop', 'podSelector: {}')),
     [{ path: 'metadata.name', line: 4 }],
   ],
   [
     'network/default-deny-egress',
     'deny in another namespace does not count',
-    docs(ns('shop'), policy('deny', 'other', 'podSelector: {}\npolicyTypes: [Egress]')),
+    docs(ns('shop'), deploy('{app: web}'), policy('deny', 'other', 'podSelector: {}\npolicyTypes: [Egress]')),
     [{ path: 'metadata.name', line: 4 }],
   ],
-  ['network/default-deny-egress', 'deny both', docs(ns('shop'), denyAll), []],
+  ['network/default-deny-egress', 'deny both', docs(ns('shop'), deploy('{app: web}'), denyAll), []],
   [
     'network/default-deny-egress',
     'an empty egress list without policyTypes is ingress-only',
-    docs(ns('shop'), policy('deny', 'shop', 'podSelector: {}\negress: []')),
+    docs(ns('shop'), deploy('{app: web}'), policy('deny', 'shop', 'podSelector: {}\negress: []')),
     [{ path: 'metadata.name', line: 4 }],
   ],
   [
@@ -58,6 +84,7 @@ const cases: ControlCase[] = [
     'empty policyTypes default from a non-empty egress list',
     docs(
       ns('shop'),
+      deploy('{app: web}'),
       policy(
         'deny',
         'shop',

@@ -1,0 +1,146 @@
+/**
+ * The segmentation findings of the reachability analysis (`src/network`, docs/network.md) as
+ * catalogue controls, so `scan` and `scan --cluster` report them. Their ids are the finding
+ * codes the network analysis has always used. The analysis runs once per inventory and
+ * settings; every control reads its own code out of it.
+ *
+ * Left out because the catalogue already has them: workloads without ingress or egress
+ * isolation (`network/pod-selected-by-policy`) and namespaces without a default deny
+ * (`network/default-deny-ingress`, `network/default-deny-egress`).
+ */
+import {
+  hasPodTemplate,
+  podTemplateOf,
+  type FrameworkRef,
+  type Inventory,
+  type InventoryControl,
+  type Violation,
+} from '../../core/index.js';
+import {
+  analyzeInventory,
+  NETWORK_CHECKS,
+  networkViolations,
+  type NetworkCheck,
+} from '../../network/index.js';
+import { cis, isRecord, mitre, nsa } from '../support.js';
+
+const POLICIES = nsa('Network separation and hardening: network policies');
+
+/** Sensitive-workload label sets from the settings: `[{palisade.dev/sensitive: "true"}]` when unset. */
+function sensitiveLabels(settings: Readonly<Record<string, unknown>>): Record<string, string>[] | undefined {
+  const v = settings.sensitiveLabels;
+  if (!Array.isArray(v)) return undefined;
+  const sets = v.filter(isRecord).map((set) => {
+    const out: Record<string, string> = {};
+    for (const [k, x] of Object.entries(set)) if (typeof x === 'string') out[k] = x;
+    return out;
+  });
+  return sets.filter((s) => Object.keys(s).length > 0);
+}
+
+const DEFAULT_SENSITIVE: readonly Record<string, string>[] = [{ 'palisade.dev/sensitive': 'true' }];
+
+/** True when some pod (or pod template) carries every label of one sensitive set. */
+function hasSensitiveWorkload(
+  inventory: Inventory,
+  labels: readonly Record<string, string>[] | undefined,
+): boolean {
+  const sets = labels ?? DEFAULT_SENSITIVE;
+  return inventory.resources.some((r) => {
+    if (!hasPodTemplate(r.object.kind)) return false;
+    const podLabels = podTemplateOf(r.object)?.metadata.labels ?? {};
+    return sets.some((set) => Object.entries(set).every(([k, v]) => podLabels[k] === v));
+  });
+}
+
+// One analysis per inventory and settings; the size guards against an inventory that grew since.
+const cache = new WeakMap<Inventory, { size: number; key: string; byCode: Map<string, Violation[]> }>();
+
+function violationsOf(
+  inventory: Inventory,
+  settings: Readonly<Record<string, unknown>>,
+  code: string,
+): Violation[] {
+  const labels = sensitiveLabels(settings);
+  const key = JSON.stringify(labels ?? null);
+  let hit = cache.get(inventory);
+  if (hit?.size !== inventory.size || hit.key !== key) {
+    const byCode = new Map<string, Violation[]>();
+    hit = { size: inventory.size, key, byCode };
+    cache.set(inventory, hit);
+    // Without policies only a sensitive workload can be at fault: no analysis when there is none.
+    if (inventory.byKind('NetworkPolicy').length === 0 && !hasSensitiveWorkload(inventory, labels)) return [];
+    const { analysis } = analyzeInventory(inventory);
+    for (const v of networkViolations(analysis, labels ? { sensitiveLabels: labels } : {})) {
+      // Only objects of the inventory can be reported (a workload's template pods are its own object).
+      const list = byCode.get(v.check.id) ?? [];
+      list.push({ message: v.message, path: v.fieldPath ?? 'metadata', resource: v.resource });
+      byCode.set(v.check.id, list);
+    }
+  }
+  return hit.byCode.get(code) ?? [];
+}
+
+function segmentation(
+  check: NetworkCheck,
+  rationale: string,
+  frameworks: readonly FrameworkRef[],
+): InventoryControl {
+  return {
+    id: check.id,
+    title: check.title,
+    severity: check.severity,
+    category: 'network',
+    appliesTo: { inventory: true, needsCluster: true },
+    rationale,
+    remediation: check.remediation,
+    frameworks,
+    checkInventory: (inventory, settings) => violationsOf(inventory, settings, check.id),
+  };
+}
+
+export const sensitiveWorkloadExposed = segmentation(
+  NETWORK_CHECKS.sensitiveExposed,
+  'A database or payment service reachable from other namespaces or from outside is one compromised pod away from its data. Sensitive workloads are those with the labels of the sensitiveLabels setting (default palisade.dev/sensitive: "true").',
+  [cis('5.3.2'), POLICIES, mitre('T1046')],
+);
+
+export const egressInternetAllowed = segmentation(
+  NETWORK_CHECKS.egressInternet,
+  'Egress to public addresses (0.0.0.0/0, with or without the private ranges carved out) lets a compromised pod download tools and send data anywhere.',
+  [cis('5.3.2'), POLICIES, mitre('T1041')],
+);
+
+export const ingressFromAllNamespaces = segmentation(
+  NETWORK_CHECKS.ingressAllNamespaces,
+  'A rule admitting every namespace (or every source) makes the policy no barrier to lateral movement from any compromised pod.',
+  [cis('5.3.2'), POLICIES, mitre('T1046')],
+);
+
+export const policySelectsNoPod = segmentation(
+  NETWORK_CHECKS.selectsNoPod,
+  'A policy whose podSelector matches nothing protects nothing: usually a label typo that leaves the intended pods open.',
+  [cis('5.3.2'), POLICIES, mitre('T1046')],
+);
+
+export const ruleNeverMatches = segmentation(
+  NETWORK_CHECKS.ruleNeverMatches,
+  'A rule peer that can never match (a namespace selector matching no namespace, an except covering the whole cidr) hides a mistake: the intended traffic is denied or allowed elsewhere.',
+  [cis('5.3.2'), POLICIES, mitre('T1046')],
+);
+
+export const ruleShadowed = segmentation(
+  NETWORK_CHECKS.ruleShadowed,
+  'A rule that a broader rule already covers gives a false sense of precision: narrowing it changes nothing.',
+  [cis('5.3.2'), POLICIES, mitre('T1046')],
+);
+
+/** The reachability-based network controls. */
+export const SEGMENTATION_CONTROLS: readonly InventoryControl[] = [
+  sensitiveWorkloadExposed,
+  egressInternetAllowed,
+  ingressFromAllNamespaces,
+  policySelectsNoPod,
+  ruleNeverMatches,
+  ruleShadowed,
+];
