@@ -18,7 +18,9 @@ async function killMidScan(arg: string): Promise<number> {
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.once('exit', (_code, signal) => { resolve(signal); }),
+    child.once('exit', (_code, signal) => {
+      resolve(signal);
+    }),
   );
   let committed: number | undefined;
   let sawMid = false;

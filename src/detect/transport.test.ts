@@ -46,9 +46,16 @@ describe('alert sinks', () => {
     const server = createSocket('udp4');
     server.on('message', (m) => got.push(m.toString('utf8')));
     await new Promise<void>((r) => server.bind(0, '127.0.0.1', r));
-    closers.push(() => new Promise((r) => server.close(() => { r(); })));
+    closers.push(
+      () =>
+        new Promise((r) =>
+          server.close(() => {
+            r();
+          }),
+        ),
+    );
     const warnings: string[] = [];
-    const sink = openSink(`syslog+udp://127.0.0.1:${(server.address()).port}`, {
+    const sink = openSink(`syslog+udp://127.0.0.1:${server.address().port}`, {
       host: 'n1',
       warn: (m) => warnings.push(m),
     });
@@ -67,7 +74,14 @@ describe('alert sinks', () => {
       s.on('data', (d: Buffer) => (data += d.toString('utf8'))),
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    closers.push(() => new Promise((r) => server.close(() => { r(); })));
+    closers.push(
+      () =>
+        new Promise((r) =>
+          server.close(() => {
+            r();
+          }),
+        ),
+    );
     const sink = openSink(`syslog+tcp://127.0.0.1:${(server.address() as AddressInfo).port}`, {
       host: 'n1',
       warn: () => undefined,
@@ -93,7 +107,14 @@ describe('alert sinks', () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    closers.push(() => new Promise((r) => server.close(() => { r(); })));
+    closers.push(
+      () =>
+        new Promise((r) =>
+          server.close(() => {
+            r();
+          }),
+        ),
+    );
     const port = (server.address() as AddressInfo).port;
     const json = openSink(`http://127.0.0.1:${port}/alerts`, { host: 'n1', warn: () => undefined });
     const slack = openSink(`http://127.0.0.1:${port}/slack?format=slack`, {
@@ -112,7 +133,11 @@ describe('alert sinks', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     closers.push(() => {
       server.closeAllConnections();
-      return new Promise((r) => server.close(() => { r(); }));
+      return new Promise((r) =>
+        server.close(() => {
+          r();
+        }),
+      );
     });
     const warnings: string[] = [];
     const sink = openSink(`http://user:secret-pw@127.0.0.1:${(server.address() as AddressInfo).port}/x`, {
