@@ -64,6 +64,11 @@ export function registerAdmissionCommand(program: Command, io: CliIO, setExit: (
     .option('--max-body-bytes <n>', 'largest request body accepted')
     .option('--decision-log <file>', 'append non-allow decisions to this JSON-lines file')
     .option(
+      '--db <path-or-url>',
+      'also record non-allow decisions in the history store: a SQLite file or postgres://… URL (or $PALISADE_DB)',
+    )
+    .option('--cluster-name <name>', 'the cluster name decisions are recorded under in the store')
+    .option(
       '--kubeconfig <file>',
       'cluster whose Namespace labels select the modes (default: $KUBECONFIG, ~/.kube/config or the pod service account)',
     )

@@ -319,6 +319,56 @@ describe('palisade admission serve', () => {
     });
   });
 
+  it('--db records the decisions that were not allows in the history store', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'serve-db-'));
+    const certIo = memoryIO({ cwd: dir });
+    await main(['admission', 'cert', '--extra-name', '127.0.0.1'], certIo);
+    for (const [f, text] of certIo.files) writeFileSync(f, text);
+    const io = memoryIO({ cwd: dir });
+    const stop = new AbortController();
+    const code = await runAdmissionServe(
+      {
+        listen: '127.0.0.1:0',
+        tlsCertFile: 'tls.crt',
+        tlsKeyFile: 'tls.key',
+        enforce: 'cis',
+        logLevel: 'silent',
+        db: 'palisade.db',
+        clusterName: 'prod',
+      },
+      io,
+      {
+        signal: stop.signal,
+        onListening: (url) => {
+          const ca = readFileSync(path.join(dir, 'ca.crt'), 'utf8');
+          void (async () => {
+            await request(`${url}/validate`, {
+              ca,
+              body: JSON.stringify(reviewOf(podOf('p', { privileged: true }), { uid: 'uid-denied' })),
+            });
+            await request(`${url}/validate`, {
+              ca,
+              body: JSON.stringify(
+                reviewOf(podOf('q', { privileged: true }), { uid: 'uid-dry', dryRun: true }),
+              ),
+            });
+            stop.abort();
+          })();
+        },
+      },
+    );
+    expect(code).toBe(0);
+    const { openStore } = await import('../../store/index.js');
+    const store = await openStore({ kind: 'sqlite', file: path.join(dir, 'palisade.db') });
+    try {
+      const rows = await store.listDecisions(0);
+      // The denial, written before shutdown ended; a dry run is not logged.
+      expect(rows.map((r) => [r.uid, r.result])).toEqual([['uid-denied', 'deny']]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('--policy loads example CEL policies and enforces them over HTTPS', async () => {
     const dir = mkdtempSync(path.join(tmp, 'serve-policy-'));
     const certIo = memoryIO({ cwd: dir });

@@ -19,19 +19,15 @@ import {
   startReviewPool,
   watchNamespaces,
   type AdmissionConfig,
+  type DecisionSink,
   type NamespaceWatch,
   type ReviewPool,
   type CompileAdmissionOptions,
   type PolicyEvaluator,
 } from '../../admission/index.js';
 import type { CliIO } from '../io.js';
-import { parseOutputs, renderData, writeOutputs, type OutputFormats } from '../output.js';
-
-/** Manifests: a YAML stream for kubectl, or one JSON List. */
-export const MANIFEST_FORMATS: OutputFormats<'yaml' | 'json'> = {
-  formats: ['yaml', 'json'],
-  default: 'yaml',
-};
+import { MANIFEST_FORMATS, parseOutputs, renderData, writeOutputs } from '../output.js';
+import type { Store } from '../../store/index.js';
 import { requestTimeoutMs, retryNotice } from './cluster-source.js';
 import { palisadeVersion } from '../version.js';
 
@@ -187,7 +183,7 @@ export async function runAdmissionServe(
     logger[level](fields, message);
   };
   const { host, port } = splitHostPort(config.listen);
-  const sinks =
+  const sinks: DecisionSink[] =
     config.decisionLog.file !== undefined
       ? [
           new JsonLinesSink(resolve(config.decisionLog.file), (e) => {
@@ -195,6 +191,21 @@ export async function runAdmissionServe(
           }),
         ]
       : [];
+  // --db: decisions also go to the history store, buffered and written off the request path.
+  let decisionStore: Store | undefined;
+  if (str(opts.db) !== undefined || io.env.PALISADE_DB !== undefined) {
+    const { openCliStore } = await import('./record.js');
+    const { storeDecisionSink } = await import('../../store/index.js');
+    decisionStore = await openCliStore(str(opts.db), io);
+    const cluster = str(opts.clusterName);
+    const sink = storeDecisionSink(decisionStore, {
+      ...(cluster !== undefined ? { cluster } : {}),
+      onError: (e) => {
+        logger.error({ error: e.message }, 'recording decisions in the store failed');
+      },
+    });
+    sinks.push(sink);
+  }
   let server;
   let pool: ReviewPool | undefined;
   try {
@@ -230,6 +241,7 @@ export async function runAdmissionServe(
     await pool?.close();
     await watch?.stop();
     await imageGate?.close();
+    await decisionStore?.close();
     throw new InputError(`cannot start the webhook: ${e instanceof Error ? e.message : String(e)}`);
   }
   logger.info(
@@ -259,6 +271,7 @@ export async function runAdmissionServe(
   await server.close();
   await watch?.stop();
   await imageGate?.close();
+  await decisionStore?.close();
   return 0;
 }
 
