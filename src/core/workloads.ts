@@ -58,6 +58,11 @@ export interface PodTemplate {
 /** Container lists of a pod spec, in the order controls report them. */
 export const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
+/** The kinds that carry a pod template (Pod included). */
+export function podTemplateKinds(): readonly string[] {
+  return Object.keys(POD_TEMPLATE_PATHS);
+}
+
 /** Returns true when objects of this kind carry a pod template. */
 export function hasPodTemplate(kind: string): boolean {
   return Object.hasOwn(POD_TEMPLATE_PATHS, kind);

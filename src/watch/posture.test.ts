@@ -126,7 +126,20 @@ describe('Posture.apply matches a full evaluation', () => {
     const p = full(objects);
     const delta = p.apply([up(deployment('w7', 'shop', { securityContext: { privileged: true } }))]);
     expect(delta.evaluated).toBe(1);
-    expect(delta.reran).toEqual([]);
+    // Only what reads workloads runs again: the namespace default-deny judgement (namespaces
+    // that run pods) and the reachability findings; every other inventory control is per object.
+    expect([...delta.reran].sort()).toEqual(
+      [
+        'network/default-deny-egress',
+        'network/default-deny-ingress',
+        'network_egress_internet_allowed',
+        'network_ingress_from_all_namespaces',
+        'network_policy_selects_no_pod',
+        'network_rule_never_matches',
+        'network_rule_shadowed',
+        'network_sensitive_workload_exposed',
+      ].sort(),
+    );
     expect(delta.opened.map((f) => f.resource.name)).toEqual(expect.arrayContaining(['w7']));
   });
 

@@ -29,7 +29,7 @@ export const noAnonymousAuth: InventoryControl = {
   title: 'The API server and kubelets must refuse anonymous requests',
   severity: 'high',
   category: 'authentication',
-  appliesTo: { inventory: true },
+  appliesTo: { inventory: true, perObject: true },
   rationale:
     'Anonymous requests reach the API server and the kubelet as system:anonymous: one binding to that user or to system:unauthenticated, or a kubelet left on AlwaysAllow, opens the cluster to anyone who can reach it.',
   remediation:
@@ -73,7 +73,7 @@ export const externalUserAuthentication: InventoryControl = {
   title: 'People must authenticate through an identity provider (OIDC or structured authentication)',
   severity: 'medium',
   category: 'authentication',
-  appliesTo: { inventory: true },
+  appliesTo: { inventory: true, perObject: true },
   rationale:
     'Without OIDC, a structured AuthenticationConfiguration or a token webhook, people authenticate with client certificates or static tokens, which cannot be revoked and carry no multi-factor login.',
   remediation:
@@ -96,7 +96,7 @@ export const serviceAccountTokenLifetime: InventoryControl = {
   title: 'Service-account tokens must have a bounded lifetime',
   severity: 'medium',
   category: 'authentication',
-  appliesTo: { inventory: true },
+  appliesTo: { inventory: true, perObject: true },
   rationale:
     'Without --service-account-max-token-expiration a client can request a token valid for years; a stolen token then works long after the pod is gone.',
   remediation:
@@ -136,7 +136,7 @@ export const clientCertificateExpiry: InventoryControl = {
   title: 'Kubeconfig client certificates must not be expired or about to expire',
   severity: 'medium',
   category: 'authentication',
-  appliesTo: { inventory: true },
+  appliesTo: { inventory: true, perObject: true },
   rationale:
     'An expired client certificate locks its user out; one that is renewed in a hurry is often reissued with broader rights or a longer lifetime. Client certificates cannot be revoked, so their expiry is the only bound on a stolen one.',
   remediation:

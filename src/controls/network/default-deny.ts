@@ -13,6 +13,7 @@
  */
 import {
   hasPodTemplate,
+  podTemplateKinds,
   type Inventory,
   type InventoryControl,
   type Resource,
@@ -40,7 +41,8 @@ function defaultDeny(direction: 'ingress' | 'egress'): InventoryControl {
     title: `Namespaces must have a default-deny ${direction} NetworkPolicy`,
     severity: 'medium',
     category: 'network',
-    appliesTo: { inventory: true, reads: ['NetworkPolicy', 'Namespace'] },
+    // Judged only for namespaces that run pods: the workloads are read too.
+    appliesTo: { inventory: true, reads: ['NetworkPolicy', 'Namespace', ...podTemplateKinds()] },
     rationale:
       direction === 'ingress'
         ? 'Without a default deny every pod accepts connections from every other pod in the cluster: one compromise reaches everything.'

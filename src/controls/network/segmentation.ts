@@ -10,6 +10,7 @@
  */
 import {
   hasPodTemplate,
+  podTemplateKinds,
   podTemplateOf,
   type FrameworkRef,
   type Inventory,
@@ -91,7 +92,12 @@ function segmentation(
     title: check.title,
     severity: check.severity,
     category: 'network',
-    appliesTo: { inventory: true, needsCluster: true },
+    // Reachability reads the policies, the workloads and their namespaces and Services.
+    appliesTo: {
+      inventory: true,
+      needsCluster: true,
+      reads: ['NetworkPolicy', 'Namespace', 'Service', 'Ingress', ...podTemplateKinds()],
+    },
     rationale,
     remediation: check.remediation,
     frameworks,

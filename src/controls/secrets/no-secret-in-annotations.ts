@@ -20,7 +20,7 @@ export const noSecretInAnnotations: InventoryControl = {
   title: 'Annotations must not contain credentials',
   severity: 'high',
   category: 'secrets',
-  appliesTo: { inventory: true },
+  appliesTo: { inventory: true, perObject: true },
   rationale:
     'Annotations are readable by everyone who can read the object and are copied into audit logs, caches and dashboards.',
   remediation:
