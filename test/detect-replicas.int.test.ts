@@ -6,29 +6,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { requireNatsOrSkip, startNats, type TestNats } from './harness/nats.js';
+import { freePort } from './harness/ports.js';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'cli', 'bin.ts');
 const EVENTS = 3000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => {
-        resolve(typeof a === 'object' && a ? a.port : 0);
-      });
-    });
-  });
-}
 
 function cli(args: string[]): {
   child: ChildProcess;

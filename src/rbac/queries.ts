@@ -36,16 +36,23 @@ function bindingsFor(model: RbacModel, attrs: RequestAttributes): readonly RbacB
 }
 
 /**
- * Every subject named in a binding that allows the request, with the bindings that allow it.
- * Subjects are sorted by kind, namespace and name. Members of `system:masters` are allowed
- * everything by the API server ahead of RBAC and are not listed here.
+ * The subjects of the bindings that allow their request, each with every binding that does:
+ * `grants` yields a binding and the request to judge it by (its own namespace for
+ * `whoCanAnyNamespace`); `scoped` adds the RoleBinding's namespace to each grant.
  */
-export function whoCan(model: RbacModel, attrs: RequestAttributes): WhoCanSubject[] {
-  const byKey = new Map<string, WhoCanSubject>();
-  for (const b of bindingsFor(model, attrs)) {
+function subjectsAllowed(
+  grants: Iterable<[RbacBinding, RequestAttributes]>,
+  scoped: boolean,
+): WhoCanAnywhereSubject[] {
+  const byKey = new Map<string, WhoCanAnywhereSubject>();
+  for (const [b, request] of grants) {
     const role = b.role;
-    if (!role || !role.rules.some((r) => ruleAllows(r, attrs))) continue;
-    const via: Via = { binding: bindingLabel(b), role: roleLabel(role) };
+    if (!role || !role.rules.some((r) => ruleAllows(r, request))) continue;
+    const via: ScopedVia = {
+      binding: bindingLabel(b),
+      role: roleLabel(role),
+      ...(scoped && b.namespace !== undefined ? { namespace: b.namespace } : {}),
+    };
     for (const s of b.subjects) {
       const namespace = s.kind === 'ServiceAccount' ? (s.namespace ?? b.namespace) : undefined;
       if (s.kind === 'ServiceAccount' && namespace === undefined) continue;
@@ -59,6 +66,18 @@ export function whoCan(model: RbacModel, attrs: RequestAttributes): WhoCanSubjec
     }
   }
   return sortSubjects([...byKey.values()]);
+}
+
+/**
+ * Every subject named in a binding that allows the request, with the bindings that allow it.
+ * Subjects are sorted by kind, namespace and name. Members of `system:masters` are allowed
+ * everything by the API server ahead of RBAC and are not listed here.
+ */
+export function whoCan(model: RbacModel, attrs: RequestAttributes): WhoCanSubject[] {
+  return subjectsAllowed(
+    bindingsFor(model, attrs).map((b): [RbacBinding, RequestAttributes] => [b, attrs]),
+    false,
+  );
 }
 
 /** A grant of {@link whoCanAnyNamespace}: one binding and role, and where it applies. */
@@ -82,35 +101,16 @@ export interface WhoCanAnywhereSubject {
  * says where it applies. The request's own namespace is ignored.
  */
 export function whoCanAnyNamespace(model: RbacModel, attrs: RequestAttributes): WhoCanAnywhereSubject[] {
-  const byKey = new Map<string, WhoCanAnywhereSubject>();
-  const consider = (b: RbacBinding, request: RequestAttributes): void => {
-    const role = b.role;
-    if (!role || !role.rules.some((r) => ruleAllows(r, request))) return;
-    const via: ScopedVia = {
-      binding: bindingLabel(b),
-      role: roleLabel(role),
-      ...(b.namespace !== undefined ? { namespace: b.namespace } : {}),
-    };
-    for (const s of b.subjects) {
-      const namespace = s.kind === 'ServiceAccount' ? (s.namespace ?? b.namespace) : undefined;
-      if (s.kind === 'ServiceAccount' && namespace === undefined) continue;
-      const k = `${s.kind}\u0000${namespace ?? ''}\u0000${s.name}`;
-      let entry = byKey.get(k);
-      if (!entry) {
-        entry = { kind: s.kind, name: s.name, ...(namespace !== undefined ? { namespace } : {}), via: [] };
-        byKey.set(k, entry);
-      }
-      if (!entry.via.some((v) => v.binding === via.binding && v.role === via.role)) entry.via.push(via);
+  function* grants(): Generator<[RbacBinding, RequestAttributes]> {
+    if (!attrs.resourceRequest) {
+      for (const b of model.clusterRoleBindings) yield [b, attrs];
+      return;
     }
-  };
-  if (!attrs.resourceRequest) {
-    for (const b of model.clusterRoleBindings) consider(b, attrs);
-  } else {
-    for (const b of model.clusterRoleBindings) consider(b, { ...attrs, namespace: '' });
+    for (const b of model.clusterRoleBindings) yield [b, { ...attrs, namespace: '' }];
     for (const [namespace, bindings] of model.roleBindingsByNamespace)
-      for (const b of bindings) consider(b, { ...attrs, namespace });
+      for (const b of bindings) yield [b, { ...attrs, namespace }];
   }
-  return sortSubjects([...byKey.values()]);
+  return subjectsAllowed(grants(), true);
 }
 
 function sortSubjects<T extends { kind: RbacSubject['kind']; namespace?: string; name: string }>(

@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createCertificateAuthority, createServiceAccountKeys, type CertificateAuthority } from './pki.js';
 import { harnessStatus } from './status.js';
+import { freePort } from './ports.js';
 
 /** A client-certificate identity on a test cluster. */
 export interface ClusterUser {
@@ -125,21 +125,6 @@ export function renderKubeconfig(server: string, caPem: string, users: readonly 
     null,
     2,
   )}\n`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 async function distinctFreePorts(n: number): Promise<number[]> {

@@ -5,11 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
 import { inCI } from './status.js';
+import { freePort } from './ports.js';
 
 /** Where `nats-server` is: `PALISADE_NATS_SERVER`, else Debian's paths. */
 export function natsServerBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -35,20 +36,6 @@ export interface TestNats {
   url: string;
   port: number;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 /** Resolves when the port accepts a connection; fails after `timeoutMs` with the server's log. */

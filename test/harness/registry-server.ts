@@ -3,11 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate, createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { createCertificateAuthority } from './pki.js';
+import { freePort } from './ports.js';
 
 /** Debian's docker-registry binary. */
 export const REGISTRY_BIN = '/usr/bin/docker-registry';
@@ -25,20 +25,6 @@ export interface TestRegistry {
   /** Pushes an OCI layout (`DIR:TAG`) to `REPO:TAG`; `all` copies every platform of an index. */
   push(layoutRef: string, target: string, all?: boolean): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 /**
