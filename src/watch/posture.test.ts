@@ -120,6 +120,23 @@ describe('Posture.apply matches a full evaluation', () => {
     if (!opens && !closes) expect(delta.opened.length + delta.closed.length).toBe(0);
   });
 
+  it('follows a NetworkPolicy edited in place (same number of objects)', () => {
+    const p = full([...start, denyAll('shop')]);
+    const open: KubeObject = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'deny-all', namespace: 'shop' },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }],
+      },
+    };
+    const delta = p.apply([up(open)]);
+    expect(prints(p)).toEqual(prints(full([...start, open])));
+    expect(delta.opened.map((f) => f.controlId)).toContain('network_egress_internet_allowed');
+  });
+
   it('evaluates only the changed object when nothing reads it', () => {
     const objects = [...start];
     for (let i = 0; i < 200; i++) objects.push(deployment(`w${i}`, 'shop'));

@@ -54,8 +54,9 @@ function hasSensitiveWorkload(
   });
 }
 
-// One analysis per inventory and settings; the size guards against an inventory that grew since.
-const cache = new WeakMap<Inventory, { size: number; key: string; byCode: Map<string, Violation[]> }>();
+// One analysis per inventory state and settings: the revision changes with every add, replace
+// or removal (watch mode edits one inventory in place, often without changing its size).
+const cache = new WeakMap<Inventory, { revision: number; key: string; byCode: Map<string, Violation[]> }>();
 
 function violationsOf(
   inventory: Inventory,
@@ -65,9 +66,9 @@ function violationsOf(
   const labels = sensitiveLabels(settings);
   const key = JSON.stringify(labels ?? null);
   let hit = cache.get(inventory);
-  if (hit?.size !== inventory.size || hit.key !== key) {
+  if (hit?.revision !== inventory.revision || hit.key !== key) {
     const byCode = new Map<string, Violation[]>();
-    hit = { size: inventory.size, key, byCode };
+    hit = { revision: inventory.revision, key, byCode };
     cache.set(inventory, hit);
     // Without policies only a sensitive workload can be at fault: no analysis when there is none.
     if (inventory.byKind('NetworkPolicy').length === 0 && !hasSensitiveWorkload(inventory, labels)) return [];
