@@ -662,7 +662,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return {
       enabled,
       enabledBy:
-        'image scan results recorded in this history store (by image scans run with --db) are listed here; none are recorded yet',
+        'image scan results recorded in this history store are listed here; none are recorded yet (palisade image scan prints its results and registry watch keeps admission verdicts in its own store: recording them here is planned)',
       items: enabled ? await listImages(db, q.since ?? 0, q.limit) : [],
     };
   });
@@ -673,7 +673,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return {
       enabled,
       enabledBy:
-        'detection alerts recorded in this history store (by palisade detect run with --db) are listed here; none are recorded yet',
+        'detection alerts recorded in this history store are listed here; none are recorded yet (palisade detect run|serve --db PATH records them)',
       items: enabled ? await listAlerts(db, q.since ?? 0, q.limit) : [],
     };
   });

@@ -84,6 +84,10 @@ function addCommonOptions(cmd: Command): Command {
       [],
     )
     .option('--output-file <file>', 'write the first -o format without a file to this file')
+    .option(
+      '--db <path-or-url>',
+      'also record the alerts in the history store: a SQLite file or postgres://… URL (the dashboard lists them)',
+    )
     .option('--rules <file-or-dir>', 'also load these rule files (YAML or JSON, repeatable)', collect, [])
     .option('--no-builtin', 'do not load the built-in rules')
     .option(
@@ -135,6 +139,7 @@ function commonOptions(opts: Record<string, unknown>): DetectCommonOptions {
     ...(typeof opts.baseline === 'string' ? { baseline: opts.baseline } : {}),
     freezeBaseline: opts.freezeBaseline === true,
     sinks: opts.sink as string[],
+    ...(typeof opts.db === 'string' ? { db: opts.db } : {}),
   };
 }
 

@@ -291,3 +291,30 @@ describe('palisade detect test', () => {
     expect(io.err()).toMatch(/bad\/r\.yaml: rule broken: condition: /);
   });
 });
+
+describe('detect run --db', () => {
+  it('records the alerts in the history store, where the dashboard reads them', async () => {
+    const db = path.join(tmp, 'alerts.db');
+    const example = path.resolve(import.meta.dirname, '../../../examples/detect');
+    const io = memoryIO({ cwd: example });
+    const code = await main(
+      ['detect', 'run', 'audit.jsonl', '--feed', 'feed.txt', '--db', db, '-q', '-o', 'json'],
+      io,
+    );
+    expect(code).toBe(1);
+    const printed = io
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { rule: string }).rule);
+    const { openStore } = await import('../../store/index.js');
+    const store = await openStore({ kind: 'sqlite', file: db });
+    try {
+      const rows = await store.listAlerts(0);
+      expect(rows.map((r) => r.rule).sort()).toEqual([...printed].sort());
+      expect(rows.length).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -38,6 +38,7 @@ import {
   type Severity,
 } from '../../detect/index.js';
 import type { CliIO } from '../io.js';
+import type { AlertInput } from '../../store/index.js';
 import { parseOutputs, type OutputFormats } from '../output.js';
 import { palisadeVersion } from '../version.js';
 
@@ -57,6 +58,8 @@ export interface DetectRunOptions {
   quiet: boolean;
   /** SIEM destinations (syslog+udp|tcp|tls://, http(s)://). */
   sinks?: string[];
+  /** History store the alerts are also recorded in (`--db`). */
+  db?: string;
   /** Baseline file of learned behaviour: read, scored against, updated and written back. */
   baseline?: string;
   /** Score against the baseline without updating it. */
@@ -305,7 +308,7 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
   let pendingWrites = 0;
   const flushWaiters: (() => void)[] = [];
   /** Resolves when every alert written to a file so far has reached the operating system. */
-  const flush = (): Promise<void> =>
+  const flushFiles = (): Promise<void> =>
     pendingWrites === 0 ? Promise.resolve() : new Promise<void>((resolve) => flushWaiters.push(resolve));
   const writers = outputs.map((o) => {
     if (o.file === undefined)
@@ -340,10 +343,36 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
       throw new UsageError(e instanceof Error ? e.message : String(e));
     }
   });
+  // --db: alerts also go to the history store, in batches; flush() waits for them.
+  const store =
+    options.db !== undefined ? await (await import('./record.js')).openCliStore(options.db, io) : undefined;
+  let stored: AlertInput[] = [];
+  let storing: Promise<void> = Promise.resolve();
+  const storeNow = (): Promise<void> => {
+    if (!store || stored.length === 0) return storing;
+    const batch = stored;
+    stored = [];
+    storing = storing.then(() => store.recordAlerts(batch));
+    return storing;
+  };
   let worst: Severity | undefined;
   const severityOrder = ['info', 'low', 'medium', 'high', 'critical'];
   const emit = (alerts: Alert[]): void => {
     for (const a of alerts) {
+      if (store) {
+        const t = Date.parse(a.time);
+        stored.push({
+          time: Number.isFinite(t) ? t : Date.now(),
+          rule: a.rule,
+          severity: a.severity,
+          ...(a.mitre.length > 0 ? { mitre: a.mitre.join(',') } : {}),
+          message: a.message,
+          subject: a.subject,
+          target: a.target,
+          evidence: a.evidence,
+        });
+        if (stored.length >= 500) void storeNow();
+      }
       if (worst === undefined || severityOrder.indexOf(a.severity) > severityOrder.indexOf(worst))
         worst = a.severity;
       outputs.forEach((o, i) => writers[i]?.(`${renderAlert(o.format, a, host)}\n`));
@@ -353,6 +382,8 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
 
   const close = async (): Promise<void> => {
     await Promise.all(sinks.map((sink) => sink.close()));
+    await storeNow();
+    await store?.close();
     if (model && baselineFile !== undefined && options.freezeBaseline !== true) {
       const tmpFile = `${baselineFile}.tmp-${process.pid}`;
       await writeFile(tmpFile, `${JSON.stringify(model.toFile())}\n`);
@@ -365,6 +396,10 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
           else resolve();
         });
       });
+  };
+  const flush = async (): Promise<void> => {
+    await flushFiles();
+    await storeNow();
   };
   return { model, rules, intel, detector, emit, flush, worst: () => worst, close };
 }
