@@ -3,7 +3,7 @@
  * `/host`, a chroot, a test fixture). Paths are the node's own absolute paths; `lstat`
  * describes links themselves, as `stat` without `-L` does.
  */
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /** What lstat reports about one path. */
@@ -23,6 +23,8 @@ export interface NodeFs {
   lstat(nodePath: string): Promise<NodeStat | undefined>;
   /** Entry names of a directory, sorted. */
   readdir(nodePath: string): Promise<string[] | undefined>;
+  /** The target of a symbolic link, as written in the link (resolved by the caller inside the root). */
+  readlink?(nodePath: string): Promise<string | undefined>;
 }
 
 function isMissing(e: unknown): boolean {
@@ -65,6 +67,14 @@ export function localNodeFs(root: string): NodeFs {
         return (await readdir(hostPath(p))).sort();
       } catch (e) {
         if (isMissing(e)) return undefined;
+        throw e;
+      }
+    },
+    async readlink(p) {
+      try {
+        return await readlink(hostPath(p));
+      } catch (e) {
+        if (isMissing(e) || (e as { code?: string }).code === 'EINVAL') return undefined;
         throw e;
       }
     },

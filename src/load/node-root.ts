@@ -27,6 +27,7 @@ import {
 import { parseManifests } from './manifests.js';
 import { LineIndex } from './yaml-documents.js';
 import type { NodeFs, NodeStat } from './node-fs.js';
+import { readNodeCertificates } from './node-certificates.js';
 import { readUnitCommand } from './node-systemd.js';
 
 /** Where a kubeadm node keeps things; every path can be overridden for other layouts. */
@@ -408,6 +409,7 @@ function tolerant(fs: NodeFs, failed: Map<string, string>, issues: InputIssue[])
     readFile: guard((p) => fs.readFile(p)),
     lstat: guard((p) => fs.lstat(p)),
     readdir: guard((p) => fs.readdir(p)),
+    ...(fs.readlink ? { readlink: guard((p) => fs.readlink?.(p) ?? Promise.resolve(undefined)) } : {}),
   };
 }
 
@@ -478,5 +480,17 @@ export async function readNodeFacts(rawFs: NodeFs, options: ReadNodeOptions = {}
   files['kubelet-config'] = kubelet?.config ? await statFiles(r, [kubelet.config.path]) : [];
 
   const encryption = components.apiserver ? await readEncryption(r, components.apiserver) : undefined;
-  return { components, files, ...(encryption ? { encryption } : {}), issues: r.issues };
+  const certificates = await readNodeCertificates({
+    fs,
+    failed,
+    components,
+    layoutKubeconfigs: [
+      ...layout.adminKubeconfigs,
+      ...layout.schedulerKubeconfigs,
+      ...layout.controllerManagerKubeconfigs,
+      layout.kubeletKubeconfig,
+    ],
+    pkiCertificates: files['pki-certificates'],
+  });
+  return { components, files, ...(encryption ? { encryption } : {}), certificates, issues: r.issues };
 }

@@ -1,8 +1,21 @@
-import { chmodSync, chownSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { CIS_1_10 } from '../../controls/index.js';
+import { makeCertificate } from '../../controls/control-plane/testdata/certificates.js';
 import { memoryIO } from '../io.js';
 import { main } from '../main.js';
 
@@ -30,10 +43,42 @@ function ids(file: string): Map<string, number> {
   );
 }
 
+// The fixtures' certificates are placeholders: each materialized node gets real ones, valid a
+// year around the scan date, generated here (the fixtures hold no key material).
+const SCAN_DATE = '2026-12-01';
+const FRESH = await makeCertificate('kubernetes', '2026-01-01', '2027-12-01');
+const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
+
+function installCertificates(dest: string): void {
+  const pki = path.join(dest, 'etc/kubernetes/pki');
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.crt')) writeFileSync(p, FRESH.cert);
+    }
+  };
+  walk(pki);
+  // The hardened kubelet's config names a serving certificate the fixture leaves out.
+  mkdirSync(path.join(dest, 'var/lib/kubelet/pki'), { recursive: true });
+  writeFileSync(path.join(dest, 'var/lib/kubelet/pki/kubelet.crt'), FRESH.cert);
+  const conf = path.join(dest, 'etc/kubernetes');
+  for (const name of readdirSync(conf).filter((n) => n.endsWith('.conf'))) {
+    const p = path.join(conf, name);
+    writeFileSync(
+      p,
+      readFileSync(p, 'utf8').replace(
+        /(client-certificate-data|certificate-authority-data): \S+/g,
+        (_m, key: string) => `${key}: ${b64(FRESH.cert)}`,
+      ),
+    );
+  }
+}
+
 /** Copies a fixture node and gives its files the modes (and, as root, the owners) of stat.json. */
-function materialize(name: string): string {
+function materialize(name: string, as = name): string {
   const src = path.join(TESTDATA, name, 'root');
-  const dest = path.join(tmp, name);
+  const dest = path.join(tmp, as);
   cpSync(src, dest, { recursive: true });
   const overlay = JSON.parse(readFileSync(path.join(TESTDATA, name, 'stat.json'), 'utf8')) as StatOverlay;
   const users = ids(path.join(src, 'etc/passwd'));
@@ -55,6 +100,7 @@ function materialize(name: string): string {
       apply(child, e.isDirectory());
     }
   };
+  installCertificates(dest);
   walk('');
   return dest;
 }
@@ -72,6 +118,15 @@ interface JsonReport {
   kind: string;
   summary: Record<string, number>;
   results: { id: string; status: string; location?: { file: string; line: number } }[];
+  controls: {
+    controlId: string;
+    status: string;
+    severity: string;
+    subject: { name: string };
+    message: string;
+    location?: { file: string; line: number };
+  }[];
+  controlSummary: { pass: number; fail: number; error: number };
   inputErrors: unknown[];
 }
 
@@ -88,7 +143,7 @@ describe.each([
 
   it(`reports the expected status per benchmark id and exits ${exitCode}`, async () => {
     const io = memoryIO({ cwd: tmp });
-    const code = await main(['node', 'scan', '--root', root, '-o', 'json'], io);
+    const code = await main(['node', 'scan', '--root', root, '-o', 'json', '--scan-date', SCAN_DATE], io);
     const report = JSON.parse(io.out()) as JsonReport;
     expect(report.kind).toBe('NodeScanReport');
     const got = Object.fromEntries(
@@ -104,7 +159,10 @@ describe.each([
 
   it('renders the table and SARIF of the same scan', async () => {
     const io = memoryIO({ cwd: tmp });
-    await main(['node', 'scan', '--root', root, '-o', 'table', '-o', 'sarif=out.sarif'], io);
+    await main(
+      ['node', 'scan', '--root', root, '-o', 'table', '-o', 'sarif=out.sarif', '--scan-date', SCAN_DATE],
+      io,
+    );
     expect(io.out()).toMatch(/95 checks: \d+ pass, \d+ fail, \d+ warn, 0 error, 3 skip/);
     const sarif = JSON.parse(io.files.get(path.join(tmp, 'out.sarif')) ?? '{}') as {
       runs: { results: { ruleId: string }[] }[];
@@ -148,5 +206,196 @@ describe('palisade node scan usage', () => {
     const io = memoryIO({ cwd: tmp });
     expect(await main(['node', 'scan', '--help'], io)).toBe(0);
     expect(io.out()).toContain('palisade node scan --root /host');
+  });
+});
+
+// Issue #20: anonymous auth was only a WARN in node scan, and nothing read the control plane's
+// certificates. Each case below failed before the node controls existed.
+describe('palisade node scan: Palisade node controls', () => {
+  async function scan(
+    root: string,
+    extra: string[] = [],
+  ): Promise<{ code: number; report: JsonReport; io: ReturnType<typeof memoryIO> }> {
+    const io = memoryIO({ cwd: tmp });
+    const code = await main(
+      ['node', 'scan', '--root', root, '-o', 'json', '--scan-date', SCAN_DATE, ...extra],
+      io,
+    );
+    return { code, report: JSON.parse(io.out()) as JsonReport, io };
+  }
+  const byId = (report: JsonReport, id: string): JsonReport['controls'] =>
+    report.controls.filter((c) => c.controlId === id);
+
+  it('the hardened node passes every node control, each certificate checked', async () => {
+    const { report } = await scan(materialize('node-hardened', 'controls-hardened'));
+    expect(report.controlSummary).toMatchObject({ fail: 0, error: 0 });
+    const certs = byId(report, 'auth/control-plane-certificate-expiry').map((c) => c.subject.name);
+    expect(certs).toEqual(
+      expect.arrayContaining([
+        '/etc/kubernetes/pki/apiserver.crt',
+        '/etc/kubernetes/pki/etcd/server.crt',
+        '/etc/kubernetes/admin.conf users[0].user["client-certificate-data"]',
+        '/etc/kubernetes/kubelet.conf clusters[0].cluster["certificate-authority-data"]',
+        '/var/lib/kubelet/pki/kubelet.crt',
+      ]),
+    );
+    expect(byId(report, 'auth/no-anonymous-auth').map((c) => [c.subject.name, c.status])).toEqual([
+      ['kube-apiserver', 'pass'],
+      ['kubelet', 'pass'],
+    ]);
+  });
+
+  it('anonymous auth on the weak node is a FAIL finding for the API server and the kubelet (CIS 1.2.1 stays a WARN)', async () => {
+    const root = materialize('node-weak', 'controls-weak');
+    const { code, report } = await scan(root);
+    expect(code).toBe(1);
+    expect(report.results.find((r) => r.id === '1.2.1')?.status).toBe('warn');
+    expect(
+      byId(report, 'auth/no-anonymous-auth').map((c) => [c.subject.name, c.status, c.location?.file]),
+    ).toEqual([
+      ['kube-apiserver', 'fail', '/etc/kubernetes/manifests/kube-apiserver.yaml'],
+      ['kubelet', 'fail', '/var/lib/kubelet/config.yaml'],
+    ]);
+    const io = memoryIO({ cwd: tmp });
+    await main(['node', 'scan', '--root', root, '-o', 'sarif', '--scan-date', SCAN_DATE], io);
+    const sarif = JSON.parse(io.out()) as { runs: { results: { ruleId: string; level: string }[] }[] };
+    expect(sarif.runs[0]?.results.filter((r) => r.ruleId === 'auth/no-anonymous-auth')).toHaveLength(2);
+  });
+
+  it('an expired API server certificate is a high finding located at the flag that names it', async () => {
+    const root = materialize('node-hardened', 'controls-expired');
+    const expired = await makeCertificate('kube-apiserver', '2025-01-01', '2026-11-15');
+    writeFileSync(path.join(root, 'etc/kubernetes/pki/apiserver.crt'), expired.cert);
+    const { code, report } = await scan(root);
+    const [r] = byId(report, 'auth/control-plane-certificate-expiry').filter((c) => c.status !== 'pass');
+    expect(r).toMatchObject({
+      status: 'fail',
+      severity: 'high',
+      subject: { name: '/etc/kubernetes/pki/apiserver.crt' },
+    });
+    expect(r?.message).toContain('expired on 2026-11-15');
+    expect(r?.message).toContain('kube-apiserver --tls-cert-file');
+    expect(r?.location?.file).toBe('/etc/kubernetes/manifests/kube-apiserver.yaml');
+    if (isRoot) expect(code).toBe(1);
+  });
+
+  it('a kubeconfig client certificate within warnDays fails; --config warnDays moves the line', async () => {
+    const root = materialize('node-hardened', 'controls-soon');
+    const soon = await makeCertificate('kubernetes-admin', '2026-01-01', '2026-12-11T12:00:00Z');
+    const admin = path.join(root, 'etc/kubernetes/admin.conf');
+    writeFileSync(
+      admin,
+      readFileSync(admin, 'utf8').replace(
+        /client-certificate-data: \S+/,
+        `client-certificate-data: ${b64(soon.cert)}`,
+      ),
+    );
+    const subject = '/etc/kubernetes/admin.conf users[0].user["client-certificate-data"]';
+    const before = await scan(root);
+    expect(before.report.controls.find((c) => c.subject.name === subject)).toMatchObject({
+      status: 'fail',
+      severity: 'medium',
+    });
+    writeFileSync(
+      path.join(tmp, 'warn5.yaml'),
+      'apiVersion: palisade.dev/v1\nkind: Config\nsettings:\n  auth/control-plane-certificate-expiry:\n    warnDays: 5\n',
+    );
+    const after = await scan(root, ['--config', 'warn5.yaml']);
+    expect(after.report.controls.find((c) => c.subject.name === subject)?.status).toBe('pass');
+  });
+
+  it('a certificate that cannot be parsed or is missing is "could not check" and fails the run', async () => {
+    const root = materialize('node-hardened', 'controls-broken');
+    writeFileSync(path.join(root, 'etc/kubernetes/pki/front-proxy-client.crt'), 'not a certificate\n');
+    rmSync(path.join(root, 'etc/kubernetes/pki/apiserver-kubelet-client.crt'));
+    const { code, report } = await scan(root, ['--fail-on', 'fail']);
+    const bad = byId(report, 'auth/control-plane-certificate-expiry').filter((c) => c.status !== 'pass');
+    expect(bad.map((c) => [c.subject.name, c.status])).toEqual([
+      ['/etc/kubernetes/pki/apiserver-kubelet-client.crt', 'error'],
+      ['/etc/kubernetes/pki/front-proxy-client.crt', 'error'],
+    ]);
+    expect(bad[0]?.message).toMatch(/could not check .*file not found on the node/);
+    expect(bad[1]?.message).toMatch(/could not check .*no PEM certificate/);
+    expect(code).toBe(1);
+  });
+
+  it('follows the kubelet rotated certificate link inside the root and never prints its key', async () => {
+    const root = materialize('node-hardened', 'controls-key');
+    const rotated = await makeCertificate('system:node:cp1', '2026-01-01', '2027-06-01');
+    const pkiDir = path.join(root, 'var/lib/kubelet/pki');
+    mkdirSync(pkiDir, { recursive: true });
+    writeFileSync(path.join(pkiDir, 'kubelet-client-2026-01-01.pem'), rotated.cert + rotated.key);
+    // An absolute link, as the kubelet writes it: it must resolve inside --root, not on this machine.
+    symlinkSync(
+      '/var/lib/kubelet/pki/kubelet-client-2026-01-01.pem',
+      path.join(pkiDir, 'kubelet-client-current.pem'),
+    );
+    const conf = path.join(root, 'etc/kubernetes/kubelet.conf');
+    writeFileSync(
+      conf,
+      readFileSync(conf, 'utf8').replace(
+        /client-certificate-data: \S+\n\s+client-key-data: \S+/,
+        'client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem\n    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem',
+      ),
+    );
+    const { report } = await scan(root);
+    expect(
+      report.controls.find((c) => c.subject.name === '/var/lib/kubelet/pki/kubelet-client-current.pem'),
+    ).toMatchObject({
+      status: 'pass',
+    });
+    const keyBody = rotated.key.split('\n')[1] ?? 'missing';
+    for (const format of ['json', 'yaml', 'table', 'sarif', 'html', 'csv', 'junit']) {
+      const io = memoryIO({ cwd: tmp });
+      await main(['node', 'scan', '--root', root, '-o', format, '--scan-date', SCAN_DATE], io);
+      expect(io.out()).not.toContain('PRIVATE KEY');
+      expect(io.out()).not.toContain(keyBody);
+    }
+  });
+});
+
+describe('palisade node scan: the output convention', () => {
+  const root = materialize('node-weak', 'convention');
+
+  it('-o yaml --output-file writes the node report, the same data as -o json', async () => {
+    const io = memoryIO({ cwd: tmp });
+    await main(
+      [
+        'node',
+        'scan',
+        '--root',
+        root,
+        '-o',
+        'yaml',
+        '--output-file',
+        'node.yaml',
+        '-o',
+        'json=node.json',
+        '--scan-date',
+        SCAN_DATE,
+      ],
+      io,
+    );
+    expect(io.out()).toBe('');
+    const yaml = parseYaml(io.files.get(path.join(tmp, 'node.yaml')) ?? '') as JsonReport;
+    expect(yaml.kind).toBe('NodeScanReport');
+    expect(yaml).toEqual(JSON.parse(io.files.get(path.join(tmp, 'node.json')) ?? '{}'));
+  });
+
+  it('-o text is the table', async () => {
+    const io = memoryIO({ cwd: tmp });
+    await main(['node', 'scan', '--root', root, '-o', 'text', '--scan-date', SCAN_DATE], io);
+    expect(io.out()).toMatch(/95 checks: /);
+    expect(io.out()).toMatch(/^\d+ Palisade node controls: \d+ pass, [1-9]\d* fail, 0 could not check$/m);
+  });
+
+  it.each([
+    [['--scan-date', '2026-13-45'], '--scan-date must be a date'],
+    [['--output-file', 'a', '-o', 'json=b'], '--output-file given but every -o already names its file'],
+    [['--config', 'missing.yaml'], 'cannot read configuration missing.yaml'],
+  ])('%j exits 2', async (args, message) => {
+    const io = memoryIO({ cwd: tmp });
+    expect(await main(['node', 'scan', '--root', root, ...args], io)).toBe(2);
+    expect(io.err()).toContain(message);
   });
 });

@@ -125,7 +125,8 @@ async function readYamlFile(io: CliIO, file: string, what: string): Promise<Yaml
   };
 }
 
-async function readConfig(io: CliIO, file: string | undefined): Promise<ScanConfig | undefined> {
+/** Reads a palisade.dev/v1 Config (`--config FILE`), every problem located; shared with `node scan`. */
+export async function readScanConfig(io: CliIO, file: string | undefined): Promise<ScanConfig | undefined> {
   if (file === undefined) return undefined;
   const yaml = await readYamlFile(io, file, 'configuration');
   const parsed = parseScanConfig(yaml.value);
@@ -211,7 +212,7 @@ export async function assessScan(
   const scanDate = options.scanDate ?? (options.today ?? utcToday)();
   if (!/^\d{4}-\d{2}-\d{2}$/.test(scanDate) || Number.isNaN(Date.parse(scanDate)))
     throw new UsageError(`--scan-date must be a date YYYY-MM-DD (got "${scanDate}")`);
-  const config = await readConfig(io, options.config);
+  const config = await readScanConfig(io, options.config);
   const rules = await readExceptions(io, options.exceptions);
   if (config && !options.quiet) {
     const unknown = unknownSettingIds(config, new Set(CATALOG.map((c) => c.id)));

@@ -52,12 +52,34 @@ export interface EncryptionFacts {
   error?: string;
 }
 
+/**
+ * A certificate file (or a kubeconfig's embedded certificate) the control plane uses, with
+ * every place that names it. `pem` holds only the `CERTIFICATE` blocks of what was read: an
+ * adapter drops private-key blocks before the facts are built, so no key material reaches
+ * evaluation, reports or messages.
+ */
+export interface CertificateFacts {
+  /** Node path of the file; for embedded data, the kubeconfig's path. */
+  path: string;
+  /** The kubeconfig field the certificate is embedded in (`users[0].user.client-certificate-data`). */
+  field?: string;
+  /** What names it: `kube-apiserver --tls-cert-file`, `/etc/kubernetes/admin.conf user kubernetes-admin`, `PKI directory`. */
+  usedBy: readonly string[];
+  /** Where the reference is written (the flag's manifest line, the kubeconfig field). */
+  location?: SourceLocation;
+  /** The certificate blocks of the file, PEM; absent when `error` says why it could not be read. */
+  pem?: string;
+  error?: string;
+}
+
 /** Everything known about a node. Missing keys mean "not found on this node". */
 export interface NodeFacts {
   components: Partial<Record<ComponentName, ComponentFacts>>;
   /** Existing files of each set; an empty list means none exist. */
   files: Partial<Record<FileSetName, readonly FileFacts[]>>;
   encryption?: EncryptionFacts;
+  /** Certificates the components name and the PKI directory holds; absent when not read (live facts). */
+  certificates?: readonly CertificateFacts[];
   /** Problems met while reading (unreadable or broken files), reported and skipped. */
   issues: readonly InputIssue[];
 }

@@ -48,6 +48,7 @@ export {
 export {
   COMPONENT_BINARIES,
   FILE_SET_DESCRIPTIONS,
+  type CertificateFacts,
   type ComponentFacts,
   type EncryptionFacts,
   type FileFacts,
@@ -79,6 +80,18 @@ export {
   toReportControls,
   type CheckControl,
 } from './findings.js';
+export {
+  NODE_CONTROLS,
+  certificateBlocks,
+  evaluateNodeControls,
+  nodeControlFindings,
+  nodeControlMetadata,
+  type CertificateValidity,
+  type NodeControl,
+  type NodeControlOptions,
+  type NodeControlResult,
+  type NodeControlStatus,
+} from './node-controls.js';
 export { CIS_1_10 } from './cis-1.10/index.js';
 import { CIS_1_10 } from './cis-1.10/index.js';
 import type { Benchmark } from './types.js';
