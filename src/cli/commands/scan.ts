@@ -17,6 +17,7 @@ import {
 import {
   applyExceptions,
   CATALOG,
+  NODE_CONTROLS,
   evaluateControls,
   parseExceptionList,
   type ExceptionRule,
@@ -215,7 +216,8 @@ export async function assessScan(
   const config = await readScanConfig(io, options.config);
   const rules = await readExceptions(io, options.exceptions);
   if (config && !options.quiet) {
-    const unknown = unknownSettingIds(config, new Set(CATALOG.map((c) => c.id)));
+    // One Config serves `scan` and `node scan`: the node controls' settings are known ids too.
+    const unknown = unknownSettingIds(config, new Set([...CATALOG, ...NODE_CONTROLS].map((c) => c.id)));
     for (const id of unknown)
       io.stderr.write(`palisade: warning: settings for unknown control ${id} in ${options.config ?? ''}\n`);
   }
