@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { addOutputOptions } from '../output.js';
 
 const SCAN_HELP = `
 Looks inside an image: streams its layers (never extracting them), applies whiteouts, and lists
 the packages it holds (dpkg, apk, npm, Python) with package URLs and the layer and path each came
-from. Output is a table, JSON, or an SBOM (CycloneDX 1.6 or SPDX 2.3 JSON). An SBOM written by
+from. Output is a table (alias text), JSON or YAML (the same data), or an SBOM (CycloneDX 1.6 or SPDX 2.3 JSON). An SBOM written by
 Palisade, Syft or another tool can be read back with --sbom instead of an image.
 
 Sources (exactly one):
@@ -16,7 +17,8 @@ Sources (exactly one):
 Registry credentials: --username with --password-stdin, else ~/.docker/config.json (auths and
 credential helpers), else anonymous. Blobs are cached by digest under ~/.palisade/cache/blobs.
 
-Exit codes: 0 done, 2 usage or input error (unreadable image, unsafe layer, refused login).
+Exit codes: 0 done, nothing at or above --fail-on; 1 an unsuppressed vulnerability at or above
+--fail-on; 2 usage or input error (unreadable image, unsafe layer, refused login).
 
 Examples:
   $ palisade image scan debian:bookworm
@@ -25,29 +27,19 @@ Examples:
   $ docker save shop:1.4 -o shop.tar && palisade image scan --archive shop.tar -o json
   $ palisade image scan registry.local:5000/shop:1.4 --platform linux/arm64
   $ echo "$TOKEN" | palisade image scan registry.local/shop:1.4 --username ci --password-stdin
-  $ palisade image scan --sbom sbom.cdx.json -o table`;
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+  $ palisade image scan --sbom sbom.cdx.json -o table
+  $ palisade image scan debian:bookworm -o yaml --output-file debian.yaml`;
 
 /** Registers `palisade image` and its subcommands; implementations load on first use. */
 export function registerImageCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
   const image = program.command('image').description('look inside container images: packages, SBOMs');
-  image
+  const scan = image
     .command('scan')
     .description('list the packages inside an image and write SBOMs')
     .argument('[ref]', 'image reference in a registry')
     .option('--layout <dir[:tag]>', 'read an OCI image layout directory')
     .option('--archive <file>', 'read a docker save / podman save archive')
     .option('--sbom <file>', 'read packages from a CycloneDX, SPDX or Syft JSON SBOM')
-    .option(
-      '-o, --output <format[=file]>',
-      'output format, repeatable (table, json, cyclonedx, spdx); FORMAT=FILE writes to a file',
-      collect,
-      [],
-    )
-    .option('--output-file <file>', 'write the first -o format without a file to this file')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
     .option('--username <user>', 'registry user name (with --password-stdin)')
     .option('--password-stdin', 'read the registry password or token from standard input')
@@ -73,35 +65,39 @@ export function registerImageCommand(program: Command, io: CliIO, setExit: (code
         .choices(['critical', 'high', 'medium', 'low', 'none']),
     )
     .option('-q, --quiet', 'no progress on stderr')
-    .addHelpText('after', SCAN_HELP)
-    .action(async (ref: string | undefined, opts: Record<string, unknown>) => {
-      const { runImageScan } = await import('./image.js');
-      const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-      setExit(
-        await runImageScan(
-          {
-            ...(ref !== undefined ? { ref } : {}),
-            ...(str(opts.layout) !== undefined ? { layout: str(opts.layout) } : {}),
-            ...(str(opts.archive) !== undefined ? { archive: str(opts.archive) } : {}),
-            ...(str(opts.sbom) !== undefined ? { sbom: str(opts.sbom) } : {}),
-            output: opts.output as string[],
-            ...(str(opts.outputFile) !== undefined ? { outputFile: str(opts.outputFile) } : {}),
-            ...(str(opts.platform) !== undefined ? { platform: str(opts.platform) } : {}),
-            ...(str(opts.username) !== undefined ? { username: str(opts.username) } : {}),
-            passwordStdin: opts.passwordStdin === true,
-            ...(str(opts.cacheDir) !== undefined ? { cacheDir: str(opts.cacheDir) } : {}),
-            ...(str(opts.registryCa) !== undefined ? { registryCa: str(opts.registryCa) } : {}),
-            plainHttp: opts.plainHttp === true,
-            quiet: opts.quiet === true,
-            ...(str(opts.vulnDb) !== undefined ? { vulnDb: str(opts.vulnDb) } : {}),
-            vulns: opts.vulns !== false,
-            ignoreUnfixed: opts.ignoreUnfixed === true,
-            vex: opts.vex as string[],
-            maxDbAge: String(opts.maxDbAge),
-            failOn: String(opts.failOn),
-          } as import('./image.js').ImageScanOptions,
-          io,
-        ),
-      );
-    });
+    .addHelpText('after', SCAN_HELP);
+  addOutputOptions(scan, {
+    formats: ['table', 'json', 'yaml', 'cyclonedx', 'spdx'],
+    default: 'table',
+    aliases: { text: 'table' },
+  }).action(async (ref: string | undefined, opts: Record<string, unknown>) => {
+    const { runImageScan } = await import('./image.js');
+    const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+    setExit(
+      await runImageScan(
+        {
+          ...(ref !== undefined ? { ref } : {}),
+          ...(str(opts.layout) !== undefined ? { layout: str(opts.layout) } : {}),
+          ...(str(opts.archive) !== undefined ? { archive: str(opts.archive) } : {}),
+          ...(str(opts.sbom) !== undefined ? { sbom: str(opts.sbom) } : {}),
+          output: opts.output as string[],
+          ...(str(opts.outputFile) !== undefined ? { outputFile: str(opts.outputFile) } : {}),
+          ...(str(opts.platform) !== undefined ? { platform: str(opts.platform) } : {}),
+          ...(str(opts.username) !== undefined ? { username: str(opts.username) } : {}),
+          passwordStdin: opts.passwordStdin === true,
+          ...(str(opts.cacheDir) !== undefined ? { cacheDir: str(opts.cacheDir) } : {}),
+          ...(str(opts.registryCa) !== undefined ? { registryCa: str(opts.registryCa) } : {}),
+          plainHttp: opts.plainHttp === true,
+          quiet: opts.quiet === true,
+          ...(str(opts.vulnDb) !== undefined ? { vulnDb: str(opts.vulnDb) } : {}),
+          vulns: opts.vulns !== false,
+          ignoreUnfixed: opts.ignoreUnfixed === true,
+          vex: opts.vex as string[],
+          maxDbAge: String(opts.maxDbAge),
+          failOn: String(opts.failOn),
+        } as import('./image.js').ImageScanOptions,
+        io,
+      ),
+    );
+  });
 }

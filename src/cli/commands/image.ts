@@ -30,6 +30,7 @@ import {
   type VexStatement,
 } from '../../vulndb/index.js';
 import type { CliIO } from '../io.js';
+import { parseOutputs, renderData, type OutputFormats } from '../output.js';
 import { palisadeVersion } from '../version.js';
 
 /** Options of `palisade image scan`, as parsed from the command line. */
@@ -116,38 +117,12 @@ async function vulnMatcher(
   };
 }
 
-const FORMATS = ['table', 'json', 'cyclonedx', 'spdx'] as const;
-type ImageFormat = (typeof FORMATS)[number];
-
-/** Parses repeated `-o FORMAT[=FILE]` for the image formats; every bad value in one message. */
-export function parseImageOutputs(
-  values: readonly string[],
-  outputFile?: string,
-): { format: ImageFormat; file?: string }[] {
-  const specs: { format: ImageFormat; file?: string }[] = [];
-  const problems: string[] = [];
-  for (const raw of values.length > 0 ? values : ['table']) {
-    const eq = raw.indexOf('=');
-    const name = (eq === -1 ? raw : raw.slice(0, eq)).trim().toLowerCase();
-    const file = eq === -1 ? undefined : raw.slice(eq + 1).trim();
-    if (!(FORMATS as readonly string[]).includes(name)) {
-      problems.push(`unknown output format "${name}"; valid formats: ${FORMATS.join(', ')}`);
-      continue;
-    }
-    if (file === '') {
-      problems.push(`output "${raw}" has an empty file name`);
-      continue;
-    }
-    specs.push(file === undefined ? { format: name as ImageFormat } : { format: name as ImageFormat, file });
-  }
-  if (problems.length > 0) throw new UsageError(problems.join('\n'));
-  if (outputFile !== undefined) {
-    const target = specs.find((s) => s.file === undefined);
-    if (target === undefined) throw new UsageError('--output-file given but every -o already names its file');
-    target.file = outputFile;
-  }
-  return specs;
-}
+/** The formats of `image scan`: the table, the scan result as JSON or YAML, and two SBOMs. */
+export const IMAGE_FORMATS: OutputFormats<'table' | 'json' | 'yaml' | 'cyclonedx' | 'spdx'> = {
+  formats: ['table', 'json', 'yaml', 'cyclonedx', 'spdx'],
+  default: 'table',
+  aliases: { text: 'table' },
+};
 
 /** Renders the package table. */
 export function renderPackageTable(result: ImageScanResult): string {
@@ -246,7 +221,7 @@ export async function runImageScan(options: ImageScanOptions, io: CliIO): Promis
         ? 'name one image: REF, --layout DIR, --archive FILE or --sbom FILE'
         : 'name exactly one of REF, --layout, --archive and --sbom',
     );
-  const outputs = parseImageOutputs(options.output, options.outputFile);
+  const outputs = parseOutputs(options.output, options.outputFile, IMAGE_FORMATS);
   let platform: Platform | undefined;
   if (options.platform !== undefined) {
     platform = parsePlatform(options.platform);
@@ -310,8 +285,8 @@ export async function runImageScan(options: ImageScanOptions, io: CliIO): Promis
       const text =
         out.format === 'table'
           ? renderPackageTable(result)
-          : out.format === 'json'
-            ? `${JSON.stringify(result, null, 2)}\n`
+          : out.format === 'json' || out.format === 'yaml'
+            ? renderData(out.format, result)
             : out.format === 'cyclonedx'
               ? `${renderCycloneDx(result, tool)}\n`
               : renderSpdx(result, tool);
@@ -321,7 +296,11 @@ export async function runImageScan(options: ImageScanOptions, io: CliIO): Promis
         if (!options.quiet) io.stderr.write(`Wrote ${out.format} to ${out.file}\n`);
       }
     }
-    if (!checked && !options.quiet && outputs.some((o) => o.format === 'table' || o.format === 'json'))
+    if (
+      !checked &&
+      !options.quiet &&
+      outputs.some((o) => o.format === 'table' || o.format === 'json' || o.format === 'yaml')
+    )
       io.stderr.write('palisade: vulnerabilities not checked (--no-vulns)\n');
     const worst = result.findings
       .filter((f) => f.suppressed !== true)

@@ -37,11 +37,14 @@ a default deny per namespace.
 --staged replays the flows against existing + generated policies and reports observed flows that
 would be blocked (exit 1 if any) and currently allowed in-cluster paths that would close.
 
+Exit codes: 0 done, 1 with --staged when an observed flow would be blocked, 2 usage or input error.
+
 Examples:
   $ hubble observe -o json --since 24h > flows.json
   $ palisade netpol generate ./deploy --flows flows.json > policies.yaml
   $ palisade netpol generate ./deploy --flows calico-flows.log --since 2026-11-30T00:00:00Z
-  $ palisade netpol generate ./deploy --flows flows.csv --staged --output-file policies.yaml`;
+  $ palisade netpol generate ./deploy --flows flows.csv --staged --output-file policies.yaml
+  $ palisade netpol generate ./deploy --flows flows.json -n shop -o json=shop-policies.json`;
 
 const FLOWS_HELP = `
 Aggregates observed flows (Cilium Hubble JSON, Calico flow logs, or a simple CSV/JSON with
@@ -195,12 +198,20 @@ export function registerNetpolCommand(program: Command, io: CliIO, setExit: (cod
     .option('--since <time>', 'only flows at or after this ISO time')
     .option('--until <time>', 'only flows before this ISO time')
     .option('--no-default-deny', 'do not add a default-deny policy per namespace')
+    .option(
+      '-n, --namespace <namespace>',
+      'only write the policies of this namespace (repeatable); flows from other namespaces still shape them',
+      collect,
+      [],
+    )
+    .option('-A, --all-namespaces', 'policies for every namespace (the default without -n)')
     .option('--staged', 'replay the flows against existing + generated policies and report what would break')
     .option(...outputOption('of the policies: yaml (default), json'))
     .option('--output-file <file>', 'write the policies (the first -o format without a file) to this file')
     .option('-q, --quiet', 'no warnings on stderr')
     .addHelpText('after', GENERATE_HELP)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
+      checkNamespaceOptions(opts);
       const { runGenerate } = await import('./netpol.js');
       setExit(await runGenerate(paths, opts, io));
     });

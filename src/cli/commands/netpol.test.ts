@@ -205,6 +205,60 @@ describe('palisade netpol generate', () => {
     expect(r.out).toContain('name: palisade-payments-db-statefulset');
   });
 
+  // Issue #20 (one output convention): -n/-A where namespaces apply; generate had neither.
+  it('-n keeps the policies of that namespace, shaped by every flow, and the replay judges what is kept', async () => {
+    const all = await run([
+      'netpol',
+      'generate',
+      'generate/app.yaml',
+      '--flows',
+      'generate/flows.csv',
+      '-A',
+      '-o',
+      'json',
+      '-q',
+    ]);
+    const pay = await run([
+      'netpol',
+      'generate',
+      'generate/app.yaml',
+      '--flows',
+      'generate/flows.csv',
+      '-n',
+      'pay',
+      '-o',
+      'json',
+      '--staged',
+      '-q',
+    ]);
+    expect([all.code, pay.code]).toEqual([0, 0]);
+    type List = { items: { metadata: { name: string; namespace: string } }[] };
+    const everyNs = (JSON.parse(all.out) as List).items;
+    const payOnly = (JSON.parse(pay.out.slice(0, pay.out.lastIndexOf('}') + 1)) as List).items;
+    expect(new Set(everyNs.map((p) => p.metadata.namespace))).toEqual(
+      new Set(['kube-system', 'pay', 'shop']),
+    );
+    expect(payOnly.length).toBeGreaterThan(0);
+    expect(payOnly).toEqual(everyNs.filter((p) => p.metadata.namespace === 'pay'));
+    expect(pay.out + pay.err).toContain('blocked observed flows: none');
+  });
+
+  it.each([
+    [['-n', 'nowhere'], 'no policy generated in namespace nowhere'],
+    [['-n', 'pay', '-A'], '-n/--namespace and -A/--all-namespaces cannot be used together'],
+  ])('generate %j exits 2', async (extra, message) => {
+    const r = await run([
+      'netpol',
+      'generate',
+      'generate/app.yaml',
+      '--flows',
+      'generate/flows.csv',
+      ...extra,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+
   it('bad flow lines are reported and set exit 2', async () => {
     const r = await run(
       ['netpol', 'generate', 'generate/app.yaml', '--flows', '-'],

@@ -1,7 +1,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { Inventory, UsageError, type InputIssue } from '../../core/index.js';
+import { InputError, Inventory, UsageError, type InputIssue } from '../../core/index.js';
 import { parseFormatSpecs } from '../../report/index.js';
 import {
   analyzeInventory,
@@ -315,11 +315,27 @@ export async function runGenerate(
   const { flows, bad: badFlows } = await readFlows(files, str(opts.format) ?? 'auto', io);
   const since = str(opts.since);
   const until = str(opts.until);
-  const result = generatePolicies(inventory, flows, {
+  const generated = generatePolicies(inventory, flows, {
     ...(since ? { since: new Date(since).toISOString() } : {}),
     ...(until ? { until: new Date(until).toISOString() } : {}),
     defaultDeny: opts.defaultDeny !== false,
   });
+  // -n keeps the policies of those namespaces; every flow still informs them (a peer in another
+  // namespace stays a peer), and the staged replay judges the flows against what is kept.
+  const namespaces = (opts.namespace as string[] | undefined) ?? [];
+  const result =
+    namespaces.length === 0
+      ? generated
+      : {
+          ...generated,
+          policies: generated.policies.filter((p) => namespaces.includes(p.metadata?.namespace ?? '')),
+        };
+  if (namespaces.length > 0 && result.policies.length === 0 && generated.policies.length > 0) {
+    const known = [...new Set(generated.policies.map((p) => p.metadata?.namespace ?? ''))].sort();
+    throw new InputError(
+      `no policy generated in namespace ${namespaces.join(', ')}: the flows and manifests give policies for ${known.join(', ')}`,
+    );
+  }
   const quiet = opts.quiet === true;
   if (!quiet) {
     for (const w of result.warnings) io.stderr.write(`warning: ${w}\n`);
