@@ -129,6 +129,28 @@ describe('palisade image scan', () => {
     ]);
   });
 
+  // Issue #20 (one output convention): image scan had no yaml and no text alias.
+  it('-o yaml --output-file writes the same data as -o json; -o text is the table', async () => {
+    const r = await run([
+      '--layout',
+      'layout:v1',
+      '-o',
+      'yaml',
+      '--output-file',
+      'scan.yaml',
+      '-o',
+      'json=scan.json',
+      '-q',
+    ]);
+    expect(r.code).toBe(0);
+    const { parse } = await import('yaml');
+    const yaml = parse(r.files.get(path.join(dir, 'scan.yaml')) ?? '') as ImageScanResult;
+    expect(yaml.packages).toHaveLength(2);
+    expect(yaml).toEqual(JSON.parse(r.files.get(path.join(dir, 'scan.json')) ?? '{}'));
+    const text = await run(['--layout', 'layout:v1', '-o', 'text']);
+    expect(text.out).toContain('2 packages');
+  });
+
   it.each([
     [[], /name one image/],
     [['--layout', 'layout', '--archive', 'image.tar'], /exactly one/],
