@@ -8,6 +8,8 @@ import { neutralisingIO, processIO, type CliIO } from './io.js';
 import { registerControlsCommand } from './commands/controls-command.js';
 import { registerNetpolCommand } from './commands/netpol-command.js';
 import { palisadeVersion } from './version.js';
+import { addOutputOptions, parseOutputs, renderData, writeOutputs, type OutputFormats } from './output.js';
+
 import { registerRbacCommand } from './commands/rbac-command.js';
 import { addClusterScanOptions, clusterScanOptions } from './commands/cluster-options.js';
 import { registerSnapshotCommand } from './commands/snapshot-command.js';
@@ -18,6 +20,12 @@ import { registerDbCommand } from './commands/db-command.js';
 import { registerHistoryCommand } from './commands/history-command.js';
 import { registerDriftCommand } from './commands/drift-command.js';
 import { registerWatchCommand } from './commands/watch-command.js';
+
+const VERSION_FORMATS: OutputFormats<'table' | 'json' | 'yaml'> = {
+  formats: ['table', 'json', 'yaml'],
+  default: 'table',
+  aliases: { text: 'table' },
+};
 
 const SCAN_HELP = `
 Reads Kubernetes manifests (YAML or JSON, multi-document, Lists, Helm output) and reports
@@ -162,13 +170,29 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerImageCommand(program, io, setExit);
   registerRegistryCommand(program, io, setExit);
 
-  program
+  const version = program
     .command('version')
     .description('print the version of palisade and of the Node.js runtime')
-    .action(() => {
-      io.stdout.write(`palisade ${palisadeVersion()} (node ${process.version})\n`);
-      setExit(0);
-    });
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 done, 2 usage error.
+
+Examples:
+  $ palisade version
+  $ palisade version -o json`,
+    );
+  addOutputOptions(version, {
+    formats: ['table', 'json', 'yaml'],
+    default: 'table',
+    aliases: { text: 'table' },
+  }).action(async (opts: Record<string, unknown>) => {
+    const data = { palisade: palisadeVersion(), node: process.version };
+    await writeOutputs(parseOutputs(opts.output, opts.outputFile, VERSION_FORMATS), io, (format) =>
+      format === 'table' ? `palisade ${data.palisade} (node ${data.node})\n` : renderData(format, data),
+    );
+    setExit(0);
+  });
 
   registerNodeCommand(program, io, setExit);
   registerDetectCommand(program, io, setExit);

@@ -1,6 +1,7 @@
 /** The `palisade detect` command tree; implementations are imported when a subcommand runs. */
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { addOutputOptions } from '../output.js';
 import type { DetectCommonOptions } from './detect.js';
 
 const RUN_HELP = `
@@ -34,13 +35,15 @@ Examples:
 const TEST_HELP = `
 Runs the tests each rule carries (a raw input record, the expected verdict and the feed
 indicators for that case): the built-in rules, plus the rules in the given files or
-directories. Prints one line per failing case, then "N passed, N failed".
+directories. Prints one line per failing case, then "N passed, N failed"; -o json or yaml
+writes every case's result instead.
 
 Exit codes: 0 all passed, 1 a case failed, 2 a rule file that does not read or compile.
 
 Examples:
   $ palisade detect test
-  $ palisade detect test ./my-rules -v`;
+  $ palisade detect test ./my-rules -v
+  $ palisade detect test ./my-rules -o json=rule-tests.json -o text`;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -249,17 +252,35 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
         ),
       );
     });
-  detect
+  const test = detect
     .command('test')
     .description('run the tests of the built-in rules and of your rule files')
     .argument('[paths...]', 'rule files or directories')
     .option('--no-builtin', 'only the given rule files')
     .option('-v, --verbose', 'print passing cases too')
-    .addHelpText('after', TEST_HELP)
-    .action(async (paths: string[], opts: { builtin?: boolean; verbose?: boolean }) => {
+    .addHelpText('after', TEST_HELP);
+  addOutputOptions(test, {
+    formats: ['table', 'json', 'yaml'],
+    default: 'table',
+    aliases: { text: 'table' },
+  }).action(
+    async (
+      paths: string[],
+      opts: { builtin?: boolean; verbose?: boolean; output?: string[]; outputFile?: string },
+    ) => {
       const { runDetectTest } = await import('./detect.js');
       setExit(
-        await runDetectTest(paths, { builtin: opts.builtin !== false, verbose: opts.verbose === true }, io),
+        await runDetectTest(
+          paths,
+          {
+            builtin: opts.builtin !== false,
+            verbose: opts.verbose === true,
+            output: opts.output ?? [],
+            ...(opts.outputFile !== undefined ? { outputFile: opts.outputFile } : {}),
+          },
+          io,
+        ),
       );
-    });
+    },
+  );
 }

@@ -39,7 +39,7 @@ import {
 } from '../../detect/index.js';
 import type { CliIO } from '../io.js';
 import type { AlertInput } from '../../store/index.js';
-import { parseOutputs, type OutputFormats } from '../output.js';
+import { parseOutputs, renderData, writeOutputs, type OutputFormats } from '../output.js';
 import { palisadeVersion } from '../version.js';
 
 /** Options of `detect run`. */
@@ -695,12 +695,20 @@ async function follow(
   }
 }
 
+/** The formats of `detect test`: the PASS/FAIL lines, or the results as JSON or YAML. */
+const RULE_TEST_FORMATS: OutputFormats<'table' | 'json' | 'yaml'> = {
+  formats: ['table', 'json', 'yaml'],
+  default: 'table',
+  aliases: { text: 'table' },
+};
+
 /** `palisade detect test`. */
 export async function runDetectTest(
   paths: string[],
-  options: { builtin: boolean; verbose: boolean },
+  options: { builtin: boolean; verbose: boolean; output?: string[]; outputFile?: string },
   io: CliIO,
 ): Promise<number> {
+  const outputs = parseOutputs(options.output ?? [], options.outputFile, RULE_TEST_FORMATS);
   const { rules, errors } = await loadRules(paths, options.builtin, io.cwd);
   if (errors.length > 0) {
     for (const e of errors) io.stderr.write(`palisade: ${e.source}: rule ${e.rule}: ${e.message}\n`);
@@ -708,18 +716,24 @@ export async function runDetectTest(
   }
   if (rules.length === 0) throw new UsageError('no rules to test');
   const results = runRuleTests(rules, EMPTY_SETTINGS);
-  let failed = 0;
-  for (const r of results) {
-    if (r.pass && !options.verbose) continue;
-    if (!r.pass) failed++;
-    io.stdout.write(
-      `${r.pass ? 'PASS' : 'FAIL'} ${r.rule}: ${r.test}${r.pass ? '' : ` (expected ${r.expected}, got ${String(r.actual)})`}\n`,
-    );
-  }
+  const failed = results.filter((r) => !r.pass).length;
   const untested = rules.filter((r) => r.spec.tests.length === 0).length;
-  io.stdout.write(
-    `${results.length - failed} passed, ${failed} failed${untested > 0 ? ` (${untested} rules have no tests)` : ''}\n`,
-  );
+  const report = {
+    apiVersion: 'palisade.dev/v1',
+    kind: 'RuleTestReport',
+    summary: { passed: results.length - failed, failed, rulesWithoutTests: untested },
+    results,
+  };
+  await writeOutputs(outputs, io, (format) => {
+    if (format !== 'table') return renderData(format, report);
+    const lines = results
+      .filter((r) => !r.pass || options.verbose)
+      .map(
+        (r) =>
+          `${r.pass ? 'PASS' : 'FAIL'} ${r.rule}: ${r.test}${r.pass ? '' : ` (expected ${r.expected}, got ${String(r.actual)})`}\n`,
+      );
+    return `${lines.join('')}${results.length - failed} passed, ${failed} failed${untested > 0 ? ` (${untested} rules have no tests)` : ''}\n`;
+  });
   return failed > 0 ? 1 : 0;
 }
 

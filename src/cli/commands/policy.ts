@@ -13,7 +13,7 @@ import {
 } from '../../policy/index.js';
 import { modelOf } from '../../rbac/index.js';
 import type { CliIO } from '../io.js';
-import { MANIFEST_FORMATS, parseOutputs, renderData, writeOutputs } from '../output.js';
+import { MANIFEST_FORMATS, parseOutputs, renderData, writeOutputs, type OutputFormats } from '../output.js';
 import { rbacAuthorizer } from './policy-scan.js';
 
 const SUITE_SUFFIXES = ['.test.yaml', '.test.yml'];
@@ -40,6 +40,24 @@ function rel(io: CliIO, f: string): string {
 /** Options of `palisade policy test`. */
 export interface PolicyTestOptions {
   quiet?: boolean;
+  /** `-o FORMAT[=FILE]`: table (the PASS/FAIL lines, default), json, yaml. */
+  output?: string[];
+  outputFile?: string;
+}
+
+/** The formats of `policy test`. */
+const POLICY_TEST_FORMATS: OutputFormats<'table' | 'json' | 'yaml'> = {
+  formats: ['table', 'json', 'yaml'],
+  default: 'table',
+  aliases: { text: 'table' },
+};
+
+/** One case's outcome in a `policy test` report. */
+interface PolicyCaseOutcome {
+  suite: string;
+  case: string;
+  passed: boolean;
+  reason?: string;
 }
 
 /** Runs every PolicyTest suite under the paths; returns 0 all passed, 1 a case failed, 2 input errors. */
@@ -49,6 +67,8 @@ export async function runPolicyTestCommand(
   io: CliIO,
 ): Promise<number> {
   if (paths.length === 0) throw new UsageError('policy test needs at least one directory or suite file');
+  const outputs = parseOutputs(options.output ?? [], options.outputFile, POLICY_TEST_FORMATS);
+  const outcomes: PolicyCaseOutcome[] = [];
   let passed = 0;
   let failed = 0;
   let inputErrors = 0;
@@ -99,16 +119,31 @@ export async function runPolicyTestCommand(
       inputErrors++;
     }
     for (const r of results) {
-      if (r.passed) {
-        passed++;
-        if (!options.quiet) io.stdout.write(`PASS ${r.suite} › ${r.case}\n`);
-      } else {
-        failed++;
-        io.stdout.write(`FAIL ${r.suite} › ${r.case}: ${r.reason ?? ''}\n`);
-      }
+      if (r.passed) passed++;
+      else failed++;
+      outcomes.push({
+        suite: r.suite,
+        case: r.case,
+        passed: r.passed,
+        ...(r.passed || r.reason === undefined ? {} : { reason: r.reason }),
+      });
     }
   }
-  io.stdout.write(`${passed} passed, ${failed} failed\n`);
+  const report = {
+    apiVersion: 'palisade.dev/v1',
+    kind: 'PolicyTestReport',
+    summary: { passed, failed, inputErrors },
+    results: outcomes,
+  };
+  await writeOutputs(outputs, io, (format) => {
+    if (format !== 'table') return renderData(format, report);
+    const lines = outcomes
+      .filter((o) => !o.passed || !options.quiet)
+      .map((o) =>
+        o.passed ? `PASS ${o.suite} › ${o.case}\n` : `FAIL ${o.suite} › ${o.case}: ${o.reason ?? ''}\n`,
+      );
+    return `${lines.join('')}${passed} passed, ${failed} failed\n`;
+  });
   if (inputErrors > 0) return 2;
   return failed > 0 ? 1 : 0;
 }
