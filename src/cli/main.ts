@@ -53,7 +53,7 @@ scored against CIS, NSA/CISA and MITRE ATT&CK per tactic), cis, nsa, mitre, best
 all (default plus best-practices), none (no built-in control). Scores per framework appear
 in every output format.`;
 
-const FORMATS = 'table, json, yaml, sarif, junit, html, csv';
+const FORMATS = 'table (alias text), json, yaml, sarif, junit, html, csv';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -7,6 +7,9 @@ Runs the validating and mutating webhook over HTTPS: POST /validate and /mutate,
 /readyz and /metrics. Flags override the configuration file. The certificate files are
 re-read when they change. Stops cleanly on SIGTERM or SIGINT.
 
+Exit codes: 0 stopped by SIGTERM or SIGINT, 2 usage error or a configuration, certificate or
+listen address that cannot be used.
+
 Examples:
   $ palisade admission serve --config admission.yaml
   $ palisade admission serve --tls-cert-file tls.crt --tls-key-file tls.key --enforce cis --listen 127.0.0.1:8443
@@ -19,6 +22,9 @@ MutatingWebhookConfiguration. Without certificate files a new CA and serving cer
 are generated for the Service's DNS names. --apply creates or replaces them in the cluster.
 --webhook-url points both webhook configurations at a webhook running outside the cluster
 (local development, tests) and emits only those two objects; --ca-file is its CA.
+
+Exit codes: 0 done, 2 usage or input error (an unreadable certificate or configuration, a
+cluster that refuses --apply).
 
 Examples:
   $ palisade admission install | kubectl apply -f -
@@ -33,6 +39,8 @@ Creates a CA and a serving certificate for the webhook Service's DNS names
 (SERVICE, SERVICE.NAMESPACE, SERVICE.NAMESPACE.svc, SERVICE.NAMESPACE.svc.CLUSTER_DOMAIN),
 written as ca.crt, ca.key, tls.crt and tls.key (ECDSA P-256). With --client-cn also a client
 certificate for the API server (client.crt, client.key).
+
+Exit codes: 0 written, 2 usage error or files that exist (without --force) or cannot be written.
 
 Examples:
   $ palisade admission cert --namespace palisade-system --service palisade --out-dir ./certs
@@ -92,7 +100,7 @@ export function registerAdmissionCommand(program: Command, io: CliIO, setExit: (
   admission
     .command('install')
     .description('print the manifests that install the webhook')
-    .option('--namespace <ns>', 'namespace to run in', 'palisade-system')
+    .option('-n, --namespace <ns>', 'namespace to run in', 'palisade-system')
     .option('--service <name>', 'Service (and Deployment) name', 'palisade')
     .option('--image <ref>', 'container image (default the palisade image of this version)')
     .option('--replicas <n>', 'replicas', '2')
@@ -136,7 +144,7 @@ export function registerAdmissionCommand(program: Command, io: CliIO, setExit: (
   admission
     .command('cert')
     .description('create a CA and the webhook serving certificate')
-    .option('--namespace <ns>', 'namespace of the webhook Service', 'palisade-system')
+    .option('-n, --namespace <ns>', 'namespace of the webhook Service', 'palisade-system')
     .option('--service <name>', 'webhook Service name', 'palisade')
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
     .option('--extra-name <name>', 'additional DNS name or IP address (repeatable)', collect, [])

@@ -6,6 +6,8 @@ const HELP = `
 Prints the built-in control catalogue: id, severity, title, rationale, remediation and the
 CIS Kubernetes Benchmark, NSA/CISA and MITRE ATT&CK mappings.
 
+Exit codes: 0 done, 2 usage error (an unknown framework or format).
+
 Examples:
   $ palisade controls list
   $ palisade controls list --framework cis -o md

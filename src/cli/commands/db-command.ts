@@ -42,6 +42,8 @@ Prints the database's location, record count, last import time and age, the reco
 ecosystem and the recent imports. A database older than --max-db-age is a warning on stderr;
 a missing database is an error (exit 2) that says how to import one.
 
+Exit codes: 0 done, 2 usage error or no database.
+
 Examples:
   $ palisade db status
   $ palisade db status --max-db-age 1d -o json`;
@@ -50,6 +52,9 @@ const UPDATE_HELP = `
 Imports a fresh export: --from takes a directory (imported like db import) or an http(s) URL
 of an all.zip or JSON file, downloaded with a 10 s connect timeout, 30 s header timeout and
 60 s idle timeout, at most 4 GiB, then imported and deleted.
+
+Exit codes: 0 every record imported, 2 usage error, a failed download or some input that
+could not be imported (the rest is stored).
 
 Examples:
   $ palisade db update --from https://osv-vulnerabilities.storage.googleapis.com/Alpine/all.zip

@@ -60,6 +60,9 @@ With --publish nats://HOST:PORT[/STREAM] the events are normalised and published
 JetStream (each once: a message id per event) for \`detect run --from\` replicas to judge;
 while the stream is unreachable the events stay queued (and the queue's bound brings 429s).
 
+Exit codes: 0 stopped by SIGTERM or SIGINT, 2 usage error or a listen address, certificate,
+rule file or feed that cannot be used.
+
 Examples:
   $ palisade detect serve --listen 0.0.0.0:8444 --tls-cert tls.crt --tls-key tls.key -o json=alerts.jsonl
   $ palisade detect serve --listen 127.0.0.1:8444 --feed tor-exits.txt -o syslog
@@ -73,6 +76,8 @@ events given (a training window, e.g. 14 days of audit log), and writes the base
 counts ("first time ServiceAccount ci/bot listed secrets in payments; 0 of 14,210 of its events
 in 14 days did"), and keeps the baseline up to date.
 
+Exit codes: 0 baseline written, 2 usage or input error (no events, an unreadable file).
+
 Examples:
   $ palisade detect learn audit-2026-11-*.log --baseline baseline.json
   $ palisade detect run audit.log --baseline baseline.json --follow -o json`;
@@ -82,7 +87,7 @@ function addCommonOptions(cmd: Command): Command {
   return cmd
     .option(
       '-o, --output <format[=file]>',
-      'table, json, yaml, ecs, cef, syslog, slack (repeatable, FORMAT=FILE writes to a file)',
+      'table (alias text), json, yaml, ecs, cef, syslog, slack (repeatable, FORMAT=FILE writes to a file)',
       collect,
       [],
     )

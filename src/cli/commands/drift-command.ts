@@ -35,7 +35,7 @@ export function registerDriftCommand(program: Command, io: CliIO, setExit: (code
     )
     .option(
       '-o, --output <format[=file]>',
-      'output format, repeatable: table, json, yaml; FORMAT=FILE writes to a file',
+      'output format, repeatable: table (alias text), json, yaml; FORMAT=FILE writes to a file',
       collect,
       [],
     )

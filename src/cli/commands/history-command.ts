@@ -18,7 +18,7 @@ export function registerHistoryCommand(program: Command, io: CliIO, setExit: (co
     .option('--limit <n>', 'at most this many scans, newest first (default 50)', Number)
     .option(
       '-o, --output <format[=file]>',
-      'output format, repeatable: table, json, yaml; FORMAT=FILE writes to a file',
+      'output format, repeatable: table (alias text), json, yaml; FORMAT=FILE writes to a file',
       collect,
       [],
     )
@@ -27,6 +27,8 @@ export function registerHistoryCommand(program: Command, io: CliIO, setExit: (co
       'after',
       `
 Scans are recorded by \`palisade scan … --db\`. Ids are what \`palisade drift\` compares.
+
+Exit codes: 0 done, 2 usage error or a store that cannot be opened.
 
 Examples:
   $ palisade history

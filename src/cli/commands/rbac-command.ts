@@ -69,6 +69,8 @@ Examples:
       'after',
       `${INPUT_NOTE}
 
+Exit codes: 0 answered (even "nobody"), 2 usage or input error.
+
 Examples:
   $ palisade rbac who-can get secrets -n checkout .
   $ palisade rbac who-can create pods -A .
@@ -105,6 +107,8 @@ Examples:
 Implicit groups are added as the authenticators do: system:authenticated, and for a
 ServiceAccount system:serviceaccounts and system:serviceaccounts:NS.
 
+Exit codes: 0 allowed, 1 denied, 2 usage or input error.
+
 Examples:
   $ palisade rbac can-i --as alice --as-group developers create deployments -n shop .
   $ palisade rbac can-i --as system:serviceaccount:ops:ci-runner '*' '*' .`,
@@ -124,10 +128,8 @@ Examples:
         )
         .argument('[paths...]', 'manifest files or directories', [])
         .option('--as-group <group>', 'extra group of the user (repeatable)', collect, [])
-        .option(
-          '-n, --namespace <ns>',
-          'only the rules that apply in this namespace (and cluster-wide ones)',
-        ),
+        .option('-n, --namespace <ns>', 'only the rules that apply in this namespace (and cluster-wide ones)')
+        .option('-A, --all-namespaces', 'the rules of every namespace (the default without -n)'),
     ),
     TABLE_FORMATS,
   )
@@ -135,9 +137,12 @@ Examples:
       'after',
       `${INPUT_NOTE}
 
+Exit codes: 0 done, 2 usage or input error.
+
 Examples:
   $ palisade rbac list ServiceAccount:storefront:catalog-api .
-  $ palisade rbac list Group:developers k8s/ -o json`,
+  $ palisade rbac list Group:developers k8s/ -o json
+  $ palisade rbac list User:alice -A --cluster --context prod`,
     )
     .action((subject: string, paths: string[], opts: Opts) =>
       run(async () => (await import('./rbac.js')).runList(subject, paths, opts, io)),
@@ -162,7 +167,7 @@ Examples:
     .addHelpText(
       'after',
       `${INPUT_NOTE}
-Exit code 1 when a path is found, 0 when none.
+Exit codes: 0 no path, 1 a path is found, 2 usage or input error.
 
 Examples:
   $ palisade rbac paths .
@@ -188,6 +193,8 @@ Examples:
     .addHelpText(
       'after',
       `
+Exit codes: 0 done, 2 usage error or an audit log or manifest that cannot be read.
+
 Examples:
   $ palisade rbac suggest --audit-log /var/log/kubernetes/audit.log
   $ palisade rbac suggest --audit-log audit.jsonl --subject ServiceAccount:ops:ci-runner -o diff ./deploy`,
@@ -209,7 +216,7 @@ Examples:
     .addHelpText(
       'after',
       `${INPUT_NOTE}
-Exit code 1 when a conflict is found.
+Exit codes: 0 no conflict, 1 a conflict is found, 2 usage or input error.
 
 Examples:
   $ palisade rbac sod .
@@ -237,7 +244,8 @@ Examples:
       'after',
       `
 The base is the first argument, or the live cluster (--cluster) or a snapshot (--snapshot F)
-when one argument is given. Exit code 1 when permissions changed.
+when one argument is given. 
+Exit codes: 0 no change, 1 permissions changed, 2 usage or input error.
 
 Examples:
   $ palisade rbac diff main/deploy pr/deploy

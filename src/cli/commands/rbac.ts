@@ -219,6 +219,8 @@ export async function runList(subjectText: string, paths: string[], opts: Opts, 
   const subject = subjectArg(subjectText);
   const user = identityOf(subject, optList(opts, 'asGroup'));
   const only = optString(opts, 'namespace');
+  if (only !== undefined && opts.allNamespaces === true)
+    throw new UsageError('-A/--all-namespaces and -n/--namespace cannot be used together');
   const loaded = await loadModel(paths, opts, io);
   // -n keeps what applies in that namespace: its own rules and the cluster-wide ones.
   const rules = effectiveRules(loaded.model, user).filter(

@@ -49,6 +49,9 @@ The first full read of each cluster is recorded as a scan (source "watch"); late
 update that scan's findings in place within about a second, and every --interval the posture
 is evaluated again and recorded as a new scan. Stop with Ctrl-C or SIGTERM.
 
+Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 usage error or a store or cluster that cannot be
+read.
+
 Examples:
   $ palisade watch --context prod
   $ palisade watch --context prod --context staging --interval 30m --db postgres://palisade@db/palisade
