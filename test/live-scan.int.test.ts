@@ -337,6 +337,21 @@ describe.skipIf(!gate.run)('palisade scan --cluster against a real kube-apiserve
     expect(matrix.code).toBe(0);
     expect(matrix.out).toMatch(/shop\/root-shell\[Pod\] => pay\/fine\[Pod\] : All Connections/);
 
+    // Issue #20: rbac and netpol with --cluster took no -n.
+    const payMatrix = await run(['netpol', 'matrix', ...live, '-n', 'pay']);
+    expect(payMatrix.code).toBe(0);
+    const payLines = payMatrix.out.split('\n').filter((l) => l.includes(' => '));
+    expect(payLines).toContain('shop/root-shell[Pod] => pay/fine[Pod] : All Connections');
+    expect(payLines.filter((l) => !l.includes('pay/'))).toEqual([]);
+    expect(
+      matrix.out.split('\n').filter((l) => l.includes(' => ') && !l.includes('pay/')).length,
+    ).toBeGreaterThan(0);
+    const payWhoCan = await run(['rbac', 'who-can', 'list', 'pods', ...live, '-n', 'pay', '-o', 'json']);
+    expect(payWhoCan.code).toBe(0);
+    const paySubjects = (JSON.parse(payWhoCan.out) as { subjects: { kind: string; name: string }[] })
+      .subjects;
+    expect(paySubjects.some((x) => x.kind === 'Group' && x.name === 'developers')).toBe(true);
+
     const file = path.join(tmp, 'rbac.snapshot.json.gz');
     expect((await run(['snapshot', 'save', file, '--kubeconfig', cluster.admin.kubeconfig, '-q'])).code).toBe(
       0,
