@@ -66,7 +66,7 @@ describe('auth/no-anonymous-auth on a node', () => {
     ['kubelet config leaves the default (false)', { kubelet: kubelet([], {}) }, 'pass', 1],
     ['kubelet with neither flag nor config (legacy default true)', { kubelet: kubelet([]) }, 'fail', 5],
     ['kubelet config unreadable', { kubelet: kubelet([], 'broken') }, 'error', 1],
-  ] as const)('%s: %s', (_name, components, status, line) => {
+  ] as const)('%s', (_name, components, status, line) => {
     const results = evaluateNodeControls(facts(components), { now: NOW }).filter(
       (r) => r.controlId === 'auth/no-anonymous-auth',
     );
