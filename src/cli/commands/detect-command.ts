@@ -20,6 +20,15 @@ Replicas: with --from nats://HOST:PORT, events come from the JetStream stream th
 event judged by one replica and acknowledged after its alerts are written, so a replica that
 dies leaves its events to the others (delivered again after 10 s).
 
+Flows against NetworkPolicies: with --policies DIR (manifests holding NetworkPolicies, pods,
+workloads and namespaces) or --cluster, every Hubble or Calico flow is matched to the workloads
+at its ends and judged by the policies: an attempt they deny raises
+network/denied-flow-attempted (medium; dropped, or no verdict in the export), one that went
+through although they deny it raises network/denied-flow-observed (high: the policies in force
+differ, or the network does not enforce them). At the end (and every --report-every while
+following) the least-privilege report lists the workload pairs the policies allow that no flow
+used: a table section, or one {"kind":"LeastPrivilegeReport",…} object with -o json.
+
 Exit codes: 0 no alert at or above --fail-on, 1 such an alert, 2 usage or input error
 (unreadable records are reported with file:line and the rest is judged).
 
@@ -29,7 +38,9 @@ Examples:
   $ palisade detect run audit.log hubble-flows.json falco.json --feed tor-exits.txt --feed misp.json
   $ palisade detect run audit.log --rules ./my-rules --approved-registry registry.example.com -o ecs
   $ kubectl logs -n falco ds/falco | palisade detect run - -o cef
-  $ palisade detect run --from nats://nats.palisade:4222 -o json=alerts.jsonl   # one replica of many`;
+  $ palisade detect run --from nats://nats.palisade:4222 -o json=alerts.jsonl   # one replica of many
+  $ palisade detect run hubble-flows.jsonl --policies ./deploy --fail-on medium
+  $ hubble observe -o json --follow | palisade detect run - --cluster --context prod -o json`;
 
 const TEST_HELP = `
 Runs the tests each rule carries (a raw input record, the expected verdict and the feed
@@ -165,6 +176,19 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
     .option(
       '--ack-wait <duration>',
       'with --from, when the consumer is first created: how long a taken event waits for its acknowledgement before another replica gets it (default 10s)',
+    )
+    .option(
+      '--policies <file-or-dir>',
+      'judge flows against the NetworkPolicies (and pods, namespaces) of these manifests (repeatable)',
+      collect,
+      [],
+    )
+    .option('--cluster', "judge flows against the live cluster's NetworkPolicies")
+    .option('--context <name>', 'kubeconfig context for --cluster (default: the current context)')
+    .option('--kubeconfig <file>', 'kubeconfig file for --cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option(
+      '--report-every <duration>',
+      'with --follow and --policies/--cluster: write the least-privilege report this often (default 10m)',
     );
   addCommonOptions(run)
     .addHelpText('after', RUN_HELP)
@@ -180,6 +204,11 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
             ...(typeof opts.consumer === 'string' ? { consumer: opts.consumer } : {}),
             ...(typeof opts.idleExit === 'string' ? { idleExit: opts.idleExit } : {}),
             ...(typeof opts.ackWait === 'string' ? { ackWait: opts.ackWait } : {}),
+            policies: opts.policies as string[],
+            ...(opts.cluster === true ? { cluster: true } : {}),
+            ...(typeof opts.context === 'string' ? { context: opts.context } : {}),
+            ...(typeof opts.kubeconfig === 'string' ? { kubeconfig: opts.kubeconfig } : {}),
+            ...(typeof opts.reportEvery === 'string' ? { reportEvery: opts.reportEvery } : {}),
           },
           io,
         ),

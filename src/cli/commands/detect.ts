@@ -27,6 +27,7 @@ import {
   readRuleText,
   runRuleTests,
   EMPTY_SETTINGS,
+  SUPERSEDED_FLOW_RULE,
   type Alert,
   type AlertFormat,
   type DetectEvent,
@@ -76,6 +77,14 @@ export interface DetectRunOptions {
   idleExit?: string;
   /** With --from: how long an event taken by a replica waits for its acknowledgement (`--ack-wait`, default 10s). */
   ackWait?: string;
+  /** Manifests whose NetworkPolicies flows are judged against (`--policies`, repeatable). */
+  policies?: string[];
+  /** Judge flows against the live cluster's NetworkPolicies (`--cluster`, `--context`, `--kubeconfig`). */
+  cluster?: boolean;
+  context?: string;
+  kubeconfig?: string;
+  /** With --follow and policies: how often the least-privilege report is written (`--report-every`, default 10m). */
+  reportEvery?: string;
 }
 
 /** The longest record line read; longer lines are input errors (no unbounded buffering). */
@@ -228,6 +237,8 @@ interface Detection {
   flush: () => Promise<void>;
   worst: () => Severity | undefined;
   close: () => Promise<void>;
+  /** Writes text to every output whose format has a rendering of it (the least-privilege report). */
+  write: (render: (format: DetectFormat) => string | undefined) => void;
 }
 
 /** Validates options, loads rules and feeds, opens the outputs; undefined when rule files are broken (reported). */
@@ -401,22 +412,63 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
     await flushFiles();
     await storeNow();
   };
-  return { model, rules, intel, detector, emit, flush, worst: () => worst, close };
+  const write = (render: (format: DetectFormat) => string | undefined): void => {
+    outputs.forEach((o, i) => {
+      const text = render(o.format);
+      if (text !== undefined) writers[i]?.(text);
+    });
+  };
+  return { model, rules, intel, detector, emit, flush, worst: () => worst, close, write };
 }
 
 /** `palisade detect run`. */
 export async function runDetect(files: string[], options: DetectRunOptions, io: CliIO): Promise<number> {
+  const wantsFlows = (options.policies?.length ?? 0) > 0 || options.cluster === true;
   if (options.from !== undefined) {
     if (files.length > 0) throw new UsageError('--from reads the event stream; give no files with it');
+    if (wantsFlows)
+      throw new UsageError('--policies and --cluster judge flows read from files; drop them with --from');
     return runDetectFromStream(options.from, options, io);
   }
   if (files.length === 0)
     throw new UsageError('no input: name event files, - for standard input, or --from nats://HOST:PORT');
   if (options.follow && files.includes('-'))
     throw new UsageError('--follow reads files; standard input is followed anyway until it closes');
+  const reportEveryMs = shortDuration('--report-every', options.reportEvery) ?? 600_000;
+  if (reportEveryMs < 1000) throw new UsageError('--report-every must be at least 1s');
   const d = await setupDetection(options, io);
   if (!d) return 2;
   const { rules, intel, detector, emit } = d;
+
+  // Flows against the NetworkPolicy model: judged beside the detector, reported at the end.
+  let flows: import('./detect-flows.js').FlowJudging | undefined;
+  if (wantsFlows && options.learnOnly !== true) {
+    const { setupFlowJudging } = await import('./detect-flows.js');
+    flows = await setupFlowJudging(
+      {
+        policies: options.policies ?? [],
+        ...(options.cluster === true ? { cluster: true } : {}),
+        ...(options.context !== undefined ? { context: options.context } : {}),
+        ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+        quiet: options.quiet,
+      },
+      Number(options.dedup),
+      io,
+    ).catch(async (e: unknown) => {
+      await d.close();
+      throw e;
+    });
+    if (!flows) {
+      await d.close();
+      return 2;
+    }
+  }
+  const writeLeastPrivilege = async (): Promise<void> => {
+    if (!flows) return;
+    const { renderLeastPrivilege } = await import('./detect-flows.js');
+    const report = flows.monitor.report();
+    d.write((format) => renderLeastPrivilege(format, report));
+  };
 
   let records = 0;
   let skipped = 0;
@@ -451,7 +503,15 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
       return;
     }
     if (options.learnOnly === true) d.model?.learn(n.value);
-    else emit(detector.process(n.value));
+    else {
+      const alerts = detector.process(n.value);
+      if (flows && n.value.source === 'flow') {
+        // A flow the policies deny: its alert, with the policy decision, replaces the plain "dropped" one.
+        const j = flows.judge(record, n.value, where);
+        emit(j?.decision === 'denied' ? alerts.filter((a) => a.rule !== SUPERSEDED_FLOW_RULE) : alerts);
+        if (j?.alert) emit([j.alert]);
+      } else emit(alerts);
+    }
   };
 
   const readText = async (
@@ -530,15 +590,27 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
     }
   }
 
-  if (options.follow)
-    await follow(
-      files.map((f) => path.resolve(io.cwd, f)),
-      files,
-      readText,
-      stopped,
-      options.signal,
-    );
+  if (options.follow) {
+    const timer = flows
+      ? setInterval(() => {
+          if (flows.monitor.stats.flows > 0) void writeLeastPrivilege();
+        }, reportEveryMs)
+      : undefined;
+    try {
+      await follow(
+        files.map((f) => path.resolve(io.cwd, f)),
+        files,
+        readText,
+        stopped,
+        options.signal,
+      );
+    } finally {
+      clearInterval(timer);
+    }
+  }
 
+  const flowsJudged = flows?.monitor.stats.flows ?? 0;
+  if (flows && flowsJudged > 0) await writeLeastPrivilege();
   await d.close();
 
   const st = detector.stats;
@@ -559,12 +631,28 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
     );
     for (const [id, n] of ruleErrors)
       io.stderr.write(`detect: rule ${id} could not judge ${n} events (its condition failed to evaluate)\n`);
+    if (flows) {
+      const f = flows.monitor.stats;
+      io.stderr.write(
+        `detect: ${f.flows} flows judged against the NetworkPolicies: ${f.allowed} allowed, ${f.denied} denied` +
+          ` (${f.alerts} alerts), ${f.unknown} with an end not in the inventory, ${f.skipped} outside the cluster or within one workload` +
+          (f.rebuilds > 0 ? `; ${f.rebuilds} peers only the flows show added to the model` : '') +
+          (flows.unread() > 0 ? `; ${flows.unread()} flow records unreadable` : '') +
+          '\n',
+      );
+    }
   }
   if (records === 0 && inputErrors === 0) {
     io.stderr.write('palisade: no events in the input (empty files?)\n');
     return 2;
   }
   if (inputErrors > 0) return 2;
+  if (flows && flowsJudged === 0) {
+    io.stderr.write(
+      'palisade: --policies/--cluster: no flow in the input was judged; give Hubble or Calico flow exports\n',
+    );
+    return 2;
+  }
   const worst = d.worst();
   return worst !== undefined && atLeast(worst, options.failOn as Severity | 'none') ? 1 : 0;
 }
