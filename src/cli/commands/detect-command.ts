@@ -81,9 +81,17 @@ events given (a training window, e.g. 14 days of audit log), and writes the base
 counts ("first time ServiceAccount ci/bot listed secrets in payments; 0 of 14,210 of its events
 in 14 days did"), and keeps the baseline up to date.
 
+With --db the baselines live in the history store (one row per identity, SQLite or
+PostgreSQL) instead of a file: \`detect run --db\` and \`detect serve --db\` read them at start,
+score against them, and write the identities that changed back every --baseline-every (1m)
+and at exit, so several replicas and restarts share one model. --baseline FILE, when given,
+wins over the store.
+
 Examples:
   $ palisade detect learn audit-2026-11-*.log --baseline baseline.json
-  $ palisade detect run audit.log --baseline baseline.json --follow -o json`;
+  $ palisade detect run audit.log --baseline baseline.json --follow -o json
+  $ palisade detect learn audit-2026-11-*.log --db palisade.db
+  $ palisade detect serve --db postgres://palisade@db/palisade --listen 127.0.0.1:8444`;
 
 /** Adds the options `detect run` and `detect serve` share. */
 function addCommonOptions(cmd: Command): Command {
@@ -97,7 +105,7 @@ function addCommonOptions(cmd: Command): Command {
     .option('--output-file <file>', 'write the first -o format without a file to this file')
     .option(
       '--db <path-or-url>',
-      'also record the alerts in the history store: a SQLite file or postgres://… URL (the dashboard lists them)',
+      'also record the alerts in the history store: a SQLite file or postgres://… URL (the dashboard lists them); learned baselines (detect learn --db) are read from it and kept up to date there',
     )
     .option('--rules <file-or-dir>', 'also load these rule files (YAML or JSON, repeatable)', collect, [])
     .option('--no-builtin', 'do not load the built-in rules')
@@ -129,7 +137,11 @@ function addCommonOptions(cmd: Command): Command {
       '--baseline <file>',
       'learned behaviour (from detect learn): alert on what an identity never did, and keep learning',
     )
-    .option('--freeze-baseline', 'score against --baseline without updating it')
+    .option('--freeze-baseline', 'score against the baselines without updating them')
+    .option(
+      '--baseline-every <duration>',
+      'with --db: write the baselines learned online to the store this often (default 1m; and at exit)',
+    )
     .option('-q, --quiet', 'no summary on stderr');
 }
 
@@ -149,6 +161,7 @@ function commonOptions(opts: Record<string, unknown>): DetectCommonOptions {
     quiet: opts.quiet === true,
     ...(typeof opts.baseline === 'string' ? { baseline: opts.baseline } : {}),
     freezeBaseline: opts.freezeBaseline === true,
+    ...(typeof opts.baselineEvery === 'string' ? { baselineEvery: opts.baselineEvery } : {}),
     sinks: opts.sink as string[],
     ...(typeof opts.db === 'string' ? { db: opts.db } : {}),
   };
@@ -251,11 +264,20 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
     .command('learn')
     .description('learn what each identity normally does from a training window of events')
     .argument('<files...>', 'event files of the training window (JSON lines or JSON); - reads standard input')
-    .requiredOption('--baseline <file>', 'baseline file to create or extend')
+    .option('--baseline <file>', 'baseline file to create or extend')
+    .option(
+      '--db <path-or-url>',
+      'keep the baselines in the history store instead: a SQLite file or postgres://… URL',
+    )
     .option('-q, --quiet', 'no summary on stderr')
     .addHelpText('after', LEARN_HELP)
-    .action(async (files: string[], opts: { baseline: string; quiet?: boolean }) => {
+    .action(async (files: string[], opts: { baseline?: string; db?: string; quiet?: boolean }) => {
       const { runDetect } = await import('./detect.js');
+      const { UsageError } = await import('../../core/index.js');
+      if ((opts.baseline === undefined) === (opts.db === undefined))
+        throw new UsageError(
+          'detect learn writes the baselines to --baseline FILE or to --db STORE (one of them)',
+        );
       setExit(
         await runDetect(
           files,
@@ -271,7 +293,8 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
             follow: false,
             failOn: 'none',
             quiet: opts.quiet === true,
-            baseline: opts.baseline,
+            ...(opts.baseline !== undefined ? { baseline: opts.baseline } : {}),
+            ...(opts.db !== undefined ? { db: opts.db } : {}),
             learnOnly: true,
           },
           io,

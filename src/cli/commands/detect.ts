@@ -65,6 +65,8 @@ export interface DetectRunOptions {
   baseline?: string;
   /** Score against the baseline without updating it. */
   freezeBaseline?: boolean;
+  /** With --db: how often learned baselines are written to the store (`--baseline-every`, default 1m). */
+  baselineEvery?: string;
   /** Only learn the events into the baseline (`detect learn`). */
   learnOnly?: boolean;
   /** Stops following (tests; the CLI stops on SIGINT/SIGTERM). */
@@ -299,6 +301,58 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
     model = new AnomalyModel(parsed);
   }
 
+  const baselineEveryMs = shortDuration('--baseline-every', options.baselineEvery) ?? 60_000;
+  if (baselineEveryMs < 1000) throw new UsageError('--baseline-every must be at least 1s');
+  const store =
+    options.db !== undefined ? await (await import('./record.js')).openCliStore(options.db, io) : undefined;
+  // --db without --baseline: the baselines live in the history store (scored against when it
+  // has some; `detect learn --db` starts them), written back as they change.
+  const baselinesInStore = store !== undefined && baselineFile === undefined;
+  if (baselinesInStore) {
+    const rows = await store.loadBaselines();
+    if (rows.length > 0 || options.learnOnly === true) {
+      const b = parseBaseline({
+        apiVersion: 'palisade.dev/v1',
+        kind: 'DetectBaseline',
+        identities: Object.fromEntries(rows.map((r) => [r.identity, r.model])),
+      });
+      if (!b.ok) {
+        await store.close();
+        throw new InputError(`${options.db ?? ''}: detection baselines: ${b.error}`);
+      }
+      model = new AnomalyModel(b.value);
+    }
+  }
+  let baselineWrites: Promise<void> = Promise.resolve();
+  /** Writes the baselines changed since the last write to the store (chained: one write at a time). */
+  const saveBaselines = (): Promise<void> => {
+    if (!baselinesInStore || !model || options.freezeBaseline === true) return baselineWrites;
+    const changed = model.takeChanged();
+    if (changed.length === 0) return baselineWrites;
+    const now = Date.now();
+    const rows = changed.map(([identity, b]) => ({
+      identity,
+      kind: b.kind,
+      events: b.events,
+      model: b,
+      updatedAt: now,
+    }));
+    baselineWrites = baselineWrites.then(() => store.saveBaselines(rows));
+    return baselineWrites;
+  };
+  const baselineTimer =
+    baselinesInStore && model && options.freezeBaseline !== true && options.learnOnly !== true
+      ? setInterval(() => {
+          saveBaselines().catch((e: unknown) => {
+            io.stderr.write(
+              `palisade: ${options.db ?? ''}: writing detection baselines: ${e instanceof Error ? e.message : String(e)}; retried at the next interval\n`,
+            );
+            baselineWrites = Promise.resolve();
+          });
+        }, baselineEveryMs)
+      : undefined;
+  baselineTimer?.unref();
+
   const detector = createDetector({
     ...(model && options.learnOnly !== true
       ? { anomaly: model, learnOnline: options.freezeBaseline !== true }
@@ -355,8 +409,6 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
     }
   });
   // --db: alerts also go to the history store, in batches; flush() waits for them.
-  const store =
-    options.db !== undefined ? await (await import('./record.js')).openCliStore(options.db, io) : undefined;
   let stored: AlertInput[] = [];
   let storing: Promise<void> = Promise.resolve();
   const storeNow = (): Promise<void> => {
@@ -394,6 +446,8 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
   const close = async (): Promise<void> => {
     await Promise.all(sinks.map((sink) => sink.close()));
     await storeNow();
+    clearInterval(baselineTimer);
+    await saveBaselines();
     await store?.close();
     if (model && baselineFile !== undefined && options.freezeBaseline !== true) {
       const tmpFile = `${baselineFile}.tmp-${process.pid}`;
@@ -617,7 +671,7 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
   if (options.learnOnly === true) {
     if (!options.quiet)
       io.stderr.write(
-        `detect: learned ${records - skipped} events; baseline of ${d.model?.identities.size ?? 0} identities written to ${options.baseline ?? ''}\n`,
+        `detect: learned ${records - skipped} events; baseline of ${d.model?.identities.size ?? 0} identities written to ${options.baseline ?? 'the history store'}\n`,
       );
     return records === 0 && inputErrors === 0 ? 2 : inputErrors > 0 ? 2 : 0;
   }
