@@ -9,8 +9,9 @@
  *
  * Memory is bounded: verdicts and observed pairs are kept per workload pair (at most
  * `maxPairs`), open alerts per key (at most `maxPairs`), and peers only the flows show (a
- * cluster DNS, an agent) are added to the model at most `maxObservedPeers` times, each one
- * rebuilding it once. Pure: time comes from the flows.
+ * cluster DNS, an agent) are added to the model with at most `maxObservedPeers` model builds.
+ * Endpoints are placed once per model (cached), so a flow costs a few map lookups. Pure: time
+ * comes from the flows.
  */
 import type { Inventory } from '../core/index.js';
 import {
@@ -23,6 +24,7 @@ import {
   withObservedPeers,
   type Explanation,
   type Flow,
+  type FlowEndpoint,
   type NetworkModel,
   type PolicyIssue,
 } from '../network/index.js';
@@ -120,6 +122,22 @@ export interface FlowPolicyStats {
   rebuilds: number;
 }
 
+/** An endpoint placed in the model: its peer, and its workload or outside address. */
+interface Placed {
+  peer: number;
+  workload?: number;
+  ip?: string;
+}
+
+/** The cached verdict of one peer pair of the current model. */
+interface Verdict {
+  allows: ReturnType<Analysis['allowed']>;
+  srcName: string;
+  dstName: string;
+  /** True once an allowed flow of the pair has been recorded in the observed pairs. */
+  seen: boolean;
+}
+
 /** The analysis of one inventory, rebuilt when flows show peers the inventory lacks. */
 interface Built {
   inventory: Inventory;
@@ -183,13 +201,19 @@ export class FlowPolicyMonitor {
   private readonly base: Inventory;
   private readonly options: Required<FlowPolicyOptions>;
   /** Allowed connections per `src peer:dst peer` of the current model. */
-  private readonly verdicts = new Map<string, ReturnType<Analysis['allowed']>>();
+  private readonly verdicts = new Map<string, Verdict>();
   /** Observed workload pairs by name: `src\0dst`. */
   private readonly seen = new Map<string, true>();
   private seenFull = false;
   private readonly open = new Map<string, { alert: Alert; until: number }>();
+  /** Endpoints placed in the current model, per direction and endpoint (cleared on rebuild). */
+  private readonly placed = new Map<string, Placed | string>();
   /** Flows whose endpoints were added as observed-only peers (replayed into each rebuild). */
   private readonly observedFlows: Flow[] = [];
+  private observedPeers = 0;
+  /** Model builds spent trying to add observed-only peers (bounded by `maxObservedPeers`). */
+  private attempts = 0;
+  private baseModel?: NetworkModel;
   /** In-cluster endpoints already tried as observed-only peers (`ns/name`). */
   private readonly tried = new Set<string>();
   private latest = '';
@@ -228,22 +252,50 @@ export class FlowPolicyMonitor {
 
   /** Adds the in-cluster peers of a flow the model lacks; true when the model was rebuilt. */
   private addObservedPeers(flow: Flow): boolean {
+    if (this.attempts >= this.options.maxObservedPeers) return false;
+    const name = (ep: FlowEndpoint): string =>
+      `${ep.namespace ?? ''}/${ep.workload?.name ?? ep.name ?? ep.namePrefix ?? ''}`;
     const fresh = [flow.src, flow.dst].filter(
       (ep) =>
         ep.namespace !== undefined &&
-        typeof this.built.resolver.resolve(ep) === 'string' &&
-        !this.tried.has(`${ep.namespace}/${ep.workload?.name ?? ep.name ?? ep.namePrefix ?? ''}`),
+        !this.tried.has(name(ep)) &&
+        typeof this.built.resolver.resolve(ep) === 'string',
     );
-    if (fresh.length === 0 || this.stats.rebuilds >= this.options.maxObservedPeers) return false;
-    for (const ep of fresh)
-      this.tried.add(`${ep.namespace ?? ''}/${ep.workload?.name ?? ep.name ?? ep.namePrefix ?? ''}`);
+    if (fresh.length === 0) return false;
+    this.attempts++;
+    for (const ep of fresh) this.tried.add(name(ep));
+    this.baseModel ??= buildModel(this.base);
+    const flows = [...this.observedFlows, flow];
+    const { inventory, added } = withObservedPeers(this.base, this.baseModel, flows);
+    if (added.length <= this.observedPeers) return false;
     this.observedFlows.push(flow);
-    const { inventory, added } = withObservedPeers(this.base, buildModel(this.base), this.observedFlows);
-    if (added.length === 0) return false;
+    this.observedPeers = added.length;
     this.built = this.build(inventory).built;
     this.verdicts.clear();
+    this.placed.clear();
     this.stats.rebuilds++;
     return true;
+  }
+
+  /** The peer of an endpoint in the current model (cached), or why there is none. */
+  private place(ep: FlowEndpoint, direction: 'ingress' | 'egress'): Placed | string {
+    const key = `${direction}\u0000${ep.ip ?? ''}\u0000${ep.namespace ?? ''}\u0000${ep.name ?? ''}\u0000${ep.namePrefix ?? ''}\u0000${ep.workload?.name ?? ''}`;
+    const hit = this.placed.get(key);
+    if (hit !== undefined) return hit;
+    const { resolver, analysis, model } = this.built;
+    const r = resolver.resolve(ep);
+    let out: Placed | string;
+    if (typeof r === 'string') out = r;
+    else if (r.kind === 'external') {
+      const peer = analysis.externalFor(r.ip, direction);
+      out = peer === undefined ? `${r.ip}: an address of a family no policy models` : { peer, ip: r.ip };
+    } else {
+      const first = model.workloads[r.workload]?.pods[0];
+      const peer = first === undefined ? -1 : analysis.peerOfModelPod(first);
+      out = peer < 0 ? 'a workload without pods' : { peer, workload: r.workload };
+    }
+    setBounded(this.placed, key, out, this.options.maxPairs);
+    return out;
   }
 
   /**
@@ -255,13 +307,11 @@ export class FlowPolicyMonitor {
     const time = ev.time || flow.time || '';
     if (time > this.latest) this.latest = time;
     const observed = outcomeOf(ev.network.verdict);
-    let { resolver, analysis, model } = this.built;
-    let src = resolver.resolve(flow.src);
-    let dst = resolver.resolve(flow.dst);
+    let src = this.place(flow.src, 'ingress');
+    let dst = this.place(flow.dst, 'egress');
     if ((typeof src === 'string' || typeof dst === 'string') && this.addObservedPeers(flow)) {
-      ({ resolver, analysis, model } = this.built);
-      src = resolver.resolve(flow.src);
-      dst = resolver.resolve(flow.dst);
+      src = this.place(flow.src, 'ingress');
+      dst = this.place(flow.dst, 'egress');
     }
     if (typeof src === 'string' || typeof dst === 'string') {
       this.stats.unknown++;
@@ -271,44 +321,42 @@ export class FlowPolicyMonitor {
         reason: typeof src === 'string' ? `source: ${src}` : `destination: ${dst as string}`,
       };
     }
-    if (src.kind === 'external' && dst.kind === 'external') {
+    if (src.ip !== undefined && dst.ip !== undefined) {
       this.stats.skipped++;
       return { decision: 'skipped', observed, reason: 'both ends are outside the cluster' };
     }
-    if (src.kind === 'workload' && dst.kind === 'workload' && src.workload === dst.workload) {
+    if (src.workload !== undefined && src.workload === dst.workload) {
       this.stats.skipped++;
       return { decision: 'skipped', observed, reason: 'within one workload (policies never restrict it)' };
     }
-    const peerOf = (e: typeof src, direction: 'ingress' | 'egress'): number | undefined => {
-      if (e.kind === 'external') return analysis.externalFor(e.ip, direction);
-      const first = model.workloads[e.workload]?.pods[0];
-      const p = first === undefined ? -1 : analysis.peerOfModelPod(first);
-      return p < 0 ? undefined : p;
-    };
-    const s = peerOf(src, 'ingress');
-    const d = peerOf(dst, 'egress');
-    if (s === undefined || d === undefined) {
-      this.stats.unknown++;
-      return { decision: 'unknown', observed, reason: 'an address of a family no policy models' };
-    }
+    const { analysis } = this.built;
+    const s = src.peer;
+    const d = dst.peer;
     const key = `${s}:${d}`;
-    let allows = this.verdicts.get(key);
-    if (allows === undefined) {
-      allows = analysis.allowed(s, d);
-      setBounded(this.verdicts, key, allows, this.options.maxPairs);
+    let v = this.verdicts.get(key);
+    if (v === undefined) {
+      v = {
+        allows: analysis.allowed(s, d),
+        srcName: analysis.nameOf(s),
+        dstName: analysis.nameOf(d),
+        seen: false,
+      };
+      setBounded(this.verdicts, key, v, this.options.maxPairs);
     }
-    const srcName = analysis.nameOf(s);
-    const dstName = analysis.nameOf(d);
+    const { srcName, dstName } = v;
     // An outside end is called by its address; the range the policies treat alike stays for the report.
-    const srcLabel = src.kind === 'external' ? src.ip : srcName;
-    const dstLabel = dst.kind === 'external' ? dst.ip : dstName;
+    const srcLabel = src.ip ?? srcName;
+    const dstLabel = dst.ip ?? dstName;
     const port = `${flow.protocol} ${flow.port}`;
-    if (allows.has(flow.protocol, flow.port)) {
+    if (v.allows.has(flow.protocol, flow.port)) {
       this.stats.allowed++;
-      const pair = `${srcName}\u0000${dstName}`;
-      if (!this.seen.has(pair)) {
-        if (this.seen.size < this.options.maxPairs) this.seen.set(pair, true);
-        else this.seenFull = true;
+      if (!v.seen) {
+        const pair = `${srcName}\u0000${dstName}`;
+        if (this.seen.has(pair)) v.seen = true;
+        else if (this.seen.size < this.options.maxPairs) {
+          this.seen.set(pair, true);
+          v.seen = true;
+        } else this.seenFull = true;
       }
       return {
         decision: 'allowed',
