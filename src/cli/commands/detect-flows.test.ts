@@ -170,3 +170,27 @@ describe('palisade detect run --policies', () => {
     expect(io.out()).toContain('network/denied-flow-attempted');
   });
 });
+
+describe('the flows worked example of docs/detect.md', () => {
+  it('prints the alert, the report heading and the summaries the page shows', async () => {
+    const repo = path.resolve(import.meta.dirname, '../../..');
+    const io = memoryIO({ cwd: repo });
+    const code = await main(
+      [
+        'detect',
+        'run',
+        'examples/demo-cluster/flows/hubble-flows.jsonl',
+        '--policies',
+        'examples/demo-cluster',
+      ],
+      io,
+    );
+    expect(code).toBe(1);
+    const doc = readFileSync(path.join(repo, 'docs/detect.md'), 'utf8');
+    const out = io.out().split('\n');
+    const shown = [out[0], out[2], ...io.err().trim().split('\n')];
+    for (const line of shown) expect(doc).toContain(line);
+    expect(out).toContain('  storefront/web[Deployment] => data/postgres[StatefulSet] : TCP 5432');
+    expect(doc).toContain('  storefront/web[Deployment] => data/postgres[StatefulSet] : TCP 5432');
+  });
+});

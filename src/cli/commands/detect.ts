@@ -668,6 +668,8 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
   await d.close();
 
   const st = detector.stats;
+  const alertCount = st.alerts + (flows?.monitor.stats.alerts ?? 0);
+  const folded = st.deduplicated + (flows?.monitor.stats.deduplicated ?? 0);
   if (options.learnOnly === true) {
     if (!options.quiet)
       io.stderr.write(
@@ -679,8 +681,8 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
     const ruleErrors = Object.entries(st.ruleErrors);
     io.stderr.write(
       `detect: ${st.events} events judged by ${rules.length} rules${intel.size > 0 ? ` and ${intel.size} indicators` : ''}` +
-        `${skipped > 0 ? ` (${skipped} records not about Kubernetes)` : ''}; ${st.alerts} alerts` +
-        (st.deduplicated > 0 ? ` (${st.deduplicated} repeats folded)` : '') +
+        `${skipped > 0 ? ` (${skipped} records not about Kubernetes)` : ''}; ${alertCount} alerts` +
+        (folded > 0 ? ` (${folded} repeats folded)` : '') +
         `${inputErrors > 0 ? `; ${inputErrors} input errors${inputErrors > MAX_ERRORS_SHOWN ? ` (first ${MAX_ERRORS_SHOWN} shown)` : ''}` : ''}\n`,
     );
     for (const [id, n] of ruleErrors)
