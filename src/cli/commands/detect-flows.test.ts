@@ -50,6 +50,7 @@ interface Line {
   unused?: { src: string; dst: string; allowed: string }[];
   flows?: number;
   denied?: number;
+  provider?: string;
 }
 
 function lines(text: string): Line[] {
@@ -105,6 +106,54 @@ describe('palisade detect run --policies', () => {
       /\nLeast privilege: \d+ allowed pair\(s\) never observed \(20 flow\(s\): 17 allowed, 3 denied/,
     );
     expect(out).toContain('  storefront/web[Deployment] => data/postgres[StatefulSet] : TCP 5432\n');
+  });
+
+  it('reads Calico flow logs by aggregated name, and counts what it cannot place or read', async () => {
+    const f = path.join(tmp, 'mixed.jsonl');
+    const calico = {
+      start_time: 1764579600,
+      source_namespace: 'storefront',
+      source_name_aggr: 'web-6b7f9c8d5-*',
+      dest_namespace: 'data',
+      dest_name_aggr: 'redis-*',
+      dest_port: 6379,
+      proto: 'tcp',
+      action: 'deny',
+      reporter: 'src',
+      source_ip: '-',
+      dest_ip: '-',
+    };
+    const hubble = (ip: unknown, l4: unknown): string =>
+      JSON.stringify({ flow: { time: '2026-12-01T09:00:00Z', verdict: 'DROPPED', IP: ip, l4 } });
+    writeFileSync(
+      f,
+      [
+        JSON.stringify(calico),
+        hubble({ source: 'not-an-ip', destination: '10.244.2.41' }, { TCP: { destination_port: 6379 } }),
+        hubble({ source: '10.244.1.11', destination: '10.244.2.41' }, { ICMPv4: { type: 8 } }),
+        hubble({ source: '10.244.1.11', destination: '10.244.2.41' }, { TCP: { source_port: 1 } }),
+      ].join('\n'),
+    );
+    const io = memoryIO({ cwd: demo });
+    expect(await main(['detect', 'run', f, '--policies', '.', '-o', 'json', '--fail-on', 'medium'], io)).toBe(
+      1,
+    );
+    const alerts = lines(io.out()).filter((l) => l.rule !== undefined);
+    expect(alerts.filter((a) => a.rule === 'network/denied-flow-attempted')).toEqual([
+      expect.objectContaining({
+        subject: 'storefront/web[Deployment]',
+        target: 'data/redis[StatefulSet]:6379/TCP',
+        provider: 'calico',
+      }),
+    ]);
+    // The Calico denial is explained by the policies; the built-in "dropped" alert gives way to it.
+    const plain = alerts.filter((a) => a.rule === 'denied-flow-attempted');
+    expect(plain.length).toBeGreaterThan(0);
+    expect(plain.map((a) => a.provider)).not.toContain('calico');
+    expect(io.err()).toContain(
+      '2 flows judged against the NetworkPolicies: 0 allowed, 1 denied (1 alerts), 1 with an end not in the inventory',
+    );
+    expect(io.err()).toContain('1 flow records unreadable');
   });
 
   it('fails closed: no flow in the input, unreadable policies, or --from', async () => {

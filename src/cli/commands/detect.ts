@@ -517,6 +517,8 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
       return 2;
     }
   }
+  /** Built-in "dropped" alerts replaced by the flow judgement's (not counted twice). */
+  let superseded = 0;
   const writeLeastPrivilege = async (): Promise<void> => {
     if (!flows) return;
     const { renderLeastPrivilege } = await import('./detect-flows.js');
@@ -562,7 +564,10 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
       if (flows && n.value.source === 'flow') {
         // A flow the policies deny: its alert, with the policy decision, replaces the plain "dropped" one.
         const j = flows.judge(record, n.value, where);
-        emit(j?.decision === 'denied' ? alerts.filter((a) => a.rule !== SUPERSEDED_FLOW_RULE) : alerts);
+        const kept =
+          j?.decision === 'denied' ? alerts.filter((a) => a.rule !== SUPERSEDED_FLOW_RULE) : alerts;
+        superseded += alerts.length - kept.length;
+        emit(kept);
         if (j?.alert) emit([j.alert]);
       } else emit(alerts);
     }
@@ -668,7 +673,7 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
   await d.close();
 
   const st = detector.stats;
-  const alertCount = st.alerts + (flows?.monitor.stats.alerts ?? 0);
+  const alertCount = st.alerts - superseded + (flows?.monitor.stats.alerts ?? 0);
   const folded = st.deduplicated + (flows?.monitor.stats.deduplicated ?? 0);
   if (options.learnOnly === true) {
     if (!options.quiet)
