@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../store/index.js';
 import { memoryIO } from '../io.js';
 import { main } from '../main.js';
-import { runDetect } from './detect.js';
+import { runDetect, runDetectServe } from './detect.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'palisade-detect-baselines-'));
 afterAll(() => {
@@ -152,5 +152,55 @@ describe('detection baselines in the history store', () => {
     expect(seen).toContainEqual({ identity: 'alice@example.com', events: 1 });
     ac.abort();
     await run;
+  });
+
+  it('detect serve --db learns what the API server sends and writes it to the store when it stops', async () => {
+    const db = path.join(tmp, 'serve.db');
+    const train = path.join(tmp, 'train4.jsonl');
+    writeFileSync(train, `${training}\n`);
+    expect(await main(['detect', 'learn', train, '--db', db, '-q'], memoryIO({ cwd: tmp }))).toBe(0);
+    const ac = new AbortController();
+    let served: Promise<number> | undefined;
+    const url = await new Promise<string>((resolve, reject) => {
+      served = runDetectServe(
+        {
+          listen: '127.0.0.1:0',
+          queue: '100',
+          output: ['json'],
+          rules: [],
+          builtin: true,
+          feeds: [],
+          approvedRegistries: [],
+          trustedSubjects: [],
+          trustedNetworks: [],
+          dedup: '600',
+          failOn: 'none',
+          quiet: true,
+          db,
+          onListening: resolve,
+          signal: ac.signal,
+        },
+        memoryIO({ cwd: tmp }),
+      );
+      served.catch(reject);
+    });
+    const body = {
+      kind: 'EventList',
+      apiVersion: 'audit.k8s.io/v1',
+      items: [JSON.parse(audit('bob@example.com', 'get', 'pods', 'shop', '2026-12-01T10:00:00Z')) as unknown],
+    };
+    const res = await fetch(`${url}/audit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(res.status).toBe(200);
+    ac.abort();
+    expect(await served).toBe(0);
+    expect(await baselines(db)).toEqual([
+      { identity: BOT, events: 60 },
+      { identity: 'bob@example.com', events: 1 },
+    ]);
   });
 });
