@@ -234,6 +234,31 @@ describe('learned anomalies on a labelled trace', () => {
   });
 });
 
+describe('changed identities (what the history store rewrites)', () => {
+  it('lists the identities learned from since the last call, never an evicted one, and only when learning', () => {
+    const model = new AnomalyModel(undefined, { maxIdentities: 2 });
+    const t = new Date('2026-11-01T10:00:00Z');
+    expect(model.takeChanged()).toEqual([]);
+    model.learn(ev('alice', 'get', 'pods', 'a', '10.0.0.1', 'kubectl/1', t));
+    model.learn(ev('bob', 'get', 'pods', 'a', '10.0.0.1', 'kubectl/1', t));
+    model.learn(ev('alice', 'list', 'pods', 'a', '10.0.0.1', 'kubectl/1', t));
+    const first = model.takeChanged();
+    expect(first.map(([id, b]) => [id, b.events])).toEqual([
+      ['alice', 2],
+      ['bob', 1],
+    ]);
+    expect(model.takeChanged()).toEqual([]);
+    // carol evicts the least recently seen identity (bob), which is not listed.
+    model.learn(ev('bob', 'get', 'pods', 'a', '10.0.0.1', 'kubectl/1', t));
+    model.learn(ev('alice', 'get', 'pods', 'a', '10.0.0.1', 'kubectl/1', t));
+    model.learn(ev('carol', 'get', 'pods', 'a', '10.0.0.1', 'kubectl/1', t));
+    expect(model.takeChanged().map(([id]) => id)).toEqual(['alice', 'carol']);
+    // Scoring without learning changes nothing.
+    model.observe(ev('alice', 'delete', 'pods', 'a', '10.0.0.1', 'kubectl/1', t), false);
+    expect(model.takeChanged()).toEqual([]);
+  });
+});
+
 describe('utcHour', () => {
   it.each([
     ['2026-12-07T09:01:00Z', 9],

@@ -201,6 +201,8 @@ export class AnomalyModel {
   private readonly threshold: number;
   private readonly maxIdentities: number;
   private readonly maxValues: number;
+  /** Identities learned from since the last `takeChanged` (a subset of `identities`). */
+  private readonly changed = new Set<string>();
 
   constructor(file?: BaselineFile, options: AnomalyOptions = {}) {
     this.identities = new Map(Object.entries(file?.identities ?? {}));
@@ -248,12 +250,14 @@ export class AnomalyModel {
       while (this.identities.size > this.maxIdentities) {
         const oldest = this.identities.keys().next().value as string;
         this.identities.delete(oldest);
+        this.changed.delete(oldest);
       }
     } else {
       // Most recently seen last, so eviction drops the identities idle the longest.
       this.identities.delete(id);
       this.identities.set(id, b);
     }
+    this.changed.add(id);
     b.events++;
     if (ev.time !== '') {
       if (b.firstSeen === '' || ev.time < b.firstSeen) b.firstSeen = ev.time;
@@ -322,6 +326,20 @@ export class AnomalyModel {
       reasons,
       explanation: `${describeIdentity(id, b.kind)}: ${reasons.map((r) => r.text).join('; ')}`,
     };
+  }
+
+  /**
+   * The identities learned from since the last call, with their baselines, in the order they
+   * first changed; the history store rewrites only these.
+   */
+  takeChanged(): [string, IdentityBaseline][] {
+    const out: [string, IdentityBaseline][] = [];
+    for (const id of this.changed) {
+      const b = this.identities.get(id);
+      if (b) out.push([id, b]);
+    }
+    this.changed.clear();
+    return out;
   }
 
   /** The baseline as a file. */

@@ -65,3 +65,18 @@ export {
   type BaselineFile,
   type IdentityBaseline,
 } from './anomaly.js';
+export {
+  FlowPolicyMonitor,
+  formatLeastPrivilegeTable,
+  denialReason,
+  DENIED_FLOW_ATTEMPTED,
+  DENIED_FLOW_OBSERVED,
+  SUPERSEDED_FLOW_RULE,
+  type FlowDecision,
+  type FlowJudgement,
+  type FlowPolicyOptions,
+  type FlowPolicyStats,
+  type LeastPrivilegeReport,
+  type ObservedOutcome,
+  type UnusedPair,
+} from './flow-policy.js';

@@ -191,6 +191,19 @@ function hubbleFlow(v: unknown, origin: string): Flow | string | undefined {
   };
 }
 
+/**
+ * Reads one record of a Hubble or Calico export (as a streaming reader meets them): the flow,
+ * undefined for a record that is no connection attempt (a reply, a non-L4 flow, the
+ * destination's report of a Calico flow), or why it cannot be read.
+ */
+export function parseFlowRecord(record: unknown, origin: string): Flow | string | undefined {
+  if (!isRecord(record)) return 'not a JSON object';
+  if (isRecord(record.flow) || (isRecord(record.IP) && typeof record.verdict === 'string'))
+    return hubbleFlow(record, origin);
+  if ('dest_port' in record) return calicoFlow(record, origin);
+  return 'neither a Hubble flow nor a Calico flow log record';
+}
+
 function calicoEndpoint(r: Record<string, unknown>, side: 'source' | 'dest'): FlowEndpoint {
   const out: FlowEndpoint = {};
   const ip = str(r[`${side}_ip`]);

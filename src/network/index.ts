@@ -75,6 +75,7 @@ export {
 } from './connlist.js';
 export {
   parseFlows,
+  parseFlowRecord,
   detectFlowFormat,
   looksLikeFlows,
   type Flow,

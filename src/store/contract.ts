@@ -375,5 +375,51 @@ export function storeContract(backend: string, open: OpenTestStore): void {
         expect.objectContaining({ rule: 'exec-into-pod', mitre: 'T1609', evidence: [{ verb: 'create' }] }),
       ]);
     });
+
+    it('keeps one detection baseline per identity, replaced on update, returned oldest first', async () => {
+      const s = await fresh();
+      expect(await s.loadBaselines()).toEqual([]);
+      const model = (n: number): Record<string, unknown> => ({
+        events: n,
+        ops: { 'get configmaps ci': n, 'list secrets "odd"\u0000': 1 },
+        hours: Array.from({ length: 24 }, (_, h) => (h === 3 ? n : 0)),
+      });
+      await s.saveBaselines([
+        {
+          identity: 'system:serviceaccount:ci:bot',
+          kind: 'serviceaccount',
+          events: 60,
+          model: model(60),
+          updatedAt: T0 + 2,
+        },
+        { identity: 'alice@example.com', kind: 'human', events: 5, model: model(5), updatedAt: T0 + 1 },
+        { identity: 'shop/web', kind: 'workload', events: 7, model: model(7), updatedAt: T0 + 3 },
+      ]);
+      await s.saveBaselines([
+        { identity: 'alice@example.com', kind: 'human', events: 9, model: model(9), updatedAt: T0 + 4 },
+      ]);
+      const all = await s.loadBaselines();
+      expect(all.map((b) => [b.identity, b.events, b.updatedAt])).toEqual([
+        ['system:serviceaccount:ci:bot', 60, T0 + 2],
+        ['shop/web', 7, T0 + 3],
+        ['alice@example.com', 9, T0 + 4],
+      ]);
+      expect(all[2]?.model).toEqual(model(9));
+      expect(all[2]?.kind).toBe('human');
+      // A bound keeps the most recently updated identities.
+      expect((await s.loadBaselines(2)).map((b) => b.identity)).toEqual(['shop/web', 'alice@example.com']);
+      // More rows than one statement takes go through in one call.
+      const many = Array.from({ length: 1203 }, (_, i) => ({
+        identity: `ns/w${i}`,
+        kind: 'workload',
+        events: i,
+        model: model(i),
+        updatedAt: T0 + 10 + i,
+      }));
+      await s.saveBaselines(many);
+      const loaded = await s.loadBaselines();
+      expect(loaded).toHaveLength(1206);
+      expect(loaded.at(-1)).toMatchObject({ identity: 'ns/w1202', events: 1202, model: model(1202) });
+    });
   });
 }

@@ -242,10 +242,29 @@ async function initial(db: AnyDb, dialect: StoreDialect): Promise<void> {
   await db.schema.createIndex('alerts_time').on('alerts').column('time').execute();
 }
 
+/** Learned detection baselines: one row per identity, the model as JSON, rewritten on change. */
+async function detectBaselines(db: AnyDb, dialect: StoreDialect): Promise<void> {
+  const t = types(dialect);
+  await db.schema
+    .createTable('detect_baselines')
+    .addColumn('identity', 'text', (c) => c.primaryKey())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('events', t.big, (c) => c.notNull())
+    .addColumn('model', 'text', (c) => c.notNull())
+    .addColumn('updated_at', t.big, (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex('detect_baselines_updated')
+    .on('detect_baselines')
+    .column('updated_at')
+    .execute();
+}
+
 /** The migrations of the store for one dialect, keyed by name in the order they apply. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001_initial': { up: (db: AnyDb) => initial(db, dialect) },
+    '0002_detect_baselines': { up: (db: AnyDb) => detectBaselines(db, dialect) },
   };
 }
 

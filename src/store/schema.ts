@@ -189,6 +189,19 @@ export interface AlertsTable {
   evidence: string;
 }
 
+/** One identity's learned behaviour (detection baselines). */
+export interface DetectBaselinesTable {
+  /** User, ServiceAccount (`system:serviceaccount:ns:name`) or workload (`ns/name`). */
+  identity: string;
+  /** What kind of identity it is (`human`, `serviceaccount`, `workload`, …). */
+  kind: string;
+  /** Events the baseline counts. */
+  events: number;
+  /** JSON of the baseline as the detector keeps it (opaque to the store). */
+  model: string;
+  updated_at: number;
+}
+
 /** Every table of the store. */
 export interface StoreSchema {
   clusters: ClustersTable;
@@ -203,4 +216,5 @@ export interface StoreSchema {
   image_results: ImageResultsTable;
   image_vulnerabilities: ImageVulnerabilitiesTable;
   alerts: AlertsTable;
+  detect_baselines: DetectBaselinesTable;
 }

@@ -18,6 +18,7 @@ import {
   type AdmissionDecisionRow,
   type AlertInput,
   type AlertRow,
+  type BaselineRecord,
   type ImageResultInput,
   type ImageResultRow,
   type RbacGrantRow,
@@ -38,6 +39,8 @@ type Columns = readonly (readonly [name: string, type: ColType])[];
 const DAY_MS = 86_400_000;
 /** Rows per bulk statement: bounds the JSON parameter to a few MiB. */
 const CHUNK = 5000;
+/** Baseline rows per upsert statement: 5 parameters each, far below SQLite's and PostgreSQL's limits. */
+const BASELINE_CHUNK = 500;
 
 /** Options of {@link Store.recordScan}. */
 export interface RecordScanOptions {
@@ -1107,6 +1110,59 @@ export class Store {
       target: r.target,
       ...(r.incident !== null ? { incident: r.incident } : {}),
       evidence: JSON.parse(r.evidence) as unknown[],
+    }));
+  }
+
+  /**
+   * Writes detection baselines: each row replaces the identity's previous one (one transaction,
+   * in chunks so neither backend's parameter limit is reached).
+   */
+  async saveBaselines(rows: readonly BaselineRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < rows.length; i += BASELINE_CHUNK) {
+        await tx
+          .insertInto('detect_baselines')
+          .values(
+            rows.slice(i, i + BASELINE_CHUNK).map((r) => ({
+              identity: r.identity,
+              kind: r.kind,
+              events: r.events,
+              model: JSON.stringify(r.model),
+              updated_at: r.updatedAt,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.column('identity').doUpdateSet({
+              kind: sql<string>`excluded.kind`,
+              events: sql<number>`excluded.events`,
+              model: sql<string>`excluded.model`,
+              updated_at: sql<number>`excluded.updated_at`,
+            }),
+          )
+          .execute();
+      }
+    });
+  }
+
+  /**
+   * The detection baselines, least recently updated first (the order the detector keeps them
+   * in); at most `limit`, the most recently updated ones.
+   */
+  async loadBaselines(limit = 100_000): Promise<BaselineRecord[]> {
+    const rows = await this.db
+      .selectFrom('detect_baselines')
+      .selectAll()
+      .orderBy('updated_at', 'desc')
+      .orderBy('identity', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map((r) => ({
+      identity: r.identity,
+      kind: r.kind,
+      events: r.events,
+      model: JSON.parse(r.model) as unknown,
+      updatedAt: r.updated_at,
     }));
   }
 

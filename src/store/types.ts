@@ -219,6 +219,17 @@ export interface AlertRow extends Omit<AlertInput, 'evidence' | 'cluster'> {
   evidence: unknown[];
 }
 
+/** One identity's detection baseline as the store keeps it (docs/detect.md, "Baselines"). */
+export interface BaselineRecord {
+  identity: string;
+  kind: string;
+  events: number;
+  /** The baseline, JSON-serialisable; the store does not look inside. */
+  model: unknown;
+  /** Milliseconds since the epoch of the last change. */
+  updatedAt: number;
+}
+
 /** A point of the score history of a cluster. */
 export interface ScorePoint {
   scanId: number;

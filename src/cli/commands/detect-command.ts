@@ -21,6 +21,15 @@ Replicas: with --from nats://HOST:PORT, events come from the JetStream stream th
 event judged by one replica and acknowledged after its alerts are written, so a replica that
 dies leaves its events to the others (delivered again after 10 s).
 
+Flows against NetworkPolicies: with --policies DIR (manifests holding NetworkPolicies, pods,
+workloads and namespaces) or --cluster, every Hubble or Calico flow is matched to the workloads
+at its ends and judged by the policies: an attempt they deny raises
+network/denied-flow-attempted (medium; dropped, or no verdict in the export), one that went
+through although they deny it raises network/denied-flow-observed (high: the policies in force
+differ, or the network does not enforce them). At the end (and every --report-every while
+following) the least-privilege report lists the workload pairs the policies allow that no flow
+used: a table section, or one {"kind":"LeastPrivilegeReport",…} object with -o json.
+
 Exit codes: 0 no alert at or above --fail-on, 1 such an alert, 2 usage or input error
 (unreadable records are reported with file:line and the rest is judged).
 
@@ -30,7 +39,9 @@ Examples:
   $ palisade detect run audit.log hubble-flows.json falco.json --feed tor-exits.txt --feed misp.json
   $ palisade detect run audit.log --rules ./my-rules --approved-registry registry.example.com -o ecs
   $ kubectl logs -n falco ds/falco | palisade detect run - -o cef
-  $ palisade detect run --from nats://nats.palisade:4222 -o json=alerts.jsonl   # one replica of many`;
+  $ palisade detect run --from nats://nats.palisade:4222 -o json=alerts.jsonl   # one replica of many
+  $ palisade detect run hubble-flows.jsonl --policies ./deploy --fail-on medium
+  $ hubble observe -o json --follow | palisade detect run - --cluster --context prod -o json`;
 
 const TEST_HELP = `
 Runs the tests each rule carries (a raw input record, the expected verdict and the feed
@@ -76,11 +87,19 @@ events given (a training window, e.g. 14 days of audit log), and writes the base
 counts ("first time ServiceAccount ci/bot listed secrets in payments; 0 of 14,210 of its events
 in 14 days did"), and keeps the baseline up to date.
 
+With --db the baselines live in the history store (one row per identity, SQLite or
+PostgreSQL) instead of a file: \`detect run --db\` and \`detect serve --db\` read them at start,
+score against them, and write the identities that changed back every --baseline-every (1m)
+and at exit, so several replicas and restarts share one model. --baseline FILE, when given,
+wins over the store.
+
 Exit codes: 0 baseline written, 2 usage or input error (no events, an unreadable file).
 
 Examples:
   $ palisade detect learn audit-2026-11-*.log --baseline baseline.json
-  $ palisade detect run audit.log --baseline baseline.json --follow -o json`;
+  $ palisade detect run audit.log --baseline baseline.json --follow -o json
+  $ palisade detect learn audit-2026-11-*.log --db palisade.db
+  $ palisade detect serve --db postgres://palisade@db/palisade --listen 127.0.0.1:8444`;
 
 /** Adds the options `detect run` and `detect serve` share. */
 function addCommonOptions(cmd: Command): Command {
@@ -94,7 +113,7 @@ function addCommonOptions(cmd: Command): Command {
     .option('--output-file <file>', 'write the first -o format without a file to this file')
     .option(
       '--db <path-or-url>',
-      'also record the alerts in the history store: a SQLite file or postgres://… URL (the dashboard lists them)',
+      'also record the alerts in the history store: a SQLite file or postgres://… URL (the dashboard lists them); learned baselines (detect learn --db) are read from it and kept up to date there',
     )
     .option('--rules <file-or-dir>', 'also load these rule files (YAML or JSON, repeatable)', collect, [])
     .option('--no-builtin', 'do not load the built-in rules')
@@ -126,7 +145,11 @@ function addCommonOptions(cmd: Command): Command {
       '--baseline <file>',
       'learned behaviour (from detect learn): alert on what an identity never did, and keep learning',
     )
-    .option('--freeze-baseline', 'score against --baseline without updating it')
+    .option('--freeze-baseline', 'score against the baselines without updating them')
+    .option(
+      '--baseline-every <duration>',
+      'with --db: write the baselines learned online to the store this often (default 1m; and at exit)',
+    )
     .option('-q, --quiet', 'no summary on stderr');
 }
 
@@ -146,6 +169,7 @@ function commonOptions(opts: Record<string, unknown>): DetectCommonOptions {
     quiet: opts.quiet === true,
     ...(typeof opts.baseline === 'string' ? { baseline: opts.baseline } : {}),
     freezeBaseline: opts.freezeBaseline === true,
+    ...(typeof opts.baselineEvery === 'string' ? { baselineEvery: opts.baselineEvery } : {}),
     sinks: opts.sink as string[],
     ...(typeof opts.db === 'string' ? { db: opts.db } : {}),
   };
@@ -173,6 +197,19 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
     .option(
       '--ack-wait <duration>',
       'with --from, when the consumer is first created: how long a taken event waits for its acknowledgement before another replica gets it (default 10s)',
+    )
+    .option(
+      '--policies <file-or-dir>',
+      'judge flows against the NetworkPolicies (and pods, namespaces) of these manifests (repeatable)',
+      collect,
+      [],
+    )
+    .option('--cluster', "judge flows against the live cluster's NetworkPolicies")
+    .option('--context <name>', 'kubeconfig context for --cluster (default: the current context)')
+    .option('--kubeconfig <file>', 'kubeconfig file for --cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option(
+      '--report-every <duration>',
+      'with --follow and --policies/--cluster: write the least-privilege report this often (default 10m)',
     );
   addCommonOptions(run)
     .addHelpText('after', RUN_HELP)
@@ -188,6 +225,11 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
             ...(typeof opts.consumer === 'string' ? { consumer: opts.consumer } : {}),
             ...(typeof opts.idleExit === 'string' ? { idleExit: opts.idleExit } : {}),
             ...(typeof opts.ackWait === 'string' ? { ackWait: opts.ackWait } : {}),
+            policies: opts.policies as string[],
+            ...(opts.cluster === true ? { cluster: true } : {}),
+            ...(typeof opts.context === 'string' ? { context: opts.context } : {}),
+            ...(typeof opts.kubeconfig === 'string' ? { kubeconfig: opts.kubeconfig } : {}),
+            ...(typeof opts.reportEvery === 'string' ? { reportEvery: opts.reportEvery } : {}),
           },
           io,
         ),
@@ -230,11 +272,20 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
     .command('learn')
     .description('learn what each identity normally does from a training window of events')
     .argument('<files...>', 'event files of the training window (JSON lines or JSON); - reads standard input')
-    .requiredOption('--baseline <file>', 'baseline file to create or extend')
+    .option('--baseline <file>', 'baseline file to create or extend')
+    .option(
+      '--db <path-or-url>',
+      'keep the baselines in the history store instead: a SQLite file or postgres://… URL',
+    )
     .option('-q, --quiet', 'no summary on stderr')
     .addHelpText('after', LEARN_HELP)
-    .action(async (files: string[], opts: { baseline: string; quiet?: boolean }) => {
+    .action(async (files: string[], opts: { baseline?: string; db?: string; quiet?: boolean }) => {
       const { runDetect } = await import('./detect.js');
+      const { UsageError } = await import('../../core/index.js');
+      if ((opts.baseline === undefined) === (opts.db === undefined))
+        throw new UsageError(
+          'detect learn writes the baselines to --baseline FILE or to --db STORE (one of them)',
+        );
       setExit(
         await runDetect(
           files,
@@ -250,7 +301,8 @@ export function registerDetectCommand(program: Command, io: CliIO, setExit: (cod
             follow: false,
             failOn: 'none',
             quiet: opts.quiet === true,
-            baseline: opts.baseline,
+            ...(opts.baseline !== undefined ? { baseline: opts.baseline } : {}),
+            ...(opts.db !== undefined ? { db: opts.db } : {}),
             learnOnly: true,
           },
           io,

@@ -27,6 +27,7 @@ import {
   readRuleText,
   runRuleTests,
   EMPTY_SETTINGS,
+  SUPERSEDED_FLOW_RULE,
   type Alert,
   type AlertFormat,
   type DetectEvent,
@@ -64,6 +65,8 @@ export interface DetectRunOptions {
   baseline?: string;
   /** Score against the baseline without updating it. */
   freezeBaseline?: boolean;
+  /** With --db: how often learned baselines are written to the store (`--baseline-every`, default 1m). */
+  baselineEvery?: string;
   /** Only learn the events into the baseline (`detect learn`). */
   learnOnly?: boolean;
   /** Stops following (tests; the CLI stops on SIGINT/SIGTERM). */
@@ -76,6 +79,14 @@ export interface DetectRunOptions {
   idleExit?: string;
   /** With --from: how long an event taken by a replica waits for its acknowledgement (`--ack-wait`, default 10s). */
   ackWait?: string;
+  /** Manifests whose NetworkPolicies flows are judged against (`--policies`, repeatable). */
+  policies?: string[];
+  /** Judge flows against the live cluster's NetworkPolicies (`--cluster`, `--context`, `--kubeconfig`). */
+  cluster?: boolean;
+  context?: string;
+  kubeconfig?: string;
+  /** With --follow and policies: how often the least-privilege report is written (`--report-every`, default 10m). */
+  reportEvery?: string;
 }
 
 /** The longest record line read; longer lines are input errors (no unbounded buffering). */
@@ -228,6 +239,8 @@ interface Detection {
   flush: () => Promise<void>;
   worst: () => Severity | undefined;
   close: () => Promise<void>;
+  /** Writes text to every output whose format has a rendering of it (the least-privilege report). */
+  write: (render: (format: DetectFormat) => string | undefined) => void;
 }
 
 /** Validates options, loads rules and feeds, opens the outputs; undefined when rule files are broken (reported). */
@@ -288,6 +301,58 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
     model = new AnomalyModel(parsed);
   }
 
+  const baselineEveryMs = shortDuration('--baseline-every', options.baselineEvery) ?? 60_000;
+  if (baselineEveryMs < 1000) throw new UsageError('--baseline-every must be at least 1s');
+  const store =
+    options.db !== undefined ? await (await import('./record.js')).openCliStore(options.db, io) : undefined;
+  // --db without --baseline: the baselines live in the history store (scored against when it
+  // has some; `detect learn --db` starts them), written back as they change.
+  const baselinesInStore = store !== undefined && baselineFile === undefined;
+  if (baselinesInStore) {
+    const rows = await store.loadBaselines();
+    if (rows.length > 0 || options.learnOnly === true) {
+      const b = parseBaseline({
+        apiVersion: 'palisade.dev/v1',
+        kind: 'DetectBaseline',
+        identities: Object.fromEntries(rows.map((r) => [r.identity, r.model])),
+      });
+      if (!b.ok) {
+        await store.close();
+        throw new InputError(`${options.db ?? ''}: detection baselines: ${b.error}`);
+      }
+      model = new AnomalyModel(b.value);
+    }
+  }
+  let baselineWrites: Promise<void> = Promise.resolve();
+  /** Writes the baselines changed since the last write to the store (chained: one write at a time). */
+  const saveBaselines = (): Promise<void> => {
+    if (!baselinesInStore || !model || options.freezeBaseline === true) return baselineWrites;
+    const changed = model.takeChanged();
+    if (changed.length === 0) return baselineWrites;
+    const now = Date.now();
+    const rows = changed.map(([identity, b]) => ({
+      identity,
+      kind: b.kind,
+      events: b.events,
+      model: b,
+      updatedAt: now,
+    }));
+    baselineWrites = baselineWrites.then(() => store.saveBaselines(rows));
+    return baselineWrites;
+  };
+  const baselineTimer =
+    baselinesInStore && model && options.freezeBaseline !== true && options.learnOnly !== true
+      ? setInterval(() => {
+          saveBaselines().catch((e: unknown) => {
+            io.stderr.write(
+              `palisade: ${options.db ?? ''}: writing detection baselines: ${e instanceof Error ? e.message : String(e)}; retried at the next interval\n`,
+            );
+            baselineWrites = Promise.resolve();
+          });
+        }, baselineEveryMs)
+      : undefined;
+  baselineTimer?.unref();
+
   const detector = createDetector({
     ...(model && options.learnOnly !== true
       ? { anomaly: model, learnOnline: options.freezeBaseline !== true }
@@ -344,8 +409,6 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
     }
   });
   // --db: alerts also go to the history store, in batches; flush() waits for them.
-  const store =
-    options.db !== undefined ? await (await import('./record.js')).openCliStore(options.db, io) : undefined;
   let stored: AlertInput[] = [];
   let storing: Promise<void> = Promise.resolve();
   const storeNow = (): Promise<void> => {
@@ -383,6 +446,8 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
   const close = async (): Promise<void> => {
     await Promise.all(sinks.map((sink) => sink.close()));
     await storeNow();
+    clearInterval(baselineTimer);
+    await saveBaselines();
     await store?.close();
     if (model && baselineFile !== undefined && options.freezeBaseline !== true) {
       const tmpFile = `${baselineFile}.tmp-${process.pid}`;
@@ -401,22 +466,65 @@ async function setupDetection(options: DetectCommonOptions, io: CliIO): Promise<
     await flushFiles();
     await storeNow();
   };
-  return { model, rules, intel, detector, emit, flush, worst: () => worst, close };
+  const write = (render: (format: DetectFormat) => string | undefined): void => {
+    outputs.forEach((o, i) => {
+      const text = render(o.format);
+      if (text !== undefined) writers[i]?.(text);
+    });
+  };
+  return { model, rules, intel, detector, emit, flush, worst: () => worst, close, write };
 }
 
 /** `palisade detect run`. */
 export async function runDetect(files: string[], options: DetectRunOptions, io: CliIO): Promise<number> {
+  const wantsFlows = (options.policies?.length ?? 0) > 0 || options.cluster === true;
   if (options.from !== undefined) {
     if (files.length > 0) throw new UsageError('--from reads the event stream; give no files with it');
+    if (wantsFlows)
+      throw new UsageError('--policies and --cluster judge flows read from files; drop them with --from');
     return runDetectFromStream(options.from, options, io);
   }
   if (files.length === 0)
     throw new UsageError('no input: name event files, - for standard input, or --from nats://HOST:PORT');
   if (options.follow && files.includes('-'))
     throw new UsageError('--follow reads files; standard input is followed anyway until it closes');
+  const reportEveryMs = shortDuration('--report-every', options.reportEvery) ?? 600_000;
+  if (reportEveryMs < 1000) throw new UsageError('--report-every must be at least 1s');
   const d = await setupDetection(options, io);
   if (!d) return 2;
   const { rules, intel, detector, emit } = d;
+
+  // Flows against the NetworkPolicy model: judged beside the detector, reported at the end.
+  let flows: import('./detect-flows.js').FlowJudging | undefined;
+  if (wantsFlows && options.learnOnly !== true) {
+    const { setupFlowJudging } = await import('./detect-flows.js');
+    flows = await setupFlowJudging(
+      {
+        policies: options.policies ?? [],
+        ...(options.cluster === true ? { cluster: true } : {}),
+        ...(options.context !== undefined ? { context: options.context } : {}),
+        ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+        quiet: options.quiet,
+      },
+      Number(options.dedup),
+      io,
+    ).catch(async (e: unknown) => {
+      await d.close();
+      throw e;
+    });
+    if (!flows) {
+      await d.close();
+      return 2;
+    }
+  }
+  /** Built-in "dropped" alerts replaced by the flow judgement's (not counted twice). */
+  let superseded = 0;
+  const writeLeastPrivilege = async (): Promise<void> => {
+    if (!flows) return;
+    const { renderLeastPrivilege } = await import('./detect-flows.js');
+    const report = flows.monitor.report();
+    d.write((format) => renderLeastPrivilege(format, report));
+  };
 
   let records = 0;
   let skipped = 0;
@@ -451,7 +559,18 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
       return;
     }
     if (options.learnOnly === true) d.model?.learn(n.value);
-    else emit(detector.process(n.value));
+    else {
+      const alerts = detector.process(n.value);
+      if (flows && n.value.source === 'flow') {
+        // A flow the policies deny: its alert, with the policy decision, replaces the plain "dropped" one.
+        const j = flows.judge(record, n.value, where);
+        const kept =
+          j?.decision === 'denied' ? alerts.filter((a) => a.rule !== SUPERSEDED_FLOW_RULE) : alerts;
+        superseded += alerts.length - kept.length;
+        emit(kept);
+        if (j?.alert) emit([j.alert]);
+      } else emit(alerts);
+    }
   };
 
   const readText = async (
@@ -530,22 +649,36 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
     }
   }
 
-  if (options.follow)
-    await follow(
-      files.map((f) => path.resolve(io.cwd, f)),
-      files,
-      readText,
-      stopped,
-      options.signal,
-    );
+  if (options.follow) {
+    const timer = flows
+      ? setInterval(() => {
+          if (flows.monitor.stats.flows > 0) void writeLeastPrivilege();
+        }, reportEveryMs)
+      : undefined;
+    try {
+      await follow(
+        files.map((f) => path.resolve(io.cwd, f)),
+        files,
+        readText,
+        stopped,
+        options.signal,
+      );
+    } finally {
+      clearInterval(timer);
+    }
+  }
 
+  const flowsJudged = flows?.monitor.stats.flows ?? 0;
+  if (flows && flowsJudged > 0) await writeLeastPrivilege();
   await d.close();
 
   const st = detector.stats;
+  const alertCount = st.alerts - superseded + (flows?.monitor.stats.alerts ?? 0);
+  const folded = st.deduplicated + (flows?.monitor.stats.deduplicated ?? 0);
   if (options.learnOnly === true) {
     if (!options.quiet)
       io.stderr.write(
-        `detect: learned ${records - skipped} events; baseline of ${d.model?.identities.size ?? 0} identities written to ${options.baseline ?? ''}\n`,
+        `detect: learned ${records - skipped} events; baseline of ${d.model?.identities.size ?? 0} identities written to ${options.baseline ?? 'the history store'}\n`,
       );
     return records === 0 && inputErrors === 0 ? 2 : inputErrors > 0 ? 2 : 0;
   }
@@ -553,18 +686,34 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
     const ruleErrors = Object.entries(st.ruleErrors);
     io.stderr.write(
       `detect: ${st.events} events judged by ${rules.length} rules${intel.size > 0 ? ` and ${intel.size} indicators` : ''}` +
-        `${skipped > 0 ? ` (${skipped} records not about Kubernetes)` : ''}; ${st.alerts} alerts` +
-        (st.deduplicated > 0 ? ` (${st.deduplicated} repeats folded)` : '') +
+        `${skipped > 0 ? ` (${skipped} records not about Kubernetes)` : ''}; ${alertCount} alerts` +
+        (folded > 0 ? ` (${folded} repeats folded)` : '') +
         `${inputErrors > 0 ? `; ${inputErrors} input errors${inputErrors > MAX_ERRORS_SHOWN ? ` (first ${MAX_ERRORS_SHOWN} shown)` : ''}` : ''}\n`,
     );
     for (const [id, n] of ruleErrors)
       io.stderr.write(`detect: rule ${id} could not judge ${n} events (its condition failed to evaluate)\n`);
+    if (flows) {
+      const f = flows.monitor.stats;
+      io.stderr.write(
+        `detect: ${f.flows} flows judged against the NetworkPolicies: ${f.allowed} allowed, ${f.denied} denied` +
+          ` (${f.alerts} alerts), ${f.unknown} with an end not in the inventory, ${f.skipped} outside the cluster or within one workload` +
+          (f.rebuilds > 0 ? `; ${f.rebuilds} peers only the flows show added to the model` : '') +
+          (flows.unread() > 0 ? `; ${flows.unread()} flow records unreadable` : '') +
+          '\n',
+      );
+    }
   }
   if (records === 0 && inputErrors === 0) {
     io.stderr.write('palisade: no events in the input (empty files?)\n');
     return 2;
   }
   if (inputErrors > 0) return 2;
+  if (flows && flowsJudged === 0) {
+    io.stderr.write(
+      'palisade: --policies/--cluster: no flow in the input was judged; give Hubble or Calico flow exports\n',
+    );
+    return 2;
+  }
   const worst = d.worst();
   return worst !== undefined && atLeast(worst, options.failOn as Severity | 'none') ? 1 : 0;
 }
