@@ -16,6 +16,7 @@ import https from 'node:https';
 import fastify from 'fastify';
 import { pino } from 'pino';
 import { startAdmissionServer, startReviewPool } from '../src/admission/index.js';
+import { StageMeter } from '../src/admission/stages.js';
 import { benchAdmissionConfig, benchAdmissionFile } from './_admission-config.js';
 
 const MODES = ['palisade', 'inline', 'floor', 'bare', 'budget', 'fastify'] as const;
@@ -40,11 +41,20 @@ function busy(us: number): void {
   }
 }
 
-// The bench asks for this process's CPU time (user and system, µs) with a "cpu" line on stdin.
+// BENCH_STAGES=1: the CPU of each stage of a review is counted (src/admission/stages.ts).
+const meter = process.env.BENCH_STAGES === '1' ? new StageMeter() : undefined;
+
+// The bench asks for this process's CPU time (user and system, µs) with a "cpu" line on stdin,
+// and for the stage counters per review since the last ask with "stages".
 createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() !== 'cpu') return;
-  const u = process.cpuUsage();
-  console.log(`cpu ${u.user} ${u.system}`);
+  const command = line.trim();
+  if (command === 'cpu') {
+    const u = process.cpuUsage();
+    console.log(`cpu ${u.user} ${u.system}`);
+  } else if (command === 'stages') {
+    console.log(`stages ${JSON.stringify(meter?.perReview() ?? {})}`);
+    meter?.reset();
+  }
 });
 
 const answer = JSON.stringify({
@@ -65,16 +75,28 @@ if (mode === 'fastify') {
     { cert: readFileSync(certFile), key: readFileSync(keyFile) },
     (req, res) => {
       // Read the whole body, as any webhook must, then answer the fixed review.
+      meter?.begin();
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => {
+        meter?.begin();
         if (floorAnswer) chunks.push(c);
+        meter?.end('body');
       });
       req.on('end', () => {
+        meter?.begin();
         if (mode === 'budget') busy(budgetUs);
-        if (floorAnswer) JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const bytes = floorAnswer ? Buffer.concat(chunks) : undefined;
+        meter?.end('body');
+        if (bytes) JSON.parse(bytes.toString('utf8'));
+        meter?.end('parse');
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(floorAnswer ?? answer);
+        if (meter) {
+          meter.end('write');
+          meter.reviews++;
+        }
       });
+      meter?.end('request');
     },
   );
   server.keepAliveTimeout = 65_000;
@@ -103,6 +125,7 @@ if (mode === 'fastify') {
     config,
     tls: { certFile, keyFile },
     port: 0,
+    ...(meter ? { stages: meter } : {}),
     // Real JSON logging of every decision, to /dev/null so the terminal is not the bottleneck.
     logger: pino(
       { base: { service: 'palisade-admission' } },

@@ -29,6 +29,7 @@ import {
   reviewOf,
   type CompiledAdmissionConfig,
 } from '../src/admission/index.js';
+import { STAGES, type Stage } from '../src/admission/stages.js';
 import { BENCH_POLICY_DIRS, benchAdmissionConfig } from './_admission-config.js';
 
 const CONNECTIONS = 50;
@@ -53,6 +54,8 @@ interface Server {
   url: string;
   /** The server process's CPU time so far (user + system), µs. */
   cpu(): Promise<number>;
+  /** CPU and wall µs per review of each stage since the last call (BENCH_STAGES=1 servers). */
+  stages(): Promise<Partial<Record<Stage, { cpuUs: number; wallUs: number }>>>;
 }
 
 function startChild(
@@ -60,6 +63,7 @@ function startChild(
   cert: string,
   key: string,
   answerFile = '',
+  stages = false,
 ): Promise<Server> {
   const child = spawn(
     process.execPath,
@@ -69,6 +73,8 @@ function startChild(
       ...(process.env.BENCH_CPU_PROF !== undefined
         ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF, mode)}`]
         : []),
+      // BENCH_NODE_FLAGS: V8/Node flags for every server, e.g. --max-semi-space-size=32.
+      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? []),
       '--import',
       'tsx',
       path.join(import.meta.dirname, '_admission-server.ts'),
@@ -80,6 +86,7 @@ function startChild(
     ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, ...(stages ? { BENCH_STAGES: '1' } : {}) },
     },
   );
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -92,12 +99,19 @@ function startChild(
     const [, user, system] = (await answer).split(' ');
     return Number(user) + Number(system);
   };
+  const stagesOf = async (): Promise<Partial<Record<Stage, { cpuUs: number; wallUs: number }>>> => {
+    const answer = next();
+    child.stdin?.write('stages\n');
+    return JSON.parse((await answer).slice('stages '.length)) as Partial<
+      Record<Stage, { cpuUs: number; wallUs: number }>
+    >;
+  };
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => {
       reject(new Error(`${mode} server exited with ${String(code)}`));
     });
     void next().then((url) => {
-      resolve({ child, url, cpu });
+      resolve({ child, url, cpu, stages: stagesOf });
     });
   });
 }
@@ -198,6 +212,67 @@ function manyLine(many: Awaited<ReturnType<typeof manyConnections>>): string {
   return `1000 connections, 10 s, 10 s client timeout: ${many.requests} answers  ${many.rps.toFixed(0)} reviews/s  p50 ${many.p50} ms  p99 ${many.p99} ms  timeouts ${many.timeouts}  errors ${many.errors}  non-2xx ${many.non2xx}  not a well-formed answer ${many.mismatches}  answered per failure policy (shed or deadline) ${many.undecided}`;
 }
 
+/**
+ * BENCH_ADMISSION=stages: the inline server, the worker server and the floor, each counting
+ * the CPU of every stage of a review (src/admission/stages.ts), in alternating rounds; prints
+ * µs per review by stage, the process's CPU per review, and what lies outside the stages
+ * (TLS and HTTP before the handler, the event loop, garbage collection, other threads).
+ */
+async function stageAccounts(
+  cert: string,
+  key: string,
+  ca: string,
+  body: string,
+  dir: string,
+  children: ChildProcess[],
+): Promise<string> {
+  const inline = await startChild('inline', cert, key, '', true);
+  children.push(inline.child);
+  const palisade = await startChild('palisade', cert, key, '', true);
+  children.push(palisade.child);
+  const check = await request(`${inline.url}/validate`, { ca, body });
+  const answerFile = path.join(dir, 'answer.json');
+  writeFileSync(answerFile, check.text);
+  const floor = await startChild('floor', cert, key, answerFile, true);
+  children.push(floor.child);
+  const servers = [
+    ['floor', floor],
+    ['inline', inline],
+    ['workers', palisade],
+  ] as const;
+  for (const [, server] of servers) {
+    await drive(server, body, WARMUP_S);
+    await server.stages();
+  }
+  const sums = servers.map(() => ({ cpu: 0, rounds: 0, stages: new Map<Stage, number>() }));
+  for (let round = 0; round < ROUNDS; round++)
+    for (const [i, [, server]] of servers.entries()) {
+      const figures = await drive(server, body, DURATION_S);
+      const stages = await server.stages();
+      const sum = sums[i];
+      if (!sum) continue;
+      sum.cpu += figures.cpuPerReview;
+      sum.rounds++;
+      for (const s of STAGES) sum.stages.set(s, (sum.stages.get(s) ?? 0) + (stages[s]?.cpuUs ?? 0));
+    }
+  const per = sums.map((s) => ({
+    cpu: s.cpu / s.rounds,
+    stages: new Map([...s.stages].map(([k, v]) => [k, v / s.rounds])),
+  }));
+  console.log(`CPU µs per review by stage (${ROUNDS} alternating rounds of ${DURATION_S} s, mean):`);
+  console.log(`${'stage'.padEnd(14)}${servers.map(([n]) => n.padStart(10)).join('')}`);
+  for (const s of STAGES)
+    console.log(`${s.padEnd(14)}${per.map((p) => (p.stages.get(s) ?? 0).toFixed(1).padStart(10)).join('')}`);
+  const inStages = per.map((p) => [...p.stages.values()].reduce((a, b) => a + b, 0));
+  console.log(`${'sum of stages'.padEnd(14)}${inStages.map((v) => v.toFixed(1).padStart(10)).join('')}`);
+  console.log(
+    `${'outside'.padEnd(14)}${per.map((p, i) => (p.cpu - (inStages[i] ?? 0)).toFixed(1).padStart(10)).join('')}`,
+  );
+  console.log(`${'process'.padEnd(14)}${per.map((p) => p.cpu.toFixed(1).padStart(10)).join('')}`);
+  const [f, n, w] = per;
+  return `bench admission: stages floor_cpu_us_per_review=${f?.cpu.toFixed(0)} inline_cpu_us_per_review=${n?.cpu.toFixed(0)} workers_cpu_us_per_review=${w?.cpu.toFixed(0)} inline_outside_us=${((n?.cpu ?? 0) - (inStages[1] ?? 0)).toFixed(0)} floor_outside_us=${((f?.cpu ?? 0) - (inStages[0] ?? 0)).toFixed(0)}`;
+}
+
 /** The round with the median throughput (its latencies come with it). */
 function medianRound(rounds: Figures[]): Figures {
   const sorted = [...rounds].sort((x, y) => x.rps - y.rps);
@@ -234,6 +309,8 @@ export async function run(): Promise<string> {
       ),
     );
 
+    if (process.env.BENCH_ADMISSION === 'stages')
+      return await stageAccounts(cert, key, certs.ca.cert, body, dir, children);
     if (process.env.BENCH_ADMISSION === 'many') {
       // Only the 1,000-connection case, against the real server.
       const palisade = await startChild('palisade', cert, key);

@@ -16,6 +16,7 @@ import { compileAdmissionConfig, type AdmissionConfig } from './config.js';
 import { inlineDecider } from './inline.js';
 import { loadCelPolicies } from './policies.js';
 import type { PolicyEvaluator, PolicyPhase } from './ports.js';
+import type { StageMeter } from './stages.js';
 import {
   parseNamespaceMessage,
   type NamespaceMessage,
@@ -77,7 +78,11 @@ export type PoolOutcome =
 export interface ReviewPool {
   readonly threads: number;
   readonly deadlineMs: number;
-  review(body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome>;
+  /**
+   * Decides a review: at once (a value) when it was decided on the calling thread or shed,
+   * else a promise of what the worker answered.
+   */
+  review(body: Uint8Array, phase: PolicyPhase, meter?: StageMeter): PoolOutcome | Promise<PoolOutcome>;
   /** Reviews waiting for a thread now. */
   queued(): number;
   /** Threads started so far, replacements of terminated ones included. */
@@ -202,14 +207,21 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
     thisTurn = 0;
   };
 
-  const review = async (body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome> => {
+  const review = (
+    body: Uint8Array,
+    phase: PolicyPhase,
+    meter?: StageMeter,
+  ): PoolOutcome | Promise<PoolOutcome> => {
     if (inline && thisTurn++ === 0) setImmediate(newTurn);
     const backlog = thisTurn > maxPerTurn;
     if (inline && backlog) spilled++;
-    const here = backlog ? undefined : inline?.decide(body, phase);
+    const here = backlog ? undefined : inline?.decide(body, phase, meter);
     if (here) return here;
     toWorkers++;
     if (pool.queueSize >= maxQueue && pool.idleThreads === 0) return { kind: 'shed', queued: pool.queueSize };
+    return toWorker(body, phase);
+  };
+  const toWorker = async (body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome> => {
     const signal = AbortSignal.timeout(options.deadlineMs);
     // A Buffer is often a view on a larger pooled ArrayBuffer, which structured cloning would
     // copy whole (8 KiB for a 1 KiB review): send an exact copy, moved rather than cloned.
