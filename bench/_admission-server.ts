@@ -1,7 +1,7 @@
 /**
  * Child process of bench/admission.ts: starts the real Palisade webhook server (`palisade`:
- * as `palisade admission serve` runs it, every review decided in worker threads; `inline`:
- * small reviews decided on the main thread, the others in worker threads), the floor (`floor
+ * as `palisade admission serve` runs it: small reviews decided on the main thread, the others
+ * in worker threads; `workers`: every review sent to the worker threads), the floor (`floor
  * ANSWER_FILE`: a bare Node HTTPS server that reads the body, JSON.parses it and writes the
  * precomputed bytes of Palisade's answer to that review), a bare Node HTTPS server that
  * answers one fixed AdmissionReview without parsing, that bare server spending a fixed time of
@@ -19,7 +19,7 @@ import { startAdmissionServer, startReviewPool } from '../src/admission/index.js
 import { StageMeter } from '../src/admission/stages.js';
 import { benchAdmissionConfig, benchAdmissionFile } from './_admission-config.js';
 
-const MODES = ['palisade', 'inline', 'floor', 'bare', 'budget', 'fastify'] as const;
+const MODES = ['palisade', 'workers', 'floor', 'bare', 'budget', 'fastify'] as const;
 const [mode, certFile, keyFile, budgetArg, answerFile] = process.argv.slice(2);
 const budgetUs = Number(budgetArg ?? 0);
 if (
@@ -108,8 +108,8 @@ if (mode === 'fastify') {
   // PSS restricted enforced and 10 example CEL policies.
   const config = await benchAdmissionConfig();
   const file = benchAdmissionFile();
-  // `inline`: small reviews decided on the main thread (evaluation.inlineMaxBytes 16 KiB).
-  const inlineMaxBytes = mode === 'inline' ? 16 * 1024 : file.evaluation.inlineMaxBytes;
+  // `workers`: every review sent to the worker threads (evaluation.inlineMaxBytes 0).
+  const inlineMaxBytes = mode === 'workers' ? 0 : file.evaluation.inlineMaxBytes;
   const threads = process.env.BENCH_THREADS !== undefined ? Number(process.env.BENCH_THREADS) : undefined;
   const pool = await startReviewPool({
     config: file,

@@ -1,8 +1,8 @@
 /**
  * Admission webhook throughput: the real Palisade server (PSS restricted enforced and 10
- * example CEL policies from examples/policies, JSON logs, metrics, decision log; deciding in
- * worker threads as `palisade admission serve` runs it, and the same server deciding small
- * reviews on its main thread, `evaluation.inlineMaxBytes`) against the
+ * example CEL policies from examples/policies, JSON logs, metrics, decision log; deciding small
+ * reviews on its main thread as `palisade admission serve` does by default, and the same server
+ * sending every review to its worker threads, `evaluation.inlineMaxBytes: 0`) against the
  * floor: a bare Node HTTPS server that reads the body, JSON.parses it and writes the very bytes
  * of Palisade's answer to that review, so the ratio measures only the decision and the request
  * path. All in their own process, driven in this run by autocannon with 50 connections over
@@ -59,7 +59,7 @@ interface Server {
 }
 
 function startChild(
-  mode: 'palisade' | 'inline' | 'floor' | 'bare' | 'budget' | 'fastify',
+  mode: 'palisade' | 'workers' | 'floor' | 'bare' | 'budget' | 'fastify',
   cert: string,
   key: string,
   answerFile = '',
@@ -213,7 +213,8 @@ function manyLine(many: Awaited<ReturnType<typeof manyConnections>>): string {
 }
 
 /**
- * BENCH_ADMISSION=stages: the inline server, the worker server and the floor, each counting
+ * BENCH_ADMISSION=stages: the server as it runs (small reviews on the main thread), the same
+ * server sending every review to its workers, and the floor, each counting
  * the CPU of every stage of a review (src/admission/stages.ts), in alternating rounds; prints
  * µs per review by stage, the process's CPU per review, and what lies outside the stages
  * (TLS and HTTP before the handler, the event loop, garbage collection, other threads).
@@ -226,9 +227,9 @@ async function stageAccounts(
   dir: string,
   children: ChildProcess[],
 ): Promise<string> {
-  const inline = await startChild('inline', cert, key, '', true);
+  const inline = await startChild('palisade', cert, key, '', true);
   children.push(inline.child);
-  const palisade = await startChild('palisade', cert, key, '', true);
+  const palisade = await startChild('workers', cert, key, '', true);
   children.push(palisade.child);
   const check = await request(`${inline.url}/validate`, { ca, body });
   const answerFile = path.join(dir, 'answer.json');
@@ -237,7 +238,7 @@ async function stageAccounts(
   children.push(floor.child);
   const servers = [
     ['floor', floor],
-    ['inline', inline],
+    ['palisade', inline],
     ['workers', palisade],
   ] as const;
   for (const [, server] of servers) {
@@ -324,16 +325,16 @@ export async function run(): Promise<string> {
     children.push(bare.child);
     const palisade = await startChild('palisade', cert, key);
     children.push(palisade.child);
-    const inline = await startChild('inline', cert, key);
-    children.push(inline.child);
+    const workers = await startChild('workers', cert, key);
+    children.push(workers.child);
     const budget = await startChild('budget', cert, key);
     children.push(budget.child);
     const framework = await startChild('fastify', cert, key);
     children.push(framework.child);
 
     const check = await request(`${palisade.url}/validate`, { ca: certs.ca.cert, body });
-    const inlineCheck = await request(`${inline.url}/validate`, { ca: certs.ca.cert, body });
-    if (inlineCheck.text !== check.text) throw new Error('the two palisade servers answer differently');
+    const workersCheck = await request(`${workers.url}/validate`, { ca: certs.ca.cert, body });
+    if (workersCheck.text !== check.text) throw new Error('the two palisade servers answer differently');
     // The floor writes exactly these bytes.
     const answerFile = path.join(dir, 'answer.json');
     writeFileSync(answerFile, check.text);
@@ -348,13 +349,13 @@ export async function run(): Promise<string> {
     if (!message.includes('pss/privileged') || policiesDenying.length === 0)
       throw new Error(`the sample was not denied by both PSS and CEL policies: ${message.slice(0, 300)}`);
 
-    const servers = [floor, palisade, inline, bare, budget, framework];
+    const servers = [floor, palisade, workers, bare, budget, framework];
     for (const server of servers) await drive(server, body, WARMUP_S);
     // Alternate the servers and keep the median round of each: the machine is shared.
     const rounds = servers.map((): Figures[] => []);
     for (let round = 0; round < ROUNDS; round++)
       for (const [i, server] of servers.entries()) rounds[i]?.push(await drive(server, body, DURATION_S));
-    const [f, p, pin, b, g, fw] = rounds.map(medianRound) as [
+    const [f, p, pw, b, g, fw] = rounds.map(medianRound) as [
       Figures,
       Figures,
       Figures,
@@ -374,8 +375,8 @@ export async function run(): Promise<string> {
     );
     const line = (name: string, x: Figures): string =>
       `${name}: ${x.rps.toFixed(0)} reviews/s  p50 ${x.p50} ms  p99 ${x.p99} ms  server CPU ${x.cpuPerReview.toFixed(0)} µs/review  errors ${x.errors}  non-2xx ${x.non2xx}`;
-    console.log(line('palisade (worker threads)', p));
-    console.log(line('palisade, small inline  ', pin));
+    console.log(line('palisade (small reviews on the main thread)', p));
+    console.log(line('palisade, every review to the workers    ', pw));
     console.log(`${line('floor (parse + precomputed answer)', f)}  answer ${check.text.length} bytes`);
     console.log(
       `bare:     ${b.rps.toFixed(0)} reviews/s  p50 ${b.p50} ms  p99 ${b.p99} ms  server CPU ${b.cpuPerReview.toFixed(0)} µs/review  errors ${b.errors}  non-2xx ${b.non2xx}`,
@@ -390,7 +391,7 @@ export async function run(): Promise<string> {
       `decide() alone, this process (JSON.parse + decide + JSON.stringify, 20,000 runs): p50 ${(pure.p50 * 1000).toFixed(0)} µs  p99 ${(pure.p99 * 1000).toFixed(0)} µs`,
     );
     console.log(
-      `throughput ratio palisade/floor: ${ratio.toFixed(2)} (target >= 0.5); small inline ${(pin.rps / f.rps).toFixed(2)}; p99 ${p.p99} ms (target <= 5 ms); server CPU per review palisade/floor: ${(p.cpuPerReview / f.cpuPerReview).toFixed(2)} (target <= 2), small inline ${(pin.cpuPerReview / f.cpuPerReview).toFixed(2)}; palisade/bare ${(p.rps / b.rps).toFixed(2)}`,
+      `throughput ratio palisade/floor: ${ratio.toFixed(2)} (target >= 0.5); every review to the workers ${(pw.rps / f.rps).toFixed(2)}; p99 ${p.p99} ms (target <= 5 ms); server CPU per review palisade/floor: ${(p.cpuPerReview / f.cpuPerReview).toFixed(2)} (target <= 2), every review to the workers ${(pw.cpuPerReview / f.cpuPerReview).toFixed(2)}; palisade/bare ${(p.rps / b.rps).toFixed(2)}`,
     );
     console.log(manyLine(many));
     console.log(
@@ -399,7 +400,7 @@ export async function run(): Promise<string> {
         .map((l) => l.toFixed(1))
         .join(' ')}`,
     );
-    return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} floor_rps=${f.rps.toFixed(0)} ratio_to_floor=${ratio.toFixed(2)} cpu_us_per_review=${p.cpuPerReview.toFixed(0)} floor_cpu_us_per_review=${f.cpuPerReview.toFixed(0)} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${(p.rps / b.rps).toFixed(2)} bare_cpu_us_per_review=${b.cpuPerReview.toFixed(0)} inline_rps=${pin.rps.toFixed(0)} inline_cpu_us_per_review=${pin.cpuPerReview.toFixed(0)} timeouts=${many.timeouts} not_well_formed=${many.mismatches + many.non2xx}`;
+    return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} floor_rps=${f.rps.toFixed(0)} ratio_to_floor=${ratio.toFixed(2)} cpu_us_per_review=${p.cpuPerReview.toFixed(0)} floor_cpu_us_per_review=${f.cpuPerReview.toFixed(0)} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${(p.rps / b.rps).toFixed(2)} bare_cpu_us_per_review=${b.cpuPerReview.toFixed(0)} workers_rps=${pw.rps.toFixed(0)} workers_cpu_us_per_review=${pw.cpuPerReview.toFixed(0)} timeouts=${many.timeouts} not_well_formed=${many.mismatches + many.non2xx}`;
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.filter((c) => c.exitCode === null).map((c) => once(c, 'exit')));

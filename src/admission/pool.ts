@@ -48,8 +48,8 @@ export interface ReviewPoolOptions {
   namespaces?: NamespaceSource;
   /**
    * Small reviews decided on the calling thread, their CEL policies under a lower cost limit
-   * (`inline.ts`), e.g. 16 KiB and 5,000 for all the policies; by default (`maxBytes: 0`)
-   * every review goes to the workers.
+   * (`inline.ts`): by default 16 KiB and 5,000 for all the policies; with `maxBytes: 0` every
+   * review goes to the workers.
    */
   inline?: {
     maxBytes: number;
@@ -62,6 +62,12 @@ export interface ReviewPoolOptions {
      * sheds (default 64).
      */
     maxPerTurn?: number;
+    /**
+     * Milliseconds of deciding on the main thread in one turn of its event loop; beyond them
+     * the rest of the turn goes to the workers, so the probes and the other connections wait
+     * for no more than about this (default 25).
+     */
+    maxTurnMs?: number;
   };
   /** The configuration's CEL policies when the caller has loaded them already (else loaded here). */
   policies?: PolicyEvaluator;
@@ -122,8 +128,8 @@ const WARM_UP_REVIEW = new TextEncoder().encode(
     },
   }),
 );
-/** Reviews up to this size are decided on the calling thread by default: none (opt-in). */
-export const INLINE_MAX_BYTES = 0;
+/** Reviews up to this size are decided on the calling thread by default. */
+export const INLINE_MAX_BYTES = 16 * 1024;
 /** The CEL cost of all the policies together on those reviews by default (about 4 ms of the interpreter). */
 export const INLINE_COST_LIMIT = 5_000;
 
@@ -201,10 +207,13 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
   // than it should decide before answering anything. Deciding them all would only make it
   // later (no deadline, no shedding there), so the excess takes the workers' bounded queue.
   const maxPerTurn = options.inline?.maxPerTurn ?? 64;
+  const maxTurnMs = options.inline?.maxTurnMs ?? 25;
   let thisTurn = 0;
+  let turnMs = 0;
   let spilled = 0;
   const newTurn = (): void => {
     thisTurn = 0;
+    turnMs = 0;
   };
 
   const review = (
@@ -213,9 +222,14 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
     meter?: StageMeter,
   ): PoolOutcome | Promise<PoolOutcome> => {
     if (inline && thisTurn++ === 0) setImmediate(newTurn);
-    const backlog = thisTurn > maxPerTurn;
+    const backlog = thisTurn > maxPerTurn || turnMs >= maxTurnMs;
     if (inline && backlog) spilled++;
-    const here = backlog ? undefined : inline?.decide(body, phase, meter);
+    let here: WorkerOutcome | undefined;
+    if (inline && !backlog) {
+      const started = performance.now();
+      here = inline.decide(body, phase, meter);
+      turnMs += performance.now() - started;
+    }
     if (here) return here;
     toWorkers++;
     if (pool.queueSize >= maxQueue && pool.idleThreads === 0) return { kind: 'shed', queued: pool.queueSize };

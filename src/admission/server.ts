@@ -530,7 +530,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
   );
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8443 });
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8443, backlog: 4096 });
   const server = app.server;
   const bound = server.address();
   const port = bound !== null && typeof bound === 'object' ? bound.port : 0;
