@@ -126,6 +126,7 @@ if (mode === 'fastify') {
     tls: { certFile, keyFile },
     port: 0,
     ...(meter ? { stages: meter } : {}),
+    ...(process.env.BENCH_BATCH === '0' ? { batchReviews: false } : {}),
     // Real JSON logging of every decision, to /dev/null so the terminal is not the bottleneck.
     logger: pino(
       { base: { service: 'palisade-admission' } },

@@ -405,6 +405,39 @@ describe('admission server over HTTPS', () => {
   });
 });
 
+describe('reviews decided one by one or batched per turn', () => {
+  it('answers the same bytes either way, for many reviews at once', async () => {
+    const bdir = mkdtempSync(path.join(os.tmpdir(), 'palisade-admission-batch-'));
+    const btls = await writeTls(bdir);
+    const start = (batchReviews: boolean) =>
+      startAdmissionServer({
+        config: compiled(),
+        tls: { certFile: btls.certFile, keyFile: btls.keyFile },
+        port: 0,
+        logger: pino({ level: 'silent' }),
+        processMetrics: false,
+        batchReviews,
+      });
+    const [batched, single] = await Promise.all([start(true), start(false)]);
+    const bagent = new https.Agent({ keepAlive: true, ca: btls.certs.ca.cert, maxSockets: 20 });
+    try {
+      const bodies = Array.from({ length: 40 }, (_, i) =>
+        JSON.stringify(reviewOf(podOf(`b${i}`, { privileged: i % 3 === 0 }), { uid: `uid-b${i}` })),
+      );
+      const ask = (url: string) =>
+        Promise.all(bodies.map((body) => request(`${url}/validate`, { agent: bagent, body })));
+      const [a, b] = await Promise.all([ask(batched.url), ask(single.url)]);
+      expect(a.map((r) => r.text)).toEqual(b.map((r) => r.text));
+      expect(a.map((r) => (r.json as ReviewOut).response.uid)).toEqual(bodies.map((_, i) => `uid-b${i}`));
+      expect(a.filter((r) => !(r.json as ReviewOut).response.allowed)).toHaveLength(14);
+    } finally {
+      bagent.destroy();
+      await Promise.all([batched.close(), single.close()]);
+      rmSync(bdir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('client certificate verification', () => {
   let verifying: AdmissionServer;
   let vdir: string;
