@@ -64,6 +64,7 @@ function startChild(
   key: string,
   answerFile = '',
   stages = false,
+  env: Record<string, string> = {},
 ): Promise<Server> {
   const child = spawn(
     process.execPath,
@@ -86,7 +87,7 @@ function startChild(
     ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, ...(stages ? { BENCH_STAGES: '1' } : {}) },
+      env: { ...process.env, ...(stages ? { BENCH_STAGES: '1' } : {}), ...env },
     },
   );
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -214,7 +215,8 @@ function manyLine(many: Awaited<ReturnType<typeof manyConnections>>): string {
 
 /**
  * BENCH_ADMISSION=stages: the server as it runs (small reviews on the main thread), the same
- * server sending every review to its workers, and the floor, each counting
+ * deciding and answering each review as its body arrives instead of per turn of the event
+ * loop (BENCH_BATCH=0), the same sending every review to its workers, and the floor, each counting
  * the CPU of every stage of a review (src/admission/stages.ts), in alternating rounds; prints
  * µs per review by stage, the process's CPU per review, and what lies outside the stages
  * (TLS and HTTP before the handler, the event loop, garbage collection, other threads).
@@ -231,6 +233,8 @@ async function stageAccounts(
   children.push(inline.child);
   const palisade = await startChild('workers', cert, key, '', true);
   children.push(palisade.child);
+  const unbatched = await startChild('palisade', cert, key, '', true, { BENCH_BATCH: '0' });
+  children.push(unbatched.child);
   const check = await request(`${inline.url}/validate`, { ca, body });
   const answerFile = path.join(dir, 'answer.json');
   writeFileSync(answerFile, check.text);
@@ -239,6 +243,7 @@ async function stageAccounts(
   const servers = [
     ['floor', floor],
     ['palisade', inline],
+    ['one-by-one', unbatched],
     ['workers', palisade],
   ] as const;
   for (const [, server] of servers) {
@@ -261,17 +266,17 @@ async function stageAccounts(
     stages: new Map([...s.stages].map(([k, v]) => [k, v / s.rounds])),
   }));
   console.log(`CPU µs per review by stage (${ROUNDS} alternating rounds of ${DURATION_S} s, mean):`);
-  console.log(`${'stage'.padEnd(14)}${servers.map(([n]) => n.padStart(10)).join('')}`);
+  console.log(`${'stage'.padEnd(14)}${servers.map(([n]) => n.padStart(12)).join('')}`);
   for (const s of STAGES)
-    console.log(`${s.padEnd(14)}${per.map((p) => (p.stages.get(s) ?? 0).toFixed(1).padStart(10)).join('')}`);
+    console.log(`${s.padEnd(14)}${per.map((p) => (p.stages.get(s) ?? 0).toFixed(1).padStart(12)).join('')}`);
   const inStages = per.map((p) => [...p.stages.values()].reduce((a, b) => a + b, 0));
-  console.log(`${'sum of stages'.padEnd(14)}${inStages.map((v) => v.toFixed(1).padStart(10)).join('')}`);
+  console.log(`${'sum of stages'.padEnd(14)}${inStages.map((v) => v.toFixed(1).padStart(12)).join('')}`);
   console.log(
-    `${'outside'.padEnd(14)}${per.map((p, i) => (p.cpu - (inStages[i] ?? 0)).toFixed(1).padStart(10)).join('')}`,
+    `${'outside'.padEnd(14)}${per.map((p, i) => (p.cpu - (inStages[i] ?? 0)).toFixed(1).padStart(12)).join('')}`,
   );
-  console.log(`${'process'.padEnd(14)}${per.map((p) => p.cpu.toFixed(1).padStart(10)).join('')}`);
-  const [f, n, w] = per;
-  return `bench admission: stages floor_cpu_us_per_review=${f?.cpu.toFixed(0)} inline_cpu_us_per_review=${n?.cpu.toFixed(0)} workers_cpu_us_per_review=${w?.cpu.toFixed(0)} inline_outside_us=${((n?.cpu ?? 0) - (inStages[1] ?? 0)).toFixed(0)} floor_outside_us=${((f?.cpu ?? 0) - (inStages[0] ?? 0)).toFixed(0)}`;
+  console.log(`${'process'.padEnd(14)}${per.map((p) => p.cpu.toFixed(1).padStart(12)).join('')}`);
+  const [f, n, o, w] = per;
+  return `bench admission: stages floor_cpu_us_per_review=${f?.cpu.toFixed(0)} cpu_us_per_review=${n?.cpu.toFixed(0)} one_by_one_cpu_us_per_review=${o?.cpu.toFixed(0)} workers_cpu_us_per_review=${w?.cpu.toFixed(0)} inline_outside_us=${((n?.cpu ?? 0) - (inStages[1] ?? 0)).toFixed(0)} floor_outside_us=${((f?.cpu ?? 0) - (inStages[0] ?? 0)).toFixed(0)}`;
 }
 
 /** The round with the median throughput (its latencies come with it). */
