@@ -1,7 +1,7 @@
 /**
  * Child process of bench/admission.ts: starts the real Palisade webhook server (`palisade`:
- * as `palisade admission serve` runs it, every review decided in worker threads; `inline`:
- * small reviews decided on the main thread, the others in worker threads), the floor (`floor
+ * as `palisade admission serve` runs it: small reviews decided on the main thread, the others
+ * in worker threads; `workers`: every review sent to the worker threads), the floor (`floor
  * ANSWER_FILE`: a bare Node HTTPS server that reads the body, JSON.parses it and writes the
  * precomputed bytes of Palisade's answer to that review), a bare Node HTTPS server that
  * answers one fixed AdmissionReview without parsing, that bare server spending a fixed time of
@@ -16,9 +16,10 @@ import https from 'node:https';
 import fastify from 'fastify';
 import { pino } from 'pino';
 import { startAdmissionServer, startReviewPool } from '../src/admission/index.js';
+import { StageMeter } from '../src/admission/stages.js';
 import { benchAdmissionConfig, benchAdmissionFile } from './_admission-config.js';
 
-const MODES = ['palisade', 'inline', 'floor', 'bare', 'budget', 'fastify'] as const;
+const MODES = ['palisade', 'workers', 'floor', 'bare', 'budget', 'fastify'] as const;
 const [mode, certFile, keyFile, budgetArg, answerFile] = process.argv.slice(2);
 const budgetUs = Number(budgetArg ?? 0);
 if (
@@ -40,11 +41,20 @@ function busy(us: number): void {
   }
 }
 
-// The bench asks for this process's CPU time (user and system, µs) with a "cpu" line on stdin.
+// BENCH_STAGES=1: the CPU of each stage of a review is counted (src/admission/stages.ts).
+const meter = process.env.BENCH_STAGES === '1' ? new StageMeter() : undefined;
+
+// The bench asks for this process's CPU time (user and system, µs) with a "cpu" line on stdin,
+// and for the stage counters per review since the last ask with "stages".
 createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() !== 'cpu') return;
-  const u = process.cpuUsage();
-  console.log(`cpu ${u.user} ${u.system}`);
+  const command = line.trim();
+  if (command === 'cpu') {
+    const u = process.cpuUsage();
+    console.log(`cpu ${u.user} ${u.system}`);
+  } else if (command === 'stages') {
+    console.log(`stages ${JSON.stringify(meter?.perReview() ?? {})}`);
+    meter?.reset();
+  }
 });
 
 const answer = JSON.stringify({
@@ -65,16 +75,28 @@ if (mode === 'fastify') {
     { cert: readFileSync(certFile), key: readFileSync(keyFile) },
     (req, res) => {
       // Read the whole body, as any webhook must, then answer the fixed review.
+      meter?.begin();
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => {
+        meter?.begin();
         if (floorAnswer) chunks.push(c);
+        meter?.end('body');
       });
       req.on('end', () => {
+        meter?.begin();
         if (mode === 'budget') busy(budgetUs);
-        if (floorAnswer) JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const bytes = floorAnswer ? Buffer.concat(chunks) : undefined;
+        meter?.end('body');
+        if (bytes) JSON.parse(bytes.toString('utf8'));
+        meter?.end('parse');
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(floorAnswer ?? answer);
+        if (meter) {
+          meter.end('write');
+          meter.reviews++;
+        }
       });
+      meter?.end('request');
     },
   );
   server.keepAliveTimeout = 65_000;
@@ -86,8 +108,8 @@ if (mode === 'fastify') {
   // PSS restricted enforced and 10 example CEL policies.
   const config = await benchAdmissionConfig();
   const file = benchAdmissionFile();
-  // `inline`: small reviews decided on the main thread (evaluation.inlineMaxBytes 16 KiB).
-  const inlineMaxBytes = mode === 'inline' ? 16 * 1024 : file.evaluation.inlineMaxBytes;
+  // `workers`: every review sent to the worker threads (evaluation.inlineMaxBytes 0).
+  const inlineMaxBytes = mode === 'workers' ? 0 : file.evaluation.inlineMaxBytes;
   const threads = process.env.BENCH_THREADS !== undefined ? Number(process.env.BENCH_THREADS) : undefined;
   const pool = await startReviewPool({
     config: file,
@@ -103,6 +125,8 @@ if (mode === 'fastify') {
     config,
     tls: { certFile, keyFile },
     port: 0,
+    ...(meter ? { stages: meter } : {}),
+    ...(process.env.BENCH_BATCH === '0' ? { batchReviews: false } : {}),
     // Real JSON logging of every decision, to /dev/null so the terminal is not the bottleneck.
     logger: pino(
       { base: { service: 'palisade-admission' } },

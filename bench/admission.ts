@@ -1,8 +1,8 @@
 /**
  * Admission webhook throughput: the real Palisade server (PSS restricted enforced and 10
- * example CEL policies from examples/policies, JSON logs, metrics, decision log; deciding in
- * worker threads as `palisade admission serve` runs it, and the same server deciding small
- * reviews on its main thread, `evaluation.inlineMaxBytes`) against the
+ * example CEL policies from examples/policies, JSON logs, metrics, decision log; deciding small
+ * reviews on its main thread as `palisade admission serve` does by default, and the same server
+ * sending every review to its worker threads, `evaluation.inlineMaxBytes: 0`) against the
  * floor: a bare Node HTTPS server that reads the body, JSON.parses it and writes the very bytes
  * of Palisade's answer to that review, so the ratio measures only the decision and the request
  * path. All in their own process, driven in this run by autocannon with 50 connections over
@@ -29,6 +29,7 @@ import {
   reviewOf,
   type CompiledAdmissionConfig,
 } from '../src/admission/index.js';
+import { STAGES, type Stage } from '../src/admission/stages.js';
 import { BENCH_POLICY_DIRS, benchAdmissionConfig } from './_admission-config.js';
 
 const CONNECTIONS = 50;
@@ -53,13 +54,17 @@ interface Server {
   url: string;
   /** The server process's CPU time so far (user + system), µs. */
   cpu(): Promise<number>;
+  /** CPU and wall µs per review of each stage since the last call (BENCH_STAGES=1 servers). */
+  stages(): Promise<Partial<Record<Stage, { cpuUs: number; wallUs: number }>>>;
 }
 
 function startChild(
-  mode: 'palisade' | 'inline' | 'floor' | 'bare' | 'budget' | 'fastify',
+  mode: 'palisade' | 'workers' | 'floor' | 'bare' | 'budget' | 'fastify',
   cert: string,
   key: string,
   answerFile = '',
+  stages = false,
+  env: Record<string, string> = {},
 ): Promise<Server> {
   const child = spawn(
     process.execPath,
@@ -69,6 +74,8 @@ function startChild(
       ...(process.env.BENCH_CPU_PROF !== undefined
         ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF, mode)}`]
         : []),
+      // BENCH_NODE_FLAGS: V8/Node flags for every server, e.g. --max-semi-space-size=32.
+      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? []),
       '--import',
       'tsx',
       path.join(import.meta.dirname, '_admission-server.ts'),
@@ -80,6 +87,7 @@ function startChild(
     ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, ...(stages ? { BENCH_STAGES: '1' } : {}), ...env },
     },
   );
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -92,12 +100,19 @@ function startChild(
     const [, user, system] = (await answer).split(' ');
     return Number(user) + Number(system);
   };
+  const stagesOf = async (): Promise<Partial<Record<Stage, { cpuUs: number; wallUs: number }>>> => {
+    const answer = next();
+    child.stdin?.write('stages\n');
+    return JSON.parse((await answer).slice('stages '.length)) as Partial<
+      Record<Stage, { cpuUs: number; wallUs: number }>
+    >;
+  };
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => {
       reject(new Error(`${mode} server exited with ${String(code)}`));
     });
     void next().then((url) => {
-      resolve({ child, url, cpu });
+      resolve({ child, url, cpu, stages: stagesOf });
     });
   });
 }
@@ -198,6 +213,72 @@ function manyLine(many: Awaited<ReturnType<typeof manyConnections>>): string {
   return `1000 connections, 10 s, 10 s client timeout: ${many.requests} answers  ${many.rps.toFixed(0)} reviews/s  p50 ${many.p50} ms  p99 ${many.p99} ms  timeouts ${many.timeouts}  errors ${many.errors}  non-2xx ${many.non2xx}  not a well-formed answer ${many.mismatches}  answered per failure policy (shed or deadline) ${many.undecided}`;
 }
 
+/**
+ * BENCH_ADMISSION=stages: the server as it runs (small reviews on the main thread), the same
+ * deciding and answering each review as its body arrives instead of per turn of the event
+ * loop (BENCH_BATCH=0), the same sending every review to its workers, and the floor, each counting
+ * the CPU of every stage of a review (src/admission/stages.ts), in alternating rounds; prints
+ * µs per review by stage, the process's CPU per review, and what lies outside the stages
+ * (TLS and HTTP before the handler, the event loop, garbage collection, other threads).
+ */
+async function stageAccounts(
+  cert: string,
+  key: string,
+  ca: string,
+  body: string,
+  dir: string,
+  children: ChildProcess[],
+): Promise<string> {
+  const inline = await startChild('palisade', cert, key, '', true);
+  children.push(inline.child);
+  const palisade = await startChild('workers', cert, key, '', true);
+  children.push(palisade.child);
+  const unbatched = await startChild('palisade', cert, key, '', true, { BENCH_BATCH: '0' });
+  children.push(unbatched.child);
+  const check = await request(`${inline.url}/validate`, { ca, body });
+  const answerFile = path.join(dir, 'answer.json');
+  writeFileSync(answerFile, check.text);
+  const floor = await startChild('floor', cert, key, answerFile, true);
+  children.push(floor.child);
+  const servers = [
+    ['floor', floor],
+    ['palisade', inline],
+    ['one-by-one', unbatched],
+    ['workers', palisade],
+  ] as const;
+  for (const [, server] of servers) {
+    await drive(server, body, WARMUP_S);
+    await server.stages();
+  }
+  const sums = servers.map(() => ({ cpu: 0, rounds: 0, stages: new Map<Stage, number>() }));
+  for (let round = 0; round < ROUNDS; round++)
+    for (const [i, [, server]] of servers.entries()) {
+      const figures = await drive(server, body, DURATION_S);
+      const stages = await server.stages();
+      const sum = sums[i];
+      if (!sum) continue;
+      sum.cpu += figures.cpuPerReview;
+      sum.rounds++;
+      for (const s of STAGES) sum.stages.set(s, (sum.stages.get(s) ?? 0) + (stages[s]?.cpuUs ?? 0));
+    }
+  const per = sums.map((s) => ({
+    cpu: s.cpu / s.rounds,
+    stages: new Map([...s.stages].map(([k, v]) => [k, v / s.rounds])),
+  }));
+  console.log(`CPU µs per review by stage (${ROUNDS} alternating rounds of ${DURATION_S} s, mean):`);
+  console.log(`${'stage'.padEnd(14)}${servers.map(([n]) => n.padStart(12)).join('')}`);
+  for (const s of STAGES)
+    console.log(`${s.padEnd(14)}${per.map((p) => (p.stages.get(s) ?? 0).toFixed(1).padStart(12)).join('')}`);
+  const inStages = per.map((p) => [...p.stages.values()].reduce((a, b) => a + b, 0));
+  console.log(`${'sum of stages'.padEnd(14)}${inStages.map((v) => v.toFixed(1).padStart(12)).join('')}`);
+  console.log(
+    `${'outside'.padEnd(14)}${per.map((p, i) => (p.cpu - (inStages[i] ?? 0)).toFixed(1).padStart(12)).join('')}`,
+  );
+  console.log(`${'process'.padEnd(14)}${per.map((p) => p.cpu.toFixed(1).padStart(12)).join('')}`);
+  const [f, n, o, w] = per;
+  return `bench admission: stages floor_cpu_us_per_review=${f?.cpu.toFixed(0)} cpu_us_per_review=${n?.cpu.toFixed(0)} one_by_one_cpu_us_per_review=${o?.cpu.toFixed(0)} workers_cpu_us_per_review=${w?.cpu.toFixed(0)} inline_outside_us=${((n?.cpu ?? 0) - (inStages[1] ?? 0)).toFixed(0)} floor_outside_us=${((f?.cpu ?? 0) - (inStages[0] ?? 0)).toFixed(0)}`;
+}
+
 /** The round with the median throughput (its latencies come with it). */
 function medianRound(rounds: Figures[]): Figures {
   const sorted = [...rounds].sort((x, y) => x.rps - y.rps);
@@ -234,6 +315,8 @@ export async function run(): Promise<string> {
       ),
     );
 
+    if (process.env.BENCH_ADMISSION === 'stages')
+      return await stageAccounts(cert, key, certs.ca.cert, body, dir, children);
     if (process.env.BENCH_ADMISSION === 'many') {
       // Only the 1,000-connection case, against the real server.
       const palisade = await startChild('palisade', cert, key);
@@ -247,16 +330,16 @@ export async function run(): Promise<string> {
     children.push(bare.child);
     const palisade = await startChild('palisade', cert, key);
     children.push(palisade.child);
-    const inline = await startChild('inline', cert, key);
-    children.push(inline.child);
+    const workers = await startChild('workers', cert, key);
+    children.push(workers.child);
     const budget = await startChild('budget', cert, key);
     children.push(budget.child);
     const framework = await startChild('fastify', cert, key);
     children.push(framework.child);
 
     const check = await request(`${palisade.url}/validate`, { ca: certs.ca.cert, body });
-    const inlineCheck = await request(`${inline.url}/validate`, { ca: certs.ca.cert, body });
-    if (inlineCheck.text !== check.text) throw new Error('the two palisade servers answer differently');
+    const workersCheck = await request(`${workers.url}/validate`, { ca: certs.ca.cert, body });
+    if (workersCheck.text !== check.text) throw new Error('the two palisade servers answer differently');
     // The floor writes exactly these bytes.
     const answerFile = path.join(dir, 'answer.json');
     writeFileSync(answerFile, check.text);
@@ -271,13 +354,13 @@ export async function run(): Promise<string> {
     if (!message.includes('pss/privileged') || policiesDenying.length === 0)
       throw new Error(`the sample was not denied by both PSS and CEL policies: ${message.slice(0, 300)}`);
 
-    const servers = [floor, palisade, inline, bare, budget, framework];
+    const servers = [floor, palisade, workers, bare, budget, framework];
     for (const server of servers) await drive(server, body, WARMUP_S);
     // Alternate the servers and keep the median round of each: the machine is shared.
     const rounds = servers.map((): Figures[] => []);
     for (let round = 0; round < ROUNDS; round++)
       for (const [i, server] of servers.entries()) rounds[i]?.push(await drive(server, body, DURATION_S));
-    const [f, p, pin, b, g, fw] = rounds.map(medianRound) as [
+    const [f, p, pw, b, g, fw] = rounds.map(medianRound) as [
       Figures,
       Figures,
       Figures,
@@ -297,8 +380,8 @@ export async function run(): Promise<string> {
     );
     const line = (name: string, x: Figures): string =>
       `${name}: ${x.rps.toFixed(0)} reviews/s  p50 ${x.p50} ms  p99 ${x.p99} ms  server CPU ${x.cpuPerReview.toFixed(0)} µs/review  errors ${x.errors}  non-2xx ${x.non2xx}`;
-    console.log(line('palisade (worker threads)', p));
-    console.log(line('palisade, small inline  ', pin));
+    console.log(line('palisade (small reviews on the main thread)', p));
+    console.log(line('palisade, every review to the workers    ', pw));
     console.log(`${line('floor (parse + precomputed answer)', f)}  answer ${check.text.length} bytes`);
     console.log(
       `bare:     ${b.rps.toFixed(0)} reviews/s  p50 ${b.p50} ms  p99 ${b.p99} ms  server CPU ${b.cpuPerReview.toFixed(0)} µs/review  errors ${b.errors}  non-2xx ${b.non2xx}`,
@@ -313,7 +396,7 @@ export async function run(): Promise<string> {
       `decide() alone, this process (JSON.parse + decide + JSON.stringify, 20,000 runs): p50 ${(pure.p50 * 1000).toFixed(0)} µs  p99 ${(pure.p99 * 1000).toFixed(0)} µs`,
     );
     console.log(
-      `throughput ratio palisade/floor: ${ratio.toFixed(2)} (target >= 0.5); small inline ${(pin.rps / f.rps).toFixed(2)}; p99 ${p.p99} ms (target <= 5 ms); server CPU per review palisade/floor: ${(p.cpuPerReview / f.cpuPerReview).toFixed(2)} (target <= 2), small inline ${(pin.cpuPerReview / f.cpuPerReview).toFixed(2)}; palisade/bare ${(p.rps / b.rps).toFixed(2)}`,
+      `throughput ratio palisade/floor: ${ratio.toFixed(2)} (target >= 0.5); every review to the workers ${(pw.rps / f.rps).toFixed(2)}; p99 ${p.p99} ms (target <= 5 ms); server CPU per review palisade/floor: ${(p.cpuPerReview / f.cpuPerReview).toFixed(2)} (target <= 2), every review to the workers ${(pw.cpuPerReview / f.cpuPerReview).toFixed(2)}; palisade/bare ${(p.rps / b.rps).toFixed(2)}`,
     );
     console.log(manyLine(many));
     console.log(
@@ -322,7 +405,7 @@ export async function run(): Promise<string> {
         .map((l) => l.toFixed(1))
         .join(' ')}`,
     );
-    return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} floor_rps=${f.rps.toFixed(0)} ratio_to_floor=${ratio.toFixed(2)} cpu_us_per_review=${p.cpuPerReview.toFixed(0)} floor_cpu_us_per_review=${f.cpuPerReview.toFixed(0)} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${(p.rps / b.rps).toFixed(2)} bare_cpu_us_per_review=${b.cpuPerReview.toFixed(0)} inline_rps=${pin.rps.toFixed(0)} inline_cpu_us_per_review=${pin.cpuPerReview.toFixed(0)} timeouts=${many.timeouts} not_well_formed=${many.mismatches + many.non2xx}`;
+    return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} floor_rps=${f.rps.toFixed(0)} ratio_to_floor=${ratio.toFixed(2)} cpu_us_per_review=${p.cpuPerReview.toFixed(0)} floor_cpu_us_per_review=${f.cpuPerReview.toFixed(0)} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${(p.rps / b.rps).toFixed(2)} bare_cpu_us_per_review=${b.cpuPerReview.toFixed(0)} workers_rps=${pw.rps.toFixed(0)} workers_cpu_us_per_review=${pw.cpuPerReview.toFixed(0)} timeouts=${many.timeouts} not_well_formed=${many.mismatches + many.non2xx}`;
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.filter((c) => c.exitCode === null).map((c) => once(c, 'exit')));

@@ -105,22 +105,22 @@ export const admissionConfigSchema = z
         /** What a review cut at its deadline or shed from a full queue gets (default: the top-level failurePolicy). */
         failurePolicy: failurePolicySchema.optional(),
         /**
-         * Reviews of at most this many bytes are decided on the main thread, their CEL policies
-         * under `inlineCostLimit`; larger or dearer ones go to the workers (0, the default: every
-         * review does; on a shared 2-core machine deciding inline measured slower, see
-         * docs/admission.md).
+         * Reviews of at most this many bytes (default 16 KiB) are decided on the main thread,
+         * their CEL policies under `inlineCostLimit`; larger or dearer ones go to the workers
+         * (0: every review does). Handing a small review to a worker costs more CPU than
+         * deciding it, see docs/admission.md.
          */
         inlineMaxBytes: z
           .number()
           .int()
           .min(0)
           .max(1024 * 1024)
-          .default(0),
+          .default(16 * 1024),
         /** CEL cost of all the policies together for a review decided on the main thread; beyond it the review goes to a worker. */
         inlineCostLimit: z.number().int().min(1).max(10_000_000).default(5_000),
       })
       .strict()
-      .default({ deadlineMs: 2500, inlineMaxBytes: 0, inlineCostLimit: 5_000 }),
+      .default({ deadlineMs: 2500, inlineMaxBytes: 16 * 1024, inlineCostLimit: 5_000 }),
     /** Image rules: registries, digests, vulnerabilities and signatures (see docs/images.md). */
     images: imagesConfigSchema.optional(),
     decisionLog: z

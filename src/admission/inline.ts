@@ -26,12 +26,14 @@ import type { CompiledAdmissionConfig } from './config.js';
 import { decide } from './decide.js';
 import type { WorkerOutcome } from './pool-protocol.js';
 import type { PolicyEvaluation, PolicyPhase } from './ports.js';
+import type { StageMeter } from './stages.js';
 
 /** Decides one raw review body: what a worker sends back, or what the main thread answers. */
 export function decideBody(
   body: Uint8Array,
   config: CompiledAdmissionConfig,
   phase: PolicyPhase,
+  meter?: StageMeter,
 ): WorkerOutcome {
   let parsed: unknown;
   try {
@@ -39,12 +41,16 @@ export function decideBody(
   } catch (e) {
     return { kind: 'invalid-json', message: e instanceof Error ? e.message : String(e) };
   }
+  meter?.end('parse');
   const result = decide(parsed, config, phase);
+  meter?.end('decide');
   if (!result.ok)
     return result.uid === undefined
       ? { kind: 'bad', problems: result.problems }
       : { kind: 'bad', problems: result.problems, uid: result.uid };
-  return { kind: 'answer', review: JSON.stringify(result.review), record: result.record };
+  const review = JSON.stringify(result.review);
+  meter?.end('serialise');
+  return { kind: 'answer', review, record: result.record };
 }
 
 /** Limits of the inline path. */
@@ -76,7 +82,7 @@ export interface InlineStats {
 /** The inline path over one compiled configuration. */
 export interface InlineDecider {
   /** The outcome, or undefined when the review must go to a worker (too large, too dear, suspended). */
-  decide(body: Uint8Array, phase: PolicyPhase): WorkerOutcome | undefined;
+  decide(body: Uint8Array, phase: PolicyPhase, meter?: StageMeter): WorkerOutcome | undefined;
   stats(): InlineStats;
   /** Decides a review without timing or counting it: the first decisions compile code. */
   warm(body: Uint8Array, phase: PolicyPhase): void;
@@ -123,13 +129,13 @@ export function inlineDecider(
     warm: (body, phase) => {
       decideBody(body, bounded, phase);
     },
-    decide(body, phase) {
+    decide(body, phase, meter) {
       if (body.byteLength > options.maxBytes) return undefined;
       const started = now();
       if (started < suspendedUntil) return undefined;
       overBudget = false;
       const cpuBefore = cpu();
-      const outcome = decideBody(body, bounded, phase);
+      const outcome = decideBody(body, bounded, phase, meter);
       const ended = now();
       if (ended - started > slowMs && cpu() - cpuBefore > slowMs) {
         // Again soon after the last suspension ended: twice as long.

@@ -16,6 +16,7 @@ import { compileAdmissionConfig, type AdmissionConfig } from './config.js';
 import { inlineDecider } from './inline.js';
 import { loadCelPolicies } from './policies.js';
 import type { PolicyEvaluator, PolicyPhase } from './ports.js';
+import type { StageMeter } from './stages.js';
 import {
   parseNamespaceMessage,
   type NamespaceMessage,
@@ -47,8 +48,8 @@ export interface ReviewPoolOptions {
   namespaces?: NamespaceSource;
   /**
    * Small reviews decided on the calling thread, their CEL policies under a lower cost limit
-   * (`inline.ts`), e.g. 16 KiB and 5,000 for all the policies; by default (`maxBytes: 0`)
-   * every review goes to the workers.
+   * (`inline.ts`): by default 16 KiB and 5,000 for all the policies; with `maxBytes: 0` every
+   * review goes to the workers.
    */
   inline?: {
     maxBytes: number;
@@ -61,6 +62,12 @@ export interface ReviewPoolOptions {
      * sheds (default 64).
      */
     maxPerTurn?: number;
+    /**
+     * Milliseconds of deciding on the main thread in one turn of its event loop; beyond them
+     * the rest of the turn goes to the workers, so the probes and the other connections wait
+     * for no more than about this (default 25).
+     */
+    maxTurnMs?: number;
   };
   /** The configuration's CEL policies when the caller has loaded them already (else loaded here). */
   policies?: PolicyEvaluator;
@@ -77,7 +84,11 @@ export type PoolOutcome =
 export interface ReviewPool {
   readonly threads: number;
   readonly deadlineMs: number;
-  review(body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome>;
+  /**
+   * Decides a review: at once (a value) when it was decided on the calling thread or shed,
+   * else a promise of what the worker answered.
+   */
+  review(body: Uint8Array, phase: PolicyPhase, meter?: StageMeter): PoolOutcome | Promise<PoolOutcome>;
   /** Reviews waiting for a thread now. */
   queued(): number;
   /** Threads started so far, replacements of terminated ones included. */
@@ -117,8 +128,8 @@ const WARM_UP_REVIEW = new TextEncoder().encode(
     },
   }),
 );
-/** Reviews up to this size are decided on the calling thread by default: none (opt-in). */
-export const INLINE_MAX_BYTES = 0;
+/** Reviews up to this size are decided on the calling thread by default. */
+export const INLINE_MAX_BYTES = 16 * 1024;
 /** The CEL cost of all the policies together on those reviews by default (about 4 ms of the interpreter). */
 export const INLINE_COST_LIMIT = 5_000;
 
@@ -196,20 +207,35 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
   // than it should decide before answering anything. Deciding them all would only make it
   // later (no deadline, no shedding there), so the excess takes the workers' bounded queue.
   const maxPerTurn = options.inline?.maxPerTurn ?? 64;
+  const maxTurnMs = options.inline?.maxTurnMs ?? 25;
   let thisTurn = 0;
+  let turnMs = 0;
   let spilled = 0;
   const newTurn = (): void => {
     thisTurn = 0;
+    turnMs = 0;
   };
 
-  const review = async (body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome> => {
+  const review = (
+    body: Uint8Array,
+    phase: PolicyPhase,
+    meter?: StageMeter,
+  ): PoolOutcome | Promise<PoolOutcome> => {
     if (inline && thisTurn++ === 0) setImmediate(newTurn);
-    const backlog = thisTurn > maxPerTurn;
+    const backlog = thisTurn > maxPerTurn || turnMs >= maxTurnMs;
     if (inline && backlog) spilled++;
-    const here = backlog ? undefined : inline?.decide(body, phase);
+    let here: WorkerOutcome | undefined;
+    if (inline && !backlog) {
+      const started = performance.now();
+      here = inline.decide(body, phase, meter);
+      turnMs += performance.now() - started;
+    }
     if (here) return here;
     toWorkers++;
     if (pool.queueSize >= maxQueue && pool.idleThreads === 0) return { kind: 'shed', queued: pool.queueSize };
+    return toWorker(body, phase);
+  };
+  const toWorker = async (body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome> => {
     const signal = AbortSignal.timeout(options.deadlineMs);
     // A Buffer is often a view on a larger pooled ArrayBuffer, which structured cloning would
     // copy whole (8 KiB for a 1 KiB review): send an exact copy, moved rather than cloned.

@@ -257,6 +257,61 @@ describe('admission server over HTTPS', () => {
     }
   });
 
+  /** Sends `parts` as a chunked body (no content-length), one write each. */
+  const chunked = (parts: Buffer[]): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const req = https.request(
+        `${server.url}/validate`,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          const out: Buffer[] = [];
+          res.on('data', (c: Buffer) => out.push(c));
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(out).toString('utf8') });
+          });
+        },
+      );
+      req.on('error', reject);
+      for (const p of parts) req.write(p);
+      req.end();
+    });
+
+  it('takes a body sent in chunks without a declared length', async () => {
+    const text = Buffer.from(
+      JSON.stringify(reviewOf(podOf('chunked', { privileged: true }), { uid: 'uid-chunked' })),
+    );
+    const res = await chunked([text.subarray(0, 100), text.subarray(100, 300), text.subarray(300)]);
+    expect(res.status).toBe(200);
+    expect((JSON.parse(res.text) as ReviewOut).response).toMatchObject({
+      uid: 'uid-chunked',
+      allowed: false,
+    });
+  });
+
+  it('refuses a chunked body once it passes the limit', async () => {
+    const part = Buffer.alloc(1024 * 1024, 0x20);
+    const res = await chunked([part, part, part, part]).catch((e: unknown) => ({
+      status: 0,
+      text: String(e),
+    }));
+    // Answered 413 as soon as the limit was passed (the rest is not read), or the connection
+    // closed while the client was still sending.
+    if (res.status !== 0) {
+      expect(res.status).toBe(413);
+      expect(res.text).toMatch(/exceeds 3145728 bytes/);
+    }
+    expect((await post('/validate', reviewOf(podOf('after')))).status).toBe(200);
+  });
+
+  it('answers reviews whose URL carries the API server timeout parameter', async () => {
+    const res = await request(`${server.url}/validate?timeout=10s`, {
+      agent,
+      body: JSON.stringify(reviewOf(podOf('q', { privileged: true }), { uid: 'uid-query' })),
+    });
+    expect((res.json as ReviewOut).response).toMatchObject({ uid: 'uid-query', allowed: false });
+    expect((await request(`${server.url}/validate`, { agent, method: 'GET' })).status).toBe(404);
+  });
+
   it('__proto__ keys in a review stay plain data', async () => {
     const text = JSON.stringify(reviewOf(podOf('proto', { privileged: true }), { uid: 'uid-proto' })).replace(
       '"metadata":{',
@@ -347,6 +402,39 @@ describe('admission server over HTTPS', () => {
     const lines = readFileSync(journal(), 'utf8').trim().split('\n');
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.map((l) => (JSON.parse(l) as { uid: string }).uid)).toContain('uid-ring');
+  });
+});
+
+describe('reviews decided one by one or batched per turn', () => {
+  it('answers the same bytes either way, for many reviews at once', async () => {
+    const bdir = mkdtempSync(path.join(os.tmpdir(), 'palisade-admission-batch-'));
+    const btls = await writeTls(bdir);
+    const start = (batchReviews: boolean) =>
+      startAdmissionServer({
+        config: compiled(),
+        tls: { certFile: btls.certFile, keyFile: btls.keyFile },
+        port: 0,
+        logger: pino({ level: 'silent' }),
+        processMetrics: false,
+        batchReviews,
+      });
+    const [batched, single] = await Promise.all([start(true), start(false)]);
+    const bagent = new https.Agent({ keepAlive: true, ca: btls.certs.ca.cert, maxSockets: 20 });
+    try {
+      const bodies = Array.from({ length: 40 }, (_, i) =>
+        JSON.stringify(reviewOf(podOf(`b${i}`, { privileged: i % 3 === 0 }), { uid: `uid-b${i}` })),
+      );
+      const ask = (url: string) =>
+        Promise.all(bodies.map((body) => request(`${url}/validate`, { agent: bagent, body })));
+      const [a, b] = await Promise.all([ask(batched.url), ask(single.url)]);
+      expect(a.map((r) => r.text)).toEqual(b.map((r) => r.text));
+      expect(a.map((r) => (r.json as ReviewOut).response.uid)).toEqual(bodies.map((_, i) => `uid-b${i}`));
+      expect(a.filter((r) => !(r.json as ReviewOut).response.allowed)).toHaveLength(14);
+    } finally {
+      bagent.destroy();
+      await Promise.all([batched.close(), single.close()]);
+      rmSync(bdir, { recursive: true, force: true });
+    }
   });
 });
 
