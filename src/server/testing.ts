@@ -16,7 +16,8 @@ export async function startTestServer(
   cwd: string,
   env: Record<string, string> = {},
 ): Promise<RunningServer> {
-  const io = memoryIO({ cwd, env });
+  // HOME is the test's own directory: a default store (~/.palisade) is never the user's.
+  const io = memoryIO({ cwd, env: { HOME: cwd, ...env } });
   const abort = new AbortController();
   let listening: (url: string) => void = () => undefined;
   const url = new Promise<string>((resolve) => {
