@@ -16,6 +16,9 @@ Sources (exactly one):
 Registry credentials: --username with --password-stdin, else ~/.docker/config.json (auths and
 credential helpers), else anonymous. Blobs are cached by digest under ~/.palisade/cache/blobs.
 
+With --db the result (counts by severity, every vulnerability with its location and VEX
+suppression) is recorded in the history store, where the dashboard's Images page reads it.
+
 Exit codes: 0 done, 2 usage or input error (unreadable image, unsafe layer, refused login).
 
 Examples:
@@ -25,7 +28,8 @@ Examples:
   $ docker save shop:1.4 -o shop.tar && palisade image scan --archive shop.tar -o json
   $ palisade image scan registry.local:5000/shop:1.4 --platform linux/arm64
   $ echo "$TOKEN" | palisade image scan registry.local/shop:1.4 --username ci --password-stdin
-  $ palisade image scan --sbom sbom.cdx.json -o table`;
+  $ palisade image scan --sbom sbom.cdx.json -o table
+  $ palisade image scan registry.local:5000/shop:1.4 --db ~/.palisade/palisade.db -q`;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -72,6 +76,10 @@ export function registerImageCommand(program: Command, io: CliIO, setExit: (code
         .default('high')
         .choices(['critical', 'high', 'medium', 'low', 'none']),
     )
+    .option(
+      '--db <path-or-url>',
+      'record the result in the history store: a SQLite file or postgres://… URL (the dashboard lists it)',
+    )
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', SCAN_HELP)
     .action(async (ref: string | undefined, opts: Record<string, unknown>) => {
@@ -99,6 +107,7 @@ export function registerImageCommand(program: Command, io: CliIO, setExit: (code
             vex: opts.vex as string[],
             maxDbAge: String(opts.maxDbAge),
             failOn: String(opts.failOn),
+            ...(str(opts.db) !== undefined ? { db: str(opts.db) } : {}),
           } as import('./image.js').ImageScanOptions,
           io,
         ),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageScanResult } from '../../images/index.js';
 import { buildTar, writeDockerArchive, writeOciLayout } from '../../images/testing.js';
+import { openStore } from '../../store/index.js';
 import { memoryIO } from '../io.js';
 import { main } from '../main.js';
 
@@ -88,6 +89,43 @@ describe('palisade image scan', () => {
     expect(v.code).toBe(0);
     expect(v.out).toContain('2 packages, 0 vulnerabilities (1 suppressed by VEX)');
     expect(v.out).toContain('suppressed by VEX: vulnerable_code_not_in_execute_path');
+
+    // --db records the result with its vulnerabilities, the VEX suppression kept and flagged.
+    const history = path.join(dir, 'history.db');
+    const rec = await run(['--layout', 'layout:v1', '--vuln-db', db, '--vex', 'vex.json', '--db', history]);
+    expect(rec.code).toBe(0);
+    expect(rec.err).toMatch(/^Recorded image result 1 of sha256:[a-f0-9]{64}$/m);
+    const store = await openStore({ kind: 'sqlite', file: history });
+    try {
+      const digest = /of (sha256:[a-f0-9]{64})/.exec(rec.err)?.[1] ?? '';
+      const latest = await store.latestImageResult(digest);
+      expect(latest).toMatchObject({ ref: `oci:${path.join(dir, 'layout')}:v1`, packages: 2 });
+      expect(latest?.bySeverity.high).toBe(0);
+      const vulns = await store.db.selectFrom('image_vulnerabilities').selectAll().execute();
+      expect(vulns).toEqual([
+        expect.objectContaining({
+          vuln_id: 'CVE-2025-26519',
+          package: 'musl',
+          version: '1.2.4-r2',
+          fixed_version: '1.2.4-r3',
+          severity: 'high',
+          suppressed: 1,
+          justification: 'vulnerable_code_not_in_execute_path',
+        }),
+      ]);
+      expect(vulns[0]?.location).toMatch(/^sha256:[a-f0-9]{64}:\/lib\/apk\/db\/installed$/);
+    } finally {
+      await store.close();
+    }
+    const badDb = await run([
+      '--layout',
+      'layout:v1',
+      '--no-vulns',
+      '--db',
+      path.join(dir, 'no/such/dir/x.db'),
+    ]);
+    expect(badDb.code).toBe(2);
+    expect(badDb.err).toContain('cannot open store');
 
     const missing = await run(['--layout', 'layout:v1', '--vuln-db', path.join(dir, 'nope.sqlite')]);
     expect(missing.code).toBe(2);
