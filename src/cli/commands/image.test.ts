@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageScanResult } from '../../images/index.js';
-import { buildTar, writeDockerArchive, writeOciLayout } from '../../images/testing.js';
+import { deflateSync } from 'node:zlib';
+import { buildElf, buildTar, writeDockerArchive, writeOciLayout } from '../../images/testing.js';
 import { openStore } from '../../store/index.js';
 import { memoryIO } from '../io.js';
 import { main } from '../main.js';
@@ -131,6 +132,54 @@ describe('palisade image scan', () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('no vulnerability database at');
     expect(missing.err).toContain('palisade db import');
+  });
+
+  it('finds a vulnerable crate in a Rust binary built with cargo auditable (crates.io semver ranges)', async () => {
+    const audit = {
+      packages: [
+        { name: 'tool', version: '0.1.0', source: 'local', dependencies: [1], root: true },
+        { name: 'smallvec', version: '1.6.0', source: 'crates.io' },
+      ],
+    };
+    const layer = await buildTar([
+      { name: 'usr/local/bin/tool', data: buildElf(deflateSync(JSON.stringify(audit))), mode: 0o755 },
+    ]);
+    await writeOciLayout(path.join(dir, 'rust'), [{ layers: [layer] }], { tag: 'v1' });
+    await writeFile(
+      path.join(dir, 'smallvec-osv.json'),
+      JSON.stringify({
+        schema_version: '1.6.0',
+        id: 'RUSTSEC-2021-0003',
+        aliases: ['CVE-2021-25900'],
+        modified: '2026-01-01T00:00:00Z',
+        affected: [
+          {
+            package: { ecosystem: 'crates.io', name: 'smallvec' },
+            ranges: [
+              {
+                type: 'SEMVER',
+                events: [
+                  { introduced: '0.6.3' },
+                  { fixed: '0.6.14' },
+                  { introduced: '1.0.0' },
+                  { fixed: '1.6.1' },
+                ],
+              },
+            ],
+          },
+        ],
+        database_specific: { severity: 'CRITICAL' },
+      }),
+    );
+    const db = path.join(dir, 'rust-vulndb.sqlite');
+    expect(await main(['db', 'import', 'smallvec-osv.json', '--vuln-db', db], memoryIO({ cwd: dir }))).toBe(
+      0,
+    );
+    const r = await run(['--layout', 'rust:v1', '--vuln-db', db]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^smallvec\s+1\.6\.0\s+crates\.io\s+\/usr\/local\/bin\/tool$/m);
+    expect(r.out).toMatch(/^CVE-2021-25900\s+critical\s+smallvec\s+1\.6\.0\s+1\.6\.1$/m);
+    expect(r.out).not.toMatch(/^tool\s/m);
   });
 
   it('prints a package table for a layout', async () => {
