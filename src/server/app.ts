@@ -22,6 +22,8 @@ import {
   DriftQuerySchema,
   EventsQuerySchema,
   FindingsQuerySchema,
+  ImagesQuerySchema,
+  ImageVulnerabilitiesQuerySchema,
   LoginBodySchema,
   NetpolDiffBodySchema,
   NetworkQuerySchema,
@@ -35,6 +37,7 @@ import {
   type DriftFinding,
   type DriftResponse,
   type ErrorBody,
+  type ImageVulnerabilitiesResponse,
   type ScoresResponse,
   type Session as SessionDto,
 } from './api-types.js';
@@ -57,6 +60,8 @@ import {
   emptyCounts,
   findingsPage,
   hasRows,
+  imageDetail,
+  imageVulnerabilities,
   latestScanIds,
   listAlerts,
   listImages,
@@ -657,14 +662,25 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
 
   app.get(api('/images'), viewer, async (request) => {
-    const q = parseWith(EventsQuerySchema, request.query, 'query');
+    const q = parseWith(ImagesQuerySchema, request.query, 'query');
     const enabled = await hasRows(db, 'image_results');
     return {
       enabled,
       enabledBy:
-        'image scan results recorded in this history store are listed here; none are recorded yet (palisade image scan prints its results and registry watch keeps admission verdicts in its own store: recording them here is planned)',
-      items: enabled ? await listImages(db, q.since ?? 0, q.limit) : [],
+        'image scan results recorded in this history store are listed here; none are recorded yet (palisade image scan REF --db PATH or palisade registry watch --db PATH record them)',
+      items: enabled ? await listImages(db, q.since ?? 0, q.limit, q.history) : [],
     };
+  });
+
+  app.get(api('/images/vulnerabilities'), viewer, async (request): Promise<ImageVulnerabilitiesResponse> => {
+    const q = parseWith(ImageVulnerabilitiesQuerySchema, request.query, 'query');
+    const image = await imageDetail(db, q.image);
+    if (!image) {
+      if (q.image !== undefined) throw new HttpError(404, 'not_found', `no image result ${q.image}`);
+      return { image: null, items: [], total: 0, limit: q.limit, offset: q.offset };
+    }
+    const { items, total } = await imageVulnerabilities(db, image.id, q);
+    return { image, items, total, limit: q.limit, offset: q.offset };
   });
 
   app.get(api('/alerts'), viewer, async (request) => {
