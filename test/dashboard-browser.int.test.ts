@@ -283,6 +283,8 @@ describe.skipIf(!gate.run)('dashboard in chromium', { timeout: 60_000 }, () => {
     await visit('#/drift', 'drift');
     expect(await page.getByTestId('drift-opened').count()).toBe(1);
     expect(await page.getByTestId('drift-closed').count()).toBe(1);
+    // The demo's second scan adds the ops/ workloads: their images appear as added.
+    expect(await page.getByTestId('drift-images').textContent()).toMatch(/\+ Deployment ops\//);
     await shoot('drift');
     await expectAccessible('drift');
   });

@@ -587,6 +587,15 @@ export const DriftQuerySchema = z
   .strict();
 export type DriftQuery = z.infer<typeof DriftQuerySchema>;
 
+const WorkloadContainerSchema = z.object({
+  kind: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  container: z.string(),
+});
+/** An image reference and, when known, its digest. */
+const DriftImageSchema = z.object({ image: z.string(), digest: z.string().optional() });
+
 export const DriftResponseSchema = z.object({
   base: ScanSchema,
   head: ScanSchema,
@@ -605,6 +614,14 @@ export const DriftResponseSchema = z.object({
     )
     .optional(),
   reachability: z.object({ added: z.array(ConnectionSchema), removed: z.array(ConnectionSchema) }).optional(),
+  /** Images per workload container; absent when a scan did not record them (`notes` says which). */
+  images: z
+    .object({
+      changed: z.array(WorkloadContainerSchema.extend({ from: DriftImageSchema, to: DriftImageSchema })),
+      added: z.array(WorkloadContainerSchema.extend(DriftImageSchema.shape)),
+      removed: z.array(WorkloadContainerSchema.extend(DriftImageSchema.shape)),
+    })
+    .optional(),
   notes: z.array(z.string()),
   /** True when a list was cut at 1,000 rows. */
   truncated: z.boolean(),

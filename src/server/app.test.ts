@@ -95,6 +95,39 @@ describe('buildServer in process', () => {
     await app.close();
   });
 
+  it('drift lists the images changed per workload container when both scans recorded them', async () => {
+    const row = (image: string) => ({
+      kind: 'Deployment',
+      namespace: 'shop',
+      name: 'web',
+      container: 'web',
+      image,
+    });
+    const s0 = await store.recordScan(testScan(0, []));
+    const s1 = await store.recordScan(testScan(1, [], { images: [row('web:1.0')] }));
+    const s2 = await store.recordScan(testScan(2, [], { images: [row('web:1.1')] }));
+    const app = await buildServer({ store, auth: { mode: 'none' } });
+    const d = DriftResponseSchema.parse(await get(app, `/api/v1/drift?base=${s1.id}&head=${s2.id}`));
+    expect(d.images).toEqual({
+      changed: [
+        {
+          kind: 'Deployment',
+          namespace: 'shop',
+          name: 'web',
+          container: 'web',
+          from: { image: 'web:1.0' },
+          to: { image: 'web:1.1' },
+        },
+      ],
+      added: [],
+      removed: [],
+    });
+    const old = DriftResponseSchema.parse(await get(app, `/api/v1/drift?base=${s0.id}&head=${s1.id}`));
+    expect(old.images).toBeUndefined();
+    expect(old.notes.join(' ')).toMatch(/images not compared: scan \d+ has no recorded workload images/);
+    await app.close();
+  });
+
   it('lists suppressed findings only when asked, flagged', async () => {
     await store.recordScan(testScan(0, [testFinding('a'), testFinding('b', { suppressed: true })]));
     const app = await buildServer({ store, auth: { mode: 'none' } });

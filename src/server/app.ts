@@ -627,18 +627,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           'not_found',
           'drift needs two recorded scans; record another with palisade scan --db',
         );
-      const [changed, bg, hg, br, hr] = await Promise.all([
+      const [changed, bg, hg, br, hr, bi, hi] = await Promise.all([
         changedFindings(store, head.id, base.id, DRIFT_LIST_LIMIT),
         store.scanRbacGrants(base.id),
         store.scanRbacGrants(head.id),
         store.scanReachability(base.id),
         store.scanReachability(head.id),
+        store.scanImages(base.id),
+        store.scanImages(head.id),
       ]);
       // Findings are compared in SQL (bounded lists, exact counts); grants and reachability,
       // sized by the cluster's RBAC and workload count, by the same pure drift as the CLI.
       const d = computeDrift(
-        { label: `scan ${base.id}`, findings: [], rbacGrants: bg, reachability: br },
-        { label: `scan ${head.id}`, findings: [], rbacGrants: hg, reachability: hr },
+        { label: `scan ${base.id}`, findings: [], rbacGrants: bg, reachability: br, images: bi },
+        { label: `scan ${head.id}`, findings: [], rbacGrants: hg, reachability: hr, images: hi },
       );
       const cut = <T>(l: readonly T[]): T[] => l.slice(0, DRIFT_LIST_LIMIT);
       const truncated =
@@ -646,7 +648,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         changed.closedCount > DRIFT_LIST_LIMIT ||
         (d.rbac?.length ?? 0) > DRIFT_LIST_LIMIT ||
         (d.reachability?.added.length ?? 0) > DRIFT_LIST_LIMIT ||
-        (d.reachability?.removed.length ?? 0) > DRIFT_LIST_LIMIT;
+        (d.reachability?.removed.length ?? 0) > DRIFT_LIST_LIMIT ||
+        (d.images?.changed.length ?? 0) > DRIFT_LIST_LIMIT ||
+        (d.images?.added.length ?? 0) > DRIFT_LIST_LIMIT ||
+        (d.images?.removed.length ?? 0) > DRIFT_LIST_LIMIT;
       return {
         base,
         head,
@@ -654,6 +659,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         ...(d.rbac ? { rbac: cut(d.rbac) } : {}),
         ...(d.reachability
           ? { reachability: { added: cut(d.reachability.added), removed: cut(d.reachability.removed) } }
+          : {}),
+        ...(d.images
+          ? {
+              images: {
+                changed: cut(d.images.changed),
+                added: cut(d.images.added),
+                removed: cut(d.images.removed),
+              },
+            }
           : {}),
         notes: d.notes,
         truncated,

@@ -16,7 +16,8 @@ export async function startTestServer(
   cwd: string,
   env: Record<string, string> = {},
 ): Promise<RunningServer> {
-  const io = memoryIO({ cwd, env });
+  // HOME is the test's folder: a server without --db must never open the user's own store.
+  const io = memoryIO({ cwd, env: { HOME: cwd, ...env } });
   const abort = new AbortController();
   let listening: (url: string) => void = () => undefined;
   const url = new Promise<string>((resolve) => {

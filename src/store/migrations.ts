@@ -266,7 +266,7 @@ async function scanImages(db: AnyDb, dialect: StoreDialect): Promise<void> {
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001_initial': { up: (db: AnyDb) => initial(db, dialect) },
-    '0002_scan_images': { up: (db: AnyDb) => scanImages(db, dialect) },
+    '0003_scan_images': { up: (db: AnyDb) => scanImages(db, dialect) },
   };
 }
 

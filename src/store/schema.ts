@@ -40,7 +40,7 @@ export interface ScansTable {
   rbac_grants: number | null;
   /** Number of reachability rows kept for the scan; null when not recorded. */
   reachability: number | null;
-  /** Number of workload image rows kept for the scan; null when not recorded (migration 0002). */
+  /** Number of workload image rows kept for the scan; null when not recorded (migration 0003). */
   images: number | null;
 }
 
@@ -118,7 +118,7 @@ export interface ReachabilityTable {
   conn: string;
 }
 
-/** One container of one workload and the image it runs, per scan (migration 0002). */
+/** One container of one workload and the image it runs, per scan (migration 0003). */
 export interface ScanImagesTable {
   scan_id: number;
   kind: string;
