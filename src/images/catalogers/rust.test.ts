@@ -40,6 +40,25 @@ function pe(data: Buffer): Buffer {
   return out;
 }
 
+/** A minimal 64-bit Mach-O file with one __DATA segment holding the section. */
+function macho(data: Buffer, nsects = 1): Buffer {
+  const at = 32 + 72 + 80;
+  const out = Buffer.alloc(at + data.length);
+  out.writeUInt32LE(0xfeedfacf, 0);
+  out.writeUInt32LE(1, 16);
+  out.writeUInt32LE(0x19, 32);
+  out.writeUInt32LE(72 + 80, 36);
+  out.write('__DATA', 40, 'latin1');
+  out.writeUInt32LE(nsects, 32 + 64);
+  const sect = 32 + 72;
+  out.write('.dep-v0', sect, 'latin1');
+  out.write('__DATA', sect + 16, 'latin1');
+  out.writeBigUInt64LE(BigInt(data.length), sect + 40);
+  out.writeUInt32LE(at, sect + 48);
+  data.copy(out, at);
+  return out;
+}
+
 const z = (v: unknown): Buffer => deflateSync(Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)));
 const read = (b: Buffer) =>
   readCargoAuditable((o, l) => (o + l <= b.length ? b.subarray(o, o + l) : undefined), b.length);
@@ -52,6 +71,7 @@ describe('cargo auditable data', () => {
     ['ELF64 big-endian', buildElf(z(AUDIT), { le: false })],
     ['ELF32 little-endian', buildElf(z(AUDIT), { is64: false })],
     ['PE', pe(z(AUDIT))],
+    ['Mach-O', macho(z(AUDIT))],
   ])('reads the packages of %s from the section its headers name', (_l, bin) => {
     expect(names(read(bin))).toEqual(['app@0.1.0', 'regex@1.5.4', 'cc@1.0.83', 'memchr@2.4.1']);
   });

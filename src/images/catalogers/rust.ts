@@ -169,6 +169,10 @@ function machoSection(read: ReadAt): { offset: number; size: number } | undefine
     if (cmd === 0x19) {
       const seg = need(read(at, 72), `segment command ${i}`);
       const nsects = seg.readUInt32LE(64);
+      if (nsects > MAX_SECTIONS)
+        throw new Malformed(
+          `segment command ${i} lists ${nsects} sections (at most ${MAX_SECTIONS} are read)`,
+        );
       if (72 + nsects * 80 > cmdsize)
         throw new Malformed(`segment command ${i} lists more sections than it holds`);
       for (let j = 0; j < nsects; j++) {
