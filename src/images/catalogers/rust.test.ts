@@ -107,6 +107,16 @@ describe('cargo auditable data', () => {
       /not package indexes/,
     ],
     [
+      'a Mach-O segment listing more sections than it holds',
+      macho(z(AUDIT), 2),
+      /more sections than it holds/,
+    ],
+    [
+      'a Mach-O segment listing millions of sections',
+      macho(z(AUDIT), 5_000_000),
+      /5000000 sections \(at most/,
+    ],
+    [
       'a decompression bomb',
       buildElf(deflateSync(Buffer.alloc(64 * 1024 * 1024, 0x20))),
       /decompression bomb/,
