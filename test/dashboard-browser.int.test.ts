@@ -1,7 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type ImageResultInput } from '../src/store/index.js';
 import { seriousAxeViolations } from './harness/axe.js';
 import { buildDashboard, requireChromiumOrSkip } from './harness/chromium.js';
 import { startDashboard, type RunningDashboard } from './harness/dashboard.js';
@@ -20,10 +22,51 @@ const OUT = process.env.PALISADE_TEST_OUTPUT
 /** Also write the screenshots into docs/img (npm run docs:screenshots). */
 const DOCS = process.env.PALISADE_DOCS_SCREENSHOTS === '1';
 const TOKEN = 'viewer-token-for-the-browser-suite-0123456789';
+const LAYER = `sha256:${'a1'.repeat(32)}`;
+const DEMO_IMAGE: ImageResultInput = {
+  digest: `sha256:${'4b'.repeat(32)}`,
+  ref: 'registry.example.com/shop/api:1.4',
+  scannedAt: Date.now() - 3_600_000,
+  os: 'Debian GNU/Linux 12 (bookworm)',
+  packages: 212,
+  vulnDbTime: Date.now() - 86_400_000,
+  detail: { source: 'registry', platform: 'linux/amd64', layers: [LAYER] },
+  vulnerabilities: [
+    {
+      vulnId: 'CVE-2026-1001',
+      aliases: ['GHSA-xxxx-yyyy-zzzz'],
+      package: 'openssl',
+      version: '3.0.11-1~deb12u2',
+      fixedVersion: '3.0.13-1~deb12u1',
+      severity: 'critical',
+      cvss: 9.8,
+      location: `${LAYER}:/var/lib/dpkg/status`,
+    },
+    {
+      vulnId: 'CVE-2026-1002',
+      aliases: [],
+      package: 'zlib1g',
+      version: '1:1.2.13.dfsg-1',
+      severity: 'medium',
+      location: `${LAYER}:/var/lib/dpkg/status`,
+    },
+    {
+      vulnId: 'CVE-2026-1003',
+      aliases: [],
+      package: 'libc6',
+      version: '2.36-9+deb12u3',
+      fixedVersion: '2.36-9+deb12u4',
+      severity: 'high',
+      location: `${LAYER}:/var/lib/dpkg/status`,
+      suppressed: { justification: 'vulnerable_code_not_present' },
+    },
+  ],
+};
 
 describe.skipIf(!gate.run)('dashboard in chromium', { timeout: 60_000 }, () => {
   let dashboard: RunningDashboard;
   let disposeUi: () => void = () => undefined;
+  let storeDir: string | undefined;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -33,7 +76,16 @@ describe.skipIf(!gate.run)('dashboard in chromium', { timeout: 60_000 }, () => {
     mkdirSync(OUT, { recursive: true });
     const ui = await buildDashboard();
     disposeUi = ui.dispose;
-    dashboard = await startDashboard({ uiDir: ui.dir, tokens: [`${TOKEN} viewer`] });
+    // Image results recorded beside the demo scans, as image scan --db records them.
+    storeDir = mkdtempSync(path.join(tmpdir(), 'palisade-browser-store-'));
+    const db = path.join(storeDir, 'palisade.db');
+    const store = await openStore({ kind: 'sqlite', file: db });
+    try {
+      await store.recordImageResult(DEMO_IMAGE);
+    } finally {
+      await store.close();
+    }
+    dashboard = await startDashboard({ uiDir: ui.dir, tokens: [`${TOKEN} viewer`], db });
     browser = await chromium.launch({
       executablePath: gate.executable ?? '',
       headless: true,
@@ -52,6 +104,7 @@ describe.skipIf(!gate.run)('dashboard in chromium', { timeout: 60_000 }, () => {
     await browser?.close();
     await dashboard?.close();
     disposeUi();
+    if (storeDir !== undefined) rmSync(storeDir, { recursive: true, force: true });
   });
 
   /** Screenshots the viewport, checks it is not blank, keeps it under the test output. */
@@ -230,14 +283,31 @@ describe.skipIf(!gate.run)('dashboard in chromium', { timeout: 60_000 }, () => {
     await visit('#/drift', 'drift');
     expect(await page.getByTestId('drift-opened').count()).toBe(1);
     expect(await page.getByTestId('drift-closed').count()).toBe(1);
+    // The demo's second scan adds the ops/ workloads: their images appear as added.
+    expect(await page.getByTestId('drift-images').textContent()).toMatch(/\+ Deployment ops\//);
     await shoot('drift');
     await expectAccessible('drift');
   });
 
-  it('images and alerts say what enables them or list them', async () => {
-    await visit('#/images', 'images-enable');
+  it('images: the scanned images, and the vulnerabilities of one with VEX suppression shown', async () => {
+    await visit('#/images', 'images-table');
+    expect(await page.getByTestId('images-table').locator('tbody tr').count()).toBe(1);
+    await page.getByTestId('image-select').first().click();
+    await page.getByTestId('image-vulns-table').waitFor();
+    const rows = page.getByTestId('image-vulns-table').locator('tbody tr');
+    expect(await rows.count()).toBe(3);
+    expect(await rows.first().textContent()).toContain('CVE-2026-1001');
+    expect(await page.getByTestId('vex-suppressed').textContent()).toContain('vulnerable_code_not_present');
+    await page.getByLabel('Severity').selectOption('critical');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(page.url()).toContain('severity=critical');
+    await page.getByLabel('Severity').selectOption('');
+    await expect.poll(() => rows.count()).toBe(3);
     await shoot('images');
     await expectAccessible('images');
+  });
+
+  it('alerts say what enables them or list them', async () => {
     await visit('#/alerts', 'alerts-enable');
     await shoot('alerts');
     await expectAccessible('alerts');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIO } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
+import { openStore } from '../src/store/index.js';
 import { VerdictStore } from '../src/images/verdict-store.js';
 import { buildTar, writeOciLayout } from '../src/images/testing.js';
 import { requireRegistryOrSkip, startTestRegistry, type TestRegistry } from './harness/registry.js';
@@ -95,6 +96,28 @@ describe.skipIf(!gate.run)('palisade registry watch against a real registry (TLS
     const second = await watch([`${registry.host}/shop/app`]);
     expect(second.code).toBe(0);
     expect(second.out).toBe('');
+  });
+
+  it('--db records each scanned image in the history store as well', async () => {
+    const io = memoryIO({ cwd: work, env });
+    const history = path.join(work, 'history.db');
+    const args = ['registry', 'watch', `${registry.host}/shop/app`, '--once', '--no-vulns'];
+    const rest = ['--registry-ca', 'ca.pem', '--cache-dir', 'cache', '--store', 'fresh.sqlite'];
+    const code = await main([...args, ...rest, '--db', history], io);
+    expect(io.err()).toBe('');
+    expect(code).toBe(0);
+    const store = await openStore({ kind: 'sqlite', file: history });
+    try {
+      for (const d of digests) {
+        const r = await store.latestImageResult(d);
+        expect(r?.packages).toBe(1);
+        expect(r?.ref).toMatch(new RegExp(`^${registry.host.replace(/\./g, '\\.')}/shop/app:`));
+      }
+      const rows = await store.db.selectFrom('image_results').select('id').execute();
+      expect(rows).toHaveLength(2);
+    } finally {
+      await store.close();
+    }
   });
 
   it('a repository that does not exist is reported on stderr and, alone, exits 2', async () => {

@@ -8,6 +8,7 @@ import {
 } from './catalogers/index.js';
 import type { Distro } from './catalogers/os-release.js';
 import { GoBinaryScanner, goPackages } from './catalogers/go.js';
+import { RustBinaryScanner, rustPackages } from './catalogers/rust.js';
 import { collectImageFiles, type FileView, type LayerLimits } from './layers.js';
 import type { ImageConfigSummary, ImageSource } from './types.js';
 
@@ -55,6 +56,8 @@ export interface ScanImageOptions {
   catalogers?: readonly Cataloger[];
   /** Search executables for Go build info (default true). */
   goBinaries?: boolean;
+  /** Search executables for cargo auditable data (default true). */
+  rustBinaries?: boolean;
   match?: MatchPackages;
   onLayer?: (index: number, digest: string, bytes: number) => void;
 }
@@ -66,14 +69,25 @@ export async function scanImage(
 ): Promise<ImageScanResult> {
   const catalogers = options.catalogers ?? CATALOGERS;
   const goBinaries = new GoBinaryScanner();
+  const rustBinaries = new RustBinaryScanner();
   const view = await collectImageFiles(source.layers, (d) => source.openBlob(d), {
     wants: (p) => wantedByCatalogers(p, catalogers),
-    scanners: options.goBinaries === false ? [] : [goBinaries],
+    scanners: [
+      ...(options.goBinaries === false ? [] : [goBinaries]),
+      ...(options.rustBinaries === false ? [] : [rustBinaries]),
+    ],
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.onLayer !== undefined ? { onLayer: options.onLayer } : {}),
   });
   const { distro, packages } = catalogPackages(view, catalogers);
-  packages.push(...(await catalogJavaArchives(view)), ...goPackages(goBinaries.found));
+  packages.push(
+    ...(await catalogJavaArchives(view)),
+    ...goPackages(goBinaries.found),
+    ...rustPackages(rustBinaries.found),
+  );
+  // A binary whose audit data is malformed is named with the reason, not silently left out.
+  for (const [path, e] of [...rustBinaries.errors].sort(([a], [b]) => a.localeCompare(b)))
+    view.skipped.push({ path, layerDigest: e.layerDigest, reason: e.reason });
   const findings = await (options.match ?? NO_MATCHER)(packages);
   const result: ImageScanResult = {
     name: source.name,

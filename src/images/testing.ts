@@ -322,3 +322,57 @@ export function memoryImageFacts(
     },
   };
 }
+
+/** Options of {@link buildElf}: what to get wrong on purpose. */
+export interface ElfOptions {
+  is64?: boolean;
+  le?: boolean;
+  name?: string;
+  /** Section type of the audit section (1 PROGBITS, 8 NOBITS). */
+  type?: number;
+  shstrndx?: number;
+  /** Cut the file this many bytes before its end. */
+  truncate?: number;
+  /** Size written in the audit section's header instead of the real one. */
+  declaredSize?: number;
+}
+
+/** A minimal ELF file (tests of the binary catalogers): header, the section's bytes, a name table, and the section table at the end. */
+export function buildElf(data: Buffer, o: ElfOptions = {}): Buffer {
+  const is64 = o.is64 ?? true;
+  const le = o.le ?? true;
+  const ehsize = is64 ? 64 : 52;
+  const shentsize = is64 ? 64 : 40;
+  const names = Buffer.from(`\0${o.name ?? '.dep-v0'}\0.shstrtab\0`, 'latin1');
+  const dataAt = ehsize;
+  const namesAt = dataAt + data.length;
+  const shoff = Math.ceil((namesAt + names.length) / 8) * 8;
+  const out = Buffer.alloc(shoff + 3 * shentsize);
+  const u16 = (v: number, at: number) => (le ? out.writeUInt16LE(v, at) : out.writeUInt16BE(v, at));
+  const u32 = (v: number, at: number) => (le ? out.writeUInt32LE(v, at) : out.writeUInt32BE(v, at));
+  const word = (v: number, at: number) =>
+    is64 ? (le ? out.writeBigUInt64LE(BigInt(v), at) : out.writeBigUInt64BE(BigInt(v), at)) : u32(v, at);
+  out.write('\x7fELF', 0, 'latin1');
+  out[4] = is64 ? 2 : 1;
+  out[5] = le ? 1 : 2;
+  out[6] = 1;
+  u16(2, 16); // ET_EXEC
+  u16(62, 18);
+  word(shoff, is64 ? 0x28 : 0x20);
+  u16(ehsize, is64 ? 0x34 : 0x28);
+  u16(shentsize, is64 ? 0x3a : 0x2e);
+  u16(3, is64 ? 0x3c : 0x30);
+  u16(o.shstrndx ?? 2, is64 ? 0x3e : 0x32);
+  data.copy(out, dataAt);
+  names.copy(out, namesAt);
+  const section = (i: number, name: number, type: number, offset: number, size: number) => {
+    const at = shoff + i * shentsize;
+    u32(name, at);
+    u32(type, at + 4);
+    word(offset, at + (is64 ? 24 : 16));
+    word(size, at + (is64 ? 32 : 20));
+  };
+  section(1, 1, o.type ?? 1, dataAt, o.declaredSize ?? data.length);
+  section(2, names.indexOf('.shstrtab'), 3, namesAt, names.length);
+  return o.truncate !== undefined ? out.subarray(0, out.length - o.truncate) : out;
+}

@@ -587,6 +587,15 @@ export const DriftQuerySchema = z
   .strict();
 export type DriftQuery = z.infer<typeof DriftQuerySchema>;
 
+const WorkloadContainerSchema = z.object({
+  kind: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  container: z.string(),
+});
+/** An image reference and, when known, its digest. */
+const DriftImageSchema = z.object({ image: z.string(), digest: z.string().optional() });
+
 export const DriftResponseSchema = z.object({
   base: ScanSchema,
   head: ScanSchema,
@@ -605,6 +614,14 @@ export const DriftResponseSchema = z.object({
     )
     .optional(),
   reachability: z.object({ added: z.array(ConnectionSchema), removed: z.array(ConnectionSchema) }).optional(),
+  /** Images per workload container; absent when a scan did not record them (`notes` says which). */
+  images: z
+    .object({
+      changed: z.array(WorkloadContainerSchema.extend({ from: DriftImageSchema, to: DriftImageSchema })),
+      added: z.array(WorkloadContainerSchema.extend(DriftImageSchema.shape)),
+      removed: z.array(WorkloadContainerSchema.extend(DriftImageSchema.shape)),
+    })
+    .optional(),
   notes: z.array(z.string()),
   /** True when a list was cut at 1,000 rows. */
   truncated: z.boolean(),
@@ -619,13 +636,29 @@ export const EventsQuerySchema = z
   .strict();
 export type EventsQuery = z.infer<typeof EventsQuerySchema>;
 
+export const ImagesQuerySchema = z
+  .object({
+    since: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
+    limit: intParam(1, MAX_PAGE_LIMIT).default(100),
+    /** Every recorded scan of each image instead of the newest per digest. */
+    history: booleanParam.default(false),
+  })
+  .strict();
+export type ImagesQuery = z.infer<typeof ImagesQuerySchema>;
+
 export const ImageSchema = z.object({
   id: z.number().int(),
   digest: z.string(),
   ref: z.string(),
   scannedAt: z.number().int(),
   packages: z.number().int(),
+  /** Unsuppressed vulnerabilities by severity (unknown and negligible count as info). */
   bySeverity: SeverityCounts,
+  /** Vulnerabilities a VEX statement marked not affected: kept, not counted above. */
+  suppressed: z.number().int().optional(),
+  os: z.string().optional(),
+  /** The cluster scan that found the image, when one did. */
+  scanId: z.number().int().optional(),
 });
 export const ImagesResponseSchema = z.object({
   /** False while the store holds no image results. */
@@ -636,6 +669,57 @@ export const ImagesResponseSchema = z.object({
 });
 export type ImageDto = z.infer<typeof ImageSchema>;
 export type ImagesResponse = z.infer<typeof ImagesResponseSchema>;
+
+export const ImageVulnerabilitiesQuerySchema = z
+  .object({
+    /** The image result's id; default the newest result. */
+    image: scanIdParam.optional(),
+    severity: csvOfSeverity.optional(),
+    /** Substring of the package name. */
+    package: text.optional(),
+    /** Only vulnerabilities a released version fixes (`true`) or none does (`false`). */
+    fixable: booleanParam.optional(),
+    /** Only VEX-suppressed (`true`) or only unsuppressed (`false`) ones; default both. */
+    suppressed: booleanParam.optional(),
+    limit: intParam(1, MAX_PAGE_LIMIT).default(100),
+    offset: intParam(0, 1_000_000).default(0),
+  })
+  .strict();
+export type ImageVulnerabilitiesQuery = z.infer<typeof ImageVulnerabilitiesQuerySchema>;
+
+export const ImageVulnerabilitySchema = z.object({
+  id: z.string(),
+  aliases: z.array(z.string()),
+  package: z.string(),
+  version: z.string(),
+  fixedVersion: z.string().optional(),
+  severity: SeveritySchema,
+  cvss: z.number().optional(),
+  /** Where the package came from: `layer-digest:path`. */
+  location: z.string(),
+  /** Set when a VEX statement says the image is not affected: the justification. */
+  suppressed: z.object({ justification: z.string() }).optional(),
+});
+export const ImageDetailSchema = ImageSchema.extend({
+  platform: z.string().optional(),
+  /** How the image was read: registry, layout, archive, sbom, registry-watch, cluster scan. */
+  source: z.string().optional(),
+  layers: z.number().int().optional(),
+  /** Import time of the vulnerability database used. */
+  vulnDbTime: z.number().int().optional(),
+});
+export const ImageVulnerabilitiesResponseSchema = z.object({
+  /** Null when the store holds no image result. */
+  image: ImageDetailSchema.nullable(),
+  items: z.array(ImageVulnerabilitySchema),
+  /** Rows matching the filters, before paging. */
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+export type ImageVulnerabilityDto = z.infer<typeof ImageVulnerabilitySchema>;
+export type ImageDetailDto = z.infer<typeof ImageDetailSchema>;
+export type ImageVulnerabilitiesResponse = z.infer<typeof ImageVulnerabilitiesResponseSchema>;
 
 export const AlertSchema = z.object({
   id: z.number().int(),
@@ -804,9 +888,17 @@ export const API_ROUTES = [
   {
     method: 'GET',
     path: '/images',
-    summary: 'Image scan results',
-    query: EventsQuerySchema,
+    summary: 'Image scan results: the newest per digest, or every scan with history=true',
+    query: ImagesQuerySchema,
     response: ImagesResponseSchema,
+    access: 'viewer',
+  },
+  {
+    method: 'GET',
+    path: '/images/vulnerabilities',
+    summary: 'One image result (default the newest) and its vulnerabilities, filtered and paged',
+    query: ImageVulnerabilitiesQuerySchema,
+    response: ImageVulnerabilitiesResponseSchema,
     access: 'viewer',
   },
   {

@@ -22,6 +22,8 @@ import {
   DriftQuerySchema,
   EventsQuerySchema,
   FindingsQuerySchema,
+  ImagesQuerySchema,
+  ImageVulnerabilitiesQuerySchema,
   LoginBodySchema,
   NetpolDiffBodySchema,
   NetworkQuerySchema,
@@ -35,6 +37,7 @@ import {
   type DriftFinding,
   type DriftResponse,
   type ErrorBody,
+  type ImageVulnerabilitiesResponse,
   type ScoresResponse,
   type Session as SessionDto,
 } from './api-types.js';
@@ -57,6 +60,8 @@ import {
   emptyCounts,
   findingsPage,
   hasRows,
+  imageDetail,
+  imageVulnerabilities,
   latestScanIds,
   listAlerts,
   listImages,
@@ -622,18 +627,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           'not_found',
           'drift needs two recorded scans; record another with palisade scan --db',
         );
-      const [changed, bg, hg, br, hr] = await Promise.all([
+      const [changed, bg, hg, br, hr, bi, hi] = await Promise.all([
         changedFindings(store, head.id, base.id, DRIFT_LIST_LIMIT),
         store.scanRbacGrants(base.id),
         store.scanRbacGrants(head.id),
         store.scanReachability(base.id),
         store.scanReachability(head.id),
+        store.scanImages(base.id),
+        store.scanImages(head.id),
       ]);
       // Findings are compared in SQL (bounded lists, exact counts); grants and reachability,
       // sized by the cluster's RBAC and workload count, by the same pure drift as the CLI.
       const d = computeDrift(
-        { label: `scan ${base.id}`, findings: [], rbacGrants: bg, reachability: br },
-        { label: `scan ${head.id}`, findings: [], rbacGrants: hg, reachability: hr },
+        { label: `scan ${base.id}`, findings: [], rbacGrants: bg, reachability: br, images: bi },
+        { label: `scan ${head.id}`, findings: [], rbacGrants: hg, reachability: hr, images: hi },
       );
       const cut = <T>(l: readonly T[]): T[] => l.slice(0, DRIFT_LIST_LIMIT);
       const truncated =
@@ -641,7 +648,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         changed.closedCount > DRIFT_LIST_LIMIT ||
         (d.rbac?.length ?? 0) > DRIFT_LIST_LIMIT ||
         (d.reachability?.added.length ?? 0) > DRIFT_LIST_LIMIT ||
-        (d.reachability?.removed.length ?? 0) > DRIFT_LIST_LIMIT;
+        (d.reachability?.removed.length ?? 0) > DRIFT_LIST_LIMIT ||
+        (d.images?.changed.length ?? 0) > DRIFT_LIST_LIMIT ||
+        (d.images?.added.length ?? 0) > DRIFT_LIST_LIMIT ||
+        (d.images?.removed.length ?? 0) > DRIFT_LIST_LIMIT;
       return {
         base,
         head,
@@ -650,6 +660,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         ...(d.reachability
           ? { reachability: { added: cut(d.reachability.added), removed: cut(d.reachability.removed) } }
           : {}),
+        ...(d.images
+          ? {
+              images: {
+                changed: cut(d.images.changed),
+                added: cut(d.images.added),
+                removed: cut(d.images.removed),
+              },
+            }
+          : {}),
         notes: d.notes,
         truncated,
       };
@@ -657,14 +676,25 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
 
   app.get(api('/images'), viewer, async (request) => {
-    const q = parseWith(EventsQuerySchema, request.query, 'query');
+    const q = parseWith(ImagesQuerySchema, request.query, 'query');
     const enabled = await hasRows(db, 'image_results');
     return {
       enabled,
       enabledBy:
-        'image scan results recorded in this history store are listed here; none are recorded yet (palisade image scan prints its results and registry watch keeps admission verdicts in its own store: recording them here is planned)',
-      items: enabled ? await listImages(db, q.since ?? 0, q.limit) : [],
+        'image scan results recorded in this history store are listed here; none are recorded yet (palisade image scan REF --db PATH or palisade registry watch --db PATH record them)',
+      items: enabled ? await listImages(db, q.since ?? 0, q.limit, q.history) : [],
     };
+  });
+
+  app.get(api('/images/vulnerabilities'), viewer, async (request): Promise<ImageVulnerabilitiesResponse> => {
+    const q = parseWith(ImageVulnerabilitiesQuerySchema, request.query, 'query');
+    const image = await imageDetail(db, q.image);
+    if (!image) {
+      if (q.image !== undefined) throw new HttpError(404, 'not_found', `no image result ${q.image}`);
+      return { image: null, items: [], total: 0, limit: q.limit, offset: q.offset };
+    }
+    const { items, total } = await imageVulnerabilities(db, image.id, q);
+    return { image, items, total, limit: q.limit, offset: q.offset };
   });
 
   app.get(api('/alerts'), viewer, async (request) => {

@@ -12,7 +12,10 @@ import {
   type Finding,
   type FindingsQuery,
   type FindingsResponse,
+  type ImageDetailDto,
   type ImageDto,
+  type ImageVulnerabilitiesQuery,
+  type ImageVulnerabilityDto,
   type RiskyWorkload,
   type SeverityCounts,
   type SummaryResponse,
@@ -327,24 +330,148 @@ export async function riskyWorkloads(db: Db, clusterId: number, limit: number): 
   });
 }
 
-/** The newest image results (one row per scan of an image). */
-export async function listImages(db: Db, since: number, limit: number): Promise<ImageDto[]> {
-  const rows = await db
-    .selectFrom('image_results')
-    .select(['id', 'digest', 'ref', 'scanned_at', 'packages', 'critical', 'high', 'medium', 'low', 'info'])
-    .where('scanned_at', '>=', since)
-    .orderBy('scanned_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({
+interface ImageRow {
+  id: number;
+  digest: string;
+  ref: string;
+  scanned_at: number;
+  packages: number;
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  info: number;
+  os: string | null;
+  scan_id: number | null;
+}
+
+function imageOf(r: ImageRow, suppressed: number): ImageDto {
+  return {
     id: r.id,
     digest: r.digest,
     ref: r.ref,
     scannedAt: r.scanned_at,
     packages: r.packages,
     bySeverity: { critical: r.critical, high: r.high, medium: r.medium, low: r.low, info: r.info },
-  }));
+    suppressed,
+    ...(r.os !== null ? { os: r.os } : {}),
+    ...(r.scan_id !== null ? { scanId: r.scan_id } : {}),
+  };
+}
+
+const IMAGE_COLUMNS = [
+  'r.id',
+  'r.digest',
+  'r.ref',
+  'r.scanned_at',
+  'r.packages',
+  'r.critical',
+  'r.high',
+  'r.medium',
+  'r.low',
+  'r.info',
+  'r.os',
+  'r.scan_id',
+] as const;
+
+/** Suppressed vulnerability counts of some image results, in one grouped query. */
+async function suppressedCounts(db: Db, ids: readonly number[]): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('image_vulnerabilities')
+    .select(['image_result_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('image_result_id', 'in', [...ids])
+    .where('suppressed', '=', 1)
+    .groupBy('image_result_id')
+    .execute();
+  return new Map(rows.map((r) => [r.image_result_id, Number(r.n)]));
+}
+
+/**
+ * Image results, newest first: the newest result per digest, or with `history` every
+ * recorded scan of every image.
+ */
+export async function listImages(db: Db, since: number, limit: number, history = false): Promise<ImageDto[]> {
+  let q = db
+    .selectFrom('image_results as r')
+    .select([...IMAGE_COLUMNS])
+    .where('r.scanned_at', '>=', since);
+  if (!history)
+    q = q.where('r.id', 'in', (eb) =>
+      eb
+        .selectFrom('image_results')
+        .select((e) => e.fn.max('id').as('id'))
+        .groupBy('digest'),
+    );
+  const rows = await q.orderBy('r.scanned_at', 'desc').orderBy('r.id', 'desc').limit(limit).execute();
+  const counts = await suppressedCounts(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => imageOf(r, counts.get(r.id) ?? 0));
+}
+
+/** One image result with its detail (the newest when no id is given); undefined when absent. */
+export async function imageDetail(db: Db, id: number | undefined): Promise<ImageDetailDto | undefined> {
+  let q = db.selectFrom('image_results as r').select([...IMAGE_COLUMNS, 'r.detail', 'r.vulndb_time']);
+  q = id !== undefined ? q.where('r.id', '=', id) : q.orderBy('r.scanned_at', 'desc').orderBy('r.id', 'desc');
+  const r = await q.limit(1).executeTakeFirst();
+  if (!r) return undefined;
+  const counts = await suppressedCounts(db, [r.id]);
+  let detail: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(r.detail);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      detail = parsed as Record<string, unknown>;
+  } catch {
+    detail = {};
+  }
+  return {
+    ...imageOf(r, counts.get(r.id) ?? 0),
+    ...(typeof detail.platform === 'string' ? { platform: detail.platform } : {}),
+    ...(typeof detail.source === 'string' ? { source: detail.source } : {}),
+    ...(Array.isArray(detail.layers) ? { layers: detail.layers.length } : {}),
+    ...(r.vulndb_time !== null ? { vulnDbTime: r.vulndb_time } : {}),
+  };
+}
+
+/** The vulnerabilities of one image result, filtered, counted and paged in SQL (worst first). */
+export async function imageVulnerabilities(
+  db: Db,
+  imageId: number,
+  q: Omit<ImageVulnerabilitiesQuery, 'image'>,
+): Promise<{ items: ImageVulnerabilityDto[]; total: number }> {
+  let base = db.selectFrom('image_vulnerabilities as v').where('v.image_result_id', '=', imageId);
+  if (q.severity !== undefined && q.severity.length > 0) base = base.where('v.severity', 'in', q.severity);
+  if (q.package !== undefined && q.package !== '')
+    base = base.where(sql<boolean>`lower(v.package) like ${likePattern(q.package)} escape '\\'`);
+  if (q.fixable !== undefined) base = base.where('v.fixed_version', q.fixable ? 'is not' : 'is', null);
+  if (q.suppressed !== undefined) base = base.where('v.suppressed', '=', q.suppressed ? 1 : 0);
+  const count = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
+  const rows = await base
+    .selectAll('v')
+    .orderBy(
+      sql`case v.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`,
+    )
+    .orderBy('v.package')
+    .orderBy('v.vuln_id')
+    .limit(q.limit)
+    .offset(q.offset)
+    .execute();
+  return {
+    total: Number(count?.n ?? 0),
+    items: rows.map((v) => ({
+      id: v.vuln_id,
+      aliases: v.aliases === '' ? [] : v.aliases.split(' '),
+      package: v.package,
+      version: v.version,
+      ...(v.fixed_version !== null ? { fixedVersion: v.fixed_version } : {}),
+      severity: severityOf(v.severity),
+      ...(v.cvss !== null ? { cvss: v.cvss } : {}),
+      location: v.location,
+      ...(v.suppressed === 1 ? { suppressed: { justification: v.justification ?? '' } } : {}),
+    })),
+  };
 }
 
 /** The newest alerts, without their evidence. */

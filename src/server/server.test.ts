@@ -462,7 +462,7 @@ describe('overview, RBAC, network and drift on the demo cluster', () => {
     for (const p of ['/images', '/alerts']) {
       const r = (await call(api(p))).json as { enabled: boolean; enabledBy: string; items: unknown[] };
       expect(r).toMatchObject({ enabled: false, items: [] });
-      expect(r.enabledBy).toMatch(p === '/alerts' ? /detect run\|serve --db/ : /planned/);
+      expect(r.enabledBy).toMatch(p === '/alerts' ? /detect run\|serve --db/ : /image scan REF --db/);
     }
   });
 });

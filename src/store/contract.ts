@@ -245,6 +245,37 @@ export function storeContract(backend: string, open: OpenTestStore): void {
       expect((await s.listScans())[0]).toMatchObject({ rbacGrants: 0, reachability: null });
     });
 
+    it('keeps the workload images of scans that listed them, and drops them with their scan', async () => {
+      const s = await fresh({ maxScans: 2 });
+      const images = [
+        {
+          kind: 'Deployment',
+          namespace: 'shop',
+          name: 'web',
+          container: 'web',
+          image: 'registry.local/web:1.0',
+        },
+        {
+          kind: 'Deployment',
+          namespace: 'shop',
+          name: 'web',
+          container: 'init',
+          image: `registry.local/init@sha256:${'c'.repeat(64)}`,
+          digest: `sha256:${'c'.repeat(64)}`,
+        },
+      ];
+      const r1 = await s.recordScan(testScan(0, [], { images }));
+      const r2 = await s.recordScan(testScan(1, [], { images: [] }));
+      expect(await s.scanImages(r1.id)).toEqual([images[1], images[0]]);
+      const r3 = await s.recordScan(testScan(2, []));
+      expect(await s.scanImages(r2.id)).toEqual([]);
+      expect(await s.scanImages(r3.id)).toBeUndefined();
+      expect(await s.scanImages(9999)).toBeUndefined();
+      // r1 fell out of retention (two scans kept): its image rows went with it.
+      const left = await s.db.selectFrom('scan_images').select('scan_id').execute();
+      expect(left).toEqual([]);
+    });
+
     it('applies retention by count on write, dropping findings only old scans held', async () => {
       const s = await fresh({ maxScans: 2 });
       await s.recordScan(testScan(0, [testFinding('old')]));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Severity } from '../core/index.js';
-import { computeDrift, driftFailsOn, type DriftFinding, type DriftSide } from './drift.js';
+import { compareImages, computeDrift, driftFailsOn, type DriftFinding, type DriftSide } from './drift.js';
+import type { WorkloadImageRow } from './types.js';
 
 const f = (fp: string, severity: Severity = 'high', suppressed = false): DriftFinding => ({
   fingerprint: fp,
@@ -105,5 +106,67 @@ describe('computeDrift', () => {
     ['low', true],
   ] as const)('--fail-on-new %s with a new high finding fails: %s', (threshold, fails) => {
     expect(driftFailsOn(computeDrift(side('A', []), side('B', [f('a', 'high')])), threshold)).toBe(fails);
+  });
+});
+
+const img = (name: string, container: string, image: string, digest?: string): WorkloadImageRow => ({
+  kind: 'Deployment',
+  namespace: 'shop',
+  name,
+  container,
+  image,
+  ...(digest !== undefined ? { digest } : {}),
+});
+
+describe('compareImages', () => {
+  it.each([
+    {
+      label: 'nothing changed',
+      base: [img('a', 'c', 'x:1')],
+      head: [img('a', 'c', 'x:1')],
+      want: [[], [], []],
+    },
+    {
+      label: 'a new tag',
+      base: [img('a', 'c', 'x:1')],
+      head: [img('a', 'c', 'x:2')],
+      want: [['a/c x:1 → x:2'], [], []],
+    },
+    {
+      label: 'the same tag, another digest (a re-pushed tag)',
+      base: [img('a', 'c', 'x:1', 'sha256:1')],
+      head: [img('a', 'c', 'x:1', 'sha256:2')],
+      want: [['a/c x:1 → x:1'], [], []],
+    },
+    {
+      label: 'a digest learned alone is no change',
+      base: [img('a', 'c', 'x:1')],
+      head: [img('a', 'c', 'x:1', 'sha256:2')],
+      want: [[], [], []],
+    },
+    {
+      label: 'a container added and a workload removed',
+      base: [img('a', 'c', 'x:1'), img('b', 'c', 'y:1')],
+      head: [img('a', 'c', 'x:1'), img('a', 'sidecar', 'z:1')],
+      want: [[], ['a/sidecar'], ['b/c']],
+    },
+  ])('$label', ({ base, head, want }) => {
+    const d = compareImages(base, head);
+    expect([
+      d.changed.map((c) => `${c.name}/${c.container} ${c.from.image} → ${c.to.image}`),
+      d.added.map((r) => `${r.name}/${r.container}`),
+      d.removed.map((r) => `${r.name}/${r.container}`),
+    ]).toEqual(want);
+  });
+
+  it('computeDrift compares images only when both sides listed them, and says so otherwise', () => {
+    const both = computeDrift(
+      side('b', [], { images: [img('a', 'c', 'x:1')] }),
+      side('h', [], { images: [] }),
+    );
+    expect(both.images?.removed).toHaveLength(1);
+    const one = computeDrift(side('b', []), side('h', [], { images: [] }));
+    expect(one.images).toBeUndefined();
+    expect(one.notes.join('\n')).toMatch(/images not compared: b has no recorded workload images/);
   });
 });

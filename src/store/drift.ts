@@ -1,10 +1,11 @@
 /**
  * Drift between two assessments (pure): findings opened and closed (by fingerprint, suppressed
  * ones left out on both sides), RBAC rights gained and lost per subject, and allowed
- * connections added and removed, each only when both sides recorded them.
+ * connections added and removed, and the image each workload container runs (changed, added,
+ * removed), each only when both sides recorded them.
  */
 import { SEVERITIES, severityAtLeast, type Severity } from '../core/index.js';
-import type { RbacGrantRow, ReachabilityRow } from './types.js';
+import type { RbacGrantRow, ReachabilityRow, WorkloadImageRow } from './types.js';
 
 /** A finding as drift compares and shows it. */
 export interface DriftFinding {
@@ -29,6 +30,31 @@ export interface DriftSide {
   findings: readonly DriftFinding[];
   rbacGrants?: readonly RbacGrantRow[] | undefined;
   reachability?: readonly ReachabilityRow[] | undefined;
+  /** The images each workload's containers run; absent when the side did not list them. */
+  images?: readonly WorkloadImageRow[] | undefined;
+}
+
+/** An image as drift shows it: the reference and, when known, the digest. */
+export interface DriftImage {
+  image: string;
+  digest?: string;
+}
+
+/** One container whose image changed between the sides. */
+export interface ImageChange {
+  kind: string;
+  namespace: string;
+  name: string;
+  container: string;
+  from: DriftImage;
+  to: DriftImage;
+}
+
+/** Images changed, added (a new workload or container) and removed, per workload container. */
+export interface ImagesDrift {
+  changed: ImageChange[];
+  added: WorkloadImageRow[];
+  removed: WorkloadImageRow[];
 }
 
 /** Rights one subject gained and lost. */
@@ -49,6 +75,8 @@ export interface DriftReport {
   rbac?: SubjectDrift[];
   /** Absent when a side did not record reachability; `notes` says which. */
   reachability?: { added: ReachabilityRow[]; removed: ReachabilityRow[] };
+  /** Absent when a side did not list its workload images; `notes` says which. */
+  images?: ImagesDrift;
   notes: string[];
 }
 
@@ -68,6 +96,65 @@ function grantKey(g: RbacGrantRow): string {
 
 function reachKey(r: ReachabilityRow): string {
   return `${r.src}\u0000${r.dst}\u0000${r.conn}`;
+}
+
+function containerKey(r: WorkloadImageRow): string {
+  return `${r.namespace}\u0000${r.kind}\u0000${r.name}\u0000${r.container}`;
+}
+
+function imageOf(r: WorkloadImageRow): DriftImage {
+  return r.digest !== undefined ? { image: r.image, digest: r.digest } : { image: r.image };
+}
+
+function byContainer(
+  x: { namespace: string; kind: string; name: string; container: string },
+  y: { namespace: string; kind: string; name: string; container: string },
+): number {
+  return (
+    x.namespace.localeCompare(y.namespace) ||
+    x.kind.localeCompare(y.kind) ||
+    x.name.localeCompare(y.name) ||
+    x.container.localeCompare(y.container)
+  );
+}
+
+/**
+ * Images changed per workload container (pure): a container whose reference differs, or whose
+ * digest differs where both sides know it, changed; one only on the head side was added, one
+ * only on the base side removed. A digest learned or lost alone (a Pod that started or went
+ * away) is no change.
+ */
+export function compareImages(
+  base: readonly WorkloadImageRow[],
+  head: readonly WorkloadImageRow[],
+): ImagesDrift {
+  const b = new Map(base.map((r) => [containerKey(r), r]));
+  const h = new Map(head.map((r) => [containerKey(r), r]));
+  const changed: ImageChange[] = [];
+  const added: WorkloadImageRow[] = [];
+  for (const [k, to] of h) {
+    const from = b.get(k);
+    if (!from) {
+      added.push(to);
+      continue;
+    }
+    const digestDiffers = from.digest !== undefined && to.digest !== undefined && from.digest !== to.digest;
+    if (from.image !== to.image || digestDiffers)
+      changed.push({
+        kind: to.kind,
+        namespace: to.namespace,
+        name: to.name,
+        container: to.container,
+        from: imageOf(from),
+        to: imageOf(to),
+      });
+  }
+  const removed = [...b].filter(([k]) => !h.has(k)).map(([, r]) => r);
+  return {
+    changed: changed.sort(byContainer),
+    added: added.sort(byContainer),
+    removed: removed.sort(byContainer),
+  };
 }
 
 /** Compares two sides (pure). */
@@ -124,6 +211,12 @@ export function computeDrift(base: DriftSide, head: DriftSide): DriftReport {
       `reachability not compared: ${base.reachability ? head.label : base.label} has no recorded reachability`,
     );
   }
+
+  if (base.images && head.images) report.images = compareImages(base.images, head.images);
+  else
+    notes.push(
+      `images not compared: ${base.images ? head.label : base.label} has no recorded workload images (scans recorded before this version do not list them)`,
+    );
   return report;
 }
 

@@ -5,10 +5,14 @@ export { storeMigrations, type StoreDialect } from './migrations.js';
 export { Store, type RecordedScan, type RecordScanOptions, type ScanUpdate } from './store.js';
 export { openStore, migrateStore, type OpenStoreOptions } from './open.js';
 export {
+  compareImages,
   computeDrift,
   driftFailsOn,
   type DriftFinding,
+  type DriftImage,
   type DriftReport,
+  type ImageChange,
+  type ImagesDrift,
   type DriftSide,
   type SubjectDrift,
 } from './drift.js';

@@ -260,11 +260,32 @@ async function detectBaselines(db: AnyDb, dialect: StoreDialect): Promise<void> 
     .execute();
 }
 
+/**
+ * The images each workload's containers run, per scan (drift's "images changed"), and on each
+ * scan the count of those rows (null for scans recorded before, or without the list).
+ */
+async function scanImages(db: AnyDb, dialect: StoreDialect): Promise<void> {
+  const t = types(dialect);
+  await db.schema.alterTable('scans').addColumn('images', 'integer').execute();
+  await db.schema
+    .createTable('scan_images')
+    .addColumn('scan_id', t.big, (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('namespace', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('container', 'text', (c) => c.notNull())
+    .addColumn('image', 'text', (c) => c.notNull())
+    .addColumn('digest', 'text')
+    .execute();
+  await db.schema.createIndex('scan_images_scan').on('scan_images').column('scan_id').execute();
+}
+
 /** The migrations of the store for one dialect, keyed by name in the order they apply. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001_initial': { up: (db: AnyDb) => initial(db, dialect) },
     '0002_detect_baselines': { up: (db: AnyDb) => detectBaselines(db, dialect) },
+    '0003_scan_images': { up: (db: AnyDb) => scanImages(db, dialect) },
   };
 }
 

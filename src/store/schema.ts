@@ -40,6 +40,8 @@ export interface ScansTable {
   rbac_grants: number | null;
   /** Number of reachability rows kept for the scan; null when not recorded. */
   reachability: number | null;
+  /** Number of workload image rows kept for the scan; null when not recorded (migration 0003). */
+  images: number | null;
 }
 
 export interface ScanScoresTable {
@@ -114,6 +116,17 @@ export interface ReachabilityTable {
   src: string;
   dst: string;
   conn: string;
+}
+
+/** One container of one workload and the image it runs, per scan (migration 0003). */
+export interface ScanImagesTable {
+  scan_id: number;
+  kind: string;
+  namespace: string;
+  name: string;
+  container: string;
+  image: string;
+  digest: string | null;
 }
 
 export interface AdmissionDecisionsTable {
@@ -212,6 +225,7 @@ export interface StoreSchema {
   scan_exceptions: ScanExceptionsTable;
   rbac_grants: RbacGrantsTable;
   reachability: ReachabilityTable;
+  scan_images: ScanImagesTable;
   admission_decisions: AdmissionDecisionsTable;
   image_results: ImageResultsTable;
   image_vulnerabilities: ImageVulnerabilitiesTable;

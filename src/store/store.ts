@@ -29,6 +29,7 @@ import {
   type ScanSummary,
   type ScorePoint,
   type StoredFinding,
+  type WorkloadImageRow,
 } from './types.js';
 
 type Db = Kysely<StoreSchema>;
@@ -202,6 +203,7 @@ export class Store {
           input_errors: input.inputErrors,
           rbac_grants: input.rbacGrants ? input.rbacGrants.length : null,
           reachability: input.reachability ? input.reachability.length : null,
+          images: input.images ? input.images.length : null,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -441,6 +443,29 @@ export class Store {
           ],
           input.reachability.map((r) => [scanId, r.src, r.dst, r.conn]),
         );
+      if (input.images)
+        await this.bulkInsert(
+          tx,
+          'scan_images',
+          [
+            ['scan_id', 'int'],
+            ['kind', 'text'],
+            ['namespace', 'text'],
+            ['name', 'text'],
+            ['container', 'text'],
+            ['image', 'text'],
+            ['digest', 'text'],
+          ],
+          input.images.map((i) => [
+            scanId,
+            i.kind,
+            i.namespace,
+            i.name,
+            i.container,
+            i.image,
+            i.digest ?? null,
+          ]),
+        );
 
       const pruned = await this.pruneScans(tx, clusterId, input.time);
       return {
@@ -643,6 +668,7 @@ export class Store {
         'scan_exceptions',
         'rbac_grants',
         'reachability',
+        'scan_images',
       ] as const)
         await tx.deleteFrom(table).where('scan_id', 'in', part).execute();
       await tx.deleteFrom('scans').where('id', 'in', part).execute();
@@ -830,6 +856,33 @@ export class Store {
       .select(['src', 'dst', 'conn'])
       .where('scan_id', '=', scanId)
       .execute();
+  }
+
+  /** The workload images of a scan, or undefined when the scan did not record them. */
+  async scanImages(scanId: number): Promise<WorkloadImageRow[] | undefined> {
+    const scan = await this.db
+      .selectFrom('scans')
+      .select('images')
+      .where('id', '=', scanId)
+      .executeTakeFirst();
+    if (scan?.images === null || scan === undefined) return undefined;
+    const rows = await this.db
+      .selectFrom('scan_images')
+      .select(['kind', 'namespace', 'name', 'container', 'image', 'digest'])
+      .where('scan_id', '=', scanId)
+      .orderBy('namespace')
+      .orderBy('kind')
+      .orderBy('name')
+      .orderBy('container')
+      .execute();
+    return rows.map((r) => ({
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+      container: r.container,
+      image: r.image,
+      ...(r.digest !== null ? { digest: r.digest } : {}),
+    }));
   }
 
   /** Open, unsuppressed findings of a cluster now, counted by severity; `namespace` narrows to one. */

@@ -62,6 +62,21 @@ export interface ReachabilityRow {
   conn: string;
 }
 
+/**
+ * The image one container of one workload runs, as drift compares them: the reference as
+ * written (manifests) or as the API returns it (clusters), and the digest when it is known
+ * (pinned in the reference, or reported by a running Pod's container status).
+ */
+export interface WorkloadImageRow {
+  kind: string;
+  /** `''` for cluster-scoped objects (none run containers today, but the key stays total). */
+  namespace: string;
+  name: string;
+  container: string;
+  image: string;
+  digest?: string | undefined;
+}
+
 /** Everything recorded for one scan; written in one transaction. */
 export interface ScanInput {
   cluster: { name: string; server?: string | undefined };
@@ -82,6 +97,8 @@ export interface ScanInput {
   rbacGrants?: readonly RbacGrantRow[] | undefined;
   /** Absent when the scan did not compute reachability. */
   reachability?: readonly ReachabilityRow[] | undefined;
+  /** The images each workload's containers run; absent when the scan did not list them. */
+  images?: readonly WorkloadImageRow[] | undefined;
 }
 
 /** A recorded scan as history lists it. */

@@ -18,6 +18,8 @@ export interface StartDashboardOptions {
   uiDir: string;
   /** Lines of the token file (`TOKEN role`); none: `--no-auth`. */
   tokens?: string[];
+  /** A SQLite store to serve (the demo scans are added to it); default a temporary one. */
+  db?: string;
 }
 
 const START_TIMEOUT_MS = 60_000;
@@ -55,6 +57,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
       demo: true,
       quiet: true,
       uiDir: options.uiDir,
+      ...(options.db !== undefined ? { db: options.db } : {}),
       ...(tokenFile !== undefined ? { tokenFile } : {}),
     },
     io,

@@ -9,6 +9,7 @@ export type {
   FindingSort,
   FindingsResponse,
   ImagesResponse,
+  ImageVulnerabilitiesResponse,
   MatrixResponse,
   NetpolDiffResponse,
   NetworkGraphResponse,

@@ -16,7 +16,7 @@ import {
   type Store,
 } from '../../store/index.js';
 import { systemErrorText, type CliIO } from '../io.js';
-import { openCliStore, rbacGrantRows, reachabilityRows } from './record.js';
+import { openCliStore, rbacGrantRows, reachabilityRows, workloadImageRows } from './record.js';
 import { assessScan } from './scan.js';
 import { columns, inert, parseStoreOutputs, shortTime, writeStoreOutputs } from './store-output.js';
 
@@ -123,6 +123,7 @@ async function assessedSide(
     })),
     rbacGrants: rbacGrantRows(a.inventory),
     reachability: reachabilityRows(a.inventory),
+    images: workloadImageRows(a.inventory),
   };
 }
 
@@ -140,6 +141,7 @@ async function storedSide(arg: string, store: Store, cluster: string | undefined
     findings: await store.scanFindings(scan.id),
     rbacGrants: await store.scanRbacGrants(scan.id),
     reachability: await store.scanReachability(scan.id),
+    images: await store.scanImages(scan.id),
   };
 }
 
@@ -197,6 +199,27 @@ export function renderDriftTable(d: DriftReport): string {
       ['-', r.removed],
     ] as const)
       for (const c of list) out.push(`  ${sign} ${inert(c.src)} => ${inert(c.dst)} : ${inert(c.conn)}`);
+  }
+  if (d.images) {
+    const im = d.images;
+    out.push(
+      '',
+      `Images: ${im.changed.length} changed, ${im.added.length} added, ${im.removed.length} removed`,
+    );
+    const where = (x: { kind: string; namespace: string; name: string; container: string }): string =>
+      `${formatRef({
+        apiVersion: '',
+        kind: x.kind,
+        name: x.name,
+        ...(x.namespace ? { namespace: x.namespace } : {}),
+      })} container ${inert(x.container)}`;
+    const shown = (x: { image: string; digest?: string | undefined }): string =>
+      x.digest !== undefined && !x.image.includes(x.digest)
+        ? `${inert(x.image)} (${inert(x.digest)})`
+        : inert(x.image);
+    for (const c of im.changed) out.push(`  ~ ${where(c)}: ${shown(c.from)} → ${shown(c.to)}`);
+    for (const a of im.added) out.push(`  + ${where(a)}: ${shown(a)}`);
+    for (const r of im.removed) out.push(`  - ${where(r)}: ${shown(r)}`);
   }
   for (const n of d.notes) out.push('', `Note: ${n}`);
   return `${out.join('\n')}\n`;

@@ -17,6 +17,9 @@ Sources (exactly one):
 Registry credentials: --username with --password-stdin, else ~/.docker/config.json (auths and
 credential helpers), else anonymous. Blobs are cached by digest under ~/.palisade/cache/blobs.
 
+With --db the result (counts by severity, every vulnerability with its location and VEX
+suppression) is recorded in the history store, where the dashboard's Images page reads it.
+
 Exit codes: 0 done, nothing at or above --fail-on; 1 an unsuppressed vulnerability at or above
 --fail-on; 2 usage or input error (unreadable image, unsafe layer, refused login).
 
@@ -28,7 +31,8 @@ Examples:
   $ palisade image scan registry.local:5000/shop:1.4 --platform linux/arm64
   $ echo "$TOKEN" | palisade image scan registry.local/shop:1.4 --username ci --password-stdin
   $ palisade image scan --sbom sbom.cdx.json -o table
-  $ palisade image scan debian:bookworm -o yaml --output-file debian.yaml`;
+  $ palisade image scan debian:bookworm -o yaml --output-file debian.yaml
+  $ palisade image scan registry.local:5000/shop:1.4 --db ~/.palisade/palisade.db -q`;
 
 /** Registers `palisade image` and its subcommands; implementations load on first use. */
 export function registerImageCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -64,6 +68,10 @@ export function registerImageCommand(program: Command, io: CliIO, setExit: (code
         .default('high')
         .choices(['critical', 'high', 'medium', 'low', 'none']),
     )
+    .option(
+      '--db <path-or-url>',
+      'record the result in the history store: a SQLite file or postgres://… URL (the dashboard lists it)',
+    )
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', SCAN_HELP);
   addOutputOptions(scan, {
@@ -95,6 +103,7 @@ export function registerImageCommand(program: Command, io: CliIO, setExit: (code
           vex: opts.vex as string[],
           maxDbAge: String(opts.maxDbAge),
           failOn: String(opts.failOn),
+          ...(str(opts.db) !== undefined ? { db: str(opts.db) } : {}),
         } as import('./image.js').ImageScanOptions,
         io,
       ),

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageScanResult } from '../../images/index.js';
-import { buildTar, writeDockerArchive, writeOciLayout } from '../../images/testing.js';
+import { deflateSync } from 'node:zlib';
+import { buildElf, buildTar, writeDockerArchive, writeOciLayout } from '../../images/testing.js';
+import { openStore } from '../../store/index.js';
 import { memoryIO } from '../io.js';
 import { main } from '../main.js';
 
@@ -89,10 +91,95 @@ describe('palisade image scan', () => {
     expect(v.out).toContain('2 packages, 0 vulnerabilities (1 suppressed by VEX)');
     expect(v.out).toContain('suppressed by VEX: vulnerable_code_not_in_execute_path');
 
+    // --db records the result with its vulnerabilities, the VEX suppression kept and flagged.
+    const history = path.join(dir, 'history.db');
+    const rec = await run(['--layout', 'layout:v1', '--vuln-db', db, '--vex', 'vex.json', '--db', history]);
+    expect(rec.code).toBe(0);
+    expect(rec.err).toMatch(/^Recorded image result 1 of sha256:[a-f0-9]{64}$/m);
+    const store = await openStore({ kind: 'sqlite', file: history });
+    try {
+      const digest = /of (sha256:[a-f0-9]{64})/.exec(rec.err)?.[1] ?? '';
+      const latest = await store.latestImageResult(digest);
+      expect(latest).toMatchObject({ ref: `oci:${path.join(dir, 'layout')}:v1`, packages: 2 });
+      expect(latest?.bySeverity.high).toBe(0);
+      const vulns = await store.db.selectFrom('image_vulnerabilities').selectAll().execute();
+      expect(vulns).toEqual([
+        expect.objectContaining({
+          vuln_id: 'CVE-2025-26519',
+          package: 'musl',
+          version: '1.2.4-r2',
+          fixed_version: '1.2.4-r3',
+          severity: 'high',
+          suppressed: 1,
+          justification: 'vulnerable_code_not_in_execute_path',
+        }),
+      ]);
+      expect(vulns[0]?.location).toMatch(/^sha256:[a-f0-9]{64}:\/lib\/apk\/db\/installed$/);
+    } finally {
+      await store.close();
+    }
+    const badDb = await run([
+      '--layout',
+      'layout:v1',
+      '--no-vulns',
+      '--db',
+      path.join(dir, 'no/such/dir/x.db'),
+    ]);
+    expect(badDb.code).toBe(2);
+    expect(badDb.err).toContain('cannot open store');
+
     const missing = await run(['--layout', 'layout:v1', '--vuln-db', path.join(dir, 'nope.sqlite')]);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('no vulnerability database at');
     expect(missing.err).toContain('palisade db import');
+  });
+
+  it('finds a vulnerable crate in a Rust binary built with cargo auditable (crates.io semver ranges)', async () => {
+    const audit = {
+      packages: [
+        { name: 'tool', version: '0.1.0', source: 'local', dependencies: [1], root: true },
+        { name: 'smallvec', version: '1.6.0', source: 'crates.io' },
+      ],
+    };
+    const layer = await buildTar([
+      { name: 'usr/local/bin/tool', data: buildElf(deflateSync(JSON.stringify(audit))), mode: 0o755 },
+    ]);
+    await writeOciLayout(path.join(dir, 'rust'), [{ layers: [layer] }], { tag: 'v1' });
+    await writeFile(
+      path.join(dir, 'smallvec-osv.json'),
+      JSON.stringify({
+        schema_version: '1.6.0',
+        id: 'RUSTSEC-2021-0003',
+        aliases: ['CVE-2021-25900'],
+        modified: '2026-01-01T00:00:00Z',
+        affected: [
+          {
+            package: { ecosystem: 'crates.io', name: 'smallvec' },
+            ranges: [
+              {
+                type: 'SEMVER',
+                events: [
+                  { introduced: '0.6.3' },
+                  { fixed: '0.6.14' },
+                  { introduced: '1.0.0' },
+                  { fixed: '1.6.1' },
+                ],
+              },
+            ],
+          },
+        ],
+        database_specific: { severity: 'CRITICAL' },
+      }),
+    );
+    const db = path.join(dir, 'rust-vulndb.sqlite');
+    expect(await main(['db', 'import', 'smallvec-osv.json', '--vuln-db', db], memoryIO({ cwd: dir }))).toBe(
+      0,
+    );
+    const r = await run(['--layout', 'rust:v1', '--vuln-db', db]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^smallvec\s+1\.6\.0\s+crates\.io\s+\/usr\/local\/bin\/tool$/m);
+    expect(r.out).toMatch(/^CVE-2021-25900\s+critical\s+smallvec\s+1\.6\.0\s+1\.6\.1$/m);
+    expect(r.out).not.toMatch(/^tool\s/m);
   });
 
   it('prints a package table for a layout', async () => {

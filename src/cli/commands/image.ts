@@ -61,6 +61,10 @@ export interface ImageScanOptions {
   maxDbAge?: string;
   /** Exit 1 when an unsuppressed vulnerability is at least this severe (default high). */
   failOn?: string;
+  /** `--db PATH|URL`: record the result in the history store. */
+  db?: string;
+  /** The clock of the recorded time (tests). */
+  now?: () => Date;
 }
 
 const SEVERITY_ORDER = ['unknown', 'none', 'low', 'medium', 'high', 'critical'];
@@ -73,7 +77,7 @@ async function vulnMatcher(
   options: ImageScanOptions,
   outputs: readonly { format: string }[],
   io: CliIO,
-): Promise<{ match: MatchPackages; close: () => void } | undefined> {
+): Promise<{ match: MatchPackages; close: () => void; updatedAt?: number } | undefined> {
   if (options.vulns === false) return undefined;
   if (outputs.every((o) => o.format === 'cyclonedx' || o.format === 'spdx')) return undefined;
   const file = resolveVulnDbPath(options.vulnDb, io.env, io.cwd);
@@ -88,11 +92,14 @@ async function vulnMatcher(
   const maxAge = parseDuration(options.maxDbAge ?? '7d');
   if (maxAge === undefined)
     throw new UsageError(`--max-db-age ${options.maxDbAge ?? ''}: expected a duration such as 7d or 36h`);
-  const warning = vulnDbAgeWarning(db.status(), maxAge, new Date());
+  const status = db.status();
+  const warning = vulnDbAgeWarning(status, maxAge, new Date());
   if (warning !== undefined && !options.quiet) io.stderr.write(`palisade: warning: ${warning}\n`);
   const vex: VexStatement[] = [];
   for (const f of options.vex ?? []) vex.push(...(await readVexFile(path.resolve(io.cwd, f))));
+  const updatedAt = status.updatedAt !== undefined ? Date.parse(status.updatedAt) : Number.NaN;
   return {
+    ...(Number.isFinite(updatedAt) ? { updatedAt } : {}),
     match: (packages) =>
       Promise.resolve(
         matchPackages(db, packages, {
@@ -235,6 +242,10 @@ export async function runImageScan(options: ImageScanOptions, io: CliIO): Promis
   const matcher = options.match === undefined ? await vulnMatcher(options, outputs, io) : undefined;
   const match = options.match ?? matcher?.match ?? NO_MATCHER;
   const checked = options.match !== undefined || matcher !== undefined;
+  // A wrong --db fails before the image is read, not after minutes of pulling layers.
+  const store =
+    options.db !== undefined ? await (await import('./record.js')).openCliStore(options.db, io) : undefined;
+  let sbomText: string | undefined;
   try {
     let result: ImageScanResult;
     if (options.sbom !== undefined) {
@@ -245,6 +256,7 @@ export async function runImageScan(options: ImageScanOptions, io: CliIO): Promis
       } catch {
         throw new InputError(`${options.sbom}: cannot read the file`);
       }
+      sbomText = text;
       const sbom = readSbom(text, options.sbom);
       if (sbom.packages.length === 0 && sbom.unusable === 0)
         throw new InputError(`${options.sbom}: the SBOM lists no packages`);
@@ -296,6 +308,27 @@ export async function runImageScan(options: ImageScanOptions, io: CliIO): Promis
         if (!options.quiet) io.stderr.write(`Wrote ${out.format} to ${out.file}\n`);
       }
     }
+    if (store !== undefined) {
+      const { imageResultInput, recordedDigest } = await import('./image-record.js');
+      const digest = recordedDigest(result, sbomText);
+      const id = await store.recordImageResult(
+        imageResultInput(result, {
+          ref: options.ref ?? result.name,
+          digest,
+          scannedAt: (options.now ?? (() => new Date()))().getTime(),
+          ...(matcher?.updatedAt !== undefined ? { vulnDbTime: matcher.updatedAt } : {}),
+          source:
+            options.sbom !== undefined
+              ? 'sbom'
+              : options.layout !== undefined
+                ? 'layout'
+                : options.archive !== undefined
+                  ? 'archive'
+                  : 'registry',
+        }),
+      );
+      if (!options.quiet) io.stderr.write(`Recorded image result ${id} of ${digest}\n`);
+    }
     if (
       !checked &&
       !options.quiet &&
@@ -308,5 +341,6 @@ export async function runImageScan(options: ImageScanOptions, io: CliIO): Promis
     return failOn !== 'none' && worst >= SEVERITY_ORDER.indexOf(failOn) ? 1 : 0;
   } finally {
     matcher?.close();
+    await store?.close();
   }
 }

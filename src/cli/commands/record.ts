@@ -4,7 +4,14 @@
  */
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { UsageError, type Inventory } from '../../core/index.js';
+import {
+  containersOf,
+  podTemplateOf,
+  UsageError,
+  type Inventory,
+  type KubeObject,
+  type Resource,
+} from '../../core/index.js';
 import { analyzeInventory, connList } from '../../network/index.js';
 import { allBindings, bindingLabel, buildRbacModel, formatRule, roleLabel } from '../../rbac/index.js';
 import {
@@ -15,6 +22,7 @@ import {
   type RetentionPolicy,
   type ScanInput,
   type Store,
+  type WorkloadImageRow,
 } from '../../store/index.js';
 import type { CliIO } from '../io.js';
 import { palisadeVersion } from '../version.js';
@@ -72,6 +80,105 @@ export function reachabilityRows(inventory: Inventory): ReachabilityRow[] | unde
   return connList(analysis).map((l) => ({ src: l.src, dst: l.dst, conn: l.conn.toString() }));
 }
 
+/** Kinds whose containers run (a PodTemplate object only describes them). */
+const RUNNING_KINDS = new Set([...WORKLOAD_KINDS, 'ReplicationController']);
+const DIGEST = /sha256:[0-9a-f]{64}/;
+
+/** The digest pinned in an image reference (`repo@sha256:…`), if any. */
+function pinnedDigest(image: string): string | undefined {
+  const at = image.lastIndexOf('@');
+  if (at === -1) return undefined;
+  const m = DIGEST.exec(image.slice(at + 1));
+  return m?.[0];
+}
+
+/** The controller owner of an object (`ownerReferences[].controller`), when it is in the inventory. */
+function controllerOf(inventory: Inventory, r: Resource): Resource | undefined {
+  const owners: unknown = r.object.metadata?.ownerReferences;
+  if (!Array.isArray(owners)) return undefined;
+  for (const o of owners as unknown[]) {
+    if (o === null || typeof o !== 'object') continue;
+    const { kind, name, controller } = o as { kind?: unknown; name?: unknown; controller?: unknown };
+    if (controller === true && typeof kind === 'string' && typeof name === 'string')
+      return inventory.get(kind, r.ref.namespace, name);
+  }
+  return undefined;
+}
+
+/** Image digests a running Pod reports, by container name (`status.*containerStatuses[].imageID`). */
+function reportedDigests(pod: KubeObject): Map<string, string> {
+  const out = new Map<string, string>();
+  const status = (pod as { status?: Record<string, unknown> }).status;
+  if (status === null || typeof status !== 'object') return out;
+  for (const field of ['initContainerStatuses', 'containerStatuses', 'ephemeralContainerStatuses']) {
+    const list = status[field];
+    if (!Array.isArray(list)) continue;
+    for (const c of list as unknown[]) {
+      if (c === null || typeof c !== 'object') continue;
+      const { name, imageID } = c as { name?: unknown; imageID?: unknown };
+      if (typeof name !== 'string' || typeof imageID !== 'string' || imageID.length > 1024) continue;
+      const m = DIGEST.exec(imageID);
+      if (m) out.set(name, m[0]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The image each container of each workload runs (pure). An object a controller in the
+ * inventory owns (a Deployment's ReplicaSets and Pods) is reported through its top owner, so a
+ * rollout is one change on the Deployment, not Pods coming and going. The digest is the one
+ * pinned in the reference, else the one the running Pods report when they all agree.
+ */
+export function workloadImageRows(inventory: Inventory): WorkloadImageRow[] {
+  const top = (r: Resource): Resource => {
+    let cur = r;
+    for (let depth = 0; depth < 8; depth++) {
+      const owner = controllerOf(inventory, cur);
+      if (!owner || !RUNNING_KINDS.has(owner.ref.kind)) return cur;
+      cur = owner;
+    }
+    return cur;
+  };
+  const key = (r: Resource, container: string): string =>
+    `${r.ref.kind}\u0000${r.ref.namespace ?? ''}\u0000${r.ref.name}\u0000${container}`;
+  // Digests the Pods report, gathered on their top owner's containers (several: no answer).
+  const reported = new Map<string, Set<string>>();
+  for (const pod of inventory.byKind('Pod')) {
+    const digests = reportedDigests(pod.object);
+    if (digests.size === 0) continue;
+    const owner = top(pod);
+    for (const [container, digest] of digests) {
+      const k = key(owner, container);
+      let set = reported.get(k);
+      if (!set) reported.set(k, (set = new Set()));
+      set.add(digest);
+    }
+  }
+  const rows = new Map<string, WorkloadImageRow>();
+  for (const r of inventory.resources) {
+    if (!RUNNING_KINDS.has(r.ref.kind) || top(r) !== r) continue;
+    const template = podTemplateOf(r.object);
+    if (!template) continue;
+    for (const { container } of containersOf(template)) {
+      if (typeof container.image !== 'string' || container.image === '') continue;
+      const name = typeof container.name === 'string' ? container.name : '';
+      const k = key(r, name);
+      const seen = reported.get(k);
+      const digest = pinnedDigest(container.image) ?? (seen?.size === 1 ? [...seen][0] : undefined);
+      rows.set(k, {
+        kind: r.ref.kind,
+        namespace: r.ref.namespace ?? '',
+        name: r.ref.name,
+        container: name,
+        image: container.image,
+        ...(digest !== undefined ? { digest } : {}),
+      });
+    }
+  }
+  return [...rows.values()];
+}
+
 /** The name a scan is recorded under: `--db-cluster`, the context, or the scanned paths. */
 export function recordedClusterName(
   paths: readonly string[],
@@ -125,6 +232,7 @@ export function scanInputOf(
       : {}),
     rbacGrants: rbacGrantRows(a.inventory),
     reachability: reachabilityRows(a.inventory),
+    images: workloadImageRows(a.inventory),
   };
 }
 

@@ -75,6 +75,16 @@ export async function runRegistryWatch(
       throw new InputError(`no vulnerability database at ${file}; ${IMPORT_HINT} (or --no-vulns)`);
     }
   }
+  const dbFlag = str(opts.db);
+  const history =
+    dbFlag !== undefined ? await (await import('./record.js')).openCliStore(dbFlag, io) : undefined;
+  let vulnDbTime: number | undefined;
+  if (db) {
+    const t = Date.parse(db.status().updatedAt ?? '');
+    if (Number.isFinite(t)) vulnDbTime = t;
+  }
+  const recordImage = history ? (await import('./image-record.js')).watchResultInput : undefined;
+  let recordFailures = 0;
   const cacheDir = str(opts.cacheDir);
   const store = VerdictStore.openForWrite(
     path.resolve(io.cwd, str(opts.store) ?? defaultVerdictStorePath(env)),
@@ -100,7 +110,30 @@ export async function runRegistryWatch(
     }
   };
   const quiet = opts.quiet === true;
+  // Writes to the history store, one at a time in scan order; awaited at the end of each cycle.
+  let recording: Promise<void> = Promise.resolve();
   const onResult = (r: WatchResult): void => {
+    if (r.outcome === 'scanned' && history && recordImage && r.digest !== undefined) {
+      const input = recordImage({
+        ref: r.ref,
+        digest: r.digest,
+        packages: r.packages ?? 0,
+        findings: r.findings ?? [],
+        scannedAt: Date.now(),
+        vulnDbTime,
+      });
+      recording = recording
+        .then(
+          () => history.recordImageResult(input).then(() => undefined),
+          () => undefined,
+        )
+        .catch((e: unknown) => {
+          recordFailures++;
+          io.stderr.write(
+            `palisade: ${r.ref}: not recorded in the history store: ${e instanceof Error ? e.message : String(e)}\n`,
+          );
+        });
+    }
     if (r.outcome === 'scanned' && !quiet) io.stdout.write(`${describe(r)}\n`);
     if (r.outcome === 'failed') io.stderr.write(`palisade: ${r.ref}: ${r.message ?? 'failed'}\n`);
   };
@@ -116,9 +149,10 @@ export async function runRegistryWatch(
   try {
     for (;;) {
       const results = await watchCycle(repositories, { ...ports, listTags }, store, { onResult, maxTags });
+      await recording;
       if (opts.once === true) {
         const read = results.filter((r) => r.digest !== undefined).length;
-        return read === 0 ? 2 : 0;
+        return read === 0 || recordFailures > 0 ? 2 : 0;
       }
       if (stop.signal.aborted) return 0;
       await new Promise<void>((resolve) => {
@@ -139,5 +173,6 @@ export async function runRegistryWatch(
     process.off('SIGTERM', onSignal);
     store.close();
     db?.close();
+    await history?.close();
   }
 }

@@ -11,7 +11,7 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const deployment = (privileged: boolean) => `apiVersion: apps/v1
+const deployment = (privileged: boolean, image = 'registry.local/web:1.0') => `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
 spec:
@@ -21,7 +21,7 @@ spec:
     spec:
       containers:
         - name: web
-          image: registry.local/web:1.0
+          image: ${image}
           securityContext: {privileged: ${String(privileged)}}
 `;
 const binding = (name: string, resource: string) => `apiVersion: rbac.authorization.k8s.io/v1
@@ -45,7 +45,7 @@ function dir(name: string, files: Record<string, string>): string {
 
 const base = dir('base', { 'web.yaml': deployment(true), 'rbac.yaml': binding('read-pods', 'pods') });
 const head = dir('head', {
-  'web.yaml': deployment(false),
+  'web.yaml': deployment(false, `registry.local/web@sha256:${'ab'.repeat(32)}`),
   'rbac.yaml': `${binding('read-pods', 'pods')}---\n${binding('read-secrets', 'secrets')}`,
 });
 const db = path.join(root, 'history.db');
@@ -65,6 +65,19 @@ interface DriftJson {
   findings: { opened: { controlId: string }[]; closed: { controlId: string; name: string }[] };
   rbac?: { subject: string; gained: { rule: string }[]; lost: unknown[] }[];
   reachability?: unknown;
+  images?: {
+    changed: {
+      kind: string;
+      namespace: string;
+      name: string;
+      container: string;
+      from: unknown;
+      to: unknown;
+    }[];
+    added: unknown[];
+    removed: unknown[];
+  };
+  notes: string[];
 }
 
 describe('scan --db, history and drift', () => {
@@ -118,6 +131,25 @@ describe('scan --db, history and drift', () => {
       }),
     ]);
     expect(d.reachability).toBeDefined();
+    expect(d.images).toEqual({
+      changed: [
+        {
+          kind: 'Deployment',
+          namespace: 'shop',
+          name: 'web',
+          container: 'web',
+          from: { image: 'registry.local/web:1.0' },
+          to: { image: `registry.local/web@sha256:${'ab'.repeat(32)}`, digest: `sha256:${'ab'.repeat(32)}` },
+        },
+      ],
+      added: [],
+      removed: [],
+    });
+    const text = await run(['drift', 'latest~1', 'latest', '--db', db]);
+    expect(text.out).toContain('Images: 1 changed, 0 added, 0 removed');
+    expect(text.out).toMatch(
+      /^ {2}~ Deployment shop\/web container web: registry\.local\/web:1\.0 → registry\.local\/web@sha256:(ab){32}$/m,
+    );
   });
 
   it('compares a stored scan with a directory assessed on the fly and fails on new findings', async () => {
@@ -130,6 +162,14 @@ describe('scan --db, history and drift', () => {
     const s = JSON.parse(same.out) as DriftJson;
     expect(s.findings.opened).toEqual([]);
     expect(s.findings.closed).toEqual([]);
+    expect(s.images).toEqual({ changed: [], added: [], removed: [] });
+    // A directory compared with the stored scan of the other: images from the inventory.
+    const mixed = JSON.parse(
+      (await run(['drift', 'latest', base, '--db', db, '-o', 'json'])).out,
+    ) as DriftJson;
+    expect(mixed.images?.changed.map((c) => [c.name, c.to])).toEqual([
+      ['web', { image: 'registry.local/web:1.0' }],
+    ]);
   });
 
   it('says who last wrote each changed object when given an audit log', async () => {

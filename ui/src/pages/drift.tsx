@@ -41,6 +41,54 @@ function ScanCard({ scan, title }: { scan: Scan; title: string }): ReactNode {
   );
 }
 
+type ImagesChange = NonNullable<DriftResponse['images']>;
+
+/** `Deployment shop/web` and the container. */
+function containerLabel(c: { kind: string; namespace: string; name: string; container: string }): string {
+  return `${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} · ${c.container}`;
+}
+
+/** An image reference, with the digest when it is known and not already in the reference. */
+function ImageRef({ image }: { image: { image: string; digest?: string | undefined } }): ReactNode {
+  return (
+    <code title={image.digest ?? image.image}>
+      {image.image}
+      {image.digest !== undefined && !image.image.includes(image.digest)
+        ? ` (${image.digest.slice(0, 19)}…)`
+        : ''}
+    </code>
+  );
+}
+
+/** The images each workload container runs: changed, added and removed between the scans. */
+function ImagesDrift({ images }: { images: ImagesChange }): ReactNode {
+  return (
+    <section className="panel" aria-labelledby="images-drift-title" data-testid="drift-images">
+      <h2 id="images-drift-title">Images changed</h2>
+      <p className="muted">
+        {images.changed.length} changed, {images.added.length} added, {images.removed.length} removed
+      </p>
+      <ul className="plain">
+        {images.changed.map((c) => (
+          <li key={`~${containerLabel(c)}`}>
+            ~ {containerLabel(c)}: <ImageRef image={c.from} /> → <ImageRef image={c.to} />
+          </li>
+        ))}
+        {images.added.map((c) => (
+          <li key={`+${containerLabel(c)}`} className="added">
+            + {containerLabel(c)}: <ImageRef image={c} />
+          </li>
+        ))}
+        {images.removed.map((c) => (
+          <li key={`-${containerLabel(c)}`} className="removed">
+            − {containerLabel(c)}: <ImageRef image={c} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 function DriftBody({ data }: { data: DriftResponse }): ReactNode {
   const { get, set } = useParams();
   const bSort = parseSort(get('bsort'), { key: 'severity', desc: false });
@@ -128,6 +176,10 @@ function DriftBody({ data }: { data: DriftResponse }): ReactNode {
             ))}
           </ul>
         </section>
+      ) : null}
+      {data.images &&
+      data.images.changed.length + data.images.added.length + data.images.removed.length > 0 ? (
+        <ImagesDrift images={data.images} />
       ) : null}
       {data.notes.length > 0 ? (
         <ul className="muted">
