@@ -21,6 +21,7 @@ export {
 } from './policy.js';
 export {
   buildModel,
+  modelKey,
   NetworkModel,
   peerName,
   type Endpoint,

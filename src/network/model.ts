@@ -385,3 +385,47 @@ export function buildModel(inventory: Inventory): NetworkModel {
   }
   return model;
 }
+
+/**
+ * What the model (and the compiled policies) read of one object, as a string: two versions
+ * of an object with equal keys give every analysis the same answer, except for which object
+ * a finding names. Undefined for kinds the model never reads (a ConfigMap, a Role). Watch
+ * mode compares keys to skip analyses a change cannot affect (a new image, a status update,
+ * a scaled Deployment: replicas only multiply identical pods).
+ */
+export function modelKey(r: Resource): string | undefined {
+  const obj = r.object;
+  const kind = obj.kind;
+  const namespace = r.ref.namespace ?? DEFAULT_NAMESPACE;
+  if (kind === 'Namespace') {
+    const labels = obj.metadata?.labels;
+    return JSON.stringify(['ns', r.ref.name, isRecord(labels) ? labels : {}]);
+  }
+  if (kind === 'NetworkPolicy')
+    return JSON.stringify(['np', obj.apiVersion, namespace, r.ref.name, obj.spec ?? null]);
+  if (kind === 'Pod') {
+    const meta = obj.metadata ?? {};
+    const spec = isRecord(obj.spec) ? obj.spec : {};
+    return JSON.stringify([
+      'pod',
+      namespace,
+      r.ref.name,
+      controllerOf(meta.ownerReferences ?? []) ?? null,
+      isCompletedPod(obj),
+      isRecord(meta.labels) ? meta.labels : {},
+      [...namedPortsOf(spec)],
+      podIps(obj),
+    ]);
+  }
+  if (kind === 'PodTemplate' || !hasPodTemplate(kind)) return undefined;
+  const tpl = podTemplateOf(obj);
+  if (!tpl) return JSON.stringify([kind, namespace, r.ref.name, 'no template']);
+  return JSON.stringify([
+    kind,
+    namespace,
+    r.ref.name,
+    kind === 'Job' && isFinishedJob(obj),
+    isRecord(tpl.metadata.labels) ? tpl.metadata.labels : {},
+    [...namedPortsOf(tpl.spec)],
+  ]);
+}
