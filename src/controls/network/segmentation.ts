@@ -9,7 +9,7 @@
  * (`network/default-deny-ingress`, `network/default-deny-egress`).
  */
 import {
-  Inventory,
+  type Inventory,
   hasPodTemplate,
   podTemplateKinds,
   podTemplateOf,
@@ -19,8 +19,11 @@ import {
   type Violation,
 } from '../../core/index.js';
 import {
-  analyzeInventory,
+  Analysis,
+  buildModelOf,
+  compilePolicies,
   modelKey,
+  modelReadsKind,
   NETWORK_CHECKS,
   networkViolations,
   type NetworkCheck,
@@ -83,12 +86,8 @@ function canonicalOrder(a: Resource, b: Resource): number {
  * then a function of the objects, not of the order they arrived in (watch mode moves a
  * changed object to the end of its inventory; a rescan lists it in place).
  */
-function networkInventory(inventory: Inventory): Inventory {
-  const out = new Inventory();
-  out.facts = inventory.facts;
-  const relevant = inventory.resources.filter((r) => modelKey(r) !== undefined).sort(canonicalOrder);
-  for (const r of relevant) out.add(r);
-  return out;
+function networkObjects(inventory: Inventory): Resource[] {
+  return inventory.resources.filter((r) => modelReadsKind(r.ref.kind)).sort(canonicalOrder);
 }
 
 function identity(r: Resource): string {
@@ -162,7 +161,13 @@ function analyse(inventory: Inventory, labels: Record<string, string>[] | undefi
   cache.set(inventory, hit);
   // Without policies only a sensitive workload can be at fault: no analysis when there is none.
   if (inventory.byKind('NetworkPolicy').length === 0 && !hasSensitiveWorkload(inventory, labels)) return hit;
-  const { analysis } = analyzeInventory(networkInventory(inventory));
+  const objects = networkObjects(inventory);
+  // Workload granularity: one pod per template answers as all its replicas would.
+  const analysis = new Analysis(
+    buildModelOf(objects, { onePodPerTemplate: true }),
+    compilePolicies(objects).policies,
+    { granularity: 'workload' },
+  );
   for (const v of networkViolations(analysis, labels ? { sensitiveLabels: labels } : {})) {
     // Only objects of the inventory can be reported (a workload's template pods are its own object).
     const list = byCode.get(v.check.id) ?? [];
