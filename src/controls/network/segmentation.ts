@@ -168,7 +168,10 @@ function analyse(inventory: Inventory, labels: Record<string, string>[] | undefi
     compilePolicies(objects).policies,
     { granularity: 'workload' },
   );
-  for (const v of networkViolations(analysis, labels ? { sensitiveLabels: labels } : {})) {
+  for (const v of networkViolations(analysis, {
+    ...(labels ? { sensitiveLabels: labels } : {}),
+    only: CODES,
+  })) {
     // Only objects of the inventory can be reported (a workload's template pods are its own object).
     const list = byCode.get(v.check.id) ?? [];
     list.push({ message: v.message, path: v.fieldPath ?? 'metadata', resource: v.resource });
@@ -235,6 +238,16 @@ export const ruleShadowed = segmentation(
   'A rule that a broader rule already covers gives a false sense of precision: narrowing it changes nothing.',
   [cis('5.3.2'), POLICIES, mitre('T1046')],
 );
+
+/** The finding codes the controls report (the analysis computes only these). */
+const CODES: ReadonlySet<string> = new Set([
+  NETWORK_CHECKS.sensitiveExposed.id,
+  NETWORK_CHECKS.egressInternet.id,
+  NETWORK_CHECKS.ingressAllNamespaces.id,
+  NETWORK_CHECKS.selectsNoPod.id,
+  NETWORK_CHECKS.ruleNeverMatches.id,
+  NETWORK_CHECKS.ruleShadowed.id,
+]);
 
 /** The reachability-based network controls. */
 export const SEGMENTATION_CONTROLS: readonly InventoryControl[] = [
