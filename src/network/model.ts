@@ -97,8 +97,9 @@ class LabelIndex {
       this.byNs.set(ns, entry);
     }
     entry.all.push(id);
-    for (const [k, v] of Object.entries(labels)) {
-      push(entry.pairs, `${k}=${v}`, id);
+    for (const k in labels) {
+      if (!Object.hasOwn(labels, k)) continue;
+      push(entry.pairs, `${k}=${labels[k]}`, id);
       push(entry.keys, k, id);
     }
   }
@@ -185,7 +186,18 @@ export class NetworkModel {
 
   addPod(pod: Omit<Endpoint, 'index' | 'ns'>): Endpoint {
     const ns = this.namespaceIndex(pod.namespace);
-    const e: Endpoint = { ...pod, index: this.pods.length, ns };
+    const e: Endpoint = {
+      index: this.pods.length,
+      namespace: pod.namespace,
+      ns,
+      name: pod.name,
+      kind: pod.kind,
+      labels: pod.labels,
+      namedPorts: pod.namedPorts,
+      ips: pod.ips,
+      resource: pod.resource,
+      workload: pod.workload,
+    };
     this.pods.push(e);
     this.podIndex.add(ns, e.index, e.labels);
     this.clusterPodIndex?.add(ALL_NAMESPACES, e.index, e.labels);
