@@ -58,17 +58,23 @@ export function evaluateControls(
   options: EvaluateOptions = {},
 ): EvaluationResult {
   const result: EvaluationResult = { findings: [], errors: [] };
-  const workloads = inventory.resources.filter((r) => hasPodTemplate(r.ref.kind));
+  // Both read every object: computed only when a per-object control needs them (watch mode
+  // re-runs single inventory controls, whose cost must not grow with the cluster).
+  let workloadList: Resource[] | undefined;
+  const workloadsOf = (): Resource[] =>
+    (workloadList ??= inventory.resources.filter((r) => hasPodTemplate(r.ref.kind)));
+  let directLoops: boolean | undefined;
   // The direct loops below visit each object once only when no object was added twice.
-  const direct = new Set(inventory.resources).size === inventory.resources.length;
+  const isDirect = (): boolean =>
+    (directLoops ??= new Set(inventory.resources).size === inventory.resources.length);
   let pods: (PodTemplate | undefined)[] | undefined;
   const podsOfWorkloads = (): (PodTemplate | undefined)[] =>
-    (pods ??= workloads.map((r) => podTemplateOf(r.object)));
+    (pods ??= workloadsOf().map((r) => podTemplateOf(r.object)));
   let podIndex: Map<Resource, PodTemplate | undefined> | undefined;
   const podOf = (r: Resource): PodTemplate | undefined => {
     if (!podIndex) {
       const all = podsOfWorkloads();
-      podIndex = new Map(workloads.map((w, i) => [w, all[i]]));
+      podIndex = new Map(workloadsOf().map((w, i) => [w, all[i]]));
     }
     return podIndex.has(r) ? podIndex.get(r) : podTemplateOf(r.object);
   };
@@ -129,6 +135,7 @@ export function evaluateControls(
       continue;
     }
     const { podTemplate, kinds } = control.appliesTo;
+    const direct = isDirect();
     if (direct && podTemplate && (kinds === undefined || kinds.length === 0)) {
       perWorkload.push({ control, ctx: undefined, settings });
       continue;
@@ -144,7 +151,7 @@ export function evaluateControls(
       }
       continue;
     }
-    const subjects = new Set<Resource>(podTemplate ? workloads : []);
+    const subjects = new Set<Resource>(podTemplate ? workloadsOf() : []);
     for (const kind of kinds ?? []) for (const r of inventory.byKind(kind)) subjects.add(r);
     for (const resource of subjects) {
       const pod = podTemplate ? podOf(resource) : undefined;
@@ -159,6 +166,7 @@ export function evaluateControls(
 
   if (perWorkload.length > 0) {
     const all = podsOfWorkloads();
+    const workloads = workloadsOf();
     for (let i = 0; i < workloads.length; i++) {
       const resource = workloads[i];
       const pod = all[i];

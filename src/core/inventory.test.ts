@@ -47,3 +47,31 @@ describe('Inventory.remove', () => {
     expect(inventory.remove(r)).toBe(false);
   });
 });
+
+describe('Inventory.changesSince', () => {
+  it('lists the objects added and removed after a revision', () => {
+    const inventory = new Inventory();
+    const a = { object: pod([]), ref: refOf(pod([])) };
+    const b = { object: pod([]), ref: refOf(pod([])) };
+    inventory.add(a);
+    const at = inventory.revision;
+    inventory.remove(a);
+    inventory.add(b);
+    expect(inventory.changesSince(at)).toEqual({ added: [b], removed: [a] });
+    expect(inventory.changesSince(inventory.revision)).toEqual({ added: [], removed: [] });
+    // A revision from the future is not one this inventory went through.
+    expect(inventory.changesSince(inventory.revision + 1)).toBeUndefined();
+  });
+
+  it('answers undefined once its bounded journal no longer reaches back that far', () => {
+    const inventory = new Inventory();
+    const first = inventory.revision;
+    for (let i = 0; i < 3000; i++) {
+      const object = pod([]);
+      inventory.add({ object, ref: refOf(object) });
+    }
+    expect(inventory.changesSince(first)).toBeUndefined();
+    const recent = inventory.revision - 10;
+    expect(inventory.changesSince(recent)?.added).toHaveLength(10);
+  });
+});

@@ -28,6 +28,9 @@ export function apiGroupOf(apiVersion: string): string {
   return i < 0 ? '' : apiVersion.slice(0, i);
 }
 
+/** Changes kept for {@link Inventory.changesSince}. */
+const JOURNAL_LIMIT = 1024;
+
 function key(kind: string, namespace: string | undefined, name: string): string {
   return `${kind}\u0000${namespace ?? ''}\u0000${name}`;
 }
@@ -44,10 +47,17 @@ export class Inventory {
   private readonly byKey = new Map<string, Resource>();
   private readonly byOwnerIndex = new Map<string, Resource[]>();
   private changes = 0;
+  /**
+   * The last changes (revision after the change, added or removed object), at most
+   * `JOURNAL_LIMIT`: caches keyed on the revision catch up from here instead of starting over.
+   */
+  private readonly journal: { revision: number; added: boolean; resource: Resource }[] = [];
+  private journalStart = 0;
 
   /** Adds one object; a later object with the same kind, namespace and name replaces the index entry. */
   add(resource: Resource): void {
     this.changes++;
+    this.record(true, resource);
     this.resources.push(resource);
     const { kind, namespace, name } = resource.ref;
     push(this.byKindIndex, kind, resource);
@@ -73,6 +83,7 @@ export class Inventory {
   remove(resource: Resource): boolean {
     if (!drop(this.resources, resource)) return false;
     this.changes++;
+    this.record(false, resource);
     const { kind, namespace, name } = resource.ref;
     dropFrom(this.byKindIndex, kind, resource);
     dropFrom(this.byNamespaceIndex, namespace ?? '', resource);
@@ -93,6 +104,31 @@ export class Inventory {
   /** A number that changes whenever an object is added or removed (for caches keyed on the inventory). */
   get revision(): number {
     return this.changes;
+  }
+
+  /**
+   * The objects added and removed after `revision`, in order, or undefined when the journal
+   * no longer reaches back that far (the caller starts over). An object added and removed in
+   * that span appears in both lists.
+   */
+  changesSince(revision: number): { added: Resource[]; removed: Resource[] } | undefined {
+    if (revision > this.changes || revision < this.journalStart) return undefined;
+    const added: Resource[] = [];
+    const removed: Resource[] = [];
+    for (const c of this.journal) {
+      if (c.revision <= revision) continue;
+      (c.added ? added : removed).push(c.resource);
+    }
+    return { added, removed };
+  }
+
+  private record(added: boolean, resource: Resource): void {
+    // A bulk load never needs the journal: drop it in halves rather than one entry at a time.
+    if (this.journal.length >= JOURNAL_LIMIT) {
+      this.journal.splice(0, JOURNAL_LIMIT / 2);
+      this.journalStart = (this.journal[0]?.revision ?? this.changes) - 1;
+    }
+    this.journal.push({ revision: this.changes, added, resource });
   }
 
   /** All objects of one kind. */

@@ -440,10 +440,11 @@ export class Analysis {
     } else {
       // Either every pod of the namespaces, or the pods of any namespace the selector's
       // label index allows, whichever list is shorter.
+      // One namespace: its own label index answers (the cluster-wide one is not built for it).
       let inNamespaces = 0;
       for (const ns of namespaces) inNamespaces += this.model.podsIn(ns).length;
-      const anywhere = this.model.podCandidatesAnywhere(s.podSel);
-      if (anywhere.length < inNamespaces) {
+      const anywhere = namespaces.length > 1 ? this.model.podCandidatesAnywhere(s.podSel) : undefined;
+      if (anywhere && anywhere.length < inNamespaces) {
         const wanted = new Set(namespaces);
         const sel = s.podSel.selector;
         for (const pod of anywhere) {

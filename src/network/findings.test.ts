@@ -125,3 +125,15 @@ describe('network findings', () => {
     for (const f of findings) expect(f.remediation.length).toBeGreaterThan(0);
   });
 });
+
+describe('network findings limited to some codes', () => {
+  it.each(rows.map((r) => [r.name, r] as const))('%s: the same findings of those codes', (_n, row) => {
+    const inventory = inventoryOf([...cluster, ...row.policies]);
+    const all = networkFindingsOf(inventory);
+    for (const code of Object.keys(row.expect)) {
+      const only = networkFindingsOf(inventory, { only: new Set([code]) });
+      expect(only).toEqual(all.filter((f) => f.controlId === code));
+      expect(only.length).toBe(row.expect[code]);
+    }
+  });
+});

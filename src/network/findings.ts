@@ -17,6 +17,8 @@ export interface NetworkFindingOptions {
    * of one set). Default: `palisade.dev/sensitive: "true"`.
    */
   sensitiveLabels?: readonly Record<string, string>[];
+  /** Only these finding codes (ids of `NETWORK_CHECKS`); default: every one. */
+  only?: ReadonlySet<string>;
 }
 
 /** Static description of each finding code. */
@@ -187,48 +189,51 @@ export function networkViolations(
   const out: NetworkViolation[] = [];
   const sensitive = options.sensitiveLabels ?? [{ 'palisade.dev/sensitive': 'true' }];
   const { peers, policies, model } = analysis;
+  const wants = (c: NetworkCheck): boolean => options.only === undefined || options.only.has(c.id);
 
   // Isolation per workload.
-  peers.forEach((p, i) => {
-    const name = analysis.nameOf(i);
-    if (!analysis.isIsolated(i, 'ingress'))
-      out.push(
-        finding(
-          NETWORK_CHECKS.noIngressIsolation,
-          p.resource,
-          `${name} is not selected by any NetworkPolicy for ingress`,
-        ),
-      );
-    if (!analysis.isIsolated(i, 'egress'))
-      out.push(
-        finding(
-          NETWORK_CHECKS.noEgressIsolation,
-          p.resource,
-          `${name} is not selected by any NetworkPolicy for egress`,
-        ),
-      );
-  });
+  if (wants(NETWORK_CHECKS.noIngressIsolation) || wants(NETWORK_CHECKS.noEgressIsolation))
+    peers.forEach((p, i) => {
+      const name = analysis.nameOf(i);
+      if (!analysis.isIsolated(i, 'ingress'))
+        out.push(
+          finding(
+            NETWORK_CHECKS.noIngressIsolation,
+            p.resource,
+            `${name} is not selected by any NetworkPolicy for ingress`,
+          ),
+        );
+      if (!analysis.isIsolated(i, 'egress'))
+        out.push(
+          finding(
+            NETWORK_CHECKS.noEgressIsolation,
+            p.resource,
+            `${name} is not selected by any NetworkPolicy for egress`,
+          ),
+        );
+    });
 
   // Default deny per namespace with pods.
-  for (const ns of model.namespaces) {
-    const nsPeers = analysis.peersIn(ns.index);
-    if (nsPeers.length === 0) continue;
-    const nsPolicies = policies.filter((p) => p.namespace === ns.name && p.podSelector.matchesAll);
-    const missing = (['ingress', 'egress'] as const).filter(
-      (d) => !nsPolicies.some((p) => p[d] !== undefined && (p[d] ?? []).length === 0),
-    );
-    if (missing.length === 0) continue;
-    const first = peers[nsPeers[0] as number];
-    if (!first) continue;
-    const nsObj = model.namespaceResource(ns.name) ?? first.resource;
-    out.push(
-      finding(
-        NETWORK_CHECKS.noDefaultDeny,
-        nsObj,
-        `namespace ${ns.name} has no default-deny policy for ${missing.join(' and ')} (${nsPeers.length} workload(s) affected)`,
-      ),
-    );
-  }
+  if (wants(NETWORK_CHECKS.noDefaultDeny))
+    for (const ns of model.namespaces) {
+      const nsPeers = analysis.peersIn(ns.index);
+      if (nsPeers.length === 0) continue;
+      const nsPolicies = policies.filter((p) => p.namespace === ns.name && p.podSelector.matchesAll);
+      const missing = (['ingress', 'egress'] as const).filter(
+        (d) => !nsPolicies.some((p) => p[d] !== undefined && (p[d] ?? []).length === 0),
+      );
+      if (missing.length === 0) continue;
+      const first = peers[nsPeers[0] as number];
+      if (!first) continue;
+      const nsObj = model.namespaceResource(ns.name) ?? first.resource;
+      out.push(
+        finding(
+          NETWORK_CHECKS.noDefaultDeny,
+          nsObj,
+          `namespace ${ns.name} has no default-deny policy for ${missing.join(' and ')} (${nsPeers.length} workload(s) affected)`,
+        ),
+      );
+    }
 
   for (const pol of policies) {
     const nsIndex = model.findNamespace(pol.namespace);
@@ -317,7 +322,7 @@ export function networkViolations(
             ),
           );
         }
-        if (direction === 'egress') {
+        if (direction === 'egress' && wants(NETWORK_CHECKS.egressInternet)) {
           const publicAtoms = analysis.externals.filter(
             (e) =>
               e.direction === 'egress' &&
@@ -335,32 +340,33 @@ export function networkViolations(
             );
         }
       }
-      out.push(...shadowed(analysis, pol, direction));
+      if (wants(NETWORK_CHECKS.ruleShadowed)) out.push(...shadowed(analysis, pol, direction));
     }
   }
 
   // Sensitive workloads reachable from other namespaces or from outside.
-  peers.forEach((p, d) => {
-    if (!sensitive.some((set) => matchesLabelSelector({ matchLabels: set }, p.labels))) return;
-    const from: string[] = [];
-    for (let s = 0; s < analysis.size && from.length < 5; s++) {
-      if (s === d) continue;
-      const sp = peers[s];
-      if (sp && sp.ns === p.ns) continue;
-      const ext = analysis.externals[s - peers.length];
-      if (!sp && ext?.direction !== 'ingress') continue;
-      if (!analysis.allowed(s, d).isEmpty) from.push(analysis.nameOf(s));
-    }
-    if (from.length > 0)
-      out.push(
-        finding(
-          NETWORK_CHECKS.sensitiveExposed,
-          p.resource,
-          `${analysis.nameOf(d)} is reachable from ${from.join(', ')}${from.length === 5 ? ' and others' : ''}`,
-        ),
-      );
-  });
-  return out;
+  if (wants(NETWORK_CHECKS.sensitiveExposed))
+    peers.forEach((p, d) => {
+      if (!sensitive.some((set) => matchesLabelSelector({ matchLabels: set }, p.labels))) return;
+      const from: string[] = [];
+      for (let s = 0; s < analysis.size && from.length < 5; s++) {
+        if (s === d) continue;
+        const sp = peers[s];
+        if (sp && sp.ns === p.ns) continue;
+        const ext = analysis.externals[s - peers.length];
+        if (!sp && ext?.direction !== 'ingress') continue;
+        if (!analysis.allowed(s, d).isEmpty) from.push(analysis.nameOf(s));
+      }
+      if (from.length > 0)
+        out.push(
+          finding(
+            NETWORK_CHECKS.sensitiveExposed,
+            p.resource,
+            `${analysis.nameOf(d)} is reachable from ${from.join(', ')}${from.length === 5 ? ' and others' : ''}`,
+          ),
+        );
+    });
+  return options.only === undefined ? out : out.filter((v) => wants(v.check));
 }
 
 /**

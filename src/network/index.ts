@@ -21,6 +21,10 @@ export {
 } from './policy.js';
 export {
   buildModel,
+  buildModelOf,
+  modelKey,
+  modelReadsKind,
+  type ModelOptions,
   NetworkModel,
   peerName,
   type Endpoint,

@@ -4,7 +4,7 @@
  * so a selector is matched against a few candidates, never against every pod.
  */
 import {
-  containersOf,
+  CONTAINER_FIELDS,
   hasPodTemplate,
   matchesLabelSelector,
   podTemplateOf,
@@ -97,8 +97,9 @@ class LabelIndex {
       this.byNs.set(ns, entry);
     }
     entry.all.push(id);
-    for (const [k, v] of Object.entries(labels)) {
-      push(entry.pairs, `${k}=${v}`, id);
+    for (const k in labels) {
+      if (!Object.hasOwn(labels, k)) continue;
+      push(entry.pairs, `${k}=${labels[k]}`, id);
       push(entry.keys, k, id);
     }
   }
@@ -138,8 +139,11 @@ export class NetworkModel {
   readonly workloads: WorkloadInfo[] = [];
   private readonly nsByName = new Map<string, number>();
   private readonly podIndex = new LabelIndex();
-  /** Pods of every namespace, in one bucket (for selectors applied across namespaces). */
-  private readonly clusterPodIndex = new LabelIndex();
+  /**
+   * Pods of every namespace, in one bucket (for selectors applied across namespaces); built
+   * on first use, since many analyses never apply a pod selector across namespaces.
+   */
+  private clusterPodIndex?: LabelIndex;
   private namespaceIndexByLabel = new LabelIndex();
   private namespacesIndexed = 0;
   private readonly podsByNs = new Map<number, number[]>();
@@ -182,10 +186,21 @@ export class NetworkModel {
 
   addPod(pod: Omit<Endpoint, 'index' | 'ns'>): Endpoint {
     const ns = this.namespaceIndex(pod.namespace);
-    const e: Endpoint = { ...pod, index: this.pods.length, ns };
+    const e: Endpoint = {
+      index: this.pods.length,
+      namespace: pod.namespace,
+      ns,
+      name: pod.name,
+      kind: pod.kind,
+      labels: pod.labels,
+      namedPorts: pod.namedPorts,
+      ips: pod.ips,
+      resource: pod.resource,
+      workload: pod.workload,
+    };
     this.pods.push(e);
     this.podIndex.add(ns, e.index, e.labels);
-    this.clusterPodIndex.add(ALL_NAMESPACES, e.index, e.labels);
+    this.clusterPodIndex?.add(ALL_NAMESPACES, e.index, e.labels);
     push(this.podsByNs, ns, e.index);
     return e;
   }
@@ -214,6 +229,10 @@ export class NetworkModel {
    * requirements allow (every pod when it has none). Callers still match each candidate.
    */
   podCandidatesAnywhere(sel: CompiledSelector): readonly number[] {
+    if (!this.clusterPodIndex) {
+      this.clusterPodIndex = new LabelIndex();
+      for (const p of this.pods) this.clusterPodIndex.add(ALL_NAMESPACES, p.index, p.labels);
+    }
     return this.clusterPodIndex.candidates(ALL_NAMESPACES, sel);
   }
 
@@ -242,20 +261,32 @@ export class NetworkModel {
   }
 }
 
-function namedPortsOf(spec: Record<string, unknown>): Map<string, ContainerPort[]> {
-  const out = new Map<string, ContainerPort[]>();
-  for (const { container } of containersOf({ metadata: {}, spec, metadataPath: '', specPath: '' })) {
-    // Objects that did not pass the loader's schema check (an embedding program's inventory) may
-    // hold anything here: `ports: {}` appears in published pod lists.
-    const ports: unknown = container.ports;
-    if (!Array.isArray(ports)) continue;
-    for (const p of ports as unknown[]) {
-      if (!isRecord(p) || typeof p.name !== 'string' || typeof p.containerPort !== 'number') continue;
-      const proto = typeof p.protocol === 'string' && isProtocol(p.protocol) ? p.protocol : 'TCP';
-      push(out, p.name, { port: p.containerPort, protocol: proto });
+/** No named port: one shared empty table (most pods name none). */
+const NO_PORTS: ReadonlyMap<string, readonly ContainerPort[]> = new Map();
+
+function namedPortsOf(spec: Record<string, unknown>): ReadonlyMap<string, readonly ContainerPort[]> {
+  let out: Map<string, ContainerPort[]> | undefined;
+  // The containers `containersOf` lists, read directly: no field paths are needed here.
+  for (const field of CONTAINER_FIELDS) {
+    const list = spec[field];
+    if (!Array.isArray(list)) continue;
+    for (const container of list as unknown[]) {
+      if (!isRecord(container)) continue;
+      // Objects that did not pass the loader's schema check (an embedding program's inventory) may
+      // hold anything here: `ports: {}` appears in published pod lists.
+      const ports: unknown = container.ports;
+      if (!Array.isArray(ports)) continue;
+      for (const p of ports as unknown[]) {
+        if (!isRecord(p) || typeof p.name !== 'string' || typeof p.containerPort !== 'number') continue;
+        const proto = typeof p.protocol === 'string' && isProtocol(p.protocol) ? p.protocol : 'TCP';
+        push((out ??= new Map<string, ContainerPort[]>()), p.name, {
+          port: p.containerPort,
+          protocol: proto,
+        });
+      }
     }
   }
-  return out;
+  return out ?? NO_PORTS;
 }
 
 function podIps(obj: Record<string, unknown>): string[] {
@@ -299,6 +330,25 @@ function controllerOf(
   return { kind: typeof owner.kind === 'string' && owner.kind !== '' ? owner.kind : 'Pod', name: owner.name };
 }
 
+/** Options of {@link buildModel}. */
+export interface ModelOptions {
+  /**
+   * One pod per workload template instead of one per replica. Replicas of a template are
+   * identical pods: an analysis at workload granularity gives the same answers with one.
+   */
+  onePodPerTemplate?: boolean;
+}
+
+/** True for the kinds the model reads (see {@link modelKey}). */
+export function modelReadsKind(kind: string): boolean {
+  return (
+    kind === 'Namespace' ||
+    kind === 'NetworkPolicy' ||
+    kind === 'Pod' ||
+    (kind !== 'PodTemplate' && hasPodTemplate(kind))
+  );
+}
+
 /**
  * Builds the model from an inventory. A Pod is grouped under its controller (the owner
  * reference with `controller: true`, else the first one); a workload object (Deployment,
@@ -306,9 +356,20 @@ function controllerOf(
  * the host network are modelled like any other pod (the API leaves their treatment to the
  * network plugin; np-guard does the same).
  */
-export function buildModel(inventory: Inventory): NetworkModel {
+export function buildModel(inventory: Inventory, options: ModelOptions = {}): NetworkModel {
+  return buildModelOf(inventory.resources, options);
+}
+
+/** {@link buildModel} over a list of objects (no inventory indexes needed). */
+export function buildModelOf(resources: readonly Resource[], options: ModelOptions = {}): NetworkModel {
   const model = new NetworkModel();
-  for (const r of inventory.byKind('Namespace')) {
+  const namespaces: Resource[] = [];
+  const pods: Resource[] = [];
+  for (const r of resources) {
+    if (r.ref.kind === 'Namespace') namespaces.push(r);
+    else if (r.ref.kind === 'Pod') pods.push(r);
+  }
+  for (const r of namespaces) {
     const labels = r.object.metadata?.labels;
     model.namespaceIndex(r.ref.name, isRecord(labels) ? labels : {});
     model.setNamespaceResource(r.ref.name, r);
@@ -326,7 +387,7 @@ export function buildModel(inventory: Inventory): NetworkModel {
   };
 
   const ownedWorkloads = new Set<string>();
-  for (const r of inventory.byKind('Pod')) {
+  for (const r of pods) {
     const meta = r.object.metadata ?? {};
     const namespace = r.ref.namespace ?? DEFAULT_NAMESPACE;
     const spec = isRecord(r.object.spec) ? r.object.spec : {};
@@ -354,7 +415,7 @@ export function buildModel(inventory: Inventory): NetworkModel {
     model.workloads[w]?.pods.push(e.index);
   }
 
-  for (const r of inventory.resources) {
+  for (const r of resources) {
     const kind = r.object.kind;
     if (kind === 'Pod' || kind === 'PodTemplate' || !hasPodTemplate(kind)) continue;
     if (kind === 'Job' && isFinishedJob(r.object)) continue;
@@ -366,7 +427,9 @@ export function buildModel(inventory: Inventory): NetworkModel {
     const spec = isRecord(r.object.spec) ? r.object.spec : {};
     const field = REPLICA_FIELDS[kind];
     const wanted = field !== undefined && typeof spec[field] === 'number' ? spec[field] : 1;
-    const replicas = Math.min(MAX_TEMPLATE_PODS, Math.max(1, Math.floor(wanted)));
+    const replicas = options.onePodPerTemplate
+      ? 1
+      : Math.min(MAX_TEMPLATE_PODS, Math.max(1, Math.floor(wanted)));
     const labels = isRecord(tpl.metadata.labels) ? tpl.metadata.labels : {};
     const namedPorts = namedPortsOf(tpl.spec);
     for (let i = 0; i < replicas; i++) {
@@ -384,4 +447,48 @@ export function buildModel(inventory: Inventory): NetworkModel {
     }
   }
   return model;
+}
+
+/**
+ * What the model (and the compiled policies) read of one object, as a string: two versions
+ * of an object with equal keys give every analysis the same answer, except for which object
+ * a finding names. Undefined for kinds the model never reads (a ConfigMap, a Role). Watch
+ * mode compares keys to skip analyses a change cannot affect (a new image, a status update,
+ * a scaled Deployment: replicas only multiply identical pods).
+ */
+export function modelKey(r: Resource): string | undefined {
+  const obj = r.object;
+  const kind = obj.kind;
+  const namespace = r.ref.namespace ?? DEFAULT_NAMESPACE;
+  if (kind === 'Namespace') {
+    const labels = obj.metadata?.labels;
+    return JSON.stringify(['ns', r.ref.name, isRecord(labels) ? labels : {}]);
+  }
+  if (kind === 'NetworkPolicy')
+    return JSON.stringify(['np', obj.apiVersion, namespace, r.ref.name, obj.spec ?? null]);
+  if (kind === 'Pod') {
+    const meta = obj.metadata ?? {};
+    const spec = isRecord(obj.spec) ? obj.spec : {};
+    return JSON.stringify([
+      'pod',
+      namespace,
+      r.ref.name,
+      controllerOf(meta.ownerReferences ?? []) ?? null,
+      isCompletedPod(obj),
+      isRecord(meta.labels) ? meta.labels : {},
+      [...namedPortsOf(spec)],
+      podIps(obj),
+    ]);
+  }
+  if (!modelReadsKind(kind)) return undefined;
+  const tpl = podTemplateOf(obj);
+  if (!tpl) return JSON.stringify([kind, namespace, r.ref.name, 'no template']);
+  return JSON.stringify([
+    kind,
+    namespace,
+    r.ref.name,
+    kind === 'Job' && isFinishedJob(obj),
+    isRecord(tpl.metadata.labels) ? tpl.metadata.labels : {},
+    [...namedPortsOf(tpl.spec)],
+  ]);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { missingCases, runControl, type ControlCase } from '../testing.js';
-import { SEGMENTATION_CONTROLS } from './segmentation.js';
+import { refOf, type KubeObject, type Resource } from '../../core/index.js';
+import { modelReplacements, SEGMENTATION_CONTROLS } from './segmentation.js';
 
 const docs = (...d: string[]): string => d.join('---\n');
 const ns = (name: string): string => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}}\n`;
@@ -147,5 +148,35 @@ describe('segmentation controls (network findings in the catalogue)', () => {
     const yaml = app(denyData, policy('open', 'shop', 'podSelector: {}\ningress:\n- {}'));
     expect(runControl(control, yaml)).toEqual([]);
     expect(runControl(control, yaml, { settings: { sensitiveLabels: [{ app: 'web' }] } })).toHaveLength(1);
+  });
+});
+
+const res = (object: KubeObject): Resource => ({ object, ref: refOf(object) });
+const deployment = (labels: Record<string, string>, image: string, replicas = 1): Resource =>
+  res({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: {
+      replicas,
+      template: { metadata: { labels }, spec: { containers: [{ name: 'a', image, ports: [] }] } },
+    },
+  });
+const web = deployment({ app: 'web' }, 'x:1');
+const configMap = (v: string): Resource =>
+  res({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'shop' }, data: { v } });
+
+describe('modelReplacements: when watch mode keeps the analysis', () => {
+  it.each<[string, Resource[], Resource[], number | undefined]>([
+    ['a new image: kept, the finding names the new object', [web], [deployment({ app: 'web' }, 'x:2')], 1],
+    ['scaled: kept (replicas are identical pods)', [web], [deployment({ app: 'web' }, 'x:1', 5)], 1],
+    ['relabelled: analysed again', [web], [deployment({ app: 'api' }, 'x:1')], undefined],
+    ['a ConfigMap edited: kept, nothing to rename', [configMap('1')], [configMap('2')], 0],
+    ['a workload created: analysed again', [], [web], undefined],
+    ['a workload deleted: analysed again', [web], [], undefined],
+    ['added and removed again in the span: kept', [web], [web], 0],
+  ])('%s', (_name, removed, added, renamed) => {
+    const swap = modelReplacements({ added, removed });
+    expect(swap?.size).toBe(renamed);
   });
 });

@@ -9,16 +9,21 @@
  * (`network/default-deny-ingress`, `network/default-deny-egress`).
  */
 import {
+  type Inventory,
   hasPodTemplate,
   podTemplateKinds,
   podTemplateOf,
   type FrameworkRef,
-  type Inventory,
   type InventoryControl,
+  type Resource,
   type Violation,
 } from '../../core/index.js';
 import {
-  analyzeInventory,
+  Analysis,
+  buildModelOf,
+  compilePolicies,
+  modelKey,
+  modelReadsKind,
   NETWORK_CHECKS,
   networkViolations,
   type NetworkCheck,
@@ -54,9 +59,76 @@ function hasSensitiveWorkload(
   });
 }
 
+/** The segmentation violations of one inventory state, by finding code. */
+interface Analysed {
+  revision: number;
+  key: string;
+  byCode: Map<string, Violation[]>;
+}
+
 // One analysis per inventory state and settings: the revision changes with every add, replace
 // or removal (watch mode edits one inventory in place, often without changing its size).
-const cache = new WeakMap<Inventory, { revision: number; key: string; byCode: Map<string, Violation[]> }>();
+const cache = new WeakMap<Inventory, Analysed>();
+
+/** Kind, namespace, name. */
+function canonicalOrder(a: Resource, b: Resource): number {
+  const x = a.ref;
+  const y = b.ref;
+  if (x.kind !== y.kind) return x.kind < y.kind ? -1 : 1;
+  const xn = x.namespace ?? '';
+  const yn = y.namespace ?? '';
+  if (xn !== yn) return xn < yn ? -1 : 1;
+  return x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
+}
+
+/**
+ * The objects the network model reads, sorted by kind, namespace and name: the findings are
+ * then a function of the objects, not of the order they arrived in (watch mode moves a
+ * changed object to the end of its inventory; a rescan lists it in place).
+ */
+function networkObjects(inventory: Inventory): Resource[] {
+  return inventory.resources.filter((r) => modelReadsKind(r.ref.kind)).sort(canonicalOrder);
+}
+
+function identity(r: Resource): string {
+  return `${r.ref.kind}\u0000${r.ref.namespace ?? ''}\u0000${r.ref.name}`;
+}
+
+/**
+ * When the changes since an analysis cannot change its answer (every object the model reads
+ * was replaced by one it reads alike, see `modelKey`), the objects to name in its findings
+ * instead of the replaced ones; undefined when the analysis must run again.
+ */
+export function modelReplacements(changes: {
+  added: Resource[];
+  removed: Resource[];
+}): Map<Resource, Resource> | undefined {
+  const added = new Set(changes.added);
+  const removed = new Set(changes.removed);
+  const before = new Map<string, Resource>();
+  const after = new Map<string, Resource>();
+  for (const r of removed) {
+    // Added and removed again since: never part of either state.
+    if (added.has(r) || modelKey(r) === undefined) continue;
+    const id = identity(r);
+    if (before.has(id)) return undefined;
+    before.set(id, r);
+  }
+  for (const r of added) {
+    if (removed.has(r) || modelKey(r) === undefined) continue;
+    const id = identity(r);
+    if (after.has(id)) return undefined;
+    after.set(id, r);
+  }
+  if (before.size !== after.size) return undefined;
+  const out = new Map<Resource, Resource>();
+  for (const [id, old] of before) {
+    const now = after.get(id);
+    if (!now || modelKey(now) !== modelKey(old)) return undefined;
+    out.set(old, now);
+  }
+  return out;
+}
 
 function violationsOf(
   inventory: Inventory,
@@ -67,20 +139,45 @@ function violationsOf(
   const key = JSON.stringify(labels ?? null);
   let hit = cache.get(inventory);
   if (hit?.revision !== inventory.revision || hit.key !== key) {
-    const byCode = new Map<string, Violation[]>();
-    hit = { revision: inventory.revision, key, byCode };
-    cache.set(inventory, hit);
-    // Without policies only a sensitive workload can be at fault: no analysis when there is none.
-    if (inventory.byKind('NetworkPolicy').length === 0 && !hasSensitiveWorkload(inventory, labels)) return [];
-    const { analysis } = analyzeInventory(inventory);
-    for (const v of networkViolations(analysis, labels ? { sensitiveLabels: labels } : {})) {
-      // Only objects of the inventory can be reported (a workload's template pods are its own object).
-      const list = byCode.get(v.check.id) ?? [];
-      list.push({ message: v.message, path: v.fieldPath ?? 'metadata', resource: v.resource });
-      byCode.set(v.check.id, list);
-    }
+    const changes = hit?.key === key ? inventory.changesSince(hit.revision) : undefined;
+    const swap = changes && modelReplacements(changes);
+    if (hit && swap) {
+      // Nothing the analysis reads changed: the same findings, naming the current objects.
+      hit.revision = inventory.revision;
+      if (swap.size > 0)
+        for (const list of hit.byCode.values())
+          for (const [i, v] of list.entries()) {
+            const now = v.resource && swap.get(v.resource);
+            if (now) list[i] = { ...v, resource: now };
+          }
+    } else hit = analyse(inventory, labels, key);
   }
   return hit.byCode.get(code) ?? [];
+}
+
+function analyse(inventory: Inventory, labels: Record<string, string>[] | undefined, key: string): Analysed {
+  const byCode = new Map<string, Violation[]>();
+  const hit: Analysed = { revision: inventory.revision, key, byCode };
+  cache.set(inventory, hit);
+  // Without policies only a sensitive workload can be at fault: no analysis when there is none.
+  if (inventory.byKind('NetworkPolicy').length === 0 && !hasSensitiveWorkload(inventory, labels)) return hit;
+  const objects = networkObjects(inventory);
+  // Workload granularity: one pod per template answers as all its replicas would.
+  const analysis = new Analysis(
+    buildModelOf(objects, { onePodPerTemplate: true }),
+    compilePolicies(objects).policies,
+    { granularity: 'workload' },
+  );
+  for (const v of networkViolations(analysis, {
+    ...(labels ? { sensitiveLabels: labels } : {}),
+    only: CODES,
+  })) {
+    // Only objects of the inventory can be reported (a workload's template pods are its own object).
+    const list = byCode.get(v.check.id) ?? [];
+    list.push({ message: v.message, path: v.fieldPath ?? 'metadata', resource: v.resource });
+    byCode.set(v.check.id, list);
+  }
+  return hit;
 }
 
 function segmentation(
@@ -141,6 +238,16 @@ export const ruleShadowed = segmentation(
   'A rule that a broader rule already covers gives a false sense of precision: narrowing it changes nothing.',
   [cis('5.3.2'), POLICIES, mitre('T1046')],
 );
+
+/** The finding codes the controls report (the analysis computes only these). */
+const CODES: ReadonlySet<string> = new Set([
+  NETWORK_CHECKS.sensitiveExposed.id,
+  NETWORK_CHECKS.egressInternet.id,
+  NETWORK_CHECKS.ingressAllNamespaces.id,
+  NETWORK_CHECKS.selectsNoPod.id,
+  NETWORK_CHECKS.ruleNeverMatches.id,
+  NETWORK_CHECKS.ruleShadowed.id,
+]);
 
 /** The reachability-based network controls. */
 export const SEGMENTATION_CONTROLS: readonly InventoryControl[] = [
