@@ -31,13 +31,15 @@ function prng(seed: number): () => number {
   };
 }
 
-export function generate(): string[] {
+/** The audit events (and a tenth as many flows) the bench replays; deterministic. */
+export function generate(events = EVENTS): string[] {
+  const flows = Math.round(events / 10);
   const rnd = prng(42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const namespaces = Array.from({ length: 40 }, (_, i) => `team-${i}`);
   const lines: string[] = [];
   const t0 = Date.parse('2026-12-07T00:00:00Z');
-  for (let i = 0; i < EVENTS; i++) {
+  for (let i = 0; i < events; i++) {
     const r = rnd();
     const ns = pick(namespaces);
     const time = new Date(t0 + i * 5).toISOString();
@@ -118,7 +120,7 @@ export function generate(): string[] {
       };
     lines.push(JSON.stringify(ev));
   }
-  for (let i = 0; i < FLOWS; i++)
+  for (let i = 0; i < flows; i++)
     lines.push(
       JSON.stringify({
         flow: {

@@ -9,6 +9,7 @@ import type { DetectEvent, IntelHit } from './event.js';
 import type { IntelIndex } from './intel.js';
 import type { AnomalyModel } from './anomaly.js';
 import type { CompiledRule, Severity } from './rule.js';
+import type { Guard } from './guards.js';
 
 /** An alert: one rule's verdict on one or more events. */
 export interface Alert {
@@ -45,6 +46,11 @@ export interface DetectorOptions {
   anomaly?: AnomalyModel;
   /** Add each judged event to the baselines (default true). */
   learnOnline?: boolean;
+  /**
+   * Skip a rule's CEL condition when a guard derived from it fails (default true; false
+   * evaluates every condition whose `match` passes: the reference for differential tests).
+   */
+  guards?: boolean;
 }
 
 /** Counters of one detector. */
@@ -65,6 +71,8 @@ export interface Detector {
 }
 
 const MAX_EVIDENCE = 20;
+/** Bound on the (source, verb) table of candidate rules. */
+const MAX_VERB_KEYS = 256;
 
 function lookup(root: Record<string, unknown>, path: readonly string[]): unknown {
   let v: unknown = path[0] === 'event' ? root : root[path[0] ?? ''];
@@ -132,20 +140,46 @@ function boundedSet<V>(map: Map<string, V>, key: string, value: V, max: number):
   return evicted;
 }
 
-/** Whether a rule's prefilter lets an event through. */
-export function prefilter(rule: CompiledRule, ev: DetectEvent): boolean {
-  if (!rule.sources.has(ev.source)) return false;
-  if (rule.verbs && !rule.verbs.has(ev.action.verb)) return false;
+/** Whether a rule's declared `match` fields let an event through. */
+function matches(rule: CompiledRule, ev: DetectEvent): boolean {
   if (rule.actorKinds && !rule.actorKinds.has(ev.actor.kind)) return false;
   if (rule.codes && !rule.codes.has(ev.action.code)) return false;
   if (rule.needsIntel && ev.intel.length === 0) return false;
   if (rule.needsProcess && ev.process.args === '') return false;
   if (rule.resources) {
     const t = ev.target;
-    const key = t.subresource === '' ? t.resource : `${t.resource}/${t.subresource}`;
-    if (!rule.resources.has(key) && !rule.resources.has(`${t.resource}/*`)) return false;
+    if (t.subresource === '') {
+      if (!rule.resources.has(t.resource) && !rule.resources.has(`${t.resource}/*`)) return false;
+    } else if (
+      !rule.resources.has(`${t.resource}/${t.subresource}`) &&
+      !rule.resources.has(`${t.resource}/*`)
+    )
+      return false;
   }
   return true;
+}
+
+/** Whether every guard of a rule's condition holds (false: the condition cannot be true). */
+function guardsHold(rule: CompiledRule, ev: DetectEvent, settings: unknown): boolean {
+  const g = rule.guards;
+  for (let i = 0; i < g.length; i++) if (!(g[i] as Guard).test(ev, settings)) return false;
+  return true;
+}
+
+/**
+ * Whether a rule's prefilter lets an event through: its declared `match` fields, then the
+ * guards derived from its condition (`guards: false` leaves those to CEL).
+ */
+export function prefilter(
+  rule: CompiledRule,
+  ev: DetectEvent,
+  settings: unknown = EMPTY_SETTINGS,
+  guards = true,
+): boolean {
+  if (!rule.sources.has(ev.source)) return false;
+  if (rule.verbs && !rule.verbs.has(ev.action.verb)) return false;
+  if (!matches(rule, ev)) return false;
+  return !guards || guardsHold(rule, ev, settings);
 }
 
 /** Evaluates a rule's condition: true, false, or an error message. */
@@ -196,6 +230,9 @@ export function celVariables(ev: DetectEvent, settings: unknown = EMPTY_SETTINGS
 export function createDetector(options: DetectorOptions): Detector {
   const dedupSeconds = options.dedupSeconds ?? 600;
   const maxKeys = options.maxKeys ?? 100_000;
+  const useGuards = options.guards !== false;
+  // The rules an event's source and verb admit, listed once per (source, verb) seen; verbs come
+  // from the input, so the table is bounded and past that the list is filtered per event.
   const bySource = new Map<string, CompiledRule[]>();
   for (const r of options.rules)
     for (const s of r.sources) {
@@ -203,11 +240,21 @@ export function createDetector(options: DetectorOptions): Detector {
       list.push(r);
       bySource.set(s, list);
     }
+  const byVerb = new Map<string, CompiledRule[]>();
+  const candidatesOf = (ev: DetectEvent): readonly CompiledRule[] => {
+    const key = `${ev.source}\u0000${ev.action.verb}`;
+    let list = byVerb.get(key);
+    if (list) return list;
+    list = (bySource.get(ev.source) ?? []).filter((r) => !r.verbs || r.verbs.has(ev.action.verb));
+    if (byVerb.size < MAX_VERB_KEYS) byVerb.set(key, list);
+    return list;
+  };
   const windows = new Map<string, number[]>();
   const open = new Map<string, { alert: Alert; until: number }>();
   const stats: DetectorStats = { events: 0, alerts: 0, deduplicated: 0, ruleErrors: {}, evicted: 0 };
   let clock = 0;
-  const settings = toCelValue(options.settings ?? EMPTY_SETTINGS);
+  const rawSettings = options.settings ?? EMPTY_SETTINGS;
+  const settings = toCelValue(rawSettings);
 
   /** A new alert, or undefined when it folds into an open one of the same rule, subject and target. */
   const raise = (
@@ -257,11 +304,13 @@ export function createDetector(options: DetectorOptions): Detector {
       const now = eventSeconds(ev, (clock += 0.001));
       clock = Math.max(clock, now);
       if (options.intel) ev.intel = options.intel.matchEvent(ev);
-      const candidates = bySource.get(ev.source) ?? [];
+      const candidates = candidatesOf(ev);
       let vars: Record<string, unknown> | undefined;
       const out: Alert[] = [];
-      for (const rule of candidates) {
-        if (!prefilter(rule, ev)) continue;
+      for (let i = 0; i < candidates.length; i++) {
+        const rule = candidates[i] as CompiledRule;
+        if (!matches(rule, ev)) continue;
+        if (useGuards && !guardsHold(rule, ev, rawSettings)) continue;
         if (rule.condition) {
           vars ??= celVariables(ev, settings);
           const verdict = evaluateCondition(rule, vars);
