@@ -10,6 +10,7 @@ import type { IntelIndex } from './intel.js';
 import type { AnomalyModel } from './anomaly.js';
 import type { CompiledRule, Severity } from './rule.js';
 import type { Guard } from './guards.js';
+import { parseTime } from './time.js';
 
 /** An alert: one rule's verdict on one or more events. */
 export interface Alert {
@@ -71,8 +72,8 @@ export interface Detector {
 }
 
 const MAX_EVIDENCE = 20;
-/** Bound on the (source, verb) table of candidate rules. */
-const MAX_VERB_KEYS = 256;
+/** Bound on the (source, verb, resource) table of candidate rules. */
+const MAX_CANDIDATE_KEYS = 4096;
 
 function lookup(root: Record<string, unknown>, path: readonly string[]): unknown {
   let v: unknown = path[0] === 'event' ? root : root[path[0] ?? ''];
@@ -123,7 +124,7 @@ export function subjectOf(ev: DetectEvent): string {
 }
 
 function eventSeconds(ev: DetectEvent, fallback: number): number {
-  const t = ev.time === '' ? NaN : Date.parse(ev.time);
+  const t = ev.time === '' ? NaN : parseTime(ev.time);
   return Number.isFinite(t) ? t / 1000 : fallback;
 }
 
@@ -140,23 +141,57 @@ function boundedSet<V>(map: Map<string, V>, key: string, value: V, max: number):
   return evicted;
 }
 
-/** Whether a rule's declared `match` fields let an event through. */
-function matches(rule: CompiledRule, ev: DetectEvent): boolean {
+/** Whether a rule's declared resources admit an event's resource (`resource`, `resource/sub`). */
+function resourceMatches(rule: CompiledRule, resource: string, subresource: string): boolean {
+  if (!rule.resources) return true;
+  if (subresource === '') return rule.resources.has(resource) || rule.resources.has(`${resource}/*`);
+  return rule.resources.has(`${resource}/${subresource}`) || rule.resources.has(`${resource}/*`);
+}
+
+/** The declared `match` fields the candidate table does not index (actor kinds, codes, intel, process). */
+function matchesRest(rule: CompiledRule, ev: DetectEvent): boolean {
   if (rule.actorKinds && !rule.actorKinds.has(ev.actor.kind)) return false;
   if (rule.codes && !rule.codes.has(ev.action.code)) return false;
   if (rule.needsIntel && ev.intel.length === 0) return false;
   if (rule.needsProcess && ev.process.args === '') return false;
-  if (rule.resources) {
-    const t = ev.target;
-    if (t.subresource === '') {
-      if (!rule.resources.has(t.resource) && !rule.resources.has(`${t.resource}/*`)) return false;
-    } else if (
-      !rule.resources.has(`${t.resource}/${t.subresource}`) &&
-      !rule.resources.has(`${t.resource}/*`)
-    )
-      return false;
-  }
   return true;
+}
+
+/**
+ * The rules whose source, verbs and resources admit an event, listed once per (source, verb,
+ * resource, subresource) seen. Verbs and resources come from the input, so the table holds at
+ * most MAX_CANDIDATE_KEYS lists; past that, lists are filtered per event.
+ */
+function candidateTable(rules: readonly CompiledRule[]): (ev: DetectEvent) => readonly CompiledRule[] {
+  type BySub = Map<string, CompiledRule[]>;
+  type ByResource = Map<string, BySub>;
+  type ByVerb = Map<string, ByResource>;
+  const table = new Map<string, ByVerb>();
+  let size = 0;
+  return (ev) => {
+    const t = ev.target;
+    const verb = ev.action.verb;
+    let bySource = table.get(ev.source);
+    const byVerb = bySource?.get(verb);
+    const byResource = byVerb?.get(t.resource);
+    const hit = byResource?.get(t.subresource);
+    if (hit) return hit;
+    const list = rules.filter(
+      (r) =>
+        r.sources.has(ev.source) &&
+        (!r.verbs || r.verbs.has(verb)) &&
+        resourceMatches(r, t.resource, t.subresource),
+    );
+    if (size >= MAX_CANDIDATE_KEYS) return list;
+    size++;
+    if (!bySource) table.set(ev.source, (bySource = new Map<string, ByResource>()));
+    let v = byVerb;
+    if (!v) bySource.set(verb, (v = new Map<string, BySub>()));
+    let r = byResource;
+    if (!r) v.set(t.resource, (r = new Map<string, CompiledRule[]>()));
+    r.set(t.subresource, list);
+    return list;
+  };
 }
 
 /** Whether every guard of a rule's condition holds (false: the condition cannot be true). */
@@ -178,7 +213,8 @@ export function prefilter(
 ): boolean {
   if (!rule.sources.has(ev.source)) return false;
   if (rule.verbs && !rule.verbs.has(ev.action.verb)) return false;
-  if (!matches(rule, ev)) return false;
+  if (!resourceMatches(rule, ev.target.resource, ev.target.subresource)) return false;
+  if (!matchesRest(rule, ev)) return false;
   return !guards || guardsHold(rule, ev, settings);
 }
 
@@ -231,24 +267,7 @@ export function createDetector(options: DetectorOptions): Detector {
   const dedupSeconds = options.dedupSeconds ?? 600;
   const maxKeys = options.maxKeys ?? 100_000;
   const useGuards = options.guards !== false;
-  // The rules an event's source and verb admit, listed once per (source, verb) seen; verbs come
-  // from the input, so the table is bounded and past that the list is filtered per event.
-  const bySource = new Map<string, CompiledRule[]>();
-  for (const r of options.rules)
-    for (const s of r.sources) {
-      const list = bySource.get(s) ?? [];
-      list.push(r);
-      bySource.set(s, list);
-    }
-  const byVerb = new Map<string, CompiledRule[]>();
-  const candidatesOf = (ev: DetectEvent): readonly CompiledRule[] => {
-    const key = `${ev.source}\u0000${ev.action.verb}`;
-    let list = byVerb.get(key);
-    if (list) return list;
-    list = (bySource.get(ev.source) ?? []).filter((r) => !r.verbs || r.verbs.has(ev.action.verb));
-    if (byVerb.size < MAX_VERB_KEYS) byVerb.set(key, list);
-    return list;
-  };
+  const candidatesOf = candidateTable(options.rules);
   const windows = new Map<string, number[]>();
   const open = new Map<string, { alert: Alert; until: number }>();
   const stats: DetectorStats = { events: 0, alerts: 0, deduplicated: 0, ruleErrors: {}, evicted: 0 };
@@ -309,7 +328,7 @@ export function createDetector(options: DetectorOptions): Detector {
       const out: Alert[] = [];
       for (let i = 0; i < candidates.length; i++) {
         const rule = candidates[i] as CompiledRule;
-        if (!matches(rule, ev)) continue;
+        if (!matchesRest(rule, ev)) continue;
         if (useGuards && !guardsHold(rule, ev, rawSettings)) continue;
         if (rule.condition) {
           vars ??= celVariables(ev, settings);
