@@ -244,22 +244,106 @@ export const EMPTY_SETTINGS: DetectSettings = {
   trustedNetworks: [],
 };
 
-/** The CEL variables of an event. */
+/** A JSON number as CEL reads it: whole numbers are int (bigint). */
+function celNumber(n: number): number | bigint {
+  return Number.isInteger(n) ? BigInt(n) : n;
+}
+
+/**
+ * The CEL variables of one event, each converted when an expression first reads it: the
+ * scalar parts directly (their shape is fixed), the request object, pod, containers and feed
+ * hits through `toCelValue` only for the rules that use them. Equal to converting the whole
+ * event with `toCelValue` (a test checks that).
+ */
+class EventVariables {
+  readonly #ev: DetectEvent;
+  readonly settings: unknown;
+  #action: unknown;
+  #network: unknown;
+  #object: unknown;
+  #pod: unknown;
+  #containers: unknown;
+  #intel: unknown;
+  #event: unknown;
+
+  constructor(ev: DetectEvent, settings: unknown) {
+    this.#ev = ev;
+    this.settings = settings;
+  }
+  get actor(): unknown {
+    return this.#ev.actor;
+  }
+  get target(): unknown {
+    return this.#ev.target;
+  }
+  get process(): unknown {
+    return this.#ev.process;
+  }
+  get action(): unknown {
+    if (this.#action === undefined) {
+      const a = this.#ev.action;
+      this.#action = {
+        verb: a.verb,
+        code: celNumber(a.code),
+        stage: a.stage,
+        decision: a.decision,
+        requestURI: a.requestURI,
+      };
+    }
+    return this.#action;
+  }
+  get network(): unknown {
+    if (this.#network === undefined) {
+      const n = this.#ev.network;
+      this.#network = {
+        srcIP: n.srcIP,
+        srcPort: celNumber(n.srcPort),
+        dstIP: n.dstIP,
+        dstPort: celNumber(n.dstPort),
+        protocol: n.protocol,
+        domain: n.domain,
+        verdict: n.verdict,
+        srcWorkload: n.srcWorkload,
+        dstWorkload: n.dstWorkload,
+      };
+    }
+    return this.#network;
+  }
+  get object(): unknown {
+    return (this.#object ??= toCelValue(this.#ev.object));
+  }
+  get pod(): unknown {
+    return (this.#pod ??= toCelValue(this.#ev.pod));
+  }
+  get containers(): unknown {
+    return (this.#containers ??= toCelValue(this.#ev.containers));
+  }
+  get intel(): unknown {
+    return (this.#intel ??= toCelValue(this.#ev.intel));
+  }
+  get event(): unknown {
+    const ev = this.#ev;
+    return (this.#event ??= {
+      id: ev.id,
+      source: ev.source,
+      provider: ev.provider,
+      time: ev.time,
+      actor: this.actor,
+      action: this.action,
+      target: this.target,
+      network: this.network,
+      process: this.process,
+      object: this.object,
+      pod: this.pod,
+      containers: this.containers,
+      intel: this.intel,
+    });
+  }
+}
+
+/** The CEL variables of an event (read lazily: see EventVariables). */
 export function celVariables(ev: DetectEvent, settings: unknown = EMPTY_SETTINGS): Record<string, unknown> {
-  const cv = toCelValue(ev) as Record<string, unknown>;
-  return {
-    event: cv,
-    actor: cv.actor,
-    action: cv.action,
-    target: cv.target,
-    object: cv.object,
-    pod: cv.pod,
-    containers: cv.containers,
-    settings,
-    network: cv.network,
-    process: cv.process,
-    intel: cv.intel,
-  };
+  return new EventVariables(ev, settings) as unknown as Record<string, unknown>;
 }
 
 /** Creates a detector over compiled rules and an optional intel index. */

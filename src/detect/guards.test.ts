@@ -16,7 +16,8 @@ import type { DetectEvent } from './event.js';
 import { conjuncts, guardOf, guardsOf } from './guards.js';
 import { builtinRules } from './load.js';
 import { normalizeRecord } from './normalize-runtime.js';
-import { compileRule } from './rule.js';
+import { compileRule, RULE_VARIABLES } from './rule.js';
+import { toCelValue } from '../policy/index.js';
 import { IntelIndex, parseFeed } from './intel.js';
 
 /** A few indicators the generated stream hits (its exec sources, its flows' destinations). */
@@ -210,6 +211,25 @@ describe('the prefilter never skips a rule that would have fired', () => {
     // The guards do skip work, and the stream does make rules fire.
     expect(skipped).toBeGreaterThan(raws.length);
     expect(fired).toBeGreaterThan(100);
+  });
+
+  it('the lazily converted CEL variables equal the whole event converted', () => {
+    const intel = feed();
+    let n = 0;
+    raws.forEach((raw, i) => {
+      const r = normalizeRecord(raw, `r${i}`);
+      if (!r.ok || !r.value) return;
+      const ev = r.value;
+      ev.intel = intel.matchEvent(ev);
+      const whole = toCelValue(ev) as Record<string, unknown>;
+      const vars = celVariables(ev, EMPTY_SETTINGS);
+      for (const name of RULE_VARIABLES)
+        if (name !== 'event' && name !== 'settings')
+          expect(vars[name], `${name} of record ${i}`).toEqual(whole[name]);
+      expect(vars.event).toEqual(whole);
+      n++;
+    });
+    expect(n).toBeGreaterThan(1000);
   });
 
   it('the detector raises the same alerts with and without guards', () => {

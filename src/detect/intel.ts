@@ -98,9 +98,10 @@ export class IntelIndex {
   private readonly v4: TrieNode = {};
   private readonly v6: TrieNode = {};
   private readonly domains = new Map<string, Indicator>();
-  // The IPv4 fast path: exact addresses by number, and per prefix length present (longest
-  // first) the first CIDR of each network, so a lookup is a few Map reads, not a 32-step walk.
-  private readonly v4exact = new Map<number, Indicator[]>();
+  // The IPv4 fast path: exact addresses by their dotted text (the canonical form, as the
+  // fast parser accepts nothing else), and per prefix length present (longest first) the first
+  // CIDR of each network by number, so a lookup is a few Map reads, not a 32-step walk.
+  private readonly v4exact = new Map<string, Indicator[]>();
   private readonly v4nets = new Map<number, Map<number, Indicator>>();
   private v4lengths: number[] = [];
   /** Indicators per type, so an event's fields of a type no feed has are not looked up. */
@@ -148,11 +149,10 @@ export class IntelIndex {
     const list = this.exact.get(key);
     if (list) list.push(ind);
     else this.exact.set(key, [ind]);
-    const n = ind.type === 'ip' ? parseIPv4(ind.value) : undefined;
-    if (n !== undefined) {
-      const same = this.v4exact.get(n);
+    if (ind.type === 'ip' && parseIPv4(ind.value) !== undefined) {
+      const same = this.v4exact.get(ind.value);
       if (same) same.push(ind);
-      else this.v4exact.set(n, [ind]);
+      else this.v4exact.set(ind.value, [ind]);
     }
   }
 
@@ -160,7 +160,7 @@ export class IntelIndex {
   matchIP(ip: string): Indicator[] {
     const fast = parseIPv4(ip);
     if (fast !== undefined) {
-      const exact = this.v4exact.get(fast);
+      const exact = this.v4exact.size === 0 ? undefined : this.v4exact.get(ip);
       let best: Indicator | undefined;
       const lengths = this.v4lengths;
       for (let i = 0; i < lengths.length && best === undefined; i++) {
