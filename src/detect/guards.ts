@@ -156,8 +156,48 @@ function fieldType(variable: string, field: string): FieldType | undefined {
   return Object.hasOwn(FIELDS, variable) ? FIELDS[variable]?.[field] : undefined;
 }
 
-function read(ev: DetectEvent, variable: string, field: string): unknown {
-  return (ev as unknown as Record<string, Record<string, unknown>>)[variable]?.[field];
+type Read = (ev: DetectEvent) => unknown;
+
+/** A reader of one field with fixed property names (a monomorphic load, not a keyed one). */
+function reader(variable: string, field: string): Read {
+  switch (variable) {
+    case 'actor':
+      return (ev) => (ev.actor as unknown as Record<string, unknown>)[field];
+    case 'action':
+      if (field === 'code') return (ev) => ev.action.code;
+      if (field === 'verb') return (ev) => ev.action.verb;
+      return (ev) => (ev.action as unknown as Record<string, unknown>)[field];
+    case 'target':
+      if (field === 'namespace') return (ev) => ev.target.namespace;
+      if (field === 'resource') return (ev) => ev.target.resource;
+      if (field === 'name') return (ev) => ev.target.name;
+      return (ev) => (ev.target as unknown as Record<string, unknown>)[field];
+    case 'network':
+      return (ev) => (ev.network as unknown as Record<string, unknown>)[field];
+    default:
+      return (ev) => (ev.process as unknown as Record<string, unknown>)[field];
+  }
+}
+
+function actorReader(field: string): Read | undefined {
+  switch (field) {
+    case 'kind':
+      return (ev) => ev.actor.kind;
+    case 'impersonator':
+      return (ev) => ev.actor.impersonator;
+    case 'serviceAccountNamespace':
+      return (ev) => ev.actor.serviceAccountNamespace;
+    case 'publicSource':
+      return (ev) => ev.actor.publicSource;
+    case 'user':
+      return (ev) => ev.actor.user;
+    default:
+      return undefined;
+  }
+}
+
+function read(variable: string, field: string): Read {
+  return (variable === 'actor' ? actorReader(field) : undefined) ?? reader(variable, field);
 }
 
 function matchesType(v: unknown, type: FieldType): boolean {
@@ -190,10 +230,11 @@ export function guardOf(conjunct: string): Guard | undefined {
     if ((type === 'int') !== (typeof value === 'number')) return undefined;
     if (type === 'string' && op !== '==' && op !== '!=') return undefined;
     const cmp = compare(op, value);
+    const get = read(variable, field);
     return {
       source,
       test: (ev) => {
-        const v = read(ev, variable, field);
+        const v = get(ev);
         return !matchesType(v, type) || cmp(v as string | number);
       },
     };
@@ -208,10 +249,11 @@ export function guardOf(conjunct: string): Guard | undefined {
     if (list === undefined) return undefined;
     const set = new Set<string | number>(list);
     const want = negated === null;
+    const get = read(variable, field);
     return {
       source,
       test: (ev) => {
-        const v = read(ev, variable, field);
+        const v = get(ev);
         return !matchesType(v, type) || set.has(v as string | number) === want;
       },
     };
@@ -221,10 +263,11 @@ export function guardOf(conjunct: string): Guard | undefined {
     const [, not, variable, field] = m as unknown as [string, string | undefined, string, string];
     if (fieldType(variable, field) !== 'bool') return undefined;
     const want = not === undefined;
+    const get = read(variable, field);
     return {
       source,
       test: (ev) => {
-        const v = read(ev, variable, field);
+        const v = get(ev);
         return typeof v !== 'boolean' || v === want;
       },
     };
