@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AnomalyModel, parseBaseline, utcHour } from './anomaly.js';
+import { AnomalyModel, parseBaseline, thousands, utcHour } from './anomaly.js';
 import { createDetector } from './detector.js';
 import { normalizeRecord } from './normalize-runtime.js';
 import type { DetectEvent } from './event.js';
@@ -271,4 +271,13 @@ describe('utcHour', () => {
   ])('%s is hour %i', (time, hour) => {
     expect(utcHour(time)).toBe(hour);
   });
+});
+
+describe('thousands', () => {
+  it.each([0, 7, 999, 1000, 14_210, 999_999, 1_000_000, 123_456_789, -4321])(
+    '%d as toLocaleString says',
+    (n) => {
+      expect(thousands(n)).toBe(n.toLocaleString('en-US'));
+    },
+  );
 });

@@ -23,6 +23,19 @@ export interface IdentityBaseline {
   peers: Record<string, number>;
 }
 
+/** One identity's baseline as the model keeps it: counts in Maps, whose sizes are free to read. */
+export interface LearnedIdentity {
+  kind: string;
+  events: number;
+  firstSeen: string;
+  lastSeen: string;
+  ops: Map<string, number>;
+  ips: Map<string, number>;
+  agents: Map<string, number>;
+  hours: number[];
+  peers: Map<string, number>;
+}
+
 /** The persisted baseline of every identity. */
 export interface BaselineFile {
   apiVersion: 'palisade.dev/v1';
@@ -163,30 +176,77 @@ export function utcHour(time: string): number {
   return Number.isFinite(ms) ? new Date(ms).getUTCHours() : -1;
 }
 
-// Key counts of the baseline's value maps, so a full map (new values every event) is not
-// counted again per event: Object.keys of 2,000 keys costs more than the rest of the scoring.
-const sizes = new WeakMap<Record<string, number>, number>();
-
-function sizeOf(map: Record<string, number>): number {
-  let n = sizes.get(map);
-  if (n === undefined) {
-    n = Object.keys(map).length;
-    sizes.set(map, n);
-  }
-  return n;
+function bump(map: Map<string, number>, key: string, max: number): void {
+  if (key === '') return;
+  const n = map.get(key);
+  if (n !== undefined) map.set(key, n + 1);
+  else if (map.size < max) map.set(key, 1);
 }
 
-function bump(map: Record<string, number>, key: string, max: number): void {
+const toMap = (r: Record<string, number>): Map<string, number> => new Map(Object.entries(r));
+
+function fromFile(b: IdentityBaseline): LearnedIdentity {
+  return {
+    kind: b.kind,
+    events: b.events,
+    firstSeen: b.firstSeen,
+    lastSeen: b.lastSeen,
+    ops: toMap(b.ops),
+    ips: toMap(b.ips),
+    agents: toMap(b.agents),
+    hours: [...b.hours],
+    peers: toMap(b.peers),
+  };
+}
+
+function toFileForm(b: LearnedIdentity): IdentityBaseline {
+  return {
+    kind: b.kind,
+    events: b.events,
+    firstSeen: b.firstSeen,
+    lastSeen: b.lastSeen,
+    ops: Object.fromEntries(b.ops),
+    ips: Object.fromEntries(b.ips),
+    agents: Object.fromEntries(b.agents),
+    hours: [...b.hours],
+    peers: Object.fromEntries(b.peers),
+  };
+}
+
+/** Whether a feature's value (whose count is `count`) is new to a baseline that still judges new values (not full). */
+function unseen(map: Map<string, number>, value: string, count: number | undefined, max: number): boolean {
+  return value !== '' && count === undefined && map.size < max;
+}
+
+/** Counts of an event's feature values in its identity's baseline before the event (undefined: never seen). */
+interface Seen {
+  op: number | undefined;
+  ip: number | undefined;
+  agent: number | undefined;
+  peer: number | undefined;
+}
+
+/** `bump` with the key's count already read. */
+function bumpSeen(map: Map<string, number>, key: string, count: number | undefined, max: number): void {
   if (key === '') return;
-  const n = map[key];
-  if (n !== undefined) map[key] = n + 1;
-  else {
-    const size = sizeOf(map);
-    if (size < max) {
-      map[key] = 1;
-      sizes.set(map, size + 1);
-    }
+  if (count !== undefined) map.set(key, count + 1);
+  else if (map.size < max) map.set(key, 1);
+}
+
+/** 14210 as "14,210" (what toLocaleString('en-US') says, without its cost). */
+export function thousands(n: number): string {
+  const digits = String(Math.trunc(Math.abs(n)));
+  let out = '';
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += ',';
+    out += digits[i] as string;
   }
+  return n < 0 ? `-${out}` : out;
+}
+
+/** "14,210 of its events in 14 days" (built only for an explanation). */
+function span(b: LearnedIdentity): string {
+  return `${thousands(b.events)} of its events in ${daysBetween(b.firstSeen, b.lastSeen)} days`;
 }
 
 function daysBetween(a: string, b: string): number {
@@ -196,16 +256,19 @@ function daysBetween(a: string, b: string): number {
 
 /** An anomaly model: a baseline per identity, learned and scored online. */
 export class AnomalyModel {
-  readonly identities: Map<string, IdentityBaseline>;
+  readonly identities: Map<string, LearnedIdentity>;
   private readonly minEvents: number;
   private readonly threshold: number;
   private readonly maxIdentities: number;
   private readonly maxValues: number;
   /** Identities learned from since the last `takeChanged` (a subset of `identities`). */
   private readonly changed = new Set<string>();
+  /** Scratch counts of the event being observed (one object, not one per event). */
+  private readonly seen: Seen = { op: undefined, ip: undefined, agent: undefined, peer: undefined };
 
   constructor(file?: BaselineFile, options: AnomalyOptions = {}) {
-    this.identities = new Map(Object.entries(file?.identities ?? {}));
+    this.identities = new Map();
+    for (const [id, b] of Object.entries(file?.identities ?? {})) this.identities.set(id, fromFile(b));
     this.minEvents = options.minEvents ?? 50;
     this.threshold = options.threshold ?? 3;
     this.maxIdentities = options.maxIdentities ?? 100_000;
@@ -216,7 +279,7 @@ export class AnomalyModel {
   learn(ev: DetectEvent): void {
     const id = identityOf(ev);
     if (id === '') return;
-    this.learnAs(id, ev, featuresOf(ev));
+    this.learnAs(id, this.identities.get(id), ev, featuresOf(ev), undefined);
   }
 
   /**
@@ -227,24 +290,39 @@ export class AnomalyModel {
     const id = identityOf(ev);
     if (id === '') return undefined;
     const f = featuresOf(ev);
-    const s = this.scoreAs(id, ev, f);
-    if (learn) this.learnAs(id, ev, f);
+    const b = this.identities.get(id);
+    const seen = this.seen;
+    if (b) {
+      // Each feature's count read once, for the score and for learning.
+      seen.op = f.op === '' ? undefined : b.ops.get(f.op);
+      seen.ip = f.ip === '' ? undefined : b.ips.get(f.ip);
+      seen.agent = f.agent === '' ? undefined : b.agents.get(f.agent);
+      seen.peer = f.peer === '' ? undefined : b.peers.get(f.peer);
+    }
+    const s = b ? this.scoreAs(id, ev, f, b, seen) : undefined;
+    if (learn) this.learnAs(id, b, ev, f, b ? seen : undefined);
     return s;
   }
 
-  private learnAs(id: string, ev: DetectEvent, f: Features): void {
-    let b = this.identities.get(id);
+  private learnAs(
+    id: string,
+    known: LearnedIdentity | undefined,
+    ev: DetectEvent,
+    f: Features,
+    seen: Seen | undefined,
+  ): void {
+    let b = known;
     if (!b) {
       b = {
         kind: ev.actor.kind,
         events: 0,
         firstSeen: ev.time,
         lastSeen: ev.time,
-        ops: {},
-        ips: {},
-        agents: {},
+        ops: new Map(),
+        ips: new Map(),
+        agents: new Map(),
         hours: new Array<number>(24).fill(0),
-        peers: {},
+        peers: new Map(),
       };
       this.identities.set(id, b);
       while (this.identities.size > this.maxIdentities) {
@@ -263,63 +341,92 @@ export class AnomalyModel {
       if (b.firstSeen === '' || ev.time < b.firstSeen) b.firstSeen = ev.time;
       if (ev.time > b.lastSeen) b.lastSeen = ev.time;
     }
-    bump(b.ops, f.op, this.maxValues);
-    bump(b.ips, f.ip, this.maxValues);
-    bump(b.agents, f.agent, this.maxValues);
-    bump(b.peers, f.peer, this.maxValues);
+    const max = this.maxValues;
+    if (seen) {
+      bumpSeen(b.ops, f.op, seen.op, max);
+      bumpSeen(b.ips, f.ip, seen.ip, max);
+      bumpSeen(b.agents, f.agent, seen.agent, max);
+      bumpSeen(b.peers, f.peer, seen.peer, max);
+    } else {
+      bump(b.ops, f.op, max);
+      bump(b.ips, f.ip, max);
+      bump(b.agents, f.agent, max);
+      bump(b.peers, f.peer, max);
+    }
     if (f.hour >= 0) b.hours[f.hour] = (b.hours[f.hour] ?? 0) + 1;
   }
 
   /** Scores an event against its identity's baseline (before learning it); undefined when below the threshold or the identity is too new. */
   score(ev: DetectEvent): AnomalyScore | undefined {
     const id = identityOf(ev);
-    return id === '' ? undefined : this.scoreAs(id, ev, featuresOf(ev));
+    const b = id === '' ? undefined : this.identities.get(id);
+    if (!b) return undefined;
+    const f = featuresOf(ev);
+    const seen: Seen = {
+      op: f.op === '' ? undefined : b.ops.get(f.op),
+      ip: f.ip === '' ? undefined : b.ips.get(f.ip),
+      agent: f.agent === '' ? undefined : b.agents.get(f.agent),
+      peer: f.peer === '' ? undefined : b.peers.get(f.peer),
+    };
+    return this.scoreAs(id, ev, f, b, seen);
   }
 
-  private scoreAs(id: string, ev: DetectEvent, f: Features): AnomalyScore | undefined {
-    const b = this.identities.get(id);
-    if (!b || b.events < this.minEvents) return undefined;
+  private scoreAs(
+    id: string,
+    ev: DetectEvent,
+    f: Features,
+    b: LearnedIdentity,
+    seen: Seen,
+  ): AnomalyScore | undefined {
+    if (b.events < this.minEvents) return undefined;
+    // Weights first; the reasons' words only when the score reaches the threshold.
+    const max = this.maxValues;
+    const newOp = unseen(b.ops, f.op, seen.op, max);
+    const newIP = unseen(b.ips, f.ip, seen.ip, max);
+    const newAgent = unseen(b.agents, f.agent, seen.agent, max);
+    const newPeer = unseen(b.peers, f.peer, seen.peer, max);
+    let offHours = false;
+    if (f.hour >= 0 && b.events >= 200)
+      offHours =
+        (b.hours[f.hour] ?? 0) + (b.hours[(f.hour + 23) % 24] ?? 0) + (b.hours[(f.hour + 1) % 24] ?? 0) === 0;
+    const score =
+      (newOp ? (f.sensitive ? 3 : 1) : 0) +
+      (newIP ? (f.publicIP ? 2 : 1) : 0) +
+      (newAgent ? 1 : 0) +
+      (offHours ? 1 : 0) +
+      (newPeer ? 2 : 0);
+    if (score === 0 || score < this.threshold) return undefined;
     const reasons: AnomalyReason[] = [];
-    const full = (m: Record<string, number>): boolean => sizeOf(m) >= this.maxValues;
-    // Built only for an explanation: number formatting and dates cost more than the lookups.
-    const span = (): string =>
-      `${b.events.toLocaleString('en-US')} of its events in ${daysBetween(b.firstSeen, b.lastSeen)} days`;
-    if (f.op !== '' && b.ops[f.op] === undefined && !full(b.ops))
+    if (newOp)
       reasons.push({
         feature: 'operation',
         value: f.op,
         weight: f.sensitive ? 3 : 1,
-        text: `first time it ${opText(ev)} (0 of ${span()} did)`,
+        text: `first time it ${opText(ev)} (0 of ${span(b)} did)`,
       });
-    if (f.ip !== '' && b.ips[f.ip] === undefined && !full(b.ips))
+    if (newIP)
       reasons.push({
         feature: 'source-ip',
         value: f.ip,
         weight: f.publicIP ? 2 : 1,
         text: `first request from ${f.ip}${f.publicIP ? ' (a public address)' : ''}`,
       });
-    if (f.agent !== '' && b.agents[f.agent] === undefined && !full(b.agents))
+    if (newAgent)
       reasons.push({
         feature: 'user-agent',
         value: f.agent,
         weight: 1,
         text: `first time with client ${f.agent}`,
       });
-    if (f.hour >= 0 && b.events >= 200) {
-      const near =
-        (b.hours[f.hour] ?? 0) + (b.hours[(f.hour + 23) % 24] ?? 0) + (b.hours[(f.hour + 1) % 24] ?? 0);
-      if (near === 0)
-        reasons.push({
-          feature: 'hour',
-          value: String(f.hour),
-          weight: 1,
-          text: `active at ${String(f.hour).padStart(2, '0')}:00 UTC, an hour it never worked`,
-        });
-    }
-    if (f.peer !== '' && b.peers[f.peer] === undefined && !full(b.peers))
+    if (offHours)
+      reasons.push({
+        feature: 'hour',
+        value: String(f.hour),
+        weight: 1,
+        text: `active at ${String(f.hour).padStart(2, '0')}:00 UTC, an hour it never worked`,
+      });
+    if (newPeer)
       reasons.push({ feature: 'peer', value: f.peer, weight: 2, text: `first connection to ${f.peer}` });
-    const score = reasons.reduce((a, r) => a + r.weight, 0);
-    if (score < this.threshold) return undefined;
     return {
       identity: id,
       score,
@@ -336,7 +443,7 @@ export class AnomalyModel {
     const out: [string, IdentityBaseline][] = [];
     for (const id of this.changed) {
       const b = this.identities.get(id);
-      if (b) out.push([id, b]);
+      if (b) out.push([id, toFileForm(b)]);
     }
     this.changed.clear();
     return out;
@@ -347,7 +454,7 @@ export class AnomalyModel {
     return {
       apiVersion: 'palisade.dev/v1',
       kind: 'DetectBaseline',
-      identities: Object.fromEntries(this.identities),
+      identities: Object.fromEntries([...this.identities].map(([id, b]) => [id, toFileForm(b)])),
     };
   }
 }

@@ -9,6 +9,8 @@ import type { DetectEvent, IntelHit } from './event.js';
 import type { IntelIndex } from './intel.js';
 import type { AnomalyModel } from './anomaly.js';
 import type { CompiledRule, Severity } from './rule.js';
+import type { Guard } from './guards.js';
+import { parseTime } from './time.js';
 
 /** An alert: one rule's verdict on one or more events. */
 export interface Alert {
@@ -45,6 +47,11 @@ export interface DetectorOptions {
   anomaly?: AnomalyModel;
   /** Add each judged event to the baselines (default true). */
   learnOnline?: boolean;
+  /**
+   * Skip a rule's CEL condition when a guard derived from it fails (default true; false
+   * evaluates every condition whose `match` passes: the reference for differential tests).
+   */
+  guards?: boolean;
 }
 
 /** Counters of one detector. */
@@ -65,6 +72,8 @@ export interface Detector {
 }
 
 const MAX_EVIDENCE = 20;
+/** Bound on the (source, verb, resource) table of candidate rules. */
+const MAX_CANDIDATE_KEYS = 4096;
 
 function lookup(root: Record<string, unknown>, path: readonly string[]): unknown {
   let v: unknown = path[0] === 'event' ? root : root[path[0] ?? ''];
@@ -115,7 +124,7 @@ export function subjectOf(ev: DetectEvent): string {
 }
 
 function eventSeconds(ev: DetectEvent, fallback: number): number {
-  const t = ev.time === '' ? NaN : Date.parse(ev.time);
+  const t = ev.time === '' ? NaN : parseTime(ev.time);
   return Number.isFinite(t) ? t / 1000 : fallback;
 }
 
@@ -132,20 +141,81 @@ function boundedSet<V>(map: Map<string, V>, key: string, value: V, max: number):
   return evicted;
 }
 
-/** Whether a rule's prefilter lets an event through. */
-export function prefilter(rule: CompiledRule, ev: DetectEvent): boolean {
-  if (!rule.sources.has(ev.source)) return false;
-  if (rule.verbs && !rule.verbs.has(ev.action.verb)) return false;
+/** Whether a rule's declared resources admit an event's resource (`resource`, `resource/sub`). */
+function resourceMatches(rule: CompiledRule, resource: string, subresource: string): boolean {
+  if (!rule.resources) return true;
+  if (subresource === '') return rule.resources.has(resource) || rule.resources.has(`${resource}/*`);
+  return rule.resources.has(`${resource}/${subresource}`) || rule.resources.has(`${resource}/*`);
+}
+
+/** The declared `match` fields the candidate table does not index (actor kinds, codes, intel, process). */
+function matchesRest(rule: CompiledRule, ev: DetectEvent): boolean {
   if (rule.actorKinds && !rule.actorKinds.has(ev.actor.kind)) return false;
   if (rule.codes && !rule.codes.has(ev.action.code)) return false;
   if (rule.needsIntel && ev.intel.length === 0) return false;
   if (rule.needsProcess && ev.process.args === '') return false;
-  if (rule.resources) {
-    const t = ev.target;
-    const key = t.subresource === '' ? t.resource : `${t.resource}/${t.subresource}`;
-    if (!rule.resources.has(key) && !rule.resources.has(`${t.resource}/*`)) return false;
-  }
   return true;
+}
+
+/**
+ * The rules whose source, verbs and resources admit an event, listed once per (source, verb,
+ * resource, subresource) seen. Verbs and resources come from the input, so the table holds at
+ * most MAX_CANDIDATE_KEYS lists; past that, lists are filtered per event.
+ */
+function candidateTable(rules: readonly CompiledRule[]): (ev: DetectEvent) => readonly CompiledRule[] {
+  type BySub = Map<string, CompiledRule[]>;
+  type ByResource = Map<string, BySub>;
+  type ByVerb = Map<string, ByResource>;
+  const table = new Map<string, ByVerb>();
+  let size = 0;
+  return (ev) => {
+    const t = ev.target;
+    const verb = ev.action.verb;
+    let bySource = table.get(ev.source);
+    const byVerb = bySource?.get(verb);
+    const byResource = byVerb?.get(t.resource);
+    const hit = byResource?.get(t.subresource);
+    if (hit) return hit;
+    const list = rules.filter(
+      (r) =>
+        r.sources.has(ev.source) &&
+        (!r.verbs || r.verbs.has(verb)) &&
+        resourceMatches(r, t.resource, t.subresource),
+    );
+    if (size >= MAX_CANDIDATE_KEYS) return list;
+    size++;
+    if (!bySource) table.set(ev.source, (bySource = new Map<string, ByResource>()));
+    let v = byVerb;
+    if (!v) bySource.set(verb, (v = new Map<string, BySub>()));
+    let r = byResource;
+    if (!r) v.set(t.resource, (r = new Map<string, CompiledRule[]>()));
+    r.set(t.subresource, list);
+    return list;
+  };
+}
+
+/** Whether every guard of a rule's condition holds (false: the condition cannot be true). */
+function guardsHold(rule: CompiledRule, ev: DetectEvent, settings: unknown): boolean {
+  const g = rule.guards;
+  for (let i = 0; i < g.length; i++) if (!(g[i] as Guard).test(ev, settings)) return false;
+  return true;
+}
+
+/**
+ * Whether a rule's prefilter lets an event through: its declared `match` fields, then the
+ * guards derived from its condition (`guards: false` leaves those to CEL).
+ */
+export function prefilter(
+  rule: CompiledRule,
+  ev: DetectEvent,
+  settings: unknown = EMPTY_SETTINGS,
+  guards = true,
+): boolean {
+  if (!rule.sources.has(ev.source)) return false;
+  if (rule.verbs && !rule.verbs.has(ev.action.verb)) return false;
+  if (!resourceMatches(rule, ev.target.resource, ev.target.subresource)) return false;
+  if (!matchesRest(rule, ev)) return false;
+  return !guards || guardsHold(rule, ev, settings);
 }
 
 /** Evaluates a rule's condition: true, false, or an error message. */
@@ -174,40 +244,120 @@ export const EMPTY_SETTINGS: DetectSettings = {
   trustedNetworks: [],
 };
 
-/** The CEL variables of an event. */
+/** A JSON number as CEL reads it: whole numbers are int (bigint). */
+function celNumber(n: number): number | bigint {
+  return Number.isInteger(n) ? BigInt(n) : n;
+}
+
+/**
+ * The CEL variables of one event, each converted when an expression first reads it: the
+ * scalar parts directly (their shape is fixed), the request object, pod, containers and feed
+ * hits through `toCelValue` only for the rules that use them. Equal to converting the whole
+ * event with `toCelValue` (a test checks that).
+ */
+class EventVariables {
+  readonly #ev: DetectEvent;
+  readonly settings: unknown;
+  #action: unknown;
+  #network: unknown;
+  #object: unknown;
+  #pod: unknown;
+  #containers: unknown;
+  #intel: unknown;
+  #event: unknown;
+
+  constructor(ev: DetectEvent, settings: unknown) {
+    this.#ev = ev;
+    this.settings = settings;
+  }
+  get actor(): unknown {
+    return this.#ev.actor;
+  }
+  get target(): unknown {
+    return this.#ev.target;
+  }
+  get process(): unknown {
+    return this.#ev.process;
+  }
+  get action(): unknown {
+    if (this.#action === undefined) {
+      const a = this.#ev.action;
+      this.#action = {
+        verb: a.verb,
+        code: celNumber(a.code),
+        stage: a.stage,
+        decision: a.decision,
+        requestURI: a.requestURI,
+      };
+    }
+    return this.#action;
+  }
+  get network(): unknown {
+    if (this.#network === undefined) {
+      const n = this.#ev.network;
+      this.#network = {
+        srcIP: n.srcIP,
+        srcPort: celNumber(n.srcPort),
+        dstIP: n.dstIP,
+        dstPort: celNumber(n.dstPort),
+        protocol: n.protocol,
+        domain: n.domain,
+        verdict: n.verdict,
+        srcWorkload: n.srcWorkload,
+        dstWorkload: n.dstWorkload,
+      };
+    }
+    return this.#network;
+  }
+  get object(): unknown {
+    return (this.#object ??= toCelValue(this.#ev.object));
+  }
+  get pod(): unknown {
+    return (this.#pod ??= toCelValue(this.#ev.pod));
+  }
+  get containers(): unknown {
+    return (this.#containers ??= toCelValue(this.#ev.containers));
+  }
+  get intel(): unknown {
+    return (this.#intel ??= toCelValue(this.#ev.intel));
+  }
+  get event(): unknown {
+    const ev = this.#ev;
+    return (this.#event ??= {
+      id: ev.id,
+      source: ev.source,
+      provider: ev.provider,
+      time: ev.time,
+      actor: this.actor,
+      action: this.action,
+      target: this.target,
+      network: this.network,
+      process: this.process,
+      object: this.object,
+      pod: this.pod,
+      containers: this.containers,
+      intel: this.intel,
+    });
+  }
+}
+
+/** The CEL variables of an event (read lazily: see EventVariables). */
 export function celVariables(ev: DetectEvent, settings: unknown = EMPTY_SETTINGS): Record<string, unknown> {
-  const cv = toCelValue(ev) as Record<string, unknown>;
-  return {
-    event: cv,
-    actor: cv.actor,
-    action: cv.action,
-    target: cv.target,
-    object: cv.object,
-    pod: cv.pod,
-    containers: cv.containers,
-    settings,
-    network: cv.network,
-    process: cv.process,
-    intel: cv.intel,
-  };
+  return new EventVariables(ev, settings) as unknown as Record<string, unknown>;
 }
 
 /** Creates a detector over compiled rules and an optional intel index. */
 export function createDetector(options: DetectorOptions): Detector {
   const dedupSeconds = options.dedupSeconds ?? 600;
   const maxKeys = options.maxKeys ?? 100_000;
-  const bySource = new Map<string, CompiledRule[]>();
-  for (const r of options.rules)
-    for (const s of r.sources) {
-      const list = bySource.get(s) ?? [];
-      list.push(r);
-      bySource.set(s, list);
-    }
+  const useGuards = options.guards !== false;
+  const candidatesOf = candidateTable(options.rules);
   const windows = new Map<string, number[]>();
   const open = new Map<string, { alert: Alert; until: number }>();
   const stats: DetectorStats = { events: 0, alerts: 0, deduplicated: 0, ruleErrors: {}, evicted: 0 };
   let clock = 0;
-  const settings = toCelValue(options.settings ?? EMPTY_SETTINGS);
+  const rawSettings = options.settings ?? EMPTY_SETTINGS;
+  const settings = toCelValue(rawSettings);
 
   /** A new alert, or undefined when it folds into an open one of the same rule, subject and target. */
   const raise = (
@@ -257,11 +407,13 @@ export function createDetector(options: DetectorOptions): Detector {
       const now = eventSeconds(ev, (clock += 0.001));
       clock = Math.max(clock, now);
       if (options.intel) ev.intel = options.intel.matchEvent(ev);
-      const candidates = bySource.get(ev.source) ?? [];
+      const candidates = candidatesOf(ev);
       let vars: Record<string, unknown> | undefined;
       const out: Alert[] = [];
-      for (const rule of candidates) {
-        if (!prefilter(rule, ev)) continue;
+      for (let i = 0; i < candidates.length; i++) {
+        const rule = candidates[i] as CompiledRule;
+        if (!matchesRest(rule, ev)) continue;
+        if (useGuards && !guardsHold(rule, ev, rawSettings)) continue;
         if (rule.condition) {
           vars ??= celVariables(ev, settings);
           const verdict = evaluateCondition(rule, vars);

@@ -53,6 +53,31 @@ describe('matching', () => {
     expect(idx.matchDomain(d) !== undefined).toBe(hit);
   });
 
+  it('reads an IPv4 address the same by its number (fast path) as through the trie', () => {
+    // Nested and overlapping networks of many lengths, a /0 and exact addresses inside them.
+    const rows = ['0.0.0.0/0', '10.0.0.0/8', '10.1.0.0/16', '10.1.2.0/24', '10.1.2.128/25', '10.1.2.200'];
+    let seed = 11;
+    const rnd = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return Math.floor((seed / 2_147_483_648) * n);
+    };
+    for (let k = 0; k < 300; k++) {
+      const len = 1 + rnd(32);
+      // Host bits set on purpose: the first network of each prefix wins, as in the trie.
+      rows.push(`10.${rnd(4)}.${rnd(8)}.${rnd(256)}/${len}`);
+      rows.push(`10.${rnd(4)}.${rnd(8)}.${rnd(256)}`);
+    }
+    const wide = index(rows.join('\n'));
+    let hits = 0;
+    for (let k = 0; k < 3000; k++) {
+      const ip = `10.${rnd(5)}.${rnd(9)}.${rnd(256)}`;
+      const fast = wide.matchIP(ip).map((i) => i.value);
+      expect(fast, ip).toEqual(wide.matchIP(`::ffff:${ip}`).map((i) => i.value));
+      if (fast.length > 1) hits++;
+    }
+    expect(hits).toBeGreaterThan(10);
+  });
+
   it('attaches hits to the event fields that matched', () => {
     const ev = emptyEvent('flow', 'hubble', 'f1');
     ev.network.dstIP = '203.0.113.9';

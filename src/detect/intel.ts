@@ -98,6 +98,14 @@ export class IntelIndex {
   private readonly v4: TrieNode = {};
   private readonly v6: TrieNode = {};
   private readonly domains = new Map<string, Indicator>();
+  // The IPv4 fast path: exact addresses by their dotted text (the canonical form, as the
+  // fast parser accepts nothing else), and per prefix length present (longest first) the first
+  // CIDR of each network by number, so a lookup is a few Map reads, not a 32-step walk.
+  private readonly v4exact = new Map<string, Indicator[]>();
+  private readonly v4nets = new Map<number, Map<number, Indicator>>();
+  private v4lengths: number[] = [];
+  /** Indicators per type, so an event's fields of a type no feed has are not looked up. */
+  private readonly perType = new Map<IndicatorType, number>();
   private count = 0;
 
   /** Number of indicators indexed. */
@@ -108,8 +116,22 @@ export class IntelIndex {
   /** Adds one indicator (value already normalised). */
   add(ind: Indicator): void {
     this.count++;
+    this.perType.set(ind.type, (this.perType.get(ind.type) ?? 0) + 1);
     if (ind.type === 'cidr') {
       const [addr, len] = ipaddr.parseCIDR(ind.value);
+      if (addr.kind() === 'ipv4') {
+        const n = parseIPv4(addr.toString());
+        if (n !== undefined) {
+          let nets = this.v4nets.get(len);
+          if (!nets) {
+            nets = new Map();
+            this.v4nets.set(len, nets);
+            this.v4lengths = [...this.v4nets.keys()].sort((a, b) => b - a);
+          }
+          const key = networkOf(n, len);
+          if (!nets.has(key)) nets.set(key, ind);
+        }
+      }
       let node = addr.kind() === 'ipv4' ? this.v4 : this.v6;
       const bits = bitsOf(addr);
       for (let i = 0; i < len; i++) {
@@ -127,20 +149,24 @@ export class IntelIndex {
     const list = this.exact.get(key);
     if (list) list.push(ind);
     else this.exact.set(key, [ind]);
+    if (ind.type === 'ip' && parseIPv4(ind.value) !== undefined) {
+      const same = this.v4exact.get(ind.value);
+      if (same) same.push(ind);
+      else this.v4exact.set(ind.value, [ind]);
+    }
   }
 
   /** Indicators an IP hits: exact IPs and the most specific covering CIDR. */
   matchIP(ip: string): Indicator[] {
     const fast = parseIPv4(ip);
     if (fast !== undefined) {
-      const exact = this.exact.get(`ip\u0000${ip}`);
-      let node: TrieNode | undefined = this.v4;
+      const exact = this.v4exact.size === 0 ? undefined : this.v4exact.get(ip);
       let best: Indicator | undefined;
-      for (let bit = 31; bit >= 0 && node; bit--) {
-        if (node.hit) best = node.hit;
-        node = ((fast >>> bit) & 1) === 1 ? node.one : node.zero;
+      const lengths = this.v4lengths;
+      for (let i = 0; i < lengths.length && best === undefined; i++) {
+        const len = lengths[i] as number;
+        best = this.v4nets.get(len)?.get(networkOf(fast, len));
       }
-      if (node?.hit) best = node.hit;
       if (!exact && !best) return NO_HITS;
       return best ? [...(exact ?? []), best] : [...(exact ?? [])];
     }
@@ -180,31 +206,47 @@ export class IntelIndex {
   /** Every hit of an event, naming the field that matched. */
   matchEvent(ev: DetectEvent): IntelHit[] {
     if (this.count === 0) return [];
-    const hits: IntelHit[] = [];
-    const push = (field: string, list: readonly Indicator[]): void => {
-      if (list.length === 0) return;
-      for (const i of list)
-        hits.push({
-          feed: i.feed,
-          type: i.type,
-          indicator: i.value,
-          field,
-          confidence: i.confidence,
-          description: i.description,
-        });
-    };
-    for (const ip of ev.actor.sourceIPs) push('actor.sourceIPs', this.matchIP(ip));
-    if (ev.network.dstIP !== '') push('network.dstIP', this.matchIP(ev.network.dstIP));
-    if (ev.network.srcIP !== '') push('network.srcIP', this.matchIP(ev.network.srcIP));
-    if (ev.network.domain !== '') {
-      const d = this.matchDomain(ev.network.domain);
-      if (d) push('network.domain', [d]);
+    let hits: IntelHit[] | undefined;
+    const ips = ev.actor.sourceIPs;
+    for (let i = 0; i < ips.length; i++)
+      hits = pushHits(hits, 'actor.sourceIPs', this.matchIP(ips[i] as string));
+    const n = ev.network;
+    if (n.dstIP !== '') hits = pushHits(hits, 'network.dstIP', this.matchIP(n.dstIP));
+    if (n.srcIP !== '') hits = pushHits(hits, 'network.srcIP', this.matchIP(n.srcIP));
+    if (n.domain !== '' && this.domains.size > 0) {
+      const d = this.matchDomain(n.domain);
+      if (d) hits = pushHits(hits, 'network.domain', [d]);
     }
-    if (ev.actor.userAgent !== '') push('actor.userAgent', this.matchExact('user-agent', ev.actor.userAgent));
-    if (ev.process.imageDigest !== '')
-      push('process.imageDigest', this.matchExact('image-digest', ev.process.imageDigest));
-    return hits;
+    if (ev.actor.userAgent !== '' && this.perType.has('user-agent'))
+      hits = pushHits(hits, 'actor.userAgent', this.matchExact('user-agent', ev.actor.userAgent));
+    if (ev.process.imageDigest !== '' && this.perType.has('image-digest'))
+      hits = pushHits(hits, 'process.imageDigest', this.matchExact('image-digest', ev.process.imageDigest));
+    return hits ?? [];
   }
+}
+
+/** The network part of an IPv4 address (as a number) under a prefix length. */
+function networkOf(n: number, len: number): number {
+  return len === 0 ? 0 : n >>> (32 - len);
+}
+
+function pushHits(
+  hits: IntelHit[] | undefined,
+  field: string,
+  list: readonly Indicator[],
+): IntelHit[] | undefined {
+  if (list.length === 0) return hits;
+  const out = hits ?? [];
+  for (const i of list)
+    out.push({
+      feed: i.feed,
+      type: i.type,
+      indicator: i.value,
+      field,
+      confidence: i.confidence,
+      description: i.description,
+    });
+  return out;
 }
 
 function splitCsvLine(line: string): string[] {

@@ -54,11 +54,16 @@ const NOT_PUBLIC: readonly [number, number][] = [
   [v4(240, 0, 0, 0), 4],
 ];
 
+/** [first, last] of each range, computed once. */
+const NOT_PUBLIC_BOUNDS: readonly (readonly [number, number])[] = NOT_PUBLIC.map(
+  ([net, len]) => [net, net + 2 ** (32 - len) - 1] as const,
+);
+
 /** Whether a parsed IPv4 address is globally routable. */
 export function isPublicIPv4(n: number): boolean {
-  for (const [net, len] of NOT_PUBLIC) {
-    const size = 2 ** (32 - len);
-    if (n >= net && n < net + size) return false;
+  for (let i = 0; i < NOT_PUBLIC_BOUNDS.length; i++) {
+    const b = NOT_PUBLIC_BOUNDS[i] as readonly [number, number];
+    if (n >= b[0] && n <= b[1]) return false;
   }
   return true;
 }

@@ -14,11 +14,25 @@ type Json = Record<string, unknown>;
 function obj(v: unknown): Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
 }
+/** Shared empty object for fields that are only read (never handed out in an event). */
+const NOTHING: Json = Object.freeze({});
+/** `obj` for reading only: no new object when the field is absent. */
+function view(v: unknown): Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : NOTHING;
+}
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
+/** The strings of a list: the list itself when it holds only strings (the input is not copied). */
 function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  if (!Array.isArray(v)) return [];
+  for (let i = 0; i < v.length; i++)
+    if (typeof v[i] !== 'string') return v.filter((x): x is string => typeof x === 'string');
+  return v as string[];
+}
+function isEmpty(o: Json): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return false;
+  return true;
 }
 
 /** Whether an address is globally routable (not private, loopback, link-local, CGNAT, reserved). */
@@ -57,16 +71,41 @@ const SECRET_FIELDS = new Set(['data', 'stringData', 'token', 'password', 'clien
  */
 export function redactObject(kindHint: string, v: unknown, depth = 0): unknown {
   if (depth > 64 || typeof v !== 'object' || v === null) return v;
-  if (Array.isArray(v)) return v.map((x) => redactObject(kindHint, x, depth + 1));
-  const out: Json = {};
-  for (const [k, x] of Object.entries(v as Json)) {
-    if (SECRET_FIELDS.has(k) && (kindHint === 'secrets' || k !== 'data')) {
-      out[k] = '[redacted]';
-      continue;
+  // Copy on write: subtrees without credential fields are returned as they are.
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const r = redactObject(kindHint, x, depth + 1);
+      if (r !== x && !out) out = v.slice(0, i) as unknown[];
+      if (out) out.push(r);
     }
-    out[k] = redactObject(kindHint, x, depth + 1);
+    return out ?? v;
   }
-  return out;
+  const src = v as Json;
+  let out: Json | undefined;
+  const keys = Object.keys(src);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const x = src[k];
+    const r =
+      SECRET_FIELDS.has(k) && (kindHint === 'secrets' || k !== 'data')
+        ? '[redacted]'
+        : redactObject(kindHint, x, depth + 1);
+    if (r !== x && !out) {
+      out = {};
+      for (let j = 0; j < i; j++) setField(out, keys[j] as string, src[keys[j] as string]);
+    }
+    if (out) setField(out, k, r);
+  }
+  return out ?? v;
+}
+
+/** Sets a field, a JSON `__proto__` key included (as data, never as the prototype). */
+function setField(o: Json, k: string, v: unknown): void {
+  if (k === '__proto__')
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
 }
 
 /** The values of repeated `command=` query parameters of an exec/attach request URI. */
@@ -98,14 +137,14 @@ function safeRequestURI(uri: string, resource: string, subresource: string): str
 export function normalizeAuditEvent(e: Json, provider: EventProvider, fallbackId: string): DetectEvent {
   const ev = emptyEvent('audit', provider, str(e.auditID) || fallbackId);
   ev.time = str(e.stageTimestamp) || str(e.requestReceivedTimestamp) || str(e.timestamp);
-  const user = obj(e.user);
-  const imp = obj(e.impersonatedUser);
-  const acting = Object.keys(imp).length > 0 ? imp : user;
+  const user = view(e.user);
+  const imp = view(e.impersonatedUser);
+  const acting = isEmpty(imp) ? user : imp;
   ev.actor.user = str(acting.username);
   ev.actor.groups = strings(acting.groups);
   if (acting !== user) ev.actor.impersonator = str(user.username);
   fillActor(ev, strings(e.sourceIPs), str(e.userAgent));
-  const ref = obj(e.objectRef);
+  const ref = view(e.objectRef);
   ev.target.apiGroup = str(ref.apiGroup);
   ev.target.apiVersion = str(ref.apiVersion);
   ev.target.resource = str(ref.resource);
@@ -113,14 +152,14 @@ export function normalizeAuditEvent(e: Json, provider: EventProvider, fallbackId
   ev.target.namespace = str(ref.namespace);
   ev.target.name = str(ref.name);
   ev.action.verb = str(e.verb);
-  const status = obj(e.responseStatus);
+  const status = view(e.responseStatus);
   ev.action.code = typeof status.code === 'number' ? status.code : 0;
   ev.action.stage = str(e.stage);
-  ev.action.decision = str(obj(e.annotations)['authorization.k8s.io/decision']);
+  ev.action.decision = str(view(e.annotations)['authorization.k8s.io/decision']);
   const uri = str(e.requestURI);
   ev.action.requestURI = safeRequestURI(uri, ev.target.resource, ev.target.subresource);
-  const reqObj = obj(e.requestObject);
-  ev.object = obj(redactObject(ev.target.resource, reqObj));
+  const reqObj = view(e.requestObject);
+  ev.object = reqObj === NOTHING ? {} : obj(redactObject(ev.target.resource, reqObj));
   fillPod(ev);
   fillExec(ev, strings(reqObj.command), uri, str(reqObj.container));
   return ev;
@@ -138,6 +177,8 @@ function fillActor(ev: DetectEvent, ips: string[], userAgent: string): void {
   ev.actor.userAgent = userAgent;
 }
 
+const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
 /** Finds the pod spec of a Pod, a pod template, a workload or a CronJob in the request object. */
 function fillPod(ev: DetectEvent): void {
   const o = ev.object;
@@ -150,7 +191,7 @@ function fillPod(ev: DetectEvent): void {
   else if (typeof spec.template === 'object') pod = obj(obj(spec.template).spec);
   ev.pod = pod;
   const all: Json[] = [];
-  for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
+  for (const key of CONTAINER_LISTS) {
     const list = pod[key];
     if (Array.isArray(list))
       for (const c of list) if (typeof c === 'object' && c !== null) all.push(c as Json);

@@ -31,6 +31,12 @@ function digestOf(image: string): string {
   return at < 0 ? '' : image.slice(at + 1);
 }
 
+/** The workload name of a Hubble endpoint (its first workload's, else the pod's). */
+function wname(e: Json): string {
+  const w = Array.isArray(e.workloads) ? obj(e.workloads[0]) : undefined;
+  return (w ? str(w.name) : '') || str(e.pod_name);
+}
+
 function hubble(f: Json, id: string): DetectEvent {
   const ev = emptyEvent('flow', 'hubble', id);
   ev.time = str(f.time);
@@ -49,14 +55,11 @@ function hubble(f: Json, id: string): DetectEvent {
     verdict === 'forwarded' ? 'allowed' : verdict === 'dropped' || verdict === 'error' ? 'dropped' : verdict;
   const src = obj(f.source);
   const dst = obj(f.destination);
-  const wname = (e: Json): string => {
-    const w = Array.isArray(e.workloads) ? obj(e.workloads[0]) : {};
-    return str(w.name) || str(e.pod_name);
-  };
   ev.network.srcWorkload = workload(str(src.namespace), wname(src));
   ev.network.dstWorkload = workload(str(dst.namespace), wname(dst));
   const names = Array.isArray(f.destination_names) ? f.destination_names : [];
-  ev.network.domain = str(names[0]).replace(/\.$/, '');
+  const domain = str(names[0]);
+  ev.network.domain = domain.endsWith('.') ? domain.slice(0, -1) : domain;
   ev.actor.kind = 'workload';
   ev.actor.user = ev.network.srcWorkload;
   ev.actor.sourceIPs = ev.network.srcIP === '' ? [] : [ev.network.srcIP];

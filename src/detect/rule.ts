@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Result } from '../core/index.js';
 import { createCelEngine, type CelEngine, type CelProgram } from '../policy/index.js';
 import type { EventSource } from './event.js';
+import { guardsOf, type Guard } from './guards.js';
 
 /** Alert severities, lowest first. */
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
@@ -94,6 +95,8 @@ export interface CompiledRule {
   needsIntel: boolean;
   needsProcess: boolean;
   condition: CelProgram | undefined;
+  /** Tests derived from the condition's top-level conjuncts: one false, the condition is false. */
+  guards: readonly Guard[];
   /** The message template split into literal text and field paths. */
   message: readonly (string | { path: readonly string[] })[];
 }
@@ -182,6 +185,7 @@ export function compileRule(raw: unknown, source: string, index: number): Result
       needsIntel: spec.match.intel === true,
       needsProcess: spec.match.process === true,
       condition,
+      guards: guardsOf(spec.condition),
       message: parseTemplate(spec.message),
     },
   };

@@ -3,7 +3,13 @@
  * indicators for that case). Running them normalises the record, attaches feed hits and
  * evaluates the rule's prefilter and condition (thresholds are not counted in a single case).
  */
-import { celVariables, evaluateCondition, prefilter, type DetectSettings } from './detector.js';
+import {
+  celVariables,
+  EMPTY_SETTINGS,
+  evaluateCondition,
+  prefilter,
+  type DetectSettings,
+} from './detector.js';
 import { IntelIndex, normalizeIndicator } from './intel.js';
 import { normalizeRecord } from './normalize-runtime.js';
 import type { IndicatorType } from './event.js';
@@ -43,7 +49,7 @@ export function ruleFires(
     }
     ev.intel = index.matchEvent(ev);
   }
-  if (!prefilter(rule, ev)) return false;
+  if (!prefilter(rule, ev, settings ?? EMPTY_SETTINGS)) return false;
   return evaluateCondition(rule, celVariables(ev, settings));
 }
 
