@@ -1,0 +1,323 @@
+/**
+ * `palisade scan DIR --images` against Debian's docker-registry (TLS + htpasswd): a pushed
+ * image with a vulnerable package and an imported OSV record, referenced by tag from one
+ * workload and by digest from another; an unreachable registry; a garbage reference.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryIO } from '../src/cli/io.js';
+import { main } from '../src/cli/main.js';
+import { buildTar, writeOciLayout } from '../src/images/testing.js';
+import type { ScanReport } from '../src/report/index.js';
+import { openStore } from '../src/store/index.js';
+import { affectedRange, osvJson } from '../src/vulndb/testing.js';
+import { freePort } from './harness/ports.js';
+import { requireRegistryOrSkip, startTestRegistry, type TestRegistry } from './harness/registry.js';
+
+const gate = requireRegistryOrSkip();
+if (!gate.run) console.log(`images-workloads: skipped: ${gate.reason ?? ''}`);
+
+describe.skipIf(!gate.run)('palisade scan --images against a real registry (TLS + htpasswd)', () => {
+  let registry: TestRegistry;
+  let work: string;
+  let env: Record<string, string>;
+  let digest: string;
+  let closedPort: number;
+
+  beforeAll(async () => {
+    registry = await startTestRegistry();
+    work = mkdtempSync(path.join(tmpdir(), 'palisade-images-workloads-'));
+    const layer = await buildTar([
+      { name: 'etc/os-release', data: 'ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n' },
+      { name: 'lib/apk/db/installed', data: 'P:musl\nV:1.2.4-r2\nA:x86_64\n' },
+    ]);
+    const layout = await writeOciLayout(path.join(work, 'layout'), [{ layers: [layer] }], { tag: 't' });
+    digest = layout.digest;
+    await registry.push(`${path.join(work, 'layout')}:t`, 'shop/app:v1');
+
+    writeFileSync(
+      path.join(work, 'musl.json'),
+      JSON.stringify(
+        osvJson({
+          id: 'ALPINE-CVE-2099-0001',
+          aliases: ['CVE-2099-0001'],
+          summary: 'musl: test vulnerability',
+          severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+          affected: [affectedRange('Alpine:v3.19', 'musl', [{ introduced: '0' }, { fixed: '1.2.4-r3' }])],
+        }),
+      ),
+    );
+    expect(
+      await main(
+        ['db', 'import', 'musl.json', '--vuln-db', 'vulndb.sqlite', '-q'],
+        memoryIO({ cwd: work, env: { HOME: work } }),
+      ),
+    ).toBe(0);
+
+    const docker = path.join(work, 'docker');
+    mkdirSync(docker);
+    writeFileSync(
+      path.join(docker, 'config.json'),
+      JSON.stringify({
+        auths: {
+          [registry.host]: {
+            auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64'),
+          },
+        },
+      }),
+    );
+    writeFileSync(path.join(work, 'ca.pem'), registry.caPem);
+    env = { HOME: work, DOCKER_CONFIG: docker };
+
+    mkdirSync(path.join(work, 'deploy'));
+    writeFileSync(
+      path.join(work, 'deploy', 'app.yaml'),
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: web, namespace: shop}',
+        'spec:',
+        '  selector: {matchLabels: {app: web}}',
+        '  template:',
+        '    metadata: {labels: {app: web}}',
+        '    spec:',
+        '      containers:',
+        '        - name: web',
+        `          image: ${registry.host}/shop/app:v1`,
+        '---',
+        'apiVersion: batch/v1',
+        'kind: CronJob',
+        'metadata: {name: nightly, namespace: shop}',
+        'spec:',
+        '  schedule: "0 3 * * *"',
+        '  jobTemplate:',
+        '    spec:',
+        '      template:',
+        '        spec:',
+        '          restartPolicy: Never',
+        '          initContainers:',
+        '            - name: migrate',
+        `              image: ${registry.host}/shop/app@${digest}`,
+        '          containers:',
+        '            - name: job',
+        `              image: ${registry.host}/shop/app:v1`,
+        '',
+      ].join('\n'),
+    );
+    closedPort = await freePort();
+    mkdirSync(path.join(work, 'broken'));
+    writeFileSync(
+      path.join(work, 'broken', 'pods.yaml'),
+      [
+        'apiVersion: v1',
+        'kind: Pod',
+        'metadata: {name: gone, namespace: shop}',
+        'spec:',
+        '  containers:',
+        '    - name: c',
+        `      image: 127.0.0.1:${closedPort}/shop/gone:1`,
+        '    - name: garbage',
+        '      image: "NOT A REFERENCE"',
+        '',
+      ].join('\n'),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await registry?.stop();
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  });
+
+  async function scan(args: string[]) {
+    const io = memoryIO({ cwd: work, env });
+    const code = await main(
+      [
+        'scan',
+        ...args,
+        '--images',
+        '--vuln-db',
+        'vulndb.sqlite',
+        '--registry-ca',
+        'ca.pem',
+        '--cache-dir',
+        'cache',
+        '--framework',
+        'none',
+        '-q',
+      ],
+      io,
+    );
+    return { code, out: io.out(), err: io.err() };
+  }
+
+  it('a tag and a digest of one image: scanned once, findings on every container that runs it with file:line, exit 1 at --fail-on high', async () => {
+    const r = await scan(['deploy', '-o', 'json', '--fail-on', 'high']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out) as ScanReport;
+    expect(report.images).toEqual({
+      containers: 3,
+      references: 2,
+      digests: 1,
+      scanned: 1,
+      vulnerabilities: 1,
+      severity: 'info',
+      notScanned: [],
+    });
+    const found = report.findings
+      .filter((f) => f.controlId === 'image/vulnerabilities')
+      .map((f) => [
+        f.resource.kind,
+        f.severity,
+        f.location?.file,
+        f.location?.line,
+        f.location?.column,
+        f.fieldPath,
+      ]);
+    expect(found.sort()).toEqual(
+      [
+        [
+          'CronJob',
+          'critical',
+          'deploy/app.yaml',
+          25,
+          15,
+          'spec.jobTemplate.spec.template.spec.initContainers[0].image',
+        ],
+        [
+          'CronJob',
+          'critical',
+          'deploy/app.yaml',
+          28,
+          15,
+          'spec.jobTemplate.spec.template.spec.containers[0].image',
+        ],
+        ['Deployment', 'critical', 'deploy/app.yaml', 11, 11, 'spec.template.spec.containers[0].image'],
+      ].sort(),
+    );
+    const message = report.findings.find((f) => f.resource.kind === 'Deployment')?.message ?? '';
+    expect(message).toContain('CVE-2099-0001 in musl 1.2.4-r2 (fixed in 1.2.4-r3)');
+    expect(message).toContain(digest);
+  });
+
+  it('the findings reach SARIF with their rule and region, and --severity filters what counts', async () => {
+    const sarif = await scan(['deploy', '-o', 'sarif', '--fail-on', 'none']);
+    expect(sarif.code).toBe(0);
+    const doc = JSON.parse(sarif.out) as {
+      runs: {
+        tool: { driver: { rules: { id: string }[] } };
+        results: { ruleId: string; locations: { physicalLocation: { region: { startLine: number } } }[] }[];
+      }[];
+    };
+    const run = doc.runs[0];
+    expect(run?.tool.driver.rules.map((x) => x.id)).toContain('image/vulnerabilities');
+    expect(
+      run?.results
+        .filter((x) => x.ruleId === 'image/vulnerabilities')
+        .map((x) => x.locations[0]?.physicalLocation.region.startLine)
+        .sort(),
+    ).toEqual([11, 25, 28]);
+    // The image's one vulnerability is critical: still counted at the highest threshold.
+    const critical = await scan(['deploy', '-o', 'json', '--severity', 'critical', '--fail-on', 'critical']);
+    expect(critical.code).toBe(1);
+  });
+
+  it('an unreachable registry and a garbage reference are image/not-scanned findings and in the summary, never a pass', async () => {
+    const r = await scan(['broken', '-o', 'json', '--fail-on', 'high', '--unscanned-severity', 'high']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out) as ScanReport;
+    const notScanned = report.findings.filter((f) => f.controlId === 'image/not-scanned');
+    expect(notScanned.map((f) => [f.severity, f.location?.line]).sort()).toEqual([
+      ['high', 7],
+      ['high', 9],
+    ]);
+    expect(report.images?.scanned).toBe(0);
+    expect(report.images?.notScanned.map((n) => n.image).sort()).toEqual(
+      ['NOT A REFERENCE', `127.0.0.1:${closedPort}/shop/gone:1`].sort(),
+    );
+    expect(report.images?.notScanned.find((n) => n.image === 'NOT A REFERENCE')?.reason).toMatch(/invalid/);
+    const table = await scan(['broken', '--fail-on', 'none']);
+    expect(table.code).toBe(0);
+    expect(table.out).toContain(`not scanned: 127.0.0.1:${closedPort}/shop/gone:1`);
+    expect(table.out).toMatch(/Summary: .*0 images scanned, 2 not scanned/);
+  });
+
+  it('wrong credentials are a not-scanned finding naming the refusal, without the password', async () => {
+    const docker = path.join(work, 'docker-wrong');
+    mkdirSync(docker, { recursive: true });
+    writeFileSync(
+      path.join(docker, 'config.json'),
+      JSON.stringify({
+        auths: {
+          [registry.host]: { auth: Buffer.from(`${registry.username}:wrong-pw-xyz`).toString('base64') },
+        },
+      }),
+    );
+    const io = memoryIO({ cwd: work, env: { HOME: work, DOCKER_CONFIG: docker } });
+    const code = await main(
+      [
+        'scan',
+        'deploy',
+        '--images',
+        '--vuln-db',
+        'vulndb.sqlite',
+        '--registry-ca',
+        'ca.pem',
+        '--cache-dir',
+        'cache-2',
+        '--framework',
+        'none',
+        '-q',
+        '-o',
+        'json',
+      ],
+      io,
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(io.out()) as ScanReport;
+    expect(report.findings.map((f) => f.controlId)).toEqual([
+      'image/not-scanned',
+      'image/not-scanned',
+      'image/not-scanned',
+    ]);
+    expect(report.images?.notScanned.map((n) => n.reason).join(' ')).toMatch(/refused/);
+    expect(io.out()).not.toContain('wrong-pw-xyz');
+  });
+
+  it('with --db, each scanned image is recorded with the id of its scan', async () => {
+    const r = await scan(['deploy', '-o', 'json', '--fail-on', 'none', '--db', 'history.sqlite']);
+    expect(r.code).toBe(0);
+    const store = await openStore({ kind: 'sqlite', file: path.join(work, 'history.sqlite') });
+    try {
+      const row = await store.latestImageResult(digest);
+      expect(row).toMatchObject({ digest, ref: `${registry.host}/shop/app@${digest}`, packages: 1 });
+      expect(row?.bySeverity.critical).toBe(1);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path.join(work, 'history.sqlite'), { readonly: true });
+    try {
+      const rows = db
+        .prepare(
+          'SELECT r.scan_id AS scanId, s.id AS id FROM image_results r JOIN scans s ON s.id = r.scan_id',
+        )
+        .all() as { scanId: number; id: number }[];
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.scanId).toBe(rows[0]?.id);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a missing vulnerability database is a usage error (exit 2) before anything is pulled', async () => {
+    const io = memoryIO({ cwd: work, env });
+    const code = await main(['scan', 'deploy', '--images', '--vuln-db', 'none.sqlite', '-q'], io);
+    expect(code).toBe(2);
+    expect(io.err()).toMatch(
+      /^palisade: no vulnerability database at .*none\.sqlite; import OSV records first/,
+    );
+  });
+});
