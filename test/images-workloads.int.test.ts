@@ -14,11 +14,14 @@ import { buildTar, writeOciLayout } from '../src/images/testing.js';
 import type { ScanReport } from '../src/report/index.js';
 import { openStore } from '../src/store/index.js';
 import { affectedRange, osvJson } from '../src/vulndb/testing.js';
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { requireHarnessOrSkip, startCluster, type TestCluster } from './harness/index.js';
 import { freePort } from './harness/ports.js';
 import { requireRegistryOrSkip, startTestRegistry, type TestRegistry } from './harness/registry.js';
 
 const gate = requireRegistryOrSkip();
 if (!gate.run) console.log(`images-workloads: skipped: ${gate.reason ?? ''}`);
+const clusterGate = requireHarnessOrSkip();
 
 describe.skipIf(!gate.run)('palisade scan --images against a real registry (TLS + htpasswd)', () => {
   let registry: TestRegistry;
@@ -310,6 +313,60 @@ describe.skipIf(!gate.run)('palisade scan --images against a real registry (TLS 
     } finally {
       db.close();
     }
+  });
+
+  describe.skipIf(!clusterGate.run)('scan --cluster --images against a real kube-apiserver', () => {
+    let cluster: TestCluster;
+    beforeAll(async () => {
+      cluster = await startCluster();
+      const kc = new KubeConfig();
+      kc.loadFromFile(cluster.admin.kubeconfig);
+      const admin = KubernetesObjectApi.makeApiClient(kc);
+      const create = (o: object) => admin.create(o);
+      for (const ns of ['shop', 'pay'])
+        await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      for (const [ns, name, image] of [
+        ['shop', 'by-tag', `${registry.host}/shop/app:v1`],
+        ['shop', 'by-digest', `${registry.host}/shop/app@${digest}`],
+        ['pay', 'elsewhere', `${registry.host}/shop/app:v1`],
+      ] as const)
+        await create({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, namespace: ns },
+          spec: { containers: [{ name: 'app', image }] },
+        });
+    }, 180_000);
+
+    afterAll(async () => {
+      await cluster?.stop();
+    });
+
+    it('-n shop: the pods of shop get the image finding at their field path, the image is scanned once', async () => {
+      const r = await scan([
+        '--cluster',
+        '--kubeconfig',
+        cluster.admin.kubeconfig,
+        '-n',
+        'shop',
+        '-o',
+        'json',
+        '--fail-on',
+        'critical',
+      ]);
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.out) as ScanReport;
+      expect(
+        report.findings
+          .filter((f) => f.controlId === 'image/vulnerabilities')
+          .map((f) => [f.resource.namespace, f.resource.name, f.fieldPath, f.severity])
+          .sort(),
+      ).toEqual([
+        ['shop', 'by-digest', 'spec.containers[0].image', 'critical'],
+        ['shop', 'by-tag', 'spec.containers[0].image', 'critical'],
+      ]);
+      expect(report.images).toMatchObject({ containers: 2, references: 2, digests: 1, scanned: 1 });
+    });
   });
 
   it('a missing vulnerability database is a usage error (exit 2) before anything is pulled', async () => {
