@@ -124,6 +124,8 @@ describe.skipIf(!gate.run)('palisade scan --images against a real registry (TLS 
         `      image: 127.0.0.1:${closedPort}/shop/gone:1`,
         '    - name: garbage',
         '      image: "NOT A REFERENCE"',
+        '    - name: same-host',
+        `      image: 127.0.0.1:${closedPort}/shop/gone@sha256:${'1'.repeat(64)}`,
         '',
       ].join('\n'),
     );
@@ -234,18 +236,42 @@ describe.skipIf(!gate.run)('palisade scan --images against a real registry (TLS 
     const report = JSON.parse(r.out) as ScanReport;
     const notScanned = report.findings.filter((f) => f.controlId === 'image/not-scanned');
     expect(notScanned.map((f) => [f.severity, f.location?.line]).sort()).toEqual([
+      ['high', 11],
       ['high', 7],
       ['high', 9],
     ]);
     expect(report.images?.scanned).toBe(0);
     expect(report.images?.notScanned.map((n) => n.image).sort()).toEqual(
-      ['NOT A REFERENCE', `127.0.0.1:${closedPort}/shop/gone:1`].sort(),
+      [
+        'NOT A REFERENCE',
+        `127.0.0.1:${closedPort}/shop/gone:1`,
+        `127.0.0.1:${closedPort}/shop/gone@sha256:${'1'.repeat(64)}`,
+      ].sort(),
+    );
+    // A host that refused once is not asked again in the same scan.
+    expect(report.images?.notScanned.find((n) => n.image.includes('@'))?.reason).toMatch(
+      /^not tried: registry 127\.0\.0\.1:\d+: .*ECONNREFUSED.*\(earlier in this scan\)$/,
     );
     expect(report.images?.notScanned.find((n) => n.image === 'NOT A REFERENCE')?.reason).toMatch(/invalid/);
     const table = await scan(['broken', '--fail-on', 'none']);
     expect(table.code).toBe(0);
     expect(table.out).toContain(`not scanned: 127.0.0.1:${closedPort}/shop/gone:1`);
-    expect(table.out).toMatch(/Summary: .*0 images scanned, 2 not scanned/);
+    expect(table.out).toMatch(/Summary: .*0 images scanned, 3 not scanned/);
+  });
+
+  it('5,000 containers naming one image: one digest pulled, 5,000 findings', async () => {
+    mkdirSync(path.join(work, 'many'), { recursive: true });
+    const pods = Array.from(
+      { length: 5000 },
+      (_, i) =>
+        `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: shop}\nspec: {containers: [{name: c, image: "${registry.host}/shop/app:v1"}]}\n`,
+    );
+    writeFileSync(path.join(work, 'many', 'pods.yaml'), pods.join('---\n'));
+    const r = await scan(['many', '-o', 'json', '--fail-on', 'none']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as ScanReport;
+    expect(report.images).toMatchObject({ containers: 5000, references: 1, digests: 1, scanned: 1 });
+    expect(report.findings.filter((f) => f.controlId === 'image/vulnerabilities')).toHaveLength(5000);
   });
 
   it('wrong credentials are a not-scanned finding naming the refusal, without the password', async () => {

@@ -55,6 +55,14 @@ Examples:
   $ palisade scan ./deploy --exceptions palisade-exceptions.yaml --scan-date 2026-12-01 -o sarif
   $ palisade scan --cluster --context prod --db ~/.palisade/palisade.db -q
   $ palisade scan --cluster --db postgres://palisade@db.internal/palisade --retain-scans 500
+  $ palisade scan ./deploy --images --severity high --fail-on high
+  $ palisade scan --cluster -n shop --images --registry-ca corp-ca.pem -o sarif=images.sarif
+
+Images (--images): every image the workloads run (init and ephemeral containers, CronJob
+templates) is resolved to its digest, pulled once per digest with the credentials of
+~/.docker/config.json ($DOCKER_CONFIG), and matched against the vulnerability database of
+\`palisade db import\`. Each container gets one image/vulnerabilities finding at its image field;
+an image that could not be pulled or scanned is an image/not-scanned finding, never a pass.
 
 Frameworks (--framework, repeatable or comma-separated): default (every security control,
 scored against CIS, NSA/CISA and MITRE ATT&CK per tactic), cis, nsa, mitre, best-practices

@@ -219,6 +219,11 @@ export function countedVulnerabilities(
   );
 }
 
+/** ` (digest)` after an image named by tag; nothing when the reference already names it. */
+function withDigest(image: string, digest: string | undefined): string {
+  return digest === undefined || image.endsWith(`@${digest}`) ? '' : ` (${digest})`;
+}
+
 /** One line summarising the counted vulnerabilities of an image. */
 export function describeVulnerabilities(
   image: string,
@@ -241,7 +246,7 @@ export function describeVulnerabilities(
     );
   const more = counted.length > named ? `, and ${counted.length - named} more` : '';
   const at = threshold === 'info' ? '' : ` at or above ${threshold}`;
-  return `image "${image}" (${digest}) has ${counted.length} known vulnerabilit${counted.length === 1 ? 'y' : 'ies'}${at} (${bySeverity}): ${names.join(', ')}${more}`;
+  return `image "${image}"${withDigest(image, digest)} has ${counted.length} known vulnerabilit${counted.length === 1 ? 'y' : 'ies'}${at} (${bySeverity}): ${names.join(', ')}${more}`;
 }
 
 function findingAt(
@@ -282,7 +287,7 @@ export function imageFindings(
   const out: Finding[] = [];
   for (const { reference, outcome } of references) {
     if (!outcome.scanned) {
-      const message = `image "${reference.text}"${outcome.digest !== undefined ? ` (${outcome.digest})` : ''} was not scanned: ${outcome.error}`;
+      const message = `image "${reference.text}"${withDigest(reference.text, outcome.digest)} was not scanned: ${outcome.error}`;
       for (const use of reference.uses)
         out.push(
           findingAt(

@@ -121,7 +121,7 @@ export function renderTable(report: ScanReport, options: TableOptions = {}): str
     );
     for (const n of images.notScanned)
       out.push(
-        `${INDENT}not scanned: ${sanitizeTerminal(n.image)}${n.digest !== undefined ? ` (${n.digest})` : ''}: ${sanitizeTerminal(n.reason, INDENT + INDENT)}`,
+        `${INDENT}not scanned: ${sanitizeTerminal(n.image)}${n.digest !== undefined && !n.image.endsWith(`@${n.digest}`) ? ` (${n.digest})` : ''}: ${sanitizeTerminal(n.reason, INDENT + INDENT)}`,
       );
     out.push('');
   }

@@ -57,6 +57,9 @@ export interface PreparedImageScan {
   close(): void;
 }
 
+/** Errors that say the registry's host did not answer at all (not a refusal or a missing image). */
+const UNREACHABLE = /timed out|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET/;
+
 function severityOption(flag: string, value: string | undefined): Severity {
   const v = value ?? 'info';
   if (!isSeverity(v))
@@ -124,23 +127,39 @@ export async function prepareImageScan(options: ScanImagesOptions, io: CliIO): P
       ...(options.plainHttp === true ? { plainHttp: true } : {}),
     };
   };
+  // A registry that did not answer once is not asked again in this scan: fifty images on a
+  // host that drops packets would otherwise each wait out the connect timeout.
+  const unreachable = new Map<string, string>();
+  const reaching = async <T>(registry: string, call: () => Promise<T>): Promise<T> => {
+    const earlier = unreachable.get(registry);
+    if (earlier !== undefined) throw new InputError(`not tried: ${earlier} (earlier in this scan)`);
+    try {
+      return await call();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (UNREACHABLE.test(message)) unreachable.set(registry, message);
+      throw e;
+    }
+  };
   const ports: WorkloadImagePorts = {
-    async resolve(ref: ImageReference) {
-      const client = new RegistryClient(ref, await optionsFor(ref.registry));
-      try {
-        return (await client.getManifest(ref.tag ?? 'latest')).digest;
-      } finally {
-        await client.close();
-      }
-    },
-    async scan(ref: ImageReference) {
-      const source = await openRegistryImage(ref, await optionsFor(ref.registry));
-      try {
-        return await scanImage(source, { match });
-      } finally {
-        await source.close();
-      }
-    },
+    resolve: (ref: ImageReference) =>
+      reaching(ref.registry, async () => {
+        const client = new RegistryClient(ref, await optionsFor(ref.registry));
+        try {
+          return (await client.getManifest(ref.tag ?? 'latest')).digest;
+        } finally {
+          await client.close();
+        }
+      }),
+    scan: (ref: ImageReference) =>
+      reaching(ref.registry, async () => {
+        const source = await openRegistryImage(ref, await optionsFor(ref.registry));
+        try {
+          return await scanImage(source, { match });
+        } finally {
+          await source.close();
+        }
+      }),
   };
   const updatedAt = matcher.updatedAt;
   const vulnDbTime = updatedAt !== undefined ? Date.parse(updatedAt) : undefined;
