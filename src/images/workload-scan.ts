@@ -12,6 +12,7 @@ import {
   groupByDigest,
   imageFindings,
   planImageScans,
+  tagKey,
   type ImageOutcome,
   type ImageReferencePlan,
   type WorkloadImageUse,
@@ -117,9 +118,7 @@ export async function scanWorkloadImages(
   const concurrency = options.concurrency ?? 2;
   const plan = planImageScans(uses);
   const byTag = new Map<string, ImageReference>();
-  for (const r of plan.references)
-    if (r.ref && r.ref.digest === undefined)
-      byTag.set(formatImageReference({ ...r.ref, tag: r.ref.tag ?? 'latest' }), r.ref);
+  for (const r of plan.references) if (r.ref && r.ref.digest === undefined) byTag.set(tagKey(r.ref), r.ref);
   const resolved = new Map<string, { digest: string } | { error: string }>();
   await mapLimit(plan.tags, concurrency * 2, async (key) => {
     const ref = byTag.get(key);
