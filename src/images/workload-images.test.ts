@@ -171,6 +171,57 @@ describe('planImageScans and groupByDigest', () => {
   });
 });
 
+describe('running containers of a live Pod', () => {
+  const LIVE = `apiVersion: v1
+kind: Pod
+metadata: {name: live, namespace: shop}
+spec:
+  initContainers: [{name: init, image: "nginx:1.25"}]
+  containers:
+    - {name: app, image: "nginx:1.25"}
+    - {name: local, image: "nginx:1.25"}
+    - {name: pinned, image: "nginx@${D2}"}
+status:
+  initContainerStatuses: [{name: init, imageID: "docker.io/library/nginx@${D1}"}]
+  containerStatuses:
+    - {name: app, imageID: "docker-pullable://nginx@${D1}"}
+    - {name: local, imageID: "sha256:${'3'.repeat(64)}"}
+    - {name: pinned, imageID: "docker.io/library/nginx@${D1}"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: app, image: "nginx:1.25"}]}
+`;
+
+  it('a tag is taken at the digest the node pulled; a pinned digest and an image ID without a repository are not replaced', () => {
+    const uses = collectWorkloadImages(load(LIVE));
+    expect(uses.map((u) => [u.container, u.runningDigest])).toEqual([
+      ['init', D1],
+      ['app', D1],
+      ['local', undefined],
+      ['pinned', D1],
+      ['app', undefined],
+    ]);
+    const plan = planImageScans(uses);
+    expect(plan.references.map((r) => [r.text, r.ref?.digest, r.uses.map((u) => u.container)])).toEqual([
+      ['nginx:1.25', D1, ['init', 'app']],
+      ['nginx:1.25', undefined, ['local', 'app']],
+      [`nginx@${D2}`, D2, ['pinned']],
+    ]);
+    expect(plan.tags).toEqual(['docker.io/library/nginx:1.25']);
+    const { groups } = groupByDigest(plan, new Map([['docker.io/library/nginx:1.25', { digest: D2 }]]));
+    expect(groups.map((g) => [g.digest, g.references.length])).toEqual([
+      [D1, 1],
+      [D2, 2],
+    ]);
+  });
+});
+
 describe('countedVulnerabilities', () => {
   const all = [
     finding('CVE-L', 'low', '2'),

@@ -21,6 +21,7 @@ import {
   type Severity,
 } from '../core/index.js';
 import type { VulnSeverity } from '../vulndb/cvss.js';
+import { isDigest } from './manifest.js';
 import { formatImageReference, parseImageReference, type ImageReference } from './reference.js';
 import type { ImageFinding } from './scan.js';
 
@@ -36,6 +37,36 @@ export interface WorkloadImageUse {
   path: string;
   /** The image as written; empty when the container names none. */
   image: string;
+  /**
+   * The manifest digest the node pulled for a running container (`status.*ContainerStatuses[].imageID`
+   * of a live Pod, when it names one as `…@sha256:…`): what runs, whatever the tag names now.
+   */
+  runningDigest?: string;
+}
+
+/** Where a pod keeps the status of each container list. */
+const STATUS_FIELDS: Readonly<Record<string, string>> = {
+  initContainers: 'initContainerStatuses',
+  containers: 'containerStatuses',
+  ephemeralContainers: 'ephemeralContainerStatuses',
+};
+
+/** `name → digest` of the running containers of one list, from a live object's status. */
+function runningDigests(object: Resource['object'], field: string): Map<string, string> | undefined {
+  const status = object.status;
+  if (status === null || typeof status !== 'object') return undefined;
+  const list = (status as Record<string, unknown>)[STATUS_FIELDS[field] ?? ''];
+  if (!Array.isArray(list)) return undefined;
+  const out = new Map<string, string>();
+  for (const s of list as unknown[]) {
+    if (s === null || typeof s !== 'object') continue;
+    const { name, imageID } = s as { name?: unknown; imageID?: unknown };
+    if (typeof name !== 'string' || typeof imageID !== 'string') continue;
+    const at = imageID.lastIndexOf('@');
+    const digest = at === -1 ? '' : imageID.slice(at + 1);
+    if (isDigest(digest)) out.set(name, digest);
+  }
+  return out;
 }
 
 /** Every container image of the given objects, in inventory order. */
@@ -45,13 +76,18 @@ export function collectWorkloadImages(resources: Iterable<Resource>): WorkloadIm
     if (!hasPodTemplate(resource.ref.kind)) continue;
     const pod = podTemplateOf(resource.object);
     if (!pod) continue;
+    const running = new Map<string, Map<string, string> | undefined>();
     for (const c of containersOf(pod)) {
       const image = c.container.image;
+      if (!running.has(c.field)) running.set(c.field, runningDigests(resource.object, c.field));
+      const name = c.container.name;
+      const digest = name !== undefined ? running.get(c.field)?.get(name) : undefined;
       out.push({
         resource,
-        container: c.container.name ?? `#${c.index}`,
+        container: name ?? `#${c.index}`,
         path: `${c.path}.image`,
         image: typeof image === 'string' ? image : '',
+        ...(digest !== undefined ? { runningDigest: digest } : {}),
       });
     }
   }
@@ -75,14 +111,23 @@ export interface ImageScanPlan {
   tags: string[];
 }
 
-/** Groups container images by the text of their reference and lists the tags to resolve (pure). */
+/**
+ * Groups container images by the text of their reference (and the digest a running container
+ * was pulled at) and lists the tags to resolve (pure).
+ */
 export function planImageScans(uses: readonly WorkloadImageUse[]): ImageScanPlan {
   const byText = new Map<string, ImageReferencePlan>();
   for (const use of uses) {
-    let plan = byText.get(use.image);
+    const key = use.runningDigest !== undefined ? `${use.image}\u0000${use.runningDigest}` : use.image;
+    let plan = byText.get(key);
     if (plan === undefined) {
-      plan = { text: use.image, uses: [], ...parseForScan(use.image) };
-      byText.set(use.image, plan);
+      const parsed = parseForScan(use.image);
+      // A tag of a running container is taken at the digest the node pulled; a reference that
+      // pins a digest keeps its own (a runtime may report the platform manifest of an index).
+      if ('ref' in parsed && parsed.ref.digest === undefined && use.runningDigest !== undefined)
+        parsed.ref.digest = use.runningDigest;
+      plan = { text: use.image, uses: [], ...parsed };
+      byText.set(key, plan);
     }
     plan.uses.push(use);
   }
