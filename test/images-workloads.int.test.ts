@@ -4,6 +4,7 @@
  * workload and by digest from another; an unreachable registry; a garbage reference.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -272,6 +273,36 @@ describe.skipIf(!gate.run)('palisade scan --images against a real registry (TLS 
     const report = JSON.parse(r.out) as ScanReport;
     expect(report.images).toMatchObject({ containers: 5000, references: 1, digests: 1, scanned: 1 });
     expect(report.findings.filter((f) => f.controlId === 'image/vulnerabilities')).toHaveLength(5000);
+  });
+
+  it('a registry that accepts connections and never answers: not-scanned within --registry-timeout', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      mkdirSync(path.join(work, 'silent'), { recursive: true });
+      writeFileSync(
+        path.join(work, 'silent', 'pod.yaml'),
+        `apiVersion: v1\nkind: Pod\nmetadata: {name: s, namespace: shop}\nspec: {containers: [{name: c, image: "127.0.0.1:${port}/shop/silent:1"}]}\n`,
+      );
+      const r = await scan(['silent', '-o', 'json', '--fail-on', 'none', '--registry-timeout', '1s']);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.out) as ScanReport;
+      expect(report.findings.map((f) => f.controlId)).toEqual(['image/not-scanned']);
+      expect(report.images?.notScanned[0]?.reason).toMatch(/timed out/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) =>
+        silent.close(() => {
+          resolve();
+        }),
+      );
+    }
   });
 
   it('wrong credentials are a not-scanned finding naming the refusal, without the password', async () => {

@@ -34,6 +34,7 @@ type ScanImageFlags = Pick<
   | 'plainHttp'
   | 'vex'
   | 'imageConcurrency'
+  | 'registryTimeout'
 >;
 
 const SCAN_HELP = `
@@ -91,6 +92,7 @@ function scanImageOptions(opts: Record<string, unknown>): ScanImageFlags {
   set('platform', str(opts.platform));
   set('registryCa', str(opts.registryCa));
   set('cacheDir', str(opts.cacheDir));
+  set('registryTimeout', str(opts.registryTimeout));
   if (opts.ignoreUnfixed === true) out.ignoreUnfixed = true;
   if (opts.plainHttp === true) out.plainHttp = true;
   if (Array.isArray(opts.vex) && opts.vex.length > 0) out.vex = opts.vex.map(String);
@@ -199,6 +201,10 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--cache-dir <dir>', 'with --images: blob cache directory (default ~/.palisade/cache/blobs)')
     .option('--plain-http', 'with --images: talk to registries over http (loopback test registries only)')
     .option('--image-concurrency <n>', 'with --images: images pulled and scanned at once (default 2)', Number)
+    .option(
+      '--registry-timeout <duration>',
+      'with --images: time limit of each registry request, e.g. 30s (default 60s; connecting at most 10s)',
+    )
     .addHelpText('after', SCAN_HELP);
   addClusterScanOptions(scan).action(async (paths: string[], opts: Record<string, unknown>) => {
     const { runScan } = await import('./commands/scan.js');

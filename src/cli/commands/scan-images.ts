@@ -27,6 +27,7 @@ import {
 import type { ReportControl } from '../../report/index.js';
 import type { CliIO } from '../io.js';
 import { progressReporter } from '../progress.js';
+import { parseDuration } from '../../vulndb/index.js';
 import { vulnMatcher, type VulnMatcher } from './image.js';
 
 /** The `scan` options that concern images. */
@@ -46,6 +47,8 @@ export interface ScanImagesOptions {
   maxDbAge?: string;
   /** `--image-concurrency`: images pulled and scanned at once (default 2). */
   imageConcurrency?: number;
+  /** `--registry-timeout`: time limit of each registry request (default 60s; connecting at most 10s). */
+  registryTimeout?: string;
   quiet?: boolean;
 }
 
@@ -74,6 +77,14 @@ export async function prepareImageScan(options: ScanImagesOptions, io: CliIO): P
   const concurrency = options.imageConcurrency ?? 2;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16)
     throw new UsageError(`--image-concurrency must be a whole number from 1 to 16 (got ${concurrency})`);
+  let timeoutMs: number | undefined;
+  if (options.registryTimeout !== undefined) {
+    timeoutMs = parseDuration(options.registryTimeout);
+    if (timeoutMs === undefined || timeoutMs < 100 || timeoutMs > 3_600_000)
+      throw new UsageError(
+        `--registry-timeout ${options.registryTimeout}: expected a duration from 100ms to 1h, such as 30s`,
+      );
+  }
   let platform: Platform | undefined;
   if (options.platform !== undefined) {
     platform = parsePlatform(options.platform);
@@ -125,6 +136,9 @@ export async function prepareImageScan(options: ScanImagesOptions, io: CliIO): P
       ...(ca !== undefined ? { ca } : {}),
       ...(options.cacheDir !== undefined ? { cacheDir: path.resolve(io.cwd, options.cacheDir) } : {}),
       ...(options.plainHttp === true ? { plainHttp: true } : {}),
+      ...(timeoutMs !== undefined
+        ? { requestTimeoutMs: timeoutMs, connectTimeoutMs: Math.min(timeoutMs, 10_000) }
+        : {}),
     };
   };
   // A registry that did not answer once is not asked again in this scan: fifty images on a

@@ -233,6 +233,7 @@ export async function assessScan(
       ['--plain-http', options.plainHttp === true ? true : undefined],
       ['--vex', options.vex?.length ? options.vex : undefined],
       ['--image-concurrency', options.imageConcurrency],
+      ['--registry-timeout', options.registryTimeout],
     ];
     const given = flags.filter(([, v]) => v !== undefined).map(([f]) => f);
     if (given.length > 0)
