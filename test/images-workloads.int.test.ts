@@ -305,6 +305,48 @@ describe.skipIf(!gate.run)('palisade scan --images against a real registry (TLS 
     }
   });
 
+  it('on a terminal, progress names the image and the layer being read; -q and pipes stay silent', async () => {
+    const io = memoryIO({ cwd: work, env });
+    let progress = '';
+    io.stderr = {
+      write: (t: string) => {
+        progress += t;
+      },
+      isTTY: true,
+    };
+    const args = [
+      'scan',
+      'deploy',
+      '--images',
+      '--vuln-db',
+      'vulndb.sqlite',
+      '--registry-ca',
+      'ca.pem',
+      '--cache-dir',
+      'cache-progress',
+      '--framework',
+      'none',
+      '-o',
+      'json',
+      '--fail-on',
+      'none',
+    ];
+    expect(await main(args, io)).toBe(0);
+    expect(progress).toContain('Scanning images 0/1: ');
+    expect(progress).toContain(`Scanning images 0/1: ${registry.host}/shop/app@${digest} layer 1/1 `);
+    expect(progress).toContain('Scanning images 1/1: ');
+    const quiet = memoryIO({ cwd: work, env });
+    let quietErr = '';
+    quiet.stderr = {
+      write: (t: string) => {
+        quietErr += t;
+      },
+      isTTY: true,
+    };
+    expect(await main([...args, '-q'], quiet)).toBe(0);
+    expect(quietErr).toBe('');
+  });
+
   it('wrong credentials are a not-scanned finding naming the refusal, without the password', async () => {
     const docker = path.join(work, 'docker-wrong');
     mkdirSync(docker, { recursive: true });

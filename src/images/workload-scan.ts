@@ -137,6 +137,7 @@ export async function scanWorkloadImages(
   }));
   const scanned: ScannedImage[] = [];
   let done = 0;
+  if (groups.length > 0) options.onProgress?.(0, groups.length, '');
   const scans = await mapLimit(groups, concurrency, async (group) => {
     const sources: ImageReference[] = [];
     const seen = new Set<string>();

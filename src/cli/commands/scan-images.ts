@@ -10,6 +10,7 @@ import path from 'node:path';
 import { InputError, isSeverity, UsageError, type Resource, type Severity } from '../../core/index.js';
 import {
   collectWorkloadImages,
+  formatImageReference,
   IMAGE_CONTROLS,
   openRegistryImage,
   parsePlatform,
@@ -26,7 +27,6 @@ import {
 } from '../../images/index.js';
 import type { ReportControl } from '../../report/index.js';
 import type { CliIO } from '../io.js';
-import { progressReporter } from '../progress.js';
 import { parseDuration } from '../../vulndb/index.js';
 import { vulnMatcher, type VulnMatcher } from './image.js';
 
@@ -141,6 +141,13 @@ export async function prepareImageScan(options: ScanImagesOptions, io: CliIO): P
         : {}),
     };
   };
+  // Progress on a terminal: images done, and the layer being read (pulls can take minutes).
+  // References reach here parsed, so the line holds no control characters from the manifests.
+  const tty = options.quiet !== true && io.stderr.isTTY === true;
+  const counts = { done: 0, total: 0 };
+  const status = (detail: string): void => {
+    if (tty) io.stderr.write(`\r\x1b[2KScanning images ${counts.done}/${counts.total}: ${detail}`);
+  };
   // A registry that did not answer once is not asked again in this scan: fifty images on a
   // host that drops packets would otherwise each wait out the connect timeout.
   const unreachable = new Map<string, string>();
@@ -169,7 +176,18 @@ export async function prepareImageScan(options: ScanImagesOptions, io: CliIO): P
       reaching(ref.registry, async () => {
         const source = await openRegistryImage(ref, await optionsFor(ref.registry));
         try {
-          return await scanImage(source, { match });
+          return await scanImage(source, {
+            match,
+            ...(tty
+              ? {
+                  onLayer: (i: number, _digest: string, bytes: number) => {
+                    status(
+                      `${formatImageReference(ref)} layer ${i + 1}/${source.layers.length} ${(bytes / 1048576).toFixed(1)} MiB`,
+                    );
+                  },
+                }
+              : {}),
+          });
         } finally {
           await source.close();
         }
@@ -180,19 +198,17 @@ export async function prepareImageScan(options: ScanImagesOptions, io: CliIO): P
   return {
     async run(resources) {
       const uses = collectWorkloadImages(resources);
-      const progress = progressReporter(
-        options.quiet === true ? { write: () => undefined } : io.stderr,
-        'Scanning images',
-      );
       const result = await scanWorkloadImages(uses, ports, {
         severity,
         notScannedSeverity,
         concurrency,
         onProgress: (done, total) => {
-          progress.update(done, total);
+          counts.done = done;
+          counts.total = total;
+          status('');
         },
       });
-      progress.done();
+      if (tty) io.stderr.write('\r\x1b[2K');
       if (options.quiet !== true && result.summary.notScanned.length > 0)
         io.stderr.write(
           `palisade: warning: ${result.summary.notScanned.length} image reference(s) could not be scanned (image/not-scanned findings)\n`,
