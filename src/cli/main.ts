@@ -20,6 +20,24 @@ import { registerDbCommand } from './commands/db-command.js';
 import { registerHistoryCommand } from './commands/history-command.js';
 import { registerDriftCommand } from './commands/drift-command.js';
 import { registerWatchCommand } from './commands/watch-command.js';
+import type { ScanOptions } from './commands/scan.js';
+
+type ScanImageFlags = Pick<
+  ScanOptions,
+  | 'images'
+  | 'vulnDb'
+  | 'severity'
+  | 'unscannedSeverity'
+  | 'maxDbAge'
+  | 'platform'
+  | 'registryCa'
+  | 'cacheDir'
+  | 'ignoreUnfixed'
+  | 'plainHttp'
+  | 'vex'
+  | 'imageConcurrency'
+  | 'registryTimeout'
+>;
 
 const VERSION_FORMATS: OutputFormats<'table' | 'json' | 'yaml'> = {
   formats: ['table', 'json', 'yaml'],
@@ -46,6 +64,14 @@ Examples:
   $ palisade scan ./deploy --exceptions palisade-exceptions.yaml --scan-date 2026-12-01 -o sarif
   $ palisade scan --cluster --context prod --db ~/.palisade/palisade.db -q
   $ palisade scan --cluster --db postgres://palisade@db.internal/palisade --retain-scans 500
+  $ palisade scan ./deploy --images --severity high --fail-on high
+  $ palisade scan --cluster -n shop --images --registry-ca corp-ca.pem -o sarif=images.sarif
+
+Images (--images): every image the workloads run (init and ephemeral containers, CronJob
+templates) is resolved to its digest, pulled once per digest with the credentials of
+~/.docker/config.json ($DOCKER_CONFIG), and matched against the vulnerability database of
+\`palisade db import\`. Each container gets one image/vulnerabilities finding at its image field;
+an image that could not be pulled or scanned is an image/not-scanned finding, never a pass.
 
 Frameworks (--framework, repeatable or comma-separated): default (every security control,
 scored against CIS, NSA/CISA and MITRE ATT&CK per tactic), cis, nsa, mitre, best-practices
@@ -57,6 +83,29 @@ const FORMATS = 'table (alias text), json, yaml, sarif, junit, html, csv';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** Picks the `--images` options out of commander's parsed options. */
+function scanImageOptions(opts: Record<string, unknown>): ScanImageFlags {
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const out: ScanImageFlags = {};
+  if (opts.images === true) out.images = true;
+  const set = <K extends keyof ScanImageFlags>(key: K, value: ScanImageFlags[K] | undefined): void => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('vulnDb', str(opts.vulnDb));
+  set('severity', str(opts.severity));
+  set('unscannedSeverity', str(opts.unscannedSeverity));
+  set('maxDbAge', str(opts.maxDbAge));
+  set('platform', str(opts.platform));
+  set('registryCa', str(opts.registryCa));
+  set('cacheDir', str(opts.cacheDir));
+  set('registryTimeout', str(opts.registryTimeout));
+  if (opts.ignoreUnfixed === true) out.ignoreUnfixed = true;
+  if (opts.plainHttp === true) out.plainHttp = true;
+  if (Array.isArray(opts.vex) && opts.vex.length > 0) out.vex = opts.vex.map(String);
+  if (typeof opts.imageConcurrency === 'number') out.imageConcurrency = opts.imageConcurrency;
+  return out;
 }
 
 /** Builds the command tree; actions import their implementation lazily. */
@@ -124,6 +173,46 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       'with --db: scans older than this many days are deleted (default 400)',
       Number,
     )
+    .option('--images', 'also look inside every image the workloads run: known vulnerabilities per container')
+    .option(
+      '--vuln-db <file>',
+      'with --images: vulnerability database (default $PALISADE_VULN_DB or ~/.palisade/vulndb.sqlite)',
+    )
+    .addOption(
+      new Option(
+        '--severity <severity>',
+        'with --images: count vulnerabilities at least this severe (default info: all)',
+      ).choices(['critical', 'high', 'medium', 'low', 'info']),
+    )
+    .addOption(
+      new Option(
+        '--unscanned-severity <severity>',
+        'with --images: severity of image/not-scanned findings (default info)',
+      ).choices(['critical', 'high', 'medium', 'low', 'info']),
+    )
+    .option('--ignore-unfixed', 'with --images: leave out vulnerabilities no released version fixes')
+    .option(
+      '--vex <file>',
+      'with --images: OpenVEX or CycloneDX VEX statements to apply (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--max-db-age <duration>',
+      'with --images: warn when the database is older than this (default 7d)',
+    )
+    .option('--platform <os/arch[/variant]>', 'with --images: platform to pick from multi-platform images')
+    .option(
+      '--registry-ca <file>',
+      'with --images: PEM file of extra CA certificates to trust for registries',
+    )
+    .option('--cache-dir <dir>', 'with --images: blob cache directory (default ~/.palisade/cache/blobs)')
+    .option('--plain-http', 'with --images: talk to registries over http (loopback test registries only)')
+    .option('--image-concurrency <n>', 'with --images: images pulled and scanned at once (default 2)', Number)
+    .option(
+      '--registry-timeout <duration>',
+      'with --images: time limit of each registry request, e.g. 30s (default 60s; connecting at most 10s)',
+    )
     .addHelpText('after', SCAN_HELP);
   addClusterScanOptions(scan).action(async (paths: string[], opts: Record<string, unknown>) => {
     const { runScan } = await import('./commands/scan.js');
@@ -149,6 +238,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
           ...(typeof opts.retainScans === 'number' ? { retainScans: opts.retainScans } : {}),
           ...(typeof opts.retainDays === 'number' ? { retainDays: opts.retainDays } : {}),
           ...clusterScanOptions(opts),
+          ...scanImageOptions(opts),
         },
         io,
       ),

@@ -82,3 +82,30 @@ export {
 } from './gate.js';
 export { VerdictStore, defaultVerdictStorePath, seenChannelName, storeFacts } from './verdict-store.js';
 export { ImageGateJob, type GateJobEvent, type GateJobOptions, type GateJobPorts } from './gate-job.js';
+export {
+  collectWorkloadImages,
+  planImageScans,
+  groupByDigest,
+  imageFindings,
+  countedVulnerabilities,
+  findingSeverityOf,
+  tagKey,
+  IMAGE_CONTROLS,
+  MAX_IMAGE_REFERENCE_LENGTH,
+  type WorkloadImageUse,
+  type ImageReferencePlan,
+  type ImageScanPlan,
+  type DigestGroup,
+  type ImageOutcome,
+  type ImageFindingOptions,
+} from './workload-images.js';
+export {
+  scanWorkloadImages,
+  mapLimit,
+  type WorkloadImagePorts,
+  type WorkloadScanOptions,
+  type WorkloadImageScan,
+  type WorkloadImageSummary,
+  type ScannedImage,
+  type UnscannedImage,
+} from './workload-scan.js';

@@ -26,6 +26,7 @@ export function toContractObject(report: ScanReport): Record<string, unknown> {
   if (report.controls) out['controls'] = report.controls;
   if (report.resources) out['resources'] = report.resources;
   if (report.tool) out['tool'] = report.tool;
+  if (report.images) out['images'] = report.images;
   return out;
 }
 

@@ -154,6 +154,22 @@ function scoresSection(report: ScanReport): string {
   return `<section id="scores"><h2>Compliance scores</h2><table><thead><tr><th>Framework</th><th>Score</th><th>Passed</th><th>Failed</th><th>Applicable</th><th>Failed controls</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
+function imagesSection(report: ScanReport): string {
+  const images = report.images;
+  if (!images) return '';
+  const rows = images.notScanned
+    .map(
+      (n) =>
+        `<tr><td><code>${e(n.image)}</code></td><td><code>${e(n.digest ?? '')}</code></td><td>${n.containers}</td><td>${e(n.reason)}</td></tr>`,
+    )
+    .join('');
+  const table =
+    rows === ''
+      ? ''
+      : `<table><thead><tr><th>Not scanned</th><th>Digest</th><th>Containers</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<section id="images"><h2>Images</h2><p>${images.references} image references in ${images.containers} containers, ${images.digests} digests: ${images.scanned} scanned, ${images.notScanned.length} not scanned; ${images.vulnerabilities} vulnerabilities${images.severity === 'info' ? '' : ` at or above ${e(images.severity)}`}.</p>${table}</section>`;
+}
+
 function exceptionsSection(report: ScanReport): string {
   const x = report.exceptions;
   if (!x) return '';
@@ -243,6 +259,7 @@ export function renderHtml(report: ScanReport): string {
     summarySection(report),
     scoresSection(report),
     isolationHtmlSection(report),
+    imagesSection(report),
     exceptionsSection(report),
     findingsSection(report),
     inputErrorsSection(report),

@@ -2,6 +2,7 @@ export type {
   FrameworkGroupScore,
   FrameworkScore,
   NetworkIsolationSummary,
+  ImagesSummary,
   ReportControl,
   ReportException,
   ReportExceptions,

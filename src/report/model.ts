@@ -106,6 +106,26 @@ export interface ScanReport {
   tool?: ReportTool;
   /** Namespace-to-namespace reachability under the NetworkPolicies (table and HTML reports). */
   networkIsolation?: NetworkIsolationSummary;
+  /** The images of the workloads, when the scan looked inside them (`scan --images`). */
+  images?: ImagesSummary;
+}
+
+/**
+ * What `scan --images` did with the images of the workloads: how many references and digests,
+ * how many were scanned, and each one that was not (never silently passed).
+ */
+export interface ImagesSummary {
+  /** Containers read. */
+  containers: number;
+  /** Distinct image references. */
+  references: number;
+  /** Distinct digests they resolved to (each pulled and scanned once). */
+  digests: number;
+  scanned: number;
+  /** Vulnerabilities at or above `severity`, summed over the scanned digests. */
+  vulnerabilities: number;
+  severity: Severity;
+  notScanned: { image: string; digest?: string; reason: string; containers: number }[];
 }
 
 /**

@@ -267,3 +267,61 @@ describe('CSV, JSON and YAML', () => {
     expect(parseYaml(renderReport('yaml', report))).toEqual(json);
   });
 });
+
+describe('the images summary of scan --images', () => {
+  const report = (): ScanReport => {
+    const r = buildReport({
+      resources: [],
+      findings: [],
+      inputErrors: [],
+      controls: [],
+      tool: { name: 'palisade', version: '0.0.0-test' },
+    });
+    r.images = {
+      containers: 3,
+      references: 2,
+      digests: 1,
+      scanned: 1,
+      vulnerabilities: 4,
+      severity: 'high',
+      notScanned: [
+        { image: 'evil\u001b[2J<b>:1', reason: 'registry evil: connection refused', containers: 1 },
+      ],
+    };
+    return r;
+  };
+
+  it('table: one line of totals, each image not scanned, and the summary line; escapes stay out', () => {
+    const text = renderReport('table', report());
+    expect(text).toContain(
+      'Images\n  2 image references in 3 containers, 1 digest: 1 scanned, 1 not scanned; 4 vulnerabilities at or above high',
+    );
+    expect(text).toContain('not scanned: evil\uFFFD[2J<b>:1: registry evil: connection refused');
+    expect(text).not.toContain('\u001b');
+    expect(text).toMatch(/Summary: .*, 1 image scanned, 1 not scanned\n$/);
+  });
+
+  it('html escapes the names; json and yaml carry the summary as data', () => {
+    const html = renderReport('html', report());
+    expect(html).toContain('<section id="images">');
+    expect(html).toContain('evil');
+    expect(html).not.toContain('<b>:1');
+    const json = JSON.parse(renderReport('json', report())) as { images?: unknown };
+    expect(json.images).toEqual(report().images);
+    const yaml = parseYaml(renderReport('yaml', report())) as { images?: unknown };
+    expect(yaml.images).toEqual(report().images);
+  });
+
+  it('no section and no summary part when the scan did not look at images', () => {
+    const r = buildReport({
+      resources: [],
+      findings: [],
+      inputErrors: [],
+      controls: [],
+      tool: { name: 'palisade', version: '0.0.0-test' },
+    });
+    expect(renderReport('table', r)).not.toContain('Images');
+    expect(renderReport('table', r)).not.toContain('images scanned');
+    expect(renderReport('html', r)).not.toContain('id="images"');
+  });
+});

@@ -113,6 +113,19 @@ export function renderTable(report: ScanReport, options: TableOptions = {}): str
   const isolation = isolationTableLines(report, INDENT);
   if (isolation.length > 0) out.push(paint(BOLD, 'Namespace isolation'), ...isolation, '');
 
+  const images = report.images;
+  if (images) {
+    out.push(paint(BOLD, 'Images'));
+    out.push(
+      `${INDENT}${plural(images.references, 'image reference')} in ${plural(images.containers, 'container')}, ${plural(images.digests, 'digest')}: ${images.scanned} scanned, ${images.notScanned.length} not scanned; ${plural(images.vulnerabilities, 'vulnerabilit', 'y', 'ies')}${images.severity === 'info' ? '' : ` at or above ${images.severity}`}`,
+    );
+    for (const n of images.notScanned)
+      out.push(
+        `${INDENT}not scanned: ${sanitizeTerminal(n.image)}${n.digest !== undefined && !n.image.endsWith(`@${n.digest}`) ? ` (${n.digest})` : ''}: ${sanitizeTerminal(n.reason, INDENT + INDENT)}`,
+      );
+    out.push('');
+  }
+
   const x = report.exceptions;
   if (x && (x.expired.length > 0 || x.unused.length > 0 || x.ignoredAnnotations.length > 0)) {
     out.push(paint(BOLD, 'Exceptions'));
@@ -139,9 +152,13 @@ function summaryLine(report: ScanReport, paint: (code: string, s: string) => str
   const parts = [plural(s.resources, 'resource'), `${plural(s.findings, 'finding')} (${counts})`];
   if (s.suppressed) parts.push(`${s.suppressed} suppressed`);
   parts.push(plural(s.inputErrors, 'input error'));
+  if (report.images)
+    parts.push(
+      `${plural(report.images.scanned, 'image')} scanned, ${report.images.notScanned.length} not scanned`,
+    );
   return `Summary: ${parts.join(', ')}`;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+function plural(n: number, word: string, one = '', many = 's'): string {
+  return `${n} ${word}${n === 1 ? one : many}`;
 }

@@ -69,37 +69,49 @@ export interface ImageScanOptions {
 
 const SEVERITY_ORDER = ['unknown', 'none', 'low', 'medium', 'high', 'critical'];
 
+/** The options that choose and apply the vulnerability database (shared with `scan --images`). */
+export type VulnMatcherOptions = Pick<
+  ImageScanOptions,
+  'vulns' | 'vulnDb' | 'maxDbAge' | 'quiet' | 'vex' | 'ignoreUnfixed'
+>;
+
+/** An open matcher over the local vulnerability database. */
+export interface VulnMatcher {
+  match: MatchPackages;
+  /** When the database was last imported into (ISO 8601), if ever. */
+  updatedAt?: string;
+  close: () => void;
+}
+
 /**
  * The matcher over the local vulnerability database, or undefined when lookups are off or only
- * SBOM formats are asked for. A missing database is an input error that says how to import one.
+ * SBOM formats are asked for. A missing database is an input error that says how to import one
+ * (`noDbHint` ends the message: how to go on without one, where the command has a way).
  */
-async function vulnMatcher(
-  options: ImageScanOptions,
+export async function vulnMatcher(
+  options: VulnMatcherOptions,
   outputs: readonly { format: string }[],
   io: CliIO,
-): Promise<{ match: MatchPackages; close: () => void; updatedAt?: number } | undefined> {
+  noDbHint = ' (or --no-vulns to list packages only)',
+): Promise<VulnMatcher | undefined> {
   if (options.vulns === false) return undefined;
   if (outputs.every((o) => o.format === 'cyclonedx' || o.format === 'spdx')) return undefined;
   const file = resolveVulnDbPath(options.vulnDb, io.env, io.cwd);
   try {
     await stat(file);
   } catch {
-    throw new InputError(
-      `no vulnerability database at ${file}; ${IMPORT_HINT} (or --no-vulns to list packages only)`,
-    );
+    throw new InputError(`no vulnerability database at ${file}; ${IMPORT_HINT}${noDbHint}`);
   }
-  const db = openVulnDb(file);
   const maxAge = parseDuration(options.maxDbAge ?? '7d');
   if (maxAge === undefined)
     throw new UsageError(`--max-db-age ${options.maxDbAge ?? ''}: expected a duration such as 7d or 36h`);
+  const vex: VexStatement[] = [];
+  for (const f of options.vex ?? []) vex.push(...(await readVexFile(path.resolve(io.cwd, f))));
+  const db = openVulnDb(file);
   const status = db.status();
   const warning = vulnDbAgeWarning(status, maxAge, new Date());
   if (warning !== undefined && !options.quiet) io.stderr.write(`palisade: warning: ${warning}\n`);
-  const vex: VexStatement[] = [];
-  for (const f of options.vex ?? []) vex.push(...(await readVexFile(path.resolve(io.cwd, f))));
-  const updatedAt = status.updatedAt !== undefined ? Date.parse(status.updatedAt) : Number.NaN;
   return {
-    ...(Number.isFinite(updatedAt) ? { updatedAt } : {}),
     match: (packages) =>
       Promise.resolve(
         matchPackages(db, packages, {
@@ -118,6 +130,7 @@ async function vulnMatcher(
           ...(m.vex !== undefined ? { vex: m.vex } : {}),
         })),
       ),
+    ...(status.updatedAt !== undefined ? { updatedAt: status.updatedAt } : {}),
     close: () => {
       db.close();
     },
@@ -310,13 +323,14 @@ export async function runImageScan(options: ImageScanOptions, io: CliIO): Promis
     }
     if (store !== undefined) {
       const { imageResultInput, recordedDigest } = await import('./image-record.js');
+      const vulnDbTime = matcher?.updatedAt !== undefined ? Date.parse(matcher.updatedAt) : undefined;
       const digest = recordedDigest(result, sbomText);
       const id = await store.recordImageResult(
         imageResultInput(result, {
           ref: options.ref ?? result.name,
           digest,
           scannedAt: (options.now ?? (() => new Date()))().getTime(),
-          ...(matcher?.updatedAt !== undefined ? { vulnDbTime: matcher.updatedAt } : {}),
+          ...(vulnDbTime !== undefined && Number.isFinite(vulnDbTime) ? { vulnDbTime } : {}),
           source:
             options.sbom !== undefined
               ? 'sbom'

@@ -14,12 +14,14 @@ import {
 } from '../../core/index.js';
 import { analyzeInventory, connList } from '../../network/index.js';
 import { allBindings, bindingLabel, buildRbacModel, formatRule, roleLabel } from '../../rbac/index.js';
+import { findingSeverityOf, type ScannedImage } from '../../images/index.js';
 import {
   openStore,
   resolveStoreTarget,
   type RbacGrantRow,
   type ReachabilityRow,
   type RetentionPolicy,
+  type ImageResultInput,
   type ScanInput,
   type Store,
   type WorkloadImageRow,
@@ -192,6 +194,45 @@ export function recordedClusterName(
   return `manifests:${list.map((p) => (p === '-' ? 'stdin' : path.resolve(cwd, p))).join(',')}`;
 }
 
+/** What the store records for one image scanned with `scan --images` (pure; shape in docs/store.md). */
+export function imageResultOf(
+  image: ScannedImage,
+  at: { cluster: string; scanId: number; scannedAt: number; vulnDbTime?: number },
+): ImageResultInput {
+  const r = image.result;
+  const platform = [r.config.os, r.config.architecture, r.config.variant].filter(Boolean).join('/');
+  return {
+    cluster: at.cluster,
+    scanId: at.scanId,
+    digest: image.digest,
+    ref: image.ref,
+    scannedAt: at.scannedAt,
+    ...(r.distro?.prettyName !== undefined ? { os: r.distro.prettyName } : {}),
+    packages: r.packages.length,
+    ...(at.vulnDbTime !== undefined ? { vulnDbTime: at.vulnDbTime } : {}),
+    vulnerabilities: r.findings.map((f) => ({
+      vulnId: f.id,
+      aliases: f.aliases ?? [],
+      package: f.package.name,
+      version: f.package.version,
+      ...(f.fixedVersion !== undefined ? { fixedVersion: f.fixedVersion } : {}),
+      severity: findingSeverityOf(f.severity),
+      ...(f.cvssScore !== undefined ? { cvss: f.cvssScore } : {}),
+      location: `${f.package.location.layerDigest ?? ''}:${f.package.location.path}`,
+      ...(f.suppressed === true
+        ? { suppressed: { justification: f.vex?.justification ?? f.vex?.status ?? 'not_affected' } }
+        : {}),
+    })),
+    detail: {
+      ...(platform !== '' ? { platform } : {}),
+      references: image.references,
+      ...(r.manifestDigest !== undefined && r.manifestDigest !== image.digest
+        ? { manifestDigest: r.manifestDigest }
+        : {}),
+    },
+  };
+}
+
 /** Builds what the store records for one assessment (pure). */
 export function scanInputOf(
   paths: readonly string[],
@@ -265,6 +306,15 @@ export async function prepareRecording(
           time: (options.now ?? (() => new Date()))().getTime(),
         });
         const done = await store.recordScan(input);
+        for (const image of a.images?.scanned ?? [])
+          await store.recordImageResult(
+            imageResultOf(image, {
+              cluster: input.cluster.name,
+              scanId: done.id,
+              scannedAt: input.time,
+              ...(a.images?.vulnDbTime !== undefined ? { vulnDbTime: a.images.vulnDbTime } : {}),
+            }),
+          );
         if (!options.quiet)
           io.stderr.write(
             `Recorded scan ${done.id} of ${input.cluster.name}: ${done.opened} new, ${done.resolved} resolved finding(s)${done.pruned > 0 ? `; ${done.pruned} old scan(s) pruned` : ''}\n`,

@@ -45,6 +45,8 @@ import {
 import { useColor, type CliIO } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { palisadeVersion } from '../version.js';
+import type { ScannedImage } from '../../images/index.js';
+import type { PreparedImageScan, ScanImagesOptions } from './scan-images.js';
 import {
   checkClusterOptions,
   loadClusterSource,
@@ -57,7 +59,10 @@ import {
 } from './cluster-source.js';
 
 /** Options of `palisade scan`, as parsed from the command line. */
-export interface ScanOptions extends Omit<ClusterSourceOptions, 'namespace' | 'quiet'> {
+export interface ScanOptions
+  extends Omit<ClusterSourceOptions, 'namespace' | 'quiet'>, Omit<ScanImagesOptions, 'quiet'> {
+  /** `--images`: look inside every image the workloads run (docs/images.md#workload-images). */
+  images?: boolean;
   failOn: string;
   output: string[];
   outputFile?: string;
@@ -157,6 +162,8 @@ export interface ScanAssessment {
   inventory: Inventory;
   /** The live cluster or snapshot the objects came from; absent for manifests. */
   cluster?: { server: string; context: string; snapshot?: string };
+  /** The images scanned with `--images`, for the history store. */
+  images?: { scanned: ScannedImage[]; vulnDbTime?: number };
 }
 
 /** Runs `palisade scan` and returns the exit code: 0 clean, 1 findings at or above --fail-on, 2 input errors. */
@@ -215,6 +222,56 @@ export async function assessScan(
     throw new UsageError(`--scan-date must be a date YYYY-MM-DD (got "${scanDate}")`);
   const config = await readScanConfig(io, options.config);
   const rules = await readExceptions(io, options.exceptions);
+  if (!options.images) {
+    const flags: [string, unknown][] = [
+      ['--vuln-db', options.vulnDb],
+      ['--severity', options.severity],
+      ['--unscanned-severity', options.unscannedSeverity],
+      ['--max-db-age', options.maxDbAge],
+      ['--platform', options.platform],
+      ['--registry-ca', options.registryCa],
+      ['--cache-dir', options.cacheDir],
+      ['--ignore-unfixed', options.ignoreUnfixed === true ? true : undefined],
+      ['--plain-http', options.plainHttp === true ? true : undefined],
+      ['--vex', options.vex?.length ? options.vex : undefined],
+      ['--image-concurrency', options.imageConcurrency],
+      ['--registry-timeout', options.registryTimeout],
+    ];
+    const given = flags.filter(([, v]) => v !== undefined).map(([f]) => f);
+    if (given.length > 0)
+      throw new UsageError(`${given.join(', ')} ${given.length === 1 ? 'needs' : 'need'} --images`);
+  }
+  // Opened before anything is read: a missing vulnerability database fails in a moment, not
+  // after minutes of reading a cluster.
+  const imageScan = options.images
+    ? await (await import('./scan-images.js')).prepareImageScan(options, io)
+    : undefined;
+  try {
+    return await assessWith(paths, options, io, {
+      selection: selection.value,
+      scanDate,
+      config,
+      rules,
+      imageScan,
+    });
+  } finally {
+    imageScan?.close();
+  }
+}
+
+async function assessWith(
+  paths: string[],
+  options: Omit<ScanOptions, 'failOn' | 'output'>,
+  io: CliIO,
+  prepared: {
+    selection: Extract<ReturnType<typeof selectFrameworks>, { ok: true }>['value'];
+    scanDate: string;
+    config: ScanConfig | undefined;
+    rules: ExceptionRule[];
+    imageScan: PreparedImageScan | undefined;
+  },
+): Promise<ScanAssessment> {
+  const { selection, scanDate, config, rules, imageScan } = prepared;
   if (config && !options.quiet) {
     // One Config serves `scan` and `node scan`: the node controls' settings are known ids too.
     const unknown = unknownSettingIds(config, new Set([...CATALOG, ...NODE_CONTROLS].map((c) => c.id)));
@@ -261,7 +318,7 @@ export async function assessScan(
   loaded.inventory.facts.scanDate = scanDate;
   if (config?.kubernetesVersion !== undefined && loaded.inventory.facts.kubernetesVersion === undefined)
     loaded.inventory.facts.kubernetesVersion = config.kubernetesVersion;
-  const controls = selection.value.controls;
+  const controls = selection.controls;
   const evaluation = evaluateControls(loaded.inventory, controls, {
     settings: config?.settings ?? {},
     checkpoint: () => {
@@ -281,7 +338,7 @@ export async function assessScan(
   }
   // The CIS flag checks on control-plane components the inventory holds as objects (static
   // pods, kube-proxy's DaemonSet): the node checks that need no node. Not part of the scores.
-  const components = selection.value.sets.some((s) => s.framework === 'cis-1.10')
+  const components = selection.sets.some((s) => s.framework === 'cis-1.10')
     ? evaluateComponentWorkloads(componentWorkloads(loaded.inventory))
     : [];
   evaluation.findings.push(...componentWorkloadFindings(components));
@@ -295,6 +352,8 @@ export async function assessScan(
     ref.kind === 'Namespace' && ref.apiVersion === 'v1' ? ref.name : ref.namespace;
   const inScope = (ref: ResourceRef): boolean => !namespaces || namespaces.has(scopeOf(ref) ?? '');
   const resources = loaded.inventory.resources.filter((r) => inScope(r.ref));
+  const images = imageScan ? await imageScan.run(resources) : undefined;
+  if (images) evaluation.findings.push(...images.findings);
   const excepted = applyExceptions(
     evaluation.findings.filter((f) => inScope(f.resource)),
     resources,
@@ -302,7 +361,7 @@ export async function assessScan(
     { today: scanDate, allowAnnotations: options.allowAnnotationExceptions === true },
   );
   const findings = excepted.findings;
-  const scores = scoreFrameworks(selection.value.sets, findings, applicableControls(resources, controls));
+  const scores = scoreFrameworks(selection.sets, findings, applicableControls(resources, controls));
   if (!options.quiet) {
     for (const r of excepted.expired)
       io.stderr.write(
@@ -335,7 +394,7 @@ export async function assessScan(
         remediation: c.remediation,
         frameworks: [...c.frameworks],
       }))
-      .concat(policies?.controls ?? [], [...componentControls.values()]),
+      .concat(policies?.controls ?? [], [...componentControls.values()], imageScan?.controls ?? []),
     scores,
     scanDate,
     ...(rules.length > 0 || excepted.ignoredAnnotations.length > 0
@@ -350,7 +409,20 @@ export async function assessScan(
     tool: { name: 'palisade', version: palisadeVersion() },
   });
   report.networkIsolation = namespaceIsolationOf(loaded.inventory);
-  return { report, inventory: loaded.inventory, ...(cluster ? { cluster } : {}) };
+  if (images) report.images = images.summary;
+  return {
+    report,
+    inventory: loaded.inventory,
+    ...(cluster ? { cluster } : {}),
+    ...(images
+      ? {
+          images: {
+            scanned: images.scanned,
+            ...(images.vulnDbTime !== undefined ? { vulnDbTime: images.vulnDbTime } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 /** Writes every requested format, streaming where the format allows. */
