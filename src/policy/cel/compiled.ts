@@ -26,7 +26,8 @@
  * and the example policies' expressions both ways and requires the same value or error.
  */
 import { Optional, type Environment } from '@marcbachmann/cel-js';
-import { BUILDING_OPS, chargeBuilt, chargeSteps, meterState, stepCost } from './meter.js';
+import { buildsValue, chargeBuilt, chargeSteps, meterState, stepCost } from './meter.js';
+import { fieldReader, optionalChainReader } from './specialize.js';
 
 /** One evaluation: the activation and the slots of local variables. */
 interface Frame {
@@ -146,8 +147,6 @@ const FOLD_LIMIT = 1_000_000;
 /** A top-level variable's slot value when the variable is missing or not of its declared type. */
 const UNCHECKED = Symbol('unchecked');
 
-const hasOwn = Object.hasOwn;
-
 function isPrimitive(v: unknown): boolean {
   const t = typeof v;
   return v === null || t === 'string' || t === 'boolean' || t === 'bigint' || t === 'number';
@@ -220,7 +219,7 @@ class Compiler {
     const own = this.compileNode(node, scope);
     if (own.fallback) return own;
     let fn = own.fn;
-    if (BUILDING_OPS.has(node.op) && !unsized(node.checkedType)) {
+    if (buildsValue(node) && !unsized(node.checkedType)) {
       const inner = fn;
       fn = function sized(f) {
         const out = inner(f);
@@ -447,15 +446,7 @@ class Compiler {
     if (node.op === '.' && handle.name === 'fieldAccess') {
       // The library's dynamic field access, with its commonest case (a JSON object holding
       // the key with a plain value) answered here; everything else goes to it.
-      return (f) => {
-        const l = left(f);
-        if (typeof l === 'object' && l !== null && (l as { constructor?: unknown }).constructor === Object) {
-          const o = l as Record<string, unknown>;
-          const v = hasOwn(o, key) ? o[key] : undefined;
-          if (v !== undefined && plainCelValue(v)) return v;
-        }
-        return handle(l, key, node, ev);
-      };
+      return fieldReader(key, left, (l) => handle(l, key, node, ev)) as Fn;
     }
     return (f) => handle(left(f), key, node, ev);
   }
@@ -496,6 +487,16 @@ class Compiler {
         return handle(l, r, node, ev);
       };
     }
+    if (op === '+')
+      // Two lists or two strings: what the library's overloads return, without its deep
+      // runtime type walk of dyn operands (every element type concatenates).
+      return (f) => {
+        const l = left(f);
+        const r = right(f);
+        if (Array.isArray(l) && Array.isArray(r)) return [...(l as unknown[]), ...(r as unknown[])];
+        if (typeof l === 'string' && typeof r === 'string') return l + r;
+        return handle(l, r, node, ev);
+      };
     return (f) => handle(left(f), right(f), node, ev);
   }
 
@@ -854,23 +855,7 @@ class Compiler {
     }
     if (keys.length === 0 || !cur || !simpleBase(cur)) return undefined;
     const base = this.compile(cur, scope);
-    const count = keys.length;
-    return (whole) => (f) => {
-      let v = base(f);
-      for (let i = 0; i < count; i++) {
-        if (typeof v !== 'object' || v === null) return whole(f);
-        const k = keys[i] as string;
-        const c = (v as { constructor?: unknown }).constructor;
-        if (c === Object || c === undefined) {
-          const o = v as Record<string, unknown>;
-          v = hasOwn(o, k) ? o[k] : undefined;
-        } else if (c === Map) v = (v as Map<unknown, unknown>).get(k);
-        else return whole(f);
-        if (v === undefined) return fallback(f);
-        if (!plainCelValue(v)) return whole(f);
-      }
-      return v;
-    };
+    return (whole) => optionalChainReader(keys, base, whole, fallback) as Fn;
   }
 }
 

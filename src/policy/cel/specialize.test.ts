@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { fieldReader, optionalChainReader } from './specialize.js';
+
+const GENERAL = Symbol('general');
+const FALLBACK = Symbol('fallback');
+
+describe('fieldReader', () => {
+  it.each<[string, unknown, string, unknown]>([
+    ['a JSON field', { a: 'x' }, 'a', 'x'],
+    ['an int field', { a: 5n }, 'a', 5n],
+    ['a nested object', { a: { b: 1n } }, 'a', { b: 1n }],
+    ['a list', { a: [1n] }, 'a', [1n]],
+    ['null', { a: null }, 'a', null],
+    ['a missing key goes to the general path', { a: 1n }, 'b', GENERAL],
+    ['an inherited key goes to the general path', {}, 'toString', GENERAL],
+    ['a Map goes to the general path', new Map([['a', 1n]]), 'a', GENERAL],
+    ['a string goes to the general path', 'abc', 'length', GENERAL],
+    ['null goes to the general path', null, 'a', GENERAL],
+    ['a field holding a function goes to the general path', { a: () => 1 }, 'a', GENERAL],
+    ['an object of another class goes to the general path', { a: new Date(0) }, 'a', GENERAL],
+    ['a key with quotes and code in it is data', { '"]); throw 1; (["': 'q' }, '"]); throw 1; (["', 'q'],
+    ['a key with a line separator', { 'a\u2028b': 'ls' }, 'a\u2028b', 'ls'],
+    ['a __proto__ key is a field', JSON.parse('{"__proto__": "p"}') as unknown, '__proto__', 'p'],
+    ['an own constructor key makes it the general path', { constructor: 'c' }, 'constructor', GENERAL],
+  ])('%s', (_name, object, key, want) => {
+    const read = fieldReader(
+      key,
+      () => object,
+      () => GENERAL,
+    );
+    expect(read(undefined as never)).toEqual(want);
+  });
+});
+
+describe('optionalChainReader', () => {
+  it.each<[string, unknown, string[], unknown]>([
+    ['present at depth 2', { a: { b: 'x' } }, ['a', 'b'], 'x'],
+    ['missing at depth 1', { c: 1n }, ['a', 'b'], FALLBACK],
+    ['missing at depth 2', { a: {} }, ['a', 'b'], FALLBACK],
+    ['through a Map', { a: new Map([['b', 2n]]) }, ['a', 'b'], 2n],
+    ['missing in a Map', { a: new Map() }, ['a', 'b'], FALLBACK],
+    ['a string in the middle goes to the general path', { a: 's' }, ['a', 'b'], GENERAL],
+    ['null in the middle goes to the general path', { a: null }, ['a', 'b'], GENERAL],
+    ['a list in the middle goes to the general path', { a: [] }, ['a', 'b'], GENERAL],
+    ['a non-plain value goes to the general path', { a: new Date(0) }, ['a'], GENERAL],
+    ['quoted keys are data', { '\'"`${x}': { '\\': 1n } }, ['\'"`${x}', '\\'], 1n],
+  ])('%s', (_name, object, keys, want) => {
+    const read = optionalChainReader(
+      keys,
+      () => object,
+      () => GENERAL,
+      () => FALLBACK,
+    );
+    expect(read(undefined as never)).toEqual(want);
+  });
+});
