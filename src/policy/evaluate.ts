@@ -96,8 +96,16 @@ type AnyPolicy = CompiledValidatingPolicy | CompiledMutatingPolicy;
 
 /** Where compiled matchConstraints keep their JSON, the key of `Run.matches`. */
 const MATCH_KEY = Symbol('palisade.matchKey');
+/** Constraint keys by content, so equal constraints share one string (compared by identity). */
+const INTERNED_KEYS = new Map<string, string>();
 function constraintKey(m: MatchResources): string {
-  const key = JSON.stringify(m);
+  let key = JSON.stringify(m);
+  const known = INTERNED_KEYS.get(key);
+  if (known !== undefined) key = known;
+  else {
+    if (INTERNED_KEYS.size >= 10_000) INTERNED_KEYS.clear();
+    INTERNED_KEYS.set(key, key);
+  }
   if (Object.isExtensible(m)) Object.defineProperty(m, MATCH_KEY, { value: key, enumerable: false });
   return key;
 }
@@ -134,7 +142,18 @@ interface Memo {
   cost: number;
 }
 
-type Activation = Record<string, unknown> & { [LAZY]?: LazyState };
+type Activation = Record<string, unknown> & { [LAZY]?: LazyState | undefined };
+
+/** What every activation of one request, object and param shares. */
+interface Inputs {
+  object: unknown;
+  oldObject: unknown;
+  request: unknown;
+  params: unknown;
+  namespaceObject: unknown;
+  authorizer: unknown;
+  memo: Map<string, Memo>;
+}
 
 const VARIABLE_REF = /^\s*\.\s*(?:\?\s*)?([A-Za-z_][A-Za-z0-9_]*)/;
 
@@ -221,21 +240,25 @@ class Run {
     errors: [],
   };
   private readonly auditFailures: Record<string, unknown>[] = [];
-  private readonly requestCache = new Map<RequestAttributes, unknown>();
+  // The caches below are made on first use: most requests use one set of inputs, kept in `last`.
+  private requestCache: Map<RequestAttributes, unknown> | undefined;
   /** CEL values of the objects of this request, converted once (objects are never mutated in place). */
-  private readonly celCache = new Map<KubeObject, unknown>();
-  private readonly memos = new Map<
-    RequestAttributes,
-    Map<KubeObject | null, Map<KubeObject | null, Map<string, Memo>>>
-  >();
-  private readonly matchCache = new Map<RequestAttributes, Map<string, boolean>>();
+  private celCache: Map<KubeObject, unknown> | undefined;
+  private memos:
+    Map<RequestAttributes, Map<KubeObject | null, Map<KubeObject | null, Map<string, Memo>>>> | undefined;
+  private matchCache: Map<RequestAttributes, Map<string, boolean>> | undefined;
   private authorizer: unknown;
+  /** The inputs last asked for, and for which request attributes, object and param. */
+  private last:
+    | { attrs: RequestAttributes; object: KubeObject | null; param: KubeObject | null; inputs: Inputs }
+    | undefined;
   constructor(
     readonly set: PolicySet,
     readonly options: EvaluateRequestOptions,
   ) {}
 
   request(attrs: RequestAttributes): unknown {
+    this.requestCache ??= new Map<RequestAttributes, unknown>();
     let r = this.requestCache.get(attrs);
     if (r === undefined) {
       r = toCelValue({
@@ -260,6 +283,7 @@ class Run {
 
   cel(o: KubeObject | null): unknown {
     if (o === null) return null;
+    this.celCache ??= new Map<KubeObject, unknown>();
     let v = this.celCache.get(o);
     if (v === undefined) {
       v = toCelValue(o);
@@ -275,6 +299,7 @@ class Run {
   matches(m: MatchResources | undefined, attrs: RequestAttributes): boolean {
     if (!m) return false;
     const key = (m as { [MATCH_KEY]?: string })[MATCH_KEY] ?? constraintKey(m);
+    this.matchCache ??= new Map<RequestAttributes, Map<string, boolean>>();
     let byKey = this.matchCache.get(attrs);
     if (!byKey) this.matchCache.set(attrs, (byKey = new Map<string, boolean>()));
     let r = byKey.get(key);
@@ -287,6 +312,7 @@ class Run {
 
   /** The variable memo for one set of inputs (request attributes, object, param). */
   memo(attrs: RequestAttributes, object: KubeObject | null, param: KubeObject | null): Map<string, Memo> {
+    this.memos ??= new Map();
     let byObject = this.memos.get(attrs);
     if (!byObject)
       this.memos.set(
@@ -408,40 +434,59 @@ class Run {
     return found.length === 0 ? { notFound: true } : { list: found };
   }
 
-  vars(
-    p: AnyPolicy,
-    attrs: RequestAttributes,
-    object: KubeObject | null,
-    param: KubeObject | null,
-    budget: CostBudget,
-  ): Record<string, unknown> {
-    const vars: Record<string, unknown> = {
+  /** The CEL inputs of one request, object and param: converted once, shared by every policy. */
+  inputs(attrs: RequestAttributes, object: KubeObject | null, param: KubeObject | null): Inputs {
+    const last = this.last;
+    if (last && last.attrs === attrs && last.object === object && last.param === param) return last.inputs;
+    const inputs: Inputs = {
       object: this.cel(object),
       oldObject: this.cel(attrs.oldObject ?? null),
       request: this.request(attrs),
       params: this.cel(param),
       namespaceObject: this.cel(this.namespaceObject(attrs)),
-      variables: null,
       authorizer: (this.authorizer ??= authorizerValue(
         this.options.authorizer,
         attrs.userInfo?.username !== undefined
           ? { user: attrs.userInfo.username, groups: attrs.userInfo.groups ?? [] }
           : undefined,
       )),
+      memo: this.memo(attrs, object, param),
     };
+    this.last = { attrs, object, param, inputs };
+    return inputs;
+  }
+
+  vars(
+    p: AnyPolicy,
+    attrs: RequestAttributes,
+    object: KubeObject | null,
+    param: KubeObject | null,
+    budget: CostBudget,
+  ): Activation {
+    const inputs = this.inputs(attrs, object, param);
     const variables: Record<string, unknown> = {};
-    vars.variables = variables;
-    if (p.variables.length > 0)
-      (vars as Activation)[LAZY] = {
-        policy: p,
-        variables,
-        budget,
-        perExpr: this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
-        done: [],
-        pending: p.variables.length,
-        memo: this.memo(attrs, object, param),
-      };
-    return vars;
+    // One literal, every field always present: every activation has the same shape.
+    return {
+      object: inputs.object,
+      oldObject: inputs.oldObject,
+      request: inputs.request,
+      params: inputs.params,
+      namespaceObject: inputs.namespaceObject,
+      variables,
+      authorizer: inputs.authorizer,
+      [LAZY]:
+        p.variables.length > 0
+          ? {
+              policy: p,
+              variables,
+              budget,
+              perExpr: this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
+              done: [],
+              pending: p.variables.length,
+              memo: inputs.memo,
+            }
+          : undefined,
+    };
   }
 
   eval(
@@ -739,8 +784,9 @@ export function evaluateRequest(
   }
   if (options.validate !== false) {
     const podScope = options.autogen ? podTemplateAttributes(attributes) : undefined;
+    const scope: Scope = { attrs: attributes };
     for (const p of set.validating) {
-      if (run.matches(p.matchConstraints, attributes)) run.validate(p, { attrs: attributes });
+      if (run.matches(p.matchConstraints, attributes)) run.validate(p, scope);
       else if (podScope && p.autogen && run.matches(p.matchConstraints, podScope.attrs))
         run.validate(p, podScope);
     }

@@ -27,12 +27,14 @@
  */
 import { Optional, type Environment } from '@marcbachmann/cel-js';
 import { buildsValue, chargeBuilt, chargeSteps, meterState, stepCost } from './meter.js';
-import { fieldReader, optionalChainReader } from './specialize.js';
+import { fieldReader, framePrologue, optionalChainReader } from './specialize.js';
 
-/** One evaluation: the activation and the slots of local variables. */
-interface Frame {
-  readonly v: Readonly<Record<string, unknown>>;
-  readonly s: unknown[];
+/** One evaluation: the activation at index 0, then the slots of variables (one array, one allocation). */
+type Frame = unknown[];
+
+/** The activation of a frame. */
+function varsOf(f: Frame): Readonly<Record<string, unknown>> {
+  return f[0] as Readonly<Record<string, unknown>>;
 }
 
 type Fn = (f: Frame) => unknown;
@@ -120,25 +122,18 @@ export type CompiledExpression = (vars: Readonly<Record<string, unknown>>) => un
 export function compileChecked(root: unknown, ev: Evaluator): CompiledExpression {
   const c = new Compiler(ev);
   const fn = c.compile(root as Node, { names: new Map(), accu: -1 });
-  const slots = c.slots;
-  if (slots === 0) {
-    const empty: unknown[] = [];
-    return (vars) => fn({ v: vars, s: empty });
-  }
-  const tops = [...c.tops].map(([name, t]) => ({ name, ...t, dyn: t.type.kind === 'dyn' }));
-  if (tops.length === 0) return (vars) => fn({ v: vars, s: new Array<unknown>(slots) });
+  const size = c.slots;
+  if (size === 1) return (vars) => fn([vars]);
+  const tops = [...c.tops].map(([name, t]) => ({ name, slot: t.slot, type: t.type }));
+  if (tops.length === 0)
+    return (vars) => {
+      const f = new Array<unknown>(size);
+      f[0] = vars;
+      return fn(f);
+    };
   // Top-level variables are read and type-checked once per evaluation into their slots; a
   // missing or mistyped one is left for its node to report (or convert) when it runs.
-  return (vars) => {
-    const s = new Array<unknown>(slots);
-    for (let i = 0; i < tops.length; i++) {
-      const t = tops[i] as (typeof tops)[number];
-      const v = vars[t.name];
-      s[t.slot] =
-        v !== undefined && ((t.dyn && plainCelValue(v)) || t.type.matchesValueType(v, ev)) ? v : UNCHECKED;
-    }
-    return fn({ v: vars, s });
-  };
+  return framePrologue(size, tops, fn, ev, UNCHECKED);
 }
 
 /** The cost a constant subexpression may take to be folded at compile time. */
@@ -201,7 +196,8 @@ const FOLDABLE = new Set([
 ]);
 
 class Compiler {
-  slots = 0;
+  /** Frame size: index 0 holds the activation, slots follow. */
+  slots = 1;
   /** Top-level variables read by the expression: their slot and declared type. */
   readonly tops = new Map<string, { slot: number; type: TypeDecl }>();
   constructor(private readonly ev: Evaluator) {}
@@ -269,7 +265,7 @@ class Compiler {
     const meter = { remaining: FOLD_LIMIT };
     meterState.current = meter;
     try {
-      value = fn({ v: {}, s: [] });
+      value = fn([{}]);
     } catch {
       return fn;
     } finally {
@@ -341,12 +337,12 @@ class Compiler {
       case 'accuValue': {
         const a = scope.accu;
         if (a < 0) break;
-        return { fn: (f) => f.s[a] };
+        return { fn: (f) => f[a] };
       }
       case 'accuInc': {
         const a = scope.accu;
         if (a < 0) break;
-        return { fn: (f) => (f.s[a] = (f.s[a] as number) + 1) };
+        return { fn: (f) => (f[a] = (f[a] as number) + 1) };
       }
       case 'accuPush': {
         const a = scope.accu;
@@ -354,7 +350,7 @@ class Compiler {
         const item = this.compile(node.args as Node, scope);
         return {
           fn: (f) => {
-            const arr = f.s[a] as unknown[];
+            const arr = f[a] as unknown[];
             arr.push(item(f));
             return arr;
           },
@@ -379,18 +375,18 @@ class Compiler {
       const ctx = {
         getValue(key: string): unknown {
           const s = scope.names.get(key);
-          return s === undefined ? f.v[key] : f.s[s];
+          return s === undefined ? varsOf(f)[key] : f[s];
         },
         getCheckedValue(_ev: Evaluator, ast: Node): unknown {
           const name = ast.args as string;
           const s = scope.names.get(name);
-          return s === undefined ? top(name, ast, f) : f.s[s];
+          return s === undefined ? top(name, ast, f) : f[s];
         },
         get accuValue(): unknown {
-          return f.s[scope.accu];
+          return f[scope.accu];
         },
         set accuValue(v: unknown) {
-          f.s[scope.accu] = v;
+          f[scope.accu] = v;
         },
       };
       return node.evaluate(ev, node, ctx);
@@ -400,7 +396,7 @@ class Compiler {
   /** A top-level variable, checked against its declared type as the library does. */
   private readTop(name: string, ast: Node, f: Frame): unknown {
     const ev = this.ev;
-    const v = f.v[name];
+    const v = varsOf(f)[name];
     if (v === undefined) throw ev.createError('unknown_variable', `Unknown variable: ${name}`, ast);
     const type = ast.checkedType as TypeDecl;
     if (type.matchesValueType(v, ev)) return v;
@@ -419,21 +415,21 @@ class Compiler {
   private variable(node: Node, scope: Scope): Fn {
     const name = node.args as string;
     const s = scope.names.get(name);
-    if (s !== undefined) return (f) => f.s[s];
+    if (s !== undefined) return (f) => f[s];
     const type = node.checkedType as TypeDecl;
     let top = this.tops.get(name);
     if (!top) this.tops.set(name, (top = { slot: this.slot(), type }));
     if (top.type !== type) {
       const ev = this.ev;
       return (f) => {
-        const v = f.v[name];
+        const v = varsOf(f)[name];
         if (v !== undefined && type.matchesValueType(v, ev)) return v;
         return this.readTop(name, node, f);
       };
     }
     const slot = top.slot;
     return (f) => {
-      const v = f.s[slot];
+      const v = f[slot];
       return v !== UNCHECKED ? v : this.readTop(name, node, f);
     };
   }
@@ -610,14 +606,14 @@ class Compiler {
     const dynIter = iterType.kind === 'dyn';
     const setIter = (f: Frame, v: unknown): void => {
       if ((dynIter && plainCelValue(v)) || iterType.matchesValueType(v, ev)) {
-        f.s[iterSlot] = v;
+        f[iterSlot] = v;
         return;
       }
       const valueType = ev.debugType(v);
       if (iterType.kind === 'message' && valueType.kind === 'map') {
         const c = ev.objectTypes.get(iterType.name)?.convert?.(v);
         if (c) {
-          f.s[iterSlot] = c;
+          f[iterSlot] = c;
           return;
         }
       }
@@ -659,7 +655,7 @@ class Compiler {
       return (f) => {
         const items = itemsOf(iterable(f));
         let accu = first;
-        f.s[accuSlot] = accu;
+        f[accuSlot] = accu;
         let error: Error | undefined;
         for (let i = 0; i < items.length; i++) {
           if (!(accu ? goOnTrue : goOnFalse)) return accu ? resultTrue : resultFalse;
@@ -696,7 +692,7 @@ class Compiler {
       return (f) => {
         const items = itemsOf(iterable(f));
         let accu = init(f);
-        f.s[accuSlot] = accu;
+        f[accuSlot] = accu;
         for (let i = 0; i < items.length; i++) {
           if (condition && !condition(accu)) break;
           setIter(f, items[i]);
@@ -708,7 +704,7 @@ class Compiler {
     return (f) => {
       const items = itemsOf(iterable(f));
       let accu = init(f);
-      f.s[accuSlot] = accu;
+      f[accuSlot] = accu;
       let error: Error | undefined;
       for (let i = 0; i < items.length; i++) {
         if (!cond(accu)) return result(accu);
@@ -803,7 +799,7 @@ class Compiler {
       const exp = this.compile(macro.exp, { names, accu: scope.accu });
       return {
         fn: (f) => {
-          f.s[slot] = val(f);
+          f[slot] = val(f);
           return exp(f);
         },
       };

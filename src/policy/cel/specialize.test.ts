@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldReader, optionalChainReader } from './specialize.js';
+import { fieldReader, framePrologue, optionalChainReader } from './specialize.js';
 
 const GENERAL = Symbol('general');
 const FALLBACK = Symbol('fallback');
@@ -52,5 +52,39 @@ describe('optionalChainReader', () => {
       () => FALLBACK,
     );
     expect(read(undefined as never)).toEqual(want);
+  });
+});
+
+describe('framePrologue', () => {
+  const UNCHECKED = Symbol('unchecked');
+  const dyn = { kind: 'dyn', matchesValueType: () => false };
+  const onlyStrings = { kind: 'primitive', matchesValueType: (v: unknown) => typeof v === 'string' };
+  const frame = (vars: Record<string, unknown>): unknown[] =>
+    framePrologue(
+      4,
+      [
+        { name: 'object', slot: 1, type: dyn },
+        { name: 'name', slot: 2, type: onlyStrings },
+        { name: "x'];throw 1;['", slot: 3, type: dyn },
+      ],
+      (f) => f,
+      undefined,
+      UNCHECKED,
+    )(vars) as unknown[];
+
+  it.each<[string, Record<string, unknown>, unknown[]]>([
+    [
+      'plain values are kept',
+      { object: { a: 1n }, name: 'n', "x'];throw 1;['": [1n] },
+      [{ a: 1n }, 'n', [1n]],
+    ],
+    ['missing variables are unchecked', {}, [UNCHECKED, UNCHECKED, UNCHECKED]],
+    ['a value of another type is unchecked', { name: 5n }, [UNCHECKED, UNCHECKED, UNCHECKED]],
+    ['a function in a dyn variable is unchecked', { object: () => 1 }, [UNCHECKED, UNCHECKED, UNCHECKED]],
+    ['null is a plain value', { object: null }, [null, UNCHECKED, UNCHECKED]],
+  ])('%s', (_name, vars, slots) => {
+    const f = frame(vars);
+    expect(f[0]).toBe(vars);
+    expect(f.slice(1)).toEqual(slots);
   });
 });

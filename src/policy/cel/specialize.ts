@@ -14,13 +14,15 @@
 
 type Fn = (f: never) => unknown;
 
-/** The value test of the generic path (`plainCelValue`), as source over the variable `x`. */
-const PLAIN = `(typeof x !== 'object' || x === null || (c = x.constructor) === Object || c === Array || c === undefined || c === Map || c === Set)`;
+/**
+ * The value test of the generic path (`plainCelValue` in compiled.ts): a primitive, null or a
+ * JSON-like list or map. Source over the variable `x`, with `t` and `c` as scratch.
+ */
+const PLAIN = `((t = typeof x) === 'string' || t === 'bigint' || t === 'number' || t === 'boolean' || (t === 'object' && (x === null || (c = x.constructor) === Object || c === Array || c === undefined || c === Map || c === Set)))`;
 
 /**
  * `left.key`: on a JSON object holding the key with a plain CEL value, that value; anything
- * else goes to `general` (the library's field access, with its errors). `typeof` of a field is
- * never 'function' or 'symbol' in CEL values; when it is, the general path decides.
+ * else goes to `general` (the library's field access, with its errors).
  */
 export function fieldReader(key: string, left: Fn, general: (o: unknown) => unknown): Fn {
   const k = JSON.stringify(key);
@@ -30,9 +32,7 @@ return function readField(f) {
   const o = left(f);
   if (typeof o !== 'object' || o === null || o.constructor !== Object || !hasOwn(o, ${k})) return general(o);
   x = o[${k}];
-  t = typeof x;
-  if (t === 'undefined' || t === 'function' || t === 'symbol' || !${PLAIN}) return general(o);
-  return x;
+  return ${PLAIN} ? x : general(o);
 };`;
   return build(body, { left, general });
 }
@@ -51,8 +51,7 @@ export function optionalChainReader(keys: readonly string[], base: Fn, whole: Fn
   else if (c === Map) x = x.get(${k});
   else return whole(f);
   if (x === undefined) return fallback(f);
-  t = typeof x;
-  if (t === 'function' || t === 'symbol' || !${PLAIN}) return whole(f);`;
+  if (!${PLAIN}) return whole(f);`;
     })
     .join('\n');
   const body = `"use strict";
@@ -62,6 +61,48 @@ ${steps}
   return x;
 };`;
   return build(body, { base, whole, fallback });
+}
+
+/** A top-level variable of an expression: its frame slot and the type the checker declared. */
+export interface TopVariable {
+  name: string;
+  slot: number;
+  type: { kind: string; matchesValueType(v: unknown, ev: unknown): boolean };
+}
+
+/**
+ * The entry of a compiled expression: a frame (activation at index 0) with every top-level
+ * variable read once, by a constant name, and kept when it is of its declared type (any plain
+ * CEL value for `dyn`), else `unchecked` for its node to report or convert.
+ */
+export function framePrologue(
+  size: number,
+  tops: readonly TopVariable[],
+  run: Fn,
+  ev: unknown,
+  unchecked: symbol,
+): (vars: Readonly<Record<string, unknown>>) => unknown {
+  const deps: Record<string, unknown> = { run, ev, unchecked };
+  const reads = tops
+    .map((t, i) => {
+      deps[`type${i}`] = t.type;
+      const test =
+        t.type.kind === 'dyn'
+          ? `(${PLAIN} || type${i}.matchesValueType(x, ev))`
+          : `type${i}.matchesValueType(x, ev)`;
+      return `  x = vars[${JSON.stringify(t.name)}];
+  f[${t.slot}] = x !== undefined && ${test} ? x : unchecked;`;
+    })
+    .join('\n');
+  const body = `"use strict";
+return function evaluate(vars) {
+  let c, t, x;
+  const f = new Array(${size});
+  f[0] = vars;
+${reads}
+  return run(f);
+};`;
+  return build(body, deps) as (vars: Readonly<Record<string, unknown>>) => unknown;
 }
 
 function build(body: string, deps: Record<string, unknown>): Fn {
