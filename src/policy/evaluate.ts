@@ -247,6 +247,7 @@ class Run {
   private memos:
     Map<RequestAttributes, Map<KubeObject | null, Map<KubeObject | null, Map<string, Memo>>>> | undefined;
   private matchCache: Map<RequestAttributes, Map<string, boolean>> | undefined;
+  private lastMatch: { key: string; attrs: RequestAttributes; matched: boolean } | undefined;
   private authorizer: unknown;
   /** The inputs last asked for, and for which request attributes, object and param. */
   private last:
@@ -299,6 +300,15 @@ class Run {
   matches(m: MatchResources | undefined, attrs: RequestAttributes): boolean {
     if (!m) return false;
     const key = (m as { [MATCH_KEY]?: string })[MATCH_KEY] ?? constraintKey(m);
+    // Policies of a set mostly share their constraints: the last answer first.
+    const last = this.lastMatch;
+    if (last && last.key === key && last.attrs === attrs) return last.matched;
+    const matched = this.matchOf(m, key, attrs);
+    this.lastMatch = { key, attrs, matched };
+    return matched;
+  }
+
+  private matchOf(m: MatchResources, key: string, attrs: RequestAttributes): boolean {
     this.matchCache ??= new Map<RequestAttributes, Map<string, boolean>>();
     let byKey = this.matchCache.get(attrs);
     if (!byKey) this.matchCache.set(attrs, (byKey = new Map<string, boolean>()));
@@ -567,91 +577,113 @@ class Run {
 
   validate(p: CompiledValidatingPolicy, scope: Scope): void {
     const bindings = this.set.validatingBindings.get(p.name) ?? [];
-    this.each(p, scope, bindings, (b, param, budget) => {
-      const attrs = scope.attrs;
-      const vars = this.vars(p, attrs, attrs.object, param, budget);
-      if (!this.conditions(p, b, scope, vars, budget)) return;
-      const validations = p.validations;
-      for (let i = 0; i < validations.length; i++) {
-        const v = validations[i];
-        if (!v) continue;
-        const r = this.eval(v, vars, budget);
-        if (!r.ok) {
-          this.fail(
-            p,
-            b,
-            scope,
-            v.path,
-            `expression '${v.expression}' resulted in error: ${r.error.message}`,
-            r.error.code,
-            i,
-          );
-          continue;
-        }
-        if (typeof r.value !== 'boolean') {
-          this.fail(
-            p,
-            b,
-            scope,
-            v.path,
-            `expression '${v.expression}' resulted in a non-bool value`,
-            'eval_error',
-            i,
-          );
-          continue;
-        }
-        if (r.value) continue;
-        let message = v.message ?? `failed expression: ${v.expression}`;
-        if (v.messageProgram) {
-          ensureVariables(vars, v.messageProgram);
-          const m = v.messageProgram.evaluate(
-            vars,
-            budget,
-            this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
-          );
-          if (m.ok && typeof m.value === 'string' && m.value.trim() !== '' && !m.value.includes('\n'))
-            message = m.value;
-        }
-        const decision: Omit<PolicyDecision, 'kind' | 'policy' | 'binding' | 'action' | 'severity'> = {
-          validationIndex: i,
-          message,
-          reason: v.reason,
-          evaluation: 'failed',
-        };
-        if (v.fieldPath !== undefined)
-          decision.fieldPath = scope.autogen
-            ? joinFieldPath(scope.autogen.templatePath, v.fieldPath)
-            : v.fieldPath;
-        this.decide(p, b, scope, decision);
+    if (p.paramKind) {
+      this.each(p, scope, bindings, (b, param, budget) => {
+        this.validateWith(p, b, scope, param, budget);
+      });
+      return;
+    }
+    // Without params (most policies): one evaluation per binding, no closure per policy.
+    for (let i = 0; i < bindings.length; i++) {
+      const b = bindings[i] as CompiledBinding;
+      if (b.matchResources && !matchResources(b.matchResources, scope.attrs, false)) continue;
+      this.validateWith(p, b, scope, null, {
+        remaining: this.options.perCallCostLimit ?? PER_CALL_COST_LIMIT,
+      });
+    }
+  }
+
+  /** Runs a validating policy's matchConditions, validations and audit annotations for one binding and param. */
+  private validateWith(
+    p: CompiledValidatingPolicy,
+    b: CompiledBinding,
+    scope: Scope,
+    param: KubeObject | null,
+    budget: CostBudget,
+  ): void {
+    const attrs = scope.attrs;
+    const vars = this.vars(p, attrs, attrs.object, param, budget);
+    if (!this.conditions(p, b, scope, vars, budget)) return;
+    const validations = p.validations;
+    for (let i = 0; i < validations.length; i++) {
+      const v = validations[i];
+      if (!v) continue;
+      const r = this.eval(v, vars, budget);
+      if (!r.ok) {
+        this.fail(
+          p,
+          b,
+          scope,
+          v.path,
+          `expression '${v.expression}' resulted in error: ${r.error.message}`,
+          r.error.code,
+          i,
+        );
+        continue;
       }
-      for (const a of p.auditAnnotations) {
-        const r = this.eval(a, vars, budget);
-        if (!r.ok) {
-          this.fail(
-            p,
-            b,
-            scope,
-            a.path,
-            `valueExpression '${a.expression}' resulted in error: ${r.error.message}`,
-            r.error.code,
-          );
-          continue;
-        }
-        if (r.value === null) continue;
-        if (typeof r.value !== 'string') {
-          this.fail(
-            p,
-            b,
-            scope,
-            a.path,
-            `valueExpression '${a.expression}' resulted in a value that is neither string nor null`,
-            'eval_error',
-          );
-          continue;
-        }
-        if (r.value !== '') this.out.auditAnnotations[`${p.name}/${a.key}`] = r.value;
+      if (typeof r.value !== 'boolean') {
+        this.fail(
+          p,
+          b,
+          scope,
+          v.path,
+          `expression '${v.expression}' resulted in a non-bool value`,
+          'eval_error',
+          i,
+        );
+        continue;
       }
-    });
+      if (r.value) continue;
+      let message = v.message ?? `failed expression: ${v.expression}`;
+      if (v.messageProgram) {
+        ensureVariables(vars, v.messageProgram);
+        const m = v.messageProgram.evaluate(
+          vars,
+          budget,
+          this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
+        );
+        if (m.ok && typeof m.value === 'string' && m.value.trim() !== '' && !m.value.includes('\n'))
+          message = m.value;
+      }
+      const decision: Omit<PolicyDecision, 'kind' | 'policy' | 'binding' | 'action' | 'severity'> = {
+        validationIndex: i,
+        message,
+        reason: v.reason,
+        evaluation: 'failed',
+      };
+      if (v.fieldPath !== undefined)
+        decision.fieldPath = scope.autogen
+          ? joinFieldPath(scope.autogen.templatePath, v.fieldPath)
+          : v.fieldPath;
+      this.decide(p, b, scope, decision);
+    }
+    for (const a of p.auditAnnotations) {
+      const r = this.eval(a, vars, budget);
+      if (!r.ok) {
+        this.fail(
+          p,
+          b,
+          scope,
+          a.path,
+          `valueExpression '${a.expression}' resulted in error: ${r.error.message}`,
+          r.error.code,
+        );
+        continue;
+      }
+      if (r.value === null) continue;
+      if (typeof r.value !== 'string') {
+        this.fail(
+          p,
+          b,
+          scope,
+          a.path,
+          `valueExpression '${a.expression}' resulted in a value that is neither string nor null`,
+          'eval_error',
+        );
+        continue;
+      }
+      if (r.value !== '') this.out.auditAnnotations[`${p.name}/${a.key}`] = r.value;
+    }
   }
 
   /** Applies one mutating policy; returns the (possibly) new object. */

@@ -27,7 +27,7 @@
  */
 import { Optional, type Environment } from '@marcbachmann/cel-js';
 import { buildsValue, chargeBuilt, chargeSteps, meterState, stepCost } from './meter.js';
-import { fieldReader, framePrologue, optionalChainReader } from './specialize.js';
+import { fieldReader, framePrologue, optionalChainReader, stringMembership } from './specialize.js';
 
 /** One evaluation: the activation at index 0, then the slots of variables (one array, one allocation). */
 type Frame = unknown[];
@@ -457,6 +457,8 @@ class Compiler {
       const constant = constantStrings(rightNode);
       if (constant) {
         const right = this.compile(rightNode, scope);
+        if (constant.size <= 16)
+          return stringMembership([...constant], left, (l, f: Frame) => handle(l, right(f), node, ev)) as Fn;
         return (f) => {
           const l = left(f);
           if (typeof l === 'string') return constant.has(l);

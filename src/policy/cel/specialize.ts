@@ -63,6 +63,25 @@ ${steps}
   return build(body, { base, whole, fallback });
 }
 
+/**
+ * `left in [s1, s2, …]` for a literal list of strings: a string is compared with each (the
+ * common lists are short); any other value goes to `general` with it.
+ */
+export function stringMembership(
+  strings: readonly string[],
+  left: Fn,
+  general: (l: unknown, f: never) => unknown,
+): Fn {
+  const test = strings.length === 0 ? 'false' : strings.map((x) => `l === ${JSON.stringify(x)}`).join(' || ');
+  const body = `"use strict";
+return function member(f) {
+  const l = left(f);
+  if (typeof l !== 'string') return general(l, f);
+  return ${test};
+};`;
+  return build(body, { left, general });
+}
+
 /** A top-level variable of an expression: its frame slot and the type the checker declared. */
 export interface TopVariable {
   name: string;
