@@ -123,7 +123,9 @@ interface LazyState {
   variables: Record<string, unknown>;
   budget: CostBudget;
   perExpr: number;
-  done: boolean[];
+  /** Variables evaluated (or being evaluated): a bit per index below 31, then a set. */
+  done: number;
+  doneMore?: Set<number>;
   /** Variables not evaluated yet. */
   pending: number;
   /** Results of variable expressions that read no other variable, for these inputs. */
@@ -141,6 +143,9 @@ interface Memo {
   result: Result<unknown, CelEvalError>;
   cost: number;
 }
+
+/** A declared variable of a policy. */
+type CompiledVariable = CompiledExpression & { name: string };
 
 type Activation = Record<string, unknown> & { [LAZY]?: LazyState | undefined };
 
@@ -178,6 +183,26 @@ function refsOf(e: HasExpression): ReadonlySet<string> | 'all' {
   return (e[REFS] ??= variableRefs(e.expression));
 }
 
+/** Where an expression keeps the indices of the declared variables it reads (per declaration list). */
+const NEEDS = Symbol('palisade.variableIndices');
+interface HasNeeds extends HasExpression {
+  [NEEDS]?: { declared: readonly CompiledVariable[]; indices: readonly number[] };
+}
+
+/** The indices, in declaration order, of the variables of `declared` that an expression reads. */
+function needsOf(e: HasNeeds, declared: readonly CompiledVariable[]): readonly number[] {
+  const known = e[NEEDS];
+  if (known !== undefined && known.declared === declared) return known.indices;
+  const refs = refsOf(e);
+  const indices: number[] = [];
+  for (let i = 0; i < declared.length; i++) {
+    const v = declared[i];
+    if (v && (refs === 'all' || refs.has(v.name))) indices.push(i);
+  }
+  e[NEEDS] = { declared, indices };
+  return indices;
+}
+
 /**
  * Makes the variables an expression reads available before it runs. Variables are still
  * evaluated once, on first reference, in declaration order (each sees the earlier ones); a
@@ -187,18 +212,18 @@ function refsOf(e: HasExpression): ReadonlySet<string> | 'all' {
  */
 function ensureVariables(vars: Activation, expr: HasExpression): void {
   const st = vars[LAZY];
-  if (!st || st.pending === 0) return;
-  const refs = refsOf(expr);
-  if (refs !== 'all' && refs.size === 0) return;
+  if (st === undefined || st.pending === 0) return;
   const declared = st.policy.variables;
-  for (let i = 0; i < declared.length; i++) {
-    const v = declared[i];
-    if (!v || st.done[i] || (refs !== 'all' && !refs.has(v.name))) continue;
-    st.done[i] = true;
+  const need = needsOf(expr, declared);
+  for (let j = 0; j < need.length; j++) {
+    const i = need[j] as number;
+    const v = declared[i] as CompiledVariable;
+    if (i < 31 ? (st.done & (1 << i)) !== 0 : st.doneMore?.has(i)) continue;
+    if (i < 31) st.done |= 1 << i;
+    else (st.doneMore ??= new Set()).add(i);
     st.pending--;
-    const own = refsOf(v);
     let out: Result<unknown, CelEvalError>;
-    if (own !== 'all' && own.size === 0) {
+    if (needsOf(v, declared).length === 0) {
       const memo = st.memo.get(v.expression);
       if (memo) {
         const exceeded = chargeCost(st.budget, memo.cost, st.perExpr);
@@ -491,7 +516,7 @@ class Run {
               variables,
               budget,
               perExpr: this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
-              done: [],
+              done: 0,
               pending: p.variables.length,
               memo: inputs.memo,
             }
