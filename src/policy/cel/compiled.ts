@@ -26,7 +26,7 @@
  * and the example policies' expressions both ways and requires the same value or error.
  */
 import { Optional, type Environment } from '@marcbachmann/cel-js';
-import { buildsValue, chargeBuilt, chargeSteps, meterState, stepCost } from './meter.js';
+import { buildsValue, chargeBuilt, chargeSteps, CostExceeded, meterState, stepCost } from './meter.js';
 import { fieldReader, framePrologue, optionalChainReader, stringMembership } from './specialize.js';
 
 /** One evaluation: the activation at index 0, then the slots of variables (one array, one allocation). */
@@ -661,10 +661,20 @@ class Compiler {
         let error: Error | undefined;
         for (let i = 0; i < items.length; i++) {
           if (!(accu ? goOnTrue : goOnFalse)) return accu ? resultTrue : resultFalse;
-          setIter(f, items[i]);
+          const item = items[i];
+          // A JSON object (a container, a volume) is a plain value of any iteration type the
+          // checker gives a dyn list; everything else gets the full test.
+          if (
+            dynIter &&
+            typeof item === 'object' &&
+            item !== null &&
+            (item as { constructor?: unknown }).constructor === Object
+          )
+            f[iterSlot] = item;
+          else setIter(f, item);
           let c: unknown;
           try {
-            chargeSteps(cost);
+            if ((meterState.current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
             c = predicate(f);
           } catch (e) {
             // Every throw site (the library, the Kubernetes libraries, the runtime) throws an Error.

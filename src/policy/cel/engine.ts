@@ -239,11 +239,15 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
       const run: (vars: Readonly<Record<string, unknown>>) => unknown = ev
         ? compileChecked(parsed.ast, ev)
         : (vars) => parsed(vars) as unknown;
+      // The meter of the last evaluation, reused by the next one when it is not running.
+      let spare: CostBudget | undefined;
       const program: CelProgram = {
         expression,
         evaluate(vars, budget, perExpressionLimit = PER_EXPRESSION_COST_LIMIT) {
           const limit = Math.min(perExpressionLimit, budget.remaining);
-          const meter: CostBudget = { remaining: limit };
+          const meter: CostBudget = spare ?? { remaining: limit };
+          spare = undefined;
+          meter.remaining = limit;
           const previous = meterState.current;
           meterState.current = meter;
           try {
@@ -257,6 +261,7 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
             return { ok: false, error: { code: 'eval_error', message: firstLine(e) } };
           } finally {
             meterState.current = previous;
+            spare = meter;
           }
         },
       };

@@ -6,6 +6,11 @@
  * `new Function` per site, with the key as a constant property name: each has its own
  * caches, which see the few shapes of its own site (a container, a securityContext).
  *
+ * A key that no object inherits (anything not on Object.prototype: `spec`, `securityContext`)
+ * is read from a JSON object directly, an absent key reading undefined; inherited names
+ * (`constructor`, `toString`, `__proto__`) are read only as own fields. Palisade never writes
+ * to Object.prototype.
+ *
  * The generated text is fixed except for the keys, which are embedded as JSON string
  * literals (`JSON.stringify`), so no policy text is ever evaluated as code. The accessors
  * return the same values as the generic closures in `compiled.ts`, which they fall back to
@@ -26,13 +31,14 @@ const PLAIN = `((t = typeof x) === 'string' || t === 'bigint' || t === 'number' 
  */
 export function fieldReader(key: string, left: Fn, general: (o: unknown) => unknown): Fn {
   const k = JSON.stringify(key);
+  const own = inherited(key) ? ` || !hasOwn(o, ${k})` : '';
   const body = `"use strict";
 return function readField(f) {
   let c, x, t;
   const o = left(f);
-  if (typeof o !== 'object' || o === null || o.constructor !== Object || !hasOwn(o, ${k})) return general(o);
+  if (typeof o !== 'object' || o === null || o.constructor !== Object${own}) return general(o);
   x = o[${k}];
-  return ${PLAIN} ? x : general(o);
+  return x !== undefined && ${PLAIN} ? x : general(o);
 };`;
   return build(body, { left, general });
 }
@@ -47,7 +53,8 @@ export function optionalChainReader(keys: readonly string[], base: Fn, whole: Fn
       const k = JSON.stringify(key);
       return `  if (typeof x !== 'object' || x === null) return whole(f);
   c = x.constructor;
-  if (c === Object || c === undefined) x = hasOwn(x, ${k}) ? x[${k}] : undefined;
+  if (c === Object) x = ${inherited(key) ? `hasOwn(x, ${k}) ? x[${k}] : undefined` : `x[${k}]`};
+  else if (c === undefined) x = hasOwn(x, ${k}) ? x[${k}] : undefined;
   else if (c === Map) x = x.get(${k});
   else return whole(f);
   if (x === undefined) return fallback(f);
@@ -122,6 +129,11 @@ ${reads}
   return run(f);
 };`;
   return build(body, deps) as (vars: Readonly<Record<string, unknown>>) => unknown;
+}
+
+/** Whether a plain object has `key` without holding it (so only an own field may be read). */
+function inherited(key: string): boolean {
+  return key in Object.prototype;
 }
 
 function build(body: string, deps: Record<string, unknown>): Fn {
