@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldReader, framePrologue, optionalChainReader } from './specialize.js';
+import { fieldReader, framePrologue, optionalChainReader, stringMembership } from './specialize.js';
 
 const GENERAL = Symbol('general');
 const FALLBACK = Symbol('fallback');
@@ -86,5 +86,23 @@ describe('framePrologue', () => {
     const f = frame(vars);
     expect(f[0]).toBe(vars);
     expect(f.slice(1)).toEqual(slots);
+  });
+});
+
+describe('stringMembership', () => {
+  it.each<[string, readonly string[], unknown, unknown]>([
+    ['a listed string', ['a', 'b'], 'b', true],
+    ['an unlisted string', ['a', 'b'], 'c', false],
+    ['the empty list', [], 'a', false],
+    ['quotes and code in the list are data', ["' || true || '", '"'], 'x', false],
+    ['a quoted entry matches itself', ["' || true || '"], "' || true || '", true],
+    ['a non-string goes to the general path', ['1'], 1n, GENERAL],
+  ])('%s', (_name, strings, value, want) => {
+    const member = stringMembership(
+      strings,
+      () => value,
+      () => GENERAL,
+    );
+    expect(member(undefined as never)).toBe(want);
   });
 });
