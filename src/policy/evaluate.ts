@@ -110,6 +110,13 @@ function constraintKey(m: MatchResources): string {
   return key;
 }
 
+/** Where a policy keeps its bindings of the set it was last evaluated in (see `Run.bindingsOf`). */
+const BINDINGS = Symbol('palisade.bindings');
+interface BindingsOf {
+  byName: ReadonlyMap<string, CompiledBinding[]>;
+  list: readonly CompiledBinding[];
+}
+
 /** The params of a policy without paramKind: one evaluation with `params` null. */
 const NO_PARAMS: { list: (KubeObject | null)[] } = Object.freeze({
   list: Object.freeze([null]) as unknown as (KubeObject | null)[],
@@ -600,8 +607,19 @@ class Run {
     }
   }
 
+  /** A validating policy's bindings in this set, kept on the policy for the next request. */
+  private bindingsOf(p: CompiledValidatingPolicy & { [BINDINGS]?: BindingsOf }): readonly CompiledBinding[] {
+    const byName = this.set.validatingBindings;
+    const known = p[BINDINGS];
+    if (known !== undefined && known.byName === byName) return known.list;
+    const list = byName.get(p.name) ?? [];
+    if (Object.isExtensible(p))
+      Object.defineProperty(p, BINDINGS, { value: { byName, list }, writable: true });
+    return list;
+  }
+
   validate(p: CompiledValidatingPolicy, scope: Scope): void {
-    const bindings = this.set.validatingBindings.get(p.name) ?? [];
+    const bindings = this.bindingsOf(p);
     if (p.paramKind) {
       this.each(p, scope, bindings, (b, param, budget) => {
         this.validateWith(p, b, scope, param, budget);

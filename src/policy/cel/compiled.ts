@@ -27,7 +27,13 @@
  */
 import { Optional, type Environment } from '@marcbachmann/cel-js';
 import { buildsValue, chargeBuilt, chargeSteps, CostExceeded, meterState, stepCost } from './meter.js';
-import { fieldReader, framePrologue, optionalChainReader, stringMembership } from './specialize.js';
+import {
+  fieldReader,
+  framePrologue,
+  optionalChainReader,
+  quantifierLoop,
+  stringMembership,
+} from './specialize.js';
 
 /** One evaluation: the activation at index 0, then the slots of variables (one array, one allocation). */
 type Frame = unknown[];
@@ -654,40 +660,26 @@ class Compiler {
           `${conditionNode.meta.label || 'Ternary condition must be bool'}, got '${String(ev.debugRuntimeType(c))}'`,
           conditionNode,
         );
-      return (f) => {
-        const items = itemsOf(iterable(f));
-        let accu = first;
-        f[accuSlot] = accu;
-        let error: Error | undefined;
-        for (let i = 0; i < items.length; i++) {
-          if (!(accu ? goOnTrue : goOnFalse)) return accu ? resultTrue : resultFalse;
-          const item = items[i];
-          // A JSON object (a container, a volume) is a plain value of any iteration type the
-          // checker gives a dyn list; everything else gets the full test.
-          if (
-            dynIter &&
-            typeof item === 'object' &&
-            item !== null &&
-            (item as { constructor?: unknown }).constructor === Object
-          )
-            f[iterSlot] = item;
-          else setIter(f, item);
-          let c: unknown;
-          try {
-            if ((meterState.current.remaining -= cost) < 0) throw new CostExceeded('cost budget exceeded');
-            c = predicate(f);
-          } catch (e) {
-            // Every throw site (the library, the Kubernetes libraries, the runtime) throws an Error.
-            error ??= e as Error;
-            continue;
-          }
-          if (c === true) accu = onTrue;
-          else if (c === false) accu = onFalse;
-          else error ??= notBool(c);
-        }
-        if (error !== undefined && (accu ? goOnTrue : goOnFalse)) throw error;
-        return accu ? resultTrue : resultFalse;
-      };
+      return quantifierLoop({
+        iterable,
+        itemsOf,
+        setIter: setIter,
+        predicate,
+        notBool,
+        meterState,
+        costExceeded: () => new CostExceeded('cost budget exceeded'),
+        accuSlot,
+        iterSlot,
+        cost,
+        dynIter,
+        first,
+        onTrue,
+        onFalse,
+        goOnTrue,
+        goOnFalse,
+        resultTrue,
+        resultFalse,
+      }) as Fn;
     }
     const compiledStep = this.compileFull(a.step, inner);
     const stepFn = compiledStep.fn;

@@ -89,6 +89,86 @@ return function member(f) {
   return build(body, { left, general });
 }
 
+/** The parts of an `all` / `exists` loop (see `Compiler.comprehension` in compiled.ts). */
+export interface QuantifierParts {
+  iterable: Fn;
+  itemsOf: (coll: unknown) => readonly unknown[];
+  /** Sets the iteration variable after the full type test (or throws the library's error). */
+  setIter: (f: never, v: unknown) => void;
+  predicate: Fn;
+  notBool: (c: unknown) => Error;
+  meterState: { current: { remaining: number } };
+  costExceeded: () => Error;
+  accuSlot: number;
+  iterSlot: number;
+  cost: number;
+  dynIter: boolean;
+  first: boolean;
+  onTrue: boolean;
+  onFalse: boolean;
+  goOnTrue: boolean;
+  goOnFalse: boolean;
+  resultTrue: unknown;
+  resultFalse: unknown;
+}
+
+let sites = 0;
+
+/**
+ * An `all` / `exists` loop of its own per site, so the predicate call and the item reads have
+ * their own caches (and the predicate can be inlined). Slots, cost and the boolean outcomes are
+ * numbers and booleans written into the text; the step's errors are absorbed as the library
+ * absorbs them, unless the result still depends on them.
+ */
+export function quantifierLoop(q: QuantifierParts): Fn {
+  const ints = [q.accuSlot, q.iterSlot, q.cost];
+  if (!ints.every((n) => Number.isSafeInteger(n) && n >= 0))
+    throw new Error('quantifierLoop: bad slot or cost');
+  const b = (v: boolean): string => (v ? 'true' : 'false');
+  const goOn = (accu: string): string => `(${accu} ? ${b(q.goOnTrue)} : ${b(q.goOnFalse)})`;
+  const plainItem = q.dynIter
+    ? `typeof item === 'object' && item !== null && item.constructor === Object`
+    : 'false';
+  const body = `"use strict";
+// site ${sites++}
+return function quantifier(f) {
+  const items = itemsOf(iterable(f));
+  let accu = ${b(q.first)};
+  f[${q.accuSlot}] = accu;
+  let error;
+  for (let i = 0; i < items.length; i++) {
+    if (!${goOn('accu')}) return accu ? resultTrue : resultFalse;
+    const item = items[i];
+    if (${plainItem}) f[${q.iterSlot}] = item;
+    else setIter(f, item);
+    let c;
+    try {
+      if ((meterState.current.remaining -= ${q.cost}) < 0) throw costExceeded();
+      c = predicate(f);
+    } catch (e) {
+      if (error === undefined) error = e;
+      continue;
+    }
+    if (c === true) accu = ${b(q.onTrue)};
+    else if (c === false) accu = ${b(q.onFalse)};
+    else if (error === undefined) error = notBool(c);
+  }
+  if (error !== undefined && ${goOn('accu')}) throw error;
+  return accu ? resultTrue : resultFalse;
+};`;
+  return build(body, {
+    iterable: q.iterable,
+    itemsOf: q.itemsOf,
+    setIter: q.setIter,
+    predicate: q.predicate,
+    notBool: q.notBool,
+    meterState: q.meterState,
+    costExceeded: q.costExceeded,
+    resultTrue: q.resultTrue,
+    resultFalse: q.resultFalse,
+  });
+}
+
 /** A top-level variable of an expression: its frame slot and the type the checker declared. */
 export interface TopVariable {
   name: string;
