@@ -137,6 +137,11 @@ export function isPolicyObject(o: KubeObject): boolean {
 
 class Compiler {
   readonly errors: PolicyError[] = [];
+  /**
+   * Expression texts by content: policies of a set often declare the same variable, and the
+   * evaluator's per-request memo finds it by its text, compared by identity when it is one string.
+   */
+  private readonly texts = new Map<string, string>();
   constructor(readonly engine: CelEngine) {}
 
   error(r: Resource | undefined, kind: string, name: string, path: string, message: string): void {
@@ -165,7 +170,9 @@ class Compiler {
       this.error(r, kind, name, path, `compilation failed: ${compiled.error}`);
       return undefined;
     }
-    return { expression, path, program: compiled.value };
+    let text = this.texts.get(expression);
+    if (text === undefined) this.texts.set(expression, (text = expression));
+    return { expression: text, path, program: compiled.value };
   }
 
   named(

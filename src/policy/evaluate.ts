@@ -96,10 +96,25 @@ type AnyPolicy = CompiledValidatingPolicy | CompiledMutatingPolicy;
 
 /** Where compiled matchConstraints keep their JSON, the key of `Run.matches`. */
 const MATCH_KEY = Symbol('palisade.matchKey');
+/** Constraint keys by content, so equal constraints share one string (compared by identity). */
+const INTERNED_KEYS = new Map<string, string>();
 function constraintKey(m: MatchResources): string {
-  const key = JSON.stringify(m);
+  let key = JSON.stringify(m);
+  const known = INTERNED_KEYS.get(key);
+  if (known !== undefined) key = known;
+  else {
+    if (INTERNED_KEYS.size >= 10_000) INTERNED_KEYS.clear();
+    INTERNED_KEYS.set(key, key);
+  }
   if (Object.isExtensible(m)) Object.defineProperty(m, MATCH_KEY, { value: key, enumerable: false });
   return key;
+}
+
+/** Where a policy keeps its bindings of the set it was last evaluated in (see `Run.bindingsOf`). */
+const BINDINGS = Symbol('palisade.bindings');
+interface BindingsOf {
+  byName: ReadonlyMap<string, CompiledBinding[]>;
+  list: readonly CompiledBinding[];
 }
 
 /** The params of a policy without paramKind: one evaluation with `params` null. */
@@ -115,7 +130,9 @@ interface LazyState {
   variables: Record<string, unknown>;
   budget: CostBudget;
   perExpr: number;
-  done: boolean[];
+  /** Variables evaluated (or being evaluated): a bit per index below 31, then a set. */
+  done: number;
+  doneMore?: Set<number>;
   /** Variables not evaluated yet. */
   pending: number;
   /** Results of variable expressions that read no other variable, for these inputs. */
@@ -134,7 +151,21 @@ interface Memo {
   cost: number;
 }
 
-type Activation = Record<string, unknown> & { [LAZY]?: LazyState };
+/** A declared variable of a policy. */
+type CompiledVariable = CompiledExpression & { name: string };
+
+type Activation = Record<string, unknown> & { [LAZY]?: LazyState | undefined };
+
+/** What every activation of one request, object and param shares. */
+interface Inputs {
+  object: unknown;
+  oldObject: unknown;
+  request: unknown;
+  params: unknown;
+  namespaceObject: unknown;
+  authorizer: unknown;
+  memo: Map<string, Memo>;
+}
 
 const VARIABLE_REF = /^\s*\.\s*(?:\?\s*)?([A-Za-z_][A-Za-z0-9_]*)/;
 
@@ -159,6 +190,26 @@ function refsOf(e: HasExpression): ReadonlySet<string> | 'all' {
   return (e[REFS] ??= variableRefs(e.expression));
 }
 
+/** Where an expression keeps the indices of the declared variables it reads (per declaration list). */
+const NEEDS = Symbol('palisade.variableIndices');
+interface HasNeeds extends HasExpression {
+  [NEEDS]?: { declared: readonly CompiledVariable[]; indices: readonly number[] };
+}
+
+/** The indices, in declaration order, of the variables of `declared` that an expression reads. */
+function needsOf(e: HasNeeds, declared: readonly CompiledVariable[]): readonly number[] {
+  const known = e[NEEDS];
+  if (known !== undefined && known.declared === declared) return known.indices;
+  const refs = refsOf(e);
+  const indices: number[] = [];
+  for (let i = 0; i < declared.length; i++) {
+    const v = declared[i];
+    if (v && (refs === 'all' || refs.has(v.name))) indices.push(i);
+  }
+  e[NEEDS] = { declared, indices };
+  return indices;
+}
+
 /**
  * Makes the variables an expression reads available before it runs. Variables are still
  * evaluated once, on first reference, in declaration order (each sees the earlier ones); a
@@ -168,18 +219,18 @@ function refsOf(e: HasExpression): ReadonlySet<string> | 'all' {
  */
 function ensureVariables(vars: Activation, expr: HasExpression): void {
   const st = vars[LAZY];
-  if (!st || st.pending === 0) return;
-  const refs = refsOf(expr);
-  if (refs !== 'all' && refs.size === 0) return;
+  if (st === undefined || st.pending === 0) return;
   const declared = st.policy.variables;
-  for (let i = 0; i < declared.length; i++) {
-    const v = declared[i];
-    if (!v || st.done[i] || (refs !== 'all' && !refs.has(v.name))) continue;
-    st.done[i] = true;
+  const need = needsOf(expr, declared);
+  for (let j = 0; j < need.length; j++) {
+    const i = need[j] as number;
+    const v = declared[i] as CompiledVariable;
+    if (i < 31 ? (st.done & (1 << i)) !== 0 : st.doneMore?.has(i)) continue;
+    if (i < 31) st.done |= 1 << i;
+    else (st.doneMore ??= new Set()).add(i);
     st.pending--;
-    const own = refsOf(v);
     let out: Result<unknown, CelEvalError>;
-    if (own !== 'all' && own.size === 0) {
+    if (needsOf(v, declared).length === 0) {
       const memo = st.memo.get(v.expression);
       if (memo) {
         const exceeded = chargeCost(st.budget, memo.cost, st.perExpr);
@@ -221,21 +272,26 @@ class Run {
     errors: [],
   };
   private readonly auditFailures: Record<string, unknown>[] = [];
-  private readonly requestCache = new Map<RequestAttributes, unknown>();
+  // The caches below are made on first use: most requests use one set of inputs, kept in `last`.
+  private requestCache: Map<RequestAttributes, unknown> | undefined;
   /** CEL values of the objects of this request, converted once (objects are never mutated in place). */
-  private readonly celCache = new Map<KubeObject, unknown>();
-  private readonly memos = new Map<
-    RequestAttributes,
-    Map<KubeObject | null, Map<KubeObject | null, Map<string, Memo>>>
-  >();
-  private readonly matchCache = new Map<RequestAttributes, Map<string, boolean>>();
+  private celCache: Map<KubeObject, unknown> | undefined;
+  private memos:
+    Map<RequestAttributes, Map<KubeObject | null, Map<KubeObject | null, Map<string, Memo>>>> | undefined;
+  private matchCache: Map<RequestAttributes, Map<string, boolean>> | undefined;
+  private lastMatch: { key: string; attrs: RequestAttributes; matched: boolean } | undefined;
   private authorizer: unknown;
+  /** The inputs last asked for, and for which request attributes, object and param. */
+  private last:
+    | { attrs: RequestAttributes; object: KubeObject | null; param: KubeObject | null; inputs: Inputs }
+    | undefined;
   constructor(
     readonly set: PolicySet,
     readonly options: EvaluateRequestOptions,
   ) {}
 
   request(attrs: RequestAttributes): unknown {
+    this.requestCache ??= new Map<RequestAttributes, unknown>();
     let r = this.requestCache.get(attrs);
     if (r === undefined) {
       r = toCelValue({
@@ -260,6 +316,7 @@ class Run {
 
   cel(o: KubeObject | null): unknown {
     if (o === null) return null;
+    this.celCache ??= new Map<KubeObject, unknown>();
     let v = this.celCache.get(o);
     if (v === undefined) {
       v = toCelValue(o);
@@ -275,6 +332,16 @@ class Run {
   matches(m: MatchResources | undefined, attrs: RequestAttributes): boolean {
     if (!m) return false;
     const key = (m as { [MATCH_KEY]?: string })[MATCH_KEY] ?? constraintKey(m);
+    // Policies of a set mostly share their constraints: the last answer first.
+    const last = this.lastMatch;
+    if (last && last.key === key && last.attrs === attrs) return last.matched;
+    const matched = this.matchOf(m, key, attrs);
+    this.lastMatch = { key, attrs, matched };
+    return matched;
+  }
+
+  private matchOf(m: MatchResources, key: string, attrs: RequestAttributes): boolean {
+    this.matchCache ??= new Map<RequestAttributes, Map<string, boolean>>();
     let byKey = this.matchCache.get(attrs);
     if (!byKey) this.matchCache.set(attrs, (byKey = new Map<string, boolean>()));
     let r = byKey.get(key);
@@ -287,6 +354,7 @@ class Run {
 
   /** The variable memo for one set of inputs (request attributes, object, param). */
   memo(attrs: RequestAttributes, object: KubeObject | null, param: KubeObject | null): Map<string, Memo> {
+    this.memos ??= new Map();
     let byObject = this.memos.get(attrs);
     if (!byObject)
       this.memos.set(
@@ -408,40 +476,59 @@ class Run {
     return found.length === 0 ? { notFound: true } : { list: found };
   }
 
-  vars(
-    p: AnyPolicy,
-    attrs: RequestAttributes,
-    object: KubeObject | null,
-    param: KubeObject | null,
-    budget: CostBudget,
-  ): Record<string, unknown> {
-    const vars: Record<string, unknown> = {
+  /** The CEL inputs of one request, object and param: converted once, shared by every policy. */
+  inputs(attrs: RequestAttributes, object: KubeObject | null, param: KubeObject | null): Inputs {
+    const last = this.last;
+    if (last && last.attrs === attrs && last.object === object && last.param === param) return last.inputs;
+    const inputs: Inputs = {
       object: this.cel(object),
       oldObject: this.cel(attrs.oldObject ?? null),
       request: this.request(attrs),
       params: this.cel(param),
       namespaceObject: this.cel(this.namespaceObject(attrs)),
-      variables: null,
       authorizer: (this.authorizer ??= authorizerValue(
         this.options.authorizer,
         attrs.userInfo?.username !== undefined
           ? { user: attrs.userInfo.username, groups: attrs.userInfo.groups ?? [] }
           : undefined,
       )),
+      memo: this.memo(attrs, object, param),
     };
+    this.last = { attrs, object, param, inputs };
+    return inputs;
+  }
+
+  vars(
+    p: AnyPolicy,
+    attrs: RequestAttributes,
+    object: KubeObject | null,
+    param: KubeObject | null,
+    budget: CostBudget,
+  ): Activation {
+    const inputs = this.inputs(attrs, object, param);
     const variables: Record<string, unknown> = {};
-    vars.variables = variables;
-    if (p.variables.length > 0)
-      (vars as Activation)[LAZY] = {
-        policy: p,
-        variables,
-        budget,
-        perExpr: this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
-        done: [],
-        pending: p.variables.length,
-        memo: this.memo(attrs, object, param),
-      };
-    return vars;
+    // One literal, every field always present: every activation has the same shape.
+    return {
+      object: inputs.object,
+      oldObject: inputs.oldObject,
+      request: inputs.request,
+      params: inputs.params,
+      namespaceObject: inputs.namespaceObject,
+      variables,
+      authorizer: inputs.authorizer,
+      [LAZY]:
+        p.variables.length > 0
+          ? {
+              policy: p,
+              variables,
+              budget,
+              perExpr: this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
+              done: 0,
+              pending: p.variables.length,
+              memo: inputs.memo,
+            }
+          : undefined,
+    };
   }
 
   eval(
@@ -520,93 +607,126 @@ class Run {
     }
   }
 
+  /** A validating policy's bindings in this set, kept on the policy for the next request. */
+  private bindingsOf(p: CompiledValidatingPolicy & { [BINDINGS]?: BindingsOf }): readonly CompiledBinding[] {
+    const byName = this.set.validatingBindings;
+    const known = p[BINDINGS];
+    if (known !== undefined && known.byName === byName) return known.list;
+    const list = byName.get(p.name) ?? [];
+    if (Object.isExtensible(p))
+      Object.defineProperty(p, BINDINGS, { value: { byName, list }, writable: true });
+    return list;
+  }
+
   validate(p: CompiledValidatingPolicy, scope: Scope): void {
-    const bindings = this.set.validatingBindings.get(p.name) ?? [];
-    this.each(p, scope, bindings, (b, param, budget) => {
-      const attrs = scope.attrs;
-      const vars = this.vars(p, attrs, attrs.object, param, budget);
-      if (!this.conditions(p, b, scope, vars, budget)) return;
-      const validations = p.validations;
-      for (let i = 0; i < validations.length; i++) {
-        const v = validations[i];
-        if (!v) continue;
-        const r = this.eval(v, vars, budget);
-        if (!r.ok) {
-          this.fail(
-            p,
-            b,
-            scope,
-            v.path,
-            `expression '${v.expression}' resulted in error: ${r.error.message}`,
-            r.error.code,
-            i,
-          );
-          continue;
-        }
-        if (typeof r.value !== 'boolean') {
-          this.fail(
-            p,
-            b,
-            scope,
-            v.path,
-            `expression '${v.expression}' resulted in a non-bool value`,
-            'eval_error',
-            i,
-          );
-          continue;
-        }
-        if (r.value) continue;
-        let message = v.message ?? `failed expression: ${v.expression}`;
-        if (v.messageProgram) {
-          ensureVariables(vars, v.messageProgram);
-          const m = v.messageProgram.evaluate(
-            vars,
-            budget,
-            this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
-          );
-          if (m.ok && typeof m.value === 'string' && m.value.trim() !== '' && !m.value.includes('\n'))
-            message = m.value;
-        }
-        const decision: Omit<PolicyDecision, 'kind' | 'policy' | 'binding' | 'action' | 'severity'> = {
-          validationIndex: i,
-          message,
-          reason: v.reason,
-          evaluation: 'failed',
-        };
-        if (v.fieldPath !== undefined)
-          decision.fieldPath = scope.autogen
-            ? joinFieldPath(scope.autogen.templatePath, v.fieldPath)
-            : v.fieldPath;
-        this.decide(p, b, scope, decision);
+    const bindings = this.bindingsOf(p);
+    if (p.paramKind) {
+      this.each(p, scope, bindings, (b, param, budget) => {
+        this.validateWith(p, b, scope, param, budget);
+      });
+      return;
+    }
+    // Without params (most policies): one evaluation per binding, no closure per policy.
+    for (let i = 0; i < bindings.length; i++) {
+      const b = bindings[i] as CompiledBinding;
+      if (b.matchResources && !matchResources(b.matchResources, scope.attrs, false)) continue;
+      this.validateWith(p, b, scope, null, {
+        remaining: this.options.perCallCostLimit ?? PER_CALL_COST_LIMIT,
+      });
+    }
+  }
+
+  /** Runs a validating policy's matchConditions, validations and audit annotations for one binding and param. */
+  private validateWith(
+    p: CompiledValidatingPolicy,
+    b: CompiledBinding,
+    scope: Scope,
+    param: KubeObject | null,
+    budget: CostBudget,
+  ): void {
+    const attrs = scope.attrs;
+    const vars = this.vars(p, attrs, attrs.object, param, budget);
+    if (!this.conditions(p, b, scope, vars, budget)) return;
+    const validations = p.validations;
+    for (let i = 0; i < validations.length; i++) {
+      const v = validations[i];
+      if (!v) continue;
+      const r = this.eval(v, vars, budget);
+      if (!r.ok) {
+        this.fail(
+          p,
+          b,
+          scope,
+          v.path,
+          `expression '${v.expression}' resulted in error: ${r.error.message}`,
+          r.error.code,
+          i,
+        );
+        continue;
       }
-      for (const a of p.auditAnnotations) {
-        const r = this.eval(a, vars, budget);
-        if (!r.ok) {
-          this.fail(
-            p,
-            b,
-            scope,
-            a.path,
-            `valueExpression '${a.expression}' resulted in error: ${r.error.message}`,
-            r.error.code,
-          );
-          continue;
-        }
-        if (r.value === null) continue;
-        if (typeof r.value !== 'string') {
-          this.fail(
-            p,
-            b,
-            scope,
-            a.path,
-            `valueExpression '${a.expression}' resulted in a value that is neither string nor null`,
-            'eval_error',
-          );
-          continue;
-        }
-        if (r.value !== '') this.out.auditAnnotations[`${p.name}/${a.key}`] = r.value;
+      if (typeof r.value !== 'boolean') {
+        this.fail(
+          p,
+          b,
+          scope,
+          v.path,
+          `expression '${v.expression}' resulted in a non-bool value`,
+          'eval_error',
+          i,
+        );
+        continue;
       }
-    });
+      if (r.value) continue;
+      let message = v.message ?? `failed expression: ${v.expression}`;
+      if (v.messageProgram) {
+        ensureVariables(vars, v.messageProgram);
+        const m = v.messageProgram.evaluate(
+          vars,
+          budget,
+          this.options.perExpressionCostLimit ?? PER_EXPRESSION_COST_LIMIT,
+        );
+        if (m.ok && typeof m.value === 'string' && m.value.trim() !== '' && !m.value.includes('\n'))
+          message = m.value;
+      }
+      const decision: Omit<PolicyDecision, 'kind' | 'policy' | 'binding' | 'action' | 'severity'> = {
+        validationIndex: i,
+        message,
+        reason: v.reason,
+        evaluation: 'failed',
+      };
+      if (v.fieldPath !== undefined)
+        decision.fieldPath = scope.autogen
+          ? joinFieldPath(scope.autogen.templatePath, v.fieldPath)
+          : v.fieldPath;
+      this.decide(p, b, scope, decision);
+    }
+    for (const a of p.auditAnnotations) {
+      const r = this.eval(a, vars, budget);
+      if (!r.ok) {
+        this.fail(
+          p,
+          b,
+          scope,
+          a.path,
+          `valueExpression '${a.expression}' resulted in error: ${r.error.message}`,
+          r.error.code,
+        );
+        continue;
+      }
+      if (r.value === null) continue;
+      if (typeof r.value !== 'string') {
+        this.fail(
+          p,
+          b,
+          scope,
+          a.path,
+          `valueExpression '${a.expression}' resulted in a value that is neither string nor null`,
+          'eval_error',
+        );
+        continue;
+      }
+      if (r.value !== '') this.out.auditAnnotations[`${p.name}/${a.key}`] = r.value;
+    }
   }
 
   /** Applies one mutating policy; returns the (possibly) new object. */
@@ -739,8 +859,9 @@ export function evaluateRequest(
   }
   if (options.validate !== false) {
     const podScope = options.autogen ? podTemplateAttributes(attributes) : undefined;
+    const scope: Scope = { attrs: attributes };
     for (const p of set.validating) {
-      if (run.matches(p.matchConstraints, attributes)) run.validate(p, { attrs: attributes });
+      if (run.matches(p.matchConstraints, attributes)) run.validate(p, scope);
       else if (podScope && p.autogen && run.matches(p.matchConstraints, podScope.attrs))
         run.validate(p, podScope);
     }

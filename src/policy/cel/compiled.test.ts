@@ -39,10 +39,11 @@ function outcome(engine: CelEngine, expr: string, vars: Record<string, unknown>,
 }
 
 describe.skipIf(!existsSync(CONFORMANCE))('compiled CEL against the interpreter: cel-spec corpus', () => {
-  it('every conformance expression gives the same value or error (message and position) both ways', () => {
+  it('every conformance expression gives the same value or error (message and position) both ways, and the same cost', () => {
     const env = celJsEnvironment();
     const mismatches: string[] = [];
     let compared = 0;
+    let metered = 0;
     const adapter: ConformanceAdapter = {
       name: 'differential',
       run(expr, bindings) {
@@ -53,13 +54,26 @@ describe.skipIf(!existsSync(CONFORMANCE))('compiled CEL against the interpreter:
           mismatches.push(
             `${expr}\n  interpreter: ${JSON.stringify(a)}\n  compiled:    ${JSON.stringify(b)}`,
           );
+        // Expressions without bindings also run in the admission engine, metered: same value,
+        // error and cost both ways, with room and with a limit that stops most of them.
+        if (Object.keys(bindings).length === 0)
+          for (const limit of [1e6, 5]) {
+            const x = outcome(interpreter, expr, {}, limit);
+            const y = outcome(compiled, expr, {}, limit);
+            if (!x.startsWith('compile error')) metered++;
+            if (x !== y)
+              mismatches.push(`${expr} (limit ${limit})\n  interpreter: ${x}\n  compiled:    ${y}`);
+          }
         return a;
       },
     };
     for (const f of readdirSync(CONFORMANCE).filter((x) => x.endsWith('.textproto')))
       runConformanceFile(adapter, f, readFileSync(path.join(CONFORMANCE, f), 'utf8'));
-    console.log(`compiled/interpreter differential: ${compared} conformance expressions compared`);
+    console.log(
+      `compiled/interpreter differential: ${compared} conformance expressions compared, ${metered} runs with costs`,
+    );
     expect(compared).toBeGreaterThan(2000);
+    expect(metered).toBeGreaterThan(1000);
     expect(mismatches.slice(0, 20)).toEqual([]);
   });
 });

@@ -26,12 +26,21 @@
  * and the example policies' expressions both ways and requires the same value or error.
  */
 import { Optional, type Environment } from '@marcbachmann/cel-js';
-import { BUILDING_OPS, chargeBuilt, chargeSteps, meterState, stepCost } from './meter.js';
+import { buildsValue, chargeBuilt, chargeSteps, CostExceeded, meterState, stepCost } from './meter.js';
+import {
+  fieldReader,
+  framePrologue,
+  optionalChainReader,
+  quantifierLoop,
+  stringMembership,
+} from './specialize.js';
 
-/** One evaluation: the activation and the slots of local variables. */
-interface Frame {
-  readonly v: Readonly<Record<string, unknown>>;
-  readonly s: unknown[];
+/** One evaluation: the activation at index 0, then the slots of variables (one array, one allocation). */
+type Frame = unknown[];
+
+/** The activation of a frame. */
+function varsOf(f: Frame): Readonly<Record<string, unknown>> {
+  return f[0] as Readonly<Record<string, unknown>>;
 }
 
 type Fn = (f: Frame) => unknown;
@@ -119,25 +128,18 @@ export type CompiledExpression = (vars: Readonly<Record<string, unknown>>) => un
 export function compileChecked(root: unknown, ev: Evaluator): CompiledExpression {
   const c = new Compiler(ev);
   const fn = c.compile(root as Node, { names: new Map(), accu: -1 });
-  const slots = c.slots;
-  if (slots === 0) {
-    const empty: unknown[] = [];
-    return (vars) => fn({ v: vars, s: empty });
-  }
-  const tops = [...c.tops].map(([name, t]) => ({ name, ...t, dyn: t.type.kind === 'dyn' }));
-  if (tops.length === 0) return (vars) => fn({ v: vars, s: new Array<unknown>(slots) });
+  const size = c.slots;
+  if (size === 1) return (vars) => fn([vars]);
+  const tops = [...c.tops].map(([name, t]) => ({ name, slot: t.slot, type: t.type }));
+  if (tops.length === 0)
+    return (vars) => {
+      const f = new Array<unknown>(size);
+      f[0] = vars;
+      return fn(f);
+    };
   // Top-level variables are read and type-checked once per evaluation into their slots; a
   // missing or mistyped one is left for its node to report (or convert) when it runs.
-  return (vars) => {
-    const s = new Array<unknown>(slots);
-    for (let i = 0; i < tops.length; i++) {
-      const t = tops[i] as (typeof tops)[number];
-      const v = vars[t.name];
-      s[t.slot] =
-        v !== undefined && ((t.dyn && plainCelValue(v)) || t.type.matchesValueType(v, ev)) ? v : UNCHECKED;
-    }
-    return fn({ v: vars, s });
-  };
+  return framePrologue(size, tops, fn, ev, UNCHECKED);
 }
 
 /** The cost a constant subexpression may take to be folded at compile time. */
@@ -145,8 +147,6 @@ const FOLD_LIMIT = 1_000_000;
 
 /** A top-level variable's slot value when the variable is missing or not of its declared type. */
 const UNCHECKED = Symbol('unchecked');
-
-const hasOwn = Object.hasOwn;
 
 function isPrimitive(v: unknown): boolean {
   const t = typeof v;
@@ -202,7 +202,8 @@ const FOLDABLE = new Set([
 ]);
 
 class Compiler {
-  slots = 0;
+  /** Frame size: index 0 holds the activation, slots follow. */
+  slots = 1;
   /** Top-level variables read by the expression: their slot and declared type. */
   readonly tops = new Map<string, { slot: number; type: TypeDecl }>();
   constructor(private readonly ev: Evaluator) {}
@@ -220,7 +221,7 @@ class Compiler {
     const own = this.compileNode(node, scope);
     if (own.fallback) return own;
     let fn = own.fn;
-    if (BUILDING_OPS.has(node.op) && !unsized(node.checkedType)) {
+    if (buildsValue(node) && !unsized(node.checkedType)) {
       const inner = fn;
       fn = function sized(f) {
         const out = inner(f);
@@ -270,7 +271,7 @@ class Compiler {
     const meter = { remaining: FOLD_LIMIT };
     meterState.current = meter;
     try {
-      value = fn({ v: {}, s: [] });
+      value = fn([{}]);
     } catch {
       return fn;
     } finally {
@@ -342,12 +343,12 @@ class Compiler {
       case 'accuValue': {
         const a = scope.accu;
         if (a < 0) break;
-        return { fn: (f) => f.s[a] };
+        return { fn: (f) => f[a] };
       }
       case 'accuInc': {
         const a = scope.accu;
         if (a < 0) break;
-        return { fn: (f) => (f.s[a] = (f.s[a] as number) + 1) };
+        return { fn: (f) => (f[a] = (f[a] as number) + 1) };
       }
       case 'accuPush': {
         const a = scope.accu;
@@ -355,7 +356,7 @@ class Compiler {
         const item = this.compile(node.args as Node, scope);
         return {
           fn: (f) => {
-            const arr = f.s[a] as unknown[];
+            const arr = f[a] as unknown[];
             arr.push(item(f));
             return arr;
           },
@@ -380,18 +381,18 @@ class Compiler {
       const ctx = {
         getValue(key: string): unknown {
           const s = scope.names.get(key);
-          return s === undefined ? f.v[key] : f.s[s];
+          return s === undefined ? varsOf(f)[key] : f[s];
         },
         getCheckedValue(_ev: Evaluator, ast: Node): unknown {
           const name = ast.args as string;
           const s = scope.names.get(name);
-          return s === undefined ? top(name, ast, f) : f.s[s];
+          return s === undefined ? top(name, ast, f) : f[s];
         },
         get accuValue(): unknown {
-          return f.s[scope.accu];
+          return f[scope.accu];
         },
         set accuValue(v: unknown) {
-          f.s[scope.accu] = v;
+          f[scope.accu] = v;
         },
       };
       return node.evaluate(ev, node, ctx);
@@ -401,7 +402,7 @@ class Compiler {
   /** A top-level variable, checked against its declared type as the library does. */
   private readTop(name: string, ast: Node, f: Frame): unknown {
     const ev = this.ev;
-    const v = f.v[name];
+    const v = varsOf(f)[name];
     if (v === undefined) throw ev.createError('unknown_variable', `Unknown variable: ${name}`, ast);
     const type = ast.checkedType as TypeDecl;
     if (type.matchesValueType(v, ev)) return v;
@@ -420,21 +421,21 @@ class Compiler {
   private variable(node: Node, scope: Scope): Fn {
     const name = node.args as string;
     const s = scope.names.get(name);
-    if (s !== undefined) return (f) => f.s[s];
+    if (s !== undefined) return (f) => f[s];
     const type = node.checkedType as TypeDecl;
     let top = this.tops.get(name);
     if (!top) this.tops.set(name, (top = { slot: this.slot(), type }));
     if (top.type !== type) {
       const ev = this.ev;
       return (f) => {
-        const v = f.v[name];
+        const v = varsOf(f)[name];
         if (v !== undefined && type.matchesValueType(v, ev)) return v;
         return this.readTop(name, node, f);
       };
     }
     const slot = top.slot;
     return (f) => {
-      const v = f.s[slot];
+      const v = f[slot];
       return v !== UNCHECKED ? v : this.readTop(name, node, f);
     };
   }
@@ -447,15 +448,7 @@ class Compiler {
     if (node.op === '.' && handle.name === 'fieldAccess') {
       // The library's dynamic field access, with its commonest case (a JSON object holding
       // the key with a plain value) answered here; everything else goes to it.
-      return (f) => {
-        const l = left(f);
-        if (typeof l === 'object' && l !== null && (l as { constructor?: unknown }).constructor === Object) {
-          const o = l as Record<string, unknown>;
-          const v = hasOwn(o, key) ? o[key] : undefined;
-          if (v !== undefined && plainCelValue(v)) return v;
-        }
-        return handle(l, key, node, ev);
-      };
+      return fieldReader(key, left, (l) => handle(l, key, node, ev)) as Fn;
     }
     return (f) => handle(left(f), key, node, ev);
   }
@@ -470,6 +463,8 @@ class Compiler {
       const constant = constantStrings(rightNode);
       if (constant) {
         const right = this.compile(rightNode, scope);
+        if (constant.size <= 16)
+          return stringMembership([...constant], left, (l, f: Frame) => handle(l, right(f), node, ev)) as Fn;
         return (f) => {
           const l = left(f);
           if (typeof l === 'string') return constant.has(l);
@@ -496,6 +491,16 @@ class Compiler {
         return handle(l, r, node, ev);
       };
     }
+    if (op === '+')
+      // Two lists or two strings: what the library's overloads return, without its deep
+      // runtime type walk of dyn operands (every element type concatenates).
+      return (f) => {
+        const l = left(f);
+        const r = right(f);
+        if (Array.isArray(l) && Array.isArray(r)) return [...(l as unknown[]), ...(r as unknown[])];
+        if (typeof l === 'string' && typeof r === 'string') return l + r;
+        return handle(l, r, node, ev);
+      };
     return (f) => handle(left(f), right(f), node, ev);
   }
 
@@ -609,14 +614,14 @@ class Compiler {
     const dynIter = iterType.kind === 'dyn';
     const setIter = (f: Frame, v: unknown): void => {
       if ((dynIter && plainCelValue(v)) || iterType.matchesValueType(v, ev)) {
-        f.s[iterSlot] = v;
+        f[iterSlot] = v;
         return;
       }
       const valueType = ev.debugType(v);
       if (iterType.kind === 'message' && valueType.kind === 'map') {
         const c = ev.objectTypes.get(iterType.name)?.convert?.(v);
         if (c) {
-          f.s[iterSlot] = c;
+          f[iterSlot] = c;
           return;
         }
       }
@@ -655,30 +660,26 @@ class Compiler {
           `${conditionNode.meta.label || 'Ternary condition must be bool'}, got '${String(ev.debugRuntimeType(c))}'`,
           conditionNode,
         );
-      return (f) => {
-        const items = itemsOf(iterable(f));
-        let accu = first;
-        f.s[accuSlot] = accu;
-        let error: Error | undefined;
-        for (let i = 0; i < items.length; i++) {
-          if (!(accu ? goOnTrue : goOnFalse)) return accu ? resultTrue : resultFalse;
-          setIter(f, items[i]);
-          let c: unknown;
-          try {
-            chargeSteps(cost);
-            c = predicate(f);
-          } catch (e) {
-            // Every throw site (the library, the Kubernetes libraries, the runtime) throws an Error.
-            error ??= e as Error;
-            continue;
-          }
-          if (c === true) accu = onTrue;
-          else if (c === false) accu = onFalse;
-          else error ??= notBool(c);
-        }
-        if (error !== undefined && (accu ? goOnTrue : goOnFalse)) throw error;
-        return accu ? resultTrue : resultFalse;
-      };
+      return quantifierLoop({
+        iterable,
+        itemsOf,
+        setIter: setIter,
+        predicate,
+        notBool,
+        meterState,
+        costExceeded: () => new CostExceeded('cost budget exceeded'),
+        accuSlot,
+        iterSlot,
+        cost,
+        dynIter,
+        first,
+        onTrue,
+        onFalse,
+        goOnTrue,
+        goOnFalse,
+        resultTrue,
+        resultFalse,
+      }) as Fn;
     }
     const compiledStep = this.compileFull(a.step, inner);
     const stepFn = compiledStep.fn;
@@ -695,7 +696,7 @@ class Compiler {
       return (f) => {
         const items = itemsOf(iterable(f));
         let accu = init(f);
-        f.s[accuSlot] = accu;
+        f[accuSlot] = accu;
         for (let i = 0; i < items.length; i++) {
           if (condition && !condition(accu)) break;
           setIter(f, items[i]);
@@ -707,7 +708,7 @@ class Compiler {
     return (f) => {
       const items = itemsOf(iterable(f));
       let accu = init(f);
-      f.s[accuSlot] = accu;
+      f[accuSlot] = accu;
       let error: Error | undefined;
       for (let i = 0; i < items.length; i++) {
         if (!cond(accu)) return result(accu);
@@ -802,7 +803,7 @@ class Compiler {
       const exp = this.compile(macro.exp, { names, accu: scope.accu });
       return {
         fn: (f) => {
-          f.s[slot] = val(f);
+          f[slot] = val(f);
           return exp(f);
         },
       };
@@ -854,23 +855,7 @@ class Compiler {
     }
     if (keys.length === 0 || !cur || !simpleBase(cur)) return undefined;
     const base = this.compile(cur, scope);
-    const count = keys.length;
-    return (whole) => (f) => {
-      let v = base(f);
-      for (let i = 0; i < count; i++) {
-        if (typeof v !== 'object' || v === null) return whole(f);
-        const k = keys[i] as string;
-        const c = (v as { constructor?: unknown }).constructor;
-        if (c === Object || c === undefined) {
-          const o = v as Record<string, unknown>;
-          v = hasOwn(o, k) ? o[k] : undefined;
-        } else if (c === Map) v = (v as Map<unknown, unknown>).get(k);
-        else return whole(f);
-        if (v === undefined) return fallback(f);
-        if (!plainCelValue(v)) return whole(f);
-      }
-      return v;
-    };
+    return (whole) => optionalChainReader(keys, base, whole, fallback) as Fn;
   }
 }
 

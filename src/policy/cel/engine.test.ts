@@ -267,6 +267,8 @@ describe('runtime cost of what an expression builds', () => {
     ["object.data.blob + 'a'", 240_000],
     ["[object.data.blob, 'b'].join('')", 240_000],
     ['object.data.blob.size() > 0', 0],
+    // Reading an optional field builds nothing: its size is not charged.
+    ["object.?data.?blob.orValue('').size() > 0", 0],
   ])('charges %s for the size of what it builds (at least %d)', (expr, atLeast) => {
     const r = run(expr);
     expect(r.ok).toBe(true);

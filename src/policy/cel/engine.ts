@@ -18,7 +18,7 @@ import { shortcutComparison, shortcutOptionalChain, type CelAstNode } from './fa
 import { relaxNullBranches } from './rewrite.js';
 import { compileChecked, evaluatorOf } from './compiled.js';
 import {
-  BUILDING_OPS,
+  buildsValue,
   chargeBuilt,
   CostExceeded,
   forEachNode,
@@ -129,7 +129,7 @@ function meterAst(root: unknown, nodeClass: unknown): void {
  */
 function meterSizes(root: unknown, nodeClass: unknown): void {
   forEachNode(root, nodeClass, (walked) => {
-    if (!BUILDING_OPS.has(walked.op)) return;
+    if (!buildsValue(walked)) return;
     const node = walked as WalkNode & AstLike;
     const own = Object.hasOwn(node, 'evaluate') ? node.evaluate : undefined;
     const meta = node.meta;
@@ -239,11 +239,15 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
       const run: (vars: Readonly<Record<string, unknown>>) => unknown = ev
         ? compileChecked(parsed.ast, ev)
         : (vars) => parsed(vars) as unknown;
+      // The meter of the last evaluation, reused by the next one when it is not running.
+      let spare: CostBudget | undefined;
       const program: CelProgram = {
         expression,
         evaluate(vars, budget, perExpressionLimit = PER_EXPRESSION_COST_LIMIT) {
           const limit = Math.min(perExpressionLimit, budget.remaining);
-          const meter: CostBudget = { remaining: limit };
+          const meter: CostBudget = spare ?? { remaining: limit };
+          spare = undefined;
+          meter.remaining = limit;
           const previous = meterState.current;
           meterState.current = meter;
           try {
@@ -257,6 +261,7 @@ export function createCelEngine(options: CelEngineOptions = {}): CelEngine {
             return { ok: false, error: { code: 'eval_error', message: firstLine(e) } };
           } finally {
             meterState.current = previous;
+            spare = meter;
           }
         },
       };
@@ -300,37 +305,48 @@ function compileMessage(e: unknown): string {
 /**
  * Converts parsed JSON into CEL values: whole numbers become int (bigint), as Kubernetes reads
  * JSON. Subtrees without a whole number (most of an object: names, images, labels) are shared,
- * not copied; CEL never writes to its inputs, and neither do the callers once converted.
+ * not copied; CEL never writes to its inputs, and neither do the callers once converted. This
+ * runs once per admission request, so it copies only the objects on a path to a whole number,
+ * each by one spread (which keeps a JSON `__proto__` key a field) and then the changed fields.
  */
 export function toCelValue(v: unknown): unknown {
-  if (v === null || typeof v !== 'object') {
-    return typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v;
-  }
+  if (typeof v !== 'object') return typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v;
+  if (v === null) return v;
   if (Array.isArray(v)) {
     let items: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      const c = x !== null && (typeof x === 'object' || typeof x === 'number') ? toCelValue(x) : x;
-      if (c !== x && !items) items = v.slice(0, i) as unknown[];
-      if (items) items.push(c);
+      if (x === null || (typeof x !== 'object' && typeof x !== 'number')) continue;
+      const c = toCelValue(x);
+      if (c !== x) (items ??= v.slice() as unknown[])[i] = c;
     }
     return items ?? v;
   }
-  // A key loop without Object.entries' pair arrays: this runs on every admission request.
   const src = v as Record<string, unknown>;
   let out: Record<string, unknown> | undefined;
-  const keys = Object.keys(src);
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i] as string;
+  // for-in, not Object.keys: no key array per object. Parsed JSON and YAML objects are plain,
+  // with nothing enumerable inherited.
+  for (const k in src) {
     const x = src[k];
-    const c = x !== null && (typeof x === 'object' || typeof x === 'number') ? toCelValue(x) : x;
-    if ((c !== x || x === undefined) && !out) {
-      out = {};
-      for (let j = 0; j < i; j++) setField(out, keys[j] as string, src[keys[j] as string]);
-    }
-    if (out && c !== undefined) setField(out, k, c);
+    // A field set to undefined (not JSON, but YAML loaders and callers make them) is dropped.
+    if (x === undefined) return withoutUndefined(src);
+    if (x === null || (typeof x !== 'object' && typeof x !== 'number')) continue;
+    const c = toCelValue(x);
+    if (c === x) continue;
+    out ??= { ...src };
+    setField(out, k, c);
   }
   return out ?? v;
+}
+
+/** `toCelValue` of an object some of whose fields are undefined: a copy without them. */
+function withoutUndefined(src: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(src)) {
+    const x = src[k];
+    if (x !== undefined) setField(out, k, toCelValue(x));
+  }
+  return out;
 }
 
 /** Sets a field, a JSON `__proto__` key included (as data, never as the prototype). */

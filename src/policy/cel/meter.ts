@@ -23,6 +23,23 @@ export const SIZE_UNIT = 10;
 /** Operators and calls whose result may be a newly built string, bytes, list or map. */
 export const BUILDING_OPS: ReadonlySet<string> = new Set(['+', 'call', 'rcall']);
 
+/**
+ * Macros whose result is one of their operands' values, never something new: `a.orValue(b)`
+ * returns `a`'s value or `b` (which charges for itself when it builds), so reading optional
+ * fields costs nothing for their size.
+ */
+const PASS_THROUGH_MACROS: ReadonlySet<string> = new Set([
+  'optional.orValue(value)',
+  'optional.or(optional)',
+]);
+
+/** Whether a node's result may be newly built (its size is then charged): see `BUILDING_OPS`. */
+export function buildsValue(node: WalkNode): boolean {
+  if (!BUILDING_OPS.has(node.op)) return false;
+  const macro = node.meta.macro as { functionDesc?: unknown } | undefined;
+  return typeof macro?.functionDesc !== 'string' || !PASS_THROUGH_MACROS.has(macro.functionDesc);
+}
+
 /** The size units a built value costs (0 under one unit). */
 export function builtCost(v: unknown): number {
   let size: number;
