@@ -1,4 +1,4 @@
-import { createContext, type ReactNode } from 'react';
+import { createContext, useEffect, useState, type ReactNode } from 'react';
 import type { Loaded } from '../api.js';
 
 /** The active theme, for components that draw with colours read from CSS (charts). */
@@ -83,6 +83,47 @@ export function SelectFilter(props: {
           </option>
         ))}
       </select>
+    </label>
+  );
+}
+
+/** A search box that writes to the URL when the user pauses (300 ms) or presses Enter. */
+export function SearchBox(props: {
+  label: string;
+  name: string;
+  placeholder: string;
+  value: string;
+  onChange: (v: string) => void;
+}): ReactNode {
+  const [text, setText] = useState(props.value);
+  useEffect(() => {
+    setText(props.value);
+  }, [props.value]);
+  useEffect(() => {
+    if (text === props.value) return undefined;
+    const t = window.setTimeout(() => {
+      props.onChange(text);
+    }, 300);
+    return () => {
+      window.clearTimeout(t);
+    };
+  }, [text, props]);
+  return (
+    <label>
+      {props.label}
+      <input
+        type="search"
+        name={props.name}
+        value={text}
+        placeholder={props.placeholder}
+        maxLength={200}
+        onChange={(e) => {
+          setText(e.target.value);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') props.onChange(text);
+        }}
+      />
     </label>
   );
 }

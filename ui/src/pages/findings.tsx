@@ -1,6 +1,6 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { apiPath, useApi } from '../api.js';
-import { Load, SelectFilter, SEVERITIES, SeverityBadge, When } from '../components/common.js';
+import { Load, SearchBox, SelectFilter, SEVERITIES, SeverityBadge, When } from '../components/common.js';
 import { DataTable, formatSort, parseSort, type Column, type SortState } from '../components/table.js';
 import { objectName } from '../format.js';
 import { groupKeys, GROUPS, type Group } from '../model.js';
@@ -117,41 +117,6 @@ function columns(expanded: string, toggle: (fp: string) => void): Column<Finding
   ];
 }
 
-/** A search box that writes to the URL when the user pauses or presses Enter. */
-function SearchBox(props: { value: string; onChange: (v: string) => void }): ReactNode {
-  const [text, setText] = useState(props.value);
-  useEffect(() => {
-    setText(props.value);
-  }, [props.value]);
-  useEffect(() => {
-    if (text === props.value) return undefined;
-    const t = window.setTimeout(() => {
-      props.onChange(text);
-    }, 300);
-    return () => {
-      window.clearTimeout(t);
-    };
-  }, [text, props]);
-  return (
-    <label>
-      Search
-      <input
-        type="search"
-        name="q"
-        value={text}
-        placeholder="title, message, name, control"
-        maxLength={200}
-        onChange={(e) => {
-          setText(e.target.value);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') props.onChange(text);
-        }}
-      />
-    </label>
-  );
-}
-
 /** Findings explorer: every filter, the sort, the page and the grouping live in the URL. */
 export function FindingsPage(): ReactNode {
   const { get, set } = useParams();
@@ -199,7 +164,13 @@ export function FindingsPage(): ReactNode {
           e.preventDefault();
         }}
       >
-        <SearchBox value={get('q')} onChange={filter('q')} />
+        <SearchBox
+          label="Search"
+          name="q"
+          placeholder="title, message, name, control"
+          value={get('q')}
+          onChange={filter('q')}
+        />
         <SelectFilter
           label="Severity"
           name="severity"

@@ -1,6 +1,14 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { type ReactNode } from 'react';
 import { apiPath, useApi } from '../api.js';
-import { Load, SelectFilter, SEVERITIES, SeverityBadge, severityRank, When } from '../components/common.js';
+import {
+  Load,
+  SearchBox,
+  SelectFilter,
+  SEVERITIES,
+  SeverityBadge,
+  severityRank,
+  When,
+} from '../components/common.js';
 import { DataTable, formatSort, parseSort, sortRows, type Column } from '../components/table.js';
 import { useParams } from '../router.js';
 import type { ImagesResponse, ImageVulnerabilitiesResponse } from '../types.js';
@@ -135,41 +143,6 @@ function shortLocation(location: string): string {
   return m ? `${m[1] ?? ''}…${m[2] ?? ''}` : location;
 }
 
-/** A search box that writes to the URL when the user pauses or presses Enter. */
-function PackageSearch(props: { value: string; onChange: (v: string) => void }): ReactNode {
-  const [text, setText] = useState(props.value);
-  useEffect(() => {
-    setText(props.value);
-  }, [props.value]);
-  useEffect(() => {
-    if (text === props.value) return undefined;
-    const t = window.setTimeout(() => {
-      props.onChange(text);
-    }, 300);
-    return () => {
-      window.clearTimeout(t);
-    };
-  }, [text, props]);
-  return (
-    <label>
-      Package
-      <input
-        type="search"
-        name="package"
-        value={text}
-        placeholder="name contains"
-        maxLength={200}
-        onChange={(e) => {
-          setText(e.target.value);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') props.onChange(text);
-        }}
-      />
-    </label>
-  );
-}
-
 /** One image: what was scanned, and its vulnerabilities filtered on the server. */
 function ImageDetail({ image }: { image: string }): ReactNode {
   const { get, set } = useParams();
@@ -217,7 +190,10 @@ function ImageDetail({ image }: { image: string }): ReactNode {
                   set({ severity: v });
                 }}
               />
-              <PackageSearch
+              <SearchBox
+                label="Package"
+                name="package"
+                placeholder="name contains"
                 value={get('package')}
                 onChange={(v) => {
                   set({ package: v });
