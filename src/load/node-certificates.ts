@@ -11,6 +11,7 @@
 import path from 'node:path';
 import {
   certificateBlocks,
+  COMPONENT_BINARIES,
   type CertificateFacts,
   type ComponentFacts,
   type ComponentName,
@@ -53,15 +54,6 @@ const KUBECONFIG_FLAGS: Readonly<Record<ComponentName, readonly string[]>> = {
   etcd: [],
   kubelet: ['--kubeconfig'],
   proxy: ['--kubeconfig'],
-};
-
-const BINARIES: Readonly<Record<ComponentName, string>> = {
-  apiserver: 'kube-apiserver',
-  controllermanager: 'kube-controller-manager',
-  scheduler: 'kube-scheduler',
-  etcd: 'etcd',
-  kubelet: 'kubelet',
-  proxy: 'kube-proxy',
 };
 
 /** A file named somewhere, with who names it and where. */
@@ -150,7 +142,11 @@ export async function readNodeCertificates(src: CertificateSources): Promise<Cer
         const f = flagAt(c.args, flag);
         if (!f || f.value === '') continue;
         const location = c.argLocations?.[f.index];
-        list.push({ path: f.value, usedBy: `${BINARIES[name]} ${flag}`, ...(location ? { location } : {}) });
+        list.push({
+          path: f.value,
+          usedBy: `${COMPONENT_BINARIES[name]} ${flag}`,
+          ...(location ? { location } : {}),
+        });
       }
     };
     add(files, CERTIFICATE_FLAGS[name]);

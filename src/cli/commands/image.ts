@@ -137,6 +137,16 @@ export async function vulnMatcher(
   };
 }
 
+/** The `--registry-ca` file's text, or undefined without the option; an unreadable file is an input error. */
+export async function readRegistryCa(file: string | undefined, io: CliIO): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return await readFile(path.resolve(io.cwd, file), 'utf8');
+  } catch {
+    throw new InputError(`${file}: cannot read the CA file`);
+  }
+}
+
 /** The formats of `image scan`: the table, the scan result as JSON or YAML, and two SBOMs. */
 export const IMAGE_FORMATS: OutputFormats<'table' | 'json' | 'yaml' | 'cyclonedx' | 'spdx'> = {
   formats: ['table', 'json', 'yaml', 'cyclonedx', 'spdx'],
@@ -213,14 +223,7 @@ async function openSource(
   } else {
     credentials = await resolveRegistryCredentials(ref.registry, { ...io.env });
   }
-  let ca: string | undefined;
-  if (options.registryCa !== undefined) {
-    try {
-      ca = await readFile(path.resolve(io.cwd, options.registryCa), 'utf8');
-    } catch {
-      throw new InputError(`${options.registryCa}: cannot read the CA file`);
-    }
-  }
+  const ca = await readRegistryCa(options.registryCa, io);
   return openRegistryImage(ref, {
     ...(credentials !== undefined ? { credentials } : {}),
     ...(platform !== undefined ? { platform } : {}),

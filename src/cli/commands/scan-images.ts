@@ -5,7 +5,6 @@
  * (credentials from the docker config, `--platform`, `--registry-ca`, `--cache-dir`,
  * `--plain-http`), and runs the pure flow of src/images/workload-scan.ts.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, isSeverity, UsageError, type Resource, type Severity } from '../../core/index.js';
 import {
@@ -28,7 +27,7 @@ import {
 import type { ReportControl } from '../../report/index.js';
 import type { CliIO } from '../io.js';
 import { parseDuration } from '../../vulndb/index.js';
-import { vulnMatcher, type VulnMatcher } from './image.js';
+import { readRegistryCa, vulnMatcher, type VulnMatcher } from './image.js';
 
 /** The `scan` options that concern images. */
 export interface ScanImagesOptions {
@@ -91,14 +90,7 @@ export async function prepareImageScan(options: ScanImagesOptions, io: CliIO): P
     if (platform === undefined)
       throw new UsageError(`--platform ${JSON.stringify(options.platform)}: expected os/arch[/variant]`);
   }
-  let ca: string | undefined;
-  if (options.registryCa !== undefined) {
-    try {
-      ca = await readFile(path.resolve(io.cwd, options.registryCa), 'utf8');
-    } catch {
-      throw new InputError(`${options.registryCa}: cannot read the CA file`);
-    }
-  }
+  const ca = await readRegistryCa(options.registryCa, io);
   let matcher: VulnMatcher | undefined;
   try {
     matcher = await vulnMatcher(
