@@ -240,6 +240,11 @@ Examples:
   )
     .option('-q, --quiet', 'no status lines on stderr')
     .option('--ignore-input-errors', 'report input errors but do not let them set exit code 2')
+    .option(
+      '-n, --namespace <ns>',
+      'only what applies in this namespace: its RoleBindings and cluster-wide grants',
+    )
+    .option('-A, --all-namespaces', 'changes in every namespace (the default without -n)')
     .addHelpText(
       'after',
       `
@@ -250,6 +255,7 @@ Exit codes: 0 no change, 1 permissions changed, 2 usage or input error.
 Examples:
   $ palisade rbac diff main/deploy pr/deploy
   $ palisade rbac diff old.yaml new.yaml -o json
+  $ palisade rbac diff old.yaml new.yaml -n checkout
   $ palisade rbac diff --snapshot before.json.gz deploy/
   $ palisade rbac diff --cluster --context prod deploy/ -o yaml=rbac-diff.yaml`,
     )

@@ -195,6 +195,25 @@ describe('rbac rule numbers and sources', () => {
     expect(two.err).toContain('with --snapshot as the base, give one HEAD');
   });
 
+  it('diff -n keeps what applies in that namespace', async () => {
+    const base = `apiVersion: v1
+kind: Namespace
+metadata: { name: shop }
+`;
+    const dir = folder({ 'base.yaml': base, 'app.yaml': APP });
+    const all = await run(['rbac', 'diff', 'base.yaml', 'app.yaml', '-o', 'json'], dir);
+    const namespaces = (out: string): string[] =>
+      [
+        ...new Set((JSON.parse(out) as { changes: { namespace: string }[] }).changes.map((c) => c.namespace)),
+      ].sort();
+    expect(namespaces(all.out)).toEqual(['', 'blog', 'shop']);
+    const shop = await run(['rbac', 'diff', 'base.yaml', 'app.yaml', '-n', 'shop', '-o', 'json'], dir);
+    expect(shop.code).toBe(1);
+    expect(namespaces(shop.out)).toEqual(['', 'shop']);
+    const both = await run(['rbac', 'diff', 'base.yaml', 'app.yaml', '-n', 'shop', '-A'], dir);
+    expect(both.code).toBe(2);
+  });
+
   it('list -n keeps the namespace and cluster-wide rules', async () => {
     const dir = folder({ 'app.yaml': APP });
     const all = await run(['rbac', 'list', 'ServiceAccount:shop:ci', '.'], dir);

@@ -385,9 +385,15 @@ export async function runDiff(sides: string[], opts: Opts, io: CliIO): Promise<n
         : `give BASE and HEAD (got ${sides.length} argument${sides.length === 1 ? '' : 's'}), or one HEAD with --cluster or --snapshot F`,
     );
   const headOnly: Opts = { ...opts, cluster: false, snapshot: undefined };
+  const only = optString(opts, 'namespace');
+  if (only !== undefined && opts.allNamespaces === true)
+    throw new UsageError('-A/--all-namespaces and -n/--namespace cannot be used together');
   const a = liveBase ? await loadModel([], opts, io) : await loadModel([sides[0] ?? ''], headOnly, io);
   const b = await loadModel([sides[want - 1] ?? ''], headOnly, io);
-  const changes = diffRbac(a.model, b.model);
+  // -n keeps what applies in that namespace: its RoleBindings' grants and the cluster-wide ones.
+  const changes = diffRbac(a.model, b.model).filter(
+    (c) => only === undefined || c.namespace === '' || c.namespace === only,
+  );
   await writeOutputs(outputs, io, (format) =>
     format === 'table' ? renderDiffText(changes) : renderData(format, { changes }),
   );
