@@ -26,6 +26,7 @@
  * and the example policies' expressions both ways and requires the same value or error.
  */
 import { Optional, type Environment } from '@marcbachmann/cel-js';
+import { plainCelValue } from './fast-paths.js';
 import { buildsValue, chargeBuilt, chargeSteps, CostExceeded, meterState, stepCost } from './meter.js';
 import {
   fieldReader,
@@ -155,24 +156,6 @@ function isPrimitive(v: unknown): boolean {
 
 function primitiveEqualityType(t: string): boolean {
   return t === 'string' || t === 'boolean' || t === 'bigint' || t === 'number';
-}
-
-/** A value cel-js's `dyn` type accepts without further lookups. */
-function plainCelValue(v: unknown): boolean {
-  switch (typeof v) {
-    case 'string':
-    case 'bigint':
-    case 'number':
-    case 'boolean':
-      return true;
-    case 'object': {
-      if (v === null) return true;
-      const c = (v as { constructor?: unknown }).constructor;
-      return c === undefined || c === Object || c === Map || c === Array || c === Set;
-    }
-    default:
-      return false;
-  }
 }
 
 /** Checked result types that are never a string, bytes, list or map (no size to charge). */

@@ -40,8 +40,8 @@ export interface CelAstNode {
 
 const hasOwn = Object.hasOwn;
 
-/** A value cel-js's `dyn` type accepts without further lookups. */
-function plainCelValue(v: unknown): boolean {
+/** A value cel-js's `dyn` type accepts without further lookups (the compiled path's test too). */
+export function plainCelValue(v: unknown): boolean {
   switch (typeof v) {
     case 'string':
     case 'bigint':

@@ -20,7 +20,7 @@
 type Fn = (f: never) => unknown;
 
 /**
- * The value test of the generic path (`plainCelValue` in compiled.ts): a primitive, null or a
+ * The value test of the generic path (`plainCelValue` in fast-paths.ts): a primitive, null or a
  * JSON-like list or map. Source over the variable `x`, with `t` and `c` as scratch.
  */
 const PLAIN = `((t = typeof x) === 'string' || t === 'bigint' || t === 'number' || t === 'boolean' || (t === 'object' && (x === null || (c = x.constructor) === Object || c === Array || c === undefined || c === Map || c === Set)))`;
