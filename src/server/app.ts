@@ -63,7 +63,6 @@ import {
   imageDetail,
   imageVulnerabilities,
   latestScanIds,
-  listAlerts,
   listImages,
   riskyWorkloads,
   summaryOf,
@@ -704,7 +703,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       enabled,
       enabledBy:
         'detection alerts recorded in this history store are listed here; none are recorded yet (palisade detect run|serve --db PATH records them)',
-      items: enabled ? await listAlerts(db, q.since ?? 0, q.limit) : [],
+      items: enabled ? await store.listAlertSummaries(q.since ?? 0, q.limit) : [],
     };
   });
 

@@ -474,29 +474,6 @@ export async function imageVulnerabilities(
   };
 }
 
-/** The newest alerts, without their evidence. */
-export async function listAlerts(db: Db, since: number, limit: number): Promise<AlertDto[]> {
-  const rows = await db
-    .selectFrom('alerts')
-    .select(['id', 'time', 'rule', 'severity', 'mitre', 'message', 'subject', 'target', 'incident'])
-    .where('time', '>=', since)
-    .orderBy('time', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    time: r.time,
-    rule: r.rule,
-    severity: severityOf(r.severity),
-    ...(r.mitre !== null ? { mitre: r.mitre } : {}),
-    message: r.message,
-    subject: r.subject,
-    target: r.target,
-    ...(r.incident !== null ? { incident: r.incident } : {}),
-  }));
-}
-
 /** Whether a table holds any row. */
 export async function hasRows(db: Db, table: 'image_results' | 'alerts'): Promise<boolean> {
   const row = await db.selectFrom(table).select('id').limit(1).executeTakeFirst();

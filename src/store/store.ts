@@ -1144,26 +1144,25 @@ export class Store {
 
   /** Stored alerts since a time, newest first (at most `limit`). */
   async listAlerts(since: number, limit = 1000): Promise<AlertRow[]> {
-    const rows = await this.db
+    const rows = await this.alertsSince(since, limit).selectAll().execute();
+    return rows.map((r) => ({ ...alertSummaryOf(r), evidence: JSON.parse(r.evidence) as unknown[] }));
+  }
+
+  /** The same alerts without their evidence (what a list shows: the evidence is never read). */
+  async listAlertSummaries(since: number, limit = 1000): Promise<Omit<AlertRow, 'evidence'>[]> {
+    const rows = await this.alertsSince(since, limit)
+      .select(['id', 'time', 'rule', 'severity', 'mitre', 'message', 'subject', 'target', 'incident'])
+      .execute();
+    return rows.map(alertSummaryOf);
+  }
+
+  private alertsSince(since: number, limit: number) {
+    return this.db
       .selectFrom('alerts')
-      .selectAll()
       .where('time', '>=', since)
       .orderBy('time', 'desc')
       .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      time: r.time,
-      rule: r.rule,
-      severity: severityOf(r.severity),
-      ...(r.mitre !== null ? { mitre: r.mitre } : {}),
-      message: r.message,
-      subject: r.subject,
-      target: r.target,
-      ...(r.incident !== null ? { incident: r.incident } : {}),
-      evidence: JSON.parse(r.evidence) as unknown[],
-    }));
+      .limit(limit);
   }
 
   /**
@@ -1223,4 +1222,29 @@ export class Store {
   close(): Promise<void> {
     return this.onClose();
   }
+}
+
+/** An alert row's fields other than its evidence, optional columns left out when null. */
+function alertSummaryOf(r: {
+  id: number;
+  time: number;
+  rule: string;
+  severity: string;
+  mitre: string | null;
+  message: string;
+  subject: string;
+  target: string;
+  incident: string | null;
+}): Omit<AlertRow, 'evidence'> {
+  return {
+    id: r.id,
+    time: r.time,
+    rule: r.rule,
+    severity: severityOf(r.severity),
+    ...(r.mitre !== null ? { mitre: r.mitre } : {}),
+    message: r.message,
+    subject: r.subject,
+    target: r.target,
+    ...(r.incident !== null ? { incident: r.incident } : {}),
+  };
 }
