@@ -8,7 +8,6 @@ import { SEVERITIES, type Severity } from '../core/index.js';
 import type { ScanSummary, Store } from '../store/index.js';
 import {
   MAX_COUNT,
-  type AlertDto,
   type Finding,
   type FindingsQuery,
   type FindingsResponse,
