@@ -75,6 +75,21 @@ export function stringSetting(settings: Readonly<Record<string, unknown>>, key: 
   return typeof v === 'string' ? v : undefined;
 }
 
+/**
+ * Reads a non-negative number setting given as a YAML number (`warnDays: 14`) or as a string of
+ * digits (`warnDays: "14"`); anything else (a negative, text, a fraction written as text) is undefined, so the
+ * caller's default applies.
+ */
+export function numberSetting(
+  settings: Readonly<Record<string, unknown>> | undefined,
+  key: string,
+): number | undefined {
+  const v = settings?.[key];
+  const n =
+    typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
 /** True when a value is a plain object. */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -6,9 +6,10 @@
  * Broken files become input issues with their line; the rest of the node is still read.
  */
 import { load } from 'js-yaml';
-import { isMap, isScalar, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import {
   decodeConfig,
+  type AuthenticationConfigFacts,
   type ComponentFacts,
   type ComponentName,
   type ConfigValue,
@@ -321,13 +322,22 @@ async function readConfig(r: Reader, path: string): Promise<ComponentFacts['conf
   return { path, value: decoded.value, keys: keyPositions(text) };
 }
 
-/** Line and column of every mapping key of a YAML (or JSON) text, by dotted path. */
+/**
+ * Line and column of every mapping key of a YAML (or JSON) text, by dotted path; keys inside
+ * lists carry the index (`anonymous.conditions[0].path`).
+ */
 function keyPositions(text: string): Record<string, { line: number; column: number }> {
   const out: Record<string, { line: number; column: number }> = {};
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: false });
   if (doc.errors.length > 0) return out;
   const lines = new LineIndex(text);
   const visit = (node: unknown, prefix: string): void => {
+    if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        visit(item, `${prefix.slice(0, -1)}[${i}].`);
+      });
+      return;
+    }
     if (!isMap(node)) return;
     for (const pair of node.items) {
       if (!isScalar(pair.key)) continue;
@@ -382,6 +392,33 @@ async function readEncryption(r: Reader, api: ComponentFacts): Promise<Encryptio
     return first && typeof first === 'object' ? Object.keys(first).slice(0, 1) : [];
   });
   return { path: file, providers };
+}
+
+/** Larger than any authentication configuration; a bigger file is not decoded. */
+const MAX_AUTHENTICATION_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The file kube-apiserver's `--authentication-config` names, decoded with the position of
+ * every key; a file that is missing, unreadable, too large or not YAML carries why.
+ */
+async function readAuthenticationConfig(
+  r: Reader,
+  api: ComponentFacts,
+): Promise<AuthenticationConfigFacts | undefined> {
+  const file = lastFlag(api.args, '--authentication-config');
+  if (file === undefined) return undefined;
+  const text = await r.fs.readFile(file);
+  const failure = r.failed.get(file);
+  if (failure !== undefined) return { path: file, error: failure };
+  if (text === undefined) return { path: file, error: 'file not found on the node' };
+  if (text.length > MAX_AUTHENTICATION_CONFIG_BYTES)
+    return { path: file, error: `larger than ${MAX_AUTHENTICATION_CONFIG_BYTES} bytes, not decoded` };
+  const decoded = decodeConfig(trimEndChars(text, ' \n'));
+  if (!decoded.ok) {
+    r.issues.push({ file, message: `cannot decode the authentication configuration: ${decoded.error}` });
+    return { path: file, error: decoded.error };
+  }
+  return { path: file, value: decoded.value, keys: keyPositions(text) };
 }
 
 /**
@@ -480,6 +517,9 @@ export async function readNodeFacts(rawFs: NodeFs, options: ReadNodeOptions = {}
   files['kubelet-config'] = kubelet?.config ? await statFiles(r, [kubelet.config.path]) : [];
 
   const encryption = components.apiserver ? await readEncryption(r, components.apiserver) : undefined;
+  const authenticationConfig = components.apiserver
+    ? await readAuthenticationConfig(r, components.apiserver)
+    : undefined;
   const certificates = await readNodeCertificates({
     fs,
     failed,
@@ -492,5 +532,12 @@ export async function readNodeFacts(rawFs: NodeFs, options: ReadNodeOptions = {}
     ],
     pkiCertificates: files['pki-certificates'],
   });
-  return { components, files, ...(encryption ? { encryption } : {}), certificates, issues: r.issues };
+  return {
+    components,
+    files,
+    ...(encryption ? { encryption } : {}),
+    ...(authenticationConfig ? { authenticationConfig } : {}),
+    certificates,
+    issues: r.issues,
+  };
 }

@@ -354,6 +354,85 @@ describe('palisade node scan: Palisade node controls', () => {
   });
 });
 
+// Issue #20: an API server started with --authentication-config was judged by the flag's
+// default only; the file's anonymous section is now read from the node.
+describe('palisade node scan: the structured authentication configuration', () => {
+  const root = materialize('node-hardened', 'controls-authn');
+  const manifest = path.join(root, 'etc/kubernetes/manifests/kube-apiserver.yaml');
+  // The flag gives way to the file (the API server refuses both); the command line is line 14.
+  writeFileSync(
+    manifest,
+    readFileSync(manifest, 'utf8').replace(
+      '- --anonymous-auth=false',
+      '- --authentication-config=/etc/kubernetes/authn.yaml',
+    ),
+  );
+  const FILE = '/etc/kubernetes/authn.yaml';
+  const authn = (...anonymous: string[]): string =>
+    [
+      'apiVersion: apiserver.config.k8s.io/v1',
+      'kind: AuthenticationConfiguration',
+      ...(anonymous.length > 0 ? ['anonymous:', ...anonymous.map((l) => `  ${l}`)] : ['jwt: []']),
+      '',
+    ].join('\n');
+
+  it.each([
+    ['disabled', authn('enabled: false'), 'pass', FILE, 4, /sets anonymous.enabled: false/],
+    ['enabled without conditions', authn('enabled: true'), 'fail', FILE, 4, /without conditions/],
+    [
+      'enabled for health endpoints only',
+      authn('enabled: true', 'conditions:', '- path: /livez', '- path: /readyz'),
+      'pass',
+      FILE,
+      4,
+      /health endpoints only: anonymous requests are allowed to \/livez, \/readyz only/,
+    ],
+    [
+      'enabled for another path',
+      authn('enabled: true', 'conditions:', '- path: /healthz', '- path: /api'),
+      'fail',
+      FILE,
+      7,
+      /reach \/api, which is not a health endpoint/,
+    ],
+    [
+      'no anonymous section: the flag default (enabled)',
+      authn(),
+      'fail',
+      '/etc/kubernetes/manifests/kube-apiserver.yaml',
+      14,
+      /allowed by default \(\/etc\/kubernetes\/authn.yaml has no anonymous section\)/,
+    ],
+    ['missing', undefined, 'error', FILE, 1, /could not check: .*file not found on the node/],
+    ['not YAML', 'anonymous: [enabled: true\n', 'error', FILE, 1, /could not check: .*cannot be read/],
+    [
+      'another kind',
+      'kind: EncryptionConfiguration\n',
+      'error',
+      FILE,
+      1,
+      /not an AuthenticationConfiguration/,
+    ],
+  ] as const)('%s', async (name, text, status, file, line, message) => {
+    const target = path.join(root, FILE);
+    rmSync(target, { force: true });
+    if (text !== undefined) writeFileSync(target, text);
+    const io = memoryIO({ cwd: tmp });
+    const code = await main(
+      ['node', 'scan', '--root', root, '-o', 'json', '--scan-date', SCAN_DATE, '--fail-on', 'fail'],
+      io,
+    );
+    const report = JSON.parse(io.out()) as JsonReport;
+    const api = report.controls.filter(
+      (c) => c.controlId === 'auth/no-anonymous-auth' && c.subject.name === 'kube-apiserver',
+    );
+    expect(api.map((c) => [c.status, c.location?.file, c.location?.line])).toEqual([[status, file, line]]);
+    expect(api[0]?.message).toMatch(message);
+    // A file that is not YAML is also an input error (exit 2), as a broken kubelet config is.
+    if (isRoot || status !== 'pass') expect(code).toBe(status === 'pass' ? 0 : name === 'not YAML' ? 2 : 1);
+  });
+});
+
 describe('palisade node scan: the output convention', () => {
   const root = materialize('node-weak', 'convention');
 

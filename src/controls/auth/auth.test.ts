@@ -2,6 +2,9 @@ import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Inventory } from '../../core/index.js';
+import { parseManifests } from '../../load/index.js';
+import { evaluateControls } from '../engine.js';
 import { missingCases, runControl, type ControlCase } from '../testing.js';
 import { durationSeconds, flagValue } from './api-server.js';
 import { AUTH_CONTROLS } from './index.js';
@@ -35,6 +38,18 @@ const GOOD = [
   '--authentication-config=/etc/kubernetes/authn.yaml',
   '--service-account-max-token-expiration=24h',
 ];
+
+/** An AuthenticationConfiguration with the given `anonymous` section lines (indented 2). */
+const AUTHN = (...anonymous: string[]): string =>
+  [
+    'apiVersion: apiserver.config.k8s.io/v1beta1',
+    'kind: AuthenticationConfiguration',
+    ...(anonymous.length > 0 ? ['anonymous:', ...anonymous.map((l) => `  ${l}`)] : ['jwt: []']),
+    '',
+  ].join('\n');
+const WITH_FILE = '--authentication-config=/etc/kubernetes/authn.yaml';
+/** The API server (15 lines with one extra flag, 16 with two), then the configuration. */
+const both = (flags: string[], authn: string): string => `${apiServer(flags)}---\n${authn}`;
 
 // Issue #20: anonymous auth was only a warning in `node scan` and no finding in `scan`.
 const cases: ControlCase[] = [
@@ -84,6 +99,62 @@ const cases: ControlCase[] = [
     [{ path: 'spec.containers[0].command[2]', line: 14 }],
   ],
   ['auth/service-account-token-lifetime', 'a day', apiServer(GOOD), []],
+  // The structured authentication configuration decides when it has an anonymous section.
+  [
+    'auth/no-anonymous-auth',
+    'configuration disables anonymous',
+    both([WITH_FILE], AUTHN('enabled: false')),
+    [],
+  ],
+  [
+    'auth/no-anonymous-auth',
+    'configuration enables anonymous without conditions',
+    both([WITH_FILE], AUTHN('enabled: true')),
+    [{ path: 'anonymous.enabled', line: 19 }],
+  ],
+  [
+    'auth/no-anonymous-auth',
+    'configuration limits anonymous to health endpoints',
+    both([WITH_FILE], AUTHN('enabled: true', 'conditions:', '- path: /livez', '- path: /readyz')),
+    [],
+  ],
+  [
+    'auth/no-anonymous-auth',
+    'configuration opens a path beyond health endpoints',
+    both([WITH_FILE], AUTHN('enabled: true', 'conditions:', '- path: /healthz', '- path: /version')),
+    [{ path: 'anonymous.conditions[1].path', line: 22 }],
+  ],
+  [
+    'auth/no-anonymous-auth',
+    'flag and anonymous section together (the API server refuses them)',
+    both([WITH_FILE, '--anonymous-auth=false'], AUTHN('enabled: false')),
+    [{ path: 'spec.containers[0].command[3]', line: 15 }],
+  ],
+  [
+    'auth/no-anonymous-auth',
+    'configuration without an anonymous section, flag absent (default true)',
+    both([WITH_FILE], AUTHN()),
+    [{ path: 'spec.containers[0]', line: 9 }],
+  ],
+  [
+    'auth/no-anonymous-auth',
+    'configuration without an anonymous section, flag false',
+    both([WITH_FILE, '--anonymous-auth=false'], AUTHN()),
+    [],
+  ],
+  [
+    'auth/no-anonymous-auth',
+    'configuration file not among the inputs, flag absent',
+    apiServer([WITH_FILE]),
+    [{ path: 'spec.containers[0]', line: 9 }],
+  ],
+  [
+    'auth/no-anonymous-auth',
+    'a lone configuration enabling anonymous',
+    AUTHN('enabled: true'),
+    [{ path: 'anonymous.enabled', line: 4 }],
+  ],
+  ['auth/no-anonymous-auth', 'a lone configuration disabling anonymous', AUTHN('enabled: false'), []],
   [
     'auth/no-anonymous-auth',
     'no API server in the input',
@@ -138,6 +209,33 @@ describe('authentication controls', () => {
     const control = AUTH_CONTROLS.find((c) => c.id === 'auth/client-certificate-expiry');
     if (!control) throw new Error('missing');
     expect(runControl(control, kubeconfig(data()), { facts: { scanDate: '2026-12-01' } })).toEqual(expected);
+  });
+
+  it('says when the answer depends on a configuration file the scan cannot see', () => {
+    const control = AUTH_CONTROLS.find((c) => c.id === 'auth/no-anonymous-auth');
+    if (!control) throw new Error('missing');
+    const inventory = new Inventory();
+    for (const r of parseManifests(apiServer([WITH_FILE]), 't.yaml').resources) inventory.add(r);
+    const { findings } = evaluateControls(inventory, [control], {});
+    expect(findings.map((f) => f.message)).toEqual([
+      'kube-apiserver does not set --anonymous-auth=false: anonymous requests are allowed by default unless the anonymous section of /etc/kubernetes/authn.yaml (not visible to this scan) says otherwise',
+    ]);
+  });
+
+  it.each([
+    [14, 'a number'],
+    ['14', 'a string of digits'],
+  ])('auth/client-certificate-expiry: warnDays given as %j (%s) is used', (warnDays, _how) => {
+    const control = AUTH_CONTROLS.find((c) => c.id === 'auth/client-certificate-expiry');
+    if (!control) throw new Error('missing');
+    // `soon` expires on 2026-12-10: 9 days after the scan date, inside 14 but not inside 5.
+    const run = (days: unknown): number =>
+      runControl(control, kubeconfig(soon), {
+        facts: { scanDate: '2026-12-01' },
+        settings: { warnDays: days },
+      }).length;
+    expect(run(warnDays)).toBe(1);
+    expect(run(typeof warnDays === 'number' ? 5 : '5')).toBe(0);
   });
 
   it('every authentication control has a failing and a passing case', () => {

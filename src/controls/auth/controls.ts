@@ -4,9 +4,12 @@
  * (`apiVersion: v1`, `kind: Config`) among the scanned files. When the API server is not
  * visible (a managed control plane), its controls find nothing to judge.
  *
- * - auth/no-anonymous-auth: the API server runs without `--anonymous-auth=false` (anonymous
- *   requests are on by default), or a KubeletConfiguration sets
- *   `authentication.anonymous.enabled: true`.
+ * - auth/no-anonymous-auth: the API server accepts anonymous requests (see anonymous.ts: its
+ *   `--anonymous-auth` flag, default on, or the `anonymous` section of the
+ *   AuthenticationConfiguration its `--authentication-config` names, when that document is
+ *   among the inputs; flag and section together are a finding, the API server refuses them),
+ *   an AuthenticationConfiguration enables anonymous requests beyond the health endpoints, or
+ *   a KubeletConfiguration sets `authentication.anonymous.enabled: true`.
  * - auth/external-user-authentication: the API server has no way to authenticate people other
  *   than client certificates and static tokens: none of `--oidc-issuer-url`,
  *   `--authentication-config` (structured authentication configuration) or
@@ -15,14 +18,55 @@
  *   (a client may request a token valid for as long as it likes) or longer than the setting
  *   `maxTokenExpiration` (a Go duration, default `24h`).
  * - auth/client-certificate-expiry: a kubeconfig user's `client-certificate-data` has expired
- *   at the scan date, or expires within the setting `warnDays` (default 30) days.
+ *   at the scan date, or expires within the setting `warnDays` (a number or a string of
+ *   digits, default 30) days.
  */
 import { X509Certificate } from 'node:crypto';
-import type { InventoryControl, Violation } from '../../core/index.js';
-import { cis, isRecord, mitre, nsa, stringSetting } from '../support.js';
+import type { Inventory, InventoryControl, Resource, Violation } from '../../core/index.js';
+import { cis, isRecord, mitre, nsa, numberSetting, stringSetting } from '../support.js';
+import {
+  AUTHENTICATION_CONFIG_VERSIONS,
+  decideApiServerAnonymous,
+  judgeAnonymousSection,
+  type AnonymousBasis,
+} from './anonymous.js';
 import { apiServerCommandLines, durationSeconds, flagValue } from './api-server.js';
 
 const AUTH_NSA = nsa('Authentication and authorization');
+
+/** The AuthenticationConfiguration documents among the inputs. */
+function authenticationConfigurations(inventory: Inventory): Resource[] {
+  return inventory
+    .byKind('AuthenticationConfiguration')
+    .filter((r) => AUTHENTICATION_CONFIG_VERSIONS.includes(r.object.apiVersion));
+}
+
+/**
+ * The document an API server's `--authentication-config FILE` names: the one read from a file
+ * of the same name, else the only one among the inputs; undefined when it is not visible.
+ */
+function configurationFor(documents: readonly Resource[], file: string): Resource | undefined {
+  const base = file.split('/').pop() ?? file;
+  const named = documents.filter((d) => (d.source?.file.split('/').pop() ?? '') === base);
+  if (named.length === 1) return named[0];
+  return documents.length === 1 ? documents[0] : undefined;
+}
+
+/** The field path of an anonymous-section verdict. */
+function sectionPath(section: unknown, basis: AnonymousBasis): string {
+  if (basis.at === 'condition') {
+    const c: unknown =
+      isRecord(section) && Array.isArray(section['conditions'])
+        ? section['conditions'][basis.index]
+        : undefined;
+    return isRecord(c) && c['path'] !== undefined
+      ? `anonymous.conditions[${basis.index}].path`
+      : `anonymous.conditions[${basis.index}]`;
+  }
+  if (basis.at === 'enabled' && isRecord(section) && section['enabled'] !== undefined)
+    return 'anonymous.enabled';
+  return 'anonymous';
+}
 
 export const noAnonymousAuth: InventoryControl = {
   id: 'auth/no-anonymous-auth',
@@ -37,16 +81,33 @@ export const noAnonymousAuth: InventoryControl = {
   frameworks: [cis('1.2.1'), cis('4.2.1'), AUTH_NSA, mitre('T1078.001')],
   checkInventory(inventory) {
     const out: Violation[] = [];
+    const documents = authenticationConfigurations(inventory);
     for (const line of apiServerCommandLines(inventory)) {
       const flag = flagValue(line.args, '--anonymous-auth');
-      if (flag?.value === 'false') continue;
+      const file = flagValue(line.args, '--authentication-config');
+      const document = file ? configurationFor(documents, file.value) : undefined;
+      const decision = decideApiServerAnonymous(
+        flag?.value,
+        !file
+          ? { kind: 'none' }
+          : document
+            ? { kind: 'read', path: document.source?.file ?? file.value, document: document.object }
+            : { kind: 'not-visible', path: file.value },
+      );
+      // A verdict read from the file's anonymous section is reported at the document below.
+      if (decision.status === 'pass' || !['flag', 'flag-default'].includes(decision.basis.at)) continue;
       out.push({
-        message: flag
-          ? `kube-apiserver runs with --anonymous-auth=${flag.value}`
-          : 'kube-apiserver does not set --anonymous-auth=false: anonymous requests are allowed by default',
+        message: decision.message,
         path: flag ? (line.paths[flag.index] ?? line.containerPath) : line.containerPath,
         resource: line.resource,
       });
+    }
+    for (const resource of documents) {
+      const section = resource.object['anonymous'];
+      if (section === undefined || section === null) continue;
+      const decision = judgeAnonymousSection(section, 'AuthenticationConfiguration');
+      if (decision.status === 'pass') continue;
+      out.push({ message: decision.message, path: sectionPath(section, decision.basis), resource });
     }
     for (const resource of inventory.byKind('KubeletConfiguration')) {
       const authn = resource.object['authentication'];
@@ -146,7 +207,7 @@ export const clientCertificateExpiry: InventoryControl = {
     const date = inventory.facts.scanDate;
     if (date === undefined) return [];
     const now = Date.parse(date);
-    const warnDays = Number(stringSetting(settings, 'warnDays') ?? '30');
+    const warnDays = numberSetting(settings, 'warnDays') ?? 30;
     const out: Violation[] = [];
     for (const resource of inventory.byKind('Config')) {
       const users = resource.object['users'];

@@ -72,12 +72,29 @@ export interface CertificateFacts {
   error?: string;
 }
 
+/**
+ * The API server's structured authentication configuration, the file its
+ * `--authentication-config` flag names, decoded or with the reason it is not.
+ */
+export interface AuthenticationConfigFacts {
+  path: string;
+  value?: ConfigValue;
+  error?: string;
+  /** Position of each key, by dotted path with list indexes (`anonymous.conditions[0].path`). */
+  keys?: Readonly<Record<string, { line: number; column: number }>>;
+}
+
 /** Everything known about a node. Missing keys mean "not found on this node". */
 export interface NodeFacts {
   components: Partial<Record<ComponentName, ComponentFacts>>;
   /** Existing files of each set; an empty list means none exist. */
   files: Partial<Record<FileSetName, readonly FileFacts[]>>;
   encryption?: EncryptionFacts;
+  /**
+   * The file kube-apiserver's `--authentication-config` names; absent when the flag is not set
+   * or the file was not looked at (live facts: a cluster scan cannot see the node's files).
+   */
+  authenticationConfig?: AuthenticationConfigFacts;
   /** Certificates the components name and the PKI directory holds; absent when not read (live facts). */
   certificates?: readonly CertificateFacts[];
   /** Problems met while reading (unreadable or broken files), reported and skipped. */

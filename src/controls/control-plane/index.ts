@@ -50,6 +50,7 @@ export {
   FILE_SET_DESCRIPTIONS,
   type CertificateFacts,
   type ComponentFacts,
+  type AuthenticationConfigFacts,
   type EncryptionFacts,
   type FileFacts,
   type NodeFacts,

@@ -86,6 +86,59 @@ describe('auth/no-anonymous-auth on a node', () => {
   });
 });
 
+describe('auth/no-anonymous-auth on a node with --authentication-config', () => {
+  const FILE = '/etc/kubernetes/authn.yaml';
+  const api = apiserver([`--authentication-config=${FILE}`]);
+  const config = (value: unknown): NodeFacts['authenticationConfig'] => ({
+    path: FILE,
+    value: {
+      apiVersion: 'apiserver.config.k8s.io/v1',
+      kind: 'AuthenticationConfiguration',
+      ...(value as object),
+    },
+    keys: {
+      anonymous: { line: 3, column: 1 },
+      'anonymous.enabled': { line: 4, column: 3 },
+      'anonymous.conditions[0].path': { line: 6, column: 5 },
+    },
+  });
+  const run = (
+    authn: NodeFacts['authenticationConfig'],
+  ): [string, string | undefined, number | undefined] => {
+    const [r] = evaluateNodeControls(
+      {
+        components: { apiserver: api },
+        files: {},
+        issues: [],
+        ...(authn ? { authenticationConfig: authn } : {}),
+      },
+      { now: NOW },
+    );
+    return [r?.status ?? 'none', r?.location?.file, r?.location?.line];
+  };
+
+  it.each([
+    ['disabled in the file', config({ anonymous: { enabled: false } }), ['pass', FILE, 4]],
+    ['enabled without conditions', config({ anonymous: { enabled: true } }), ['fail', FILE, 4]],
+    [
+      'enabled for /metrics',
+      config({ anonymous: { enabled: true, conditions: [{ path: '/metrics' }] } }),
+      ['fail', FILE, 6],
+    ],
+    ['no anonymous section', config({}), ['fail', MANIFEST, 15]],
+    ['file unreadable', { path: FILE, error: 'cannot read: EACCES' }, ['error', FILE, 1]],
+    // Live facts never read node files: judged by the flag, saying the file could change it.
+    ['file not read (live facts)', undefined, ['fail', MANIFEST, 15]],
+  ] as const)('%s', (_name, authn, expected) => {
+    expect(run(authn)).toEqual(expected);
+  });
+
+  it('says when the file was not looked at', () => {
+    const [r] = evaluateNodeControls({ components: { apiserver: api }, files: {}, issues: [] }, { now: NOW });
+    expect(r?.message).toContain(`unless the anonymous section of ${FILE} (not visible to this scan)`);
+  });
+});
+
 describe('auth/control-plane-certificate-expiry', () => {
   const certs: Record<string, TestCertificate> = {};
   beforeAll(async () => {

@@ -3,8 +3,10 @@
  * verdicts stay as kube-bench defines them (1.2.1 is a manual check, a WARN); these controls
  * say what Palisade requires, with the same ids the manifest and cluster scans use.
  *
- * - auth/no-anonymous-auth: kube-apiserver runs without `--anonymous-auth=false` (anonymous
- *   requests are allowed by default), or the kubelet allows them: `--anonymous-auth=true`, its
+ * - auth/no-anonymous-auth: kube-apiserver accepts anonymous requests (its `--anonymous-auth`
+ *   flag, default on, or the `anonymous` section of the file `--authentication-config` names,
+ *   read from the node: see ../auth/anonymous.ts; a file that cannot be read or decoded is
+ *   `error`), or the kubelet allows them: `--anonymous-auth=true`, its
  *   config file's `authentication.anonymous.enabled: true`, or neither flag nor config file
  *   (the kubelet's legacy flag default is true; a KubeletConfiguration file defaults to false).
  * - auth/control-plane-certificate-expiry: a certificate the control plane uses (each file the
@@ -15,9 +17,14 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { Finding, FrameworkRef, Severity, SourceLocation } from '../../core/index.js';
+import {
+  decideApiServerAnonymous,
+  type AnonymousBasis,
+  type AuthenticationConfigInput,
+} from '../auth/anonymous.js';
 import { noAnonymousAuth } from '../auth/controls.js';
-import { cis, mitre, nsa } from '../support.js';
-import type { CertificateFacts, ComponentFacts, NodeFacts } from './facts.js';
+import { cis, mitre, nsa, numberSetting } from '../support.js';
+import type { AuthenticationConfigFacts, CertificateFacts, ComponentFacts, NodeFacts } from './facts.js';
 
 /** Outcome of a node control on one subject: `error` means it could not be checked. */
 export type NodeControlStatus = 'pass' | 'fail' | 'error';
@@ -92,6 +99,43 @@ function at(location: SourceLocation | undefined): { location?: SourceLocation }
   return location ? { location } : {};
 }
 
+/** What node facts tell of the file kube-apiserver's `--authentication-config` names. */
+function authenticationConfigInput(
+  api: ComponentFacts,
+  config: AuthenticationConfigFacts | undefined,
+): AuthenticationConfigInput {
+  const file = lastFlag(api, '--authentication-config');
+  if (!file) return { kind: 'none' };
+  if (!config) return { kind: 'not-visible', path: file.value };
+  if (config.error !== undefined || config.value === undefined)
+    return { kind: 'error', path: config.path, error: config.error ?? 'no content' };
+  return { kind: 'read', path: config.path, document: config.value };
+}
+
+/** Where an API server anonymous verdict points: the flag, the command line, or the file's key. */
+function anonymousLocation(
+  basis: AnonymousBasis,
+  api: ComponentFacts,
+  flag: { index: number } | undefined,
+  config: AuthenticationConfigFacts | undefined,
+): SourceLocation | undefined {
+  if (basis.at === 'flag' || basis.at === 'flag-default')
+    return (flag ? api.argLocations?.[flag.index] : undefined) ?? api.location;
+  if (!config) return api.location;
+  const keys = config.keys ?? {};
+  const key =
+    basis.at === 'condition'
+      ? (keys[`anonymous.conditions[${basis.index}].path`] ??
+        keys[`anonymous.conditions[${basis.index}]`] ??
+        keys['anonymous.conditions'])
+      : basis.at === 'enabled'
+        ? (keys['anonymous.enabled'] ?? keys['anonymous'])
+        : basis.at === 'section'
+          ? keys['anonymous']
+          : undefined;
+  return { file: config.path, line: key?.line ?? 1, column: key?.column ?? 1 };
+}
+
 const anonymousAuth: NodeControl = {
   id: noAnonymousAuth.id,
   title: noAnonymousAuth.title,
@@ -120,24 +164,19 @@ const anonymousAuth: NodeControl = {
           message: `could not check: ${api.error}`,
           ...at(api.location),
         });
-      else if (flag?.value === 'false')
+      else {
+        const decision = decideApiServerAnonymous(
+          flag?.value,
+          authenticationConfigInput(api, facts.authenticationConfig),
+        );
         out.push({
           ...base,
           subject,
-          status: 'pass',
-          message: 'kube-apiserver runs with --anonymous-auth=false',
-          ...at(api.argLocations?.[flag.index]),
+          status: decision.status,
+          message: decision.note !== undefined ? `${decision.message}: ${decision.note}` : decision.message,
+          ...at(anonymousLocation(decision.basis, api, flag, facts.authenticationConfig)),
         });
-      else
-        out.push({
-          ...base,
-          subject,
-          status: 'fail',
-          message: flag
-            ? `kube-apiserver runs with --anonymous-auth=${flag.value}: anonymous requests are allowed`
-            : 'kube-apiserver does not set --anonymous-auth=false: anonymous requests are allowed by default',
-          ...at((flag ? api.argLocations?.[flag.index] : undefined) ?? api.location),
-        });
+      }
     }
     const kubelet = facts.components.kubelet;
     if (kubelet) {
@@ -199,13 +238,6 @@ export function certificateBlocks(text: string): string[] {
   return text.match(CERT_BLOCK) ?? [];
 }
 
-/** The warnDays setting: a number or a numeric string; anything else is the default, 30. */
-function warnDaysOf(settings: Readonly<Record<string, unknown>> | undefined): number {
-  const v = settings?.['warnDays'];
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  return Number.isFinite(n) && n >= 0 ? n : 30;
-}
-
 function subjectName(cert: X509Certificate): string {
   const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
   return cn ?? cert.subject.replace(/\n/g, ', ');
@@ -229,7 +261,7 @@ const certificateExpiry: NodeControl = {
     mitre('T1078'),
   ],
   evaluate(facts, options) {
-    const warnDays = warnDaysOf(options.settings?.[this.id]);
+    const warnDays = numberSetting(options.settings?.[this.id], 'warnDays') ?? 30;
     return (facts.certificates ?? []).map((c: CertificateFacts): NodeControlResult => {
       const name = c.field !== undefined ? `${c.path} ${c.field}` : c.path;
       const base = {
