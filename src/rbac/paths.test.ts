@@ -8,6 +8,9 @@ import {
   buildEscalationGraph,
   EDGE_KINDS,
   findPaths,
+  nodeNamespace,
+  pathsInNamespace,
+  DEFAULT_TARGETS,
   renderPathsDot,
   renderPathsHtml,
   renderPathsText,
@@ -298,5 +301,44 @@ describe('demo cluster weaknesses are found as paths', () => {
     expect(p?.hops.map((h) => h.kind)).toEqual(kinds);
     if (to === 'cluster-admin' && from === 'group:developers')
       expect(p?.hops[2]?.to).toBe('sa:ops:ci-runner');
+  });
+});
+
+describe('paths of one namespace', () => {
+  it.each([
+    ['sa:ops:ci-runner', 'ops'],
+    ['pods:checkout', 'checkout'],
+    ['secrets:checkout', 'checkout'],
+    ['admin:shop', 'shop'],
+    ['tokens:shop', 'shop'],
+    ['exec:shop', 'shop'],
+    ['pods:*', undefined],
+    ['user:ops', undefined],
+    ['group:system:serviceaccounts:ops', undefined],
+    ['cluster-admin', undefined],
+    ['users:*', undefined],
+  ])('nodeNamespace(%j) = %j', (id, expected) => {
+    expect(nodeNamespace(id)).toBe(expected);
+  });
+
+  // Issue #20: `rbac paths` took no -n; these are the demo cluster's paths that concern one namespace.
+  it.each<[string, string[], string[]]>([
+    ['checkout', ['sa:storefront:catalog-api -> secrets:checkout'], ['sa:ops:ci-runner -> cluster-admin']],
+    [
+      'ops',
+      ['sa:ops:ci-runner -> cluster-admin', 'group:developers -> cluster-admin'],
+      ['sa:storefront:catalog-api -> secrets:checkout'],
+    ],
+  ])('-n %s keeps the paths through it and drops the others', async (namespace, kept, dropped) => {
+    const demo = path.resolve(import.meta.dirname, '../../examples/demo-cluster');
+    const loaded = await loadFiles([demo], { cwd: demo });
+    const graph = buildEscalationGraph(buildRbacModel(loaded.inventory));
+    const all = findPaths(graph, { to: [...DEFAULT_TARGETS, 'secrets:checkout'] });
+    const key = (p: { from: string; to: string }): string => `${p.from} -> ${p.to}`;
+    const keys = pathsInNamespace(all, namespace).map(key);
+    for (const k of [...kept, ...dropped]) expect(all.map(key)).toContain(k);
+    for (const k of kept) expect(keys).toContain(k);
+    for (const k of dropped) expect(keys).not.toContain(k);
+    expect(keys.length).toBeLessThan(all.length);
   });
 });

@@ -581,6 +581,39 @@ export function findPaths(graph: EscalationGraph, options: FindPathsOptions = {}
   });
 }
 
+const SCOPED_NODES = new Set(['pods', 'secrets', 'admin', 'tokens', 'exec']);
+
+/** The namespace a node id belongs to (`sa:NS:NAME`, `pods:NS`, …); undefined for cluster-wide ones and `*`. */
+export function nodeNamespace(id: string): string | undefined {
+  const colon = id.indexOf(':');
+  if (colon < 0) return undefined;
+  const kind = id.slice(0, colon);
+  const rest = id.slice(colon + 1);
+  if (kind === 'sa') {
+    const ns = rest.slice(0, rest.indexOf(':'));
+    return ns === '' ? undefined : ns;
+  }
+  return SCOPED_NODES.has(kind) && rest !== '*' && rest !== '' ? rest : undefined;
+}
+
+/**
+ * The paths that concern one namespace (`rbac paths -n NS`): those that start from one of its
+ * ServiceAccounts (or a group's path one of them shares), reach or pass a node of it (its
+ * pods, Secrets, tokens, exec, full control, one of its ServiceAccounts), or use a grant of a
+ * RoleBinding in it. Grants to every namespace alone do not make a path concern NS.
+ */
+export function pathsInNamespace(paths: readonly EscalationPath[], namespace: string): EscalationPath[] {
+  const inNs = (id: string): boolean => nodeNamespace(id) === namespace;
+  const prefix = `RoleBinding/${namespace}/`;
+  return paths.filter(
+    (p) =>
+      inNs(p.from) ||
+      inNs(p.to) ||
+      (p.members ?? []).some(inNs) ||
+      p.hops.some((h) => inNs(h.from) || inNs(h.to) || (h.via?.binding.startsWith(prefix) ?? false)),
+  );
+}
+
 /** Renders paths as text, every hop explained. */
 export function renderPathsText(paths: readonly EscalationPath[], graph: EscalationGraph): string {
   if (paths.length === 0) return 'No escalation paths found.\n';

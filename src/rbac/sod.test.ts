@@ -37,14 +37,15 @@ const rules = (bScope: 'cluster' | 'any', explicit = false) => {
   return r.value;
 };
 
-const model = modelOf([
+const BASE = [
   clusterRole('deploy', [{ verbs: ['create'], apiGroups: ['apps'], resources: ['deployments'] }]),
   clusterRole('all', [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]),
   role('ns1', 'secrets', [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }]),
   clusterRoleBinding('alice-deploy', 'deploy', [subject('User', 'alice'), subject('User', 'bob')]),
   roleBinding('ns1', 'alice-secrets', { kind: 'Role', name: 'secrets' }, [subject('User', 'alice')]),
   clusterRoleBinding('carol-all', 'all', [subject('User', 'carol')]),
-]);
+];
+const model = modelOf(BASE);
 
 describe('segregation of duties', () => {
   it.each<[string, ReturnType<typeof rules>, string[]]>([
@@ -53,6 +54,27 @@ describe('segregation of duties', () => {
     ['explicit: wildcard rules do not count for side B', rules('any', true), ['User:alice']],
   ])('%s', (_n, r, expected) => {
     expect(evaluateSod(model, r).map((f) => `${f.subject.kind}:${f.subject.name}`)).toEqual(expected);
+  });
+
+  it.each<[string, string | undefined, string[]]>([
+    ['every namespace (no -n)', undefined, ['User:alice', 'User:carol', 'User:dave']],
+    ['within ns1: a cluster-wide side and a side in ns1', 'ns1', ['User:alice', 'User:carol']],
+    ['within ns2: only cluster-wide grants there', 'ns2', ['User:carol']],
+    ['within ns3: dave holds both sides there', 'ns3', ['User:carol', 'User:dave']],
+  ])('namespace option, %s', (_n, namespace, expected) => {
+    // dave deploys in ns2 and reads Secrets in ns3: a conflict across namespaces, none within ns2.
+    const m = modelOf([
+      ...BASE,
+      role('ns2', 'deployer', [{ verbs: ['create'], apiGroups: ['apps'], resources: ['deployments'] }]),
+      role('ns3', 'secrets', [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }]),
+      role('ns3', 'deployer', [{ verbs: ['create'], apiGroups: ['apps'], resources: ['deployments'] }]),
+      roleBinding('ns2', 'dave-deploys', { kind: 'Role', name: 'deployer' }, [subject('User', 'dave')]),
+      roleBinding('ns3', 'dave-secrets', { kind: 'Role', name: 'secrets' }, [subject('User', 'dave')]),
+      roleBinding('ns3', 'dave-deploys', { kind: 'Role', name: 'deployer' }, [subject('User', 'dave')]),
+    ]);
+    const found = evaluateSod(m, rules('any'), namespace !== undefined ? { namespace } : {});
+    expect(found.map((f) => `${f.subject.kind}:${f.subject.name}`)).toEqual(expected);
+    expect(found.every((f) => f.namespace === namespace)).toBe(true);
   });
 
   it('names the bindings of both sides', () => {

@@ -149,8 +149,19 @@ export interface SodFinding {
   title: string;
   severity: SodRule['severity'];
   subject: RbacSubject;
+  /** The namespace the conflict was judged in (`evaluateSod`'s `namespace` option). */
+  namespace?: string;
   a: { name: string; via: Via[] };
   b: { name: string; via: Via[] };
+}
+
+/** Options of {@link evaluateSod}. */
+export interface SodOptions {
+  /**
+   * Judge conflicts within one namespace: only the grants that apply there count (its
+   * RoleBindings and every ClusterRoleBinding), so both sides must be reachable in it.
+   */
+  namespace?: string;
 }
 
 type Side = SodRule['a'];
@@ -314,11 +325,19 @@ function add(map: Map<string, number[]>, key: string, i: number): void {
 
 /**
  * Evaluates the rules over every subject named in a binding and every ServiceAccount the
- * inventory declares or runs pods as.
+ * inventory declares or runs pods as. Without a namespace, a subject holding one side in one
+ * namespace and the other side in another is a conflict; with one, both sides must apply there.
  */
-export function evaluateSod(model: RbacModel, rules: readonly SodRule[]): SodFinding[] {
+export function evaluateSod(
+  model: RbacModel,
+  rules: readonly SodRule[],
+  options: SodOptions = {},
+): SodFinding[] {
   const subjects = new Map<string, { subject: RbacSubject; held: Held[] }>();
-  const bindings = allBindings(model);
+  const only = options.namespace;
+  const bindings = allBindings(model).filter(
+    (b) => only === undefined || b.namespace === undefined || b.namespace === only,
+  );
   const index = new BindingIndex(bindings);
   const add = (subject: RbacSubject): void => {
     const k = keyOf(subject);
@@ -353,6 +372,7 @@ export function evaluateSod(model: RbacModel, rules: readonly SodRule[]): SodFin
         title: rule.title,
         severity: rule.severity,
         subject: e.subject,
+        ...(only !== undefined ? { namespace: only } : {}),
         a: { name: rule.a.name, via: a },
         b: { name: rule.b.name, via: b },
       });

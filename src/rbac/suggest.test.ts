@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAuditLog, type AuditCall } from './audit.js';
 import { authorize } from './authorize.js';
-import { clusterRole, clusterRoleBinding, modelOf, subject } from './builders.js';
+import { clusterRole, clusterRoleBinding, modelOf, roleBinding, subject } from './builders.js';
 import { minimalRules, suggestRoles } from './suggest.js';
 
 interface Ev {
@@ -221,6 +221,31 @@ describe('suggest', () => {
       ['pods,pods/log', true],
       ['secrets', false],
     ]);
+  });
+
+  // Issue #20: `rbac suggest` took no -n.
+  it('one namespace: only its calls, only its Role, compared with its RoleBindings only', () => {
+    const model = modelOf([
+      clusterRole('view-pods', [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }]),
+      clusterRole('wide', [{ verbs: ['list'], apiGroups: [''], resources: ['namespaces'] }]),
+      clusterRoleBinding('wide', 'wide', [subject('ServiceAccount', 'builder', 'ci')]),
+      roleBinding('ci', 'ci-view', { kind: 'ClusterRole', name: 'view-pods' }, [
+        subject('ServiceAccount', 'builder', 'ci'),
+      ]),
+    ]);
+    const all = suggestRoles(calls, { model });
+    expect(all.map((s) => [...s.rules.keys()])).toEqual([['', 'ci'], ['x']]);
+    const inCi = suggestRoles(calls, { model, namespace: 'ci' });
+    expect(inCi.map((s) => s.subject.name)).toEqual(['builder']);
+    expect([...(inCi[0]?.rules.keys() ?? [])]).toEqual(['ci']);
+    expect(inCi[0]?.objects.map((o) => `${o.kind}/${String(o.metadata?.namespace)}`)).toEqual([
+      'Role/ci',
+      'RoleBinding/ci',
+    ]);
+    expect(inCi[0]?.current.map((c) => [c.namespace, c.rule.resources.join(','), c.used])).toEqual([
+      ['ci', 'pods', true],
+    ]);
+    expect(suggestRoles(calls, { model, namespace: 'elsewhere' })).toEqual([]);
   });
 
   it('unnamed calls drop resourceNames for that verb', () => {

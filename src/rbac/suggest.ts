@@ -185,13 +185,21 @@ export interface SuggestOptions {
   subjects?: readonly RbacSubject[];
   /** Current grants to compare with. */
   model?: RbacModel;
+  /**
+   * Only one namespace: the calls made in it (cluster-scoped calls and non-resource URLs are
+   * left out), so only a Role and RoleBinding of it are suggested, compared with the grants
+   * of its RoleBindings (to Roles or ClusterRoles).
+   */
+  namespace?: string;
 }
 
 /** Suggests minimal roles for every subject seen in the calls, sorted by subject. */
 export function suggestRoles(calls: readonly AuditCall[], options: SuggestOptions = {}): Suggestion[] {
   const bySubject = new Map<string, { subject: RbacSubject; calls: AuditCall[] }>();
   const wanted = options.subjects?.map(formatSubject);
+  const only = options.namespace;
   for (const c of calls) {
+    if (only !== undefined && !(c.attrs.resourceRequest && c.attrs.namespace === only)) continue;
     const subject = subjectOfUser(c.user.name);
     const k = formatSubject(subject);
     if (wanted && !wanted.includes(k)) continue;
@@ -207,14 +215,16 @@ export function suggestRoles(calls: readonly AuditCall[], options: SuggestOption
     const first = e.calls[0];
     const current =
       options.model && first
-        ? effectiveRules(options.model, first.user).map((r) => ({
-            ...r,
-            used: e.calls.some(
-              (c) =>
-                ruleAllows(r.rule, c.attrs) &&
-                (r.namespace === '' || (c.attrs.resourceRequest && c.attrs.namespace === r.namespace)),
-            ),
-          }))
+        ? effectiveRules(options.model, first.user)
+            .filter((r) => only === undefined || r.namespace === only)
+            .map((r) => ({
+              ...r,
+              used: e.calls.some(
+                (c) =>
+                  ruleAllows(r.rule, c.attrs) &&
+                  (r.namespace === '' || (c.attrs.resourceRequest && c.attrs.namespace === r.namespace)),
+              ),
+            }))
         : [];
     out.push({
       subject: e.subject,

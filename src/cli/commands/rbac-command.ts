@@ -160,7 +160,12 @@ Examples:
           'cluster-admin, node, admission-bypass or secrets:NS (repeatable)',
           collect,
           [],
-        ),
+        )
+        .option(
+          '-n, --namespace <ns>',
+          'only the paths that concern this namespace: from its ServiceAccounts, through its pods, Secrets, tokens or RoleBindings (and to its Secrets, added to the default targets)',
+        )
+        .option('-A, --all-namespaces', 'the paths of every namespace (the default without -n)'),
     ),
     PATHS_FORMATS,
   )
@@ -173,6 +178,7 @@ Examples:
   $ palisade rbac paths .
   $ palisade rbac paths --from Group:developers --to cluster-admin .
   $ palisade rbac paths --to secrets:checkout -o json .
+  $ palisade rbac paths -n checkout .
   $ palisade rbac paths ./deploy -o html > rbac-paths.html`,
     )
     .action((paths: string[], opts: Opts) =>
@@ -186,6 +192,11 @@ Examples:
         .description('minimal Roles and bindings that cover exactly the calls seen in an audit log')
         .requiredOption('--audit-log <file>', 'JSON lines of audit.k8s.io/v1 Events')
         .option('--subject <subject>', 'only this subject (repeatable)', collect, [])
+        .option(
+          '-n, --namespace <ns>',
+          'only the calls made in this namespace: a Role and RoleBinding of it, compared with its RoleBindings',
+        )
+        .option('-A, --all-namespaces', 'every namespace and the cluster-wide calls (the default without -n)')
         .argument('[paths...]', 'manifests with the current grants, to diff against', []),
     ),
     SUGGEST_FORMATS,
@@ -197,7 +208,8 @@ Exit codes: 0 done, 2 usage error or an audit log or manifest that cannot be rea
 
 Examples:
   $ palisade rbac suggest --audit-log /var/log/kubernetes/audit.log
-  $ palisade rbac suggest --audit-log audit.jsonl --subject ServiceAccount:ops:ci-runner -o diff ./deploy`,
+  $ palisade rbac suggest --audit-log audit.jsonl --subject ServiceAccount:ops:ci-runner -o diff ./deploy
+  $ palisade rbac suggest --audit-log audit.jsonl -n checkout ./deploy`,
     )
     .action((paths: string[], opts: Opts) =>
       run(async () => (await import('./rbac.js')).runSuggest(paths, opts, io)),
@@ -209,7 +221,15 @@ Examples:
         .command('sod')
         .description('segregation of duties: subjects holding both sides of a conflicting pair')
         .argument('[paths...]', 'manifest files or directories', [])
-        .option('--rules <file>', 'YAML or JSON rule file (default: the built-in rules)'),
+        .option('--rules <file>', 'YAML or JSON rule file (default: the built-in rules)')
+        .option(
+          '-n, --namespace <ns>',
+          'conflicts within this namespace: both sides granted there (its RoleBindings, or cluster-wide)',
+        )
+        .option(
+          '-A, --all-namespaces',
+          'conflicts anywhere, one side in one namespace and the other in another (the default without -n)',
+        ),
     ),
     TABLE_FORMATS,
   )
@@ -220,7 +240,8 @@ Exit codes: 0 no conflict, 1 a conflict is found, 2 usage or input error.
 
 Examples:
   $ palisade rbac sod .
-  $ palisade rbac sod --rules sod.yaml k8s/ -o json`,
+  $ palisade rbac sod --rules sod.yaml k8s/ -o json
+  $ palisade rbac sod -n checkout .`,
     )
     .action((paths: string[], opts: Opts) =>
       run(async () => (await import('./rbac.js')).runSod(paths, opts, io)),

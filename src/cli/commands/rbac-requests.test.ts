@@ -269,3 +269,172 @@ describe('rbac output convention', () => {
     expect(r.err).toContain(message);
   });
 });
+
+const rb = (ns: string, name: string, role: string, subject: string): string => `---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: ${name}, namespace: ${ns} }
+subjects: [${subject}]
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: ${role} }
+`;
+const ruleRole = (ns: string, name: string, rule: string): string => `---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: ${name}, namespace: ${ns} }
+rules: [${rule}]
+`;
+const USER = (name: string): string => `{ kind: User, name: ${name}, apiGroup: rbac.authorization.k8s.io }`;
+const DEPLOY = '{ apiGroups: [apps], resources: [deployments], verbs: [create] }';
+const SECRETS = '{ apiGroups: [""], resources: [secrets], verbs: [get] }';
+
+/** alice deploys in shop and reads Secrets in blog; bob does both in shop. */
+const SOD_APP = [
+  ruleRole('shop', 'deployer', DEPLOY),
+  ruleRole('shop', 'secret-reader', SECRETS),
+  ruleRole('blog', 'secret-reader', SECRETS),
+  rb('shop', 'alice-deploys', 'deployer', USER('alice')),
+  rb('blog', 'alice-reads', 'secret-reader', USER('alice')),
+  rb('shop', 'bob-deploys', 'deployer', USER('bob')),
+  rb('shop', 'bob-reads', 'secret-reader', USER('bob')),
+].join('');
+const SOD_RULES = `rules:
+  - id: deploy-vs-secrets
+    title: Deployers do not read Secrets
+    a: { name: deploy, permissions: [{ verbs: [create], apiGroups: [apps], resources: [deployments] }] }
+    b: { name: secrets, permissions: [{ verbs: [get], apiGroups: [""], resources: [secrets] }] }
+`;
+
+/**
+ * shop: ServiceAccount ci may create pods where shop/admin (bound to cluster-admin) runs; blog:
+ * ServiceAccount writer reads blog's Secrets; User eve is bound to cluster-admin directly.
+ */
+const PATHS_APP = `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: admin, namespace: shop }
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: ci, namespace: shop }
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: writer, namespace: blog }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: shop-admin }
+subjects: [{ kind: ServiceAccount, name: admin, namespace: shop }]
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: eve-admin }
+subjects: [${USER('eve')}]
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }
+${ruleRole('shop', 'pods', '{ apiGroups: [""], resources: [pods], verbs: [create] }')}${rb('shop', 'ci-pods', 'pods', '{ kind: ServiceAccount, name: ci }')}${ruleRole('blog', 'secret-reader', SECRETS)}${rb('blog', 'writer-reads', 'secret-reader', '{ kind: ServiceAccount, name: writer }')}`;
+
+const auditEvent = (user: string, verb: string, resource: string, namespace?: string): string =>
+  JSON.stringify({
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    stage: 'ResponseComplete',
+    verb,
+    requestURI: '/x',
+    user: { username: user, groups: ['system:authenticated'] },
+    objectRef: { resource, ...(namespace !== undefined ? { namespace } : {}) },
+    responseStatus: { code: 200 },
+  });
+
+// Issue #20 item 10: -n and -A wherever rbac reads namespaced inputs (paths, sod, suggest took none).
+describe('rbac paths, sod and suggest take -n and -A', () => {
+  it('sod -n judges conflicts within the namespace; -A (the default) across namespaces', async () => {
+    const dir = folder({ 'app.yaml': SOD_APP, 'sod.yaml': SOD_RULES });
+    const subjects = (out: string): string[] =>
+      (JSON.parse(out) as { findings: { subject: { name: string }; namespace?: string }[] }).findings.map(
+        (f) => `${f.subject.name}${f.namespace !== undefined ? `@${f.namespace}` : ''}`,
+      );
+    const all = await run(['rbac', 'sod', '--rules', 'sod.yaml', 'app.yaml', '-o', 'json'], dir);
+    expect(all.code).toBe(1);
+    expect(subjects(all.out)).toEqual(['alice', 'bob']);
+    const explicit = await run(['rbac', 'sod', '--rules', 'sod.yaml', 'app.yaml', '-A', '-o', 'json'], dir);
+    expect(subjects(explicit.out)).toEqual(['alice', 'bob']);
+    const shop = await run(
+      ['rbac', 'sod', '--rules', 'sod.yaml', 'app.yaml', '-n', 'shop', '-o', 'json'],
+      dir,
+    );
+    expect(shop.code).toBe(1);
+    expect(subjects(shop.out)).toEqual(['bob@shop']);
+    const table = await run(['rbac', 'sod', '--rules', 'sod.yaml', 'app.yaml', '-n', 'shop'], dir);
+    expect(table.out).toContain(
+      'high deploy-vs-secrets: User:bob within namespace shop — Deployers do not read Secrets',
+    );
+    const blog = await run(['rbac', 'sod', '--rules', 'sod.yaml', 'app.yaml', '-n', 'blog'], dir);
+    expect(blog.code).toBe(0);
+    expect(blog.out).toBe('No segregation-of-duties conflicts within namespace blog.\n');
+    const both = await run(['rbac', 'sod', 'app.yaml', '-n', 'shop', '-A'], dir);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('cannot be used together');
+  });
+
+  it('paths -n keeps the paths that concern the namespace and looks for its Secrets', async () => {
+    const dir = folder({ 'app.yaml': PATHS_APP });
+    const pairs = (out: string): string[] =>
+      (JSON.parse(out) as { paths: { from: string; to: string }[] }).paths.map((p) => `${p.from} -> ${p.to}`);
+    const all = await run(['rbac', 'paths', 'app.yaml', '-o', 'json'], dir);
+    expect(pairs(all.out)).toEqual(
+      expect.arrayContaining(['user:eve -> cluster-admin', 'sa:shop:ci -> cluster-admin']),
+    );
+    expect(pairs(all.out)).not.toContain('sa:blog:writer -> secrets:blog');
+    const shop = await run(['rbac', 'paths', 'app.yaml', '-n', 'shop', '-o', 'json'], dir);
+    expect(shop.code).toBe(1);
+    expect(pairs(shop.out)).toContain('sa:shop:ci -> cluster-admin');
+    expect(pairs(shop.out)).not.toContain('user:eve -> cluster-admin');
+    const blog = await run(['rbac', 'paths', 'app.yaml', '-n', 'blog', '-o', 'json'], dir);
+    expect(pairs(blog.out)).toContain('sa:blog:writer -> secrets:blog');
+    expect(pairs(blog.out).every((p) => p.includes('blog'))).toBe(true);
+    const none = await run(['rbac', 'paths', 'app.yaml', '-n', 'empty'], dir);
+    expect(none.code).toBe(0);
+    expect((await run(['rbac', 'paths', 'app.yaml', '-n', 'shop', '-A'], dir)).code).toBe(2);
+  });
+
+  it('suggest -n proposes a Role of that namespace only, from the calls made there', async () => {
+    const sa = 'system:serviceaccount:shop:ci';
+    const log = [
+      auditEvent(sa, 'list', 'pods', 'shop'),
+      auditEvent(sa, 'get', 'configmaps', 'blog'),
+      auditEvent(sa, 'list', 'namespaces'),
+    ].join('\n');
+    const dir = folder({ 'audit.jsonl': `${log}\n`, 'app.yaml': PATHS_APP });
+    const kinds = (out: string): string[] =>
+      out
+        .split('\n')
+        .filter((l) => /^kind: |^ {2}namespace: /.test(l))
+        .map((l) => l.trim());
+    const all = await run(['rbac', 'suggest', '--audit-log', 'audit.jsonl', 'app.yaml'], dir);
+    expect(all.code).toBe(0);
+    expect(kinds(all.out)).toEqual(
+      expect.arrayContaining(['kind: ClusterRole', 'namespace: blog', 'namespace: shop']),
+    );
+    const shop = await run(['rbac', 'suggest', '--audit-log', 'audit.jsonl', 'app.yaml', '-n', 'shop'], dir);
+    expect(shop.code).toBe(0);
+    expect(kinds(shop.out)).toEqual([
+      'kind: Role',
+      'namespace: shop',
+      'kind: RoleBinding',
+      'namespace: shop',
+    ]);
+    const json = await run(
+      ['rbac', 'suggest', '--audit-log', 'audit.jsonl', 'app.yaml', '-n', 'shop', '-o', 'json'],
+      dir,
+    );
+    const [s] = (
+      JSON.parse(json.out) as { suggestions: { calls: number; current: { namespace?: string }[] }[] }
+    ).suggestions;
+    expect(s?.calls).toBe(1);
+    expect(s?.current.map((c) => c.namespace)).toEqual(['shop']);
+    expect((await run(['rbac', 'suggest', '--audit-log', 'audit.jsonl', '-n', 'shop', '-A'], dir)).code).toBe(
+      2,
+    );
+  });
+});

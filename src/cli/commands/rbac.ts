@@ -14,6 +14,7 @@ import {
   effectiveRules,
   evaluateSod,
   findPaths,
+  pathsInNamespace,
   formatRule,
   formatSubject,
   identityOf,
@@ -45,6 +46,15 @@ type Opts = Record<string, unknown>;
 
 const optString = (o: Opts, k: string): string | undefined => (typeof o[k] === 'string' ? o[k] : undefined);
 const optList = (o: Opts, k: string): string[] => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
+
+/** `-n NS` (undefined without it); `-n` with `-A` is a usage error. */
+function namespaceOption(opts: Opts): string | undefined {
+  const only = optString(opts, 'namespace');
+  if (only !== undefined && opts.allNamespaces === true)
+    throw new UsageError('-A/--all-namespaces and -n/--namespace cannot be used together');
+  if (only === '') throw new UsageError('-n/--namespace needs a namespace name');
+  return only;
+}
 
 interface Loaded {
   model: RbacModel;
@@ -218,9 +228,7 @@ export async function runList(subjectText: string, paths: string[], opts: Opts, 
   const outputs = parseOutputs(opts.output, opts.outputFile, TABLE_FORMATS);
   const subject = subjectArg(subjectText);
   const user = identityOf(subject, optList(opts, 'asGroup'));
-  const only = optString(opts, 'namespace');
-  if (only !== undefined && opts.allNamespaces === true)
-    throw new UsageError('-A/--all-namespaces and -n/--namespace cannot be used together');
+  const only = namespaceOption(opts);
   const loaded = await loadModel(paths, opts, io);
   // -n keeps what applies in that namespace: its own rules and the cluster-wide ones.
   const rules = effectiveRules(loaded.model, user).filter(
@@ -259,9 +267,16 @@ export async function runPaths(paths: string[], opts: Opts, io: CliIO): Promise<
         `--to must be cluster-admin, node, admission-bypass or secrets:NAMESPACE (got "${t}")`,
       );
   const from = optList(opts, 'from').map((f) => subjectNodeId(subjectArg(f)) ?? '');
+  const only = namespaceOption(opts);
   const loaded = await loadModel(paths, opts, io);
   const graph = buildEscalationGraph(loaded.model);
-  const found = findPaths(graph, { ...(from.length > 0 ? { from } : {}), ...(to.length > 0 ? { to } : {}) });
+  // -n NS also looks for the way to NS's Secrets, and keeps the paths that concern NS.
+  const targets = to.length > 0 ? to : only !== undefined ? [...DEFAULT_TARGETS, `secrets:${only}`] : [];
+  const all = findPaths(graph, {
+    ...(from.length > 0 ? { from } : {}),
+    ...(targets.length > 0 ? { to: targets } : {}),
+  });
+  const found = only !== undefined ? pathsInNamespace(all, only) : all;
   await writeOutputs(outputs, io, (format) =>
     format === 'json' || format === 'yaml'
       ? renderData(format, { paths: found })
@@ -277,6 +292,7 @@ export async function runPaths(paths: string[], opts: Opts, io: CliIO): Promise<
 /** `palisade rbac suggest`. */
 export async function runSuggest(paths: string[], opts: Opts, io: CliIO): Promise<number> {
   const outputs = parseOutputs(opts.output, opts.outputFile, SUGGEST_FORMATS);
+  const only = namespaceOption(opts);
   const file = optString(opts, 'auditLog') ?? '';
   let text: string;
   try {
@@ -294,6 +310,7 @@ export async function runSuggest(paths: string[], opts: Opts, io: CliIO): Promis
   const suggestions = suggestRoles(log.calls, {
     ...(subjects.length > 0 ? { subjects } : {}),
     ...(loaded ? { model: loaded.model } : {}),
+    ...(only !== undefined ? { namespace: only } : {}),
   });
   await writeOutputs(outputs, io, (format) => {
     if (format === 'json')
@@ -350,18 +367,20 @@ export async function runSod(paths: string[], opts: Opts, io: CliIO): Promise<nu
       );
     }
   }
+  const only = namespaceOption(opts);
   const rules = compileSodRules(raw);
   if (!rules.ok)
     throw new InputError(`invalid rule file ${rulesFile ?? '(built-in)'}:\n  ${rules.error.join('\n  ')}`);
   const loaded = await loadModel(paths, opts, io);
-  const findings = evaluateSod(loaded.model, rules.value);
+  const findings = evaluateSod(loaded.model, rules.value, only !== undefined ? { namespace: only } : {});
+  const within = only !== undefined ? ` within namespace ${only}` : '';
   await writeOutputs(outputs, io, (format) => {
     if (format !== 'table') return renderData(format, { findings });
-    if (findings.length === 0) return 'No segregation-of-duties conflicts.\n';
+    if (findings.length === 0) return `No segregation-of-duties conflicts${within}.\n`;
     return findings
       .map(
         (f) =>
-          `${f.severity} ${f.ruleId}: ${formatSubject(f.subject)} — ${f.title}\n` +
+          `${f.severity} ${f.ruleId}: ${formatSubject(f.subject)}${within} — ${f.title}\n` +
           `  ${f.a.name}: ${f.a.via.map(describeVia).join('; ')}\n` +
           `  ${f.b.name}: ${f.b.via.map(describeVia).join('; ')}\n`,
       )
