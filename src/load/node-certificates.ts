@@ -102,8 +102,11 @@ function configString(
   };
 }
 
-/** Reads a node file, following symbolic links inside the root (at most 8 hops). */
-async function readInRoot(
+/**
+ * Reads a node file, following symbolic links inside the root (at most 8 hops): an absolute
+ * link resolves under the scan root, never on the scanning machine.
+ */
+export async function readInRoot(
   fs: NodeFs,
   failed: ReadonlyMap<string, string>,
   nodePath: string,

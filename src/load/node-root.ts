@@ -28,7 +28,7 @@ import {
 import { parseManifests } from './manifests.js';
 import { LineIndex } from './yaml-documents.js';
 import type { NodeFs, NodeStat } from './node-fs.js';
-import { readNodeCertificates } from './node-certificates.js';
+import { readInRoot, readNodeCertificates } from './node-certificates.js';
 import { readUnitCommand } from './node-systemd.js';
 
 /** Where a kubeadm node keeps things; every path can be overridden for other layouts. */
@@ -398,8 +398,9 @@ async function readEncryption(r: Reader, api: ComponentFacts): Promise<Encryptio
 const MAX_AUTHENTICATION_CONFIG_BYTES = 1024 * 1024;
 
 /**
- * The file kube-apiserver's `--authentication-config` names, decoded with the position of
- * every key; a file that is missing, unreadable, too large or not YAML carries why.
+ * The file kube-apiserver's `--authentication-config` names (symbolic links followed inside
+ * the root), decoded with the position of every key; a file that is missing, unreadable, not
+ * a regular file, too large or not YAML carries why.
  */
 async function readAuthenticationConfig(
   r: Reader,
@@ -407,10 +408,8 @@ async function readAuthenticationConfig(
 ): Promise<AuthenticationConfigFacts | undefined> {
   const file = lastFlag(api.args, '--authentication-config');
   if (file === undefined) return undefined;
-  const text = await r.fs.readFile(file);
-  const failure = r.failed.get(file);
-  if (failure !== undefined) return { path: file, error: failure };
-  if (text === undefined) return { path: file, error: 'file not found on the node' };
+  const { text, error } = await readInRoot(r.fs, r.failed, file);
+  if (text === undefined) return { path: file, error: error ?? 'file not found on the node' };
   if (text.length > MAX_AUTHENTICATION_CONFIG_BYTES)
     return { path: file, error: `larger than ${MAX_AUTHENTICATION_CONFIG_BYTES} bytes, not decoded` };
   const decoded = decodeConfig(trimEndChars(text, ' \n'));

@@ -431,6 +431,32 @@ describe('palisade node scan: the structured authentication configuration', () =
     // A file that is not YAML is also an input error (exit 2), as a broken kubelet config is.
     if (isRoot || status !== 'pass') expect(code).toBe(status === 'pass' ? 0 : name === 'not YAML' ? 2 : 1);
   });
+
+  async function apiResult(): Promise<JsonReport['controls'][number] | undefined> {
+    const io = memoryIO({ cwd: tmp });
+    await main(['node', 'scan', '--root', root, '-o', 'json', '--scan-date', SCAN_DATE], io);
+    return (JSON.parse(io.out()) as JsonReport).controls.find(
+      (c) => c.controlId === 'auth/no-anonymous-auth' && c.subject.name === 'kube-apiserver',
+    );
+  }
+
+  it('follows an absolute link inside the root, not on the scanning machine', async () => {
+    const target = path.join(root, FILE);
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(path.join(root, 'etc/kubernetes/authn'), { recursive: true });
+    writeFileSync(path.join(root, 'etc/kubernetes/authn/v1.yaml'), authn('enabled: false'));
+    symlinkSync('/etc/kubernetes/authn/v1.yaml', target);
+    expect(await apiResult()).toMatchObject({ status: 'pass', location: { file: FILE, line: 4 } });
+  });
+
+  it('a directory where the file should be is "could not check"', async () => {
+    const target = path.join(root, FILE);
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(target);
+    const r = await apiResult();
+    expect(r?.status).toBe('error');
+    expect(r?.message).toContain('not a regular file (directory)');
+  });
 });
 
 describe('palisade node scan: the output convention', () => {
