@@ -10,9 +10,11 @@ function collect(value: string, previous: string[]): string[] {
 
 const INPUT_NOTE = `
 Input: manifest files or directories (default: the current directory); - reads stdin.
-Without -n a question is cluster-wide: only ClusterRoleBindings answer it. who-can -A asks
-"in any namespace" instead: RoleBindings answer for their own namespace, each grant says where.
 The API server's built-in cluster-admin ClusterRole is assumed when the input lacks it.`;
+
+const QUESTION_NOTE = `${INPUT_NOTE}
+Without -n a question is cluster-wide: only ClusterRoleBindings answer it. who-can -A asks
+"in any namespace" instead: RoleBindings answer for their own namespace, each grant says where.`;
 
 type Opts = Record<string, unknown>;
 
@@ -67,7 +69,7 @@ Examples:
   )
     .addHelpText(
       'after',
-      `${INPUT_NOTE}
+      `${QUESTION_NOTE}
 
 Exit codes: 0 answered (even "nobody"), 2 usage or input error.
 
@@ -103,7 +105,7 @@ Examples:
   )
     .addHelpText(
       'after',
-      `${INPUT_NOTE}
+      `${QUESTION_NOTE}
 Implicit groups are added as the authenticators do: system:authenticated, and for a
 ServiceAccount system:serviceaccounts and system:serviceaccounts:NS.
 
@@ -172,6 +174,7 @@ Examples:
     .addHelpText(
       'after',
       `${INPUT_NOTE}
+-n NS keeps the paths that concern NS and also looks for the way to its Secrets.
 Exit codes: 0 no path, 1 a path is found, 2 usage or input error.
 
 Examples:
@@ -236,6 +239,8 @@ Examples:
     .addHelpText(
       'after',
       `${INPUT_NOTE}
+Without -n (or with -A), one side granted in one namespace and the other in another is a
+conflict; -n NS asks whether both are granted within NS (its RoleBindings or cluster-wide).
 Exit codes: 0 no conflict, 1 a conflict is found, 2 usage or input error.
 
 Examples:
