@@ -361,6 +361,42 @@ describe.skipIf(!gate.run)('palisade scan --cluster against a real kube-apiserve
     expect(JSON.parse(offline.out)).toEqual(JSON.parse(whoCan.out));
   });
 
+  // Issue #20: the file --authentication-config names is on the node, not in the cluster: the
+  // verdict keeps to the flag and says what it depends on.
+  it('judges anonymous access of an API server with --authentication-config by the flag, naming the file', async () => {
+    const admin = api(cluster.admin.kubeconfig);
+    await admin.create(k8s({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cp2' } }));
+    const apiserver = k8s({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'kube-apiserver-cp2', namespace: 'cp2', labels: { component: 'kube-apiserver' } },
+      spec: {
+        containers: [
+          {
+            name: 'kube-apiserver',
+            image: 'registry.k8s.io/kube-apiserver:v1.37.2',
+            command: ['kube-apiserver', '--authentication-config=/etc/kubernetes/authn.yaml'],
+          },
+        ],
+      },
+    });
+    await admin.create(apiserver);
+    try {
+      const { report } = await scan(['--cluster', '--kubeconfig', cluster.admin.kubeconfig, '-n', 'cp2']);
+      const anonymous = report.findings.filter((f) => f.controlId === 'auth/no-anonymous-auth');
+      expect(anonymous.map((f) => [f.resource.name, f.fieldPath, f.message])).toEqual([
+        [
+          'kube-apiserver-cp2',
+          'spec.containers[0]',
+          'kube-apiserver does not set --anonymous-auth=false: anonymous requests are allowed by default unless the anonymous section of /etc/kubernetes/authn.yaml (not visible to this scan) says otherwise',
+        ],
+      ]);
+    } finally {
+      await admin.delete(apiserver);
+      await admin.delete(k8s({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cp2' } }));
+    }
+  });
+
   it('drift live DIR: what runs against what the manifests say (findings opened and closed)', async () => {
     const dir = mkdtempSync(path.join(tmp, 'drift-live-'));
     // The manifests: shop/root-shell as it should be (not privileged), pay/fine as it is.
