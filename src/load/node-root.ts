@@ -414,8 +414,10 @@ async function readAuthenticationConfig(
     return { path: file, error: `larger than ${MAX_AUTHENTICATION_CONFIG_BYTES} bytes, not decoded` };
   const decoded = decodeConfig(trimEndChars(text, ' \n'));
   if (!decoded.ok) {
-    r.issues.push({ file, message: `cannot decode the authentication configuration: ${decoded.error}` });
-    return { path: file, error: decoded.error };
+    // The parser's first line only: its code frame would quote the file's content.
+    const reason = decoded.error.split('\n')[0] ?? decoded.error;
+    r.issues.push({ file, message: `cannot decode the authentication configuration: ${reason}` });
+    return { path: file, error: reason };
   }
   return { path: file, value: decoded.value, keys: keyPositions(text) };
 }
