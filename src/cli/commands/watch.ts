@@ -294,7 +294,9 @@ class ClusterRunner {
 
   /** The cluster's name in the store and the metrics: the context. */
   get label(): string {
-    return this.watch.context;
+    // Errors can be reported while ClusterWatch.open is still listing, before `watch` is set.
+    const watch = this.watch as ClusterWatch | undefined;
+    return watch?.context ?? (this.name !== '' ? this.name : 'current context');
   }
 
   private onChange(change: ObjectChange): void {
