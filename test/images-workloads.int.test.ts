@@ -389,6 +389,135 @@ describe.skipIf(!gate.run)('palisade scan --images against a real registry (TLS 
     expect(io.out()).not.toContain('wrong-pw-xyz');
   });
 
+  describe('--username and --password-stdin for the --auth-registry host', () => {
+    /** A scan with no docker config: the flags are the only credentials there are. */
+    async function login(args: string[], stdin: string, cache: string) {
+      const empty = path.join(work, 'docker-empty');
+      mkdirSync(empty, { recursive: true });
+      const io = memoryIO({ cwd: work, env: { HOME: work, DOCKER_CONFIG: empty }, stdin });
+      const code = await main(
+        [
+          'scan',
+          ...args,
+          '--images',
+          '--vuln-db',
+          'vulndb.sqlite',
+          '--registry-ca',
+          'ca.pem',
+          '--cache-dir',
+          cache,
+          '--framework',
+          'none',
+          '-q',
+        ],
+        io,
+      );
+      return { code, out: io.out(), err: io.err() };
+    }
+
+    it('pulls with the credentials read from standard input', async () => {
+      const r = await login(
+        [
+          'deploy',
+          '-o',
+          'json',
+          '--auth-registry',
+          registry.host,
+          '--username',
+          registry.username,
+          '--password-stdin',
+        ],
+        `${registry.password}\n`,
+        'cache-login-1',
+      );
+      expect(r.err).toBe('');
+      // Exit 1: the image's critical vulnerability is at or above the default --fail-on.
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.out) as ScanReport;
+      expect(report.images).toMatchObject({ scanned: 1, vulnerabilities: 1, notScanned: [] });
+      expect(r.out).not.toContain(registry.password);
+    });
+
+    it('without them the same scan cannot pull (the flags are what made it work)', async () => {
+      const r = await login(['deploy', '-o', 'json'], '', 'cache-login-2');
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.out) as ScanReport;
+      expect(report.images?.scanned).toBe(0);
+      expect(report.images?.notScanned.length).toBeGreaterThan(0);
+    });
+
+    it('a wrong password is a not-scanned finding naming the refusal, never the password', async () => {
+      const r = await login(
+        [
+          'deploy',
+          '-o',
+          'json',
+          '--auth-registry',
+          registry.host,
+          '--username',
+          registry.username,
+          '--password-stdin',
+        ],
+        'wrong-pw-stdin-42\n',
+        'cache-login-3',
+      );
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.out) as ScanReport;
+      expect(report.images?.scanned).toBe(0);
+      expect(report.images?.notScanned.map((n) => n.reason).join(' ')).toMatch(/refused/);
+      expect(`${r.out}${r.err}`).not.toContain('wrong-pw-stdin-42');
+    });
+
+    it('sends them to the named registry only', async () => {
+      // The credentials are right, but for another host: this registry never receives them.
+      const r = await login(
+        [
+          'deploy',
+          '-o',
+          'json',
+          '--auth-registry',
+          'registry.example.com',
+          '--username',
+          registry.username,
+          '--password-stdin',
+        ],
+        `${registry.password}\n`,
+        'cache-login-4',
+      );
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.out) as ScanReport;
+      expect(report.images?.scanned).toBe(0);
+      expect(report.images?.notScanned.map((n) => n.reason).join(' ')).toMatch(/refused|requires/);
+    });
+
+    it.each([
+      [['--username', 'u', '--password-stdin'], /--username with --images needs --auth-registry HOST/],
+      [['--auth-registry', 'r.example.com'], /--auth-registry needs --username and --password-stdin/],
+      [['--auth-registry', 'r.example.com', '--username', 'u'], /--username needs --password-stdin/],
+      [['--auth-registry', 'r.example.com', '--password-stdin'], /--auth-registry needs --username/],
+      [
+        ['--auth-registry', 'not a host', '--username', 'u', '--password-stdin'],
+        /--auth-registry "not a host": expected a registry host/,
+      ],
+    ])('%j is a usage error (exit 2)', async (flags, message) => {
+      const r = await login(['deploy', ...flags], 'secret-never-shown\n', 'cache-login-5');
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toContain('secret-never-shown');
+    });
+
+    it('an empty standard input and a - path are usage errors', async () => {
+      const base = ['--auth-registry', registry.host, '--username', 'u', '--password-stdin'];
+      const empty = await login(['deploy', ...base], '', 'cache-login-5');
+      expect([empty.code, empty.err]).toEqual([2, expect.stringMatching(/standard input is empty/)]);
+      const dash = await login(['-', ...base], 'pw\n', 'cache-login-5');
+      expect([dash.code, dash.err]).toEqual([
+        2,
+        expect.stringMatching(/--password-stdin and - both read standard input/),
+      ]);
+    });
+  });
+
   it('with --db, each scanned image is recorded with the id of its scan', async () => {
     const r = await scan(['deploy', '-o', 'json', '--fail-on', 'none', '--db', 'history.sqlite']);
     expect(r.code).toBe(0);

@@ -19,6 +19,7 @@ import {
   type RestCall,
   type TestCluster,
 } from './harness/index.js';
+import { stopsOnSigterm } from './harness/cli-process.js';
 
 const gate = requireHarnessOrSkip();
 const CRDS = path.resolve(import.meta.dirname, '../deploy/helm/palisade/crds');
@@ -244,4 +245,22 @@ describe.skipIf(!gate.run)('palisade watch against a real kube-apiserver', () =>
     expect(metrics).toMatch(/palisade_score\{cluster="[^"]+",framework="[^"]+",namespace="shop"\} \d/);
     expect(metrics).toMatch(/palisade_open_findings\{cluster="[^"]+",severity="high"\} [1-9]/);
   });
+
+  it('stops on SIGTERM as a process, exit 0 within the stop bound', async () => {
+    const r = await stopsOnSigterm(
+      [
+        'watch',
+        '--kubeconfig',
+        cluster.admin.kubeconfig,
+        '--db',
+        path.join(tmp, 'process.db'),
+        '--metrics-listen',
+        '127.0.0.1:0',
+      ],
+      { on: 'stderr', text: 'palisade: metrics on' },
+      { HOME: tmp },
+    );
+    expect(r.stderr).not.toMatch(/exiting|internal error/);
+    expect(r.exit, r.stderr).toBe(0);
+  }, 90_000);
 });

@@ -37,6 +37,9 @@ type ScanImageFlags = Pick<
   | 'vex'
   | 'imageConcurrency'
   | 'registryTimeout'
+  | 'username'
+  | 'passwordStdin'
+  | 'authRegistry'
 >;
 
 const VERSION_FORMATS: OutputFormats<'table' | 'json' | 'yaml'> = {
@@ -66,10 +69,12 @@ Examples:
   $ palisade scan --cluster --db postgres://palisade@db.internal/palisade --retain-scans 500
   $ palisade scan ./deploy --images --severity high --fail-on high
   $ palisade scan --cluster -n shop --images --registry-ca corp-ca.pem -o sarif=images.sarif
+  $ echo "$TOKEN" | palisade scan ./deploy --images --auth-registry registry.example.com --username ci --password-stdin
 
 Images (--images): every image the workloads run (init and ephemeral containers, CronJob
 templates) is resolved to its digest, pulled once per digest with the credentials of
-~/.docker/config.json ($DOCKER_CONFIG), and matched against the vulnerability database of
+~/.docker/config.json ($DOCKER_CONFIG) or, for the --auth-registry host, of --username and
+--password-stdin (never a password flag), and matched against the vulnerability database of
 \`palisade db import\`. Each container gets one image/vulnerabilities finding at its image field;
 an image that could not be pulled or scanned is an image/not-scanned finding, never a pass.
 
@@ -101,6 +106,9 @@ function scanImageOptions(opts: Record<string, unknown>): ScanImageFlags {
   set('registryCa', str(opts.registryCa));
   set('cacheDir', str(opts.cacheDir));
   set('registryTimeout', str(opts.registryTimeout));
+  set('username', str(opts.username));
+  set('authRegistry', str(opts.authRegistry));
+  if (opts.passwordStdin === true) out.passwordStdin = true;
   if (opts.ignoreUnfixed === true) out.ignoreUnfixed = true;
   if (opts.plainHttp === true) out.plainHttp = true;
   if (Array.isArray(opts.vex) && opts.vex.length > 0) out.vex = opts.vex.map(String);
@@ -212,6 +220,15 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option(
       '--registry-timeout <duration>',
       'with --images: time limit of each registry request, e.g. 30s (default 60s; connecting at most 10s)',
+    )
+    .option(
+      '--username <user>',
+      'with --images: registry user name for --auth-registry (with --password-stdin)',
+    )
+    .option('--password-stdin', 'with --images: read the registry password or token from standard input')
+    .option(
+      '--auth-registry <host>',
+      'with --images: the one registry --username and the password are sent to (e.g. registry.example.com:5000)',
     )
     .addHelpText('after', SCAN_HELP);
   addClusterScanOptions(scan).action(async (paths: string[], opts: Record<string, unknown>) => {

@@ -60,10 +60,7 @@ import {
   emptyCounts,
   findingsPage,
   hasRows,
-  imageDetail,
-  imageVulnerabilities,
   latestScanIds,
-  listImages,
   riskyWorkloads,
   summaryOf,
   type ControlFacts,
@@ -681,18 +678,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       enabled,
       enabledBy:
         'image scan results recorded in this history store are listed here; none are recorded yet (palisade image scan REF --db PATH or palisade registry watch --db PATH record them)',
-      items: enabled ? await listImages(db, q.since ?? 0, q.limit, q.history) : [],
+      items: enabled ? await store.listImageResults(q.since ?? 0, q.limit, q.history) : [],
     };
   });
 
   app.get(api('/images/vulnerabilities'), viewer, async (request): Promise<ImageVulnerabilitiesResponse> => {
     const q = parseWith(ImageVulnerabilitiesQuerySchema, request.query, 'query');
-    const image = await imageDetail(db, q.image);
+    const image = await store.imageResult(q.image);
     if (!image) {
       if (q.image !== undefined) throw new HttpError(404, 'not_found', `no image result ${q.image}`);
       return { image: null, items: [], total: 0, limit: q.limit, offset: q.offset };
     }
-    const { items, total } = await imageVulnerabilities(db, image.id, q);
+    const { items, total } = await store.imageVulnerabilities(image.id, q);
     return { image, items, total, limit: q.limit, offset: q.offset };
   });
 

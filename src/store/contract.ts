@@ -407,6 +407,122 @@ export function storeContract(backend: string, open: OpenTestStore): void {
       ]);
     });
 
+    it('lists image results, reads one with its detail and pages its vulnerabilities', async () => {
+      const s = await fresh();
+      const vuln = (
+        vulnId: string,
+        pkg: string,
+        severity: 'critical' | 'high' | 'low',
+        extra: { fixedVersion?: string; cvss?: number; suppressed?: { justification: string } } = {},
+      ) => ({
+        vulnId,
+        aliases: [`GHSA-${vulnId}`],
+        package: pkg,
+        version: '1.0',
+        severity,
+        location: 'sha256:l:/lib',
+        ...extra,
+      });
+      expect(await s.listImageResults(0, 10)).toEqual([]);
+      expect(await s.imageResult()).toBeUndefined();
+      const old = await s.recordImageResult({
+        digest: 'sha256:aa',
+        ref: 'shop/api:0.9',
+        scannedAt: T0,
+        packages: 1,
+        vulnerabilities: [vuln('CVE-0', 'zlib', 'high')],
+      });
+      const newest = await s.recordImageResult({
+        digest: 'sha256:aa',
+        ref: 'shop/api:1.0',
+        scannedAt: T0 + 2000,
+        os: 'Debian GNU/Linux 12 (bookworm)',
+        packages: 9,
+        vulnDbTime: T0 + 1500,
+        detail: { source: 'registry', platform: 'linux/amd64', layers: ['sha256:l1', 'sha256:l2'] },
+        vulnerabilities: [
+          vuln('CVE-1', 'openssl', 'high', { fixedVersion: '1.1', cvss: 7.5 }),
+          vuln('CVE-2', 'lib_z', 'critical'),
+          vuln('CVE-3', 'musl', 'low', { suppressed: { justification: 'vulnerable_code_not_present' } }),
+        ],
+      });
+      const web = await s.recordImageResult({
+        digest: 'sha256:bb',
+        ref: 'shop/web:2.0',
+        scannedAt: T0 + 1000,
+        packages: 3,
+        vulnerabilities: [],
+      });
+      const list = await s.listImageResults(0, 10);
+      expect(list.map((i) => [i.id, i.ref, i.suppressed])).toEqual([
+        [newest, 'shop/api:1.0', 1],
+        [web, 'shop/web:2.0', 0],
+      ]);
+      expect(list[0]).toEqual({
+        id: newest,
+        digest: 'sha256:aa',
+        ref: 'shop/api:1.0',
+        scannedAt: T0 + 2000,
+        packages: 9,
+        bySeverity: { critical: 1, high: 1, medium: 0, low: 0, info: 0 },
+        suppressed: 1,
+        os: 'Debian GNU/Linux 12 (bookworm)',
+      });
+      expect((await s.listImageResults(0, 10, true)).map((i) => i.id)).toEqual([newest, web, old]);
+      expect((await s.listImageResults(T0 + 1500, 10, true)).map((i) => i.id)).toEqual([newest]);
+      expect((await s.listImageResults(0, 1, true)).map((i) => i.id)).toEqual([newest]);
+
+      expect(await s.imageResult()).toMatchObject({
+        id: newest,
+        platform: 'linux/amd64',
+        source: 'registry',
+        layers: 2,
+        vulnDbTime: T0 + 1500,
+      });
+      expect(await s.imageResult(web)).toEqual({
+        id: web,
+        digest: 'sha256:bb',
+        ref: 'shop/web:2.0',
+        scannedAt: T0 + 1000,
+        packages: 3,
+        bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+        suppressed: 0,
+      });
+      expect(await s.imageResult(newest + web + old)).toBeUndefined();
+
+      const page = { limit: 100, offset: 0 };
+      const all = await s.imageVulnerabilities(newest, page);
+      expect(all.total).toBe(3);
+      expect(all.items.map((v) => v.id)).toEqual(['CVE-2', 'CVE-1', 'CVE-3']);
+      expect(all.items[1]).toEqual({
+        id: 'CVE-1',
+        aliases: ['GHSA-CVE-1'],
+        package: 'openssl',
+        version: '1.0',
+        fixedVersion: '1.1',
+        severity: 'high',
+        cvss: 7.5,
+        location: 'sha256:l:/lib',
+      });
+      expect(all.items[2]?.suppressed).toEqual({ justification: 'vulnerable_code_not_present' });
+      const ids = async (filter: Parameters<Store['imageVulnerabilities']>[1]) => {
+        const r = await s.imageVulnerabilities(newest, filter);
+        return [r.total, r.items.map((v) => v.id)];
+      };
+      expect(await ids({ ...page, severity: ['critical', 'low'] })).toEqual([2, ['CVE-2', 'CVE-3']]);
+      expect(await ids({ ...page, package: 'SSL' })).toEqual([1, ['CVE-1']]);
+      // LIKE's wildcards match only themselves.
+      expect(await ids({ ...page, package: '_' })).toEqual([1, ['CVE-2']]);
+      expect(await ids({ ...page, package: '%' })).toEqual([0, []]);
+      expect(await ids({ ...page, fixable: true })).toEqual([1, ['CVE-1']]);
+      expect(await ids({ ...page, fixable: false })).toEqual([2, ['CVE-2', 'CVE-3']]);
+      expect(await ids({ ...page, suppressed: false })).toEqual([2, ['CVE-2', 'CVE-1']]);
+      expect(await ids({ ...page, suppressed: true })).toEqual([1, ['CVE-3']]);
+      expect(await ids({ limit: 1, offset: 1 })).toEqual([3, ['CVE-1']]);
+      expect(await ids({ ...page, severity: [] })).toEqual([3, ['CVE-2', 'CVE-1', 'CVE-3']]);
+      expect(await s.imageVulnerabilities(web, page)).toEqual({ total: 0, items: [] });
+    });
+
     it('keeps one detection baseline per identity, replaced on update, returned oldest first', async () => {
       const s = await fresh();
       expect(await s.loadBaselines()).toEqual([]);

@@ -19,8 +19,12 @@ import {
   type AlertInput,
   type AlertRow,
   type BaselineRecord,
+  type ImageResultDetail,
   type ImageResultInput,
   type ImageResultRow,
+  type ImageResultSummary,
+  type ImageVulnerabilityFilter,
+  type ImageVulnerabilityRow,
   type RbacGrantRow,
   type ReachabilityRow,
   type RetentionPolicy,
@@ -1090,15 +1094,106 @@ export class Store {
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst();
+    return r ? imageResultRowOf(r) : undefined;
+  }
+
+  /**
+   * Image results scanned since a time, newest first (at most `limit`): the newest result per
+   * digest, or with `history` every recorded scan of every image.
+   */
+  async listImageResults(since: number, limit: number, history = false): Promise<ImageResultSummary[]> {
+    let q = this.db
+      .selectFrom('image_results as r')
+      .select([...IMAGE_COLUMNS])
+      .where('r.scanned_at', '>=', since);
+    if (!history)
+      q = q.where('r.id', 'in', (eb) =>
+        eb
+          .selectFrom('image_results')
+          .select((e) => e.fn.max('id').as('id'))
+          .groupBy('digest'),
+      );
+    const rows = await q.orderBy('r.scanned_at', 'desc').orderBy('r.id', 'desc').limit(limit).execute();
+    const counts = await this.suppressedCounts(rows.map((r) => r.id));
+    return rows.map((r) => imageSummaryOf(r, counts.get(r.id) ?? 0));
+  }
+
+  /** One image result with its detail (the newest when no id is given); undefined when absent. */
+  async imageResult(id?: number): Promise<ImageResultDetail | undefined> {
+    let q = this.db.selectFrom('image_results as r').select([...IMAGE_COLUMNS, 'r.detail', 'r.vulndb_time']);
+    q =
+      id !== undefined ? q.where('r.id', '=', id) : q.orderBy('r.scanned_at', 'desc').orderBy('r.id', 'desc');
+    const r = await q.limit(1).executeTakeFirst();
     if (!r) return undefined;
+    const counts = await this.suppressedCounts([r.id]);
+    let detail: Record<string, unknown> = {};
+    try {
+      const parsed: unknown = JSON.parse(r.detail);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+        detail = parsed as Record<string, unknown>;
+    } catch {
+      detail = {};
+    }
     return {
-      id: r.id,
-      digest: r.digest,
-      ref: r.ref,
-      scannedAt: r.scanned_at,
-      packages: r.packages,
-      bySeverity: { critical: r.critical, high: r.high, medium: r.medium, low: r.low, info: r.info },
+      ...imageSummaryOf(r, counts.get(r.id) ?? 0),
+      ...(typeof detail.platform === 'string' ? { platform: detail.platform } : {}),
+      ...(typeof detail.source === 'string' ? { source: detail.source } : {}),
+      ...(Array.isArray(detail.layers) ? { layers: detail.layers.length } : {}),
+      ...(r.vulndb_time !== null ? { vulnDbTime: r.vulndb_time } : {}),
     };
+  }
+
+  /** The vulnerabilities of one image result, filtered, counted and paged in SQL (worst first). */
+  async imageVulnerabilities(
+    imageId: number,
+    filter: ImageVulnerabilityFilter,
+  ): Promise<{ items: ImageVulnerabilityRow[]; total: number }> {
+    let base = this.db.selectFrom('image_vulnerabilities as v').where('v.image_result_id', '=', imageId);
+    if (filter.severity !== undefined && filter.severity.length > 0)
+      base = base.where('v.severity', 'in', [...filter.severity]);
+    if (filter.package !== undefined && filter.package !== '')
+      base = base.where(sql<boolean>`lower(v.package) like ${likePattern(filter.package)} escape '\\'`);
+    if (filter.fixable !== undefined)
+      base = base.where('v.fixed_version', filter.fixable ? 'is not' : 'is', null);
+    if (filter.suppressed !== undefined) base = base.where('v.suppressed', '=', filter.suppressed ? 1 : 0);
+    const count = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
+    const rows = await base
+      .selectAll('v')
+      .orderBy(
+        sql`case v.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`,
+      )
+      .orderBy('v.package')
+      .orderBy('v.vuln_id')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute();
+    return {
+      total: Number(count?.n ?? 0),
+      items: rows.map((v) => ({
+        id: v.vuln_id,
+        aliases: v.aliases === '' ? [] : v.aliases.split(' '),
+        package: v.package,
+        version: v.version,
+        ...(v.fixed_version !== null ? { fixedVersion: v.fixed_version } : {}),
+        severity: severityOf(v.severity),
+        ...(v.cvss !== null ? { cvss: v.cvss } : {}),
+        location: v.location,
+        ...(v.suppressed === 1 ? { suppressed: { justification: v.justification ?? '' } } : {}),
+      })),
+    };
+  }
+
+  /** Suppressed vulnerability counts of some image results, in one grouped query. */
+  private async suppressedCounts(ids: readonly number[]): Promise<Map<number, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('image_vulnerabilities')
+      .select(['image_result_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('image_result_id', 'in', [...ids])
+      .where('suppressed', '=', 1)
+      .groupBy('image_result_id')
+      .execute();
+    return new Map(rows.map((r) => [r.image_result_id, Number(r.n)]));
   }
 
   /** Records detection alerts and applies event retention. */
@@ -1247,4 +1342,61 @@ function alertSummaryOf(r: {
     target: r.target,
     ...(r.incident !== null ? { incident: r.incident } : {}),
   };
+}
+
+/** The columns an image result's summary reads. */
+const IMAGE_COLUMNS = [
+  'r.id',
+  'r.digest',
+  'r.ref',
+  'r.scanned_at',
+  'r.packages',
+  'r.critical',
+  'r.high',
+  'r.medium',
+  'r.low',
+  'r.info',
+  'r.os',
+  'r.scan_id',
+] as const;
+
+interface ImageResultColumns {
+  id: number;
+  digest: string;
+  ref: string;
+  scanned_at: number;
+  packages: number;
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  info: number;
+}
+
+function imageResultRowOf(r: ImageResultColumns): ImageResultRow {
+  return {
+    id: r.id,
+    digest: r.digest,
+    ref: r.ref,
+    scannedAt: r.scanned_at,
+    packages: r.packages,
+    bySeverity: { critical: r.critical, high: r.high, medium: r.medium, low: r.low, info: r.info },
+  };
+}
+
+function imageSummaryOf(
+  r: ImageResultColumns & { os: string | null; scan_id: number | null },
+  suppressed: number,
+): ImageResultSummary {
+  return {
+    ...imageResultRowOf(r),
+    suppressed,
+    ...(r.os !== null ? { os: r.os } : {}),
+    ...(r.scan_id !== null ? { scanId: r.scan_id } : {}),
+  };
+}
+
+/** `%text%` with LIKE's wildcards escaped, lower-cased. */
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }

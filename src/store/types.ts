@@ -214,6 +214,51 @@ export interface ImageResultRow {
   bySeverity: Record<Severity, number>;
 }
 
+/** A stored image result as a list shows it: `bySeverity` counts unsuppressed vulnerabilities. */
+export interface ImageResultSummary extends ImageResultRow {
+  /** Vulnerabilities a VEX statement suppressed. */
+  suppressed: number;
+  os?: string;
+  /** The cluster scan that found the image, when one did. */
+  scanId?: number;
+}
+
+/** One image result with what its recorded detail says about how it was read. */
+export interface ImageResultDetail extends ImageResultSummary {
+  platform?: string;
+  source?: string;
+  layers?: number;
+  /** Import time of the vulnerability database used. */
+  vulnDbTime?: number;
+}
+
+/** Which vulnerabilities of an image result to read, and which page of them. */
+export interface ImageVulnerabilityFilter {
+  severity?: readonly Severity[] | undefined;
+  /** Substring of the package name, case-insensitive. */
+  package?: string | undefined;
+  /** Only ones a released version fixes (`true`) or none does (`false`). */
+  fixable?: boolean | undefined;
+  /** Only suppressed (`true`) or only unsuppressed (`false`) ones. */
+  suppressed?: boolean | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** A stored vulnerability of an image result. */
+export interface ImageVulnerabilityRow {
+  id: string;
+  aliases: string[];
+  package: string;
+  version: string;
+  fixedVersion?: string;
+  severity: Severity;
+  cvss?: number;
+  /** `layer-digest:path`. */
+  location: string;
+  suppressed?: { justification: string };
+}
+
 /** A detection alert, the shape agreed with the detection work (docs/store.md). */
 export interface AlertInput {
   /** Milliseconds since the epoch. */

@@ -29,6 +29,7 @@ import type { CliIO } from '../io.js';
 import { MANIFEST_FORMATS, parseOutputs, renderData, writeOutputs } from '../output.js';
 import type { Store } from '../../store/index.js';
 import { requestTimeoutMs, retryNotice } from './cluster-source.js';
+import { listenForStop } from '../stop.js';
 import { palisadeVersion } from '../version.js';
 
 /** Loads CEL policies for `--policy`/`policies:` (tests may pass another). */
@@ -244,6 +245,7 @@ export async function runAdmissionServe(
     await decisionStore?.close();
     throw new InputError(`cannot start the webhook: ${e instanceof Error ? e.message : String(e)}`);
   }
+  const stop = listenForStop({ signal: deps.signal, stderr: io.stderr });
   logger.info(
     {
       threads: pool?.threads ?? 0,
@@ -253,25 +255,16 @@ export async function runAdmissionServe(
     'admission webhook listening',
   );
   deps.onListening?.(server.url);
-  await new Promise<void>((done) => {
-    const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      done();
-    };
-    if (deps.signal) {
-      if (deps.signal.aborted) stop();
-      else deps.signal.addEventListener('abort', stop, { once: true });
-    } else {
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-    }
-  });
-  logger.info('shutting down');
-  await server.close();
-  await watch?.stop();
-  await imageGate?.close();
-  await decisionStore?.close();
+  try {
+    await stop.requested;
+    logger.info('shutting down');
+    await server.close();
+    await watch?.stop();
+    await imageGate?.close();
+    await decisionStore?.close();
+  } finally {
+    stop.dispose();
+  }
   return 0;
 }
 

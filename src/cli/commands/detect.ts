@@ -41,6 +41,7 @@ import {
 import type { CliIO } from '../io.js';
 import type { AlertInput } from '../../store/index.js';
 import { parseOutputs, renderData, writeOutputs, type OutputFormats } from '../output.js';
+import { listenForStop, pauseUnlessStopped } from '../stop.js';
 import { palisadeVersion } from '../version.js';
 
 /** Options of `detect run`. */
@@ -626,6 +627,9 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
   };
 
   const stopped = (): boolean => options.signal?.aborted === true;
+  // Following runs until a stop signal, heard from the first read on; closing afterwards stays
+  // under the stop bound.
+  const stop = options.follow ? listenForStop({ signal: options.signal, stderr: io.stderr }) : undefined;
   for (const f of files) {
     if (f === '-') {
       const buf = await io.readStdin();
@@ -649,7 +653,7 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
     }
   }
 
-  if (options.follow) {
+  if (stop) {
     const timer = flows
       ? setInterval(() => {
           if (flows.monitor.stats.flows > 0) void writeLeastPrivilege();
@@ -661,7 +665,7 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
         files,
         readText,
         stopped,
-        options.signal,
+        stop.signal,
       );
     } finally {
       clearInterval(timer);
@@ -669,8 +673,12 @@ export async function runDetect(files: string[], options: DetectRunOptions, io: 
   }
 
   const flowsJudged = flows?.monitor.stats.flows ?? 0;
-  if (flows && flowsJudged > 0) await writeLeastPrivilege();
-  await d.close();
+  try {
+    if (flows && flowsJudged > 0) await writeLeastPrivilege();
+    await d.close();
+  } finally {
+    stop?.dispose();
+  }
 
   const st = detector.stats;
   const alertCount = st.alerts - superseded + (flows?.monitor.stats.alerts ?? 0);
@@ -741,13 +749,7 @@ async function runDetectFromStream(from: string, options: DetectRunOptions, io: 
   if (ackWaitMs !== undefined && ackWaitMs < 1000) throw new UsageError('--ack-wait must be at least 1s');
   const d = await setupDetection(options, io);
   if (!d) return 2;
-  const ac = new AbortController();
-  const stop = (): void => {
-    ac.abort();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  options.signal?.addEventListener('abort', stop, { once: true });
+  const stop = listenForStop({ signal: options.signal, stderr: io.stderr });
   let result: { events: number; redelivered: number };
   try {
     result = await consumeEvents(
@@ -757,7 +759,7 @@ async function runDetectFromStream(from: string, options: DetectRunOptions, io: 
         await d.flush();
       },
       {
-        signal: ac.signal,
+        signal: stop.signal,
         ...(options.consumer !== undefined ? { durable: options.consumer } : {}),
         ...(idleExitMs !== undefined ? { idleExitMs } : {}),
         ...(ackWaitMs !== undefined ? { ackWaitMs } : {}),
@@ -769,9 +771,11 @@ async function runDetectFromStream(from: string, options: DetectRunOptions, io: 
   } catch (e) {
     throw new InputError(`--from ${addr.servers}: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
-    await d.close();
+    try {
+      await d.close();
+    } finally {
+      stop.dispose();
+    }
   }
   if (!options.quiet)
     io.stderr.write(
@@ -792,7 +796,7 @@ async function follow(
     startLine: number,
   ) => Promise<number>,
   stopped: () => boolean,
-  signal: AbortSignal | undefined,
+  signal: AbortSignal,
 ): Promise<void> {
   const state = await Promise.all(
     files.map(async (f) => {
@@ -800,47 +804,25 @@ async function follow(
       return { offset: s?.size ?? 0, ino: s?.ino ?? 0, line: 0 };
     }),
   );
-  const ac = new AbortController();
-  const onSignal = (): void => {
-    ac.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  signal?.addEventListener('abort', onSignal, { once: true });
-  try {
-    while (!stopped() && !ac.signal.aborted) {
-      for (let i = 0; i < files.length; i++) {
-        const f = files[i] as string;
-        const st = state[i];
-        if (!st) continue;
-        const s = await stat(f).catch(() => undefined);
-        if (!s) continue;
-        if (s.ino !== st.ino || s.size < st.offset) {
-          st.offset = 0;
-          st.ino = s.ino;
-        }
-        if (s.size > st.offset) {
-          const end = s.size - 1;
-          const n = await readText(names[i] ?? f, createReadStream(f, { start: st.offset, end }), st.line);
-          st.line = Math.max(st.line, n);
-          st.offset = s.size;
-        }
+  while (!stopped() && !signal.aborted) {
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i] as string;
+      const st = state[i];
+      if (!st) continue;
+      const s = await stat(f).catch(() => undefined);
+      if (!s) continue;
+      if (s.ino !== st.ino || s.size < st.offset) {
+        st.offset = 0;
+        st.ino = s.ino;
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 250);
-        ac.signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      if (s.size > st.offset) {
+        const end = s.size - 1;
+        const n = await readText(names[i] ?? f, createReadStream(f, { start: st.offset, end }), st.line);
+        st.line = Math.max(st.line, n);
+        st.offset = s.size;
+      }
     }
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    await pauseUnlessStopped(250, signal);
   }
 }
 
@@ -975,6 +957,7 @@ export async function runDetectServe(options: DetectServeOptions, io: CliIO): Pr
         }
       : {}),
   });
+  const stop = listenForStop({ signal: options.signal, stderr: io.stderr });
   if (!options.quiet)
     io.stderr.write(
       publishTo !== undefined
@@ -982,21 +965,15 @@ export async function runDetectServe(options: DetectServeOptions, io: CliIO): Pr
         : `detect: audit webhook backend on ${server.url} (${d.rules.length} rules, queue ${queue} events)\n`,
     );
   options.onListening?.(server.url);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.removeListener('SIGINT', stop);
-      process.removeListener('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (options.signal?.aborted) stop();
-    options.signal?.addEventListener('abort', stop, { once: true });
-  });
-  await server.close();
-  await server.drained();
-  await publisher?.close();
-  await d.close();
+  try {
+    await stop.requested;
+    await server.close();
+    await server.drained();
+    await publisher?.close();
+    await d.close();
+  } finally {
+    stop.dispose();
+  }
   const st = d.detector.stats;
   if (!options.quiet)
     io.stderr.write(`detect: ${st.events} events judged; ${st.alerts} alerts; ${inputErrors} input errors\n`);

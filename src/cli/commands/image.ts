@@ -200,6 +200,31 @@ async function readPassword(io: CliIO): Promise<string> {
   return password;
 }
 
+/** The registry login flags of `image scan` and `scan --images`. */
+export interface RegistryLoginFlags {
+  username?: string | undefined;
+  passwordStdin?: boolean | undefined;
+}
+
+/**
+ * The credentials `--username` and `--password-stdin` give (the password read from standard
+ * input, never from a flag), or undefined when neither is given. One without the other is a
+ * usage error. Messages name the flags only, never the password.
+ */
+export async function readLoginFlags(
+  flags: RegistryLoginFlags,
+  io: CliIO,
+): Promise<RegistryCredentials | undefined> {
+  if (flags.username !== undefined) {
+    if (flags.passwordStdin !== true)
+      throw new UsageError('--username needs --password-stdin (passwords are never taken as flags)');
+    if (flags.username === '') throw new UsageError('--username must not be empty');
+    return { kind: 'basic', username: flags.username, password: await readPassword(io) };
+  }
+  if (flags.passwordStdin === true) throw new UsageError('--password-stdin needs --username');
+  return undefined;
+}
+
 async function openSource(
   options: ImageScanOptions,
   io: CliIO,
@@ -213,16 +238,8 @@ async function openSource(
       platform !== undefined ? { platform } : {},
     );
   const ref = parseImageReference(options.ref ?? '');
-  let credentials: RegistryCredentials | undefined;
-  if (options.username !== undefined) {
-    if (!options.passwordStdin)
-      throw new UsageError('--username needs --password-stdin (passwords are never taken as flags)');
-    credentials = { kind: 'basic', username: options.username, password: await readPassword(io) };
-  } else if (options.passwordStdin) {
-    throw new UsageError('--password-stdin needs --username');
-  } else {
-    credentials = await resolveRegistryCredentials(ref.registry, { ...io.env });
-  }
+  const credentials =
+    (await readLoginFlags(options, io)) ?? (await resolveRegistryCredentials(ref.registry, { ...io.env }));
   const ca = await readRegistryCa(options.registryCa, io);
   return openRegistryImage(ref, {
     ...(credentials !== undefined ? { credentials } : {}),

@@ -15,6 +15,7 @@ import {
   type VulnDb,
 } from '../../vulndb/index.js';
 import type { CliIO } from '../io.js';
+import { listenForStop, pauseUnlessStopped } from '../stop.js';
 import { imagePorts } from './admission-images.js';
 import { resolveRegistryCredentials } from '../../images/credentials.js';
 
@@ -137,15 +138,7 @@ export async function runRegistryWatch(
     if (r.outcome === 'scanned' && !quiet) io.stdout.write(`${describe(r)}\n`);
     if (r.outcome === 'failed') io.stderr.write(`palisade: ${r.ref}: ${r.message ?? 'failed'}\n`);
   };
-  const stop = new AbortController();
-  const onSignal = (): void => {
-    stop.abort();
-  };
-  deps.signal?.addEventListener('abort', onSignal, { once: true });
-  if (opts.once !== true) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
+  const stop = listenForStop({ signal: deps.signal, processSignals: opts.once !== true, stderr: io.stderr });
   try {
     for (;;) {
       const results = await watchCycle(repositories, { ...ports, listTags }, store, { onResult, maxTags });
@@ -155,24 +148,16 @@ export async function runRegistryWatch(
         return read === 0 || recordFailures > 0 ? 2 : 0;
       }
       if (stop.signal.aborted) return 0;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        stop.signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      await pauseUnlessStopped(intervalMs, stop.signal);
       if (stop.signal.aborted) return 0;
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    store.close();
-    db?.close();
-    await history?.close();
+    try {
+      store.close();
+      db?.close();
+      await history?.close();
+    } finally {
+      stop.dispose();
+    }
   }
 }

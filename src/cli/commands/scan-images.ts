@@ -2,8 +2,9 @@
  * `palisade scan --images`: the registry and database side of looking inside the images the
  * scanned workloads run. Opens the vulnerability database before anything is read (a missing
  * one fails fast, exit 2), builds the registry ports with the options of `image scan`
- * (credentials from the docker config, `--platform`, `--registry-ca`, `--cache-dir`,
- * `--plain-http`), and runs the pure flow of src/images/workload-scan.ts.
+ * (credentials from `--username`/`--password-stdin` for the `--auth-registry` host, else from
+ * the docker config; `--platform`, `--registry-ca`, `--cache-dir`, `--plain-http`), and runs
+ * the pure flow of src/images/workload-scan.ts.
  */
 import path from 'node:path';
 import { InputError, isSeverity, UsageError, type Resource, type Severity } from '../../core/index.js';
@@ -12,6 +13,7 @@ import {
   formatImageReference,
   IMAGE_CONTROLS,
   openRegistryImage,
+  parseImageReference,
   parsePlatform,
   RegistryClient,
   resolveRegistryCredentials,
@@ -27,7 +29,7 @@ import {
 import type { ReportControl } from '../../report/index.js';
 import type { CliIO } from '../io.js';
 import { parseDuration } from '../../vulndb/index.js';
-import { readRegistryCa, vulnMatcher, type VulnMatcher } from './image.js';
+import { readLoginFlags, readRegistryCa, vulnMatcher, type VulnMatcher } from './image.js';
 
 /** The `scan` options that concern images. */
 export interface ScanImagesOptions {
@@ -48,6 +50,11 @@ export interface ScanImagesOptions {
   imageConcurrency?: number;
   /** `--registry-timeout`: time limit of each registry request (default 60s; connecting at most 10s). */
   registryTimeout?: string;
+  /** `--username`: with `--password-stdin`, credentials for the `--auth-registry` host only. */
+  username?: string;
+  passwordStdin?: boolean;
+  /** `--auth-registry`: the registry host the `--username` credentials are sent to. */
+  authRegistry?: string;
   quiet?: boolean;
 }
 
@@ -67,6 +74,25 @@ function severityOption(flag: string, value: string | undefined): Severity {
   if (!isSeverity(v))
     throw new UsageError(`${flag} must be one of critical, high, medium, low or info (got "${v}")`);
   return v;
+}
+
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/** The registry host `--auth-registry` names, as image references spell it (lower case). */
+function authRegistryHost(text: string): string {
+  const host = text.trim().toLowerCase();
+  if (DOCKER_HUB.has(host)) return 'docker.io';
+  let registry: string | undefined;
+  try {
+    registry = parseImageReference(`${host}/palisade`).registry;
+  } catch {
+    registry = undefined;
+  }
+  if (registry !== host)
+    throw new UsageError(
+      `--auth-registry ${JSON.stringify(text)}: expected a registry host such as registry.example.com or 127.0.0.1:5000`,
+    );
+  return host;
 }
 
 /** Reads and checks the image options and opens the vulnerability database. */
@@ -91,6 +117,16 @@ export async function prepareImageScan(options: ScanImagesOptions, io: CliIO): P
       throw new UsageError(`--platform ${JSON.stringify(options.platform)}: expected os/arch[/variant]`);
   }
   const ca = await readRegistryCa(options.registryCa, io);
+  // Credentials given on the command line go to one named registry: workloads pull from many
+  // (Docker Hub, a vendor's), and a password for one of them must not reach the others.
+  if (options.username !== undefined && options.authRegistry === undefined)
+    throw new UsageError(
+      '--username with --images needs --auth-registry HOST: the credentials are sent to that registry only (the others use the docker config)',
+    );
+  if (options.authRegistry !== undefined && options.username === undefined)
+    throw new UsageError('--auth-registry needs --username and --password-stdin');
+  const loginHost = options.authRegistry !== undefined ? authRegistryHost(options.authRegistry) : undefined;
+  const login = await readLoginFlags(options, io);
   let matcher: VulnMatcher | undefined;
   try {
     matcher = await vulnMatcher(
@@ -118,7 +154,10 @@ export async function prepareImageScan(options: ScanImagesOptions, io: CliIO): P
   const optionsFor = async (registry: string): Promise<RegistryOptions> => {
     let creds = credentials.get(registry);
     if (creds === undefined) {
-      creds = resolveRegistryCredentials(registry, env);
+      creds =
+        login !== undefined && registry.toLowerCase() === loginHost
+          ? Promise.resolve(login)
+          : resolveRegistryCredentials(registry, env);
       credentials.set(registry, creds);
     }
     const c = await creds;

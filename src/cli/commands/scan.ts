@@ -236,11 +236,18 @@ export async function assessScan(
       ['--vex', options.vex?.length ? options.vex : undefined],
       ['--image-concurrency', options.imageConcurrency],
       ['--registry-timeout', options.registryTimeout],
+      ['--username', options.username],
+      ['--password-stdin', options.passwordStdin === true ? true : undefined],
+      ['--auth-registry', options.authRegistry],
     ];
     const given = flags.filter(([, v]) => v !== undefined).map(([f]) => f);
     if (given.length > 0)
       throw new UsageError(`${given.join(', ')} ${given.length === 1 ? 'needs' : 'need'} --images`);
   }
+  if (options.passwordStdin === true && paths.includes('-'))
+    throw new UsageError(
+      '--password-stdin and - both read standard input: give the manifests as a file or folder',
+    );
   // Opened before anything is read: a missing vulnerability database fails in a moment, not
   // after minutes of reading a cluster.
   const imageScan = options.images

@@ -12,6 +12,7 @@ import { InputError, UsageError, type Inventory } from '../../core/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import type { OidcOptions, ServerInputs, TokenEntry } from '../../server/index.js';
 import type { CliIO } from '../io.js';
+import { listenForStop } from '../stop.js';
 import { loadInventorySource, loadSnapshotSource } from './cluster-source.js';
 import { openCliStore, scanInputOf } from './record.js';
 import type { ScanAssessment } from './scan.js';
@@ -198,6 +199,7 @@ export async function runServe(options: ServeOptions, io: CliIO, deps: ServeDeps
   } else store = await openCliStore(options.db, io);
 
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
+  const stop = listenForStop({ signal: deps.signal, stderr: io.stderr });
   try {
     const audit = options.auditLog !== undefined ? await readAuditCalls(options.auditLog, io) : undefined;
     let inputs: () => Promise<ServerInputs | undefined>;
@@ -259,24 +261,15 @@ export async function runServe(options: ServeOptions, io: CliIO, deps: ServeDeps
     );
     if (!options.quiet) io.stderr.write('Press Ctrl-C to stop.\n');
     deps.onListening?.(url);
-    await new Promise<void>((done) => {
-      const stop = (): void => {
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
-        done();
-      };
-      if (deps.signal) {
-        if (deps.signal.aborted) stop();
-        else deps.signal.addEventListener('abort', stop, { once: true });
-      } else {
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      }
-    });
+    await stop.requested;
   } finally {
-    await server?.close();
-    await store.close();
-    if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+    try {
+      await server?.close();
+      await store.close();
+      if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+    } finally {
+      stop.dispose();
+    }
   }
   return 0;
 }

@@ -27,6 +27,7 @@ import {
 } from '../../watch/index.js';
 import { refOf } from '../../core/index.js';
 import type { CliIO } from '../io.js';
+import { listenForStop } from '../stop.js';
 import { palisadeVersion } from '../version.js';
 import { openCliStore, rbacGrantRows, reachabilityRows } from './record.js';
 import { requestTimeoutMs } from './cluster-source.js';
@@ -294,7 +295,9 @@ class ClusterRunner {
 
   /** The cluster's name in the store and the metrics: the context. */
   get label(): string {
-    return this.watch.context;
+    // Errors can be reported while ClusterWatch.open is still listing, before `watch` is set.
+    const watch = this.watch as ClusterWatch | undefined;
+    return watch?.context ?? (this.name !== '' ? this.name : 'current context');
   }
 
   private onChange(change: ObjectChange): void {
@@ -430,12 +433,8 @@ export async function runWatch(options: WatchOptions, io: CliIO, deps: WatchDeps
   };
   let server: http.Server | undefined;
   let interval: NodeJS.Timeout | undefined;
-  const onSignal = (): void => {
-    wake();
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-  deps.signal?.addEventListener('abort', onSignal, { once: true });
+  const stop = listenForStop({ signal: deps.signal, stderr: io.stderr });
+  void stop.requested.then(wake);
   try {
     for (const context of contexts) {
       const runner = new ClusterRunner(context, {
@@ -491,11 +490,8 @@ export async function runWatch(options: WatchOptions, io: CliIO, deps: WatchDeps
       ...(metricsUrl !== undefined ? { metricsUrl } : {}),
       clusters: runners.map((r) => ({ name: r.label, watch: r.watch, posture: r.posture })),
     });
-    if (deps.signal?.aborted) wake();
     await stopped;
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
     clearInterval(interval);
     for (const r of runners) r.stopTimers();
     await Promise.all(runners.map((r) => r.watch.stop()));
@@ -508,6 +504,7 @@ export async function runWatch(options: WatchOptions, io: CliIO, deps: WatchDeps
       else resolve();
     });
     await store.close();
+    stop.dispose();
   }
   if (failure !== undefined) throw failure;
   return 0;
