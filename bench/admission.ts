@@ -31,8 +31,16 @@ import {
 } from '../src/admission/index.js';
 import { STAGES, type Stage } from '../src/admission/stages.js';
 import { BENCH_POLICY_DIRS, benchAdmissionConfig } from './_admission-config.js';
+import { compileForBench } from './_compiled.js';
 
 const CONNECTIONS = 50;
+/**
+ * How a server child is started: the sources transpiled as they ship (bench/_compiled.ts), or
+ * through tsx with `BENCH_TSX=1` (its name-keeping helper costs a closure-heavy path CPU), or both
+ * side by side in the stage table with `BENCH_TSX=both`.
+ */
+const TSX_SCRIPT = ['--import', 'tsx', path.join(import.meta.dirname, '_admission-server.ts')];
+let serverScript: readonly string[] = TSX_SCRIPT;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = 3;
 const WARMUP_S = 2;
@@ -65,6 +73,7 @@ function startChild(
   answerFile = '',
   stages = false,
   env: Record<string, string> = {},
+  script: readonly string[] = serverScript,
 ): Promise<Server> {
   const child = spawn(
     process.execPath,
@@ -76,9 +85,7 @@ function startChild(
         : []),
       // BENCH_NODE_FLAGS: V8/Node flags for every server, e.g. --max-semi-space-size=32.
       ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? []),
-      '--import',
-      'tsx',
-      path.join(import.meta.dirname, '_admission-server.ts'),
+      ...script,
       mode,
       cert,
       key,
@@ -240,12 +247,30 @@ async function stageAccounts(
   writeFileSync(answerFile, check.text);
   const floor = await startChild('floor', cert, key, answerFile, true);
   children.push(floor.child);
-  const servers = [
+  const servers: [string, Server][] = [
     ['floor', floor],
     ['palisade', inline],
     ['one-by-one', unbatched],
     ['workers', palisade],
-  ] as const;
+  ];
+  const variant = process.env.BENCH_STAGE_VARIANT;
+  if (variant !== undefined) {
+    // A paired A/B: the server as it runs against the same with these Node flags, alone with
+    // the floor (the one-by-one and workers columns left out, for a quicker run).
+    servers.splice(2, 2);
+    const flagged = await startChild('palisade', cert, key, '', true, {}, [
+      ...variant.split(' ').filter((f) => f !== ''),
+      ...serverScript,
+    ]);
+    children.push(flagged.child);
+    servers.push(['variant', flagged]);
+  }
+  if (process.env.BENCH_TSX === 'both') {
+    // The same server run through tsx, as `npm run bench` ran it before.
+    const tsx = await startChild('palisade', cert, key, '', true, {}, TSX_SCRIPT);
+    children.push(tsx.child);
+    servers.push(['tsx', tsx]);
+  }
   for (const [, server] of servers) {
     await drive(server, body, WARMUP_S);
     await server.stages();
@@ -275,8 +300,14 @@ async function stageAccounts(
     `${'outside'.padEnd(14)}${per.map((p, i) => (p.cpu - (inStages[i] ?? 0)).toFixed(1).padStart(12)).join('')}`,
   );
   console.log(`${'process'.padEnd(14)}${per.map((p) => p.cpu.toFixed(1).padStart(12)).join('')}`);
-  const [f, n, o, w] = per;
-  return `bench admission: stages floor_cpu_us_per_review=${f?.cpu.toFixed(0)} cpu_us_per_review=${n?.cpu.toFixed(0)} one_by_one_cpu_us_per_review=${o?.cpu.toFixed(0)} workers_cpu_us_per_review=${w?.cpu.toFixed(0)} inline_outside_us=${((n?.cpu ?? 0) - (inStages[1] ?? 0)).toFixed(0)} floor_outside_us=${((f?.cpu ?? 0) - (inStages[0] ?? 0)).toFixed(0)}`;
+  const [f, n] = per;
+  const figure = (name: string): string => {
+    const entry = servers.findIndex(([s]) => s === name);
+    return entry === -1
+      ? ''
+      : ` ${name.replaceAll('-', '_')}_cpu_us_per_review=${per[entry]?.cpu.toFixed(0)}`;
+  };
+  return `bench admission: stages floor_cpu_us_per_review=${f?.cpu.toFixed(0)} cpu_us_per_review=${n?.cpu.toFixed(0)}${['one-by-one', 'workers', 'variant', 'tsx'].map(figure).join('')} inline_outside_us=${((n?.cpu ?? 0) - (inStages[1] ?? 0)).toFixed(0)} floor_outside_us=${((f?.cpu ?? 0) - (inStages[0] ?? 0)).toFixed(0)}`;
 }
 
 /** The round with the median throughput (its latencies come with it). */
@@ -300,6 +331,13 @@ export async function run(): Promise<string> {
       namespace: 'palisade-system',
       extraNames: ['127.0.0.1'],
     });
+    if (process.env.BENCH_TSX !== '1')
+      serverScript = [
+        compileForBench(path.join(dir, 'compiled'), [
+          'bench/_admission-server.ts',
+          'bench/_admission-config.ts',
+        ]),
+      ];
     const cert = path.join(dir, 'tls.crt');
     const key = path.join(dir, 'tls.key');
     writeFileSync(cert, certs.serving.cert);
