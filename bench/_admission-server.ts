@@ -50,7 +50,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   const command = line.trim();
   if (command === 'cpu') {
     const u = process.cpuUsage();
-    console.log(`cpu ${u.user} ${u.system}`);
+    // and the peak resident set size, KiB.
+    console.log(`cpu ${u.user} ${u.system} ${process.resourceUsage().maxRSS}`);
   } else if (command === 'stages') {
     console.log(`stages ${JSON.stringify(meter?.perReview() ?? {})}`);
     meter?.reset();

@@ -62,6 +62,8 @@ interface Server {
   url: string;
   /** The server process's CPU time so far (user + system), µs. */
   cpu(): Promise<number>;
+  /** The server process's peak resident set size so far, KiB. */
+  maxRss(): Promise<number>;
   /** CPU and wall µs per review of each stage since the last call (BENCH_STAGES=1 servers). */
   stages(): Promise<Partial<Record<Stage, { cpuUs: number; wallUs: number }>>>;
 }
@@ -107,6 +109,11 @@ function startChild(
     const [, user, system] = (await answer).split(' ');
     return Number(user) + Number(system);
   };
+  const maxRss = async (): Promise<number> => {
+    const answer = next();
+    child.stdin?.write('cpu\n');
+    return Number((await answer).split(' ')[3]);
+  };
   const stagesOf = async (): Promise<Partial<Record<Stage, { cpuUs: number; wallUs: number }>>> => {
     const answer = next();
     child.stdin?.write('stages\n');
@@ -119,7 +126,7 @@ function startChild(
       reject(new Error(`${mode} server exited with ${String(code)}`));
     });
     void next().then((url) => {
-      resolve({ child, url, cpu, stages: stagesOf });
+      resolve({ child, url, cpu, maxRss, stages: stagesOf });
     });
   });
 }
@@ -300,6 +307,8 @@ async function stageAccounts(
     `${'outside'.padEnd(14)}${per.map((p, i) => (p.cpu - (inStages[i] ?? 0)).toFixed(1).padStart(12)).join('')}`,
   );
   console.log(`${'process'.padEnd(14)}${per.map((p) => p.cpu.toFixed(1).padStart(12)).join('')}`);
+  const rss = await Promise.all(servers.map(([, server]) => server.maxRss()));
+  console.log(`${'peak RSS MiB'.padEnd(14)}${rss.map((k) => (k / 1024).toFixed(0).padStart(12)).join('')}`);
   const [f, n] = per;
   const figure = (name: string): string => {
     const entry = servers.findIndex(([s]) => s === name);
