@@ -29,6 +29,7 @@ import {
   reviewOf,
   type CompiledAdmissionConfig,
 } from '../src/admission/index.js';
+import { ADMISSION_NODE_OPTIONS } from '../src/admission/install.js';
 import { STAGES, type Stage } from '../src/admission/stages.js';
 import { BENCH_POLICY_DIRS, benchAdmissionConfig } from './_admission-config.js';
 import { compileForBench } from './_compiled.js';
@@ -85,7 +86,9 @@ function startChild(
       ...(process.env.BENCH_CPU_PROF !== undefined
         ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF, mode)}`]
         : []),
-      // BENCH_NODE_FLAGS: V8/Node flags for every server, e.g. --max-semi-space-size=32.
+      // Every server runs with the Node options the webhook is deployed with.
+      ...ADMISSION_NODE_OPTIONS.split(' '),
+      // BENCH_NODE_FLAGS: V8/Node flags for every server, e.g. --max-semi-space-size=16 (the last wins).
       ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? []),
       ...script,
       mode,
