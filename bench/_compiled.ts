@@ -34,18 +34,22 @@ function sources(dir: string): string[] {
 
 /**
  * Transpiles `src/` and `benchFiles` (paths relative to the repository) into `outDir`;
- * returns the path of the first bench file's JavaScript.
+ * returns the path of the first bench file's JavaScript. `srcRoot` takes `src/` from another
+ * checkout (e.g. `git archive main src | tar -x -C DIR`), for a paired A/B of two versions.
  */
-export function compileForBench(outDir: string, benchFiles: readonly string[]): string {
+export function compileForBench(outDir: string, benchFiles: readonly string[], srcRoot = ROOT): string {
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
     verbatimModuleSyntax: true,
     sourceMap: false,
   };
-  const files = [...sources(path.join(ROOT, 'src')), ...benchFiles.map((f) => path.join(ROOT, f))];
-  for (const file of files) {
-    const rel = path.relative(ROOT, file);
+  const files = [
+    ...sources(path.join(srcRoot, 'src')).map((f) => [srcRoot, f] as const),
+    ...benchFiles.map((f) => [ROOT, path.join(ROOT, f)] as const),
+  ];
+  for (const [root, file] of files) {
+    const rel = path.relative(root, file);
     const js = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: options, fileName: rel });
     const target = path.join(outDir, rel.replace(/\.ts$/, '.js'));
     mkdirSync(path.dirname(target), { recursive: true });

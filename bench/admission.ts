@@ -38,8 +38,10 @@ const CONNECTIONS = 50;
 /**
  * How a server child is started: the sources transpiled as they ship (bench/_compiled.ts), or
  * through tsx with `BENCH_TSX=1` (its name-keeping helper costs a closure-heavy path CPU), or both
- * side by side in the stage table with `BENCH_TSX=both`.
+ * side by side in the stage table with `BENCH_TSX=both`. `BENCH_BASELINE_SRC=DIR` adds a column for the
+ * same server over DIR/src (another version, e.g. `git archive main src | tar -x -C DIR`).
  */
+const BENCH_SERVER_FILES = ['bench/_admission-server.ts', 'bench/_admission-config.ts'];
 const TSX_SCRIPT = ['--import', 'tsx', path.join(import.meta.dirname, '_admission-server.ts')];
 let serverScript: readonly string[] = TSX_SCRIPT;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -264,16 +266,25 @@ async function stageAccounts(
     ['workers', palisade],
   ];
   const variant = process.env.BENCH_STAGE_VARIANT;
+  const baseline = process.env.BENCH_BASELINE_SRC;
+  if (variant !== undefined || baseline !== undefined) servers.splice(2, 2);
   if (variant !== undefined) {
     // A paired A/B: the server as it runs against the same with these Node flags, alone with
     // the floor (the one-by-one and workers columns left out, for a quicker run).
-    servers.splice(2, 2);
     const flagged = await startChild('palisade', cert, key, '', true, {}, [
       ...variant.split(' ').filter((f) => f !== ''),
       ...serverScript,
     ]);
     children.push(flagged.child);
     servers.push(['variant', flagged]);
+  }
+  if (baseline !== undefined) {
+    // The same bench server over another checkout's src/ (the version before a change).
+    const script = compileForBench(path.join(dir, 'baseline'), BENCH_SERVER_FILES, path.resolve(baseline));
+    const flags = process.env.BENCH_BASELINE_FLAGS?.split(' ').filter((f) => f !== '') ?? [];
+    const before = await startChild('palisade', cert, key, '', true, {}, [...flags, script]);
+    children.push(before.child);
+    servers.push(['baseline', before]);
   }
   if (process.env.BENCH_TSX === 'both') {
     // The same server run through tsx, as `npm run bench` ran it before.
@@ -319,7 +330,7 @@ async function stageAccounts(
       ? ''
       : ` ${name.replaceAll('-', '_')}_cpu_us_per_review=${per[entry]?.cpu.toFixed(0)}`;
   };
-  return `bench admission: stages floor_cpu_us_per_review=${f?.cpu.toFixed(0)} cpu_us_per_review=${n?.cpu.toFixed(0)}${['one-by-one', 'workers', 'variant', 'tsx'].map(figure).join('')} inline_outside_us=${((n?.cpu ?? 0) - (inStages[1] ?? 0)).toFixed(0)} floor_outside_us=${((f?.cpu ?? 0) - (inStages[0] ?? 0)).toFixed(0)}`;
+  return `bench admission: stages floor_cpu_us_per_review=${f?.cpu.toFixed(0)} cpu_us_per_review=${n?.cpu.toFixed(0)}${['one-by-one', 'workers', 'variant', 'baseline', 'tsx'].map(figure).join('')} inline_outside_us=${((n?.cpu ?? 0) - (inStages[1] ?? 0)).toFixed(0)} floor_outside_us=${((f?.cpu ?? 0) - (inStages[0] ?? 0)).toFixed(0)}`;
 }
 
 /** The round with the median throughput (its latencies come with it). */
@@ -344,12 +355,7 @@ export async function run(): Promise<string> {
       extraNames: ['127.0.0.1'],
     });
     if (process.env.BENCH_TSX !== '1')
-      serverScript = [
-        compileForBench(path.join(dir, 'compiled'), [
-          'bench/_admission-server.ts',
-          'bench/_admission-config.ts',
-        ]),
-      ];
+      serverScript = [compileForBench(path.join(dir, 'compiled'), BENCH_SERVER_FILES)];
     const cert = path.join(dir, 'tls.crt');
     const key = path.join(dir, 'tls.key');
     writeFileSync(cert, certs.serving.cert);
