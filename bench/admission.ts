@@ -65,6 +65,8 @@ interface Server {
   url: string;
   /** The server process's CPU time so far (user + system), µs. */
   cpu(): Promise<number>;
+  /** Reviews decided on the main thread and by the workers so far (0 0 for the other servers). */
+  where(): Promise<{ inline: number; workers: number }>;
   /** The server process's peak resident set size so far, KiB. */
   maxRss(): Promise<number>;
   /** CPU and wall µs per review of each stage since the last call (BENCH_STAGES=1 servers). */
@@ -119,6 +121,12 @@ function startChild(
     child.stdin?.write('cpu\n');
     return Number((await answer).split(' ')[3]);
   };
+  const where = async (): Promise<{ inline: number; workers: number }> => {
+    const answer = next();
+    child.stdin?.write('where\n');
+    const [, inline, workers] = (await answer).split(' ');
+    return { inline: Number(inline), workers: Number(workers) };
+  };
   const stagesOf = async (): Promise<Partial<Record<Stage, { cpuUs: number; wallUs: number }>>> => {
     const answer = next();
     child.stdin?.write('stages\n');
@@ -131,7 +139,7 @@ function startChild(
       reject(new Error(`${mode} server exited with ${String(code)}`));
     });
     void next().then((url) => {
-      resolve({ child, url, cpu, maxRss, stages: stagesOf });
+      resolve({ child, url, cpu, maxRss, where, stages: stagesOf });
     });
   });
 }
@@ -321,6 +329,12 @@ async function stageAccounts(
     `${'outside'.padEnd(14)}${per.map((p, i) => (p.cpu - (inStages[i] ?? 0)).toFixed(1).padStart(12)).join('')}`,
   );
   console.log(`${'process'.padEnd(14)}${per.map((p) => p.cpu.toFixed(1).padStart(12)).join('')}`);
+  // Under a loaded machine a late main thread sends small reviews to the workers (dearer):
+  // the share that went there explains a high figure.
+  const where = await Promise.all(servers.map(([, server]) => server.where()));
+  console.log(
+    `${'to workers %'.padEnd(14)}${where.map((w) => ((100 * w.workers) / Math.max(1, w.inline + w.workers)).toFixed(1).padStart(12)).join('')}`,
+  );
   const rss = await Promise.all(servers.map(([, server]) => server.maxRss()));
   console.log(`${'peak RSS MiB'.padEnd(14)}${rss.map((k) => (k / 1024).toFixed(0).padStart(12)).join('')}`);
   const [f, n] = per;

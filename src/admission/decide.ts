@@ -175,6 +175,8 @@ export function decide(
       }
       const auditLines: string[] = [];
       for (const v of record.violations) {
+        // Warn-mode violations are grouped below: no line of their own.
+        if (v.mode === 'warn') continue;
         const line = `${v.controlId} (${v.field}): ${v.message}`;
         if (v.mode === 'enforce') {
           deny.push(line);
@@ -184,7 +186,7 @@ export function decide(
               message: `${v.controlId}: ${v.message}`,
               field: v.field,
             });
-        } else if (v.mode !== 'warn') auditLines.push(line);
+        } else auditLines.push(line);
       }
       warnings.push(...groupedWarnings(record.violations));
       if (auditLines.length > 0 && levels.audit)

@@ -27,7 +27,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { HttpError } from '../core/index.js';
 import type { CompiledAdmissionConfig, Mode } from './config.js';
 import { decideBody } from './inline.js';
-import { DecisionLog, DecisionRing } from './decision-log.js';
+import { DecisionLog, DecisionRing, shouldLog } from './decision-log.js';
 import { reviewHead, undecidedAnswer, type UndecidedReason } from './overload.js';
 import type { ReviewPool } from './pool.js';
 import type { PolicyDecision, PolicyPhase } from './ports.js';
@@ -536,7 +536,8 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       'admission decision',
     );
     meter?.end('log');
-    decisionLog.add(r, clock());
+    // The clock is read only for a decision the log keeps (not for the allowed majority).
+    if (shouldLog(r)) decisionLog.add(r, clock());
     meter?.end('decision-log');
     writeReview(res, outcome.review);
     if (meter) {
@@ -651,11 +652,13 @@ function phaseOf(url: string): PolicyPhase | undefined {
 
 /** An answer of the request path: the serialised review, its length declared. */
 function writeReview(res: ServerResponse, text: string): void {
+  // Encoded once: its length is the buffer's, rather than a pass to count and one to encode.
+  const bytes = Buffer.from(text, 'utf8');
   res.writeHead(200, {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
+    'content-length': bytes.length,
   });
-  res.end(text);
+  res.end(bytes);
 }
 
 /**
