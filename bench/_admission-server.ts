@@ -44,13 +44,20 @@ function busy(us: number): void {
 // BENCH_STAGES=1: the CPU of each stage of a review is counted (src/admission/stages.ts).
 const meter = process.env.BENCH_STAGES === '1' ? new StageMeter() : undefined;
 
+let decided: (() => { inline: number; workers: number }) | undefined;
+
 // The bench asks for this process's CPU time (user and system, µs) with a "cpu" line on stdin,
 // and for the stage counters per review since the last ask with "stages".
 createInterface({ input: process.stdin }).on('line', (line) => {
   const command = line.trim();
   if (command === 'cpu') {
     const u = process.cpuUsage();
-    console.log(`cpu ${u.user} ${u.system}`);
+    // and the peak resident set size, KiB.
+    console.log(`cpu ${u.user} ${u.system} ${process.resourceUsage().maxRSS}`);
+  } else if (command === 'where') {
+    // Reviews decided on the main thread and in the workers so far (palisade servers).
+    const d = decided?.();
+    console.log(`where ${d?.inline ?? 0} ${d?.workers ?? 0}`);
   } else if (command === 'stages') {
     console.log(`stages ${JSON.stringify(meter?.perReview() ?? {})}`);
     meter?.reset();
@@ -120,6 +127,7 @@ if (mode === 'fastify') {
     inline: { maxBytes: inlineMaxBytes, costLimit: file.evaluation.inlineCostLimit },
     policies: config.policies,
   });
+  decided = () => pool.decided();
   const server = await startAdmissionServer({
     pool,
     config,

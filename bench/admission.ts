@@ -29,12 +29,35 @@ import {
   reviewOf,
   type CompiledAdmissionConfig,
 } from '../src/admission/index.js';
+import { ADMISSION_NODE_OPTIONS } from '../src/admission/install.js';
 import { STAGES, type Stage } from '../src/admission/stages.js';
 import { BENCH_POLICY_DIRS, benchAdmissionConfig } from './_admission-config.js';
+import { compileForBench } from './_compiled.js';
 
 const CONNECTIONS = 50;
+/**
+ * How a server child is started: the sources transpiled as they ship (bench/_compiled.ts), or
+ * through tsx with `BENCH_TSX=1` (its name-keeping helper costs a closure-heavy path CPU), or both
+ * side by side in the stage table with `BENCH_TSX=both`. `BENCH_BASELINE_SRC=DIR` adds a column for the
+ * same server over DIR/src (another version, e.g. `git archive main src | tar -x -C DIR`).
+ */
+const BENCH_SERVER_FILES = ['bench/_admission-server.ts', 'bench/_admission-config.ts'];
+const TSX_SCRIPT = ['--import', 'tsx', path.join(import.meta.dirname, '_admission-server.ts')];
+let serverScript: readonly string[] = TSX_SCRIPT;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = 3;
+/** Rounds of the stage accounts: even, so that each server runs as often early as late. */
+const STAGE_ROUNDS = 4;
+
+/**
+ * The order of the servers in a round: reversed every other round. In a fixed order the server
+ * driven last came out 10–20% cheaper in four paired runs out of four, whichever it was (the
+ * tsx-run sources included), so a paired comparison needs each position taken by both sides.
+ */
+function roundOrder(count: number, round: number): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  return round % 2 === 0 ? order : order.reverse();
+}
 const WARMUP_S = 2;
 /** Busy time per review of the budget server, µs (`BENCH_BUDGET_US`). */
 const BUDGET_US = Number(process.env.BENCH_BUDGET_US ?? 20);
@@ -54,6 +77,10 @@ interface Server {
   url: string;
   /** The server process's CPU time so far (user + system), µs. */
   cpu(): Promise<number>;
+  /** Reviews decided on the main thread and by the workers so far (0 0 for the other servers). */
+  where(): Promise<{ inline: number; workers: number }>;
+  /** The server process's peak resident set size so far, KiB. */
+  maxRss(): Promise<number>;
   /** CPU and wall µs per review of each stage since the last call (BENCH_STAGES=1 servers). */
   stages(): Promise<Partial<Record<Stage, { cpuUs: number; wallUs: number }>>>;
 }
@@ -65,6 +92,7 @@ function startChild(
   answerFile = '',
   stages = false,
   env: Record<string, string> = {},
+  script: readonly string[] = serverScript,
 ): Promise<Server> {
   const child = spawn(
     process.execPath,
@@ -74,11 +102,11 @@ function startChild(
       ...(process.env.BENCH_CPU_PROF !== undefined
         ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF, mode)}`]
         : []),
-      // BENCH_NODE_FLAGS: V8/Node flags for every server, e.g. --max-semi-space-size=32.
+      // Every server runs with the Node options the webhook is deployed with.
+      ...ADMISSION_NODE_OPTIONS.split(' '),
+      // BENCH_NODE_FLAGS: V8/Node flags for every server, e.g. --max-semi-space-size=16 (the last wins).
       ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? []),
-      '--import',
-      'tsx',
-      path.join(import.meta.dirname, '_admission-server.ts'),
+      ...script,
       mode,
       cert,
       key,
@@ -100,6 +128,17 @@ function startChild(
     const [, user, system] = (await answer).split(' ');
     return Number(user) + Number(system);
   };
+  const maxRss = async (): Promise<number> => {
+    const answer = next();
+    child.stdin?.write('cpu\n');
+    return Number((await answer).split(' ')[3]);
+  };
+  const where = async (): Promise<{ inline: number; workers: number }> => {
+    const answer = next();
+    child.stdin?.write('where\n');
+    const [, inline, workers] = (await answer).split(' ');
+    return { inline: Number(inline), workers: Number(workers) };
+  };
   const stagesOf = async (): Promise<Partial<Record<Stage, { cpuUs: number; wallUs: number }>>> => {
     const answer = next();
     child.stdin?.write('stages\n');
@@ -112,7 +151,7 @@ function startChild(
       reject(new Error(`${mode} server exited with ${String(code)}`));
     });
     void next().then((url) => {
-      resolve({ child, url, cpu, stages: stagesOf });
+      resolve({ child, url, cpu, maxRss, where, stages: stagesOf });
     });
   });
 }
@@ -240,19 +279,48 @@ async function stageAccounts(
   writeFileSync(answerFile, check.text);
   const floor = await startChild('floor', cert, key, answerFile, true);
   children.push(floor.child);
-  const servers = [
+  const servers: [string, Server][] = [
     ['floor', floor],
     ['palisade', inline],
     ['one-by-one', unbatched],
     ['workers', palisade],
-  ] as const;
+  ];
+  const variant = process.env.BENCH_STAGE_VARIANT;
+  const baseline = process.env.BENCH_BASELINE_SRC;
+  if (variant !== undefined || baseline !== undefined) servers.splice(2, 2);
+  if (variant !== undefined) {
+    // A paired A/B: the server as it runs against the same with these Node flags, alone with
+    // the floor (the one-by-one and workers columns left out, for a quicker run).
+    const flagged = await startChild('palisade', cert, key, '', true, {}, [
+      ...variant.split(' ').filter((f) => f !== ''),
+      ...serverScript,
+    ]);
+    children.push(flagged.child);
+    servers.push(['variant', flagged]);
+  }
+  if (baseline !== undefined) {
+    // The same bench server over another checkout's src/ (the version before a change).
+    const script = compileForBench(path.join(dir, 'baseline'), BENCH_SERVER_FILES, path.resolve(baseline));
+    const flags = process.env.BENCH_BASELINE_FLAGS?.split(' ').filter((f) => f !== '') ?? [];
+    const before = await startChild('palisade', cert, key, '', true, {}, [...flags, script]);
+    children.push(before.child);
+    servers.push(['baseline', before]);
+  }
+  if (process.env.BENCH_TSX === 'both') {
+    // The same server run through tsx, as `npm run bench` ran it before.
+    const tsx = await startChild('palisade', cert, key, '', true, {}, TSX_SCRIPT);
+    children.push(tsx.child);
+    servers.push(['tsx', tsx]);
+  }
   for (const [, server] of servers) {
     await drive(server, body, WARMUP_S);
     await server.stages();
   }
   const sums = servers.map(() => ({ cpu: 0, rounds: 0, stages: new Map<Stage, number>() }));
-  for (let round = 0; round < ROUNDS; round++)
-    for (const [i, [, server]] of servers.entries()) {
+  for (let round = 0; round < STAGE_ROUNDS; round++)
+    for (const i of roundOrder(servers.length, round)) {
+      const server = servers[i]?.[1];
+      if (!server) continue;
       const figures = await drive(server, body, DURATION_S);
       const stages = await server.stages();
       const sum = sums[i];
@@ -265,7 +333,7 @@ async function stageAccounts(
     cpu: s.cpu / s.rounds,
     stages: new Map([...s.stages].map(([k, v]) => [k, v / s.rounds])),
   }));
-  console.log(`CPU µs per review by stage (${ROUNDS} alternating rounds of ${DURATION_S} s, mean):`);
+  console.log(`CPU µs per review by stage (${STAGE_ROUNDS} alternating rounds of ${DURATION_S} s, mean):`);
   console.log(`${'stage'.padEnd(14)}${servers.map(([n]) => n.padStart(12)).join('')}`);
   for (const s of STAGES)
     console.log(`${s.padEnd(14)}${per.map((p) => (p.stages.get(s) ?? 0).toFixed(1).padStart(12)).join('')}`);
@@ -275,8 +343,22 @@ async function stageAccounts(
     `${'outside'.padEnd(14)}${per.map((p, i) => (p.cpu - (inStages[i] ?? 0)).toFixed(1).padStart(12)).join('')}`,
   );
   console.log(`${'process'.padEnd(14)}${per.map((p) => p.cpu.toFixed(1).padStart(12)).join('')}`);
-  const [f, n, o, w] = per;
-  return `bench admission: stages floor_cpu_us_per_review=${f?.cpu.toFixed(0)} cpu_us_per_review=${n?.cpu.toFixed(0)} one_by_one_cpu_us_per_review=${o?.cpu.toFixed(0)} workers_cpu_us_per_review=${w?.cpu.toFixed(0)} inline_outside_us=${((n?.cpu ?? 0) - (inStages[1] ?? 0)).toFixed(0)} floor_outside_us=${((f?.cpu ?? 0) - (inStages[0] ?? 0)).toFixed(0)}`;
+  // Under a loaded machine a late main thread sends small reviews to the workers (dearer):
+  // the share that went there explains a high figure.
+  const where = await Promise.all(servers.map(([, server]) => server.where()));
+  console.log(
+    `${'to workers %'.padEnd(14)}${where.map((w) => ((100 * w.workers) / Math.max(1, w.inline + w.workers)).toFixed(1).padStart(12)).join('')}`,
+  );
+  const rss = await Promise.all(servers.map(([, server]) => server.maxRss()));
+  console.log(`${'peak RSS MiB'.padEnd(14)}${rss.map((k) => (k / 1024).toFixed(0).padStart(12)).join('')}`);
+  const [f, n] = per;
+  const figure = (name: string): string => {
+    const entry = servers.findIndex(([s]) => s === name);
+    return entry === -1
+      ? ''
+      : ` ${name.replaceAll('-', '_')}_cpu_us_per_review=${per[entry]?.cpu.toFixed(0)}`;
+  };
+  return `bench admission: stages floor_cpu_us_per_review=${f?.cpu.toFixed(0)} cpu_us_per_review=${n?.cpu.toFixed(0)}${['one-by-one', 'workers', 'variant', 'baseline', 'tsx'].map(figure).join('')} inline_outside_us=${((n?.cpu ?? 0) - (inStages[1] ?? 0)).toFixed(0)} floor_outside_us=${((f?.cpu ?? 0) - (inStages[0] ?? 0)).toFixed(0)}`;
 }
 
 /** The round with the median throughput (its latencies come with it). */
@@ -300,6 +382,8 @@ export async function run(): Promise<string> {
       namespace: 'palisade-system',
       extraNames: ['127.0.0.1'],
     });
+    if (process.env.BENCH_TSX !== '1')
+      serverScript = [compileForBench(path.join(dir, 'compiled'), BENCH_SERVER_FILES)];
     const cert = path.join(dir, 'tls.crt');
     const key = path.join(dir, 'tls.key');
     writeFileSync(cert, certs.serving.cert);
@@ -359,7 +443,10 @@ export async function run(): Promise<string> {
     // Alternate the servers and keep the median round of each: the machine is shared.
     const rounds = servers.map((): Figures[] => []);
     for (let round = 0; round < ROUNDS; round++)
-      for (const [i, server] of servers.entries()) rounds[i]?.push(await drive(server, body, DURATION_S));
+      for (const i of roundOrder(servers.length, round)) {
+        const server = servers[i];
+        if (server) rounds[i]?.push(await drive(server, body, DURATION_S));
+      }
     const [f, p, pw, b, g, fw] = rounds.map(medianRound) as [
       Figures,
       Figures,

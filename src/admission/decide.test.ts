@@ -488,6 +488,30 @@ describe('decide: built-in controls by namespace mode', () => {
     expect(ids).not.toContain('network/pod-selected-by-policy');
   });
 
+  it('follows a namespace whose labels change, and answers a repeated review the same', () => {
+    // The watch hands out a new object when a namespace changes; the modes follow it.
+    let labels: Record<string, string> = { 'palisade.dev/enforce': 'pss:restricted' };
+    let current: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'live', labels } };
+    const cfg = compile({ defaults: { enforce: 'pss:baseline' } }, { namespaces: () => current });
+    const review = reviewOf(podOf('web', { namespace: 'live', root: true }), { namespace: 'live' });
+    const first = answered(decide(review, cfg)).review.response;
+    expect(first.allowed).toBe(false);
+    expect(answered(decide(review, cfg)).review.response).toEqual(first);
+    labels = { 'palisade.dev/enforce': 'pss:baseline' };
+    current = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'live', labels } };
+    expect(answered(decide(review, cfg)).review.response.allowed).toBe(true);
+    // Labels that name nothing: the warning comes with every review, not only the first.
+    current = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'live', labels: { 'palisade.dev/enforce': 'restrictd' } },
+    };
+    for (let i = 0; i < 2; i++)
+      expect(answered(decide(review, cfg)).review.response.warnings?.join('\n')).toMatch(
+        /palisade\.dev\/enforce="restrictd" is not a known framework/,
+      );
+  });
+
   it('policy sets name controls by id and glob', () => {
     const cfg = compile({
       policySets: { team: ['workload/image-tag', 'workload/no-host-*', 'pss/privileged'] },

@@ -175,6 +175,8 @@ export function decide(
       }
       const auditLines: string[] = [];
       for (const v of record.violations) {
+        // Warn-mode violations are grouped below: no line of their own.
+        if (v.mode === 'warn') continue;
         const line = `${v.controlId} (${v.field}): ${v.message}`;
         if (v.mode === 'enforce') {
           deny.push(line);
@@ -184,7 +186,7 @@ export function decide(
               message: `${v.controlId}: ${v.message}`,
               field: v.field,
             });
-        } else if (v.mode !== 'warn') auditLines.push(line);
+        } else auditLines.push(line);
       }
       warnings.push(...groupedWarnings(record.violations));
       if (auditLines.length > 0 && levels.audit)
@@ -383,18 +385,42 @@ function controlsApply(attrs: AdmissionAttributes): boolean {
   return attrs.resource.resource === 'pods' && attrs.subResource === 'ephemeralcontainers';
 }
 
-function modeLevels(
-  attrs: AdmissionAttributes,
+/** The levels of each mode a namespace's labels select, and what is wrong with the labels. */
+interface ModeLevels {
+  readonly levels: Readonly<Partial<Record<Mode, ResolvedLevel>>>;
+  readonly labelIssues: readonly string[];
+}
+
+/**
+ * Mode levels by configuration and labels object: a namespace's labels are one object until
+ * the namespace changes (the watch and the configuration's `namespaces:` keep the objects they
+ * hand out), so each review of a namespace reuses them instead of reading six labels and
+ * resolving three levels again. Namespaces without labels share one entry per configuration.
+ */
+const levelsCache = new WeakMap<CompiledAdmissionConfig, WeakMap<object, ModeLevels>>();
+const NO_LABELS = {};
+
+function modeLevels(attrs: AdmissionAttributes, config: CompiledAdmissionConfig): ModeLevels {
+  const raw = attrs.namespaceObject?.metadata?.labels;
+  const labels = raw !== null && typeof raw === 'object' ? raw : undefined;
+  let byLabels = levelsCache.get(config);
+  if (byLabels === undefined) levelsCache.set(config, (byLabels = new WeakMap()));
+  const key = labels ?? NO_LABELS;
+  let known = byLabels.get(key);
+  if (known === undefined) byLabels.set(key, (known = resolveModeLevels(labels, config)));
+  return known;
+}
+
+function resolveModeLevels(
+  labels: Readonly<Record<string, unknown>> | undefined,
   config: CompiledAdmissionConfig,
-): { levels: Partial<Record<Mode, ResolvedLevel>>; labelIssues: string[] } {
-  const labels = attrs.namespaceObject?.metadata?.labels;
+): ModeLevels {
   const levels: Partial<Record<Mode, ResolvedLevel>> = {};
   const labelIssues: string[] = [];
   for (const mode of MODES) {
     const fallback = config.defaults[mode];
-    const raw = labels && typeof labels === 'object' ? labels[modeLabel(mode)] : undefined;
-    const rawVersion =
-      labels && typeof labels === 'object' ? labels[`${modeLabel(mode)}-version`] : undefined;
+    const raw = labels?.[modeLabel(mode)];
+    const rawVersion = labels?.[`${modeLabel(mode)}-version`];
     let version = fallback?.version ?? 'latest';
     if (typeof rawVersion === 'string') {
       if (VERSION_PATTERN.test(rawVersion)) version = rawVersion;
@@ -428,7 +454,7 @@ function modeLevels(
 
 function evaluateLevels(
   attrs: AdmissionAttributes,
-  levels: Partial<Record<Mode, ResolvedLevel>>,
+  levels: Readonly<Partial<Record<Mode, ResolvedLevel>>>,
   config: CompiledAdmissionConfig,
   record: DecisionRecord,
 ): void {
@@ -474,7 +500,7 @@ const unionCache = new WeakMap<ResolvedLevel, WeakMap<ResolvedLevel, WeakMap<Res
 const NONE: ResolvedLevel = { name: 'none', version: 'latest', controls: [], ids: new Set() };
 
 /** Controls of every mode's level, each once; inventory-wide controls are left out. */
-function unionOf(levels: Partial<Record<Mode, ResolvedLevel>>): Control[] {
+function unionOf(levels: Readonly<Partial<Record<Mode, ResolvedLevel>>>): Control[] {
   const [a, b, c] = [levels.enforce ?? NONE, levels.warn ?? NONE, levels.audit ?? NONE];
   let byB = unionCache.get(a);
   if (!byB) unionCache.set(a, (byB = new WeakMap()));

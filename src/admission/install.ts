@@ -37,6 +37,12 @@ export interface InstallOptions {
 
 /** Port the container listens on. */
 export const CONTAINER_PORT = 8443;
+/**
+ * Node options of the webhook's container: semi-spaces of 32 MiB (Node's default is 16) halve
+ * the scavenges of a loaded server, whose reviews allocate short-lived objects by the hundred
+ * (3-12% less CPU per review in paired runs, 40-50 MiB more at peak: the limit is 384Mi).
+ */
+export const ADMISSION_NODE_OPTIONS = '--max-semi-space-size=32';
 
 /** Resources whose objects carry a pod template, plus a pod's ephemeral containers. */
 export const WORKLOAD_RULES = [
@@ -174,6 +180,9 @@ export function assembleInstallManifests(o: InstallOptions): KubeObject[] {
                   '--tls-key-file',
                   '/etc/palisade/tls/tls.key',
                 ],
+                // A larger young generation: fewer scavenges, each review's objects die young
+                // (docs/admission.md, Performance: 3-12% less CPU per review under load).
+                env: [{ name: 'NODE_OPTIONS', value: ADMISSION_NODE_OPTIONS }],
                 ports: [{ name: 'https', containerPort: CONTAINER_PORT, protocol: 'TCP' }],
                 readinessProbe: {
                   httpGet: { path: '/readyz', port: 'https', scheme: 'HTTPS' },
@@ -186,7 +195,7 @@ export function assembleInstallManifests(o: InstallOptions): KubeObject[] {
                 },
                 resources: {
                   requests: { cpu: '100m', memory: '128Mi' },
-                  limits: { cpu: '1', memory: '256Mi' },
+                  limits: { cpu: '1', memory: '384Mi' },
                 },
                 securityContext: restricted,
                 volumeMounts: [

@@ -25,12 +25,12 @@ import fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HttpError } from '../core/index.js';
-import type { CompiledAdmissionConfig } from './config.js';
+import type { CompiledAdmissionConfig, Mode } from './config.js';
 import { decideBody } from './inline.js';
-import { DecisionLog, DecisionRing } from './decision-log.js';
+import { DecisionLog, DecisionRing, shouldLog } from './decision-log.js';
 import { reviewHead, undecidedAnswer, type UndecidedReason } from './overload.js';
 import type { ReviewPool } from './pool.js';
-import type { PolicyPhase } from './ports.js';
+import type { PolicyDecision, PolicyPhase } from './ports.js';
 import type { StageMeter } from './stages.js';
 import type { WorkerOutcome } from './pool-protocol.js';
 
@@ -134,7 +134,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
   // and validates a label object per increment, a dozen times per denied review.
   const requestCounts = new Tally();
   const decisionCounts = new Tally();
-  const violationCounts = new Tally();
+  const violationCounts = new ModeTally();
   const undecidedCounts = new Tally();
   const fromTally = (tally: Tally, names: readonly string[]) =>
     function collect(this: Counter): void {
@@ -167,7 +167,10 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     help: 'Violated controls and failed policies by id and mode.',
     labelNames: ['control', 'mode'] as const,
     registers: [registry],
-    collect: fromTally(violationCounts, ['control', 'mode']),
+    collect(this: Counter): void {
+      this.reset();
+      for (const [control, mode, n] of violationCounts.entries()) this.inc({ control, mode }, n);
+    },
   });
   const latency = new Histogram({
     name: 'palisade_admission_request_duration_seconds',
@@ -509,8 +512,8 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     }
     const r = outcome.record;
     decisionCounts.inc(phase, r.result, r.dryRun ? 'true' : 'false');
-    for (const v of r.violations) violationCounts.inc(v.controlId, v.mode);
-    for (const d of r.policyDecisions) violationCounts.inc(d.policy, d.action.toLowerCase());
+    for (const v of r.violations) violationCounts.inc(v.controlId, MODE_SLOT[v.mode]);
+    for (const d of r.policyDecisions) violationCounts.inc(d.policy, ACTION_SLOT[d.action]);
     requestCounts.inc(phase, '200');
     latencyOf[phase].observe((performance.now() - started) / 1000);
     meter?.end('metrics');
@@ -533,7 +536,8 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       'admission decision',
     );
     meter?.end('log');
-    decisionLog.add(r, clock());
+    // The clock is read only for a decision the log keeps (not for the allowed majority).
+    if (shouldLog(r)) decisionLog.add(r, clock());
     meter?.end('decision-log');
     writeReview(res, outcome.review);
     if (meter) {
@@ -648,6 +652,8 @@ function phaseOf(url: string): PolicyPhase | undefined {
 
 /** An answer of the request path: the serialised review, its length declared. */
 function writeReview(res: ServerResponse, text: string): void {
+  // A string, not a Buffer: Node sends the head and a string body in one write (the head
+  // prepended), a Buffer body as a gathered write of two.
   res.writeHead(200, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
@@ -673,6 +679,34 @@ class Tally {
   *entries(): Generator<[string, string, string, number]> {
     for (const [a, byB] of this.counts)
       for (const [b, byC] of byB) for (const [c, n] of byC) yield [a, b, c, n];
+  }
+}
+
+/** The `mode` label values of the violations counter, by slot. */
+const MODE_LABELS = ['enforce', 'warn', 'audit', 'deny'] as const;
+const MODE_SLOT: Readonly<Record<Mode, number>> = { enforce: 0, warn: 1, audit: 2 };
+const ACTION_SLOT: Readonly<Record<PolicyDecision['action'], number>> = { Deny: 3, Warn: 1, Audit: 2 };
+
+/**
+ * Counts by control or policy id and mode: one map lookup per violation, the modes in a row of
+ * slots (the ids are the configuration's, so the map stays small).
+ */
+class ModeTally {
+  private readonly rows = new Map<string, number[]>();
+
+  inc(id: string, slot: number): void {
+    let row = this.rows.get(id);
+    if (row === undefined) this.rows.set(id, (row = MODE_LABELS.map(() => 0)));
+    row[slot] = (row[slot] ?? 0) + 1;
+  }
+
+  *entries(): Generator<[string, string, number]> {
+    for (const [id, row] of this.rows)
+      for (let i = 0; i < MODE_LABELS.length; i++) {
+        const n = row[i] ?? 0;
+        const label = MODE_LABELS[i];
+        if (n > 0 && label !== undefined) yield [id, label, n];
+      }
   }
 }
 

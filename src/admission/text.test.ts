@@ -37,6 +37,13 @@ describe('text limits', () => {
     ['///', 'annotation'],
   ])('auditAnnotationKey(%j) = %j', (key, expected) => {
     expect(auditAnnotationKey(key)).toBe(expected);
+    // Again, from the keys already turned.
+    expect(auditAnnotationKey(key)).toBe(expected);
+  });
+
+  it('keeps turning keys right past the bound of remembered ones', () => {
+    for (let i = 0; i < 3000; i++) expect(auditAnnotationKey(`p/${i}!`)).toBe(`p.${i}`);
+    expect(auditAnnotationKey('no-latest/image-tag')).toBe('no-latest.image-tag');
   });
 });
 

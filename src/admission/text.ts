@@ -56,8 +56,25 @@ export function limitWarnings(warnings: readonly string[]): string[] {
 
 const QUALIFIED_NAME_CHARS = /[^A-Za-z0-9_.-]/g;
 
+/**
+ * Keys already turned: they come from the policies' audit annotation names, so a review
+ * repeats the previous ones; bounded all the same, as a policy may build a key from the request.
+ */
+const AUDIT_KEYS = new Map<string, string>();
+const AUDIT_KEYS_MAX = 1024;
+
 /** Turns any string into a key the API server accepts after its `<webhook>/` prefix. */
 export function auditAnnotationKey(key: string): string {
+  let known = AUDIT_KEYS.get(key);
+  if (known === undefined) {
+    if (AUDIT_KEYS.size >= AUDIT_KEYS_MAX) AUDIT_KEYS.clear();
+    known = qualifiedKey(key);
+    AUDIT_KEYS.set(key, known);
+  }
+  return known;
+}
+
+function qualifiedKey(key: string): string {
   let k = key.replaceAll('/', '.').replace(QUALIFIED_NAME_CHARS, '-');
   if (k.length > 63) k = k.slice(0, 63);
   k = trimChars(k, (ch) => !/^[A-Za-z0-9]$/.test(ch));

@@ -73,7 +73,9 @@ describe('palisade admission install', () => {
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(pod.containers[0].resources.limits).toEqual({ cpu: '1', memory: '256Mi' });
+    expect(pod.containers[0].resources.limits).toEqual({ cpu: '1', memory: '384Mi' });
+    // The young generation the Performance figures were measured with.
+    expect(pod.containers[0].env).toEqual([{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=32' }]);
     expect(
       pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm
         .topologyKey,
@@ -461,8 +463,12 @@ describe('Helm chart deploy/helm/palisade', () => {
       const values = YAML.parse(readFileSync(path.join(chart, 'values.yaml'), 'utf8')) as {
         replicas: number;
         webhook: { timeoutSeconds: number };
+        nodeOptions: string;
+        resources: { limits: { memory: string } };
       };
       expect(values.replicas).toBe(2);
+      expect(values.nodeOptions).toBe('--max-semi-space-size=32');
+      expect(values.resources.limits.memory).toBe('384Mi');
       expect(values.webhook.timeoutSeconds).toBe(3);
       // watch.yaml is off by default (watch.enabled) and not part of the admission install.
       const templates = readdirSync(path.join(chart, 'templates'))
