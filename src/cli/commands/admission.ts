@@ -29,6 +29,7 @@ import type { CliIO } from '../io.js';
 import { MANIFEST_FORMATS, parseOutputs, renderData, writeOutputs } from '../output.js';
 import type { Store } from '../../store/index.js';
 import { requestTimeoutMs, retryNotice } from './cluster-source.js';
+import { batchedWriter } from '../batched-writer.js';
 import { listenForStop } from '../stop.js';
 import { palisadeVersion } from '../version.js';
 
@@ -169,16 +170,16 @@ export async function runAdmissionServe(
       `configuration is invalid:\n${compiled.error.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`,
     );
   }
+  // One write per turn of the event loop, not one per decision (see batched-writer.ts).
+  const logOut = batchedWriter((s) => {
+    io.stdout.write(s);
+  });
   const logger = pino(
     {
       level: str(opts.logLevel) ?? 'info',
       base: { service: 'palisade-admission', version: palisadeVersion() },
     },
-    {
-      write: (s: string) => {
-        io.stdout.write(s);
-      },
-    },
+    logOut,
   );
   logImage = (level, fields, message) => {
     logger[level](fields, message);
@@ -243,6 +244,7 @@ export async function runAdmissionServe(
     await watch?.stop();
     await imageGate?.close();
     await decisionStore?.close();
+    logOut.flush();
     throw new InputError(`cannot start the webhook: ${e instanceof Error ? e.message : String(e)}`);
   }
   const stop = listenForStop({ signal: deps.signal, stderr: io.stderr });
@@ -263,6 +265,7 @@ export async function runAdmissionServe(
     await imageGate?.close();
     await decisionStore?.close();
   } finally {
+    logOut.flush();
     stop.dispose();
   }
   return 0;
