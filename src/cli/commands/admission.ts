@@ -246,6 +246,7 @@ export async function runAdmissionServe(
   }
   logger.info(
     {
+      url: server.url,
       threads: pool?.threads ?? 0,
       deadlineMs: config.evaluation.deadlineMs,
       namespaceSource: watch ? 'cluster' : 'config',
