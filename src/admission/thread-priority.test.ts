@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { getPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +59,36 @@ describe('thread priority', () => {
     // The spinner's 200 ms are not ours (our own wait costs a few ms at most).
     expect(waited).toBeLessThan(100);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'lowers every other thread of a process, the calling one kept',
+    async () => {
+      // In a process of its own: this one's threads are left alone.
+      const script = [
+        "import { getPriority } from 'node:os';",
+        "import { readdirSync } from 'node:fs';",
+        `const m = await import(${JSON.stringify(new URL('./thread-priority.ts', import.meta.url).href)});`,
+        'const lowered = m.lowerOtherThreadsPriority(10);',
+        "const nice = readdirSync('/proc/self/task').map((t) => [Number(t), getPriority(Number(t))]);",
+        'console.log(JSON.stringify({ pid: process.pid, lowered, nice }));',
+      ].join('\n');
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', '--input-type=module', '-e', script],
+          { timeout: 30_000 },
+          (e: Error | null, stdout: string) => {
+            if (e) reject(e);
+            else resolve(stdout);
+          },
+        );
+      });
+      const r = JSON.parse(out) as { pid: number; lowered: number; nice: [number, number][] };
+      expect(r.lowered).toBeGreaterThan(0);
+      for (const [tid, nice] of r.nice)
+        expect(nice, `thread ${tid}`).toBe(tid === r.pid ? getPriority() : Math.max(10, getPriority()));
+    },
+  );
 
   it.runIf(process.platform === 'linux')(
     'lowers the priority of the calling thread only, never raising it',

@@ -7,7 +7,7 @@
  * the main thread (TLS, HTTP, the probes and the small reviews) runs first; they still get
  * every CPU the main thread leaves idle. Raising a nice value needs no privilege.
  */
-import { openSync, readlinkSync, readSync } from 'node:fs';
+import { openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** The kernel id of the calling thread, from `/proc/thread-self` (`PID/task/TID`); undefined elsewhere. */
@@ -36,6 +36,41 @@ export function lowerThreadPriority(nice: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Sets every thread of the process but the calling one (which must be the main thread) to a
+ * nice value of at least `nice`: V8's helper threads, which collect garbage for every isolate
+ * (a worker building megabytes of strings keeps them busy at the main thread's priority
+ * otherwise: as much CPU as the main thread's in a measured burst), and the libuv pool. Returns
+ * how many threads were lowered; 0 where the platform offers no per-thread priority.
+ */
+export function lowerOtherThreadsPriority(
+  nice: number,
+  list: () => string[] = () => readdirSync('/proc/self/task'),
+): number {
+  const self = currentThreadId();
+  if (self === undefined) return 0;
+  let tasks: string[];
+  try {
+    tasks = list();
+  } catch {
+    return 0;
+  }
+  let lowered = 0;
+  for (const name of tasks) {
+    const tid = Number(name);
+    if (!Number.isInteger(tid) || tid === self) continue;
+    try {
+      if (getPriority(tid) < nice) {
+        setPriority(tid, nice);
+        lowered++;
+      }
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return lowered;
 }
 
 /** The nice value of the webhook's background threads: about a tenth of a CPU's share against the main thread's. */
