@@ -8,7 +8,11 @@
  * probes must stay fast while the expensive one is cut at its deadline.
  *
  * Named `*.latency.test.ts`, it runs in a vitest invocation of its own after the other test
- * files (`npm test`, see vitest.config.ts), so the machine is not running them meanwhile.
+ * files (`npm test`, see vitest.config.ts), so the machine is not running them meanwhile. The
+ * machine may still be busy with other work (a shared machine): a burst during which the
+ * server's main thread and this client waited for a CPU more than `DISTURBED_MS` in all is
+ * repeated; when every attempt was disturbed the targets are not judged (said in one line),
+ * and under CI=true that is a failure. Every burst's answers are checked either way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,10 +30,14 @@ const BIN = path.join(ROOT, 'src/cli/bin.ts');
 /** The default deadline (of the webhook's 3 s timeout). */
 const DEADLINE_MS = 2500;
 const CHEAP = 100;
-/** Bursts tried until one is not disturbed by the rest of the machine. */
-const ATTEMPTS = 3;
-/** Milliseconds the server's main thread and the client together may wait for a CPU in a burst. */
-const DISTURBED_MS = 5;
+/** Bursts tried until one is not disturbed by the rest of the machine (more under CI, where it fails). */
+const ATTEMPTS = process.env.CI === 'true' ? 5 : 3;
+/**
+ * Milliseconds the server's main thread and the client together may wait for a CPU during a
+ * burst (Linux schedstat) for the burst to count as a measurement of the server rather than of
+ * the machine's other work.
+ */
+const DISTURBED_MS = 10;
 
 /** What one burst measured. */
 interface Burst {
