@@ -74,6 +74,18 @@ export const imagesConfigSchema = z
       .default({}),
     /** The vulnerability database the background job matches against (default as `palisade db`). */
     vulnDb: z.string().min(1).optional(),
+    /**
+     * The background job's thread: an image whose resolution, pull, scan and signature check
+     * take longer than `deadlineSeconds` (default 600) is abandoned and the thread replaced;
+     * beyond `maxQueue` images waiting (default 1000) a newcomer is dropped, and logged.
+     */
+    job: z
+      .object({
+        deadlineSeconds: z.number().int().min(1).max(86_400).optional(),
+        maxQueue: z.number().int().min(1).max(100_000).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((v, ctx) => {

@@ -192,6 +192,49 @@ describe('inlineDecider', () => {
     expect(inline?.stats()).toEqual({ decided: 2, overBudget: 0, suspensions: 0 });
   });
 
+  it('reads the process CPU time at most every 5 ms of decisions, and after a slow one', () => {
+    let clock = 0;
+    let reads = 0;
+    const inline = inlineDecider(configWith(), {
+      ...options,
+      slowMs: 20,
+      now: () => clock,
+      cpu: () => {
+        reads++;
+        return clock;
+      },
+    });
+    // 100 quick decisions 0.1 ms apart: 10 ms, two reads.
+    for (let i = 0; i < 100; i++) {
+      expect(inline?.decide(privileged, 'validate')?.kind).toBe('answer');
+      clock += 0.1;
+    }
+    expect(reads).toBe(2);
+    // A slow one reads once more at its end, and suspends.
+    const slow = fakePolicies([
+      {
+        name: 'slow',
+        validate: () => {
+          clock += 30;
+          return undefined;
+        },
+      },
+    ]);
+    const slowInline = inlineDecider(configWith({ ...slow, limited: () => slow }), {
+      ...options,
+      slowMs: 20,
+      now: () => clock,
+      cpu: () => {
+        reads++;
+        return clock;
+      },
+    });
+    reads = 0;
+    expect(slowInline?.decide(privileged, 'validate')?.kind).toBe('answer');
+    expect(reads).toBe(2);
+    expect(slowInline?.stats().suspensions).toBe(1);
+  });
+
   it('is off when no body may be decided inline, or when the policies have no cost limit to lower', () => {
     expect(inlineDecider(configWith(), { ...options, maxBytes: 0 })).toBeUndefined();
     const unbounded = fakePolicies([{ name: 'x', validate: () => undefined }]);

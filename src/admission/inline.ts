@@ -9,8 +9,8 @@
  *   the API server's limits; a review that reaches it is decided again by a worker, with the
  *   full limits, and what was done here is dropped;
  * - a decision that nevertheless took longer than `slowMs`, both in time and in the
- *   process's CPU time (a thread that only waited for a CPU, on a loaded node or under a CPU
- *   limit, does not count, nor do busy workers during a quick decision), suspends the inline
+ *   main thread's own CPU time (a thread that only waited for a CPU, on a loaded node, under a
+ *   CPU limit or beside a worker running a long review, does not count), suspends the inline
  *   path for `suspendMs`, doubled (up to 64 times) when it happens again soon after a
  *   suspension ends: every review goes to the workers meanwhile. The cost limit is checked
  *   between steps, and a step may be a whole inner comprehension over the object, so policies
@@ -27,6 +27,7 @@ import { decide } from './decide.js';
 import type { WorkerOutcome } from './pool-protocol.js';
 import type { PolicyEvaluation, PolicyPhase } from './ports.js';
 import type { StageMeter } from './stages.js';
+import { threadCpuClock } from './thread-priority.js';
 
 /** Decides one raw review body: what a worker sends back, or what the main thread answers. */
 export function decideBody(
@@ -53,6 +54,9 @@ export function decideBody(
   return { kind: 'answer', review, record: result.record };
 }
 
+/** The process's CPU time is read at most this often (ms) by the inline path's slow-decision check. */
+const CPU_SAMPLE_MS = 5;
+
 /** Limits of the inline path. */
 export interface InlineOptions {
   /** Largest body decided inline (0: none is). */
@@ -65,7 +69,10 @@ export interface InlineOptions {
   suspendMs?: number;
   /** Milliseconds, monotonic (default `performance.now`). */
   now?: () => number;
-  /** CPU time of the process in milliseconds, every thread's (default `process.cpuUsage`). */
+  /**
+   * CPU time in milliseconds (default: the calling thread's, `threadCpuClock`, else the
+   * process's, every thread's, from `process.cpuUsage`).
+   */
   cpu?: () => number;
 }
 
@@ -101,8 +108,11 @@ export function inlineDecider(
   const limited = base.policies.length === 0 ? base : base.limited?.(options.costLimit);
   if (!limited) return undefined;
   const now = options.now ?? (() => performance.now());
+  // This thread's CPU time where the platform tells it; else the process's, which counts the
+  // workers too (a busy worker then makes a decision that waited for a CPU look slow).
   const cpu =
     options.cpu ??
+    threadCpuClock() ??
     (() => {
       const used = process.cpuUsage();
       return (used.user + used.system) / 1000;
@@ -124,6 +134,8 @@ export function inlineDecider(
   const stats: InlineStats = { decided: 0, overBudget: 0, suspensions: 0 };
   let suspendedUntil = -Infinity;
   let suspension = suspendMs;
+  let cpuAt = -Infinity;
+  let cpuThen = 0;
   return {
     stats: () => ({ ...stats }),
     warm: (body, phase) => {
@@ -134,7 +146,15 @@ export function inlineDecider(
       const started = now();
       if (started < suspendedUntil) return undefined;
       overBudget = false;
-      const cpuBefore = cpu();
+      // Reading the CPU time costs a system call (several µs for the process's, which reads
+      // every thread's: a quarter of the main thread's time in a burst of small reviews; tens
+      // of µs for the thread's on a loaded machine), so it is read at most every CPU_SAMPLE_MS: a slow decision is then judged on the CPU used
+      // since a moment up to that much before it started, which changes nothing at 50 ms.
+      if (started - cpuAt >= CPU_SAMPLE_MS) {
+        cpuThen = cpu();
+        cpuAt = started;
+      }
+      const cpuBefore = cpuThen;
       const outcome = decideBody(body, bounded, phase, meter);
       const ended = now();
       if (ended - started > slowMs && cpu() - cpuBefore > slowMs) {

@@ -2,7 +2,7 @@
  * The real server with its pool of evaluation workers, over HTTPS sockets: an expensive
  * review cannot stall the others, is cut at its deadline and answered per the failure
  * policy, its worker is replaced; a full queue is answered at once; the probes stay on the
- * main thread. Timings are printed and only bounded generously: the benchmark measures speed.
+ * main thread. No timing is asserted here: stall.latency.test.ts measures the latency.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -16,50 +16,11 @@ import { createWebhookCertificates } from './index.js';
 import { startReviewPool, type NamespaceChange, type NamespaceSource, type ReviewPool } from './pool.js';
 import { startAdmissionServer, type AdmissionServer } from './server.js';
 import { request, type ClientResponse } from './test-client.js';
-import { podOf, reviewOf } from './testing.js';
+import { bigSecret, expensivePolicies, podOf, reviewOf } from './testing.js';
 import type { AdmissionReviewResponse } from './types.js';
 
 /** The default deadline (of the webhook's 3 s timeout). */
 const DEADLINE_MS = 2500;
-
-/** Policies of heavy comprehensions over a large Secret: much work, all of it within the cost limits. */
-function expensivePolicies(): string {
-  const heavy = (n: number): string =>
-    Array.from(
-      { length: n },
-      (_, i) => `    - expression: "object.data.all(a, object.data.all(b, a + b != b + a + '${i}'))"`,
-    ).join('\n');
-  const policy = (name: string): string =>
-    [
-      'apiVersion: admissionregistration.k8s.io/v1',
-      'kind: ValidatingAdmissionPolicy',
-      `metadata: { name: ${name} }`,
-      'spec:',
-      '  failurePolicy: Fail',
-      '  matchConstraints:',
-      "    resourceRules: [{ apiGroups: [''], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [secrets] }]",
-      '  validations:',
-      // Builds a copy of each value per step: stopped by the cost of what it builds.
-      '    - expression: "object.data.all(k, (object.data[k] + object.data[k]).size() > 0)"',
-      heavy(9),
-      '---',
-      'apiVersion: admissionregistration.k8s.io/v1',
-      'kind: ValidatingAdmissionPolicyBinding',
-      `metadata: { name: ${name} }`,
-      `spec: { policyName: ${name}, validationActions: [Deny] }`,
-    ].join('\n');
-  // Forty policies, each with its own cost budget: each stops at its cost limit, so the work is
-  // bounded by the budgets; with compiled CEL ten of them took 2.2 s on a quiet machine, under
-  // the deadline, so forty keep the review well beyond it (about 9 s of work).
-  return `${Array.from({ length: 40 }, (_, i) => policy(`secret-scan-${i}`)).join('\n---\n')}\n`;
-}
-
-/** A 2.4 MB Secret: 2,000 keys of 1.2 KB. */
-function bigSecret(): KubeObject {
-  const data: Record<string, string> = {};
-  for (let i = 0; i < 2000; i++) data[`key-${i}`] = Buffer.from('s'.repeat(900)).toString('base64');
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'big', namespace: 'shop' }, data };
-}
 
 class FixedNamespaces implements NamespaceSource {
   private readonly objects = new Map<string, KubeObject>();
@@ -79,11 +40,6 @@ class FixedNamespaces implements NamespaceSource {
     this.objects.set(name, object);
     for (const l of this.listeners) l({ type: 'set', object });
   }
-}
-
-function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
 let dir: string;
@@ -156,6 +112,7 @@ function review(res: ClientResponse): AdmissionReviewResponse {
 }
 
 describe('evaluation in worker threads', () => {
+  // The latency of this case is measured against the CLI's process in stall.latency.test.ts.
   it('an expensive review is cut at its deadline while 100 cheap ones and the probes go on', async () => {
     const server = await serve(config({ evaluation: { threads: 2, deadlineMs: DEADLINE_MS } }), 2);
     const agent = new https.Agent({ keepAlive: true, maxSockets: 200 });
@@ -178,12 +135,9 @@ describe('evaluation in worker threads', () => {
       });
       // Let the expensive body reach a worker first.
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const cheapTimes: number[] = [];
       const cheapDone: number[] = [];
       const cheap = Array.from({ length: 100 }, async (_, i) => {
-        const t = performance.now();
         const r = await post(cheapBody(i));
-        cheapTimes.push(performance.now() - t);
         cheapDone.push(performance.now() - t0);
         return [i, r] as const;
       });
@@ -204,10 +158,6 @@ describe('evaluation in worker threads', () => {
       }
       await probes;
       const slow = review(await expensive);
-      console.log(
-        `stall test: cheap p50 ${percentile(cheapTimes, 0.5).toFixed(1)} ms p99 ${percentile(cheapTimes, 0.99).toFixed(1)} ms; ` +
-          `/healthz max ${Math.max(...probeTimes).toFixed(1)} ms; expensive answered after ${expensiveAt.toFixed(0)} ms (deadline ${DEADLINE_MS} ms)`,
-      );
       // Cut at the deadline and denied per failurePolicy Fail.
       expect(slow.response).toMatchObject({
         uid: 'expensive',
@@ -219,8 +169,7 @@ describe('evaluation in worker threads', () => {
       expect(expensiveAt).toBeLessThan(DEADLINE_MS + 5000);
       // Every cheap review was answered before the expensive one: none waited behind it.
       expect(Math.max(...cheapDone)).toBeLessThan(expensiveAt);
-      expect(percentile(cheapTimes, 0.99)).toBeLessThan(DEADLINE_MS);
-      expect(Math.max(...probeTimes)).toBeLessThan(DEADLINE_MS / 2);
+      expect(probeTimes.length).toBe(10);
       // By default the small reviews are decided on the main thread; the 2.4 MB one never is.
       const decided = server.decided();
       expect(decided.workers).toBeGreaterThanOrEqual(1);

@@ -18,8 +18,12 @@ import {
   type WorkerOutcome,
   type WorkerTask,
 } from './pool-protocol.js';
+import { BACKGROUND_NICE, lowerThreadPriority } from './thread-priority.js';
 
 const init = workerData as WorkerInit;
+// The main thread answers the probes and decides the small reviews: when a worker running a
+// long review wants the same CPU, the main thread goes first (the review has its deadline).
+lowerThreadPriority(BACKGROUND_NICE);
 
 async function start(): Promise<(task: WorkerTask) => WorkerOutcome> {
   const live = new Map<string, KubeObject>();

@@ -43,6 +43,11 @@ export interface GateJobOptions {
   listen?: boolean;
   clock?: () => Date;
   onEvent?: (e: GateJobEvent) => void;
+  /** Called when the job starts on a reference and when it is done with it (the supervisor's deadline). */
+  onStart?: (ref: string) => void;
+  onFinish?: (ref: string) => void;
+  /** References done recently, with when (ms since the epoch): not taken again before `recheckMs`. */
+  done?: Iterable<readonly [string, number]>;
 }
 
 /** The running job. */
@@ -61,6 +66,7 @@ export class ImageGateJob {
     this.maxQueue = options.maxQueue ?? 1000;
     this.recheckMs = options.recheckMs ?? 5 * 60_000;
     this.clock = options.clock ?? (() => new Date());
+    for (const [ref, at] of options.done ?? []) this.lastDone.set(ref, at);
     if (options.listen !== false) {
       this.channel = new BroadcastChannel(seenChannelName(options.store.path));
       (this.channel as unknown as { unref?: () => void }).unref?.();
@@ -106,8 +112,10 @@ export class ImageGateJob {
   private async drain(): Promise<void> {
     for (let ref = this.queue.shift(); ref !== undefined; ref = this.queue.shift()) {
       try {
+        this.options.onStart?.(ref);
         await this.process(ref);
       } finally {
+        this.options.onFinish?.(ref);
         this.queued.delete(ref);
         if (this.lastDone.size >= 10 * this.maxQueue) this.lastDone.clear();
         this.lastDone.set(ref, this.clock().getTime());

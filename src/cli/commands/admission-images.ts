@@ -1,14 +1,17 @@
 /**
- * The image side of `palisade admission serve`: opens the verdict store for writing, loads the
- * signature rules and the vulnerability database, and starts the background job that scans and
- * checks the images the webhook announces. Registry calls happen here, never on the request path.
+ * The image side of `palisade admission serve`: the verdict store the request path reads, and
+ * the background job that scans and checks the images the webhook announces, in a worker
+ * thread of its own (admission-images-thread.ts, admission-images-worker.ts) where it opens the
+ * store for writing and loads the signature rules and the vulnerability database. Registry
+ * calls, scans and matching happen there, never on the request path nor its event loop.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../core/index.js';
 import type { ImagesConfig } from '../../admission/index.js';
 import type { GateFinding, ImageFacts } from '../../images/gate.js';
-import { ImageGateJob, type GateJobPorts } from '../../images/gate-job.js';
+import { ImageGateJob, type GateJobOptions, type GateJobPorts } from '../../images/gate-job.js';
+import { ImageJobThread } from './admission-images-thread.js';
 import { resolveRegistryCredentials } from '../../images/credentials.js';
 import { parseImageReference } from '../../images/reference.js';
 import { openRegistryImage, RegistryClient, type RegistryOptions } from '../../images/registry.js';
@@ -28,11 +31,22 @@ import { signaturePolicyFingerprint } from '../../admission/index.js';
 
 /** The running image side of the webhook. */
 export interface ImageGateRuntime {
-  /** Facts for decisions made on the main thread. */
+  /** Facts for decisions made on the main thread (unknown images are announced to the job). */
   facts: ImageFacts;
-  job: ImageGateJob;
+  job: ImageJobThread;
   close(): Promise<void>;
 }
+
+/** What the job's thread is started with. */
+export interface ImageJobInit {
+  images: ImagesConfig;
+  env: Record<string, string | undefined>;
+  /** References not to take again yet (cut at their deadline), with when. */
+  done: [string, number][];
+}
+
+/** The hooks through which the job's thread reports to its supervisor. */
+export type ImageJobHooks = Pick<GateJobOptions, 'onEvent' | 'onStart' | 'onFinish'>;
 
 /** Resolves every path of `images:` against `cwd`, so evaluation threads read the same files. */
 export function resolveImagePaths(images: ImagesConfig, cwd: string, env: NodeJS.ProcessEnv): ImagesConfig {
@@ -68,12 +82,15 @@ async function readOrFail(file: string, what: string): Promise<string> {
   }
 }
 
-/** Opens the store, loads keys, trust root and database, and starts the job (paths already absolute). */
-export async function startImageGate(
-  images: ImagesConfig,
-  env: NodeJS.ProcessEnv,
-  log: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void,
-): Promise<ImageGateRuntime> {
+/**
+ * The job itself, in the thread that calls this (admission-images-worker.ts): opens the store
+ * for writing, loads keys, trust root and database, and listens for announced images.
+ */
+export async function startImageJob(
+  init: ImageJobInit,
+  hooks: ImageJobHooks,
+): Promise<{ job: ImageGateJob; close(): Promise<void> }> {
+  const { images, env } = init;
   let rules: SignatureRules | undefined;
   let policy: string | undefined;
   const sigs = images.signatures;
@@ -128,14 +145,77 @@ export async function startImageGate(
     store,
     ports,
     ...(policy !== undefined ? { signaturePolicy: policy } : {}),
-    onEvent: (e) => {
-      const level = e.outcome.endsWith('failed') || e.outcome === 'dropped' ? 'warn' : 'info';
-      log(level, { image: e.ref, digest: e.digest, outcome: e.outcome, detail: e.message }, 'image check');
+    ...(images.job?.maxQueue !== undefined ? { maxQueue: images.job.maxQueue } : {}),
+    done: init.done,
+    ...hooks,
+  });
+  return {
+    job,
+    close: async () => {
+      await job.close();
+      store.close();
+      db?.close();
     },
-  });
-  const facts = storeFacts(store, (ref) => {
-    job.enqueue(ref);
-  });
+  };
+}
+
+/** The job's thread module: the build's, or the sources' through tsx. */
+function jobThreadFile(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts')
+    ? new URL('./admission-images-worker-dev.js', here)
+    : new URL('./admission-images-worker.js', here);
+}
+
+/** Default deadline of one image in the background job. */
+const JOB_DEADLINE_MS = 600_000;
+
+/**
+ * Starts the job's thread (rejects with its reason when it cannot start: a key, trust root or
+ * database that does not load) and opens the store the main thread's decisions read (paths
+ * already absolute).
+ */
+export async function startImageGate(
+  images: ImagesConfig,
+  env: NodeJS.ProcessEnv,
+  log: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void,
+  options: { threadFile?: URL } = {},
+): Promise<ImageGateRuntime> {
+  const file = images.store ?? defaultVerdictStorePath(env);
+  // Created (with its schema) here, before the thread and the evaluation threads open it.
+  VerdictStore.openForWrite(file).close();
+  let job: ImageJobThread;
+  try {
+    job = await ImageJobThread.start({
+      filename: options.threadFile ?? jobThreadFile(),
+      workerData: (done): ImageJobInit => ({ images, env: { ...env }, done }),
+      deadlineMs: (images.job?.deadlineSeconds ?? 0) * 1000 || JOB_DEADLINE_MS,
+      onEvent: (e) => {
+        const level =
+          e.outcome.endsWith('failed') ||
+          e.outcome === 'dropped' ||
+          e.outcome === 'deadline' ||
+          e.outcome === 'thread-exited'
+            ? 'warn'
+            : 'info';
+        log(
+          level,
+          {
+            image: e.ref,
+            digest: 'digest' in e ? e.digest : undefined,
+            outcome: e.outcome,
+            detail: e.message,
+          },
+          'image check',
+        );
+      },
+    });
+  } catch (e) {
+    throw new InputError(e instanceof Error ? e.message : String(e));
+  }
+  const store = VerdictStore.openReadOnly(file);
+  // Unknown images are announced on the store's channel, where the job's thread listens.
+  const facts = storeFacts(store);
   return {
     facts,
     job,
@@ -143,7 +223,6 @@ export async function startImageGate(
       await job.close();
       facts.close();
       store.close();
-      db?.close();
     },
   };
 }

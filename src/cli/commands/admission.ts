@@ -42,6 +42,8 @@ export interface ServeDeps {
   onListening?: (url: string) => void;
   loadPolicies?: PolicyLoader;
   compileOptions?: CompileAdmissionOptions;
+  /** Lower the priority of the process's other threads below the main thread's (default true). */
+  threadPriorities?: boolean;
 }
 
 /** Loads and compiles CEL policy files; any load or compile error stops the server from starting. */
@@ -248,8 +250,13 @@ export async function runAdmissionServe(
     throw new InputError(`cannot start the webhook: ${e instanceof Error ? e.message : String(e)}`);
   }
   const stop = listenForStop({ signal: deps.signal, stderr: io.stderr });
+  // Every other thread (V8's garbage collection helpers, the libuv pool; the workers lower
+  // their own) yields to the main thread, which answers the probes and the small reviews.
+  const { BACKGROUND_NICE, lowerOtherThreadsPriority } = await import('../../admission/thread-priority.js');
+  if (deps.threadPriorities !== false) lowerOtherThreadsPriority(BACKGROUND_NICE);
   logger.info(
     {
+      url: server.url,
       threads: pool?.threads ?? 0,
       deadlineMs: config.evaluation.deadlineMs,
       namespaceSource: watch ? 'cluster' : 'config',
