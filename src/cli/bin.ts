@@ -35,3 +35,9 @@ process.on('uncaughtException', (e) => {
 });
 
 process.exitCode = await runProcess(process.argv.slice(2));
+// The command has finished and its output is handed to the system: a handle left open by a
+// library (a worker thread's message port after a review was cut at its deadline) must not
+// keep the process alive. Normally the loop drains first and the timer never fires.
+setTimeout(() => {
+  process.exit();
+}, 2000).unref();
