@@ -48,3 +48,17 @@ describe('decodeConfig bounds alias expansion', () => {
     expect(decodeConfig(text)).toEqual({ ok: true, value });
   });
 });
+
+describe('decodeConfig errors never quote the text', () => {
+  it.each([
+    ['an unclosed flow list', 'token: abc\nheaders:\n  Authorization: [Bearer S3cr3t-value\n'],
+    ['a bad indentation', 'password: S3cr3t-value\n  nested: S3cr3t-value\n bad: 1\n'],
+  ])('%s: one line, no content', (_name, text) => {
+    const decoded = decodeConfig(text);
+    expect(decoded.ok).toBe(false);
+    if (decoded.ok) return;
+    expect(decoded.error).toMatch(/at line \d+, column \d+:?$/);
+    expect(decoded.error).not.toContain('S3cr3t');
+    expect(decoded.error).not.toContain('\n');
+  });
+});
