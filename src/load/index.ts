@@ -8,7 +8,7 @@ export {
   type ShapeIssue,
   type ShapeResult,
 } from './shape-check.js';
-export { localNodeFs, type NodeFs, type NodeStat } from './node-fs.js';
+export { localNodeFs, MAX_NODE_FILE_BYTES, type NodeFs, type NodeStat } from './node-fs.js';
 export { readUnitCommand, parseEnvFile, splitWords, UNIT_DIRS, type UnitCommand } from './node-systemd.js';
 export {
   componentFactsFromPod,

@@ -309,17 +309,43 @@ function getPath(v: ConfigValue | undefined, ...keys: string[]): ConfigValue | u
   return cur;
 }
 
+/** Larger than any component config file; a bigger file is not decoded. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * A component's config file (symbolic links followed inside the root, regular files only),
+ * decoded with the position of every key; undefined when nothing is at the path. A file that
+ * cannot be read or decoded carries why, never its content: only the parser's first line.
+ */
 async function readConfig(r: Reader, path: string): Promise<ComponentFacts['config']> {
-  const text = await r.fs.readFile(path);
-  const failure = r.failed.get(path);
-  if (failure !== undefined) return { path, error: failure };
-  if (text === undefined) return undefined;
+  const present = await r.fs.lstat(path);
+  const lstatFailure = r.failed.get(path);
+  if (lstatFailure !== undefined) return { path, error: lstatFailure };
+  if (present === undefined) return undefined;
+  const { text, error } = await readInRoot(r.fs, r.failed, path);
+  if (text === undefined) {
+    const reason = error ?? 'file not found on the node';
+    // A read failure is already an input issue (see tolerant); a refusal here becomes one.
+    if (![...r.failed.values()].includes(reason)) r.issues.push({ file: path, message: reason });
+    return { path, error: reason };
+  }
+  if (text.length > MAX_CONFIG_BYTES) {
+    const reason = `larger than ${MAX_CONFIG_BYTES} bytes, not decoded`;
+    r.issues.push({ file: path, message: reason });
+    return { path, error: reason };
+  }
   const decoded = decodeConfig(trimEndChars(text, ' \n'));
   if (!decoded.ok) {
-    r.issues.push({ file: path, message: `cannot decode the config file: ${decoded.error}` });
-    return { path, error: decoded.error };
+    // The parser's first line only: its code frame would quote the file's content.
+    const reason = firstLine(decoded.error);
+    r.issues.push({ file: path, message: `cannot decode the config file: ${reason}` });
+    return { path, error: reason };
   }
   return { path, value: decoded.value, keys: keyPositions(text) };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
 }
 
 /**
@@ -415,7 +441,7 @@ async function readAuthenticationConfig(
   const decoded = decodeConfig(trimEndChars(text, ' \n'));
   if (!decoded.ok) {
     // The parser's first line only: its code frame would quote the file's content.
-    const reason = decoded.error.split('\n')[0] ?? decoded.error;
+    const reason = firstLine(decoded.error);
     r.issues.push({ file, message: `cannot decode the authentication configuration: ${reason}` });
     return { path: file, error: reason };
   }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CIS_1_10 } from '../../controls/index.js';
+import { REPORT_FORMATS } from '../../report/render.js';
 import { makeCertificate } from '../../controls/control-plane/testdata/certificates.js';
 import { memoryIO } from '../io.js';
 import { main } from '../main.js';
@@ -504,5 +506,138 @@ describe('palisade node scan: the output convention', () => {
     const io = memoryIO({ cwd: tmp });
     expect(await main(['node', 'scan', '--root', root, ...args], io)).toBe(2);
     expect(io.err()).toContain(message);
+  });
+});
+
+// A --root is a tree someone else controls: its files may be links to the scanning machine's
+// devices, named pipes, huge, or crafted to exhaust the parser; none of it may hang the scan,
+// exhaust its memory or reach the report verbatim.
+describe('palisade node scan: hostile files under --root', () => {
+  const root = materialize('node-hardened', 'hostile');
+  const CONFIG = '/var/lib/kubelet/config.yaml';
+  const original = readFileSync(path.join(root, CONFIG), 'utf8');
+  const place = (nodePath: string, make: (p: string) => void): void => {
+    const p = path.join(root, nodePath);
+    rmSync(p, { recursive: true, force: true });
+    make(p);
+  };
+  const restore = (): void => {
+    place(CONFIG, (p) => {
+      writeFileSync(p, original);
+    });
+  };
+
+  async function scan(format = 'json'): Promise<{ code: number; out: string; err: string }> {
+    const io = memoryIO({ cwd: tmp });
+    const code = await main(['node', 'scan', '--root', root, '-o', format, '--scan-date', SCAN_DATE], io);
+    return { code, out: io.out(), err: io.err() };
+  }
+  const inputErrors = (out: string): string[] =>
+    (JSON.parse(out) as { inputErrors: { file: string; message: string }[] }).inputErrors.map(
+      (e) => `${e.file}: ${e.message}`,
+    );
+  const kubeletConfigChecks = (out: string): string[] =>
+    (JSON.parse(out) as JsonReport).results.filter((r) => r.location?.file === CONFIG).map((r) => r.status);
+
+  it('a static pod manifest linked to /dev/zero is an input error, not a hang', async () => {
+    const manifest = '/etc/kubernetes/manifests/kube-scheduler.yaml';
+    const saved = readFileSync(path.join(root, manifest), 'utf8');
+    place(manifest, (p) => {
+      symlinkSync('/dev/zero', p);
+    });
+    try {
+      const { code, out } = await scan();
+      expect(code).toBe(2);
+      expect(inputErrors(out)).toContain(
+        `${manifest}: cannot read: not a regular file (character device), not read`,
+      );
+    } finally {
+      place(manifest, (p) => {
+        writeFileSync(p, saved);
+      });
+    }
+  });
+
+  it.runIf(process.platform !== 'win32')(
+    'a kubelet config that is a named pipe is never opened',
+    async () => {
+      place(CONFIG, (p) => execFileSync('mkfifo', [p]));
+      try {
+        const { code, out } = await scan();
+        expect(code).toBe(2);
+        expect(inputErrors(out)).toContain(`${CONFIG}: not a regular file (other)`);
+      } finally {
+        restore();
+      }
+    },
+  );
+
+  it('an absolute link as the kubelet config is followed inside the root', async () => {
+    place('/etc/kubernetes/kubelet-v1.yaml', (p) => {
+      writeFileSync(p, original);
+    });
+    place(CONFIG, (p) => {
+      symlinkSync('/etc/kubernetes/kubelet-v1.yaml', p);
+    });
+    try {
+      const { out } = await scan();
+      expect(inputErrors(out)).toEqual([]);
+      // The config is decoded from the root's file: its checks are judged, not "could not check".
+      const statuses = (JSON.parse(out) as JsonReport).results
+        .filter((r) => r.location?.file === CONFIG)
+        .map((r) => r.status);
+      expect(statuses.length).toBeGreaterThan(0);
+      expect(statuses).not.toContain('error');
+      // /dev/zero named by an absolute link is the root's /dev/zero (absent), never the machine's.
+      place(CONFIG, (p) => {
+        symlinkSync('/dev/zero', p);
+      });
+      const zero = await scan();
+      expect(zero.code).toBe(2);
+      expect(inputErrors(zero.out)).toContain(`${CONFIG}: file not found on the node`);
+    } finally {
+      restore();
+    }
+  });
+
+  it.each(REPORT_FORMATS)('a broken kubelet config is never quoted (-o %s)', async (format) => {
+    const secret = 'S3cr3t-k8s-token-6f1c2b9d';
+    place(CONFIG, (p) => {
+      writeFileSync(p, `${original}staticPodURLHeader:\n  Authorization: [Bearer ${secret}\n`);
+    });
+    try {
+      const { code, out, err } = await scan(format);
+      expect(code).toBe(2);
+      // The CSV findings carry no input errors; every other format names the reason.
+      if (format !== 'csv') expect(out).toContain('cannot decode the config file');
+      expect(out).not.toContain(secret);
+      expect(err).not.toContain(secret);
+    } finally {
+      restore();
+    }
+  });
+
+  it('a kubelet config whose aliases expand exponentially is refused before expansion', async () => {
+    // Ten levels of ten aliases: 10^10 nodes if expanded.
+    const levels = Array.from({ length: 10 }, (_, i) =>
+      i === 0
+        ? 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'
+        : `a${i}: &a${i} [${Array(10)
+            .fill(`*a${i - 1}`)
+            .join(', ')}]`,
+    );
+    place(CONFIG, (p) => {
+      writeFileSync(p, `${original}${levels.join('\n')}\n`);
+    });
+    try {
+      const { code, out } = await scan();
+      expect(code).toBe(2);
+      expect(inputErrors(out)).toContain(
+        `${CONFIG}: cannot decode the config file: aliases expand past 100 uses (an alias bomb?); not decoded`,
+      );
+      expect(kubeletConfigChecks(out)).toContain('error');
+    } finally {
+      restore();
+    }
   });
 });

@@ -137,8 +137,17 @@ export function brokenConfig(message: string): ConfigLookup {
 }
 
 /**
+ * Most alias uses a config document may make, counted as the yaml library counts them (an
+ * alias of a node that itself holds aliases costs more): config files use few if any, and a
+ * document whose aliases nest to expand exponentially ("billion laughs") is refused.
+ */
+export const MAX_CONFIG_ALIASES = 100;
+
+/**
  * Decodes a config text as kube-bench does: JSON first, else YAML 1.1 (as gopkg.in/yaml.v2),
- * with integers and floats told apart. An empty text is an empty document.
+ * with integers and floats told apart. An empty text is an empty document; a document whose
+ * aliases would expand past MAX_CONFIG_ALIASES is an error, found before anything is expanded.
+ * An error is one line that never quotes the text.
  */
 export function decodeConfig(text: string): Result<ConfigValue, string> {
   try {
@@ -148,11 +157,24 @@ export function decodeConfig(text: string): Result<ConfigValue, string> {
   }
   try {
     const doc = parseDocument(text, { version: '1.1', uniqueKeys: false });
-    if (doc.errors.length > 0) return err(doc.errors[0]?.message ?? 'invalid YAML');
+    // The parser's first line only: the code frame after it quotes the text (maybe a secret).
+    if (doc.errors.length > 0) return err(firstLine(doc.errors[0]?.message ?? 'invalid YAML'));
+    // The library's conversion counts alias uses and stops early; only then are they expanded.
+    try {
+      doc.toJS({ maxAliasCount: MAX_CONFIG_ALIASES });
+    } catch (e) {
+      if (e instanceof ReferenceError && e.message.startsWith('Excessive alias count'))
+        return err(`aliases expand past ${MAX_CONFIG_ALIASES} uses (an alias bomb?); not decoded`);
+      throw e;
+    }
     return ok(fromYamlNode(doc.contents, doc));
   } catch (e) {
-    return err(e instanceof Error ? e.message : String(e));
+    return err(firstLine(e instanceof Error ? e.message : String(e)));
   }
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
 }
 
 const YAML_INT = /^[-+]?(0|[1-9][0-9_]*|0[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$/;
