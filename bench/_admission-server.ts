@@ -133,7 +133,38 @@ if (mode === 'fastify') {
       pino.destination({ dest: '/dev/null', sync: false }),
     ),
   });
+  if (process.env.BENCH_TRACE === '1') traceConnections(server.app.server as https.Server);
   console.log(server.url);
+}
+
+/**
+ * BENCH_TRACE=1: every second, to stderr, the connections accepted, TLS handshakes completed,
+ * connections that sent their first request, and requests, cumulated since the start.
+ */
+function traceConnections(server: https.Server): void {
+  const start = performance.now();
+  let accepted = 0;
+  let secure = 0;
+  let first = 0;
+  let requests = 0;
+  const seen = new WeakSet<object>();
+  server.on('connection', () => {
+    accepted++;
+  });
+  server.on('secureConnection', () => {
+    secure++;
+  });
+  server.on('request', (req: { socket: object }) => {
+    requests++;
+    if (!seen.has(req.socket)) {
+      seen.add(req.socket);
+      first++;
+    }
+  });
+  setInterval(() => {
+    const s = ((performance.now() - start) / 1000).toFixed(0);
+    console.error(`trace t=${s}s accepted=${accepted} handshakes=${secure} first_requests=${first} requests=${requests}`);
+  }, 1000).unref();
 }
 
 // Exit (rather than die) on SIGTERM, so `node --cpu-prof` writes its profile.
