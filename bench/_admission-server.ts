@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import https from 'node:https';
+import type { Server as NetServer } from 'node:net';
 import fastify from 'fastify';
 import { pino } from 'pino';
 import { startAdmissionServer, startReviewPool } from '../src/admission/index.js';
@@ -117,7 +118,17 @@ if (mode === 'fastify') {
     ...(threads !== undefined ? { threads } : {}),
     deadlineMs: file.evaluation.deadlineMs,
     ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
-    inline: { maxBytes: inlineMaxBytes, costLimit: file.evaluation.inlineCostLimit },
+    inline: {
+      maxBytes: inlineMaxBytes,
+      costLimit: file.evaluation.inlineCostLimit,
+      // BENCH_MAX_PER_TURN / BENCH_MAX_TURN_MS: the main thread's slice per turn of its event loop.
+      ...(process.env.BENCH_MAX_PER_TURN !== undefined
+        ? { maxPerTurn: Number(process.env.BENCH_MAX_PER_TURN) }
+        : {}),
+      ...(process.env.BENCH_MAX_TURN_MS !== undefined
+        ? { maxTurnMs: Number(process.env.BENCH_MAX_TURN_MS) }
+        : {}),
+    },
     policies: config.policies,
   });
   const server = await startAdmissionServer({
@@ -133,7 +144,8 @@ if (mode === 'fastify') {
       pino.destination({ dest: '/dev/null', sync: false }),
     ),
   });
-  if (process.env.BENCH_TRACE === '1') traceConnections(server.app.server as https.Server);
+  if (process.env.BENCH_TRACE === '1')
+    traceConnections(server.app.server, () => JSON.stringify(pool.decided()));
   console.log(server.url);
 }
 
@@ -141,7 +153,7 @@ if (mode === 'fastify') {
  * BENCH_TRACE=1: every second, to stderr, the connections accepted, TLS handshakes completed,
  * connections that sent their first request, and requests, cumulated since the start.
  */
-function traceConnections(server: https.Server): void {
+function traceConnections(server: NetServer, more: () => string): void {
   const start = performance.now();
   let accepted = 0;
   let secure = 0;
@@ -163,7 +175,9 @@ function traceConnections(server: https.Server): void {
   });
   setInterval(() => {
     const s = ((performance.now() - start) / 1000).toFixed(0);
-    console.error(`trace t=${s}s accepted=${accepted} handshakes=${secure} first_requests=${first} requests=${requests}`);
+    console.error(
+      `trace t=${s}s accepted=${accepted} handshakes=${secure} first_requests=${first} requests=${requests} ${more()}`,
+    );
   }, 1000).unref();
 }
 
