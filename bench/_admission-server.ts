@@ -44,9 +44,12 @@ function busy(us: number): void {
 
 // BENCH_STAGES=1: the CPU of each stage of a review is counted (src/admission/stages.ts).
 const meter = process.env.BENCH_STAGES === '1' ? new StageMeter() : undefined;
+/** The palisade server's connection counts (`conns` on stdin). */
+let connections: ConnectionCounts | undefined;
 
 // The bench asks for this process's CPU time (user and system, µs) with a "cpu" line on stdin,
-// and for the stage counters per review since the last ask with "stages".
+// for the stage counters per review since the last ask with "stages", and for the connection
+// counts of the palisade server with "conns".
 createInterface({ input: process.stdin }).on('line', (line) => {
   const command = line.trim();
   if (command === 'cpu') {
@@ -55,6 +58,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   } else if (command === 'stages') {
     console.log(`stages ${JSON.stringify(meter?.perReview() ?? {})}`);
     meter?.reset();
+  } else if (command === 'conns') {
+    console.log(`conns ${JSON.stringify(connections ?? {})}`);
   }
 });
 
@@ -144,40 +149,46 @@ if (mode === 'fastify') {
       pino.destination({ dest: '/dev/null', sync: false }),
     ),
   });
-  if (process.env.BENCH_TRACE === '1')
-    traceConnections(server.app.server, () => JSON.stringify(pool.decided()));
+  connections = countConnections(server.app.server);
+  if (process.env.BENCH_TRACE === '1') trace(connections, () => JSON.stringify(pool.decided()));
   console.log(server.url);
 }
 
-/**
- * BENCH_TRACE=1: every second, to stderr, the connections accepted, TLS handshakes completed,
- * connections that sent their first request, and requests, cumulated since the start.
- */
-function traceConnections(server: NetServer, more: () => string): void {
-  const start = performance.now();
-  let accepted = 0;
-  let secure = 0;
-  let first = 0;
-  let requests = 0;
+/** Connections accepted, TLS handshakes completed, connections whose first review was answered, requests. */
+interface ConnectionCounts {
+  accepted: number;
+  handshakes: number;
+  answered: number;
+  requests: number;
+}
+
+/** Counts a server's connections from its events (cumulated since the start). */
+function countConnections(server: NetServer): ConnectionCounts {
+  const counts: ConnectionCounts = { accepted: 0, handshakes: 0, answered: 0, requests: 0 };
   const seen = new WeakSet<object>();
   server.on('connection', () => {
-    accepted++;
+    counts.accepted++;
   });
   server.on('secureConnection', () => {
-    secure++;
+    counts.handshakes++;
   });
-  server.on('request', (req: { socket: object }) => {
-    requests++;
-    if (!seen.has(req.socket)) {
-      seen.add(req.socket);
-      first++;
-    }
+  server.on('request', (req: { socket: object }, res: { once(event: 'finish', f: () => void): unknown }) => {
+    counts.requests++;
+    if (seen.has(req.socket)) return;
+    seen.add(req.socket);
+    res.once('finish', () => {
+      counts.answered++;
+    });
   });
+  return counts;
+}
+
+/** BENCH_TRACE=1: the counts every second, to stderr, with `more`. */
+function trace(counts: ConnectionCounts, more: () => string): void {
+  const start = performance.now();
   setInterval(() => {
     const s = ((performance.now() - start) / 1000).toFixed(0);
-    console.error(
-      `trace t=${s}s accepted=${accepted} handshakes=${secure} first_requests=${first} requests=${requests} ${more()}`,
-    );
+    console.error(`trace t=${s}s ${JSON.stringify(counts)} ${more()}`);
   }, 1000).unref();
 }
 
