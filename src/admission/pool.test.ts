@@ -333,8 +333,13 @@ describe('evaluation in worker threads', () => {
 
   it.each([
     // name, bounds, what sheds
-    ['beyond the queue bound at once', { maxPerTurn: 5, maxQueue: 10 }, 'full'],
-    ['a review that waited past maxWaitMs when its turn comes', { maxPerTurn: 5, maxWaitMs: 1e-6 }, 'late'],
+    // The turn's time is no bound here (a loaded machine would make it one): 5 reviews per turn.
+    ['beyond the queue bound at once', { maxPerTurn: 5, maxTurnMs: 60_000, maxQueue: 10 }, 'full'],
+    [
+      'a review that waited past maxWaitMs when its turn comes',
+      { maxPerTurn: 5, maxTurnMs: 60_000, maxWaitMs: 1e-6 },
+      'late',
+    ],
   ] as const)(
     'the main thread sheds %s, per the failure policy',
     async (_name, bounds, reason) => {

@@ -71,8 +71,7 @@ export interface ReviewPoolOptions {
     maxTurnMs?: number;
     /**
      * Longest wait of a small review in the main thread's queue (default half the deadline):
-     * one expected to wait longer, from the measured rate at which the queue drains, is
-     * answered at once per the failure policy, as is one that waited longer anyway.
+     * one that waited longer when its turn comes is answered per the failure policy.
      */
     maxWaitMs?: number;
     /** Reviews in the main thread's queue at most (default 4096). */
@@ -291,8 +290,9 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
       const here = decideHere(q.body, q.phase);
       if (here) q.resolve(here);
       else {
+        // Over the inline cost limit: a worker decides it within what is left of the deadline.
         toWorkers++;
-        void toWorker(q.body, q.phase).then(q.resolve);
+        void toWorker(q.body, q.phase, options.deadlineMs - entry.waitedMs).then(q.resolve);
       }
     }
     // The next slice after the loop has polled its sockets; else a fresh turn then.
@@ -335,8 +335,12 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
     if (pool.queueSize >= maxQueue && pool.idleThreads === 0) return { kind: 'shed', queued: pool.queueSize };
     return toWorker(body, phase);
   };
-  const toWorker = async (body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome> => {
-    const signal = AbortSignal.timeout(options.deadlineMs);
+  const toWorker = async (
+    body: Uint8Array,
+    phase: PolicyPhase,
+    deadlineMs = options.deadlineMs,
+  ): Promise<PoolOutcome> => {
+    const signal = AbortSignal.timeout(Math.max(1, deadlineMs));
     // A Buffer is often a view on a larger pooled ArrayBuffer, which structured cloning would
     // copy whole (8 KiB for a 1 KiB review): send an exact copy, moved rather than cloned.
     const copy = new Uint8Array(body);
