@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import https from 'node:https';
+import type { Server as NetServer } from 'node:net';
 import fastify from 'fastify';
 import { pino } from 'pino';
 import { startAdmissionServer, startReviewPool } from '../src/admission/index.js';
@@ -43,11 +44,14 @@ function busy(us: number): void {
 
 // BENCH_STAGES=1: the CPU of each stage of a review is counted (src/admission/stages.ts).
 const meter = process.env.BENCH_STAGES === '1' ? new StageMeter() : undefined;
+/** The palisade server's connection counts (`conns` on stdin). */
+let connections: ConnectionCounts | undefined;
 
 let decided: (() => { inline: number; workers: number }) | undefined;
 
 // The bench asks for this process's CPU time (user and system, µs) with a "cpu" line on stdin,
-// and for the stage counters per review since the last ask with "stages".
+// for the stage counters per review since the last ask with "stages", and for the connection
+// counts of the palisade server with "conns".
 createInterface({ input: process.stdin }).on('line', (line) => {
   const command = line.trim();
   if (command === 'cpu') {
@@ -61,6 +65,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   } else if (command === 'stages') {
     console.log(`stages ${JSON.stringify(meter?.perReview() ?? {})}`);
     meter?.reset();
+  } else if (command === 'conns') {
+    console.log(`conns ${JSON.stringify(connections ?? {})}`);
   }
 });
 
@@ -124,7 +130,17 @@ if (mode === 'fastify') {
     ...(threads !== undefined ? { threads } : {}),
     deadlineMs: file.evaluation.deadlineMs,
     ...(file.evaluation.maxQueue !== undefined ? { maxQueue: file.evaluation.maxQueue } : {}),
-    inline: { maxBytes: inlineMaxBytes, costLimit: file.evaluation.inlineCostLimit },
+    inline: {
+      maxBytes: inlineMaxBytes,
+      costLimit: file.evaluation.inlineCostLimit,
+      // BENCH_MAX_PER_TURN / BENCH_MAX_TURN_MS: the main thread's slice per turn of its event loop.
+      ...(process.env.BENCH_MAX_PER_TURN !== undefined
+        ? { maxPerTurn: Number(process.env.BENCH_MAX_PER_TURN) }
+        : {}),
+      ...(process.env.BENCH_MAX_TURN_MS !== undefined
+        ? { maxTurnMs: Number(process.env.BENCH_MAX_TURN_MS) }
+        : {}),
+    },
     policies: config.policies,
   });
   decided = () => pool.decided();
@@ -141,7 +157,47 @@ if (mode === 'fastify') {
       pino.destination({ dest: '/dev/null', sync: false }),
     ),
   });
+  connections = countConnections(server.app.server);
+  if (process.env.BENCH_TRACE === '1') trace(connections, () => JSON.stringify(pool.decided()));
   console.log(server.url);
+}
+
+/** Connections accepted, TLS handshakes completed, connections whose first review was answered, requests. */
+interface ConnectionCounts {
+  accepted: number;
+  handshakes: number;
+  answered: number;
+  requests: number;
+}
+
+/** Counts a server's connections from its events (cumulated since the start). */
+function countConnections(server: NetServer): ConnectionCounts {
+  const counts: ConnectionCounts = { accepted: 0, handshakes: 0, answered: 0, requests: 0 };
+  const seen = new WeakSet<object>();
+  server.on('connection', () => {
+    counts.accepted++;
+  });
+  server.on('secureConnection', () => {
+    counts.handshakes++;
+  });
+  server.on('request', (req: { socket: object }, res: { once(event: 'finish', f: () => void): unknown }) => {
+    counts.requests++;
+    if (seen.has(req.socket)) return;
+    seen.add(req.socket);
+    res.once('finish', () => {
+      counts.answered++;
+    });
+  });
+  return counts;
+}
+
+/** BENCH_TRACE=1: the counts every second, to stderr, with `more`. */
+function trace(counts: ConnectionCounts, more: () => string): void {
+  const start = performance.now();
+  setInterval(() => {
+    const s = ((performance.now() - start) / 1000).toFixed(0);
+    console.error(`trace t=${s}s ${JSON.stringify(counts)} ${more()}`);
+  }, 1000).unref();
 }
 
 // Exit (rather than die) on SIGTERM, so `node --cpu-prof` writes its profile.

@@ -14,7 +14,7 @@
  * errors and answers that are not a well-formed AdmissionReview for the request
  * (`BENCH_ADMISSION=many` runs that case alone).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -81,6 +81,8 @@ interface Server {
   where(): Promise<{ inline: number; workers: number }>;
   /** The server process's peak resident set size so far, KiB. */
   maxRss(): Promise<number>;
+  /** Connections accepted, handshakes, connections whose first review was answered (palisade servers). */
+  conns(): Promise<{ accepted: number; handshakes: number; answered: number }>;
   /** CPU and wall µs per review of each stage since the last call (BENCH_STAGES=1 servers). */
   stages(): Promise<Partial<Record<Stage, { cpuUs: number; wallUs: number }>>>;
 }
@@ -146,12 +148,20 @@ function startChild(
       Record<Stage, { cpuUs: number; wallUs: number }>
     >;
   };
+  const conns = async (): Promise<{ accepted: number; handshakes: number; answered: number }> => {
+    const answer = next();
+    child.stdin?.write('conns\n');
+    const c = JSON.parse((await answer).slice('conns '.length)) as Partial<
+      Record<'accepted' | 'handshakes' | 'answered', number>
+    >;
+    return { accepted: c.accepted ?? 0, handshakes: c.handshakes ?? 0, answered: c.answered ?? 0 };
+  };
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => {
       reject(new Error(`${mode} server exited with ${String(code)}`));
     });
     void next().then((url) => {
-      resolve({ child, url, cpu, maxRss, where, stages: stagesOf });
+      resolve({ child, url, cpu, maxRss, where, conns, stages: stagesOf });
     });
   });
 }
@@ -248,8 +258,112 @@ async function manyConnections(
   };
 }
 
-function manyLine(many: Awaited<ReturnType<typeof manyConnections>>): string {
-  return `1000 connections, 10 s, 10 s client timeout: ${many.requests} answers  ${many.rps.toFixed(0)} reviews/s  p50 ${many.p50} ms  p99 ${many.p99} ms  timeouts ${many.timeouts}  errors ${many.errors}  non-2xx ${many.non2xx}  not a well-formed answer ${many.mismatches}  answered per failure policy (shed or deadline) ${many.undecided}`;
+/** What the 1,000-connection case measured, and with which client. */
+type Many = Awaited<ReturnType<typeof manyConnections>> & {
+  client: 'wrk' | 'autocannon';
+  /** Of the 1,000 connections: accepted by the server, TLS handshakes done, first review answered. */
+  accepted: number;
+  handshakes: number;
+  served: number;
+};
+
+/** Whether `wrk` (a load generator in C, far cheaper per connection than a Node client) is installed. */
+function hasWrk(): boolean {
+  return spawnSync('wrk', ['-v'], { stdio: 'ignore' }).error === undefined;
+}
+
+/**
+ * The 1,000-connection case driven by wrk (one thread, 1,000 connections, 10 s, 10 s timeout).
+ * A Lua `response` callback checks every answer as the Node client's verifyBody does: status
+ * 200, an AdmissionReview whose response carries the request's uid and an `allowed`, and
+ * counts those answered per the failure policy.
+ */
+async function manyConnectionsWrk(
+  server: Server,
+  body: string,
+  dir: string,
+): Promise<Omit<Many, 'accepted' | 'handshakes' | 'served'>> {
+  const uid = (JSON.parse(body) as { request: { uid: string } }).request.uid;
+  if (body.includes(']==]') || !/^[\w.-]+$/.test(uid))
+    throw new Error('the sample does not fit the Lua script');
+  const script = path.join(dir, 'many.lua');
+  writeFileSync(
+    script,
+    [
+      'wrk.method = "POST"',
+      `wrk.body = [==[${body}]==]`,
+      'wrk.headers["Content-Type"] = "application/json"',
+      'local threads = {}',
+      'function setup(thread) table.insert(threads, thread) end',
+      'function init(args) bad = 0; undecided = 0 end',
+      'function response(status, headers, body)',
+      '  local ok = status == 200 and body:find(\'"kind":"AdmissionReview"\', 1, true)',
+      `    and body:find('"response":{"uid":"${uid}"', 1, true)`,
+      '    and (body:find(\'"allowed":true\', 1, true) or body:find(\'"allowed":false\', 1, true))',
+      '  if not ok then bad = bad + 1 end',
+      '  if body:find(\'"reason":"Timeout"\', 1, true) or body:find(\'"reason":"ServiceUnavailable"\', 1, true)',
+      '    or body:find("admitted unchecked", 1, true) then undecided = undecided + 1 end',
+      'end',
+      'function done(summary, latency, requests)',
+      '  local b, u = 0, 0',
+      '  for _, t in ipairs(threads) do b = b + t:get("bad"); u = u + t:get("undecided") end',
+      '  local e = summary.errors',
+      '  io.write(string.format("wrk-result %d %d %d %d %d %d %d %d %d %d\\n", summary.requests, summary.duration,',
+      '    e.timeout, e.connect + e.read + e.write, e.status, b, u,',
+      '    latency:percentile(50), latency:percentile(99), latency.max))',
+      'end',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(
+    'wrk',
+    ['-t', '1', '-c', '1000', '-d', '10s', '--timeout', '10s', '-s', script, `${server.url}/validate`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  const line = out.split('\n').find((l) => l.startsWith('wrk-result '));
+  if (code !== 0 || line === undefined)
+    throw new Error(`wrk failed (exit ${String(code)}): ${out.slice(-500)}`);
+  const [requests, durationUs, timeouts, errors, status, bad, undecided, p50, p99] = line
+    .split(' ')
+    .slice(1)
+    .map(Number) as [number, number, number, number, number, number, number, number, number];
+  return {
+    client: 'wrk',
+    requests,
+    rps: requests / (durationUs / 1e6),
+    p50: Math.round(p50 / 1000),
+    p99: Math.round(p99 / 1000),
+    timeouts,
+    errors,
+    non2xx: status,
+    mismatches: bad,
+    undecided,
+  };
+}
+
+/** The 1,000-connection case with wrk when it is installed, else with autocannon. */
+async function manyCase(server: Server, body: string, dir: string): Promise<Many> {
+  const before = await server.conns();
+  const result =
+    process.env.BENCH_MANY_CLIENT !== 'autocannon' && hasWrk()
+      ? await manyConnectionsWrk(server, body, dir)
+      : { client: 'autocannon' as const, ...(await manyConnections(server, body)) };
+  const after = await server.conns();
+  return {
+    ...result,
+    accepted: after.accepted - before.accepted,
+    handshakes: after.handshakes - before.handshakes,
+    served: after.answered - before.answered,
+  };
+}
+
+function manyLine(many: Many): string {
+  return `1000 connections (${many.client}), 10 s, 10 s client timeout: ${many.requests} answers  ${many.rps.toFixed(0)} reviews/s  p50 ${many.p50} ms  p99 ${many.p99} ms  timeouts ${many.timeouts}  errors ${many.errors}  non-2xx ${many.non2xx}  not a well-formed answer ${many.mismatches}  answered per failure policy (shed or deadline) ${many.undecided}; server side: ${many.accepted} connections accepted, ${many.handshakes} handshakes, ${many.served} connections answered (${Math.max(0, 1000 - many.served)} never)`;
 }
 
 /**
@@ -406,9 +520,15 @@ export async function run(): Promise<string> {
       const palisade = await startChild('palisade', cert, key);
       children.push(palisade.child);
       await drive(palisade, body, WARMUP_S);
-      const many = await manyConnections(palisade, body);
-      console.log(manyLine(many));
-      return `bench admission: connections=1000 answers=${many.requests} p50_ms=${many.p50} p99_ms=${many.p99} timeouts=${many.timeouts} errors=${many.errors} not_well_formed=${many.mismatches + many.non2xx} undecided=${many.undecided}`;
+      const result = await manyCase(palisade, body, dir);
+      console.log(manyLine(result));
+      console.log(
+        `machine: ${os.cpus().length} cores, load average ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}`,
+      );
+      return `bench admission: connections=1000 client=${result.client} served=${result.served} unanswered_connections=${Math.max(0, 1000 - result.served)} answers=${result.requests} p50_ms=${result.p50} p99_ms=${result.p99} timeouts=${result.timeouts} errors=${result.errors} not_well_formed=${result.mismatches + result.non2xx} undecided=${result.undecided}`;
     }
     const bare = await startChild('bare', cert, key);
     children.push(bare.child);
@@ -456,7 +576,7 @@ export async function run(): Promise<string> {
       Figures,
     ];
     const ratio = p.rps / f.rps;
-    const many = await manyConnections(palisade, body);
+    const many = await manyCase(palisade, body, dir);
     const pure = decideLatency(body, await benchAdmissionConfig());
 
     console.log(
@@ -492,7 +612,7 @@ export async function run(): Promise<string> {
         .map((l) => l.toFixed(1))
         .join(' ')}`,
     );
-    return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} floor_rps=${f.rps.toFixed(0)} ratio_to_floor=${ratio.toFixed(2)} cpu_us_per_review=${p.cpuPerReview.toFixed(0)} floor_cpu_us_per_review=${f.cpuPerReview.toFixed(0)} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${(p.rps / b.rps).toFixed(2)} bare_cpu_us_per_review=${b.cpuPerReview.toFixed(0)} workers_rps=${pw.rps.toFixed(0)} workers_cpu_us_per_review=${pw.cpuPerReview.toFixed(0)} timeouts=${many.timeouts} not_well_formed=${many.mismatches + many.non2xx}`;
+    return `bench admission: rps=${p.rps.toFixed(0)} p50_ms=${p.p50} p99_ms=${p.p99} floor_rps=${f.rps.toFixed(0)} ratio_to_floor=${ratio.toFixed(2)} cpu_us_per_review=${p.cpuPerReview.toFixed(0)} floor_cpu_us_per_review=${f.cpuPerReview.toFixed(0)} bare_rps=${b.rps.toFixed(0)} ratio_to_bare=${(p.rps / b.rps).toFixed(2)} bare_cpu_us_per_review=${b.cpuPerReview.toFixed(0)} workers_rps=${pw.rps.toFixed(0)} workers_cpu_us_per_review=${pw.cpuPerReview.toFixed(0)} many_client=${many.client} timeouts=${many.timeouts} not_well_formed=${many.mismatches + many.non2xx}`;
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.filter((c) => c.exitCode === null).map((c) => once(c, 'exit')));

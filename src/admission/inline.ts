@@ -91,6 +91,8 @@ export interface InlineDecider {
   /** The outcome, or undefined when the review must go to a worker (too large, too dear, suspended). */
   decide(body: Uint8Array, phase: PolicyPhase, meter?: StageMeter): WorkerOutcome | undefined;
   stats(): InlineStats;
+  /** Whether a body of this size may be decided here now (small enough, the path not suspended). */
+  eligible(byteLength: number): boolean;
   /** Decides a review without timing or counting it: the first decisions compile code. */
   warm(body: Uint8Array, phase: PolicyPhase): void;
 }
@@ -138,6 +140,7 @@ export function inlineDecider(
   let cpuThen = 0;
   return {
     stats: () => ({ ...stats }),
+    eligible: (byteLength) => byteLength <= options.maxBytes && now() >= suspendedUntil,
     warm: (body, phase) => {
       decideBody(body, bounded, phase);
     },

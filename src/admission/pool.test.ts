@@ -222,45 +222,168 @@ describe('evaluation in worker threads', () => {
     }
   }, 60_000);
 
+  const turnBody = (i: number): Uint8Array =>
+    new TextEncoder().encode(
+      JSON.stringify(reviewOf(podOf(`p${i}`, { privileged: i % 2 === 0 }), { uid: `turn-${i}` })),
+    );
+  const turnPool = (inline: Record<string, number>): Promise<ReviewPool> =>
+    startReviewPool({
+      config: config({ policies: [] }),
+      cwd: dir,
+      threads: 1,
+      deadlineMs: DEADLINE_MS,
+      inline: { maxBytes: 16 * 1024, costLimit: 5000, ...inline },
+    });
+
   it.each([
     ['beyond maxPerTurn small reviews', { maxPerTurn: 10, maxTurnMs: 60_000 }, 10],
     // Any decision takes longer than a nanosecond: the first one uses the turn's time up.
     ['beyond maxTurnMs of deciding', { maxPerTurn: 1000, maxTurnMs: 1e-6 }, 1],
   ])(
-    '%s in one turn of the event loop, the rest go to the workers',
+    '%s in one turn of the event loop, the rest wait for later turns (or an idle worker)',
     async (_name, bounds, here) => {
-      const pool = await startReviewPool({
-        config: config({ policies: [] }),
-        cwd: dir,
-        threads: 1,
-        deadlineMs: DEADLINE_MS,
-        inline: { maxBytes: 16 * 1024, costLimit: 5000, ...bounds },
-      });
+      const pool = await turnPool(bounds);
       try {
-        const body = (i: number): Uint8Array =>
-          new TextEncoder().encode(
-            JSON.stringify(reviewOf(podOf(`p${i}`, { privileged: i % 2 === 0 }), { uid: `turn-${i}` })),
-          );
-        // 30 reviews in one turn, as a backlog of connections delivers them: `here` decided here.
-        const outcomes = await Promise.all(
-          Array.from({ length: 30 }, (_, i) => Promise.resolve(pool.review(body(i), 'validate'))),
-        );
-        expect(pool.decided()).toMatchObject({ inline: here, workers: 30 - here, overloaded: 30 - here });
+        // 30 reviews in one turn, as a backlog of connections delivers them: `here` decided now.
+        const pending = Array.from({ length: 30 }, (_, i) => pool.review(turnBody(i), 'validate'));
+        expect(pending.filter((p) => !(p instanceof Promise))).toHaveLength(here);
+        // The rest are decided a slice per turn, with the event loop's other work between.
+        let settled = 0;
+        for (const p of pending) void Promise.resolve(p).then(() => settled++);
+        const atNextTurn = await new Promise<number>((resolve) => {
+          setImmediate(() => {
+            resolve(settled);
+          });
+        });
+        expect(atNextTurn).toBeLessThan(30);
+        const outcomes = await Promise.all(pending.map((p) => Promise.resolve(p)));
         for (const [i, o] of outcomes.entries()) {
           if (o.kind !== 'answer') throw new Error(`review ${i}: ${o.kind}`);
           expect(JSON.parse(o.review)).toMatchObject({
             response: { uid: `turn-${i}`, allowed: i % 2 !== 0 },
           });
         }
-        // The next turn starts afresh.
-        await pool.review(body(0), 'validate');
-        expect(pool.decided()).toMatchObject({ inline: here + 1, workers: 30 - here });
+        const decided = pool.decided();
+        // At most one went to the idle worker; none was shed.
+        expect(decided.overloaded).toBeLessThanOrEqual(1);
+        expect(decided).toMatchObject({ inline: 30 - decided.overloaded, shed: 0, full: 0, late: 0 });
+        expect(decided.queued).toBe(30 - here - decided.overloaded);
+        // The next turn starts afresh, the queue empty: decided at once.
+        await new Promise((resolve) => setImmediate(resolve));
+        const again = pool.review(turnBody(0), 'validate');
+        expect(again instanceof Promise).toBe(false);
+        expect(pool.queued()).toBe(0);
       } finally {
         await pool.close();
       }
     },
     60_000,
   );
+
+  it.each([
+    // name, bounds, what sheds
+    // The turn's time is no bound here (a loaded machine would make it one): 5 reviews per turn.
+    ['beyond the queue bound at once', { maxPerTurn: 5, maxTurnMs: 60_000, maxQueue: 10 }, 'full'],
+    [
+      'a review that waited past maxWaitMs when its turn comes',
+      { maxPerTurn: 5, maxTurnMs: 60_000, maxWaitMs: 1e-6 },
+      'late',
+    ],
+  ] as const)(
+    'the main thread sheds %s, per the failure policy',
+    async (_name, bounds, reason) => {
+      const pool = await turnPool(bounds);
+      try {
+        // The worker kept busy, so nothing spills to it.
+        const busy = pool.review(
+          new TextEncoder().encode(JSON.stringify(reviewOf(podOf('big', { image: 'x'.repeat(20_000) })))),
+          'validate',
+        );
+        const pending = Array.from({ length: 40 }, (_, i) => pool.review(turnBody(i), 'validate'));
+        const outcomes = await Promise.all(pending.map((p) => Promise.resolve(p)));
+        const shed = outcomes.filter((o) => o.kind === 'shed').length;
+        const answered = outcomes.filter((o) => o.kind === 'answer').length;
+        expect(shed + answered).toBe(40);
+        const decided = pool.decided();
+        expect(decided.shed).toBe(shed);
+        expect(decided[reason]).toBe(shed);
+        // 5 decided in this turn; beyond the bound of 10 shed at once, or every waiting one late.
+        expect(shed).toBe(reason === 'full' ? 40 - 5 - 10 : 40 - 5);
+        if (reason === 'full')
+          expect(pending.slice(15).every((p) => !(p instanceof Promise) && p.kind === 'shed')).toBe(true);
+        await busy;
+      } finally {
+        await pool.close();
+      }
+    },
+    60_000,
+  );
+
+  it('1,000 reviews from 200 connections at once on the real server: every one decided, the probes answered between slices', async () => {
+    const file = config({ policies: [], evaluation: { threads: 1 } });
+    const compiled = compileAdmissionConfig(file);
+    if (!compiled.ok) throw new Error('compile');
+    const pool = await startReviewPool({
+      config: file,
+      cwd: dir,
+      threads: 1,
+      deadlineMs: DEADLINE_MS,
+      inline: { maxBytes: 16 * 1024, costLimit: 5000, maxPerTurn: 4 },
+    });
+    const server = await startAdmissionServer({
+      config: compiled.value,
+      pool,
+      tls: { certFile, keyFile },
+      port: 0,
+      logger: pino({ level: 'silent' }),
+      processMetrics: false,
+    });
+    // 200 connections at once, 5 reviews each over keep-alive: bursts of far more than 4 per turn.
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 200, ca });
+    try {
+      const answers: AdmissionReviewResponse[] = [];
+      let probes = 0;
+      let slowestProbe = 0;
+      let probing = true;
+      const probe = (async () => {
+        while (probing) {
+          const t = performance.now();
+          expect((await request(`${server.url}/healthz`, { ca })).status).toBe(200);
+          probes++;
+          slowestProbe = Math.max(slowestProbe, performance.now() - t);
+        }
+      })();
+      await Promise.all(
+        Array.from({ length: 200 }, async (_, c) => {
+          for (let i = 0; i < 5; i++) {
+            const uid = `c${c}-${i}`;
+            const res = await request(`${server.url}/validate`, {
+              agent,
+              body: JSON.stringify(reviewOf(podOf(uid, { privileged: i % 2 === 0 }), { uid })),
+            });
+            const answer = review(res);
+            expect(answer.response).toMatchObject({ uid, allowed: i % 2 !== 0 });
+            answers.push(answer);
+          }
+        }),
+      );
+      probing = false;
+      await probe;
+      expect(answers).toHaveLength(1000);
+      // None answered per the failure policy: the excess waited for its turn.
+      expect(answers.filter((a) => a.response.warnings?.some((w) => w.includes('unchecked')))).toEqual([]);
+      const decided = pool.decided();
+      console.log(
+        `burst: ${JSON.stringify(decided)}, ${probes} /healthz probes, the slowest ${slowestProbe.toFixed(0)} ms`,
+      );
+      expect(decided.shed).toBe(0);
+      expect(decided.queued).toBeGreaterThan(0);
+      expect(probes).toBeGreaterThan(0);
+    } finally {
+      agent.destroy();
+      await server.close();
+    }
+  }, 120_000);
 
   it.each([
     ['the workers', 0],

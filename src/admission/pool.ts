@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { KubeObject } from '../core/index.js';
 import { compileAdmissionConfig, type AdmissionConfig } from './config.js';
+import { Backlog } from './backlog.js';
 import { inlineDecider } from './inline.js';
 import { loadCelPolicies } from './policies.js';
 import type { PolicyEvaluator, PolicyPhase } from './ports.js';
@@ -58,16 +59,25 @@ export interface ReviewPoolOptions {
     suspendMs?: number;
     /**
      * Small reviews decided on the main thread in one turn of its event loop; beyond this
-     * many (a backlog of connections) they go to the workers too, whose queue is bounded and
-     * sheds (default 64).
+     * many (a backlog of connections) they wait in the main thread's queue for later turns,
+     * or go to a worker that is idle (default 16).
      */
     maxPerTurn?: number;
     /**
      * Milliseconds of deciding on the main thread in one turn of its event loop; beyond them
-     * the rest of the turn goes to the workers, so the probes and the other connections wait
-     * for no more than about this (default 25).
+     * the rest waits for later turns, so the probes and the other connections wait for no
+     * more than about this (default 10).
      */
     maxTurnMs?: number;
+    /**
+     * Longest wait of a small review in the main thread's queue (default half the deadline):
+     * one that waited longer when its turn comes is answered per the failure policy.
+     */
+    maxWaitMs?: number;
+    /** Reviews in the main thread's queue at most (default 4096). */
+    maxQueue?: number;
+    /** Bytes of bodies in the main thread's queue at most (default 32 MiB). */
+    maxQueueBytes?: number;
   };
   /** The configuration's CEL policies when the caller has loaded them already (else loaded here). */
   policies?: PolicyEvaluator;
@@ -99,13 +109,28 @@ export interface ReviewPool {
     workers: number;
     inlineOverBudget: number;
     inlineSuspensions: number;
-    /** Small reviews sent to the workers because too many arrived in one turn of the event loop. */
+    /** Small reviews sent to an idle worker because too many arrived in one turn of the event loop. */
     overloaded: number;
+    /** Small reviews that waited in the main thread's queue for a later turn (shed ones included). */
+    queued: number;
+    /** Small reviews answered per the failure policy from the main thread's queue: the sum of the next two. */
+    shed: number;
+    /** Shed at once because the main thread's queue was full. */
+    full: number;
+    /** Shed because they waited longer than `maxWaitMs` when their turn came. */
+    late: number;
   };
   close(): Promise<void>;
 }
 
 const QUEUE_PER_THREAD = 128;
+
+/** A small review waiting in the main thread's queue. */
+interface Queued {
+  body: Uint8Array;
+  phase: PolicyPhase;
+  resolve: (outcome: PoolOutcome) => void;
+}
 /** A Pod review that runs the common code paths once before the first real review. */
 const WARM_UP_REVIEW = new TextEncoder().encode(
   JSON.stringify({
@@ -204,16 +229,80 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
   // The first decisions compile the controls and policies: not the reviews to time.
   for (const phase of ['validate', 'mutate'] as const) inline?.warm(WARM_UP_REVIEW, phase);
   // A backlog on the main thread: more small reviews arrived in one turn of the event loop
-  // than it should decide before answering anything. Deciding them all would only make it
-  // later (no deadline, no shedding there), so the excess takes the workers' bounded queue.
-  const maxPerTurn = options.inline?.maxPerTurn ?? 64;
-  const maxTurnMs = options.inline?.maxTurnMs ?? 25;
+  // than it should decide before it polls its sockets again. The excess goes to a worker that
+  // is idle, else waits in the main thread's own queue (backlog.ts) and is decided in later
+  // turns, a bounded slice per turn: between slices the loop accepts connections (libuv
+  // accepts one per turn) and completes handshakes. Shedding a backlog at once would answer
+  // fast, but every client then sends its next review at once, a tight loop that spends the
+  // CPU on shed answers and starves the handshakes of the connections still waiting.
+  const maxPerTurn = options.inline?.maxPerTurn ?? 16;
+  const maxTurnMs = options.inline?.maxTurnMs ?? 10;
+  const backlog = new Backlog<Queued>({
+    maxLength: options.inline?.maxQueue ?? 4096,
+    maxBytes: options.inline?.maxQueueBytes ?? 32 * 1024 * 1024,
+    maxWaitMs: options.inline?.maxWaitMs ?? options.deadlineMs / 2,
+  });
   let thisTurn = 0;
   let turnMs = 0;
   let spilled = 0;
+  let queued = 0;
+  let shedHere = 0;
+  let draining = false;
+  let turnEnding = false;
   const newTurn = (): void => {
+    turnEnding = false;
     thisTurn = 0;
     turnMs = 0;
+  };
+  /** The turn's counts start afresh in the next turn of the event loop. */
+  const endTurn = (): void => {
+    if (turnEnding) return;
+    turnEnding = true;
+    setImmediate(newTurn);
+  };
+  const roomThisTurn = (): boolean => thisTurn < maxPerTurn && turnMs < maxTurnMs;
+  const decideHere = (
+    body: Uint8Array,
+    phase: PolicyPhase,
+    meter?: StageMeter,
+  ): WorkerOutcome | undefined => {
+    if (!inline) return undefined;
+    thisTurn++;
+    const started = performance.now();
+    const here = inline.decide(body, phase, meter);
+    turnMs += performance.now() - started;
+    return here;
+  };
+  const drain = (): void => {
+    draining = false;
+    newTurn();
+    while (backlog.length > 0 && roomThisTurn()) {
+      const entry = backlog.take();
+      if (!entry) break;
+      const q = entry.item;
+      if (entry.late) {
+        // Cheaper than a decision, but its answer is written in this turn too.
+        thisTurn++;
+        shedHere++;
+        q.resolve({ kind: 'shed', queued: backlog.length });
+        continue;
+      }
+      const here = decideHere(q.body, q.phase);
+      if (here) q.resolve(here);
+      else {
+        // Over the inline cost limit: a worker decides it within what is left of the deadline.
+        toWorkers++;
+        void toWorker(q.body, q.phase, options.deadlineMs - entry.waitedMs).then(q.resolve);
+      }
+    }
+    // The next slice after the loop has polled its sockets; else a fresh turn then.
+    if (backlog.length > 0) scheduleDrain();
+    else endTurn();
+  };
+  const scheduleDrain = (): void => {
+    if (draining) return;
+    draining = true;
+    setImmediate(drain);
   };
 
   const review = (
@@ -221,22 +310,37 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
     phase: PolicyPhase,
     meter?: StageMeter,
   ): PoolOutcome | Promise<PoolOutcome> => {
-    if (inline && thisTurn++ === 0) setImmediate(newTurn);
-    const backlog = thisTurn > maxPerTurn || turnMs >= maxTurnMs;
-    if (inline && backlog) spilled++;
-    let here: WorkerOutcome | undefined;
-    if (inline && !backlog) {
-      const started = performance.now();
-      here = inline.decide(body, phase, meter);
-      turnMs += performance.now() - started;
+    if (inline?.eligible(body.byteLength)) {
+      endTurn();
+      // First come, first decided: nothing overtakes the queue.
+      if (backlog.length === 0 && roomThisTurn()) {
+        const here = decideHere(body, phase, meter);
+        if (here) return here;
+      } else if (pool.idleThreads > 0 && pool.queueSize === 0) {
+        spilled++;
+      } else {
+        queued++;
+        const waiting: Queued = { body, phase, resolve: () => undefined };
+        if (!backlog.offer(waiting, body.byteLength)) {
+          shedHere++;
+          return { kind: 'shed', queued: backlog.length };
+        }
+        scheduleDrain();
+        return new Promise<PoolOutcome>((resolve) => {
+          waiting.resolve = resolve;
+        });
+      }
     }
-    if (here) return here;
     toWorkers++;
     if (pool.queueSize >= maxQueue && pool.idleThreads === 0) return { kind: 'shed', queued: pool.queueSize };
     return toWorker(body, phase);
   };
-  const toWorker = async (body: Uint8Array, phase: PolicyPhase): Promise<PoolOutcome> => {
-    const signal = AbortSignal.timeout(options.deadlineMs);
+  const toWorker = async (
+    body: Uint8Array,
+    phase: PolicyPhase,
+    deadlineMs = options.deadlineMs,
+  ): Promise<PoolOutcome> => {
+    const signal = AbortSignal.timeout(Math.max(1, deadlineMs));
     // A Buffer is often a view on a larger pooled ArrayBuffer, which structured cloning would
     // copy whole (8 KiB for a 1 KiB review): send an exact copy, moved rather than cloned.
     const copy = new Uint8Array(body);
@@ -261,7 +365,7 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
     threads,
     deadlineMs: options.deadlineMs,
     review,
-    queued: () => pool.queueSize,
+    queued: () => pool.queueSize + backlog.length,
     started: () => startedThreads,
     decided: () => {
       const stats = inline?.stats();
@@ -271,6 +375,9 @@ export async function startReviewPool(options: ReviewPoolOptions): Promise<Revie
         inlineOverBudget: stats?.overBudget ?? 0,
         inlineSuspensions: stats?.suspensions ?? 0,
         overloaded: spilled,
+        queued,
+        shed: shedHere,
+        ...backlog.counts(),
       };
     },
     close: async () => {

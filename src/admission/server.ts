@@ -191,7 +191,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
   const deadlineMs = pool?.deadlineMs ?? 0;
   new Gauge({
     name: 'palisade_admission_queued_reviews',
-    help: 'Reviews waiting for an evaluation thread.',
+    help: 'Reviews waiting for an evaluation thread, the main thread queue included.',
     registers: [registry],
     collect() {
       this.set(pool?.queued() ?? 0);
@@ -199,7 +199,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
   });
   new Counter({
     name: 'palisade_admission_reviews_evaluated_total',
-    help: 'Reviews by where they were evaluated: main (small enough to decide on the main thread), workers (sent to the worker threads, shed ones included), inline_over_budget (reached the inline CEL cost limit, then sent to the workers), main_overloaded (small, but sent to the workers because the main thread was late).',
+    help: 'Reviews by where they were evaluated: main (small enough to decide on the main thread), workers (sent to the worker threads, shed ones included), inline_over_budget (reached the inline CEL cost limit, then sent to the workers), main_overloaded (small, but sent to an idle worker because the main thread was late), main_queued (small, waited in the main thread queue for a later turn; shed ones included).',
     labelNames: ['where'] as const,
     registers: [registry],
     collect() {
@@ -210,6 +210,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       this.inc({ where: 'workers' }, d.workers);
       this.inc({ where: 'inline_over_budget' }, d.inlineOverBudget);
       this.inc({ where: 'main_overloaded' }, d.overloaded);
+      this.inc({ where: 'main_queued' }, d.queued);
     },
   });
   new Counter({
