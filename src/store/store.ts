@@ -6,11 +6,11 @@
  * table and chunk instead of thousands of placeholders.
  */
 import { hash } from 'node:crypto';
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import { SEVERITIES, type Finding, type Severity } from '../core/index.js';
 import { findingFingerprint, findingNamespace } from './fingerprint.js';
 import type { StoreDialect } from './migrations.js';
-import type { StoreSchema } from './schema.js';
+import type { ImageResultsTable, StoreSchema } from './schema.js';
 import type { ScanRef } from './target.js';
 import {
   DEFAULT_RETENTION,
@@ -1360,18 +1360,10 @@ const IMAGE_COLUMNS = [
   'r.scan_id',
 ] as const;
 
-interface ImageResultColumns {
-  id: number;
-  digest: string;
-  ref: string;
-  scanned_at: number;
-  packages: number;
-  critical: number;
-  high: number;
-  medium: number;
-  low: number;
-  info: number;
-}
+type ImageResultColumns = Pick<
+  Selectable<ImageResultsTable>,
+  'id' | 'digest' | 'ref' | 'scanned_at' | 'packages' | 'critical' | 'high' | 'medium' | 'low' | 'info'
+>;
 
 function imageResultRowOf(r: ImageResultColumns): ImageResultRow {
   return {
