@@ -199,7 +199,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
   });
   new Counter({
     name: 'palisade_admission_reviews_evaluated_total',
-    help: 'Reviews by where they were evaluated: main (small enough to decide on the main thread), workers (sent to the worker threads, shed ones included), inline_over_budget (reached the inline CEL cost limit, then sent to the workers), main_overloaded (small, but sent to an idle worker because the main thread was late), main_queued (small, waited in the main thread queue for a later turn; shed ones included).',
+    help: 'Reviews by where they were evaluated: main (small enough to decide on the main thread), workers (sent to the worker threads, shed ones included), inline_over_budget (reached the inline CEL cost limit, then sent to the workers), main_queued (small, waited in the main thread queue for a later turn; shed ones included).',
     labelNames: ['where'] as const,
     registers: [registry],
     collect() {
@@ -209,7 +209,6 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       this.inc({ where: 'main' }, d.inline);
       this.inc({ where: 'workers' }, d.workers);
       this.inc({ where: 'inline_over_budget' }, d.inlineOverBudget);
-      this.inc({ where: 'main_overloaded' }, d.overloaded);
       this.inc({ where: 'main_queued' }, d.queued);
     },
   });
@@ -730,9 +729,11 @@ class ModeTally {
 }
 /**
  * Milliseconds of deciding before the decided reviews are answered and the rest wait for the
- * next turn of the event loop (some ten small reviews).
+ * next turn of the event loop (some fifty small reviews; the pool's turn bound is the same).
+ * Smaller batches answer the first reviews of a burst sooner but not its last (the p99), and
+ * cost throughput: 2 ms batches measured 242 against 176 µs of CPU per review.
  */
-const BATCH_MS = 2;
+const BATCH_MS = 10;
 
 /** A review whose body has arrived. */
 interface Pending {
